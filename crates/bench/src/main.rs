@@ -1,0 +1,391 @@
+//! `snitflade-load`: command-line load driver and crash (durability) check
+//! for the snitflade machine-hours registration service. See the crate
+//! README for usage.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use clap::{Args, Parser, Subcommand};
+use snitflade_bench::crash::{CrashCheckConfig, run_crash_check};
+use snitflade_bench::load::{LoadConfig, StopCondition, start_load};
+use snitflade_bench::{DEFAULT_SYSTEM, mtls_client_config, parse_duration};
+
+/// Default measured duration when neither `--duration` nor `--requests` is
+/// given.
+const DEFAULT_DURATION: Duration = Duration::from_secs(20);
+
+/// Default warm-up in duration mode.
+const DEFAULT_WARMUP: Duration = Duration::from_secs(1);
+
+/// Exit code when acknowledged registrations are missing after a crash.
+const EXIT_MISSING: u8 = 2;
+
+/// Exit code when a run acknowledged nothing (so it proved nothing).
+const EXIT_NOTHING_ACKED: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "snitflade-load",
+    version,
+    about = "Load driver and crash check for snitflade"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Send valid machine-hours registrations over K connections and report
+    /// throughput and latency.
+    Load(LoadArgs),
+    /// Repeatedly SIGKILL a server under load, restart it and verify that
+    /// every acknowledged registration survived.
+    CrashCheck(CrashArgs),
+}
+
+#[derive(Debug, Args)]
+struct LoadArgs {
+    /// Server data directory (for the CA and the client certificate).
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// Services listener address, e.g. 127.0.0.1:8443 (loopback only).
+    #[arg(long)]
+    services: SocketAddr,
+    /// Concurrent connections, one request in flight on each.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    connections: u16,
+    /// Measured duration after the warm-up, e.g. 20s, 500ms, 2m [default: 20s].
+    #[arg(long, value_parser = parse_duration, conflicts_with = "requests")]
+    duration: Option<Duration>,
+    /// Send this many requests in total (warm-up included) instead.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    requests: Option<u64>,
+    /// Initial period not counted in the statistics [default: 1s with
+    /// --duration, 0 with --requests].
+    #[arg(long, value_parser = parse_duration)]
+    warmup: Option<Duration>,
+    /// Calling system whose client certificate is used.
+    #[arg(long, default_value = DEFAULT_SYSTEM)]
+    system: String,
+    /// Append every acknowledged EX_IDENT to this file, one per line.
+    #[arg(long)]
+    acked_out: Option<PathBuf>,
+    /// Print the report as one JSON line on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct CrashArgs {
+    /// Path of the snitflade server binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Data directory for the server (created on first start if empty).
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// Server configuration file, passed on as `--config`.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Concurrent connections, one request in flight on each.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    connections: u16,
+    /// Time from the start of the load to the SIGKILL.
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    kill_after: Duration,
+    /// Number of kill/restart rounds.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    rounds: u32,
+    /// Calling system whose client certificate is used.
+    #[arg(long, default_value = DEFAULT_SYSTEM)]
+    system: String,
+    /// Append every acknowledged EX_IDENT to this file, one per line.
+    #[arg(long)]
+    acked_out: Option<PathBuf>,
+    /// Print one JSON line per round on stdout (summaries go to stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+impl LoadArgs {
+    fn warmup(&self) -> Duration {
+        match (self.warmup, self.requests) {
+            (Some(w), _) => w,
+            (None, Some(_)) => Duration::ZERO,
+            (None, None) => DEFAULT_WARMUP,
+        }
+    }
+
+    fn stop_condition(&self) -> StopCondition {
+        match (self.requests, self.duration) {
+            (Some(n), _) => StopCondition::Requests(n),
+            (None, d) => StopCondition::Duration(d.unwrap_or(DEFAULT_DURATION)),
+        }
+    }
+}
+
+impl CrashArgs {
+    fn to_config(&self) -> CrashCheckConfig {
+        let mut extra_args = Vec::new();
+        if let Some(config) = &self.config {
+            extra_args.push(OsString::from("--config"));
+            extra_args.push(config.clone().into_os_string());
+        }
+        CrashCheckConfig {
+            bin: self.bin.clone(),
+            data_dir: self.data_dir.clone(),
+            extra_args,
+            connections: usize::from(self.connections),
+            kill_after: self.kill_after,
+            rounds: self.rounds,
+            system: self.system.clone(),
+            acked_out: self.acked_out.clone(),
+        }
+    }
+}
+
+/// Print a human-readable block: to stdout normally, to stderr when stdout
+/// carries JSON.
+fn human(json_mode: bool, text: &str) {
+    if json_mode {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+        let _ = std::io::stdout().flush();
+    }
+}
+
+async fn load(args: LoadArgs) -> Result<ExitCode> {
+    let handle = start_load(LoadConfig {
+        services: args.services,
+        connections: usize::from(args.connections),
+        stop: args.stop_condition(),
+        warmup: args.warmup(),
+        tls: mtls_client_config(&args.data_dir, &args.system)?,
+        acked_out: args.acked_out.clone(),
+    })?;
+    let control = handle.control();
+    let join = handle.join();
+    tokio::pin!(join);
+    let outcome = tokio::select! {
+        outcome = &mut join => outcome?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: finishing requests in flight");
+            control.stop();
+            join.await?
+        }
+    };
+    let report = outcome.report;
+    human(args.json, &report.table());
+    if args.json {
+        println!("{}", report.json_line());
+    }
+    if report.total_acked == 0 {
+        eprintln!("no request was acknowledged");
+        return Ok(ExitCode::from(EXIT_NOTHING_ACKED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn crash_check(args: CrashArgs) -> Result<ExitCode> {
+    let cfg = args.to_config();
+    let json_mode = args.json;
+    let results = run_crash_check(&cfg, |r| {
+        human(json_mode, &format!("{}\n", r.summary_line()));
+        if json_mode {
+            println!("{}", r.to_json());
+        }
+        for e in r.missing.iter().chain(&r.missing_earlier).take(20) {
+            eprintln!("  missing: {e}");
+        }
+    })
+    .await?;
+    let missing: usize = results.iter().map(|r| r.missing.len() + r.missing_earlier.len()).sum();
+    let acked: usize = results.iter().map(|r| r.acked).sum();
+    let idle_rounds = results.iter().filter(|r| r.acked == 0).count();
+    eprintln!(
+        "crash check: {} round(s), {acked} acknowledged, {missing} missing",
+        results.len()
+    );
+    if missing > 0 {
+        eprintln!("FAIL: acknowledged registrations were lost");
+        return Ok(ExitCode::from(EXIT_MISSING));
+    }
+    if idle_rounds > 0 {
+        eprintln!("FAIL: {idle_rounds} round(s) acknowledged nothing before the kill; raise --kill-after");
+        return Ok(ExitCode::from(EXIT_NOTHING_ACKED));
+    }
+    eprintln!("PASS");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Load(args) => load(args).await,
+        Command::CrashCheck(args) => {
+            if args.kill_after.is_zero() {
+                bail!("--kill-after must be positive");
+            }
+            crash_check(args).await
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("snitflade-load: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("snitflade-load").chain(args.iter().copied()))
+    }
+
+    fn load_args(args: &[&str]) -> LoadArgs {
+        match parse(args).unwrap().command {
+            Command::Load(a) => a,
+            other => panic!("not load: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn load_defaults() {
+        let a = load_args(&["load", "--data-dir", "/d", "--services", "127.0.0.1:8443"]);
+        assert_eq!(a.services, "127.0.0.1:8443".parse().unwrap());
+        assert_eq!(a.connections, 32);
+        assert_eq!(a.warmup(), Duration::from_secs(1));
+        assert_eq!(a.system, "maskinregistrering");
+        assert_eq!(a.stop_condition(), StopCondition::Duration(Duration::from_secs(20)));
+        assert!(!a.json);
+        assert!(a.acked_out.is_none());
+    }
+
+    #[test]
+    fn load_durations_and_counts() {
+        let a = load_args(&[
+            "load",
+            "--data-dir",
+            "/d",
+            "--services",
+            "127.0.0.1:1",
+            "--duration",
+            "500ms",
+            "--warmup",
+            "0",
+            "--connections",
+            "8",
+            "--json",
+            "--acked-out",
+            "/tmp/a",
+        ]);
+        assert_eq!(a.stop_condition(), StopCondition::Duration(Duration::from_millis(500)));
+        assert_eq!(a.warmup(), Duration::ZERO);
+        assert_eq!(a.connections, 8);
+        assert!(a.json);
+        assert_eq!(a.acked_out.as_deref(), Some(std::path::Path::new("/tmp/a")));
+
+        let a = load_args(&[
+            "load",
+            "--data-dir",
+            "/d",
+            "--services",
+            "127.0.0.1:1",
+            "--requests",
+            "1000",
+        ]);
+        assert_eq!(a.stop_condition(), StopCondition::Requests(1000));
+        assert_eq!(a.warmup(), Duration::ZERO);
+        let a = load_args(&[
+            "load",
+            "--data-dir",
+            "/d",
+            "--services",
+            "127.0.0.1:1",
+            "--requests",
+            "1000",
+            "--warmup",
+            "2s",
+        ]);
+        assert_eq!(a.warmup(), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn load_rejects_bad_input() {
+        let base = ["load", "--data-dir", "/d", "--services", "127.0.0.1:1"];
+        let with = |extra: &[&str]| {
+            let mut v = base.to_vec();
+            v.extend_from_slice(extra);
+            parse(&v)
+        };
+        assert!(with(&["--duration", "20"]).is_err());
+        assert!(with(&["--duration", "20s", "--requests", "5"]).is_err());
+        assert!(with(&["--requests", "0"]).is_err());
+        assert!(with(&["--connections", "0"]).is_err());
+        assert!(parse(&["load", "--data-dir", "/d", "--services", "localhost:1"]).is_err());
+        assert!(parse(&["load", "--services", "127.0.0.1:1"]).is_err());
+    }
+
+    #[test]
+    fn crash_check_arguments() {
+        let cli = parse(&[
+            "crash-check",
+            "--bin",
+            "target/release/snitflade",
+            "--data-dir",
+            "/tmp/d",
+            "--kill-after",
+            "2.5s",
+            "--rounds",
+            "5",
+            "--connections",
+            "16",
+            "--config",
+            "/etc/s.toml",
+        ])
+        .unwrap();
+        let Command::CrashCheck(a) = cli.command else {
+            panic!("not crash-check");
+        };
+        let cfg = a.to_config();
+        assert_eq!(cfg.bin, PathBuf::from("target/release/snitflade"));
+        assert_eq!(cfg.kill_after, Duration::from_millis(2500));
+        assert_eq!(cfg.rounds, 5);
+        assert_eq!(cfg.connections, 16);
+        assert_eq!(cfg.system, "maskinregistrering");
+        assert_eq!(
+            cfg.extra_args,
+            [OsString::from("--config"), OsString::from("/etc/s.toml")]
+        );
+
+        let cli = parse(&["crash-check", "--bin", "b", "--data-dir", "d"]).unwrap();
+        let Command::CrashCheck(a) = cli.command else {
+            panic!("not crash-check");
+        };
+        assert_eq!(a.kill_after, Duration::from_secs(5));
+        assert_eq!(a.rounds, 3);
+        assert_eq!(a.connections, 32);
+        assert!(a.to_config().extra_args.is_empty());
+        assert!(parse(&["crash-check", "--bin", "b", "--data-dir", "d", "--kill-after", "5"]).is_err());
+    }
+}

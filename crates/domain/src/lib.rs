@@ -1,0 +1,12 @@
+//! Pure domain types and rules of snitflade: no IO, no async.
+//!
+//! Outside input becomes these types once, at the edge; past the edge an invalid value cannot exist.
+
+pub mod errors;
+pub mod ids;
+pub mod interface;
+pub mod maskintimer;
+
+pub use errors::{ErrorStatus, ErrorType};
+pub use ids::{Cpr, Cvr, Guid32, IdError, Kommunekode, Pernr};
+pub use interface::InterfaceId;

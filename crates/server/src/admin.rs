@@ -1,0 +1,293 @@
+//! The admin listener (CONTRACT §6): open `/healthz` and `/metrics`; everything under `/api/v1/` behind the
+//! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities, events.
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use snitflade_domain::ErrorStatus;
+use snitflade_services::Services;
+use snitflade_services::error_handling::AdminError;
+use snitflade_store::errors::ErrorFilter;
+use snitflade_store::{StoreError, access, errors, maskintimer, outbox};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AdminState {
+    pub services: Services,
+    pub token: Arc<str>,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+const OPENAPI: &str = include_str!("openapi.json");
+
+pub fn router(state: AdminState) -> Router {
+    let api = Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/errors", get(list_errors))
+        .route("/errors/{id}", get(get_error))
+        .route("/errors/{id}/resubmit", post(resubmit))
+        .route("/errors/{id}/discard", post(discard))
+        .route("/errors/{id}/resolve", post(resolve))
+        .route("/maskintimer/registrations", get(registrations))
+        .route("/municipalities", get(municipalities))
+        .route("/systems", get(systems))
+        .route("/grants", get(grants))
+        .route("/events", get(events))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .nest("/api/v1", api)
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn store_error(e: StoreError) -> Response {
+    match e {
+        StoreError::NotFound => error(StatusCode::NOT_FOUND, "not found"),
+        StoreError::Conflict(m) => error(StatusCode::CONFLICT, m),
+        other => {
+            tracing::error!(error = %other, "admin API storage failure");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+    }
+}
+
+fn admin_error(e: AdminError) -> Response {
+    match e {
+        AdminError::NotFound => error(StatusCode::NOT_FOUND, "not found"),
+        AdminError::Conflict(m) => error(StatusCode::CONFLICT, m),
+        AdminError::BadRequest(m) => error(StatusCode::BAD_REQUEST, m),
+        AdminError::Store(e) => store_error(e),
+    }
+}
+
+/// Compares in time independent of where the inputs differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn require_token(State(state): State<AdminState>, req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match presented {
+        Some(t) if constant_time_eq(t.as_bytes(), state.token.as_bytes()) => next.run(req).await,
+        _ => {
+            let mut r = error(
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong bearer token (see <data-dir>/admin-token)",
+            );
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            r
+        }
+    }
+}
+
+async fn healthz(State(state): State<AdminState>) -> Response {
+    match sqlx_ping(&state.services).await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            error(StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+async fn sqlx_ping(services: &Services) -> Result<(), StoreError> {
+    access::is_empty(services.store().pool()).await.map(|_| ())
+}
+
+async fn metrics(State(state): State<AdminState>) -> Response {
+    let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        body,
+    )
+        .into_response()
+}
+
+async fn openapi() -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorQuery {
+    status: Option<String>,
+    interface: Option<String>,
+    municipality: Option<String>,
+    external_id: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn list_errors(State(state): State<AdminState>, Query(q): Query<ErrorQuery>) -> Response {
+    let status = match q.status.as_deref().map(|s| ErrorStatus::parse(s).ok_or(s)).transpose() {
+        Ok(s) => s,
+        Err(s) => return error(StatusCode::BAD_REQUEST, format!("unknown status '{s}'")),
+    };
+    let filter = ErrorFilter {
+        status,
+        interface: q.interface,
+        municipality: q.municipality,
+        external_id: q.external_id,
+        limit: q.limit.unwrap_or(1000).clamp(1, 10_000),
+        offset: q.offset.unwrap_or(0).max(0),
+    };
+    match errors::list(state.services.store().pool(), &filter).await {
+        Ok(items) => Json(items).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn get_error(State(state): State<AdminState>, Path(id): Path<String>) -> Response {
+    match errors::get_read(state.services.store().pool(), &id).await {
+        Ok(item) => Json(item).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+/// The optional body of resubmit/discard/resolve: `{"payload": {...}}` (or the corrected fields directly) and
+/// `{"note": "..."}`.
+fn parse_body(body: &[u8]) -> Result<(Option<Value>, Option<String>), String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok((None, None));
+    }
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Value::Object(mut o) = v else {
+        return Err("the body must be a JSON object".into());
+    };
+    let note = o.remove("note").and_then(|n| n.as_str().map(str::to_owned));
+    let payload = match o.remove("payload") {
+        Some(p) => Some(p),
+        None if o.is_empty() => None,
+        None => Some(Value::Object(o)),
+    };
+    Ok((payload, note))
+}
+
+async fn resubmit(State(state): State<AdminState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+    let (payload, _) = match parse_body(&body) {
+        Ok(p) => p,
+        Err(m) => return error(StatusCode::BAD_REQUEST, m),
+    };
+    match state.services.resubmit_error(&id, payload, "admin").await {
+        Ok(item) => Json(item).into_response(),
+        Err(e) => admin_error(e),
+    }
+}
+
+async fn close(state: AdminState, id: String, body: axum::body::Bytes, status: ErrorStatus) -> Response {
+    let (_, note) = match parse_body(&body) {
+        Ok(p) => p,
+        Err(m) => return error(StatusCode::BAD_REQUEST, m),
+    };
+    match state.services.close_error(&id, status, note, "admin").await {
+        Ok(item) => Json(item).into_response(),
+        Err(e) => admin_error(e),
+    }
+}
+
+async fn discard(State(state): State<AdminState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+    close(state, id, body, ErrorStatus::Discarded).await
+}
+
+async fn resolve(State(state): State<AdminState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+    close(state, id, body, ErrorStatus::Resolved).await
+}
+
+#[derive(Debug, Deserialize)]
+struct RegistrationQuery {
+    ex_ident: Option<String>,
+    after: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn registrations(State(state): State<AdminState>, Query(q): Query<RegistrationQuery>) -> Response {
+    let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
+    match maskintimer::registrations(
+        state.services.store().pool(),
+        q.ex_ident.as_deref(),
+        q.after.as_deref(),
+        limit,
+    )
+    .await
+    {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn municipalities(State(state): State<AdminState>) -> Response {
+    match access::municipalities(state.services.store().pool()).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn systems(State(state): State<AdminState>) -> Response {
+    match access::systems(state.services.store().pool()).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn grants(State(state): State<AdminState>) -> Response {
+    match access::grants(state.services.store().pool()).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct EventQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn events(State(state): State<AdminState>, Query(q): Query<EventQuery>) -> Response {
+    let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
+    match outbox::after(state.services.store().pool(), q.after.unwrap_or(0), limit).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn resubmit_bodies() {
+        assert_eq!(parse_body(b"").unwrap(), (None, None));
+        let (p, n) = parse_body(br#"{"payload":{"PLANT":"0020"},"note":"x"}"#).unwrap();
+        assert_eq!(p.unwrap()["PLANT"], "0020");
+        assert_eq!(n.as_deref(), Some("x"));
+        let (p, _) = parse_body(br#"{"PLANT":"0020"}"#).unwrap();
+        assert_eq!(p.unwrap()["PLANT"], "0020");
+        assert!(parse_body(b"[1]").is_err());
+        assert!(parse_body(b"{").is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! The demo data (CONTRACT §4, machine-hours part): municipalities 0340 Sorø and 0751 Aarhus, the demo systems
+//! with their certificates and grants, employee 00012345 in 0751 with seed 004's master data, and machine-hours
+//! master data for a handful of Sorø employees. Written in one transaction, once, on an empty database.
+
+use super::SYSTEMS;
+use anyhow::{Context, Result};
+use snitflade_access::CertificateInfo;
+use snitflade_domain::maskintimer::{
+    ActivityType, MasterData, Network, NetworkActivity, WorkCenter, seed_example_master_data,
+};
+use snitflade_store::Store;
+use snitflade_store::access::{self, CertificateRecord, GrantRecord, Municipality, SystemRecord};
+use snitflade_store::maskintimer;
+use std::path::Path;
+
+pub const MUNICIPALITIES: &[(&str, &str, &str)] = &[
+    ("0340", "Sorø Kommune", "29189730"),
+    ("0751", "Aarhus Kommune", "55133018"),
+];
+
+/// Sorø's machine operators (road maintenance), with master data of their own.
+fn soroe_master_data(i: usize) -> MasterData {
+    let network = format!("{:012}", 600_001 + i % 2);
+    let machine = format!("7034{:04}", 1 + i);
+    MasterData {
+        networks: vec![Network {
+            network: network.clone(),
+            ktext: if i.is_multiple_of(2) {
+                "Vejvedligehold Sorø"
+            } else {
+                "Vintertjeneste Sorø"
+            }
+            .into(),
+        }],
+        network_activities: ["0010", "0020", "0030"]
+            .iter()
+            .map(|a| NetworkActivity {
+                network: network.clone(),
+                activity: (*a).into(),
+                subactivity: None,
+                activity_text: Some(format!("Operation {a}")),
+            })
+            .collect(),
+        activity_types: vec![ActivityType {
+            arbpl: machine.clone(),
+            lstar: "5120".into(),
+            ltext: "Traktor, mellem".into(),
+        }],
+        work_centers: vec![WorkCenter {
+            werks: "0010".into(),
+            arbpl: machine,
+            ktext: format!("Traktor T{}", 100 + i),
+        }],
+    }
+}
+
+const SOROE_OPERATORS: &[&str] = &[
+    "Anders Holm",
+    "Birgitte Lund",
+    "Carsten Dahl",
+    "Dorte Friis",
+    "Erik Skov",
+];
+
+/// Seeds the demo data unless the database already has data.
+pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
+    if !access::is_empty(store.pool()).await? {
+        return Ok(());
+    }
+    let mut systems = Vec::new();
+    for s in SYSTEMS {
+        let pem = std::fs::read_to_string(pki_dir.join("clients").join(format!("{}.pem", s.name)))
+            .with_context(|| format!("reading the demo certificate of {}", s.name))?;
+        let der = rustls_pki_types::pem::PemObject::from_pem_slice(pem.as_bytes())
+            .map(|c: rustls_pki_types::CertificateDer<'static>| c.to_vec())
+            .with_context(|| format!("parsing the demo certificate of {}", s.name))?;
+        let info = CertificateInfo::from_der(&der)?;
+        systems.push((s, pem, info));
+    }
+    store
+        .write(move |c| {
+            Box::pin(async move {
+                for (code, name, cvr) in MUNICIPALITIES {
+                    let m = Municipality {
+                        code: (*code).into(),
+                        name: (*name).into(),
+                        cvr: (*cvr).into(),
+                    };
+                    access::insert_municipality(c, &m).await?;
+                }
+                for (s, pem, info) in &systems {
+                    let id = uuid::Uuid::new_v4().to_string();
+                    let rec = SystemRecord {
+                        id: id.clone(),
+                        name: s.name.into(),
+                        vendor_name: s.vendor.into(),
+                        vendor_cvr: s.vendor_cvr.into(),
+                    };
+                    access::insert_system(c, &rec).await?;
+                    let cert = CertificateRecord {
+                        fingerprint: info.identity.fingerprint.clone(),
+                        system_id: id.clone(),
+                        subject: info.subject.clone(),
+                        serial_number: info.identity.serial_number.clone(),
+                        not_before: snitflade_store::timestamp_text(info.not_before),
+                        not_after: snitflade_store::timestamp_text(info.not_after),
+                        pem: pem.clone(),
+                    };
+                    access::insert_certificate(c, &cert).await?;
+                    for (interface, municipalities) in s.grants {
+                        for m in *municipalities {
+                            let g = GrantRecord {
+                                id: uuid::Uuid::new_v4().to_string(),
+                                system_id: id.clone(),
+                                interface: interface.as_str().into(),
+                                municipality: (*m).into(),
+                                valid_from: "2020-01-01".into(),
+                                valid_to: None,
+                            };
+                            access::insert_grant(c, &g).await?;
+                        }
+                    }
+                }
+                maskintimer::upsert_employee(c, "0751", "00012345", "Mads Mobil").await?;
+                maskintimer::put_master_data(c, "0751", "00012345", &seed_example_master_data()).await?;
+                for (i, name) in SOROE_OPERATORS.iter().enumerate() {
+                    let pernr = format!("{:08}", 101 + i);
+                    maskintimer::upsert_employee(c, "0340", &pernr, name).await?;
+                    maskintimer::put_master_data(c, "0340", &pernr, &soroe_master_data(i)).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    tracing::info!("demo data created");
+    Ok(())
+}

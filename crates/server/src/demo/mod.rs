@@ -1,0 +1,66 @@
+//! The demo (`serve --demo`): the identities and grants of CONTRACT §3, the PKI of §2 and the data of §4.
+
+pub mod data;
+pub mod pki;
+
+use snitflade_domain::InterfaceId;
+use snitflade_domain::InterfaceId::*;
+
+/// A demo external system: its vendor and its grants (interface, municipalities).
+pub struct DemoSystem {
+    pub name: &'static str,
+    pub vendor: &'static str,
+    pub vendor_cvr: &'static str,
+    pub grants: &'static [(InterfaceId, &'static [&'static str])],
+}
+
+/// CONTRACT §3, exactly.
+pub const SYSTEMS: &[DemoSystem] = &[
+    DemoSystem {
+        name: "maskinregistrering",
+        vendor: "Maskinregistrering ApS",
+        vendor_cvr: "12972997",
+        grants: &[(Maskintimer, &["0340", "0751"])],
+    },
+    DemoSystem {
+        name: "vikarsystem",
+        vendor: "Vikarsystemer A/S",
+        vendor_cvr: "93478878",
+        grants: &[(Medarbejderoplysninger, &["0340"]), (Engangsydelse, &["0340"])],
+    },
+    DemoSystem {
+        name: "dagtilbud",
+        vendor: "Dagtilbudsplan ApS",
+        vendor_cvr: "44125242",
+        grants: &[
+            (Medarbejderoplysninger, &["0340"]),
+            (OpretFravaer, &["0340"]),
+            (Fravaerskvoter, &["0340"]),
+            (Moedetidsplaner, &["0340"]),
+        ],
+    },
+    DemoSystem {
+        name: "kantine",
+        vendor: "Kantinedata ApS",
+        vendor_cvr: "18838737",
+        grants: &[(Engangsydelse, &["0340"])],
+    },
+    DemoSystem {
+        name: "rekruttering",
+        vendor: "Rekrutteringshuset A/S",
+        vendor_cvr: "26786843",
+        grants: &[(Personalemappe, &["0340"])],
+    },
+    DemoSystem {
+        name: "loen",
+        vendor: "Lønsystemer A/S",
+        vendor_cvr: "92965724",
+        grants: &[(Engangsydelse, &["0340", "0751"]), (FasteTillaeg, &["0340", "0751"])],
+    },
+    DemoSystem {
+        name: "ingen-adgang",
+        vendor: "Ingen Adgang ApS",
+        vendor_cvr: "84847771",
+        grants: &[],
+    },
+];

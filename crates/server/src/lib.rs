@@ -1,0 +1,194 @@
+//! The snitflade server: opens the data dir and database, sets up the demo when asked, loads the access table,
+//! and runs the two listeners (services over mutual TLS, admin over HTTP) until shutdown.
+
+pub mod admin;
+pub mod demo;
+pub mod listener;
+pub mod services_http;
+pub mod tls;
+
+use anyhow::{Context, Result};
+use snitflade_access::{AccessControl, SystemInfo, grants::Grant};
+use snitflade_domain::{InterfaceId, Kommunekode};
+use snitflade_services::{Services, ServicesConfig};
+use snitflade_store::Store;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Everything `snitflade serve` needs, after flags, environment and config file are merged.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub data_dir: PathBuf,
+    pub listen: String,
+    pub admin_listen: String,
+    pub database_url: Option<String>,
+    pub amqp_url: Option<String>,
+    pub demo: bool,
+    pub services: ServicesConfig,
+    pub handshake_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_connections: usize,
+}
+
+/// Reads the admin token, creating a random one (owner-readable only) on first start.
+fn admin_token(data_dir: &Path) -> Result<String> {
+    let path = data_dir.join("admin-token");
+    if let Ok(t) = std::fs::read_to_string(&path) {
+        let t = t.trim().to_owned();
+        if !t.is_empty() {
+            return Ok(t);
+        }
+    }
+    let mut bytes = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .map_err(|_| anyhow::anyhow!("no system randomness"))?;
+    let token = hex::encode(bytes);
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, format!("{token}\n"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(token)
+}
+
+/// Loads systems, certificates and grants from the store into the in-memory access table.
+pub async fn load_access(store: &Store, access: &AccessControl) -> Result<()> {
+    let pool = store.pool();
+    let systems = snitflade_store::access::systems(pool).await?;
+    let names: std::collections::HashMap<_, _> = systems.iter().map(|s| (s.id.clone(), s.name.clone())).collect();
+    let certs = snitflade_store::access::certificates(pool)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let name = names.get(&c.system_id)?.clone();
+            Some((c.fingerprint, SystemInfo { id: c.system_id, name }))
+        });
+    let mut grants = Vec::new();
+    for g in snitflade_store::access::grants(pool).await? {
+        let parse_day = |s: &str| s.get(..10).and_then(|d| d.parse::<jiff::civil::Date>().ok());
+        let (Some(interface), Ok(municipality), Some(valid_from)) = (
+            InterfaceId::parse(&g.interface),
+            Kommunekode::parse(&g.municipality),
+            parse_day(&g.valid_from),
+        ) else {
+            tracing::warn!(grant = %g.id, "skipping an unreadable grant");
+            continue;
+        };
+        grants.push(Grant {
+            system_id: g.system_id,
+            interface,
+            municipality,
+            valid_from,
+            valid_to: g.valid_to.as_deref().and_then(parse_day),
+        });
+    }
+    access.replace(certs, grants);
+    Ok(())
+}
+
+/// Runs the server until `shutdown` completes; then lets in-flight requests finish and closes the store.
+pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    std::fs::create_dir_all(&opts.data_dir)
+        .with_context(|| format!("creating the data dir {}", opts.data_dir.display()))?;
+    let data_dir = opts.data_dir.canonicalize()?;
+    let pki_dir = data_dir.join("pki");
+    if opts.demo {
+        demo::pki::ensure(&pki_dir).context("creating the demo PKI")?;
+    }
+    let token: Arc<str> = admin_token(&data_dir).context("preparing the admin token")?.into();
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
+        .ok();
+
+    let url = opts
+        .database_url
+        .clone()
+        .unwrap_or_else(|| snitflade_store::db::sqlite_url_in(&data_dir));
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", snitflade_store::db::redact(&url)))?;
+    if opts.demo {
+        demo::data::ensure(&store, &pki_dir)
+            .await
+            .context("creating the demo data")?;
+    }
+    if opts.amqp_url.is_some() {
+        tracing::warn!("--amqp-url is accepted but not used yet: events stay in the database outbox");
+    }
+    let access = AccessControl::new();
+    load_access(&store, &access).await?;
+    let services = Services::new(store.clone(), access, opts.services.clone());
+    let tls = tls::server_config(&pki_dir)
+        .context("loading the services' TLS material from <data-dir>/pki (start with --demo to create a demo PKI)")?;
+
+    let services_listener = TcpListener::bind(&opts.listen)
+        .await
+        .with_context(|| format!("binding the services listener {}", opts.listen))?;
+    let admin_listener = TcpListener::bind(&opts.admin_listen)
+        .await
+        .with_context(|| format!("binding the admin listener {}", opts.admin_listen))?;
+    let services_addr = services_listener.local_addr()?;
+    let admin_addr = admin_listener.local_addr()?;
+
+    let services_app = services_http::router(services_http::ServicesState {
+        services: services.clone(),
+        request_timeout: opts.request_timeout,
+        fallback_authority: services_addr.to_string(),
+    });
+    let admin_app = admin::router(admin::AdminState {
+        services: services.clone(),
+        token,
+        metrics,
+    });
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let limits = listener::ListenerLimits {
+        handshake_timeout: opts.handshake_timeout,
+        header_timeout: Duration::from_secs(30),
+        max_connections: opts.max_connections,
+    };
+    let drain = opts.request_timeout + Duration::from_secs(5);
+    let services_task = tokio::spawn(listener::serve_tls(
+        services_listener,
+        tls,
+        services_app,
+        limits,
+        stopped(),
+        drain,
+    ));
+    let admin_task = tokio::spawn(
+        axum::serve(admin_listener, admin_app)
+            .with_graceful_shutdown(stopped())
+            .into_future(),
+    );
+
+    tracing::info!(services = %services_addr, admin = %admin_addr, data_dir = %data_dir.display(), "snitflade is ready");
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "snitflade ready services={services_addr} admin={admin_addr}")?;
+        out.flush()?;
+    }
+
+    shutdown.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    let _ = stop_tx.send(true);
+    let _ = services_task.await;
+    let _ = admin_task.await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! HTTP routes of the services listener (CONTRACT §5): the SAP PI form
+//! `/XISOAPAdapter/MessageServlet?…&interface=<ServiceInterface>&interfaceNamespace=<ns>`, the clean form
+//! `/ws/<ServiceInterface>`, and `GET /ws/<ServiceInterface>?wsdl`. Everything here is about HTTP; the SOAP work
+//! is in `snitflade-services`.
+
+use crate::listener::Peer;
+use axum::body::Body;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Extension, Router};
+use http_body_util::BodyExt;
+use snitflade_domain::Kommunekode;
+use snitflade_services::{ServiceInterfaceDef, Services, SoapReply, find_service};
+use std::collections::HashMap;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct ServicesState {
+    pub services: Services,
+    pub request_timeout: Duration,
+    /// The address clients reach this listener at, used when a request carries no usable Host header.
+    pub fallback_authority: String,
+}
+
+pub fn router(state: ServicesState) -> Router {
+    Router::new()
+        .route("/XISOAPAdapter/MessageServlet", post(sap_pi))
+        .route("/ws/{service}", post(clean).get(wsdl))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+fn xml(reply: SoapReply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        )],
+        reply.body,
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    let mut r = xml(SoapReply::client_fault(
+        "Ukendt adresse. Brug /XISOAPAdapter/MessageServlet?interface=<ServiceInterface>&interfaceNamespace=<ns> \
+         eller /ws/<ServiceInterface>",
+    ));
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    r
+}
+
+fn unknown_service(name: &str) -> Response {
+    let mut r = xml(SoapReply::client_fault(format!(
+        "Ukendt service interface '{}'",
+        clip(name)
+    )));
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    r
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(80).collect()
+}
+
+async fn sap_pi(
+    State(state): State<ServicesState>,
+    Extension(peer): Extension<Peer>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(name) = query.get("interface") else {
+        return xml(SoapReply::client_fault(
+            "URL'en mangler parameteren interface=<ServiceInterface>",
+        ));
+    };
+    let Some(def) = find_service(name) else {
+        return unknown_service(name);
+    };
+    if let Some(ns) = query.get("interfaceNamespace").filter(|ns| !ns.is_empty())
+        && ns != def.namespace
+    {
+        return xml(SoapReply::client_fault(format!(
+            "interfaceNamespace '{}' passer ikke til {} (forventet {})",
+            clip(ns),
+            def.name,
+            def.namespace
+        )));
+    }
+    call(&state, &peer, def, &query, &headers, body).await
+}
+
+async fn clean(
+    State(state): State<ServicesState>,
+    Extension(peer): Extension<Peer>,
+    Path(service): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(def) = find_service(&service) else {
+        return unknown_service(&service);
+    };
+    call(&state, &peer, def, &query, &headers, body).await
+}
+
+async fn call(
+    state: &ServicesState,
+    peer: &Peer,
+    def: &'static ServiceInterfaceDef,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let services = &state.services;
+    let system = match services.access().system(&peer.0.fingerprint) {
+        Ok(s) => s,
+        Err(d) => return xml(SoapReply::denied(&d)),
+    };
+    let kommune = match query.get("kommune").map(|k| Kommunekode::parse(k)).transpose() {
+        Ok(k) => k,
+        Err(e) => return xml(SoapReply::client_fault(format!("URL-parameteren kommune: {e}"))),
+    };
+    let limit = services.config().max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return xml(SoapReply::too_large(limit));
+    }
+    let bytes = match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return xml(SoapReply::too_large(limit)),
+        Err(e) => {
+            tracing::debug!(error = %e, "reading the request body failed");
+            return xml(SoapReply::client_fault("Beskeden kunne ikke læses"));
+        }
+    };
+    match tokio::time::timeout(state.request_timeout, services.handle(def, &system, kommune, &bytes)).await {
+        Ok(reply) => xml(reply),
+        Err(_) => {
+            tracing::warn!(service = def.name, "request timed out");
+            xml(SoapReply::fault(snitflade_soap::Fault::server(
+                "Tidsgrænsen for behandling blev overskredet",
+            )))
+        }
+    }
+}
+
+/// A Host header fit to be put into a WSDL: host name or address characters and a port, nothing else.
+fn safe_authority(headers: &HeaderMap) -> Option<&str> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let ok = !host.is_empty()
+        && host.len() <= 255
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    ok.then_some(host)
+}
+
+async fn wsdl(
+    State(state): State<ServicesState>,
+    Extension(peer): Extension<Peer>,
+    Path(service): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if !query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
+        let mut r = xml(SoapReply::client_fault(format!(
+            "Brug GET /ws/{}?wsdl for at hente WSDL'en",
+            clip(&service)
+        )));
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+        return r;
+    }
+    if let Err(d) = state.services.access().system(&peer.0.fingerprint) {
+        return xml(SoapReply::denied(&d));
+    }
+    let Some(def) = find_service(&service) else {
+        return unknown_service(&service);
+    };
+    let authority = safe_authority(&headers).unwrap_or(&state.fallback_authority);
+    let body = def.wsdl_for(&format!("https://{authority}"));
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_authorities_reach_the_wsdl() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("localhost:8443"));
+        assert_eq!(safe_authority(&h), Some("localhost:8443"));
+        h.insert(header::HOST, HeaderValue::from_static("evil\"/><x"));
+        assert_eq!(safe_authority(&h), None);
+        h.insert(header::HOST, HeaderValue::from_static("[::1]:8443"));
+        assert_eq!(safe_authority(&h), Some("[::1]:8443"));
+    }
+}

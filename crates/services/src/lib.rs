@@ -1,0 +1,53 @@
+//! The standard interfaces, one module each, behind one transport-agnostic entry point: the server hands over
+//! the caller's system, the service interface named by the URL and the request body; a module never sees HTTP
+//! or TLS.
+
+pub mod dispatch;
+pub mod error_handling;
+pub mod maskintimer;
+pub mod registry;
+pub mod reply;
+pub mod wire;
+
+pub use dispatch::Services;
+pub use registry::{ServiceInterfaceDef, find_service};
+pub use reply::SoapReply;
+
+/// Settings of the services (the `[services]` table of the config file).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServicesConfig {
+    /// Seed 004: master data at most once per day per employee (per calling system). Relax only in test set-ups.
+    pub masterdata_once_per_day: bool,
+    /// Largest request body accepted on the SOAP endpoints, in bytes.
+    pub max_body_bytes: usize,
+    /// Deepest element nesting accepted.
+    pub max_depth: usize,
+    /// Most elements accepted in one message.
+    pub max_elements: usize,
+    /// Longest text node accepted, in bytes.
+    pub max_text_bytes: usize,
+}
+
+impl Default for ServicesConfig {
+    fn default() -> Self {
+        Self {
+            masterdata_once_per_day: true,
+            max_body_bytes: 1024 * 1024,
+            max_depth: 32,
+            max_elements: 10_000,
+            max_text_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl ServicesConfig {
+    pub fn xml_limits(&self) -> snitflade_soap::Limits {
+        snitflade_soap::Limits {
+            max_depth: self.max_depth,
+            max_elements: self.max_elements,
+            max_text_len: self.max_text_bytes,
+            ..Default::default()
+        }
+    }
+}

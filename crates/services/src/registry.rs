@@ -1,0 +1,66 @@
+//! The service interfaces snitflade answers, by the name used in URLs (`interface=` of the SAP PI form and
+//! `/ws/<ServiceInterface>`): which interface id they belong to, their namespace, root elements and WSDL.
+
+use snitflade_domain::InterfaceId;
+
+/// One SOAP service interface.
+#[derive(Debug)]
+pub struct ServiceInterfaceDef {
+    /// The ServiceInterface name, e.g. `MobileEquipRegistration_OS_SI`.
+    pub name: &'static str,
+    pub interface: InterfaceId,
+    pub namespace: &'static str,
+    /// The request root elements (in `namespace`) this service interface accepts.
+    pub request_roots: &'static [&'static str],
+    /// The WSDL, with `{{ADDRESS}}` where the endpoint address goes.
+    pub wsdl: &'static str,
+}
+
+pub static SERVICES: &[ServiceInterfaceDef] = &[crate::maskintimer::MASTERDATA, crate::maskintimer::REGISTRATION];
+
+pub fn find_service(name: &str) -> Option<&'static ServiceInterfaceDef> {
+    SERVICES.iter().find(|s| s.name == name)
+}
+
+impl ServiceInterfaceDef {
+    /// The WSDL with its `soap:address` pointing at `base` (e.g. `https://localhost:8443`), in the SAP PI form.
+    pub fn wsdl_for(&self, base: &str) -> String {
+        let address = format!(
+            "{base}/XISOAPAdapter/MessageServlet?senderParty=&amp;senderService=&amp;receiverParty=&amp;\
+             receiverService=&amp;interface={}&amp;interfaceNamespace={}",
+            self.name,
+            url_encode(self.namespace)
+        );
+        self.wsdl.replace("{{ADDRESS}}", &address)
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wsdl_address_is_the_sap_pi_form() {
+        let d = find_service("MobileEquipMasterdata_OS_SI").unwrap();
+        let w = d.wsdl_for("https://localhost:8443");
+        assert!(w.contains(
+            "location=\"https://localhost:8443/XISOAPAdapter/MessageServlet?senderParty=&amp;senderService=&amp;\
+             receiverParty=&amp;receiverService=&amp;interface=MobileEquipMasterdata_OS_SI&amp;\
+             interfaceNamespace=http%3A%2F%2Fkmd.dk%2Fmobile_equip_masterdata%2Fkmd\""
+        ));
+        assert!(!w.contains("{{ADDRESS}}"));
+        assert!(find_service("Nope_OS_SI").is_none());
+    }
+}

@@ -1,0 +1,55 @@
+//! What a service answers: an HTTP status and a SOAP envelope (a response or a fault).
+
+use snitflade_access::Denied;
+use snitflade_soap::{EMPTY_RESPONSE, Fault};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoapReply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl SoapReply {
+    pub fn ok(body: String) -> Self {
+        Self { status: 200, body }
+    }
+
+    /// The empty SOAP body SAP PI answers an accepted asynchronous message with.
+    pub fn accepted() -> Self {
+        Self::ok(EMPTY_RESPONSE.to_owned())
+    }
+
+    /// A SOAP 1.1 fault: HTTP 500, as the SOAP HTTP binding requires.
+    pub fn fault(fault: Fault) -> Self {
+        Self {
+            status: 500,
+            body: fault.to_xml(),
+        }
+    }
+
+    /// A `Client` fault with a Danish text.
+    pub fn client_fault(text: impl Into<String>) -> Self {
+        Self::fault(Fault::client(text))
+    }
+
+    /// An internal failure: no detail leaks to the client.
+    pub fn server_error() -> Self {
+        Self::fault(Fault::server("Intern fejl i snitflade; forsøg igen senere"))
+    }
+
+    /// Access refused: HTTP 403 with a `Client` fault naming what is missing.
+    pub fn denied(d: &Denied) -> Self {
+        Self {
+            status: 403,
+            body: Fault::client(d.to_string()).to_xml(),
+        }
+    }
+
+    /// A body over the size limit: HTTP 413 with a `Client` fault.
+    pub fn too_large(limit: usize) -> Self {
+        Self {
+            status: 413,
+            body: Fault::client(format!("Beskeden er for stor (højst {limit} bytes)")).to_xml(),
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! SOAP 1.1 core shared by every service: a hardened XML reader producing a small
+//! namespace-resolved DOM, envelope parsing with SOAP 1.1 checks, SAP PI style fault
+//! envelopes and a tiny XML writer for responses.
+//!
+//! Hostile input is the normal case: [`parse_document`] refuses DOCTYPEs, processing
+//! instructions, unknown entities and anything that exceeds [`Limits`] while it reads,
+//! without recursion.
+
+pub mod envelope;
+pub mod fault;
+pub mod reader;
+pub mod writer;
+
+pub use envelope::{Envelope, SOAP11_NS, SoapError, parse_envelope};
+pub use fault::{Fault, FaultCode};
+pub use reader::{Element, Limits, XmlError, parse_document};
+pub use writer::{EMPTY_RESPONSE, XmlWriter, envelope_with};
+
+/// Namespace of the SOAP 1.2 envelope; only used to recognise (and refuse) SOAP 1.2 requests.
+pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";

@@ -1,0 +1,187 @@
+//! A small, allocation-light XML writer for responses, plus the SAP PI style envelope.
+//!
+//! Escaping: text gets `&amp; &lt; &gt;` and `&#13;` (so a CR survives the reader's
+//! line-end normalisation); attribute values additionally `&quot;`, `&#10;` and `&#9;`.
+//! Characters XML 1.0 cannot carry at all (C0 controls other than tab/LF/CR, U+FFFE,
+//! U+FFFF) are written as U+FFFD, so the output is always well-formed.
+
+/// Opening of every response envelope (SAP PI style, double quotes).
+pub(crate) const ENVELOPE_OPEN: &str =
+    "<SOAP:Envelope xmlns:SOAP=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP:Header/><SOAP:Body>";
+/// Closing of every response envelope.
+pub(crate) const ENVELOPE_CLOSE: &str = "</SOAP:Body></SOAP:Envelope>";
+
+/// The seed's empty answer (e.g. to a registration), byte for byte.
+pub const EMPTY_RESPONSE: &str =
+    "<SOAP:Envelope xmlns:SOAP='http://schemas.xmlsoap.org/soap/envelope/'><SOAP:Header/><SOAP:Body/></SOAP:Envelope>";
+
+/// Builds `<SOAP:Envelope …><SOAP:Header/><SOAP:Body>` + payload + `</SOAP:Body></SOAP:Envelope>`.
+/// Elements the payload leaves open are closed before the Body.
+pub fn envelope_with(payload: impl FnOnce(&mut XmlWriter)) -> String {
+    let mut w = XmlWriter::with_capacity(1024);
+    w.buf.push_str(ENVELOPE_OPEN);
+    payload(&mut w);
+    let mut xml = w.finish();
+    xml.push_str(ENVELOPE_CLOSE);
+    xml
+}
+
+/// String builder for XML. Element names are written as given (they come from code,
+/// not from clients); text and attribute values are escaped.
+#[derive(Debug, Default, Clone)]
+pub struct XmlWriter {
+    buf: String,
+    /// Names of the open elements, concatenated; `ends[i]` is where name `i` ends.
+    names: String,
+    ends: Vec<usize>,
+    /// A start tag has been written without its closing `>` yet.
+    tag_open: bool,
+}
+
+impl XmlWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            buf: String::with_capacity(n),
+            names: String::with_capacity(128),
+            ends: Vec::with_capacity(8),
+            tag_open: false,
+        }
+    }
+
+    /// Opens element `name` (`<name`); attributes may follow.
+    pub fn start(&mut self, name: &str) -> &mut Self {
+        debug_assert!(!name.is_empty(), "empty element name");
+        self.close_tag();
+        self.buf.push('<');
+        self.buf.push_str(name);
+        self.names.push_str(name);
+        self.ends.push(self.names.len());
+        self.tag_open = true;
+        self
+    }
+
+    /// Adds an attribute. Only valid right after [`start`](Self::start); panics otherwise
+    /// in debug builds and is ignored in release builds.
+    pub fn attr(&mut self, name: &str, value: &str) -> &mut Self {
+        debug_assert!(self.tag_open, "attr({name}) outside a start tag");
+        if self.tag_open {
+            self.buf.push(' ');
+            self.buf.push_str(name);
+            self.buf.push_str("=\"");
+            escape_into(&mut self.buf, value, true);
+            self.buf.push('"');
+        }
+        self
+    }
+
+    /// Escaped character data (closes a pending start tag first, even when empty).
+    pub fn text(&mut self, s: &str) -> &mut Self {
+        self.close_tag();
+        escape_into(&mut self.buf, s, false);
+        self
+    }
+
+    /// `<name>text</name>` (also for empty text).
+    pub fn leaf(&mut self, name: &str, text: &str) -> &mut Self {
+        self.close_tag();
+        self.buf.push('<');
+        self.buf.push_str(name);
+        self.buf.push('>');
+        escape_into(&mut self.buf, text, false);
+        self.buf.push_str("</");
+        self.buf.push_str(name);
+        self.buf.push('>');
+        self
+    }
+
+    /// [`leaf`](Self::leaf) when `Some`, nothing when `None`.
+    pub fn leaf_opt(&mut self, name: &str, text: Option<&str>) -> &mut Self {
+        if let Some(text) = text {
+            self.leaf(name, text);
+        }
+        self
+    }
+
+    /// Pre-serialised XML, written unchanged.
+    pub fn raw(&mut self, xml: &str) -> &mut Self {
+        self.close_tag();
+        self.buf.push_str(xml);
+        self
+    }
+
+    /// Closes the innermost open element: `<x/>` if it got no content, else `</x>`.
+    pub fn end(&mut self) -> &mut Self {
+        let Some(end) = self.ends.pop() else {
+            debug_assert!(false, "end() without an open element");
+            return self;
+        };
+        let start = self.ends.last().copied().unwrap_or(0);
+        if self.tag_open {
+            self.buf.push_str("/>");
+            self.tag_open = false;
+        } else {
+            self.buf.push_str("</");
+            self.buf.push_str(&self.names[start..end]);
+            self.buf.push('>');
+        }
+        self.names.truncate(start);
+        self
+    }
+
+    /// Closes everything still open and returns the XML.
+    pub fn finish(mut self) -> String {
+        while !self.ends.is_empty() {
+            self.end();
+        }
+        self.buf
+    }
+
+    fn close_tag(&mut self) {
+        if self.tag_open {
+            self.buf.push('>');
+            self.tag_open = false;
+        }
+    }
+}
+
+/// Appends `s` escaped for text content (`attr == false`) or a double-quoted attribute value.
+fn escape_into(out: &mut String, s: &str, attr: bool) {
+    let bytes = s.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (replacement, width) = match b {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'\r' => ("&#13;", 1),
+            b'"' if attr => ("&quot;", 1),
+            b'\n' if attr => ("&#10;", 1),
+            b'\t' if attr => ("&#9;", 1),
+            b'\n' | b'\t' => {
+                i += 1;
+                continue;
+            }
+            0..0x20 => ("\u{FFFD}", 1),
+            // U+FFFE and U+FFFF are not XML characters.
+            0xEF if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) => ("\u{FFFD}", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&s[copied..i]);
+        out.push_str(replacement);
+        i += width;
+        copied = i;
+    }
+    out.push_str(&s[copied..]);
+}
+
+#[cfg(test)]
+mod tests;

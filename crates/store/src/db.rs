@@ -1,0 +1,121 @@
+//! Opening the database: engine choice from the URL, connection settings, migrations, and the [`Store`] handle.
+
+use crate::writer::Writer;
+use crate::{Result, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
+use std::path::Path;
+use std::str::FromStr;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// The storage handle: a read pool plus the single writer. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    writer: Writer,
+    engine: Engine,
+}
+
+/// The SQLite URL of `snitflade.db` in a data dir.
+pub fn sqlite_url_in(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("snitflade.db").display())
+}
+
+/// Settings every SQLite connection gets: WAL, full fsync on commit, foreign keys, a busy timeout.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+     PRAGMA busy_timeout = 5000;";
+
+async fn configure(conn: &mut AnyConnection, engine: Engine) -> std::result::Result<(), sqlx::Error> {
+    if engine == Engine::Sqlite {
+        conn.execute(SQLITE_PRAGMAS).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url`, runs the migrations and starts the writer.
+    pub async fn open(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::of_url(url)
+            .ok_or_else(|| StoreError::Corrupt(format!("unsupported database URL scheme in {}", redact(url))))?;
+        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        let mut writer_conn = options.connect().await?;
+        configure(&mut writer_conn, engine).await?;
+        MIGRATOR.run(&mut writer_conn).await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
+            .min_connections(1)
+            .after_connect(move |conn, _meta| Box::pin(configure(conn, engine)))
+            .connect_with(options)
+            .await?;
+        let writer = Writer::start(writer_conn, engine);
+        Ok(Self { pool, writer, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The read pool. Writes must go through [`Store::write`].
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Runs `f` inside the writer's current transaction and answers once that transaction is committed.
+    /// If `f` fails, its own changes are rolled back (savepoint) and the others in the batch are unaffected.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> crate::BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        self.writer.run(f).await
+    }
+
+    /// Stops accepting writes, finishes the queued ones and closes the pool.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite:///x.db"), "sqlite:///x.db");
+    }
+}

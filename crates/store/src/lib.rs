@@ -1,0 +1,49 @@
+//! Durable storage for snitflade: one API over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Both engines run the same portable SQL through sqlx's `Any` driver; what differs (connection pragmas) is in
+//! [`db`]. Every write goes through one writer task ([`writer`]) that commits batches: a caller is answered only
+//! after its change is committed (durable before acknowledged), and many callers share one fsync.
+
+pub mod access;
+pub mod db;
+pub mod errors;
+pub mod idempotency;
+pub mod maskintimer;
+pub mod outbox;
+pub mod writer;
+
+pub use db::{Engine, Store};
+pub use sqlx::AnyConnection as Conn;
+pub use writer::BoxFuture;
+
+/// A storage failure. Callers map it to a `Server` fault or HTTP 500; the message names no personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The current time as stored: RFC 3339 UTC with microseconds, so that text order is time order.
+pub fn now_text() -> String {
+    timestamp_text(jiff::Timestamp::now())
+}
+
+pub fn timestamp_text(t: jiff::Timestamp) -> String {
+    format!("{}", t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))
+}
+
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
