@@ -1,0 +1,273 @@
+//! The store's behaviour, run against every engine: SQLite always, PostgreSQL when
+//! `SNITFLADE_TEST_DATABASE_URL` is set (then it must be reachable: the test fails, never skips).
+
+use serde_json::json;
+use snitflade_domain::ErrorType;
+use snitflade_domain::maskintimer::{RawRegistration, seed_example_master_data, validate};
+use snitflade_domain::{ErrorStatus, Kommunekode};
+use snitflade_store::access::{self, Municipality, SystemRecord};
+use snitflade_store::errors::{self, ErrorFilter, HistoryEntry, NewError};
+use snitflade_store::{Store, StoreError, idempotency, maskintimer, outbox};
+
+/// A fresh, empty database per engine. PostgreSQL gets a database of its own, dropped at the end.
+struct TestDb {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    async fn all() -> Vec<TestDb> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dbs = vec![TestDb {
+            url: snitflade_store::db::sqlite_url_in(dir.path()),
+            _dir: Some(dir),
+            admin: None,
+        }];
+        if let Ok(base) = std::env::var("SNITFLADE_TEST_DATABASE_URL") {
+            use sqlx::Connection;
+            let name = format!("snitflade_t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&base)
+                .await
+                .unwrap_or_else(|e| panic!("SNITFLADE_TEST_DATABASE_URL is set but unreachable: {e}"));
+            sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await
+                .unwrap();
+            let (prefix, _) = base.split_once('?').map_or((base.as_str(), ""), |(p, q)| (p, q));
+            let (server, _db) = prefix.rsplit_once('/').expect("a database URL with a path");
+            dbs.push(TestDb {
+                url: format!("{server}/{name}"),
+                _dir: None,
+                admin: Some((base.clone(), name)),
+            });
+        }
+        dbs
+    }
+
+    async fn drop_pg(&self) {
+        if let Some((base, name)) = &self.admin {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
+            sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn seed(store: &Store) {
+    store
+        .write(|c| {
+            Box::pin(async move {
+                access::insert_municipality(
+                    c,
+                    &Municipality {
+                        code: "0751".into(),
+                        name: "Aarhus Kommune".into(),
+                        cvr: "55133018".into(),
+                    },
+                )
+                .await?;
+                access::insert_system(
+                    c,
+                    &SystemRecord {
+                        id: "sys-1".into(),
+                        name: "maskinregistrering".into(),
+                        vendor_name: "V".into(),
+                        vendor_cvr: "12972997".into(),
+                    },
+                )
+                .await?;
+                maskintimer::upsert_employee(c, "0751", "00012345", "Mads").await?;
+                maskintimer::put_master_data(c, "0751", "00012345", &seed_example_master_data()).await
+            })
+        })
+        .await
+        .unwrap();
+}
+
+fn raw(ex_ident: &str) -> RawRegistration {
+    RawRegistration {
+        personal_id: Some("00012345".into()),
+        network: Some("000000519827".into()),
+        ex_ident: Some(ex_ident.into()),
+        activity: Some("0300".into()),
+        work_cntr: Some("70510004".into()),
+        plant: Some("0020".into()),
+        postg_date: Some("20261120".into()),
+        act_type: Some("5117".into()),
+        act_work: Some("1.25".into()),
+        kommunekode: Some("0751".into()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_store_behaves_the_same_on_every_engine() {
+    for db in TestDb::all().await {
+        scenario(&db.url).await;
+        reopen_keeps_data(&db.url).await;
+        db.drop_pg().await;
+    }
+}
+
+async fn scenario(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    seed(&store).await;
+    let pool = store.pool();
+    let k = Kommunekode::parse("0751").unwrap();
+
+    // Master data round-trips; an unknown employee is None.
+    let md = maskintimer::master_data(pool, "0751", "00012345").await.unwrap().unwrap();
+    assert_eq!(md, seed_example_master_data(), "{url}");
+    assert!(maskintimer::master_data(pool, "0751", "77736333").await.unwrap().is_none());
+
+    // The fetch log allows one fetch per system, employee and day.
+    let fetch = |day: &'static str| {
+        store.write(move |c| Box::pin(async move { maskintimer::record_fetch(c, "sys-1", "0751", "00012345", day).await }))
+    };
+    assert!(fetch("2026-11-22").await.unwrap());
+    assert!(!fetch("2026-11-22").await.unwrap());
+    assert!(fetch("2026-11-23").await.unwrap());
+
+    // Many concurrent writers: every registration is committed exactly once, idempotency by EX_IDENT.
+    let mut tasks = Vec::new();
+    for i in 0..200u32 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let ex = format!("{:032X}", i % 150);
+            let reg = validate(&raw(&ex), Kommunekode::parse("0751").unwrap(), Some(&seed_example_master_data())).unwrap();
+            store
+                .write(move |c| {
+                    Box::pin(async move {
+                        if idempotency::claim(c, "maskintimer", &ex, "sys-1", "registered", None).await?.is_some() {
+                            return Ok(false);
+                        }
+                        maskintimer::insert_registration(c, &reg, "sys-1", "2026-11-22T00:00:00.000000Z", None).await?;
+                        outbox::append(
+                            c,
+                            outbox::NewEvent {
+                                kind: "test",
+                                interface: "maskintimer",
+                                municipality: Some("0751"),
+                                object_id: Some("00012345"),
+                                payload: json!({ "ex": ex }),
+                            },
+                        )
+                        .await?;
+                        Ok(true)
+                    })
+                })
+                .await
+                .unwrap()
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        created += usize::from(t.await.unwrap());
+    }
+    assert_eq!(created, 150, "{url}");
+    assert_eq!(maskintimer::count_registrations(pool).await.unwrap(), 150);
+    let page = maskintimer::registrations(pool, None, Some(&format!("{:032X}", 99)), 1000).await.unwrap();
+    assert_eq!(page.len(), 50);
+    assert!(page.windows(2).all(|w| w[0].ex_ident < w[1].ex_ident));
+    assert_eq!(maskintimer::registrations(pool, Some(&format!("{:032X}", 7)), None, 10).await.unwrap().len(), 1);
+
+    // The outbox numbers events without gaps, in commit order.
+    let events = outbox::after(pool, 0, 1000).await.unwrap();
+    assert_eq!(events.len(), 150);
+    assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as i64 + 1));
+    assert_eq!(outbox::after(pool, 140, 1000).await.unwrap().len(), 10);
+
+    // A failing write rolls back alone; the rest of its batch commits.
+    let failing = store.write(|c| {
+        Box::pin(async move {
+            maskintimer::upsert_employee(c, "0751", "00099999", "Rolled Back").await?;
+            Err::<(), _>(StoreError::Conflict("on purpose".into()))
+        })
+    });
+    let fine = store.write(|c| Box::pin(async move { maskintimer::upsert_employee(c, "0751", "00088888", "Kept").await }));
+    let (a, b) = tokio::join!(failing, fine);
+    assert!(matches!(a, Err(StoreError::Conflict(_))));
+    b.unwrap();
+    assert!(!maskintimer::employee_exists(pool, "0751", "00099999").await.unwrap(), "{url}");
+    assert!(maskintimer::employee_exists(pool, "0751", "00088888").await.unwrap());
+
+    // The error table: insert, filter, update with history.
+    let payload = serde_json::to_value(raw("BAD")).unwrap();
+    let id = store
+        .write(move |c| {
+            Box::pin(async move {
+                errors::insert(
+                    c,
+                    NewError {
+                        interface: "maskintimer",
+                        municipality: Some("0751"),
+                        system_id: "sys-1",
+                        external_id: Some("BAD"),
+                        error_type: ErrorType::InvalidData,
+                        message: "EX_IDENT skal være 32 tegn",
+                        payload: &payload,
+                    },
+                )
+                .await
+            })
+        })
+        .await
+        .unwrap();
+    let open = errors::list(
+        pool,
+        &ErrorFilter {
+            status: Some(ErrorStatus::Open),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].system, "maskinregistrering");
+    assert_eq!(open[0].payload["EX_IDENT"], "BAD");
+    assert_eq!(open[0].municipality.as_deref(), Some(k.to_string().as_str()));
+    let none = errors::list(
+        pool,
+        &ErrorFilter {
+            interface: Some("engangsydelse".into()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(none.is_empty());
+    let item = open[0].clone();
+    store
+        .write(move |c| {
+            Box::pin(async move {
+                let entry = HistoryEntry {
+                    at: String::new(),
+                    action: "resubmitted_failed".into(),
+                    actor: "admin".into(),
+                    error_type: Some(ErrorType::MasterData),
+                    message: Some("ukendt".into()),
+                    payload: None,
+                };
+                errors::update(c, &item, ErrorStatus::Open, entry, Some((ErrorType::MasterData, "ukendt")), None).await
+            })
+        })
+        .await
+        .unwrap();
+    let after = errors::get_read(pool, &id).await.unwrap();
+    assert_eq!(after.error_type, ErrorType::MasterData);
+    assert_eq!(after.message, "ukendt");
+    assert_eq!(after.history.len(), 2);
+    assert!(matches!(errors::get_read(pool, "nope").await, Err(StoreError::NotFound)));
+    store.close().await;
+}
+
+async fn reopen_keeps_data(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    assert_eq!(maskintimer::count_registrations(store.pool()).await.unwrap(), 150, "{url}");
+    assert!(!access::is_empty(store.pool()).await.unwrap());
+    store.close().await;
+}
