@@ -12,6 +12,8 @@ pub struct NewError<'a> {
     pub interface: &'a str,
     pub municipality: Option<&'a str>,
     pub system_id: &'a str,
+    /// Who sent it, as the history shows it (the system's name).
+    pub actor: &'a str,
     pub external_id: Option<&'a str>,
     pub error_type: ErrorType,
     pub message: &'a str,
@@ -64,7 +66,7 @@ pub async fn insert(c: &mut AnyConnection, e: NewError<'_>) -> Result<String> {
     let history = vec![HistoryEntry {
         at: now.clone(),
         action: "received".into(),
-        actor: e.system_id.into(),
+        actor: e.actor.into(),
         error_type: Some(e.error_type),
         message: Some(e.message.into()),
         payload: None,

@@ -2,7 +2,7 @@
 //! gets it again and changes nothing.
 
 use crate::{Result, now_text};
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 
 /// The first answer given for a client id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,22 +60,4 @@ pub async fn set_outcome(c: &mut AnyConnection, interface: &str, key: &str, outc
         .execute(c)
         .await?;
     Ok(())
-}
-
-/// A read-only look-up, for answering resends without queueing a write.
-pub async fn lookup(pool: &AnyPool, interface: &str, key: &str) -> Result<Option<Answered>> {
-    let row =
-        sqlx::query("SELECT system_id, outcome, response FROM idempotency WHERE interface = $1 AND client_key = $2")
-            .bind(interface)
-            .bind(key)
-            .fetch_optional(pool)
-            .await?;
-    row.map(|row| {
-        Ok(Answered {
-            system_id: row.try_get("system_id")?,
-            outcome: row.try_get("outcome")?,
-            response: row.try_get("response")?,
-        })
-    })
-    .transpose()
 }

@@ -48,9 +48,12 @@ impl TestDb {
         if let Some((base, name)) = &self.admin {
             use sqlx::Connection;
             let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
-            sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .await
-                .unwrap();
+            sqlx::Executor::execute(
+                &mut conn,
+                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+            )
+            .await
+            .unwrap();
         }
     }
 }
@@ -118,13 +121,23 @@ async fn scenario(url: &str) {
     let k = Kommunekode::parse("0751").unwrap();
 
     // Master data round-trips; an unknown employee is None.
-    let md = maskintimer::master_data(pool, "0751", "00012345").await.unwrap().unwrap();
+    let md = maskintimer::master_data(pool, "0751", "00012345")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(md, seed_example_master_data(), "{url}");
-    assert!(maskintimer::master_data(pool, "0751", "77736333").await.unwrap().is_none());
+    assert!(
+        maskintimer::master_data(pool, "0751", "77736333")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // The fetch log allows one fetch per system, employee and day.
     let fetch = |day: &'static str| {
-        store.write(move |c| Box::pin(async move { maskintimer::record_fetch(c, "sys-1", "0751", "00012345", day).await }))
+        store.write(move |c| {
+            Box::pin(async move { maskintimer::record_fetch(c, "sys-1", "0751", "00012345", day).await })
+        })
     };
     assert!(fetch("2026-11-22").await.unwrap());
     assert!(!fetch("2026-11-22").await.unwrap());
@@ -136,11 +149,19 @@ async fn scenario(url: &str) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let ex = format!("{:032X}", i % 150);
-            let reg = validate(&raw(&ex), Kommunekode::parse("0751").unwrap(), Some(&seed_example_master_data())).unwrap();
+            let reg = validate(
+                &raw(&ex),
+                Kommunekode::parse("0751").unwrap(),
+                Some(&seed_example_master_data()),
+            )
+            .unwrap();
             store
                 .write(move |c| {
                     Box::pin(async move {
-                        if idempotency::claim(c, "maskintimer", &ex, "sys-1", "registered", None).await?.is_some() {
+                        if idempotency::claim(c, "maskintimer", &ex, "sys-1", "registered", None)
+                            .await?
+                            .is_some()
+                        {
                             return Ok(false);
                         }
                         maskintimer::insert_registration(c, &reg, "sys-1", "2026-11-22T00:00:00.000000Z", None).await?;
@@ -168,10 +189,18 @@ async fn scenario(url: &str) {
     }
     assert_eq!(created, 150, "{url}");
     assert_eq!(maskintimer::count_registrations(pool).await.unwrap(), 150);
-    let page = maskintimer::registrations(pool, None, Some(&format!("{:032X}", 99)), 1000).await.unwrap();
+    let page = maskintimer::registrations(pool, None, Some(&format!("{:032X}", 99)), 1000)
+        .await
+        .unwrap();
     assert_eq!(page.len(), 50);
     assert!(page.windows(2).all(|w| w[0].ex_ident < w[1].ex_ident));
-    assert_eq!(maskintimer::registrations(pool, Some(&format!("{:032X}", 7)), None, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        maskintimer::registrations(pool, Some(&format!("{:032X}", 7)), None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // The outbox numbers events without gaps, in commit order.
     let events = outbox::after(pool, 0, 1000).await.unwrap();
@@ -186,11 +215,15 @@ async fn scenario(url: &str) {
             Err::<(), _>(StoreError::Conflict("on purpose".into()))
         })
     });
-    let fine = store.write(|c| Box::pin(async move { maskintimer::upsert_employee(c, "0751", "00088888", "Kept").await }));
+    let fine =
+        store.write(|c| Box::pin(async move { maskintimer::upsert_employee(c, "0751", "00088888", "Kept").await }));
     let (a, b) = tokio::join!(failing, fine);
     assert!(matches!(a, Err(StoreError::Conflict(_))));
     b.unwrap();
-    assert!(!maskintimer::employee_exists(pool, "0751", "00099999").await.unwrap(), "{url}");
+    assert!(
+        !maskintimer::employee_exists(pool, "0751", "00099999").await.unwrap(),
+        "{url}"
+    );
     assert!(maskintimer::employee_exists(pool, "0751", "00088888").await.unwrap());
 
     // The error table: insert, filter, update with history.
@@ -204,6 +237,7 @@ async fn scenario(url: &str) {
                         interface: "maskintimer",
                         municipality: Some("0751"),
                         system_id: "sys-1",
+                        actor: "maskinregistrering",
                         external_id: Some("BAD"),
                         error_type: ErrorType::InvalidData,
                         message: "EX_IDENT skal være 32 tegn",
@@ -252,7 +286,15 @@ async fn scenario(url: &str) {
                     message: Some("ukendt".into()),
                     payload: None,
                 };
-                errors::update(c, &item, ErrorStatus::Open, entry, Some((ErrorType::MasterData, "ukendt")), None).await
+                errors::update(
+                    c,
+                    &item,
+                    ErrorStatus::Open,
+                    entry,
+                    Some((ErrorType::MasterData, "ukendt")),
+                    None,
+                )
+                .await
             })
         })
         .await
@@ -261,13 +303,20 @@ async fn scenario(url: &str) {
     assert_eq!(after.error_type, ErrorType::MasterData);
     assert_eq!(after.message, "ukendt");
     assert_eq!(after.history.len(), 2);
-    assert!(matches!(errors::get_read(pool, "nope").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        errors::get_read(pool, "nope").await,
+        Err(StoreError::NotFound)
+    ));
     store.close().await;
 }
 
 async fn reopen_keeps_data(url: &str) {
     let store = Store::open(url).await.unwrap();
-    assert_eq!(maskintimer::count_registrations(store.pool()).await.unwrap(), 150, "{url}");
+    assert_eq!(
+        maskintimer::count_registrations(store.pool()).await.unwrap(),
+        150,
+        "{url}"
+    );
     assert!(!access::is_empty(store.pool()).await.unwrap());
     store.close().await;
 }

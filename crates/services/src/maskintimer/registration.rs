@@ -9,6 +9,7 @@ use crate::error_handling::{AdminError, resubmitted_entry};
 use crate::reply::SoapReply;
 use crate::wire::{StructureError, text_fields};
 use serde_json::json;
+use snitflade_access::SystemInfo;
 use snitflade_domain::maskintimer::{RawRegistration, Registration, Rejection, validate};
 use snitflade_domain::{ErrorStatus, InterfaceId, Kommunekode, Pernr};
 use snitflade_soap::Element;
@@ -99,20 +100,6 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
         Ok(k) => k,
         Err(reply) => return reply,
     };
-    // A resend is answered from the read side without queueing a write.
-    if let Some(key) = &raw.ex_ident {
-        match idempotency::lookup(services.store().pool(), INTERFACE, key).await {
-            Ok(Some(_)) => {
-                metrics::counter!("snitflade_maskintimer_registrations_total", "outcome" => "duplicate").increment(1);
-                return SoapReply::accepted();
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "idempotency look-up failed");
-                return SoapReply::server_error();
-            }
-        }
-    }
     let verdict = match verdict(services, &raw, kommune).await {
         Ok(v) => v,
         Err(e) => {
@@ -120,11 +107,11 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
             return SoapReply::server_error();
         }
     };
-    let system_id = call.system.id.clone();
+    let system = call.system.clone();
     let received_at = call.received_at.clone();
     let outcome = services
         .store()
-        .write(move |c| Box::pin(commit(c, raw, kommune, verdict, system_id, received_at)))
+        .write(move |c| Box::pin(commit(c, raw, kommune, verdict, system, received_at)))
         .await;
     match outcome {
         Ok(outcome) => {
@@ -145,9 +132,10 @@ async fn commit(
     raw: RawRegistration,
     kommune: Kommunekode,
     verdict: Result<Registration, Rejection>,
-    system_id: String,
+    system: SystemInfo,
     received_at: String,
 ) -> Result<&'static str, StoreError> {
+    let system_id = &system.id;
     let outcome = if verdict.is_ok() { "registered" } else { "error" };
     if let Some(key) = &raw.ex_ident
         && idempotency::claim(c, INTERFACE, key, &system_id, outcome, None)
@@ -158,7 +146,7 @@ async fn commit(
     }
     match verdict {
         Ok(reg) => {
-            maskintimer::insert_registration(c, &reg, &system_id, &received_at, None).await?;
+            maskintimer::insert_registration(c, &reg, system_id, &received_at, None).await?;
             registered_event(c, &reg).await?;
         }
         Err(rejection) => {
@@ -168,7 +156,8 @@ async fn commit(
                 NewError {
                     interface: INTERFACE,
                     municipality: Some(&kommune.to_string()),
-                    system_id: &system_id,
+                    system_id,
+                    actor: &system.name,
                     external_id: raw.ex_ident.as_deref(),
                     error_type: rejection.error_type,
                     message: &rejection.message(),
