@@ -138,7 +138,7 @@ async fn commit(
     let system_id = &system.id;
     let outcome = if verdict.is_ok() { "registered" } else { "error" };
     if let Some(key) = &raw.ex_ident
-        && idempotency::claim(c, INTERFACE, key, &system_id, outcome, None)
+        && idempotency::claim(c, INTERFACE, key, system_id, outcome, None)
             .await?
             .is_some()
     {
