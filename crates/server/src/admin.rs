@@ -102,13 +102,17 @@ async fn healthz(State(state): State<AdminState>) -> Response {
     match sqlx_ping(&state.services).await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))).into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
-            error(StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+            tracing::error!(error = %e, "health check failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, format!("unhealthy: {e}"))
         }
     }
 }
 
+/// The database answers a read, and the writer takes writes.
 async fn sqlx_ping(services: &Services) -> Result<(), StoreError> {
+    if !services.store().is_writable() {
+        return Err(StoreError::Closed);
+    }
     access::is_empty(services.store().pool()).await.map(|_| ())
 }
 

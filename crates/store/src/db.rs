@@ -90,6 +90,11 @@ impl Store {
         self.writer.run(f).await
     }
 
+    /// Whether writes are being taken (the writer task is alive).
+    pub fn is_writable(&self) -> bool {
+        self.writer.is_running()
+    }
+
     /// Stops accepting writes, finishes the queued ones and closes the pool.
     pub async fn close(&self) {
         self.writer.close().await;

@@ -29,7 +29,8 @@ pub enum StoreError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
-    #[error("the store is shutting down")]
+    /// The write was not committed: the writer has stopped, or the batch it was in failed before it ran.
+    #[error("the write was not committed (the writer stopped or its batch failed)")]
     Closed,
 }
 

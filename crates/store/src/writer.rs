@@ -57,6 +57,11 @@ impl Writer {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Whether the writer task is still taking writes.
+    pub fn is_running(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
     pub async fn close(&self) {
         let (done, wait) = oneshot::channel();
         if self.tx.send(Msg::Close(done)).await.is_ok() {
@@ -135,7 +140,7 @@ async fn commit_batch(conn: &mut AnyConnection, begin: &'static str, batch: &mut
             Err(e) => Err(StoreError::Corrupt(format!("the batch was rolled back: {e}"))),
         });
     }
-    // Jobs that never ran because the batch failed early are dropped: their callers see `Closed`... unless we
-    // answer them, which we cannot (their reply lives inside the job). Drop is the honest answer: not committed.
+    // Jobs that never ran because the batch failed early are dropped; their callers get `StoreError::Closed`
+    // (not committed), which they report as a retryable server error.
     batch.clear();
 }
