@@ -58,16 +58,23 @@ impl Store {
         let engine = Engine::of_url(url)
             .ok_or_else(|| StoreError::Corrupt(format!("unsupported database URL scheme in {}", redact(url))))?;
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-        let mut writer_conn = options.connect().await?;
-        configure(&mut writer_conn, engine).await?;
-        MIGRATOR.run(&mut writer_conn).await?;
+        let writer_options = options.clone();
+        let writer = Writer::start(engine, move || {
+            Box::pin(async move {
+                let mut conn = writer_options.connect().await?;
+                configure(&mut conn, engine).await?;
+                // `run_direct` rather than `run`: the latter's `Acquire` bound is not general enough inside a boxed future.
+                MIGRATOR.run_direct(None, &mut conn, false).await?;
+                Ok(conn)
+            })
+        })
+        .await?;
         let pool = AnyPoolOptions::new()
             .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
             .min_connections(1)
             .after_connect(move |conn, _meta| Box::pin(configure(conn, engine)))
             .connect_with(options)
             .await?;
-        let writer = Writer::start(writer_conn, engine);
         Ok(Self { pool, writer, engine })
     }
 
@@ -85,7 +92,7 @@ impl Store {
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> crate::BoxFuture<'c, Result<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut crate::Tx) -> crate::BoxFuture<'c, Result<T>> + Send + 'static,
     {
         self.writer.run(f).await
     }

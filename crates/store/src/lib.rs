@@ -13,8 +13,7 @@ pub mod outbox;
 pub mod writer;
 
 pub use db::{Engine, Store};
-pub use sqlx::AnyConnection as Conn;
-pub use writer::BoxFuture;
+pub use writer::{BoxFuture, Tx};
 
 /// A storage failure. Callers map it to a `Server` fault or HTTP 500; the message names no personal data.
 #[derive(Debug, thiserror::Error)]

@@ -1,17 +1,17 @@
-//! The event outbox: every accepted change writes its event here in the same transaction, numbered in
-//! distribution order. The Beskedfordeler delivers from it.
+//! The event outbox: every accepted change's event lands here in the same transaction as the change (see
+//! `writer`), numbered in distribution order. The Beskedfordeler delivers from it.
 
-use crate::{Result, now_text};
+use crate::Result;
 use serde::Serialize;
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyPool, Row};
 
-/// An event to record with a change.
+/// An event to record with a change; emit it with `Tx::emit` inside the write that makes the change.
 #[derive(Debug, Clone)]
-pub struct NewEvent<'a> {
-    pub kind: &'a str,
-    pub interface: &'a str,
-    pub municipality: Option<&'a str>,
-    pub object_id: Option<&'a str>,
+pub struct NewEvent {
+    pub kind: &'static str,
+    pub interface: &'static str,
+    pub municipality: Option<String>,
+    pub object_id: Option<String>,
     pub payload: serde_json::Value,
 }
 
@@ -25,25 +25,6 @@ pub struct Event {
     pub object_id: Option<String>,
     pub payload: serde_json::Value,
     pub created_at: String,
-}
-
-/// Appends an event; the sequence number is assigned here (all writes go through the one writer, so
-/// `MAX(seq) + 1` is race-free).
-pub async fn append(c: &mut AnyConnection, e: NewEvent<'_>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO outbox (seq, id, kind, interface, municipality, object_id, payload, created_at) \
-         SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3, $4, $5, $6, $7 FROM outbox",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(e.kind)
-    .bind(e.interface)
-    .bind(e.municipality)
-    .bind(e.object_id)
-    .bind(e.payload.to_string())
-    .bind(now_text())
-    .execute(c)
-    .await?;
-    Ok(())
 }
 
 /// Events after `after_seq`, in order.

@@ -1,21 +1,52 @@
 //! The single writer: one task owns the write connection and commits queued writes in batches (group commit).
 //!
-//! Each queued write runs inside a savepoint of the batch's transaction, so one failing write does not undo the
-//! others; its caller is answered after `COMMIT` returns, never before.
+//! Each queued write runs in a savepoint of the batch's transaction, so one failing write is rolled back alone;
+//! its caller, like every other, is answered after `COMMIT` returns, never before. Savepoints are nested and
+//! never released one by one (`COMMIT` ends them all), which costs one statement per write. Events a write emits
+//! are buffered and inserted into the outbox with one statement per batch, in the same transaction.
 
 use crate::db::Engine;
-use crate::{Result, StoreError};
+use crate::outbox::NewEvent;
+use crate::{Result, StoreError, now_text};
 use sqlx::{AnyConnection, Executor};
 use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use tokio::sync::{mpsc, oneshot};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// The write transaction a job runs in: the connection (store functions take it as `&mut AnyConnection` through
+/// deref) plus the events the job emits.
+pub struct Tx {
+    conn: AnyConnection,
+    events: Vec<NewEvent>,
+}
+
+impl Tx {
+    /// Records an event of this write; it reaches the outbox in the same transaction, or not at all.
+    pub fn emit(&mut self, event: NewEvent) {
+        self.events.push(event);
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 /// What a job hands back after running: whether it succeeded, and how to answer its caller once the batch's
 /// fate is known.
 type Finish = Box<dyn FnOnce(Result<()>) + Send>;
-type Job = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
+type Job = Box<dyn for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, (bool, Finish)> + Send>;
 
 enum Msg {
     Job(Job),
@@ -23,7 +54,7 @@ enum Msg {
 }
 
 /// Most writes committed in one transaction.
-const MAX_BATCH: usize = 512;
+const MAX_BATCH: usize = 256;
 
 #[derive(Clone)]
 pub struct Writer {
@@ -31,21 +62,58 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(conn: AnyConnection, engine: Engine) -> Self {
+    /// Starts the writer on a thread of its own (so its many short awaits never queue behind request handling),
+    /// with a connection that `connect` opens and prepares there (e.g. runs the migrations).
+    pub async fn start<C>(engine: Engine, connect: C) -> Result<Self>
+    where
+        C: FnOnce() -> BoxFuture<'static, Result<AnyConnection>> + Send + 'static,
+    {
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(run(conn, engine, rx));
-        Self { tx }
+        let (ready_tx, ready_rx) = oneshot::channel::<Result<()>>();
+        std::thread::Builder::new()
+            .name("snitflade-writer".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(StoreError::Corrupt(format!("writer runtime: {e}"))));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let conn = match connect().await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    run(
+                        Tx {
+                            conn,
+                            events: Vec::new(),
+                        },
+                        engine,
+                        rx,
+                    )
+                    .await;
+                });
+            })
+            .map_err(|e| StoreError::Corrupt(format!("starting the writer thread: {e}")))?;
+        ready_rx.await.map_err(|_| StoreError::Closed)??;
+        Ok(Self { tx })
     }
 
     pub async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel::<Result<T>>();
-        let job: Job = Box::new(move |conn| {
+        let job: Job = Box::new(move |tx| {
             Box::pin(async move {
-                let outcome = f(conn).await;
+                let outcome = f(tx).await;
                 let ok = outcome.is_ok();
                 let finish: Finish = Box::new(move |committed| {
                     let _ = reply.send(committed.and(outcome));
@@ -70,7 +138,7 @@ impl Writer {
     }
 }
 
-async fn run(mut conn: AnyConnection, engine: Engine, mut rx: mpsc::Receiver<Msg>) {
+async fn run(mut tx: Tx, engine: Engine, mut rx: mpsc::Receiver<Msg>) {
     let begin = match engine {
         Engine::Sqlite => "BEGIN IMMEDIATE",
         Engine::Postgres => "BEGIN",
@@ -91,7 +159,7 @@ async fn run(mut conn: AnyConnection, engine: Engine, mut rx: mpsc::Receiver<Msg
             }
         }
         if !batch.is_empty() {
-            commit_batch(&mut conn, begin, &mut batch).await;
+            commit_batch(&mut tx, begin, &mut batch).await;
         }
         if let Some(done) = closing.take() {
             rx.close();
@@ -99,7 +167,7 @@ async fn run(mut conn: AnyConnection, engine: Engine, mut rx: mpsc::Receiver<Msg
                 batch.push(j);
             }
             if !batch.is_empty() {
-                commit_batch(&mut conn, begin, &mut batch).await;
+                commit_batch(&mut tx, begin, &mut batch).await;
             }
             let _ = done.send(());
             break;
@@ -107,31 +175,33 @@ async fn run(mut conn: AnyConnection, engine: Engine, mut rx: mpsc::Receiver<Msg
     }
 }
 
-async fn commit_batch(conn: &mut AnyConnection, begin: &'static str, batch: &mut Vec<Job>) {
+async fn commit_batch(tx: &mut Tx, begin: &'static str, batch: &mut Vec<Job>) {
     let size = batch.len();
     let mut finishers: Vec<Finish> = Vec::with_capacity(size);
     let started = std::time::Instant::now();
+    tx.events.clear();
     let result: Result<()> = async {
-        conn.execute(begin).await?;
+        tx.execute(begin).await?;
         for job in batch.drain(..) {
-            conn.execute("SAVEPOINT w").await?;
-            let (ok, finish) = job(conn).await;
+            tx.execute("SAVEPOINT w").await?;
+            let events_before = tx.events.len();
+            let (ok, finish) = job(tx).await;
             finishers.push(finish);
-            if ok {
-                conn.execute("RELEASE SAVEPOINT w").await?;
-            } else {
-                conn.execute("ROLLBACK TO SAVEPOINT w").await?;
-                conn.execute("RELEASE SAVEPOINT w").await?;
+            if !ok {
+                tx.events.truncate(events_before);
+                tx.execute("ROLLBACK TO SAVEPOINT w").await?;
             }
         }
-        conn.execute("COMMIT").await?;
+        flush_events(tx).await?;
+        tx.execute("COMMIT").await?;
         Ok(())
     }
     .await;
     if let Err(e) = &result {
         tracing::error!(error = %e, batch = size, "write batch failed; rolled back");
-        let _ = conn.execute("ROLLBACK").await;
+        let _ = tx.execute("ROLLBACK").await;
     }
+    tx.events.clear();
     metrics::histogram!("snitflade_store_batch_size").record(size as f64);
     metrics::histogram!("snitflade_store_commit_seconds").record(started.elapsed().as_secs_f64());
     for finish in finishers {
@@ -143,4 +213,59 @@ async fn commit_batch(conn: &mut AnyConnection, begin: &'static str, batch: &mut
     // Jobs that never ran because the batch failed early are dropped; their callers get `StoreError::Closed`
     // (not committed), which they report as a retryable server error.
     batch.clear();
+}
+
+/// Most events in one INSERT (SQLite allows 32766 parameters; 8 per event).
+const EVENTS_PER_INSERT: usize = 512;
+
+/// Appends the batch's events to the outbox, numbered after the highest sequence number so far.
+async fn flush_events(tx: &mut Tx) -> Result<()> {
+    if tx.events.is_empty() {
+        return Ok(());
+    }
+    let events = std::mem::take(&mut tx.events);
+    let last: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM outbox")
+            .fetch_one(&mut **tx)
+            .await?,
+        "last",
+    )?;
+    let now = now_text();
+    for (chunk_no, chunk) in events.chunks(EVENTS_PER_INSERT).enumerate() {
+        // The statement text holds only generated `$n` placeholders; every value is bound.
+        let mut sql = String::from(
+            "INSERT INTO outbox (seq, id, kind, interface, municipality, object_id, payload, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, e) in chunk.iter().enumerate() {
+            q = q
+                .bind(last + (chunk_no * EVENTS_PER_INSERT + i) as i64 + 1)
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(e.kind)
+                .bind(e.interface)
+                .bind(e.municipality.clone())
+                .bind(e.object_id.clone())
+                .bind(e.payload.to_string())
+                .bind(now.clone());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }

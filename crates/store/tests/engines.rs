@@ -165,17 +165,13 @@ async fn scenario(url: &str) {
                             return Ok(false);
                         }
                         maskintimer::insert_registration(c, &reg, "sys-1", "2026-11-22T00:00:00.000000Z", None).await?;
-                        outbox::append(
-                            c,
-                            outbox::NewEvent {
-                                kind: "test",
-                                interface: "maskintimer",
-                                municipality: Some("0751"),
-                                object_id: Some("00012345"),
-                                payload: json!({ "ex": ex }),
-                            },
-                        )
-                        .await?;
+                        c.emit(outbox::NewEvent {
+                            kind: "test",
+                            interface: "maskintimer",
+                            municipality: Some("0751".into()),
+                            object_id: Some("00012345".into()),
+                            payload: json!({ "ex": ex }),
+                        });
                         Ok(true)
                     })
                 })
@@ -208,10 +204,17 @@ async fn scenario(url: &str) {
     assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as i64 + 1));
     assert_eq!(outbox::after(pool, 140, 1000).await.unwrap().len(), 10);
 
-    // A failing write rolls back alone; the rest of its batch commits.
+    // A failing write rolls back alone, its events too; the rest of its batch commits.
     let failing = store.write(|c| {
         Box::pin(async move {
             maskintimer::upsert_employee(c, "0751", "00099999", "Rolled Back").await?;
+            c.emit(outbox::NewEvent {
+                kind: "rolled-back",
+                interface: "maskintimer",
+                municipality: None,
+                object_id: None,
+                payload: json!({}),
+            });
             Err::<(), _>(StoreError::Conflict("on purpose".into()))
         })
     });
@@ -225,6 +228,7 @@ async fn scenario(url: &str) {
         "{url}"
     );
     assert!(maskintimer::employee_exists(pool, "0751", "00088888").await.unwrap());
+    assert_eq!(outbox::after(pool, 0, 1000).await.unwrap().len(), 150, "{url}");
 
     // The error table: insert, filter, update with history.
     let payload = serde_json::to_value(raw("BAD")).unwrap();

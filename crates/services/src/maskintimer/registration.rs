@@ -15,7 +15,7 @@ use snitflade_domain::{ErrorStatus, InterfaceId, Kommunekode, Pernr};
 use snitflade_soap::Element;
 use snitflade_store::errors::{ErrorItem, NewError};
 use snitflade_store::outbox::NewEvent;
-use snitflade_store::{Conn, StoreError, errors, idempotency, maskintimer, outbox};
+use snitflade_store::{StoreError, Tx, errors, idempotency, maskintimer};
 
 const INTERFACE: &str = "maskintimer";
 const CONFIRMATION_FIELDS: &[&str] = &[
@@ -128,7 +128,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
 
 /// The write of one received registration: claim the EX_IDENT, then store it or put it in the error table.
 async fn commit(
-    c: &mut Conn,
+    c: &mut Tx,
     raw: RawRegistration,
     kommune: Kommunekode,
     verdict: Result<Registration, Rejection>,
@@ -147,7 +147,7 @@ async fn commit(
     match verdict {
         Ok(reg) => {
             maskintimer::insert_registration(c, &reg, system_id, &received_at, None).await?;
-            registered_event(c, &reg).await?;
+            registered_event(c, &reg);
         }
         Err(rejection) => {
             let payload = serde_json::to_value(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -170,18 +170,14 @@ async fn commit(
     Ok(outcome)
 }
 
-async fn registered_event(c: &mut Conn, reg: &Registration) -> Result<(), StoreError> {
-    outbox::append(
-        c,
-        NewEvent {
-            kind: "maskintimer.registrering.oprettet",
-            interface: INTERFACE,
-            municipality: Some(&reg.kommune.to_string()),
-            object_id: Some(&reg.pernr.to_string()),
-            payload: json!(reg),
-        },
-    )
-    .await
+fn registered_event(c: &mut Tx, reg: &Registration) {
+    c.emit(NewEvent {
+        kind: "maskintimer.registrering.oprettet",
+        interface: INTERFACE,
+        municipality: Some(reg.kommune.to_string()),
+        object_id: Some(reg.pernr.to_string()),
+        payload: json!(reg),
+    });
 }
 
 /// Re-runs validation on a corrected payload of an error-table entry and records the result: registered (the
@@ -228,7 +224,7 @@ pub async fn revalidate(
                         }
                         idempotency::set_outcome(c, INTERFACE, reg.ex_ident.as_str(), "registered").await?;
                         maskintimer::insert_registration(c, reg, &system_id, &current.received_at, Some(&id)).await?;
-                        registered_event(c, reg).await?;
+                        registered_event(c, reg);
                         let entry = resubmitted_entry(&actor, None, &payload);
                         errors::update(c, &current, ErrorStatus::Resubmitted, entry, None, Some(&payload)).await?;
                     }
