@@ -115,9 +115,10 @@ CREATE INDEX error_items_listing ON error_items (status, received_at);
 CREATE INDEX error_items_external ON error_items (interface, external_id);
 
 -- Events, written in the same transaction as the change that caused them; `seq` is the distribution order.
+-- `id` (the BeskedId, a fresh UUID) is unique by construction; it has no index of its own to keep inserts cheap.
 CREATE TABLE outbox (
     seq BIGINT PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     kind TEXT NOT NULL,
     interface TEXT NOT NULL,
     municipality TEXT,
