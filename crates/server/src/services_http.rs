@@ -132,25 +132,82 @@ async fn call(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return xml(SoapReply::too_large(limit));
+        drain_in_background(body);
+        return closing(xml(SoapReply::too_large(limit)));
     }
-    let bytes = match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return xml(SoapReply::too_large(limit)),
-        Err(e) => {
-            tracing::debug!(error = %e, "reading the request body failed");
-            return xml(SoapReply::client_fault("Beskeden kunne ikke læses"));
+    // One deadline for reading the body and handling it: a client that stalls mid-body is cut off too.
+    let work = async {
+        match read_body(body, limit).await {
+            BodyRead::Complete(bytes) => xml(services.handle(def, &system, kommune, &bytes).await),
+            BodyRead::TooLarge(rest) => {
+                drain_in_background(rest);
+                closing(xml(SoapReply::too_large(limit)))
+            }
+            BodyRead::Broken => closing(xml(SoapReply::client_fault("Beskeden kunne ikke læses"))),
         }
     };
-    match tokio::time::timeout(state.request_timeout, services.handle(def, &system, kommune, &bytes)).await {
-        Ok(reply) => xml(reply),
+    match tokio::time::timeout(state.request_timeout, work).await {
+        Ok(response) => response,
         Err(_) => {
             tracing::warn!(service = def.name, "request timed out");
-            xml(SoapReply::fault(snitflade_soap::Fault::server(
-                "Tidsgrænsen for behandling blev overskredet",
-            )))
+            metrics::counter!("snitflade_request_timeouts_total").increment(1);
+            closing(xml(SoapReply::fault(snitflade_soap::Fault::server(
+                "Tidsgrænsen for modtagelse og behandling af beskeden blev overskredet",
+            ))))
         }
     }
+}
+
+/// The most of an oversized body that is read and thrown away after the 413 has been sent, so that a client still
+/// sending sees the answer instead of a reset connection. Past this, or after [`DRAIN_TIME`], the connection is
+/// closed.
+const DRAIN_MAX: usize = 32 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
+enum BodyRead {
+    Complete(bytes::Bytes),
+    /// Over the limit; what is left of the body.
+    TooLarge(Body),
+    Broken,
+}
+
+/// Reads a body of at most `limit` bytes.
+async fn read_body(mut body: Body, limit: usize) -> BodyRead {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return BodyRead::Broken;
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        if buf.len() + data.len() > limit {
+            return BodyRead::TooLarge(body);
+        }
+        buf.extend_from_slice(&data);
+    }
+    BodyRead::Complete(buf.freeze())
+}
+
+/// Reads and discards the rest of a refused body while the answer goes out (bounded in bytes and time).
+fn drain_in_background(mut body: Body) {
+    tokio::spawn(async move {
+        let drain = async {
+            let mut total = 0usize;
+            while let Some(Ok(frame)) = body.frame().await {
+                total += frame.data_ref().map_or(0, |d| d.len());
+                if total > DRAIN_MAX {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+    });
+}
+
+/// Asks hyper to close the connection after this response (its request body may not have been read).
+fn closing(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 /// A Host header fit to be put into a WSDL: host name or address characters and a port, nothing else.

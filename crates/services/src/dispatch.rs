@@ -7,7 +7,7 @@ use crate::{ServicesConfig, maskintimer};
 use snitflade_access::{AccessControl, SystemInfo};
 use snitflade_domain::maskintimer::{MasterData, copenhagen_day};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
-use snitflade_soap::parse_envelope;
+use snitflade_soap::{Fault, FaultCode, parse_envelope};
 use snitflade_store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -120,6 +120,13 @@ impl Services {
                 return SoapReply::fault(e.fault());
             }
         };
+        // SOAP 1.1 §4.2.3: no header entry is understood here, so a mandatory one must be refused.
+        if let Some(h) = envelope.must_understand_headers().next() {
+            return SoapReply::fault(Fault::new(
+                FaultCode::MustUnderstand,
+                format!("Headerelementet {} (mustUnderstand=\"1\") understøttes ikke", h.name),
+            ));
+        }
         let root = &envelope.payload;
         if root.ns.as_deref() != Some(def.namespace) || !def.request_roots.contains(&root.name.as_str()) {
             return SoapReply::client_fault(format!(

@@ -18,39 +18,60 @@ pub const MUNICIPALITIES: &[(&str, &str, &str)] = &[
     ("0751", "Aarhus Kommune", "55133018"),
 ];
 
-/// Sorø's machine operators (road maintenance), with master data of their own.
+/// Sorø's machine operators (road maintenance): two networks and two machines in two plants each, so that
+/// every combination rule (operation ∈ network, work centre ∈ plant, activity type ∈ work centre) can be broken
+/// with values that each exist.
 fn soroe_master_data(i: usize) -> MasterData {
-    let network = format!("{:012}", 600_001 + i % 2);
-    let machine = format!("7034{:04}", 1 + i);
+    let roads = "000000600001".to_owned();
+    let winter = "000000600002".to_owned();
+    let tractor = format!("7034{:04}", 1 + i);
+    let sweeper = format!("7035{:04}", 1 + i);
+    let activity = |network: &str, activity: &str, text: &str| NetworkActivity {
+        network: network.into(),
+        activity: activity.into(),
+        subactivity: None,
+        activity_text: Some(text.into()),
+    };
     MasterData {
-        networks: vec![Network {
-            network: network.clone(),
-            ktext: if i.is_multiple_of(2) {
-                "Vejvedligehold Sorø"
-            } else {
-                "Vintertjeneste Sorø"
-            }
-            .into(),
-        }],
-        network_activities: ["0010", "0020", "0030"]
-            .iter()
-            .map(|a| NetworkActivity {
-                network: network.clone(),
-                activity: (*a).into(),
-                subactivity: None,
-                activity_text: Some(format!("Operation {a}")),
-            })
-            .collect(),
-        activity_types: vec![ActivityType {
-            arbpl: machine.clone(),
-            lstar: "5120".into(),
-            ltext: "Traktor, mellem".into(),
-        }],
-        work_centers: vec![WorkCenter {
-            werks: "0010".into(),
-            arbpl: machine,
-            ktext: format!("Traktor T{}", 100 + i),
-        }],
+        networks: vec![
+            Network {
+                network: roads.clone(),
+                ktext: "Vejvedligehold Sorø".into(),
+            },
+            Network {
+                network: winter.clone(),
+                ktext: "Vintertjeneste Sorø".into(),
+            },
+        ],
+        network_activities: vec![
+            activity(&roads, "0010", "Rabatklipning"),
+            activity(&roads, "0020", "Fejning"),
+            activity(&winter, "0030", "Snerydning"),
+        ],
+        activity_types: vec![
+            ActivityType {
+                arbpl: tractor.clone(),
+                lstar: "5120".into(),
+                ltext: "Traktor, mellem".into(),
+            },
+            ActivityType {
+                arbpl: sweeper.clone(),
+                lstar: "5130".into(),
+                ltext: "Fejemaskine".into(),
+            },
+        ],
+        work_centers: vec![
+            WorkCenter {
+                werks: "0010".into(),
+                arbpl: tractor,
+                ktext: format!("Traktor T{}", 100 + i),
+            },
+            WorkCenter {
+                werks: "0011".into(),
+                arbpl: sweeper,
+                ktext: format!("Fejemaskine F{}", 200 + i),
+            },
+        ],
     }
 }
 

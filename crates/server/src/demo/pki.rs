@@ -4,8 +4,8 @@
 use super::SYSTEMS;
 use anyhow::{Context, Result};
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer,
+    KeyPair, KeyUsagePurpose, SanType,
 };
 use std::path::Path;
 
@@ -47,6 +47,7 @@ pub fn ensure(pki_dir: &Path) -> Result<()> {
     std::fs::create_dir_all(pki_dir.join("clients"))?;
 
     let mut ca = CertificateParams::new(Vec::<String>::new())?;
+    ca.distinguished_name = DistinguishedName::new();
     ca.distinguished_name.push(DnType::CountryName, "DK");
     ca.distinguished_name.push(DnType::OrganizationName, "snitflade demo");
     ca.distinguished_name.push(DnType::CommonName, "snitflade demo CA");
@@ -62,6 +63,7 @@ pub fn ensure(pki_dir: &Path) -> Result<()> {
     let issuer = Issuer::new(ca, ca_key);
 
     let mut server = CertificateParams::new(vec!["localhost".to_owned()])?;
+    server.distinguished_name = DistinguishedName::new();
     server.subject_alt_names.push(SanType::IpAddress("127.0.0.1".parse()?));
     server.distinguished_name.push(DnType::CountryName, "DK");
     server.distinguished_name.push(DnType::CommonName, "localhost");
@@ -79,6 +81,8 @@ pub fn ensure(pki_dir: &Path) -> Result<()> {
 
     for system in SYSTEMS {
         let mut p = CertificateParams::new(Vec::<String>::new())?;
+        // A fresh name: `new` starts with a default CN, which would otherwise come first in the subject.
+        p.distinguished_name = DistinguishedName::new();
         let dn = &mut p.distinguished_name;
         dn.push(DnType::CountryName, "DK");
         dn.push(

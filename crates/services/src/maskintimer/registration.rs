@@ -119,6 +119,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
             tracing::info!(system = %call.system.name, municipality = %kommune, outcome, "machine-hours registration");
             SoapReply::accepted()
         }
+        Err(StoreError::Conflict(m)) => SoapReply::client_fault(m),
         Err(e) => {
             tracing::error!(error = %e, "committing a registration failed");
             SoapReply::server_error()
@@ -138,10 +139,15 @@ async fn commit(
     let system_id = &system.id;
     let outcome = if verdict.is_ok() { "registered" } else { "error" };
     if let Some(key) = &raw.ex_ident
-        && idempotency::claim(c, INTERFACE, key, system_id, outcome, None)
-            .await?
-            .is_some()
+        && let Some(first) = idempotency::claim(c, INTERFACE, key, system_id, outcome, None).await?
     {
+        // A resend by the same system is answered as the first was; the same EX_IDENT from another system is
+        // not that system's resend, and silently dropping its registration would lose data.
+        if first.system_id != *system_id {
+            return Err(StoreError::Conflict(format!(
+                "EX_IDENT {key} er allerede brugt af et andet system"
+            )));
+        }
         return Ok("duplicate");
     }
     match verdict {
