@@ -7,7 +7,10 @@ use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
 use std::path::Path;
 use std::str::FromStr;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// One schema, written once per engine (the queries are shared and portable; the DDL uses each engine's best
+/// storage form).
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -65,7 +68,11 @@ impl Store {
                 let mut conn = writer_options.connect().await?;
                 configure(&mut conn, engine).await?;
                 // `run_direct` rather than `run`: the latter's `Acquire` bound is not general enough inside a boxed future.
-                MIGRATOR.run_direct(None, &mut conn, false).await?;
+                let migrator = match engine {
+                    Engine::Sqlite => &SQLITE_MIGRATOR,
+                    Engine::Postgres => &POSTGRES_MIGRATOR,
+                };
+                migrator.run_direct(None, &mut conn, false).await?;
                 Ok(conn)
             })
         })
