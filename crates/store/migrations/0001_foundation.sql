@@ -1,8 +1,7 @@
 -- The foundation schema: municipalities, systems and their certificates, grants, the machine-hours service,
 -- the error-handling table, idempotency records and the event outbox.
--- PostgreSQL's version; migrations/sqlite/0001 is the same schema in SQLite's best form. Keep the two in step.
--- Timestamps are RFC 3339 UTC text with a fixed number of fraction digits, so text order is time order; money and
--- hours are decimal text.
+-- Portable SQL only: the same file runs on SQLite and PostgreSQL. Timestamps are RFC 3339 UTC text with a fixed
+-- number of fraction digits, so text order is time order; money and hours are decimal text.
 
 CREATE TABLE municipalities (
     code TEXT PRIMARY KEY,
