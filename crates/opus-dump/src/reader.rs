@@ -22,12 +22,13 @@ use quick_xml::escape::EscapeError;
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesDecl, BytesRef, BytesStart, Event};
 use snitflade_domain::{Cpr, Kommunekode, Pernr};
+use snitflade_soap::chars::{invalid_char, is_name, is_xml_char, is_xml_whitespace};
 
 use crate::model::{EMPLOYEE_ELEMENTS, Employee, ORG_UNIT_ELEMENTS};
 use crate::model::{
     EmployeeCpr, EmployeeRecord, ExtraElement, Leave, OrgUnit, OrgUnitId, Quantity, Record, ValueError,
 };
-use crate::xml::{clip, invalid_char, is_name, is_xml_char, is_xml_whitespace, parse_date};
+use crate::xml::{clip, parse_date};
 
 /// Resource limits enforced while reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,11 +7,12 @@
 use std::io::{self, Write};
 
 use jiff::civil::Date;
+use snitflade_soap::chars::{invalid_char, is_name, push_attr, push_text};
 
 use crate::model::{
     EMPLOYEE_ELEMENTS, Employee, EmployeeRecord, ExtraElement, Leave, ORG_UNIT_ELEMENTS, OrgUnit, Record,
 };
-use crate::xml::{clip, format_date, invalid_char, is_name, push_attr, push_text};
+use crate::xml::{clip, format_date};
 
 /// Why a record (or the file) could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -1,11 +1,13 @@
 //! SOAP 1.1 core shared by every service: a hardened XML reader producing a small
 //! namespace-resolved DOM, envelope parsing with SOAP 1.1 checks, SAP PI style fault
-//! envelopes and a tiny XML writer for responses.
+//! envelopes and a tiny XML writer for responses. [`chars`] holds the XML 1.0 character and
+//! name rules and escaping that every XML reader and writer in snitflade shares.
 //!
 //! Hostile input is the normal case: [`parse_document`] refuses DOCTYPEs, processing
 //! instructions, unknown entities and anything that exceeds [`Limits`] while it reads,
 //! without recursion.
 
+pub mod chars;
 pub mod envelope;
 pub mod fault;
 pub mod reader;

@@ -15,6 +15,8 @@ use quick_xml::events::{BytesDecl, BytesStart, Event};
 use quick_xml::name::{NamespaceError, QName, ResolveResult};
 use quick_xml::reader::NsReader;
 
+use crate::chars::{find_invalid_char, is_qname, is_xml_char, is_xml_whitespace};
+
 /// Resource limits enforced while reading. The body size itself is bounded by the HTTP layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -586,15 +588,6 @@ fn parse_char_ref(number: &str) -> Option<char> {
     char::from_u32(code).filter(|&c| is_xml_char(c))
 }
 
-/// XML 1.0 `Char` production (surrogates cannot occur in a `char`).
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-fn is_xml_whitespace(s: &str) -> bool {
-    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-}
-
 /// `1.0`, or `1.` + digits, which XML 1.0 (fifth edition) processors treat as 1.0.
 fn is_xml1_version(version: &str) -> bool {
     version
@@ -603,85 +596,15 @@ fn is_xml1_version(version: &str) -> bool {
 }
 
 /// Refuses raw characters XML 1.0 does not allow: C0 controls other than tab, LF and CR,
-/// and U+FFFE / U+FFFF. Scans eight bytes at a time and looks closer only at words that
-/// contain a byte below 0x20 or 0xEF (the lead byte of U+FFFE / U+FFFF).
+/// and U+FFFE / U+FFFF.
 fn check_chars(text: &str) -> Result<(), XmlError> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let bytes = text.as_bytes();
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for word in words.by_ref() {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        let y = x ^ (ONES * 0xEF);
-        let lead_ef = y.wrapping_sub(ONES) & !y & HIGHS;
-        if below_space | lead_ef != 0 {
-            for i in offset..offset + 8 {
-                check_char_at(bytes, i)?;
-            }
-        }
-        offset += 8;
+    match find_invalid_char(text) {
+        None => Ok(()),
+        Some((i, c)) => Err(XmlError::Malformed(format!(
+            "tegnet U+{:04X} er ikke tilladt i XML (position {i})",
+            u32::from(c)
+        ))),
     }
-    for i in offset..bytes.len() {
-        check_char_at(bytes, i)?;
-    }
-    Ok(())
-}
-
-fn check_char_at(bytes: &[u8], i: usize) -> Result<(), XmlError> {
-    let b = bytes[i];
-    if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
-        return Err(XmlError::Malformed(format!(
-            "tegnet U+{b:04X} er ikke tilladt i XML (position {i})"
-        )));
-    }
-    if b == 0xEF
-        && bytes.get(i + 1) == Some(&0xBF)
-        && let Some(&last @ (0xBE | 0xBF)) = bytes.get(i + 2)
-    {
-        return Err(XmlError::Malformed(format!(
-            "tegnet U+FFF{:X} er ikke tilladt i XML (position {i})",
-            last - 0xB0
-        )));
-    }
-    Ok(())
-}
-
-/// `QName ::= (NCName ':')? NCName` (Namespaces in XML 1.0).
-fn is_qname(name: &str) -> bool {
-    match name.split_once(':') {
-        Some((prefix, local)) => is_ncname(prefix) && is_ncname(local),
-        None => is_ncname(name),
-    }
-}
-
-fn is_ncname(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    if bytes.is_ascii() {
-        return bytes.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-    }
-    let mut chars = name.chars();
-    chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
-}
-
-/// XML 1.0 `NameStartChar` without ':'.
-fn is_name_start_char(c: char) -> bool {
-    matches!(c,
-        'A'..='Z' | '_' | 'a'..='z'
-        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
-        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
-        | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
-        | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
-}
-
-/// XML 1.0 `NameChar` without ':'.
-fn is_name_char(c: char) -> bool {
-    is_name_start_char(c)
-        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
 /// Client-supplied text echoed in an error message, cut to a sensible length.

@@ -1,9 +1,11 @@
 //! A small, allocation-light XML writer for responses, plus the SAP PI style envelope.
 //!
-//! Escaping: text gets `&amp; &lt; &gt;` and `&#13;` (so a CR survives the reader's
-//! line-end normalisation); attribute values additionally `&quot;`, `&#10;` and `&#9;`.
-//! Characters XML 1.0 cannot carry at all (C0 controls other than tab/LF/CR, U+FFFE,
+//! Escaping is [`crate::chars`]'s: text gets `&amp; &lt; &gt;` and `&#13;` (so a CR survives
+//! the reader's line-end normalisation); attribute values additionally `&quot;`, `&#10;` and
+//! `&#9;`. Characters XML 1.0 cannot carry at all (C0 controls other than tab/LF/CR, U+FFFE,
 //! U+FFFF) are written as U+FFFD, so the output is always well-formed.
+
+use crate::chars::{push_attr, push_text};
 
 /// Opening of every response envelope (SAP PI style, double quotes).
 pub(crate) const ENVELOPE_OPEN: &str =
@@ -72,7 +74,7 @@ impl XmlWriter {
             self.buf.push(' ');
             self.buf.push_str(name);
             self.buf.push_str("=\"");
-            escape_into(&mut self.buf, value, true);
+            push_attr(&mut self.buf, value);
             self.buf.push('"');
         }
         self
@@ -81,7 +83,7 @@ impl XmlWriter {
     /// Escaped character data (closes a pending start tag first, even when empty).
     pub fn text(&mut self, s: &str) -> &mut Self {
         self.close_tag();
-        escape_into(&mut self.buf, s, false);
+        push_text(&mut self.buf, s);
         self
     }
 
@@ -91,7 +93,7 @@ impl XmlWriter {
         self.buf.push('<');
         self.buf.push_str(name);
         self.buf.push('>');
-        escape_into(&mut self.buf, text, false);
+        push_text(&mut self.buf, text);
         self.buf.push_str("</");
         self.buf.push_str(name);
         self.buf.push('>');
@@ -146,41 +148,6 @@ impl XmlWriter {
             self.tag_open = false;
         }
     }
-}
-
-/// Appends `s` escaped for text content (`attr == false`) or a double-quoted attribute value.
-fn escape_into(out: &mut String, s: &str, attr: bool) {
-    let bytes = s.as_bytes();
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (replacement, width) = match b {
-            b'&' => ("&amp;", 1),
-            b'<' => ("&lt;", 1),
-            b'>' => ("&gt;", 1),
-            b'\r' => ("&#13;", 1),
-            b'"' if attr => ("&quot;", 1),
-            b'\n' if attr => ("&#10;", 1),
-            b'\t' if attr => ("&#9;", 1),
-            b'\n' | b'\t' => {
-                i += 1;
-                continue;
-            }
-            0..0x20 => ("\u{FFFD}", 1),
-            // U+FFFE and U+FFFF are not XML characters.
-            0xEF if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) => ("\u{FFFD}", 3),
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        out.push_str(&s[copied..i]);
-        out.push_str(replacement);
-        i += width;
-        copied = i;
-    }
-    out.push_str(&s[copied..]);
 }
 
 #[cfg(test)]
