@@ -106,6 +106,7 @@ impl Services {
         let (id, actor) = (id.to_owned(), actor.to_owned());
         self.store()
             .write(move |c| {
+                let (id, actor, note) = (id.clone(), actor.clone(), note.clone());
                 Box::pin(async move {
                     let current = errors::get(c, &id).await?;
                     if current.status != ErrorStatus::Open {

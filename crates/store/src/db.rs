@@ -91,11 +91,12 @@ impl Store {
     }
 
     /// Runs `f` inside the writer's current transaction and answers once that transaction is committed.
-    /// If `f` fails, its own changes are rolled back (savepoint) and the others in the batch are unaffected.
+    /// If `f` fails, its own changes are rolled back and the others in the batch are unaffected. `f` may be run
+    /// twice (see `writer`), so it must only depend on what it captured and on the database.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut crate::Tx) -> crate::BoxFuture<'c, Result<T>> + Send + 'static,
+        F: for<'c> Fn(&'c mut crate::Tx) -> crate::BoxFuture<'c, Result<T>> + Send + Sync + 'static,
     {
         self.writer.run(f).await
     }

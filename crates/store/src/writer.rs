@@ -1,14 +1,16 @@
 //! The single writer: one task owns the write connection and commits queued writes in batches (group commit).
 //!
-//! Each queued write runs in a savepoint of the batch's transaction, so one failing write is rolled back alone;
-//! its caller, like every other, is answered after `COMMIT` returns, never before. Savepoints are nested and
-//! never released one by one (`COMMIT` ends them all), which costs one statement per write. Events a write emits
-//! are buffered and inserted into the outbox with one statement per batch, in the same transaction.
+//! A batch is first tried without savepoints (fast: each statement is a hand-off to the database). If a write in
+//! it fails, the batch is rolled back and run again with one savepoint per write, so the failing write is undone
+//! alone. Writes are therefore re-runnable closures (`Fn`). Every caller is answered after `COMMIT` returns, never
+//! before. Events a write emits are buffered and inserted into the outbox with one statement per batch, in the
+//! same transaction.
 
 use crate::db::Engine;
 use crate::outbox::NewEvent;
 use crate::{Result, StoreError, now_text};
 use sqlx::{AnyConnection, Executor};
+use std::any::Any;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
@@ -43,10 +45,17 @@ impl DerefMut for Tx {
     }
 }
 
-/// What a job hands back after running: whether it succeeded, and how to answer its caller once the batch's
-/// fate is known.
-type Finish = Box<dyn FnOnce(Result<()>) + Send>;
-type Job = Box<dyn for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, (bool, Finish)> + Send>;
+/// What a write produces, type-erased for the queue.
+type Outcome = Result<Box<dyn Any + Send>>;
+
+/// Runs a write in the current transaction.
+type Run = Box<dyn for<'c> Fn(&'c mut Tx) -> BoxFuture<'c, Outcome> + Send + Sync>;
+
+/// A queued write: how to run it (possibly twice, see the module comment) and how to answer its caller.
+struct Job {
+    run: Run,
+    reply: Box<dyn FnOnce(Outcome) + Send>,
+}
 
 enum Msg {
     Job(Job),
@@ -108,19 +117,19 @@ impl Writer {
     pub async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        F: for<'c> Fn(&'c mut Tx) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,
     {
         let (reply, answer) = oneshot::channel::<Result<T>>();
-        let job: Job = Box::new(move |tx| {
-            Box::pin(async move {
-                let outcome = f(tx).await;
-                let ok = outcome.is_ok();
-                let finish: Finish = Box::new(move |committed| {
-                    let _ = reply.send(committed.and(outcome));
-                });
-                (ok, finish)
-            })
-        });
+        let job = Job {
+            run: Box::new(move |tx| {
+                let write = f(tx);
+                Box::pin(async move { write.await.map(|t| Box::new(t) as Box<dyn Any + Send>) })
+            }),
+            reply: Box::new(move |outcome| {
+                let typed = outcome.map(|b| *b.downcast::<T>().expect("a write answers with its own type"));
+                let _ = reply.send(typed);
+            }),
+        };
         self.tx.send(Msg::Job(job)).await.map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
@@ -177,42 +186,66 @@ async fn run(mut tx: Tx, engine: Engine, mut rx: mpsc::Receiver<Msg>) {
 
 async fn commit_batch(tx: &mut Tx, begin: &'static str, batch: &mut Vec<Job>) {
     let size = batch.len();
-    let mut finishers: Vec<Finish> = Vec::with_capacity(size);
     let started = std::time::Instant::now();
+    let outcomes = match attempt(tx, begin, batch, false).await {
+        Ok(Some(outcomes)) => Ok(outcomes),
+        Ok(None) => {
+            metrics::counter!("snitflade_store_isolated_retries_total").increment(1);
+            attempt(tx, begin, batch, true)
+                .await
+                .map(|o| o.expect("an isolated attempt runs every write"))
+        }
+        Err(e) => Err(e),
+    };
+    metrics::histogram!("snitflade_store_batch_size").record(size as f64);
+    metrics::histogram!("snitflade_store_commit_seconds").record(started.elapsed().as_secs_f64());
+    match outcomes {
+        Ok(outcomes) => {
+            for (job, outcome) in batch.drain(..).zip(outcomes) {
+                (job.reply)(outcome);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, batch = size, "write batch failed; rolled back");
+            for job in batch.drain(..) {
+                (job.reply)(Err(StoreError::Corrupt(format!("the batch was rolled back: {e}"))));
+            }
+        }
+    }
+}
+
+/// One try at committing `batch`. Without isolation the first failing write ends the try (`Ok(None)`, rolled
+/// back); with it, each write runs in a savepoint and a failing one is rolled back alone.
+async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool) -> Result<Option<Vec<Outcome>>> {
     tx.events.clear();
-    let result: Result<()> = async {
+    let result: Result<Option<Vec<Outcome>>> = async {
         tx.execute(begin).await?;
-        for job in batch.drain(..) {
-            tx.execute("SAVEPOINT w").await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for job in batch {
+            if isolated {
+                tx.execute("SAVEPOINT w").await?;
+            }
             let events_before = tx.events.len();
-            let (ok, finish) = job(tx).await;
-            finishers.push(finish);
-            if !ok {
+            let outcome = (job.run)(tx).await;
+            if outcome.is_err() {
+                if !isolated {
+                    return Ok(None);
+                }
                 tx.events.truncate(events_before);
                 tx.execute("ROLLBACK TO SAVEPOINT w").await?;
             }
+            outcomes.push(outcome);
         }
         flush_events(tx).await?;
         tx.execute("COMMIT").await?;
-        Ok(())
+        Ok(Some(outcomes))
     }
     .await;
-    if let Err(e) = &result {
-        tracing::error!(error = %e, batch = size, "write batch failed; rolled back");
+    if !matches!(result, Ok(Some(_))) {
         let _ = tx.execute("ROLLBACK").await;
     }
     tx.events.clear();
-    metrics::histogram!("snitflade_store_batch_size").record(size as f64);
-    metrics::histogram!("snitflade_store_commit_seconds").record(started.elapsed().as_secs_f64());
-    for finish in finishers {
-        finish(match &result {
-            Ok(()) => Ok(()),
-            Err(e) => Err(StoreError::Corrupt(format!("the batch was rolled back: {e}"))),
-        });
-    }
-    // Jobs that never ran because the batch failed early are dropped; their callers get `StoreError::Closed`
-    // (not committed), which they report as a retryable server error.
-    batch.clear();
+    result
 }
 
 /// Most events in one INSERT (SQLite allows 32766 parameters; 8 per event).

@@ -157,6 +157,7 @@ async fn scenario(url: &str) {
             .unwrap();
             store
                 .write(move |c| {
+                    let (ex, reg) = (ex.clone(), reg.clone());
                     Box::pin(async move {
                         if idempotency::claim(c, "maskintimer", &ex, "sys-1", "registered", None)
                             .await?
@@ -218,8 +219,23 @@ async fn scenario(url: &str) {
             Err::<(), _>(StoreError::Conflict("on purpose".into()))
         })
     });
-    let fine =
-        store.write(|c| Box::pin(async move { maskintimer::upsert_employee(c, "0751", "00088888", "Kept").await }));
+    // A plain INSERT and an event, so that running it twice would show: the batch is first tried without
+    // savepoints and rerun with them after the failure; the first try must leave no trace.
+    let fine = store.write(|c| {
+        Box::pin(async move {
+            sqlx::query("INSERT INTO employees (municipality, pernr, name) VALUES ('0751', '00088888', 'Kept')")
+                .execute(&mut **c)
+                .await?;
+            c.emit(outbox::NewEvent {
+                kind: "kept",
+                interface: "maskintimer",
+                municipality: None,
+                object_id: None,
+                payload: json!({}),
+            });
+            Ok(())
+        })
+    });
     let (a, b) = tokio::join!(failing, fine);
     assert!(matches!(a, Err(StoreError::Conflict(_))));
     b.unwrap();
@@ -228,12 +244,16 @@ async fn scenario(url: &str) {
         "{url}"
     );
     assert!(maskintimer::employee_exists(pool, "0751", "00088888").await.unwrap());
-    assert_eq!(outbox::after(pool, 0, 1000).await.unwrap().len(), 150, "{url}");
+    let events = outbox::after(pool, 0, 1000).await.unwrap();
+    assert_eq!(events.len(), 151, "{url}");
+    assert_eq!(events.iter().filter(|e| e.kind == "kept").count(), 1);
+    assert!(events.iter().all(|e| e.kind != "rolled-back"));
 
     // The error table: insert, filter, update with history.
     let payload = serde_json::to_value(raw("BAD")).unwrap();
     let id = store
         .write(move |c| {
+            let payload = payload.clone();
             Box::pin(async move {
                 errors::insert(
                     c,
@@ -281,6 +301,7 @@ async fn scenario(url: &str) {
     let item = open[0].clone();
     store
         .write(move |c| {
+            let item = item.clone();
             Box::pin(async move {
                 let entry = HistoryEntry {
                     at: String::new(),

@@ -98,8 +98,10 @@ pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
         let info = CertificateInfo::from_der(&der)?;
         systems.push((s, pem, info));
     }
+    let systems = std::sync::Arc::new(systems);
     store
         .write(move |c| {
+            let systems = systems.clone();
             Box::pin(async move {
                 for (code, name, cvr) in MUNICIPALITIES {
                     let m = Municipality {
@@ -109,7 +111,7 @@ pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
                     };
                     access::insert_municipality(c, &m).await?;
                 }
-                for (s, pem, info) in &systems {
+                for (s, pem, info) in systems.iter() {
                     let id = uuid::Uuid::new_v4().to_string();
                     let rec = SystemRecord {
                         id: id.clone(),

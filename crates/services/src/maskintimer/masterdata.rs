@@ -94,6 +94,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
         let first = services
             .store()
             .write(move |c| {
+                let (system_id, k, p, day) = (system_id.clone(), k.clone(), p.clone(), day.clone());
                 Box::pin(async move { snitflade_store::maskintimer::record_fetch(c, &system_id, &k, &p, &day).await })
             })
             .await;

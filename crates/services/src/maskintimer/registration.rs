@@ -111,7 +111,16 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     let received_at = call.received_at.clone();
     let outcome = services
         .store()
-        .write(move |c| Box::pin(commit(c, raw, kommune, verdict, system, received_at)))
+        .write(move |c| {
+            Box::pin(commit(
+                c,
+                raw.clone(),
+                kommune,
+                verdict.clone(),
+                system.clone(),
+                received_at.clone(),
+            ))
+        })
         .await;
     match outcome {
         Ok(outcome) => {
@@ -207,6 +216,8 @@ pub async fn revalidate(
     services
         .store()
         .write(move |c| {
+            let (id, original_key, verdict) = (id.clone(), original_key.clone(), verdict.clone());
+            let (payload, actor) = (payload.clone(), actor.clone());
             Box::pin(async move {
                 let current = errors::get(c, &id).await?;
                 if current.status != ErrorStatus::Open {
