@@ -162,7 +162,7 @@ async fn list_errors(State(state): State<AdminState>, Query(q): Query<ErrorQuery
 }
 
 async fn get_error(State(state): State<AdminState>, Path(id): Path<String>) -> Response {
-    match errors::get_read(state.services.store().pool(), &id).await {
+    match errors::get(state.services.store().pool(), &id).await {
         Ok(item) => Json(item).into_response(),
         Err(e) => store_error(e),
     }

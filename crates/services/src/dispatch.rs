@@ -147,7 +147,9 @@ impl Services {
         }
     }
 
-    /// An employee's machine-hours master data (cached; `None` if the employee does not exist there).
+    /// An employee's machine-hours master data (cached; `None` if the employee does not exist there). Nothing
+    /// changes master data while the server runs yet; whatever starts to (an import, an admin call) must clear
+    /// this cache in the same step.
     pub async fn master_data(
         &self,
         kommune: Kommunekode,
@@ -174,10 +176,5 @@ impl Services {
             cache.insert((kommune, pernr), md.clone());
             md
         }))
-    }
-
-    /// Forgets cached master data (after master data or employees change).
-    pub fn invalidate_master_data(&self) {
-        self.inner.master_data.lock().expect("cache lock").clear();
     }
 }

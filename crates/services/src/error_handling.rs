@@ -78,7 +78,7 @@ impl Services {
         correction: Option<serde_json::Value>,
         actor: &str,
     ) -> Result<ErrorItem, AdminError> {
-        let item = errors::get_read(self.store().pool(), id).await?;
+        let item = errors::get(self.store().pool(), id).await?;
         if item.status != ErrorStatus::Open {
             return Err(AdminError::Conflict(format!(
                 "fejlen har status {} og kan ikke genindsendes",
@@ -108,7 +108,7 @@ impl Services {
             .write(move |c| {
                 let (id, actor, note) = (id.clone(), actor.clone(), note.clone());
                 Box::pin(async move {
-                    let current = errors::get(c, &id).await?;
+                    let current = errors::get(&mut **c, &id).await?;
                     if current.status != ErrorStatus::Open {
                         return Err(StoreError::Conflict(format!(
                             "fejlen har allerede status {}",
@@ -124,7 +124,7 @@ impl Services {
                         payload: None,
                     };
                     errors::update(c, &current, status, entry, None, None).await?;
-                    let updated = errors::get(c, &id).await?;
+                    let updated = errors::get(&mut **c, &id).await?;
                     Ok(updated)
                 })
             })

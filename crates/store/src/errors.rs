@@ -141,19 +141,14 @@ pub async fn list(pool: &AnyPool, f: &ErrorFilter) -> Result<Vec<ErrorItem>> {
     rows.iter().map(from_row).collect()
 }
 
-pub async fn get(c: &mut AnyConnection, id: &str) -> Result<ErrorItem> {
+/// One entry, read through the pool or inside a write (`&mut Tx` derefs to a connection).
+pub async fn get<'e, E>(executor: E, id: &str) -> Result<ErrorItem>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(concat!(select_items!(), "WHERE e.id = $1"))
         .bind(id)
-        .fetch_optional(c)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
-}
-
-pub async fn get_read(pool: &AnyPool, id: &str) -> Result<ErrorItem> {
-    let row = sqlx::query(concat!(select_items!(), "WHERE e.id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(executor)
         .await?
         .ok_or(StoreError::NotFound)?;
     from_row(&row)

@@ -324,14 +324,11 @@ async fn scenario(url: &str) {
         })
         .await
         .unwrap();
-    let after = errors::get_read(pool, &id).await.unwrap();
+    let after = errors::get(pool, &id).await.unwrap();
     assert_eq!(after.error_type, ErrorType::MasterData);
     assert_eq!(after.message, "ukendt");
     assert_eq!(after.history.len(), 2);
-    assert!(matches!(
-        errors::get_read(pool, "nope").await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(errors::get(pool, "nope").await, Err(StoreError::NotFound)));
     store.close().await;
 }
 

@@ -219,7 +219,7 @@ pub async fn revalidate(
             let (id, original_key, verdict) = (id.clone(), original_key.clone(), verdict.clone());
             let (payload, actor) = (payload.clone(), actor.clone());
             Box::pin(async move {
-                let current = errors::get(c, &id).await?;
+                let current = errors::get(&mut **c, &id).await?;
                 if current.status != ErrorStatus::Open {
                     return Err(StoreError::Conflict(format!("fejlen har status {}", current.status)));
                 }
@@ -252,7 +252,7 @@ pub async fn revalidate(
                         errors::update(c, &current, ErrorStatus::Open, entry, reason, Some(&payload)).await?;
                     }
                 }
-                errors::get(c, &id).await
+                errors::get(&mut **c, &id).await
             })
         })
         .await
