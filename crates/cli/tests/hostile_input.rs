@@ -234,37 +234,23 @@ async fn ten_thousand_levels_of_nesting_are_refused() {
 #[tokio::test]
 async fn too_many_elements_too_long_texts_and_too_many_attributes_are_refused() {
     let s = Server::start().await;
-    let many = "<a/>".repeat(30_000);
-    refused_on(
-        &s,
-        with_device_type("", &many),
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "SOAP:Client",
-        &["elementer"],
-        &[],
-    )
-    .await;
-    let long = "x".repeat(200_000);
-    refused_on(
-        &s,
-        with_device_type("", &long),
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "SOAP:Client",
-        &["for langt"],
-        &[],
-    )
-    .await;
+    let many = with_device_type("", &"<a/>".repeat(30_000));
+    let long = with_device_type("", &"x".repeat(200_000));
     let attrs: String = (0..200).map(|i| format!(" a{i}=\"1\"")).collect();
-    let xml = registration_xml(&valid_registration()).replace("<I_CONFIRMATION>", &format!("<I_CONFIRMATION{attrs}>"));
-    refused_on(
-        &s,
-        xml,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "SOAP:Client",
-        &["attributter"],
-        &[],
-    )
-    .await;
+    let attributes =
+        registration_xml(&valid_registration()).replace("<I_CONFIRMATION>", &format!("<I_CONFIRMATION{attrs}>"));
+    // (message, word the fault must name)
+    for (body, names) in [(many, "elementer"), (long, "for langt"), (attributes, "attributter")] {
+        refused_on(
+            &s,
+            body,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SOAP:Client",
+            &[names],
+            &[],
+        )
+        .await;
+    }
 }
 
 #[tokio::test]
