@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use snitflade_bench::{client_from_config, client_without_certificate, mtls_client, registration_xml};
+use snitflade_bench::{Registration, client_from_config, client_without_certificate, mtls_client, registration_xml};
 
 /// A client that trusts the CA of `trust_dir` and presents `system`'s certificate from `cert_dir`.
 fn client_trusting(trust_dir: &Path, cert_dir: &Path, system: &str) -> reqwest::Client {
@@ -34,6 +34,14 @@ fn client_trusting(trust_dir: &Path, cert_dir: &Path, system: &str) -> reqwest::
     client_from_config(config).unwrap()
 }
 
+/// Posts a registration with `client` and asserts the TLS handshake refused it: a transport error, no HTTP status.
+async fn assert_handshake_refused(client: &reqwest::Client, url: &str, reg: &Registration, who: &str) {
+    match client.post(url).body(registration_xml(reg)).send().await {
+        Ok(r) => panic!("{who} got an HTTP answer: {}", r.status()),
+        Err(e) => assert!(e.status().is_none(), "{who}: {e:?}"),
+    }
+}
+
 async fn nothing_stored(s: &Server, ex_ident: &str) {
     assert!(s.admin.registrations_for(ex_ident).await.is_empty(), "registered");
     assert!(s.admin.errors_for(ex_ident).await.is_empty(), "kept in the error table");
@@ -45,11 +53,7 @@ async fn a_connection_without_a_client_certificate_fails_in_the_handshake() {
     let client = client_without_certificate(&s.data_dir()).unwrap();
     let reg = valid_registration();
     for url in [s.ws_url(REGISTRATION), s.ws_url(REGISTRATION) + "?wsdl"] {
-        let result = client.post(&url).body(registration_xml(&reg)).send().await;
-        match result {
-            Ok(r) => panic!("got an HTTP answer without a client certificate: {}", r.status()),
-            Err(e) => assert!(e.status().is_none(), "{e:?}"),
-        }
+        assert_handshake_refused(&client, &url, &reg, "a client without a certificate").await;
     }
     let result = client.get(s.ws_url(REGISTRATION) + "?wsdl").send().await;
     assert!(result.is_err(), "WSDL without a client certificate: {result:?}");
@@ -78,15 +82,13 @@ async fn a_certificate_from_another_ca_fails_in_the_handshake() {
     for system in ["maskinregistrering", "ingen-adgang"] {
         let foreign = client_trusting(&s.data_dir(), &other.data_dir(), system);
         let reg = valid_registration();
-        let result = foreign
-            .post(s.ws_url(REGISTRATION))
-            .body(registration_xml(&reg))
-            .send()
-            .await;
-        match result {
-            Ok(r) => panic!("{system} of another CA got an HTTP answer: {}", r.status()),
-            Err(e) => assert!(e.status().is_none(), "{e:?}"),
-        }
+        assert_handshake_refused(
+            &foreign,
+            &s.ws_url(REGISTRATION),
+            &reg,
+            &format!("{system} of another CA"),
+        )
+        .await;
         nothing_stored(&s, &reg.ex_ident).await;
     }
     s.assert_healthy().await;
@@ -245,18 +247,13 @@ async fn the_server_certificate_is_no_client_certificate() {
     let pki = s.data_dir().join("pki");
     let client = client_with_files(&s.data_dir(), &pki.join("server.pem"), &pki.join("server-key.pem"));
     let reg = valid_registration();
-    let result = client
-        .post(s.ws_url(REGISTRATION))
-        .body(registration_xml(&reg))
-        .send()
-        .await;
-    match result {
-        Ok(r) => panic!(
-            "a server certificate was accepted as a client certificate: {}",
-            r.status()
-        ),
-        Err(e) => assert!(e.status().is_none(), "{e:?}"),
-    }
+    assert_handshake_refused(
+        &client,
+        &s.ws_url(REGISTRATION),
+        &reg,
+        "a server certificate used as a client's",
+    )
+    .await;
     nothing_stored(&s, &reg.ex_ident).await;
     s.assert_healthy().await;
 }
