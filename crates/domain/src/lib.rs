@@ -3,6 +3,7 @@
 //! Outside input becomes these types once, at the edge; past the edge an invalid value cannot exist.
 
 pub mod errors;
+pub mod hr;
 pub mod ids;
 pub mod interface;
 pub mod maskintimer;

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod db;
 pub mod errors;
+pub mod hr;
 pub mod idempotency;
 pub mod maskintimer;
 pub mod outbox;

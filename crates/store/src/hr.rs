@@ -1,0 +1,626 @@
+//! Storage of the HR master data: employments, org units, the bitemporal category records, children, maternity
+//! and work-accident cases, and the audit trail of reads and changes of employee data.
+//!
+//! Category records are never updated in place: a change closes the current registration (`registered_to`) and
+//! inserts the new one, so "as registered at time T" stays answerable.
+
+use crate::{Result, corrupt};
+use jiff::civil::Date;
+use serde::Serialize;
+use snitflade_domain::hr::{
+    Category, CategoryRecord, Child, Employment, EmploymentStatus, MaternityCase, OrgUnit, WorkAccidentCase,
+};
+use snitflade_domain::{Cpr, Kommunekode, Pernr};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+/// Most values bound in one `IN (…)` list.
+const IN_CHUNK: usize = 500;
+
+fn in_list(first: usize, n: usize) -> String {
+    (0..n).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
+}
+
+fn date_text(d: Date) -> String {
+    d.to_string()
+}
+
+fn parse_date(s: &str) -> Result<Date> {
+    s.parse().map_err(|_| corrupt(format!("stored date '{s}'")))
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<Date>> {
+    s.as_deref().map(parse_date).transpose()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Employments
+
+const EMPLOYMENT_COLUMNS: &str = "municipality, pernr, cpr, ekstraciffer, first_name, last_name, org_unit, \
+    entry_date, leave_date, is_manager, status, replaced_by, zlpe";
+
+/// An employment as stored, with the ZLPE fields that have no data category (JSON, if it came from a dump).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEmployment {
+    pub employment: Employment,
+    pub zlpe: Option<serde_json::Value>,
+}
+
+fn employment_from_row(row: &AnyRow) -> Result<StoredEmployment> {
+    let text = |c: &str| -> Result<String> { Ok(row.try_get::<String, _>(c)?) };
+    let opt = |c: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(c)?) };
+    let cpr = opt("cpr")?.ok_or_else(|| corrupt("employment without CPR number"))?;
+    let status = text("status")?;
+    let zlpe = opt("zlpe")?
+        .map(|z| serde_json::from_str(&z))
+        .transpose()
+        .map_err(corrupt)?;
+    Ok(StoredEmployment {
+        employment: Employment {
+            municipality: Kommunekode::parse(&text("municipality")?).map_err(corrupt)?,
+            pernr: Pernr::parse(&text("pernr")?).map_err(corrupt)?,
+            cpr: Cpr::parse(&cpr).map_err(|_| corrupt("stored CPR number"))?,
+            ekstraciffer: u8::try_from(row.try_get::<i64, _>("ekstraciffer")?).map_err(corrupt)?,
+            first_name: text("first_name")?,
+            last_name: text("last_name")?,
+            org_unit: opt("org_unit")?,
+            entry_date: opt_date(opt("entry_date")?)?,
+            leave_date: opt_date(opt("leave_date")?)?,
+            is_manager: row.try_get::<i64, _>("is_manager")? != 0,
+            status: EmploymentStatus::parse(&status).ok_or_else(|| corrupt(format!("employment status {status}")))?,
+            replaced_by: opt("replaced_by")?
+                .map(|p| Pernr::parse(&p))
+                .transpose()
+                .map_err(corrupt)?,
+        },
+        zlpe,
+    })
+}
+
+/// Creates or replaces an employment (its category records are kept separately).
+pub async fn upsert_employment(c: &mut AnyConnection, e: &Employment, zlpe: Option<&serde_json::Value>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO employees (municipality, pernr, name, cpr, ekstraciffer, first_name, last_name, org_unit, \
+         entry_date, leave_date, is_manager, status, replaced_by, zlpe, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         ON CONFLICT (municipality, pernr) DO UPDATE SET name = excluded.name, cpr = excluded.cpr, \
+         ekstraciffer = excluded.ekstraciffer, first_name = excluded.first_name, last_name = excluded.last_name, \
+         org_unit = excluded.org_unit, entry_date = excluded.entry_date, leave_date = excluded.leave_date, \
+         is_manager = excluded.is_manager, status = excluded.status, replaced_by = excluded.replaced_by, \
+         zlpe = excluded.zlpe, updated_at = excluded.updated_at",
+    )
+    .bind(e.municipality.to_string())
+    .bind(e.pernr.to_string())
+    .bind(e.full_name())
+    .bind(e.cpr.expose())
+    .bind(i64::from(e.ekstraciffer))
+    .bind(&e.first_name)
+    .bind(&e.last_name)
+    .bind(e.org_unit.as_deref())
+    .bind(e.entry_date.map(date_text))
+    .bind(e.leave_date.map(date_text))
+    .bind(i64::from(e.is_manager))
+    .bind(e.status.as_str())
+    .bind(e.replaced_by.map(|p| p.to_string()))
+    .bind(zlpe.map(|z| z.to_string()))
+    .bind(crate::now_text())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// One employment, by number.
+pub async fn employment<'e, E>(executor: E, municipality: Kommunekode, pernr: Pernr) -> Result<Option<StoredEmployment>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!(
+        "SELECT {EMPLOYMENT_COLUMNS} FROM employees WHERE municipality = $1 AND pernr = $2 AND cpr IS NOT NULL"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(municipality.to_string())
+        .bind(pernr.to_string())
+        .fetch_optional(executor)
+        .await?
+        .as_ref()
+        .map(employment_from_row)
+        .transpose()
+}
+
+/// The personnel numbers of a municipality's employments (with HR data), ascending.
+pub async fn employment_numbers(pool: &AnyPool, municipality: Kommunekode) -> Result<Vec<Pernr>> {
+    let rows = sqlx::query("SELECT pernr FROM employees WHERE municipality = $1 AND cpr IS NOT NULL ORDER BY pernr")
+        .bind(municipality.to_string())
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| Pernr::parse(&r.try_get::<String, _>("pernr")?).map_err(corrupt))
+        .collect()
+}
+
+/// The employments with these numbers (those that exist), ascending by number.
+pub async fn employments(pool: &AnyPool, municipality: Kommunekode, pernrs: &[Pernr]) -> Result<Vec<StoredEmployment>> {
+    let mut out = Vec::with_capacity(pernrs.len());
+    for chunk in pernrs.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT {EMPLOYMENT_COLUMNS} FROM employees WHERE municipality = $1 AND cpr IS NOT NULL \
+             AND pernr IN ({}) ORDER BY pernr",
+            in_list(2, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(municipality.to_string());
+        for p in chunk {
+            q = q.bind(p.to_string());
+        }
+        for row in q.fetch_all(pool).await? {
+            out.push(employment_from_row(&row)?);
+        }
+    }
+    out.sort_by_key(|e| e.employment.pernr);
+    Ok(out)
+}
+
+/// The active manager employments of a municipality (for Personaleleder).
+pub async fn managers(pool: &AnyPool, municipality: Kommunekode) -> Result<Vec<Employment>> {
+    let sql = format!(
+        "SELECT {EMPLOYMENT_COLUMNS} FROM employees WHERE municipality = $1 AND cpr IS NOT NULL \
+         AND is_manager = 1 AND status = 'active' ORDER BY pernr"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(municipality.to_string())
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| employment_from_row(r).map(|s| s.employment))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Org units
+
+/// Creates or replaces an org unit; `extra` holds fields the unit type has no place for (ZLPE extras).
+pub async fn upsert_org_unit(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    unit: &OrgUnit,
+    extra: Option<&serde_json::Value>,
+) -> Result<()> {
+    let data = serde_json::json!({ "unit": unit, "extra": extra });
+    sqlx::query(
+        "INSERT INTO org_units (municipality, id, parent, valid_from, valid_to, data, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (municipality, id) DO UPDATE SET parent = excluded.parent, \
+         valid_from = excluded.valid_from, valid_to = excluded.valid_to, data = excluded.data, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(municipality.to_string())
+    .bind(&unit.id)
+    .bind(unit.parent.as_deref())
+    .bind(date_text(unit.valid_from))
+    .bind(date_text(unit.valid_to))
+    .bind(data.to_string())
+    .bind(crate::now_text())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// An org unit as stored, with its extras.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredOrgUnit {
+    pub unit: OrgUnit,
+    pub extra: Option<serde_json::Value>,
+}
+
+/// A municipality's org units, by id (numeric order).
+pub async fn org_units(pool: &AnyPool, municipality: Kommunekode) -> Result<Vec<StoredOrgUnit>> {
+    let rows = sqlx::query("SELECT data FROM org_units WHERE municipality = $1")
+        .bind(municipality.to_string())
+        .fetch_all(pool)
+        .await?;
+    let mut units = rows
+        .iter()
+        .map(|r| {
+            #[derive(serde::Deserialize)]
+            struct Data {
+                unit: OrgUnit,
+                extra: Option<serde_json::Value>,
+            }
+            let d: Data = serde_json::from_str(&r.try_get::<String, _>("data")?).map_err(corrupt)?;
+            Ok(StoredOrgUnit {
+                unit: d.unit,
+                extra: d.extra,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    units.sort_by_key(|u| (u.unit.id.len(), u.unit.id.clone()));
+    Ok(units)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Category records
+
+/// A category record as stored, with its registration interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub id: String,
+    pub pernr: Pernr,
+    pub record: CategoryRecord,
+    pub registered_from: String,
+    pub registered_to: Option<String>,
+    pub registered_by: String,
+}
+
+/// Which registrations to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistrationFilter {
+    /// Registrations still current at or after this instant (RFC 3339 text as stored).
+    pub from: Option<String>,
+    /// Registrations made at or before this instant.
+    pub to: Option<String>,
+}
+
+impl RegistrationFilter {
+    /// No filter: the current registrations.
+    pub fn current() -> Self {
+        Self::default()
+    }
+    fn is_current(&self) -> bool {
+        self.from.is_none() && self.to.is_none()
+    }
+}
+
+fn record_from_row(row: &AnyRow) -> Result<StoredRecord> {
+    let code: String = row.try_get("category")?;
+    let category = Category::parse(&code).ok_or_else(|| corrupt(format!("category {code}")))?;
+    let values: Vec<(String, String)> = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+    let record = CategoryRecord::new(
+        category,
+        parse_date(&row.try_get::<String, _>("valid_from")?)?,
+        parse_date(&row.try_get::<String, _>("valid_to")?)?,
+        values,
+    )
+    .map_err(corrupt)?;
+    Ok(StoredRecord {
+        id: row.try_get("id")?,
+        pernr: Pernr::parse(&row.try_get::<String, _>("pernr")?).map_err(corrupt)?,
+        record,
+        registered_from: row.try_get("registered_from")?,
+        registered_to: row.try_get("registered_to")?,
+        registered_by: row.try_get("registered_by")?,
+    })
+}
+
+/// Sorts records into response order: employee, category (XSD order), validity, then registration.
+fn sort_records(records: &mut [StoredRecord]) {
+    records.sort_by(|a, b| {
+        (a.pernr, a.record.category, a.record.valid_from, &a.registered_from).cmp(&(
+            b.pernr,
+            b.record.category,
+            b.record.valid_from,
+            &b.registered_from,
+        ))
+    });
+}
+
+const RECORD_COLUMNS: &str =
+    "id, pernr, category, valid_from, valid_to, data, registered_from, registered_to, registered_by";
+
+/// The records of these employees as the filter selects them (default: the current registrations), sorted into
+/// response order.
+pub async fn records(
+    pool: &AnyPool,
+    municipality: Kommunekode,
+    pernrs: &[Pernr],
+    registration: &RegistrationFilter,
+) -> Result<Vec<StoredRecord>> {
+    let mut out = Vec::new();
+    for chunk in pernrs.chunks(IN_CHUNK) {
+        let first = 2 + usize::from(registration.from.is_some()) + usize::from(registration.to.is_some());
+        let mut cond = String::new();
+        let mut n = 2;
+        if registration.is_current() {
+            cond.push_str(" AND registered_to IS NULL");
+        }
+        if registration.from.is_some() {
+            cond.push_str(&format!(" AND (registered_to IS NULL OR registered_to > ${n})"));
+            n += 1;
+        }
+        if registration.to.is_some() {
+            cond.push_str(&format!(" AND registered_from <= ${n}"));
+        }
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM employee_records WHERE municipality = $1{cond} AND pernr IN ({})",
+            in_list(first, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(municipality.to_string());
+        if let Some(f) = &registration.from {
+            q = q.bind(f.clone());
+        }
+        if let Some(t) = &registration.to {
+            q = q.bind(t.clone());
+        }
+        for p in chunk {
+            q = q.bind(p.to_string());
+        }
+        for row in q.fetch_all(pool).await? {
+            out.push(record_from_row(&row)?);
+        }
+    }
+    sort_records(&mut out);
+    Ok(out)
+}
+
+/// The current records of one employee and category, inside a write.
+pub async fn current_records(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    category: Category,
+) -> Result<Vec<StoredRecord>> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM employee_records WHERE municipality = $1 AND pernr = $2 AND category = $3 \
+         AND registered_to IS NULL"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(municipality.to_string())
+        .bind(pernr.to_string())
+        .bind(category.code())
+        .fetch_all(c)
+        .await?;
+    let mut out = rows.iter().map(record_from_row).collect::<Result<Vec<_>>>()?;
+    sort_records(&mut out);
+    Ok(out)
+}
+
+/// Inserts a record as a new current registration; returns its id.
+pub async fn insert_record(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    record: &CategoryRecord,
+    actor: &str,
+    now: &str,
+) -> Result<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let values: Vec<_> = record.values().collect();
+    sqlx::query(
+        "INSERT INTO employee_records (id, municipality, pernr, category, valid_from, valid_to, data, \
+         registered_from, registered_to, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)",
+    )
+    .bind(&id)
+    .bind(municipality.to_string())
+    .bind(pernr.to_string())
+    .bind(record.category.code())
+    .bind(date_text(record.valid_from))
+    .bind(date_text(record.valid_to))
+    .bind(serde_json::to_string(&values).map_err(corrupt)?)
+    .bind(now)
+    .bind(actor)
+    .execute(c)
+    .await?;
+    Ok(id)
+}
+
+/// Ends a current registration at `now` (the record stays readable with a registration filter).
+pub async fn close_record(c: &mut AnyConnection, id: &str, now: &str) -> Result<()> {
+    let n = sqlx::query("UPDATE employee_records SET registered_to = $1 WHERE id = $2 AND registered_to IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected();
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(crate::StoreError::Conflict(format!("record {id} is not current")))
+    }
+}
+
+/// Makes `wanted` the current records of one employee and category: unchanged records stay, the others are
+/// closed and the missing ones inserted. Returns whether anything changed.
+pub async fn replace_category(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    category: Category,
+    wanted: &[CategoryRecord],
+    actor: &str,
+    now: &str,
+) -> Result<bool> {
+    let current = current_records(c, municipality, pernr, category).await?;
+    let mut changed = false;
+    for old in &current {
+        if !wanted.contains(&old.record) {
+            close_record(c, &old.id, now).await?;
+            changed = true;
+        }
+    }
+    for new in wanted {
+        debug_assert_eq!(new.category, category);
+        if !current.iter().any(|old| &old.record == new) {
+            insert_record(c, municipality, pernr, new, actor, now).await?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Children, maternity and work-accident cases
+
+pub async fn insert_child(c: &mut AnyConnection, municipality: Kommunekode, pernr: Pernr, child: &Child) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO employee_children (municipality, pernr, child_number, cpr, first_name, last_name) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(municipality.to_string())
+    .bind(pernr.to_string())
+    .bind(&child.child_number)
+    .bind(child.cpr.expose())
+    .bind(&child.first_name)
+    .bind(&child.last_name)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// An employee's children, by child number.
+pub async fn children(pool: &AnyPool, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<Child>> {
+    let rows = sqlx::query(
+        "SELECT child_number, cpr, first_name, last_name FROM employee_children \
+         WHERE municipality = $1 AND pernr = $2 ORDER BY child_number",
+    )
+    .bind(municipality.to_string())
+    .bind(pernr.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Child {
+                child_number: r.try_get("child_number")?,
+                cpr: Cpr::parse(&r.try_get::<String, _>("cpr")?).map_err(|_| corrupt("stored CPR number"))?,
+                first_name: r.try_get("first_name")?,
+                last_name: r.try_get("last_name")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn insert_maternity_case(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    case: &MaternityCase,
+) -> Result<()> {
+    sqlx::query("INSERT INTO maternity_cases (municipality, pernr, case_key, data) VALUES ($1, $2, $3, $4)")
+        .bind(municipality.to_string())
+        .bind(pernr.to_string())
+        .bind(&case.case_key)
+        .bind(serde_json::to_string(case).map_err(corrupt)?)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// An employee's maternity cases, by case key.
+pub async fn maternity_cases(pool: &AnyPool, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<MaternityCase>> {
+    let rows = sqlx::query("SELECT data FROM maternity_cases WHERE municipality = $1 AND pernr = $2 ORDER BY case_key")
+        .bind(municipality.to_string())
+        .bind(pernr.to_string())
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| serde_json::from_str(&r.try_get::<String, _>("data")?).map_err(corrupt))
+        .collect()
+}
+
+pub async fn insert_work_accident_case(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    case: &WorkAccidentCase,
+) -> Result<()> {
+    sqlx::query("INSERT INTO work_accident_cases (municipality, pernr, accident_number, data) VALUES ($1, $2, $3, $4)")
+        .bind(municipality.to_string())
+        .bind(pernr.to_string())
+        .bind(&case.accident_number)
+        .bind(serde_json::to_string(case).map_err(corrupt)?)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// An employee's work-accident cases, by accident number.
+pub async fn work_accident_cases(
+    pool: &AnyPool,
+    municipality: Kommunekode,
+    pernr: Pernr,
+) -> Result<Vec<WorkAccidentCase>> {
+    let rows = sqlx::query(
+        "SELECT data FROM work_accident_cases WHERE municipality = $1 AND pernr = $2 ORDER BY accident_number",
+    )
+    .bind(municipality.to_string())
+    .bind(pernr.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| serde_json::from_str(&r.try_get::<String, _>("data")?).map_err(corrupt))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Audit
+
+/// One audited read or change of employee data.
+#[derive(Debug, Clone)]
+pub struct NewAudit<'a> {
+    pub actor: &'a str,
+    pub interface: &'a str,
+    /// `laes`, `list`, `ret`, `import`, …
+    pub action: &'a str,
+    pub municipality: Kommunekode,
+    pub pernr: Option<Pernr>,
+    pub detail: serde_json::Value,
+}
+
+pub async fn insert_audit(c: &mut AnyConnection, a: &NewAudit<'_>, now: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO hr_audit (id, at, actor, interface, action, municipality, pernr, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(now)
+    .bind(a.actor)
+    .bind(a.interface)
+    .bind(a.action)
+    .bind(a.municipality.to_string())
+    .bind(a.pernr.map(|p| p.to_string()))
+    .bind(a.detail.to_string())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// An audit entry as the admin API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: String,
+    pub actor: String,
+    pub interface: String,
+    pub action: String,
+    pub municipality: String,
+    pub pernr: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// The audit trail of a municipality (or one employee), newest first.
+pub async fn audit(
+    pool: &AnyPool,
+    municipality: Kommunekode,
+    pernr: Option<Pernr>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
+    let rows = sqlx::query(
+        "SELECT id, at, actor, interface, action, municipality, pernr, detail FROM hr_audit \
+         WHERE municipality = $1 AND ($2 = '' OR pernr = $2) ORDER BY at DESC, id DESC LIMIT $3",
+    )
+    .bind(municipality.to_string())
+    .bind(pernr.map(|p| p.to_string()).unwrap_or_default())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                interface: r.try_get("interface")?,
+                action: r.try_get("action")?,
+                municipality: r.try_get("municipality")?,
+                pernr: r.try_get("pernr")?,
+                detail: serde_json::from_str(&r.try_get::<String, _>("detail")?).map_err(corrupt)?,
+            })
+        })
+        .collect()
+}
