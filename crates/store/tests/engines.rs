@@ -342,3 +342,119 @@ async fn reopen_keeps_data(url: &str) {
     assert!(!access::is_empty(store.pool()).await.unwrap());
     store.close().await;
 }
+
+#[tokio::test]
+async fn hr_records_are_bitemporal_on_every_engine() {
+    for db in TestDb::all().await {
+        hr_scenario(&db.url).await;
+        db.drop_pg().await;
+    }
+}
+
+/// Employments and category records: a change closes the old registration and inserts the new one; the current
+/// view shows only the new, a registration filter shows what was known then; an unchanged replace writes nothing.
+async fn hr_scenario(url: &str) {
+    use jiff::civil::date;
+    use snitflade_domain::hr::{Category, CategoryRecord, Employment, EmploymentStatus, OPEN_END};
+    use snitflade_domain::{Cpr, Pernr};
+    use snitflade_store::hr::{self, RegistrationFilter};
+
+    let store = Store::open(url).await.unwrap();
+    seed(&store).await;
+    let m = Kommunekode::parse("0751").unwrap();
+    let pernr = Pernr::parse("4711").unwrap();
+    let employment = Employment {
+        municipality: m,
+        pernr,
+        cpr: Cpr::parse("0101901234").unwrap(),
+        ekstraciffer: 1,
+        first_name: "Ane".into(),
+        last_name: "Ager".into(),
+        org_unit: Some("7".into()),
+        entry_date: Some(date(2020, 1, 1)),
+        leave_date: None,
+        is_manager: true,
+        status: EmploymentStatus::Active,
+        replaced_by: None,
+    };
+    let mail = |id: &str| {
+        CategoryRecord::new(
+            Category::Kommunikation,
+            date(2020, 1, 1),
+            OPEN_END,
+            [
+                ("Sekvensnummer", "000"),
+                ("Kommunikationsart", "0010"),
+                ("KommunikationsID", id),
+            ],
+        )
+        .unwrap()
+    };
+    let (e, first) = (employment.clone(), mail("ane@a.dk"));
+    store
+        .write(move |c| {
+            let (e, first) = (e.clone(), first.clone());
+            Box::pin(async move {
+                hr::upsert_employment(c, &e, Some(&json!({"workContractText": "Ansat"}))).await?;
+                hr::replace_category(
+                    c,
+                    e.municipality,
+                    e.pernr,
+                    Category::Kommunikation,
+                    &[first],
+                    "t",
+                    "2026-01-01T00:00:00.000000Z",
+                )
+                .await
+            })
+        })
+        .await
+        .unwrap();
+    let stored = hr::employment(store.pool(), m, pernr).await.unwrap().unwrap();
+    assert_eq!(stored.employment, employment);
+    assert_eq!(stored.zlpe, Some(json!({"workContractText": "Ansat"})));
+    assert_eq!(
+        hr::employment_numbers(store.pool(), m).await.unwrap(),
+        [pernr],
+        "00012345 has no HR data"
+    );
+    assert_eq!(hr::managers(store.pool(), m).await.unwrap(), [employment.clone()]);
+
+    // Same again: nothing changes. A new address: one closed, one new registration.
+    let replace = |id: &'static str, at: &'static str| {
+        let r = mail(id);
+        store.write(move |c| {
+            let r = r.clone();
+            Box::pin(async move { hr::replace_category(c, m, pernr, Category::Kommunikation, &[r], "t", at).await })
+        })
+    };
+    assert!(!replace("ane@a.dk", "2026-02-01T00:00:00.000000Z").await.unwrap());
+    assert!(replace("ane@b.dk", "2026-03-01T00:00:00.000000Z").await.unwrap());
+
+    let ids = |rs: Vec<hr::StoredRecord>| {
+        rs.into_iter()
+            .map(|r| r.record.get("KommunikationsID").unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let current = hr::records(store.pool(), m, &[pernr], &RegistrationFilter::current())
+        .await
+        .unwrap();
+    assert_eq!(ids(current), ["ane@b.dk"]);
+    let as_of_feb = RegistrationFilter {
+        from: Some("2026-02-01T00:00:00.000000Z".into()),
+        to: Some("2026-02-01T00:00:00.000000Z".into()),
+    };
+    assert_eq!(
+        ids(hr::records(store.pool(), m, &[pernr], &as_of_feb).await.unwrap()),
+        ["ane@a.dk"]
+    );
+    let since_jan = RegistrationFilter {
+        from: Some("2026-01-15T00:00:00.000000Z".into()),
+        to: None,
+    };
+    assert_eq!(
+        ids(hr::records(store.pool(), m, &[pernr], &since_jan).await.unwrap()),
+        ["ane@a.dk", "ane@b.dk"]
+    );
+    store.close().await;
+}
