@@ -1,4 +1,4 @@
-//! The demo data (CONTRACT §4, machine-hours part): municipalities 0340 Sorø and 0751 Aarhus, the demo systems
+//! The demo data (CONTRACT §4; the HR data of 0340 is in `hr`): municipalities 0340 Sorø and 0751 Aarhus, the demo systems
 //! with their certificates and grants, employee 00012345 in 0751 with seed 004's master data, and machine-hours
 //! master data for a handful of Sorø employees. Written in one transaction, once, on an empty database.
 
@@ -75,18 +75,13 @@ fn soroe_master_data(i: usize) -> MasterData {
     }
 }
 
-const SOROE_OPERATORS: &[&str] = &[
-    "Anders Holm",
-    "Birgitte Lund",
-    "Carsten Dahl",
-    "Dorte Friis",
-    "Erik Skov",
-];
+/// Sorø's machine operators are the demo employments 00000101–00000105 (see `hr`).
+const SOROE_OPERATORS: usize = 5;
 
 /// Seeds the demo data unless the database already has data.
 pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
     if !access::is_empty(store.pool()).await? {
-        return Ok(());
+        return ensure_hr(store).await;
     }
     let mut systems = Vec::new();
     for s in SYSTEMS {
@@ -146,9 +141,10 @@ pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
                 }
                 maskintimer::upsert_employee(c, "0751", "00012345", "Mads Mobil").await?;
                 maskintimer::put_master_data(c, "0751", "00012345", &seed_example_master_data()).await?;
-                for (i, name) in SOROE_OPERATORS.iter().enumerate() {
+                // The HR data of 0340 creates the machine operators 00000101–00000105 too.
+                super::hr::write(c).await?;
+                for i in 0..SOROE_OPERATORS {
                     let pernr = format!("{:08}", 101 + i);
-                    maskintimer::upsert_employee(c, "0340", &pernr, name).await?;
                     maskintimer::put_master_data(c, "0340", &pernr, &soroe_master_data(i)).await?;
                 }
                 Ok(())
@@ -156,5 +152,24 @@ pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
         })
         .await?;
     tracing::info!("demo data created");
+    Ok(())
+}
+
+/// A data dir created before the HR data model existed gets the HR demo data on its next `--demo` start.
+async fn ensure_hr(store: &Store) -> Result<()> {
+    let soroe = snitflade_domain::Kommunekode::parse("0340").expect("a code");
+    let has_municipality = access::municipalities(store.pool())
+        .await?
+        .iter()
+        .any(|m| m.code == "0340");
+    if !has_municipality
+        || !snitflade_store::hr::employment_numbers(store.pool(), soroe)
+            .await?
+            .is_empty()
+    {
+        return Ok(());
+    }
+    store.write(|c| Box::pin(super::hr::write(c))).await?;
+    tracing::info!("demo HR data added to an older demo data dir");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The demo (`serve --demo`): the identities and grants of CONTRACT §3, the PKI of §2 and the data of §4.
 
 pub mod data;
+pub mod hr;
 pub mod pki;
 
 use snitflade_domain::InterfaceId;
