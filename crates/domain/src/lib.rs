@@ -7,6 +7,7 @@ pub mod hr;
 pub mod ids;
 pub mod interface;
 pub mod maskintimer;
+pub mod municipalities;
 
 pub use errors::{ErrorStatus, ErrorType};
 pub use ids::{Cpr, Cvr, Guid32, IdError, Kommunekode, Pernr};
