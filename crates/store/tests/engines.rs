@@ -418,7 +418,10 @@ async fn hr_scenario(url: &str) {
         [pernr],
         "00012345 has no HR data"
     );
-    assert_eq!(hr::managers(store.pool(), m).await.unwrap(), [employment.clone()]);
+    assert_eq!(
+        hr::managers(store.pool(), m).await.unwrap(),
+        std::slice::from_ref(&employment)
+    );
 
     // Same again: nothing changes. A new address: one closed, one new registration.
     let replace = |id: &'static str, at: &'static str| {
