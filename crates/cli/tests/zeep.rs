@@ -1,12 +1,17 @@
-//! A real SOAP client: zeep (Python), built from `GET /ws/MobileEquipRegistration_OS_SI?wsdl` and
-//! `GET /ws/MobileEquipMasterdata_OS_SI?wsdl`, calls both machine-hours operations against the real server
-//! with the demo certificates (`tests/zeep/maskintimer_client.py` does the calling and the checking).
+//! A real SOAP client: zeep (Python) against the real server with the demo certificates.
+//!
+//! - Machine hours: zeep built from `GET /ws/MobileEquipRegistration_OS_SI?wsdl` and
+//!   `GET /ws/MobileEquipMasterdata_OS_SI?wsdl` calls both operations (`tests/zeep/maskintimer_client.py`).
+//! - Medarbejderoplysninger: zeep built from KMD's reference WSDL (`shared/reference/kmd-employee/`) with the
+//!   address overridden calls List, Laes and Ret and validates every answer against the reference XSD
+//!   (`crates/cli/tests/zeep/employee_client.py`).
 //!
 //! The Python packages live in a venv at `target/zeep-venv`, built from the pinned
 //! `tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).
 //! A `mkdir` lock keeps parallel test processes from building it at the same time. Python 3 with `venv`
 //! and `pip` (and PyPI, the first time) is required: without them the test fails, it never skips.
 
+use std::ffi::OsString;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -168,8 +173,10 @@ fn zeep_venv() -> PathBuf {
     venv_python(&venv)
 }
 
-#[test]
-fn zeep_calls_both_machine_hours_operations() {
+/// Runs a client script against a fresh demo server with `--services` and `--data-dir`, then the arguments
+/// `extra` makes for that server. Fails the test with the script's and the server's output unless the script
+/// exits 0 in time.
+fn run_client(script: &Path, extra: impl FnOnce(&ServerProcess) -> Vec<OsString>) {
     let python = zeep_venv();
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -177,18 +184,16 @@ fn zeep_calls_both_machine_hours_operations() {
     let server = ServerProcess::start_demo(Path::new(env!("CARGO_BIN_EXE_snitflade")), &data_dir)
         .unwrap_or_else(|e| panic!("starting the server: {e:#}"));
 
-    let script = workspace().join("tests/zeep/maskintimer_client.py");
     let stdout_path = dir.path().join("client.stdout");
     let stderr_path = dir.path().join("client.stderr");
     let start = Instant::now();
     let mut child = Command::new(&python)
-        .arg(&script)
+        .arg(script)
         .arg("--services")
         .arg(server.services.to_string())
-        .arg("--admin")
-        .arg(server.admin.to_string())
         .arg("--data-dir")
         .arg(&data_dir)
+        .args(extra(&server))
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONIOENCODING", "utf-8")
         .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -224,4 +229,24 @@ fn zeep_calls_both_machine_hours_operations() {
         Some(_) => {}
     }
     drop(server);
+}
+
+#[test]
+fn zeep_calls_both_machine_hours_operations() {
+    run_client(&workspace().join("tests/zeep/maskintimer_client.py"), |server| {
+        vec!["--admin".into(), server.admin.to_string().into()]
+    });
+}
+
+#[test]
+fn zeep_from_the_reference_wsdl_calls_employee_provide_out() {
+    let reference = workspace().join("../shared/reference/kmd-employee/Employee_Provide_OutService.wsdl");
+    assert!(
+        reference.is_file(),
+        "the reference WSDL {} is missing",
+        reference.display()
+    );
+    run_client(&workspace().join("crates/cli/tests/zeep/employee_client.py"), |_| {
+        vec!["--reference-wsdl".into(), reference.clone().into_os_string()]
+    });
 }

@@ -1,5 +1,6 @@
 //! The admin listener (CONTRACT §6): open `/healthz` and `/metrics`; everything under `/api/v1/` behind the
-//! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities, events.
+//! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities, events,
+//! and the audit trail of reads and changes of employee data.
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -10,11 +11,11 @@ use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use snitflade_domain::ErrorStatus;
+use snitflade_domain::{ErrorStatus, Kommunekode, Pernr};
 use snitflade_services::Services;
 use snitflade_services::error_handling::AdminError;
 use snitflade_store::errors::ErrorFilter;
-use snitflade_store::{StoreError, access, errors, maskintimer, outbox};
+use snitflade_store::{StoreError, access, errors, hr, maskintimer, outbox};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -39,6 +40,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/systems", get(systems))
         .route("/grants", get(grants))
         .route("/events", get(events))
+        .route("/audit", get(audit))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
@@ -269,6 +271,32 @@ struct EventQuery {
 async fn events(State(state): State<AdminState>, Query(q): Query<EventQuery>) -> Response {
     let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
     match outbox::after(state.services.store().pool(), q.after.unwrap_or(0), limit).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditQuery {
+    municipality: Option<String>,
+    pernr: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn audit(State(state): State<AdminState>, Query(q): Query<AuditQuery>) -> Response {
+    let Some(municipality) = q.municipality.as_deref() else {
+        return error(StatusCode::BAD_REQUEST, "the query parameter municipality is required");
+    };
+    let municipality = match Kommunekode::parse(municipality) {
+        Ok(m) => m,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("municipality: {e}")),
+    };
+    let pernr = match q.pernr.as_deref().map(Pernr::parse).transpose() {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("pernr: {e}")),
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
+    match hr::audit(state.services.store().pool(), municipality, pernr, limit).await {
         Ok(rows) => Json(rows).into_response(),
         Err(e) => store_error(e),
     }

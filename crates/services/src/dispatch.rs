@@ -3,7 +3,7 @@
 
 use crate::registry::ServiceInterfaceDef;
 use crate::reply::SoapReply;
-use crate::{ServicesConfig, maskintimer};
+use crate::{ServicesConfig, maskintimer, medarbejderoplysninger};
 use snitflade_access::{AccessControl, SystemInfo};
 use snitflade_domain::maskintimer::{MasterData, copenhagen_day};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
@@ -128,18 +128,19 @@ impl Services {
             ));
         }
         let root = &envelope.payload;
-        if root.ns.as_deref() != Some(def.namespace) || !def.request_roots.contains(&root.name.as_str()) {
+        if root.ns.as_deref() != Some(def.request_namespace) || !def.request_roots.contains(&root.name.as_str()) {
             return SoapReply::client_fault(format!(
                 "Service interface {} forventer {} i navnerummet {}, men beskeden indeholder {} i navnerummet {}",
                 def.name,
                 def.request_roots.join(" eller "),
-                def.namespace,
+                def.request_namespace,
                 root.name,
                 root.ns.as_deref().unwrap_or("(intet)")
             ));
         }
         match def.interface {
             InterfaceId::Maskintimer => maskintimer::handle(self, call, root).await,
+            InterfaceId::Medarbejderoplysninger => medarbejderoplysninger::handle(self, call, root).await,
             other => {
                 tracing::error!(interface = %other, "no handler registered");
                 SoapReply::server_error()

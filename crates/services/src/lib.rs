@@ -5,6 +5,7 @@
 pub mod dispatch;
 pub mod error_handling;
 pub mod maskintimer;
+pub mod medarbejderoplysninger;
 pub mod registry;
 pub mod reply;
 pub mod wire;
@@ -27,6 +28,11 @@ pub struct ServicesConfig {
     pub max_elements: usize,
     /// Longest text node accepted, in bytes.
     pub max_text_bytes: usize,
+    /// Medarbejderoplysninger `List`: most employees in one answer; past this the answer ends with StatusKode 103
+    /// naming the last employee number processed, so the client continues from the next one.
+    pub employee_list_max: usize,
+    /// Medarbejderoplysninger `List`: time budget of one call in milliseconds, answered the same way (103).
+    pub employee_list_budget_ms: u64,
 }
 
 impl Default for ServicesConfig {
@@ -37,6 +43,8 @@ impl Default for ServicesConfig {
             max_depth: 32,
             max_elements: 10_000,
             max_text_bytes: 64 * 1024,
+            employee_list_max: 2000,
+            employee_list_budget_ms: 20_000,
         }
     }
 }

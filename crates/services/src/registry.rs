@@ -1,5 +1,5 @@
 //! The service interfaces snitflade answers, by the name used in URLs (`interface=` of the SAP PI form and
-//! `/ws/<ServiceInterface>`): which interface id they belong to, their namespace, root elements and WSDL.
+//! `/ws/<ServiceInterface>`): which interface id they belong to, their namespaces, root elements and WSDL.
 
 use snitflade_domain::InterfaceId;
 
@@ -9,14 +9,22 @@ pub struct ServiceInterfaceDef {
     /// The ServiceInterface name, e.g. `MobileEquipRegistration_OS_SI`.
     pub name: &'static str,
     pub interface: InterfaceId,
+    /// The service interface's namespace: `interfaceNamespace` of the SAP PI URL and the WSDL's target namespace.
     pub namespace: &'static str,
-    /// The request root elements (in `namespace`) this service interface accepts.
+    /// The namespace of the request root elements. SAP PI's own message types use the interface namespace
+    /// (`namespace`); interfaces built on OIO schemas do not (Employee_Provide_Out: `urn:oio:medarbejder:1.0.0`).
+    pub request_namespace: &'static str,
+    /// The request root elements (in `request_namespace`) this service interface accepts.
     pub request_roots: &'static [&'static str],
     /// The WSDL, with `{{ADDRESS}}` where the endpoint address goes.
     pub wsdl: &'static str,
 }
 
-pub static SERVICES: &[ServiceInterfaceDef] = &[crate::maskintimer::MASTERDATA, crate::maskintimer::REGISTRATION];
+pub static SERVICES: &[ServiceInterfaceDef] = &[
+    crate::maskintimer::MASTERDATA,
+    crate::maskintimer::REGISTRATION,
+    crate::medarbejderoplysninger::EMPLOYEE_PROVIDE_OUT,
+];
 
 pub fn find_service(name: &str) -> Option<&'static ServiceInterfaceDef> {
     SERVICES.iter().find(|s| s.name == name)

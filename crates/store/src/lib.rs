@@ -8,6 +8,7 @@ pub mod access;
 pub mod db;
 pub mod errors;
 pub mod hr;
+pub mod hr_reads;
 pub mod idempotency;
 pub mod maskintimer;
 pub mod outbox;

@@ -80,6 +80,16 @@ impl Server {
         Self::wrap(dir, proc)
     }
 
+    /// A demo server with a config file of these contents (TOML, e.g. a `[services]` table).
+    pub async fn start_with_config(toml: &str) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(&cfg, toml).expect("writing the config file");
+        let proc = spawn(&data, &["--config".as_ref(), cfg.as_os_str()]).await;
+        Self::wrap(dir, proc)
+    }
+
     fn wrap(dir: tempfile::TempDir, proc: ServerProcess) -> Server {
         let admin = AdminApi::new(&dir.path().join("data"), proc.admin);
         Server { proc, admin, dir }

@@ -19,6 +19,7 @@ pub const MASTERDATA: ServiceInterfaceDef = ServiceInterfaceDef {
     name: "MobileEquipMasterdata_OS_SI",
     interface: InterfaceId::Maskintimer,
     namespace: MASTERDATA_NS,
+    request_namespace: MASTERDATA_NS,
     request_roots: &["ZPSA_CN27_MASTERDATA_REQUEST_MT"],
     wsdl: include_str!("../../wsdl/MobileEquipMasterdata_OS_SI.wsdl"),
 };
@@ -27,6 +28,7 @@ pub const REGISTRATION: ServiceInterfaceDef = ServiceInterfaceDef {
     name: "MobileEquipRegistration_OS_SI",
     interface: InterfaceId::Maskintimer,
     namespace: REGISTRATION_NS,
+    request_namespace: REGISTRATION_NS,
     request_roots: &["ZPSA_CN27_DATA_MT"],
     wsdl: include_str!("../../wsdl/MobileEquipRegistration_OS_SI.wsdl"),
 };
