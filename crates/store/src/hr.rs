@@ -109,6 +109,51 @@ pub async fn upsert_employment(c: &mut AnyConnection, e: &Employment, zlpe: Opti
     Ok(())
 }
 
+/// Most employments written by one [`upsert_employments`] statement (15 values each).
+const EMPLOYMENTS_PER_STATEMENT: usize = 500;
+
+/// Creates or replaces many employments with one statement per 500 (the batch form of [`upsert_employment`],
+/// same columns and meaning). A personnel number may occur only once per call.
+pub async fn upsert_employments(c: &mut AnyConnection, rows: &[(Employment, Option<serde_json::Value>)]) -> Result<()> {
+    let now = crate::now_text();
+    for chunk in rows.chunks(EMPLOYMENTS_PER_STATEMENT) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", in_list(1 + i * 15, 15)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO employees (municipality, pernr, name, cpr, ekstraciffer, first_name, last_name, org_unit, \
+             entry_date, leave_date, is_manager, status, replaced_by, zlpe, updated_at) VALUES {values} \
+             ON CONFLICT (municipality, pernr) DO UPDATE SET name = excluded.name, cpr = excluded.cpr, \
+             ekstraciffer = excluded.ekstraciffer, first_name = excluded.first_name, last_name = excluded.last_name, \
+             org_unit = excluded.org_unit, entry_date = excluded.entry_date, leave_date = excluded.leave_date, \
+             is_manager = excluded.is_manager, status = excluded.status, replaced_by = excluded.replaced_by, \
+             zlpe = excluded.zlpe, updated_at = excluded.updated_at"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (e, zlpe) in chunk {
+            q = q
+                .bind(e.municipality.to_string())
+                .bind(e.pernr.to_string())
+                .bind(e.full_name())
+                .bind(e.cpr.expose().to_owned())
+                .bind(i64::from(e.ekstraciffer))
+                .bind(e.first_name.clone())
+                .bind(e.last_name.clone())
+                .bind(e.org_unit.clone())
+                .bind(e.entry_date.map(date_text))
+                .bind(e.leave_date.map(date_text))
+                .bind(i64::from(e.is_manager))
+                .bind(e.status.as_str())
+                .bind(e.replaced_by.map(|p| p.to_string()))
+                .bind(zlpe.as_ref().map(|z| z.to_string()))
+                .bind(now.clone());
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
 /// One employment, by number.
 pub async fn employment<'e, E>(executor: E, municipality: Kommunekode, pernr: Pernr) -> Result<Option<StoredEmployment>>
 where
@@ -136,6 +181,42 @@ pub async fn employment_numbers(pool: &AnyPool, municipality: Kommunekode) -> Re
     rows.iter()
         .map(|r| Pernr::parse(&r.try_get::<String, _>("pernr")?).map_err(corrupt))
         .collect()
+}
+
+/// The personnel numbers of a municipality's employments (with HR data) in one status, ascending.
+pub async fn employment_numbers_with_status(
+    pool: &AnyPool,
+    municipality: Kommunekode,
+    status: EmploymentStatus,
+) -> Result<Vec<Pernr>> {
+    let rows = sqlx::query(
+        "SELECT pernr FROM employees WHERE municipality = $1 AND cpr IS NOT NULL AND status = $2 ORDER BY pernr",
+    )
+    .bind(municipality.to_string())
+    .bind(status.as_str())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Pernr::parse(&r.try_get::<String, _>("pernr")?).map_err(corrupt))
+        .collect()
+}
+
+/// The employments of one person (CPR number) in a municipality, ascending by number.
+pub async fn employments_of_person<'e, E>(
+    executor: E,
+    municipality: Kommunekode,
+    cpr: &Cpr,
+) -> Result<Vec<StoredEmployment>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("SELECT {EMPLOYMENT_COLUMNS} FROM employees WHERE municipality = $1 AND cpr = $2 ORDER BY pernr");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(municipality.to_string())
+        .bind(cpr.expose().to_owned())
+        .fetch_all(executor)
+        .await?;
+    rows.iter().map(employment_from_row).collect()
 }
 
 /// The employments with these numbers (those that exist), ascending by number.
@@ -233,6 +314,24 @@ pub async fn org_units(pool: &AnyPool, municipality: Kommunekode) -> Result<Vec<
         .collect::<Result<Vec<_>>>()?;
     units.sort_by_key(|u| (u.unit.id.len(), u.unit.id.clone()));
     Ok(units)
+}
+
+/// Registers a municipality unless it is registered already; returns whether it was added.
+pub async fn ensure_municipality(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    name: &str,
+    cvr: &str,
+) -> Result<bool> {
+    let n =
+        sqlx::query("INSERT INTO municipalities (code, name, cvr) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
+            .bind(municipality.to_string())
+            .bind(name)
+            .bind(cvr)
+            .execute(c)
+            .await?
+            .rows_affected();
+    Ok(n == 1)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -442,6 +541,86 @@ pub async fn replace_category(
         }
     }
     Ok(changed)
+}
+
+/// Makes `wanted` the current records of one employee and category *among those `managed` selects*; current
+/// records it does not select are left alone (e.g. an importer that owns only the work-phone records of
+/// Kommunikation). Unchanged records stay, the others are closed and the missing ones inserted. Returns whether
+/// anything changed.
+#[allow(clippy::too_many_arguments)]
+pub async fn replace_managed_records(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    category: Category,
+    managed: impl Fn(&CategoryRecord) -> bool,
+    wanted: &[CategoryRecord],
+    actor: &str,
+    now: &str,
+) -> Result<bool> {
+    let current: Vec<StoredRecord> = current_records(c, municipality, pernr, category)
+        .await?
+        .into_iter()
+        .filter(|r| managed(&r.record))
+        .collect();
+    let mut changed = false;
+    for old in &current {
+        if !wanted.contains(&old.record) {
+            close_record(c, &old.id, now).await?;
+            changed = true;
+        }
+    }
+    for new in wanted {
+        debug_assert_eq!(new.category, category);
+        if !current.iter().any(|old| &old.record == new) {
+            insert_record(c, municipality, pernr, new, actor, now).await?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+/// Most records inserted by one [`insert_records`] statement (9 values each).
+const RECORDS_PER_STATEMENT: usize = 500;
+
+/// Inserts many records as new current registrations, with one statement per 500 (for employees that have no
+/// current records yet; otherwise use [`replace_category`]).
+pub async fn insert_records(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    records: &[(Pernr, CategoryRecord)],
+    actor: &str,
+    now: &str,
+) -> Result<()> {
+    for chunk in records.chunks(RECORDS_PER_STATEMENT) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let p = 1 + i * 9;
+                format!("({}, NULL, ${})", in_list(p, 8), p + 8)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO employee_records (id, municipality, pernr, category, valid_from, valid_to, data, \
+             registered_from, registered_to, registered_by) VALUES {values}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (pernr, record) in chunk {
+            let values: Vec<_> = record.values().collect();
+            q = q
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(municipality.to_string())
+                .bind(pernr.to_string())
+                .bind(record.category.code())
+                .bind(date_text(record.valid_from))
+                .bind(date_text(record.valid_to))
+                .bind(serde_json::to_string(&values).map_err(corrupt)?)
+                .bind(now.to_owned())
+                .bind(actor.to_owned());
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------------------------

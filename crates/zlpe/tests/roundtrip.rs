@@ -1,0 +1,393 @@
+//! Export: the samples come out as Opus formats them; export → import into a fresh store → export gives the same
+//! file and the same employments and records; data entered by other means exports from its categories; a
+//! generated 1,200-employee dump goes through import and export unchanged, in small chunks.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use jiff::civil::date;
+use snitflade_domain::hr::{Category, CategoryRecord, Employment, EmploymentStatus, OPEN_END, OrgUnit};
+use snitflade_domain::{Cpr, Kommunekode};
+use snitflade_opus_dump::{DumpReader, DumpWriter, EmployeeRecord, Record};
+use snitflade_store::Store;
+use snitflade_store::hr::{self, RegistrationFilter};
+use snitflade_zlpe::export::{self, ExportSummary};
+use snitflade_zlpe::{ImportOptions, generate};
+
+fn today() -> jiff::civil::Date {
+    date(2024, 5, 1)
+}
+
+async fn dump(store: &Store, code: &str) -> String {
+    let (out, _) = export::write_dump(store, k(code), Vec::new(), today()).await.unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The records of a dump file (any formatting), as the writer formats them, leave records left out; with
+/// `add`'s active employees inserted in personnel-number order.
+fn as_written(file: &std::path::Path, add: &[Record]) -> String {
+    let text = std::fs::read(file).unwrap();
+    let mut units = Vec::new();
+    let mut employees = Vec::new();
+    for r in DumpReader::new(&text[..]).chain(add.iter().cloned().map(Ok)) {
+        match r.unwrap() {
+            Record::OrgUnit(u) => units.push(u),
+            Record::Employee(EmployeeRecord::Active(e)) => employees.push(e),
+            Record::Employee(EmployeeRecord::Leave(_)) => {}
+        }
+    }
+    employees.sort_by_key(|e| e.id);
+    let mut w = DumpWriter::new(Vec::new());
+    for u in &units {
+        w.write_org_unit(u).unwrap();
+    }
+    for e in employees {
+        w.write_employee(&e.into()).unwrap();
+    }
+    String::from_utf8(w.finish().unwrap()).unwrap()
+}
+
+fn record_of(file: &std::path::Path, id: &str) -> Record {
+    let text = std::fs::read(file).unwrap();
+    DumpReader::new(&text[..])
+        .map(Result::unwrap)
+        .find(|r| matches!(r, Record::Employee(e) if e.id() == p(id)))
+        .unwrap()
+}
+
+/// Every employment with its `zlpe` JSON and, for active ones, its current records (without ids and
+/// registration times). A cancelled or ended employment keeps the Organisation record of its last snapshot
+/// (unit names and parent as they were then), which a fresh import of a later export cannot know.
+async fn hr_state(store: &Store, code: &str) -> Vec<(String, Option<serde_json::Value>, BTreeSet<String>)> {
+    let m = k(code);
+    let numbers = hr::employment_numbers(store.pool(), m).await.unwrap();
+    let records = hr::records(store.pool(), m, &numbers, &RegistrationFilter::current())
+        .await
+        .unwrap();
+    hr::employments(store.pool(), m, &numbers)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| {
+            let own = records
+                .iter()
+                .filter(|r| r.pernr == s.employment.pernr && s.employment.status == EmploymentStatus::Active)
+                .map(|r| format!("{:?}", r.record))
+                .collect();
+            (format!("{:?}", s.employment), s.zlpe, own)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_samples_come_out_as_opus_formats_them() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    import(&store, &[sample(1)]).await;
+    // Everything but leave record 999, whose number was never active (there is nothing to write it from).
+    assert_eq!(dump(&store, "0813").await, as_written(&sample(1), &[]));
+    import(&store, &[sample(2)]).await;
+    // The second sample, plus the cancelled 1006, which stays listed as Annulleret.
+    let cancelled = record_of(&sample(1), "1006");
+    assert_eq!(dump(&store, "0813").await, as_written(&sample(2), &[cancelled]));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn export_import_export_gives_the_same_file_and_data_on_every_engine() {
+    for db in TestDb::all().await {
+        let store = db.open().await;
+        import(&store, &[sample(1), sample(2)]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let first = export::export_at(&store, k("813"), dir.path(), date(2024, 5, 1).at(2, 30, 0, 0))
+            .await
+            .unwrap();
+        assert_eq!(
+            first,
+            ExportSummary {
+                path: dir.path().join("ZLPE20240501023000_delta.xml"),
+                org_units: 5,
+                employees: 3,
+                cancelled: 1,
+                leave_records: 0,
+            }
+        );
+        // Written under a temporary name and renamed: nothing else is left in the directory.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let again = export::export_at(&store, k("813"), dir.path(), date(2024, 5, 1).at(2, 30, 0, 0)).await;
+        assert!(matches!(again, Err(export::ExportError::Exists(_))), "{again:?}");
+
+        let fresh_db = TestDb::sqlite();
+        let fresh = fresh_db.open().await;
+        let report = import(&fresh, std::slice::from_ref(&first.path)).await;
+        assert_eq!(report.files[0].employees.created, 4);
+        let second = export::export_at(&fresh, k("813"), dir.path(), date(2024, 5, 1).at(2, 31, 0, 0))
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&second.path).unwrap(),
+            std::fs::read_to_string(&first.path).unwrap(),
+            "{}",
+            db.engine
+        );
+        assert_eq!(hr_state(&fresh, "0813").await, hr_state(&store, "0813").await);
+        assert_eq!(
+            hr::org_units(fresh.pool(), k("0813")).await.unwrap(),
+            hr::org_units(store.pool(), k("0813")).await.unwrap()
+        );
+        assert!(matches!(
+            export::write_dump(&store, k("0101"), Vec::new(), today()).await,
+            Err(export::ExportError::UnknownMunicipality(_))
+        ));
+        fresh.close().await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// HR data entered without a dump (as the demo does): org units without numbers, employments without `zlpe`,
+/// categories the dump does not carry.
+async fn seed_without_dump(store: &Store) {
+    let m = k("0340");
+    store
+        .write(move |tx| {
+            Box::pin(async move {
+                hr::ensure_municipality(tx, m, "Sorø Kommune", "29188327").await?;
+                for (id, parent, name) in [("1", None, "Sorø Kommune"), ("11", Some("1"), "Børnehuset Solsikken")] {
+                    let unit = OrgUnit {
+                        id: id.into(),
+                        parent: parent.map(Into::into),
+                        short_name: name.chars().take(8).collect(),
+                        long_name: name.into(),
+                        valid_from: date(2010, 1, 1),
+                        valid_to: OPEN_END,
+                        street: Some("Rådhusvej 8".into()),
+                        zip_code: Some("4180".into()),
+                        city: Some("Sorø".into()),
+                        phone: None,
+                        cost_center: None,
+                    };
+                    hr::upsert_org_unit(tx, m, &unit, None).await?;
+                }
+                let now = snitflade_store::now_text();
+                for (pernr, status, cpr) in [
+                    (101, EmploymentStatus::Active, "0503851231"),
+                    (102, EmploymentStatus::Deleted, "1207791238"),
+                    (103, EmploymentStatus::Active, "1207791238"),
+                ] {
+                    let e = Employment {
+                        municipality: m,
+                        pernr: p(&pernr.to_string()),
+                        cpr: Cpr::parse(cpr).unwrap(),
+                        ekstraciffer: u8::from(pernr == 103),
+                        first_name: "Mette".into(),
+                        last_name: format!("Holm{pernr}"),
+                        org_unit: Some("11".into()),
+                        entry_date: Some(date(2015, 8, 1)),
+                        leave_date: None,
+                        is_manager: pernr == 101,
+                        status,
+                        replaced_by: (pernr == 102).then(|| p("103")),
+                    };
+                    hr::upsert_employment(tx, &e, None).await?;
+                    let rec = |c, values: Vec<(&str, &str)>| {
+                        CategoryRecord::new(c, date(2015, 8, 1), OPEN_END, values).unwrap()
+                    };
+                    for r in [
+                        rec(
+                            Category::Organisation,
+                            vec![
+                                ("Organisationsenhed", "11"),
+                                ("Stilling", "P01"),
+                                ("StillingTekst", "Pædagog"),
+                                ("Medarbejderkreds", "21"),
+                            ],
+                        ),
+                        rec(
+                            Category::Adresse,
+                            vec![("Adresseart", "1"), ("GadeVejNr", "Storgade 3"), ("Postnummer", "4180")],
+                        ),
+                        rec(
+                            Category::Arbejdstid,
+                            vec![("TimetalTaeller", "37.00"), ("TimetalNaevner", "37.00")],
+                        ),
+                        rec(
+                            Category::Kommunikation,
+                            vec![("Kommunikationsart", "0010"), ("KommunikationsID", "mh@soroe.dk")],
+                        ),
+                        rec(
+                            Category::Kommunikation,
+                            vec![("Kommunikationsart", "0020"), ("KommunikationsID", "57876101")],
+                        ),
+                        rec(Category::Skattedata, vec![("Traekprocent", "38")]),
+                    ] {
+                        hr::insert_record(tx, m, e.pernr, &r, "demo", &now).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn data_entered_by_other_means_exports_from_its_categories() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    seed_without_dump(&store).await;
+    let first = dump(&store, "0340").await;
+    assert!(
+        first.contains(" <orgUnit id=\"11\" client=\"340\" lastChanged=\"2024-05-01\">\n"),
+        "{first}"
+    );
+    assert!(first.contains("  <workPhone>57876101</workPhone>\n"), "{first}");
+    assert!(first.contains("  <position>Pædagog</position>\n"), "{first}");
+    assert!(first.contains("  <numerator>37.00 </numerator>\n"), "{first}");
+    assert!(
+        first.contains("  <workContractText>Annulleret</workContractText>\n"),
+        "{first}"
+    );
+    assert!(first.contains("  <isManager>true</isManager>\n"), "{first}");
+    assert!(first.contains("  <cpr suppId=\"1\">1207791238</cpr>\n"), "{first}");
+    assert!(!first.contains("mh@soroe.dk"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ZLPE20240501000000_delta.xml");
+    std::fs::write(&path, &first).unwrap();
+    let fresh_db = TestDb::sqlite();
+    let fresh = fresh_db.open().await;
+    let report = import(&fresh, std::slice::from_ref(&path)).await;
+    assert_eq!(report.files[0].errors, []);
+    assert_eq!(report.files[0].municipalities_registered, ["0340 Sorø Kommune"]);
+    assert_eq!(dump(&fresh, "0340").await, first);
+    let e102 = hr::employment(fresh.pool(), k("0340"), p("102"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (e102.employment.status, e102.employment.replaced_by),
+        (EmploymentStatus::Deleted, Some(p("103")))
+    );
+
+    // Importing the export back into the original store: the import now owns its categories there, and keeps
+    // the e-mail address and the tax data it does not own.
+    let report = import(&store, &[path]).await;
+    assert_eq!(report.files[0].errors, []);
+    let records = hr::records(store.pool(), k("0340"), &[p("101")], &RegistrationFilter::current())
+        .await
+        .unwrap();
+    let categories: Vec<_> = records.iter().map(|r| r.record.category.code()).collect();
+    assert!(categories.contains(&"0765"), "{categories:?}");
+    assert!(
+        records
+            .iter()
+            .any(|r| r.record.get("KommunikationsID") == Some("mh@soroe.dk"))
+    );
+    assert_eq!(dump(&store, "0340").await, first);
+    store.close().await;
+    fresh.close().await;
+}
+
+#[tokio::test]
+async fn left_employments_are_exported_as_their_leave_records() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let dir = tempfile::tempdir().unwrap();
+    let both = format!(
+        "{UNITS_XML}{}{}",
+        employee_xml(1, "0101801234", "Anne", "Ansat", ""),
+        employee_xml(2, "0202821234", "Bent", "Ansat", "")
+    );
+    import(&store, &[dump_file(dir.path(), "20200301", &both)]).await;
+    let body = format!(
+        "{UNITS_XML}{} <employee id=\"2\" client=\"813\" lastChanged=\"2020-03-01\" action=\"leave\"/>\n",
+        employee_xml(1, "0101801234", "Anne", "Ansat", "")
+    );
+    import(&store, &[dump_file(dir.path(), "20200302", &body)]).await;
+    let out = dump(&store, "0813").await;
+    assert!(
+        out.ends_with(
+            " </employee>\n <employee id=\"2\" client=\"813\" lastChanged=\"2020-03-01\" action=\"leave\"/>\n</kmd>\n"
+        ),
+        "{out}"
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_generated_dump_goes_through_in_small_chunks() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let dir = tempfile::tempdir().unwrap();
+    let options = ImportOptions {
+        chunk_size: 100,
+        ..ImportOptions::default()
+    };
+    let write = |revision| {
+        let path = dir.path().join(generate::file_name(revision).to_string());
+        let (bytes, generated) = generate::write_dump(Vec::new(), 1200, revision).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        (path, generated)
+    };
+    let (first, generated) = write(0);
+    let mut progress = Vec::new();
+    let report = snitflade_zlpe::import_files(&store, std::slice::from_ref(&first), &options, |p| {
+        progress.push((p.bytes_read, p.bytes_total))
+    })
+    .await
+    .unwrap();
+    let s = &report.files[0];
+    assert_eq!(s.errors, []);
+    assert_eq!(s.org_units.created, u64::from(generated.org_units));
+    assert_eq!((s.employees.created, s.employees.deleted), (1200, 2));
+    assert_eq!(s.employees.leave_unknown, 12);
+    let size = std::fs::metadata(&first).unwrap().len();
+    assert!(progress.len() >= 12, "{progress:?}");
+    assert!(progress.windows(2).all(|w| w[0].0 <= w[1].0));
+    assert_eq!(progress.last(), Some(&(size, size)));
+    assert_eq!(dump(&store, "0813").await, as_written(&first, &[]));
+    let cancelled = hr::employment(store.pool(), k("0813"), p("100499"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cancelled.employment.replaced_by, Some(p("100500")));
+
+    // A day later: every 100th employee has a new position, employee 100998 is gone, every lastChanged moved.
+    let (second, _) = write(1);
+    let seq = last_seq(&store).await;
+    let report = snitflade_zlpe::import_files(&store, &[second], &options, |_| {})
+        .await
+        .unwrap();
+    let s = &report.files[0];
+    assert_eq!(
+        (
+            s.employees.changed,
+            s.employees.refreshed,
+            s.employees.unchanged,
+            s.employees.missing
+        ),
+        (12, 1187, 0, 1),
+        "{:?}",
+        s.employees
+    );
+    let events = events_after(&store, seq).await;
+    assert_eq!(events.len(), 13);
+    assert!(events.iter().all(|(_, _, payload)| {
+        payload
+            .get("changes")
+            .is_none_or(|c| c == &serde_json::json!(["0001 Organisation"]))
+    }));
+    let gone = hr::employment(store.pool(), k("0813"), p("100998"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (gone.employment.status, gone.employment.leave_date),
+        (EmploymentStatus::Left, Some(date(2024, 1, 2)))
+    );
+    let _: Kommunekode = k("0813");
+    store.close().await;
+}
