@@ -2,6 +2,7 @@
 //! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities, events,
 //! and the audit trail of reads and changes of employee data.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -38,7 +39,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/maskintimer/registrations", get(registrations))
         .route("/municipalities", get(municipalities))
         .route("/systems", get(systems))
-        .route("/grants", get(grants))
+        .route("/grants", get(grants).post(add_grant))
         .route("/events", get(events))
         .route("/audit", get(audit))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
@@ -260,6 +261,84 @@ async fn grants(State(state): State<AdminState>) -> Response {
         Ok(rows) => Json(rows).into_response(),
         Err(e) => store_error(e),
     }
+}
+
+/// `POST /api/v1/grants`: grants a system an interface for a municipality (e.g. one a ZLPE import created).
+/// The in-memory access table is reloaded before the answer, so the grant holds for the next call.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewGrant {
+    system: String,
+    interface: String,
+    municipality: String,
+    valid_from: Option<jiff::civil::Date>,
+    valid_to: Option<jiff::civil::Date>,
+}
+
+async fn add_grant(State(state): State<AdminState>, body: Result<Json<NewGrant>, JsonRejection>) -> Response {
+    let Json(g) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let pool = state.services.store().pool();
+    let Some(interface) = snitflade_domain::InterfaceId::parse(&g.interface) else {
+        return error(StatusCode::BAD_REQUEST, format!("unknown interface '{}'", g.interface));
+    };
+    let municipality = match Kommunekode::parse(&g.municipality) {
+        Ok(m) => m.to_string(),
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("municipality: {e}")),
+    };
+    let (systems, municipalities) = match (access::systems(pool).await, access::municipalities(pool).await) {
+        (Ok(s), Ok(m)) => (s, m),
+        (Err(e), _) | (_, Err(e)) => return store_error(e),
+    };
+    let Some(system) = systems.into_iter().find(|s| s.name == g.system) else {
+        return error(StatusCode::BAD_REQUEST, format!("unknown system '{}'", g.system));
+    };
+    if !municipalities.iter().any(|m| m.code == municipality) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("municipality {municipality} is not set up"),
+        );
+    }
+    let valid_from = g.valid_from.unwrap_or_else(|| jiff::Zoned::now().date());
+    if g.valid_to.is_some_and(|to| to < valid_from) {
+        return error(StatusCode::BAD_REQUEST, "valid_to lies before valid_from");
+    }
+    let record = access::GrantRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        system_id: system.id,
+        interface: interface.as_str().into(),
+        municipality,
+        valid_from: valid_from.to_string(),
+        valid_to: g.valid_to.map(|d| d.to_string()),
+    };
+    let insert = record.clone();
+    if let Err(e) = state
+        .services
+        .store()
+        .write(move |c| {
+            let g = insert.clone();
+            Box::pin(async move { access::insert_grant(c, &g).await })
+        })
+        .await
+    {
+        if e.is_unique_violation() {
+            return error(
+                StatusCode::CONFLICT,
+                "that grant exists already (same system, interface, municipality and start)",
+            );
+        }
+        return store_error(e);
+    }
+    if let Err(e) = crate::load_access(state.services.store(), state.services.access()).await {
+        tracing::error!(error = %e, "reloading the access table failed");
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the grant is stored but not yet in force",
+        );
+    }
+    (StatusCode::CREATED, Json(record)).into_response()
 }
 
 #[derive(Debug, Deserialize)]

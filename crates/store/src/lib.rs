@@ -35,6 +35,13 @@ pub enum StoreError {
     Closed,
 }
 
+impl StoreError {
+    /// Whether a unique constraint refused the write (the thing exists already).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, Self::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The current time as stored: RFC 3339 UTC with microseconds, so that text order is time order.
