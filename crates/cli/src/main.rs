@@ -1,5 +1,8 @@
 //! The `snitflade` binary: command-line parsing (flags, `SNITFLADE_*` environment variables and the TOML
-//! `--config` file, in that order of precedence), logging set-up, and signal handling.
+//! `--config` file, in that order of precedence), logging set-up, and signal handling. `serve` runs the server;
+//! `import zlpe` / `export zlpe` (in [`zlpe`]) move the nightly Opus dump in and out of the same store.
+
+mod zlpe;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -24,6 +27,73 @@ struct Cli {
 enum Command {
     /// Run the server: the services over mutual TLS and the admin API.
     Serve(ServeArgs),
+    /// Import data into the store (safe while a server runs on the same data dir or database).
+    #[command(subcommand)]
+    Import(zlpe::ImportCommand),
+    /// Export data from the store.
+    #[command(subcommand)]
+    Export(zlpe::ExportCommand),
+}
+
+/// Where the store is: the flags every command that opens it shares.
+#[derive(clap::Args, Debug, Clone)]
+struct StoreArgs {
+    /// Where the database, PKI and admin token live [default: ./snitflade-data].
+    #[arg(long, env = "SNITFLADE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL [default: SQLite file snitflade.db in the data dir]; postgres://… selects PostgreSQL.
+    #[arg(long, env = "SNITFLADE_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// A TOML file with any of the settings (snake_case keys); see the README.
+    #[arg(long, env = "SNITFLADE_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+/// The store's location after flags, environment and config file are merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoreLocation {
+    data_dir: PathBuf,
+    database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// Reads the config file, if one was given.
+    fn file_config(&self) -> Result<FileConfig> {
+        match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("reading the config file {}", path.display()))
+            }
+            None => Ok(FileConfig::default()),
+        }
+    }
+
+    /// Flags and environment variables win over the file.
+    fn location(self, file: &mut FileConfig) -> StoreLocation {
+        StoreLocation {
+            data_dir: self
+                .data_dir
+                .or(file.data_dir.take())
+                .unwrap_or_else(|| PathBuf::from("./snitflade-data")),
+            database_url: self.database_url.or(file.database_url.take()),
+        }
+    }
+
+    /// Resolves the location and opens the store the way `serve` does: the data dir is created if needed, the
+    /// database is `--database-url` or the SQLite file `snitflade.db` in it (WAL; the store's one writer per
+    /// process, so a running server and this command can share it).
+    async fn open(self) -> Result<snitflade_store::Store> {
+        let location = self.clone().location(&mut self.file_config()?);
+        std::fs::create_dir_all(&location.data_dir)
+            .with_context(|| format!("creating the data dir {}", location.data_dir.display()))?;
+        let data_dir = location.data_dir.canonicalize()?;
+        let url = location
+            .database_url
+            .unwrap_or_else(|| snitflade_store::db::sqlite_url_in(&data_dir));
+        snitflade_store::Store::open(&url)
+            .await
+            .with_context(|| format!("opening the database {}", snitflade_store::db::redact(&url)))
+    }
 }
 
 #[derive(clap::Args)]
@@ -31,24 +101,17 @@ struct ServeArgs {
     /// Create (on an empty data dir) or reuse the demo PKI, identities and data.
     #[arg(long, env = "SNITFLADE_DEMO")]
     demo: bool,
-    /// Where the database, PKI and admin token live [default: ./snitflade-data].
-    #[arg(long, env = "SNITFLADE_DATA_DIR")]
-    data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// The services listener (HTTPS, client certificate required) [default: 127.0.0.1:8443].
     #[arg(long, env = "SNITFLADE_LISTEN")]
     listen: Option<String>,
     /// The admin listener (admin API, health, metrics) [default: 127.0.0.1:8080].
     #[arg(long, env = "SNITFLADE_ADMIN_LISTEN")]
     admin_listen: Option<String>,
-    /// Database URL [default: SQLite file snitflade.db in the data dir]; postgres://… selects PostgreSQL.
-    #[arg(long, env = "SNITFLADE_DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
     /// RabbitMQ URL (amqp://…) [default: none].
     #[arg(long, env = "SNITFLADE_AMQP_URL", hide_env_values = true)]
     amqp_url: Option<String>,
-    /// A TOML file with any of the settings above (snake_case keys) and more; see the README.
-    #[arg(long, env = "SNITFLADE_CONFIG")]
-    config: Option<PathBuf>,
 }
 
 /// The config file. Flags and environment variables win over it.
@@ -68,25 +131,17 @@ struct FileConfig {
 }
 
 fn options(args: ServeArgs) -> Result<ServeOptions> {
-    let file: FileConfig = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("reading the config file {}", path.display()))?
-        }
-        None => FileConfig::default(),
-    };
+    let mut file = args.store.file_config()?;
+    let location = args.store.location(&mut file);
     Ok(ServeOptions {
         demo: args.demo || file.demo.unwrap_or(false),
-        data_dir: args
-            .data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from("./snitflade-data")),
+        data_dir: location.data_dir,
         listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8443".into()),
         admin_listen: args
             .admin_listen
             .or(file.admin_listen)
             .unwrap_or_else(|| "127.0.0.1:8080".into()),
-        database_url: args.database_url.or(file.database_url),
+        database_url: location.database_url,
         amqp_url: args.amqp_url.or(file.amqp_url),
         services: file.services,
         handshake_timeout: Duration::from_secs(file.handshake_timeout_secs.unwrap_or(10)),
@@ -113,12 +168,17 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-fn main() -> Result<()> {
+fn main() -> Result<std::process::ExitCode> {
     let cli = Cli::parse();
+    // The server logs its life at info; the one-shot commands print their own summary.
+    let default_log = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SNITFLADE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_log)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -126,8 +186,11 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let opts = options(args)?;
-            runtime.block_on(snitflade_server::serve(opts, shutdown_signal()))
+            runtime.block_on(snitflade_server::serve(opts, shutdown_signal()))?;
+            Ok(std::process::ExitCode::SUCCESS)
         }
+        Command::Import(command) => runtime.block_on(zlpe::import(command)),
+        Command::Export(command) => runtime.block_on(zlpe::export(command)),
     }
 }
 
@@ -152,7 +215,9 @@ mod tests {
             "--listen",
             "127.0.0.1:1",
         ]);
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("serve")
+        };
         let o = options(args).unwrap();
         assert_eq!(o.listen, "127.0.0.1:1");
         assert_eq!(o.admin_listen, "127.0.0.1:9080");
@@ -161,12 +226,62 @@ mod tests {
     }
 
     #[test]
+    fn import_and_export_resolve_the_store_as_serve_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(
+            &cfg,
+            "data_dir = \"/srv/from-file\"\ndatabase_url = \"postgres://db/x\"\nlisten = \"x\"\n",
+        )
+        .unwrap();
+        let location = |args: &[&str]| {
+            let cli = Cli::parse_from(args);
+            let store = match cli.command {
+                Command::Import(zlpe::ImportCommand::Zlpe(a)) => a.store,
+                Command::Export(zlpe::ExportCommand::Zlpe(a)) => a.store,
+                Command::Serve(a) => a.store,
+            };
+            let mut file = store.file_config().unwrap();
+            store.location(&mut file)
+        };
+        let c = cfg.to_str().unwrap();
+        let from_file = location(&["snitflade", "import", "zlpe", "--config", c, "f.xml"]);
+        assert_eq!(from_file.data_dir, PathBuf::from("/srv/from-file"));
+        assert_eq!(from_file.database_url.as_deref(), Some("postgres://db/x"));
+        let flag = location(&[
+            "snitflade",
+            "export",
+            "zlpe",
+            "--config",
+            c,
+            "--data-dir",
+            "/d",
+            "--municipality",
+            "813",
+            "--out",
+            "o",
+        ]);
+        assert_eq!(flag.data_dir, PathBuf::from("/d"));
+        assert_eq!(flag.database_url.as_deref(), Some("postgres://db/x"));
+        assert_eq!(
+            location(&["snitflade", "serve", "--config", c, "--data-dir", "/d"]),
+            flag
+        );
+        let default = location(&["snitflade", "import", "zlpe", "f.xml"]);
+        assert_eq!(default.data_dir, PathBuf::from("./snitflade-data"));
+        assert!(Cli::try_parse_from(["snitflade", "import", "zlpe"]).is_err());
+        assert!(Cli::try_parse_from(["snitflade", "export", "zlpe", "--municipality", "8x", "--out", "o"]).is_err());
+    }
+
+    #[test]
     fn unknown_config_keys_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("c.toml");
         std::fs::write(&cfg, "lissten = \"x\"\n").unwrap();
         let cli = Cli::parse_from(["snitflade", "serve", "--config", cfg.to_str().unwrap()]);
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("serve")
+        };
         assert!(options(args).is_err());
     }
 }

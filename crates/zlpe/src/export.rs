@@ -51,10 +51,33 @@ pub struct ExportSummary {
     pub leave_records: u64,
 }
 
-/// Writes `ZLPE<now, Copenhagen time>_delta.xml` for `municipality` into `out_dir`.
+/// Writes `ZLPE<now, Copenhagen time>_delta.xml` for `municipality` into `out_dir`. If a file of this second
+/// exists already (an export a moment ago), waits for the next second.
 pub async fn export(store: &Store, municipality: Kommunekode, out_dir: &Path) -> Result<ExportSummary, ExportError> {
-    let now = jiff::Timestamp::now().to_zoned(copenhagen()).datetime();
+    ensure_registered(store, municipality).await?;
+    let mut now = jiff::Timestamp::now().to_zoned(copenhagen()).datetime();
+    for _ in 0..3 {
+        if !out_dir.join(DumpFileName::new(now).to_string()).exists() {
+            break;
+        }
+        let rest = 1_000_000_000 - i64::from(now.subsec_nanosecond());
+        tokio::time::sleep(std::time::Duration::from_nanos(rest as u64 + 1_000_000)).await;
+        now = jiff::Timestamp::now().to_zoned(copenhagen()).datetime();
+    }
     export_at(store, municipality, out_dir, now).await
+}
+
+async fn ensure_registered(store: &Store, municipality: Kommunekode) -> Result<(), ExportError> {
+    let code = municipality.to_string();
+    if snitflade_store::access::municipalities(store.pool())
+        .await?
+        .iter()
+        .any(|m| m.code == code)
+    {
+        Ok(())
+    } else {
+        Err(ExportError::UnknownMunicipality(municipality))
+    }
 }
 
 fn copenhagen() -> jiff::tz::TimeZone {
@@ -101,14 +124,7 @@ pub async fn write_dump<W: Write>(
     today: Date,
 ) -> Result<(W, ExportSummary), ExportError> {
     let pool = store.pool();
-    let code = municipality.to_string();
-    if !snitflade_store::access::municipalities(pool)
-        .await?
-        .iter()
-        .any(|m| m.code == code)
-    {
-        return Err(ExportError::UnknownMunicipality(municipality));
-    }
+    ensure_registered(store, municipality).await?;
     let mut summary = ExportSummary::default();
     let mut writer = DumpWriter::new(out);
     for unit in hr::org_units(pool, municipality).await? {
