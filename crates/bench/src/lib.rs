@@ -23,6 +23,7 @@ pub mod message;
 pub mod report;
 pub mod server;
 pub mod tls;
+pub mod zlpe_import;
 
 pub use admin::{Admin, admin_token};
 pub use crash::{CrashCheckConfig, RoundResult, run_crash_check};

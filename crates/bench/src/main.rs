@@ -13,6 +13,7 @@ use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
 use snitflade_bench::crash::{CrashCheckConfig, run_crash_check};
 use snitflade_bench::load::{LoadConfig, StopCondition, start_load};
+use snitflade_bench::zlpe_import::{ZlpeImportConfig, run_zlpe_import};
 use snitflade_bench::{DEFAULT_SYSTEM, mtls_client_config, parse_duration};
 
 /// Default measured duration when neither `--duration` nor `--requests` is
@@ -47,6 +48,30 @@ enum Command {
     /// Repeatedly SIGKILL a server under load, restart it and verify that
     /// every acknowledged registration survived.
     CrashCheck(CrashArgs),
+    /// Generate an N-employee ZLPE dump, import it with `snitflade import
+    /// zlpe` into a fresh data dir and again (no changes); report wall time,
+    /// employees/s and peak memory.
+    ZlpeImport(ZlpeImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ZlpeImportArgs {
+    /// Path of the snitflade binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Working directory for the dump and the data dir DIR/data (a data dir
+    /// left there by an earlier run is replaced).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Active employees in the generated dump.
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    employees: u32,
+    /// Import into this (empty) database instead of SQLite in DIR/data.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Print the report as one JSON line on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -224,9 +249,24 @@ async fn crash_check(args: CrashArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn zlpe_import(args: ZlpeImportArgs) -> Result<ExitCode> {
+    let report = run_zlpe_import(&ZlpeImportConfig {
+        bin: args.bin,
+        dir: args.dir,
+        employees: args.employees,
+        database_url: args.database_url,
+    })?;
+    human(args.json, &report.table());
+    if args.json {
+        println!("{}", report.json_line());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Load(args) => load(args).await,
+        Command::ZlpeImport(args) => tokio::task::spawn_blocking(move || zlpe_import(args)).await?,
         Command::CrashCheck(args) => {
             if args.kill_after.is_zero() {
                 bail!("--kill-after must be positive");
@@ -344,6 +384,21 @@ mod tests {
         assert!(with(&["--connections", "0"]).is_err());
         assert!(parse(&["load", "--data-dir", "/d", "--services", "localhost:1"]).is_err());
         assert!(parse(&["load", "--services", "127.0.0.1:1"]).is_err());
+    }
+
+    #[test]
+    fn zlpe_import_arguments() {
+        let cli = parse(&["zlpe-import", "--bin", "b", "--dir", "/tmp/z"]).unwrap();
+        let Command::ZlpeImport(a) = cli.command else {
+            panic!("not zlpe-import");
+        };
+        assert_eq!(
+            (a.bin, a.dir, a.employees),
+            (PathBuf::from("b"), PathBuf::from("/tmp/z"), 50_000)
+        );
+        assert!(a.database_url.is_none() && !a.json);
+        assert!(parse(&["zlpe-import", "--bin", "b", "--dir", "d", "--employees", "0"]).is_err());
+        assert!(parse(&["zlpe-import", "--dir", "d"]).is_err());
     }
 
     #[test]
