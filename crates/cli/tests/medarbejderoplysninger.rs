@@ -471,3 +471,106 @@ async fn the_wsdl_is_served_with_its_address() {
         assert!(r.body.contains(&format!("<wsdl:operation name=\"{op}\">")), "{op}");
     }
 }
+
+/// The reference dump of `name` (`../shared/reference/opus-dump/`).
+fn reference_dump(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference/opus-dump")
+        .join(name)
+}
+
+/// `snitflade import zlpe` into the data dir of the running server.
+fn import(s: &Server, file: &str) -> String {
+    let out = std::process::Command::new(bin())
+        .args(["import", "zlpe", "--data-dir"])
+        .arg(s.data_dir())
+        .arg(reference_dump(file))
+        .output()
+        .expect("running snitflade import");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{file}: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The value of `field` in the first record of `category` of a Laes result.
+fn first_value(out: &Out, category: &str, name: &str) -> Option<String> {
+    records(&out.results[0])
+        .iter()
+        .find(|r| r.is(Some(MD), category))
+        .and_then(|r| field(r, name))
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_reference_dumps_import_into_a_running_server_and_show_through_laes() {
+    let s = Server::start().await;
+    // Andeby (client 813 = 0813 Frederikshavn) is not a demo municipality: the import registers it, and the
+    // admin API grants vikarsystem Medarbejderoplysninger there.
+    import(&s, "ZLPE20200101_delta.xml");
+    let grant =
+        serde_json::json!({"system": "vikarsystem", "interface": "medarbejderoplysninger", "municipality": "813"});
+    let (status, body) = s.admin.post("/api/v1/grants", Some(grant.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = s.admin.post("/api/v1/grants", Some(grant)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, body) = s
+        .admin
+        .post(
+            "/api/v1/grants",
+            Some(serde_json::json!({"system": "nobody", "interface": "medarbejderoplysninger", "municipality": "813"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let laes_in = |client: &str, pernr: &str| receiver(client) + &employee(pernr);
+    let laes = |pernr: &str| laes_in("813", pernr);
+    let before = s.laes(&laes("1000")).await;
+    assert_eq!(before.status, 0, "{}", before.text);
+    assert_eq!(
+        first_value(&before, "Organisation", "StillingTekst").as_deref(),
+        Some("Ansat")
+    );
+    let before = s.laes(&laes("1001")).await;
+    assert_eq!(
+        first_value(&before, "Persondata", "Fornavn").as_deref(),
+        Some("Fornavn1")
+    );
+    // 1006 is "Annulleret" in the first dump: a cancelled number.
+    assert_eq!(s.laes(&laes("1006")).await.status, 102);
+
+    let summary = import(&s, "ZLPE20200102_delta.xml");
+    assert!(!summary.is_empty());
+    let after = s.laes(&laes("1000")).await;
+    assert_eq!(after.status, 0, "{}", after.text);
+    assert_eq!(
+        first_value(&after, "Organisation", "StillingTekst").as_deref(),
+        Some("Softwaretester")
+    );
+    let after = s.laes(&laes("1001")).await;
+    assert_eq!(
+        (
+            first_value(&after, "Persondata", "Fornavn"),
+            first_value(&after, "Persondata", "Efternavn")
+        ),
+        (Some("Fornavn".to_owned()), Some("Efteravn".to_owned()))
+    );
+    // The second dump's leave record for 9991 names a number that never existed: nothing to read.
+    assert_eq!(s.laes(&laes("9991")).await.status, 1);
+    // The same file again changes nothing that Laes could show.
+    import(&s, "ZLPE20200102_delta.xml");
+    let again = s.laes(&laes("1001")).await;
+    assert_eq!(again.results, after.results);
+    // Sorø's demo employees are untouched by Andeby's snapshot; with two granted municipalities a message
+    // without ModtagerRef is now ambiguous (CONTRACT §5).
+    assert_eq!(s.laes(&laes_in("340", "00000101")).await.status, 0);
+    let r = s
+        .call("vikarsystem", &s.ws_url(SERVICE), "LaesInput", &employee("00000101"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("kommune="), "{}", r.body);
+}
