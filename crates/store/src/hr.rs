@@ -109,10 +109,11 @@ pub async fn upsert_employment(c: &mut AnyConnection, e: &Employment, zlpe: Opti
     Ok(())
 }
 
-/// Most employments written by one [`upsert_employments`] statement (15 values each).
-const EMPLOYMENTS_PER_STATEMENT: usize = 500;
+/// Most employments written by one [`upsert_employments`] statement (15 values each). Small on purpose: SQLite
+/// looks a `$N` parameter up by a linear scan, so binding costs grow with the square of a statement's values.
+const EMPLOYMENTS_PER_STATEMENT: usize = 20;
 
-/// Creates or replaces many employments with one statement per 500 (the batch form of [`upsert_employment`],
+/// Creates or replaces many employments with one statement per 20 (the batch form of [`upsert_employment`],
 /// same columns and meaning). A personnel number may occur only once per call.
 pub async fn upsert_employments(c: &mut AnyConnection, rows: &[(Employment, Option<serde_json::Value>)]) -> Result<()> {
     let now = crate::now_text();
@@ -580,10 +581,11 @@ pub async fn replace_managed_records(
     Ok(changed)
 }
 
-/// Most records inserted by one [`insert_records`] statement (9 values each).
-const RECORDS_PER_STATEMENT: usize = 500;
+/// Most records inserted by one [`insert_records`] statement (9 values each; small for the reason given at
+/// `EMPLOYMENTS_PER_STATEMENT`).
+const RECORDS_PER_STATEMENT: usize = 32;
 
-/// Inserts many records as new current registrations, with one statement per 500 (for employees that have no
+/// Inserts many records as new current registrations, with one statement per 32 (for employees that have no
 /// current records yet; otherwise use [`replace_category`]).
 pub async fn insert_records(
     c: &mut AnyConnection,
