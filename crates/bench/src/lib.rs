@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod crash;
 pub mod duration;
+pub mod employee_list;
 pub mod load;
 pub mod message;
 pub mod report;

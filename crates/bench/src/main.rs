@@ -52,6 +52,26 @@ enum Command {
     /// zlpe` into a fresh data dir and again (no changes); report wall time,
     /// employees/s and peak memory.
     ZlpeImport(ZlpeImportArgs),
+    /// For each size N: a fresh demo data dir with N more employees (every
+    /// data category), a server on it, and a Medarbejderoplysninger List of
+    /// all N and of 100; report time, answer size and the server's memory.
+    EmployeeList(EmployeeListArgs),
+}
+
+#[derive(Debug, Args)]
+struct EmployeeListArgs {
+    /// Path of the snitflade binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Working directory; each size gets DIR/n<N> (replaced if present).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Sizes to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000u32, 10_000, 50_000])]
+    sizes: Vec<u32>,
+    /// Print one JSON line per measurement on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -263,8 +283,28 @@ fn zlpe_import(args: ZlpeImportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn employee_list(args: EmployeeListArgs) -> Result<ExitCode> {
+    use snitflade_bench::employee_list::{TABLE_HEADER, measure, prepare};
+    human(args.json, &format!("{TABLE_HEADER}\n"));
+    for n in args.sizes {
+        let dir = args.dir.join(format!("n{n}"));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        let config = prepare(&args.bin, &dir, n).await?;
+        for m in measure(&args.bin, &dir, &config, n).await? {
+            human(args.json, &format!("{}\n", m.table_row()));
+            if args.json {
+                println!("{}", m.to_json());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::EmployeeList(args) => employee_list(args).await,
         Command::Load(args) => load(args).await,
         Command::ZlpeImport(args) => tokio::task::spawn_blocking(move || zlpe_import(args)).await?,
         Command::CrashCheck(args) => {
