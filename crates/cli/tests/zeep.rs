@@ -1,13 +1,13 @@
 //! A real SOAP client: zeep (Python) against the real server with the demo certificates.
 //!
 //! - Machine hours: zeep built from `GET /ws/MobileEquipRegistration_OS_SI?wsdl` and
-//!   `GET /ws/MobileEquipMasterdata_OS_SI?wsdl` calls both operations (`tests/zeep/maskintimer_client.py`).
+//!   `GET /ws/MobileEquipMasterdata_OS_SI?wsdl` calls both operations (`crates/cli/tests/zeep/maskintimer_client.py`).
 //! - Medarbejderoplysninger: zeep built from KMD's reference WSDL (`shared/reference/kmd-employee/`) with the
 //!   address overridden calls List, Laes and Ret and validates every answer against the reference XSD
 //!   (`crates/cli/tests/zeep/employee_client.py`).
 //!
 //! The Python packages live in a venv at `target/zeep-venv`, built from the pinned
-//! `tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).
+//! `crates/cli/tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).
 //! A `mkdir` lock keeps parallel test processes from building it at the same time. Python 3 with `venv`
 //! and `pip` (and PyPI, the first time) is required: without them the test fails, it never skips.
 
@@ -111,9 +111,9 @@ fn venv_is_current(venv: &Path, requirements: &str) -> bool {
             .is_ok_and(|o| o.status.success())
 }
 
-/// The venv at `target/zeep-venv` with `tests/zeep/requirements.txt` installed; returns its Python.
+/// The venv at `target/zeep-venv` with `crates/cli/tests/zeep/requirements.txt` installed; returns its Python.
 fn zeep_venv() -> PathBuf {
-    let requirements_path = workspace().join("tests/zeep/requirements.txt");
+    let requirements_path = workspace().join("crates/cli/tests/zeep/requirements.txt");
     let requirements = fs::read_to_string(&requirements_path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", requirements_path.display()));
     let target = workspace().join("target");
@@ -233,9 +233,10 @@ fn run_client(script: &Path, extra: impl FnOnce(&ServerProcess) -> Vec<OsString>
 
 #[test]
 fn zeep_calls_both_machine_hours_operations() {
-    run_client(&workspace().join("tests/zeep/maskintimer_client.py"), |server| {
-        vec!["--admin".into(), server.admin.to_string().into()]
-    });
+    run_client(
+        &workspace().join("crates/cli/tests/zeep/maskintimer_client.py"),
+        |server| vec!["--admin".into(), server.admin.to_string().into()],
+    );
 }
 
 #[test]
