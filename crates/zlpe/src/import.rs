@@ -180,6 +180,8 @@ pub async fn import_files(
             .iter()
             .filter_map(|m| Kommunekode::parse(&m.code).ok())
             .collect(),
+        created: 0,
+        created_at_statistics: 0,
     };
     let mut done = 0;
     for (name, path, size) in files {
@@ -203,6 +205,10 @@ struct Importer<'a> {
     options: ImportOptions,
     /// Municipalities known to be in the `municipalities` table.
     registered: HashSet<Kommunekode>,
+    /// Employments created by this import, and how many there were when the planner statistics were last
+    /// refreshed (they are refreshed whenever the number has doubled).
+    created: u64,
+    created_at_statistics: u64,
 }
 
 /// One municipality named in the file being imported.
@@ -398,18 +404,12 @@ fn plan_active(
     let (m, p) = (mapped.employment.municipality, mapped.employment.pernr);
     let status = mapped.employment.status;
     let Some(stored) = stored else {
-        // New. (Records without an employment cannot exist through snitflade; if they did, they are replaced.)
-        if current.is_empty() {
-            w.new_records
-                .entry(m)
-                .or_default()
-                .extend(mapped.records.iter().cloned().map(|r| (p, r)));
-        } else {
-            for c in IMPORTED_CATEGORIES {
-                let wanted = mapped.records.iter().filter(|r| r.category == c).cloned().collect();
-                w.replacements.push((m, p, c, wanted));
-            }
-        }
+        // New (records are written only together with their employment, so it has none yet).
+        debug_assert!(current.is_empty());
+        w.new_records
+            .entry(m)
+            .or_default()
+            .extend(mapped.records.iter().cloned().map(|r| (p, r)));
         w.employments.push((mapped.employment, Some(mapped.zlpe)));
         let payload = json!({ "pernr": p.to_string(), "status": status.as_str(), "file": file });
         w.events.push(event("employee.created", m, p.to_string(), payload));
@@ -560,8 +560,15 @@ impl Importer<'_> {
         run.summary.records += (units.len() + employees.len()) as u64;
         let mut w = ChunkWrite::default();
         self.org_units(run, units, &mut w).await?;
+        let created_before = run.summary.employees.created;
         self.employees(run, employees, &mut w).await?;
-        self.apply(w).await
+        self.apply(w).await?;
+        self.created += run.summary.employees.created - created_before;
+        if self.created >= 2 * self.created_at_statistics.max(500) {
+            hr::update_statistics(self.store.pool()).await?;
+            self.created_at_statistics = self.created;
+        }
+        Ok(())
     }
 
     /// Whether records of `m` can be imported: a Danish municipality, registered (now, if needed).
@@ -694,8 +701,10 @@ impl Importer<'_> {
                 .into_iter()
                 .map(|s| (s.employment.pernr, s))
                 .collect();
+            // Records exist only for stored employments (so a first import reads none): the others are new.
+            let known: Vec<Pernr> = pernrs.iter().copied().filter(|p| stored.contains_key(p)).collect();
             let mut current: HashMap<Pernr, Vec<CategoryRecord>> = HashMap::new();
-            for r in hr::records(pool, m, &pernrs, &RegistrationFilter::current()).await? {
+            for r in hr::records(pool, m, &known, &RegistrationFilter::current()).await? {
                 if is_imported(&r.record) {
                     current.entry(r.pernr).or_default().push(r.record);
                 }
