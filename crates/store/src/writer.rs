@@ -248,8 +248,10 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
     result
 }
 
-/// Most events in one INSERT (SQLite allows 32766 parameters; 8 per event).
-const EVENTS_PER_INSERT: usize = 512;
+/// Most events in one INSERT. SQLite resolves `$N` parameters with a linear scan, so binding grows with the
+/// square of a statement's size: 64 events (512 values) per statement is the measured sweet spot (a
+/// 50,000-employee ZLPE import: 10.2 s with 512, 8.3 s with 64); the machine-hours batches are smaller anyway.
+const EVENTS_PER_INSERT: usize = 64;
 
 /// Appends the batch's events to the outbox, numbered after the highest sequence number so far.
 async fn flush_events(tx: &mut Tx) -> Result<()> {
