@@ -1,57 +1,30 @@
 //! The services in process, without HTTP or TLS: what `Services::handle` answers for situations the demo cannot
 //! set up from outside (two systems granted the same interface).
 
-use snitflade_access::grants::Grant;
-use snitflade_access::{AccessControl, SystemInfo};
+mod common;
+
+use common::{grant, system};
+use snitflade_domain::InterfaceId;
 use snitflade_domain::maskintimer::seed_example_master_data;
-use snitflade_domain::{InterfaceId, Kommunekode};
 use snitflade_services::{Services, ServicesConfig, find_service};
-use snitflade_store::Store;
-use snitflade_store::access::{self, Municipality, SystemRecord};
+use tempfile::TempDir;
 
-fn system(id: &str) -> SystemInfo {
-    SystemInfo {
-        id: id.into(),
-        name: format!("system-{id}"),
-    }
-}
-
-async fn services(dir: &std::path::Path) -> Services {
-    let store = Store::open(&snitflade_store::db::sqlite_url_in(dir)).await.unwrap();
+async fn services() -> (TempDir, Services) {
+    let (dir, store) = common::store(&[("0751", "Aarhus Kommune", "55133018")], &["a", "b"]).await;
     store
         .write(|c| {
             Box::pin(async move {
-                let m = Municipality {
-                    code: "0751".into(),
-                    name: "Aarhus Kommune".into(),
-                    cvr: "55133018".into(),
-                };
-                access::insert_municipality(c, &m).await?;
-                for id in ["a", "b"] {
-                    let s = SystemRecord {
-                        id: id.into(),
-                        name: format!("system-{id}"),
-                        vendor_name: "V".into(),
-                        vendor_cvr: "12972997".into(),
-                    };
-                    access::insert_system(c, &s).await?;
-                }
                 snitflade_store::maskintimer::upsert_employee(c, "0751", "00012345", "Mads").await?;
                 snitflade_store::maskintimer::put_master_data(c, "0751", "00012345", &seed_example_master_data()).await
             })
         })
         .await
         .unwrap();
-    let access = AccessControl::new();
-    let grant = |id: &str| Grant {
-        system_id: id.into(),
-        interface: InterfaceId::Maskintimer,
-        municipality: Kommunekode::parse("0751").unwrap(),
-        valid_from: jiff::civil::date(2020, 1, 1),
-        valid_to: None,
-    };
-    access.replace([], vec![grant("a"), grant("b")]);
-    Services::new(store, access, ServicesConfig::default())
+    let grants = vec![
+        grant("a", InterfaceId::Maskintimer, "0751"),
+        grant("b", InterfaceId::Maskintimer, "0751"),
+    ];
+    (dir, common::services(store, grants, ServicesConfig::default()))
 }
 
 fn registration(ex_ident: &str, act_work: &str) -> String {
@@ -66,8 +39,7 @@ fn registration(ex_ident: &str, act_work: &str) -> String {
 
 #[tokio::test]
 async fn an_ex_ident_of_another_system_is_refused_not_swallowed() {
-    let dir = tempfile::tempdir().unwrap();
-    let services = services(dir.path()).await;
+    let (_dir, services) = services().await;
     let def = find_service("MobileEquipRegistration_OS_SI").unwrap();
     let ex = "0123456789ABCDEF0123456789ABCDEF";
 

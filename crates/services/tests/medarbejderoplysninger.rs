@@ -3,16 +3,16 @@
 //! exclusions, categories and time filters, StatusKode 1/100/101/102/103, the manager relation, Ret's create /
 //! change / delete with its all-or-nothing rule, the audit trail and the outbox event.
 
+mod common;
+
+use common::{grant, system};
 use jiff::civil::{Date, date};
-use snitflade_access::grants::Grant;
-use snitflade_access::{AccessControl, SystemInfo};
 use snitflade_domain::hr::{Category, CategoryRecord, Employment, EmploymentStatus, OPEN_END, OrgUnit};
 use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig, SoapReply, find_service};
 use snitflade_soap::{Element, Limits, parse_envelope};
-use snitflade_store::Store;
-use snitflade_store::access::{self, Municipality, SystemRecord};
 use snitflade_store::hr;
+use tempfile::TempDir;
 
 const MD: &str = "urn:oio:medarbejder:1.0.0";
 const SD: &str = "urn:oio:sagdok:3.0.0";
@@ -23,13 +23,6 @@ fn k(s: &str) -> Kommunekode {
 
 fn p(n: u32) -> Pernr {
     Pernr::parse(&n.to_string()).unwrap()
-}
-
-fn system(id: &str) -> SystemInfo {
-    SystemInfo {
-        id: id.into(),
-        name: format!("system-{id}"),
-    }
 }
 
 /// Sorø (0340): units 1 ⊃ 2 ⊃ 3; 101 manages 1, 102 manages 2; 103, 104 in 2; 105 and 108 in 3; 106 has left;
@@ -69,6 +62,15 @@ fn employees() -> Vec<(Employment, bool)> {
 
 fn records(n: u32) -> Vec<CategoryRecord> {
     let r = |c, from: Date, to: Date, values: Vec<(&str, String)>| CategoryRecord::new(c, from, to, values).unwrap();
+    let communication = |art: &str, id: String| {
+        let values = vec![
+            ("Sekvensnummer", "000".into()),
+            ("Kommunikationsart", art.into()),
+            ("KommunikationsID", id),
+        ];
+        r(Category::Kommunikation, date(2020, 1, 1), OPEN_END, values)
+    };
+    let tax = |from: Date, to: Date, rate: &str| r(Category::Skattedata, from, to, vec![("Traekprocent", rate.into())]);
     vec![
         r(
             Category::Persondata,
@@ -76,66 +78,22 @@ fn records(n: u32) -> Vec<CategoryRecord> {
             OPEN_END,
             vec![("Fornavn", format!("F{n}")), ("Efternavn", "Hansen".into())],
         ),
-        r(
-            Category::Kommunikation,
-            date(2020, 1, 1),
-            OPEN_END,
-            vec![
-                ("Sekvensnummer", "000".into()),
-                ("Kommunikationsart", "0010".into()),
-                ("KommunikationsID", format!("m{n}@soroe.dk")),
-            ],
-        ),
-        r(
-            Category::Kommunikation,
-            date(2020, 1, 1),
-            OPEN_END,
-            vec![
-                ("Sekvensnummer", "000".into()),
-                ("Kommunikationsart", "0020".into()),
-                ("KommunikationsID", format!("57870{n:03}")),
-            ],
-        ),
-        r(
-            Category::Skattedata,
-            date(2024, 1, 1),
-            date(2024, 12, 31),
-            vec![("Traekprocent", "37".into())],
-        ),
-        r(
-            Category::Skattedata,
-            date(2025, 1, 1),
-            OPEN_END,
-            vec![("Traekprocent", "38".into())],
-        ),
+        communication("0010", format!("m{n}@soroe.dk")),
+        communication("0020", format!("57870{n:03}")),
+        tax(date(2024, 1, 1), date(2024, 12, 31), "37"),
+        tax(date(2025, 1, 1), OPEN_END, "38"),
     ]
 }
 
-async fn services_with(dir: &std::path::Path, config: ServicesConfig) -> Services {
-    let store = Store::open(&snitflade_store::db::sqlite_url_in(dir)).await.unwrap();
+async fn services_with(config: ServicesConfig) -> (TempDir, Services) {
+    let municipalities = [
+        ("0340", "Sorø Kommune", "29189730"),
+        ("0751", "Aarhus Kommune", "55133018"),
+    ];
+    let (dir, store) = common::store(&municipalities, &["a", "b", "c"]).await;
     store
         .write(|c| {
             Box::pin(async move {
-                for (code, name, cvr) in [
-                    ("0340", "Sorø Kommune", "29189730"),
-                    ("0751", "Aarhus Kommune", "55133018"),
-                ] {
-                    let m = Municipality {
-                        code: code.into(),
-                        name: name.into(),
-                        cvr: cvr.into(),
-                    };
-                    access::insert_municipality(c, &m).await?;
-                }
-                for id in ["a", "b", "c"] {
-                    let s = SystemRecord {
-                        id: id.into(),
-                        name: format!("system-{id}"),
-                        vendor_name: "V".into(),
-                        vendor_cvr: "12972997".into(),
-                    };
-                    access::insert_system(c, &s).await?;
-                }
                 for (id, parent) in [("1", None), ("2", Some("1")), ("3", Some("2")), ("9", None)] {
                     let unit = OrgUnit {
                         id: id.into(),
@@ -167,28 +125,17 @@ async fn services_with(dir: &std::path::Path, config: ServicesConfig) -> Service
         })
         .await
         .unwrap();
-    let access = AccessControl::new();
-    let grant = |id: &str, interface, m: &str| Grant {
-        system_id: id.into(),
-        interface,
-        municipality: k(m),
-        valid_from: date(2020, 1, 1),
-        valid_to: None,
-    };
-    access.replace(
-        [],
-        vec![
-            grant("a", InterfaceId::Medarbejderoplysninger, "0340"),
-            grant("b", InterfaceId::Medarbejderoplysninger, "0340"),
-            grant("b", InterfaceId::Medarbejderoplysninger, "0751"),
-            grant("c", InterfaceId::Maskintimer, "0340"),
-        ],
-    );
-    Services::new(store, access, config)
+    let grants = vec![
+        grant("a", InterfaceId::Medarbejderoplysninger, "0340"),
+        grant("b", InterfaceId::Medarbejderoplysninger, "0340"),
+        grant("b", InterfaceId::Medarbejderoplysninger, "0751"),
+        grant("c", InterfaceId::Maskintimer, "0340"),
+    ];
+    (dir, common::services(store, grants, config))
 }
 
-async fn services(dir: &std::path::Path) -> Services {
-    services_with(dir, ServicesConfig::default()).await
+async fn services() -> (TempDir, Services) {
+    services_with(ServicesConfig::default()).await
 }
 
 fn envelope(root: &str, body: &str) -> String {
@@ -218,6 +165,11 @@ fn filter(name: &str, stamp: &str, inclusive: bool) -> String {
 async fn call(s: &Services, who: &str, root: &str, body: &str) -> SoapReply {
     let def = find_service("Employee_Provide_Out").unwrap();
     s.handle(def, &system(who), None, envelope(root, body).as_bytes()).await
+}
+
+/// What system `a` is answered for `body` in the operation `root`.
+async fn ask(s: &Services, root: &str, body: &str) -> Answer {
+    answer(&call(s, "a", root, body).await)
 }
 
 /// An answer's payload, with its StatusKode and FejlbeskedTekst.
@@ -297,9 +249,8 @@ fn records_of(result: &Element) -> Vec<(String, Vec<String>)> {
 
 #[tokio::test]
 async fn laes_reads_one_employee_in_schema_order_with_managers() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = services(dir.path()).await;
-    let a = answer(&call(&s, "a", "LaesInput", &employee_ref("urn:oio:kmd:lpe:medarbejder:105")).await);
+    let (_dir, s) = services().await;
+    let a = ask(&s, "LaesInput", &employee_ref("urn:oio:kmd:lpe:medarbejder:105")).await;
     assert_eq!((a.status, a.text.as_str()), (0, ""));
     assert_eq!(a.numbers(), [105]);
     let result = a.results()[0];
@@ -347,7 +298,7 @@ async fn laes_reads_one_employee_in_schema_order_with_managers() {
         "Leder Hansen"
     );
     // The manager's own manager is the parent unit's.
-    let a = answer(&call(&s, "a", "LaesInput", &employee_ref("urn:oio:kmd:lpe:medarbejder:102")).await);
+    let a = ask(&s, "LaesInput", &employee_ref("urn:oio:kmd:lpe:medarbejder:102")).await;
     let rel = path(a.results()[0], &["Registrering", "RelationListe"]);
     assert!(
         rel.children[0].child_ns(Some(SD), "MedarbejderRef").unwrap().children[1]
@@ -361,31 +312,23 @@ async fn laes_reads_one_employee_in_schema_order_with_managers() {
         "URN:OIO:KMD:LPE:MEDARBEJDERNR:00000105",
         "Urn:Oio:Kmd:Lpe:Medarbejder:105",
     ] {
-        let a = answer(&call(&s, "a", "LaesInput", &employee_ref(urn)).await);
+        let a = ask(&s, "LaesInput", &employee_ref(urn)).await;
         assert_eq!((a.status, a.numbers()), (0, vec![105]), "{urn}");
     }
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "LaesInput",
-            "<sd:MedarbejderRef><sd:URNIdentifikator>urn:oio:kmd:lpe:medarbejder:105</sd:URNIdentifikator></sd:MedarbejderRef>",
-        )
-        .await,
-    );
+    let without_uuid = "<sd:MedarbejderRef><sd:URNIdentifikator>urn:oio:kmd:lpe:medarbejder:105</sd:URNIdentifikator></sd:MedarbejderRef>";
+    let a = ask(&s, "LaesInput", without_uuid).await;
     assert_eq!(a.status, 0);
     // A left employment is still read.
-    let a = answer(&call(&s, "a", "LaesInput", &employee_ref("urn:oio:kmd:lpe:medarbejder:106")).await);
+    let a = ask(&s, "LaesInput", &employee_ref("urn:oio:kmd:lpe:medarbejder:106")).await;
     assert_eq!(a.numbers(), [106]);
 }
 
 #[tokio::test]
 async fn laes_status_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = services(dir.path()).await;
+    let (_dir, s) = services().await;
     let laes = |body: String| {
         let s = s.clone();
-        async move { answer(&call(&s, "a", "LaesInput", &body).await) }
+        async move { ask(&s, "LaesInput", &body).await }
     };
     let a = laes(employee_ref("urn:oio:kmd:lpe:medarbejder:77736333")).await;
     assert_eq!(a.status, 1, "{}", a.text);
@@ -429,8 +372,7 @@ async fn laes_status_codes() {
 
 #[tokio::test]
 async fn categories_and_time_filters() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = services(dir.path()).await;
+    let (_dir, s) = services().await;
     let me = employee_ref("urn:oio:kmd:lpe:medarbejder:103");
     let names = |a: &Answer| {
         records_of(a.results()[0])
@@ -439,15 +381,12 @@ async fn categories_and_time_filters() {
             .collect::<Vec<_>>()
     };
 
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "LaesInput",
-            &format!("{me}<m:Datakategori>0765</m:Datakategori><m:Datakategori>105</m:Datakategori>"),
-        )
-        .await,
-    );
+    let a = ask(
+        &s,
+        "LaesInput",
+        &format!("{me}<m:Datakategori>0765</m:Datakategori><m:Datakategori>105</m:Datakategori>"),
+    )
+    .await;
     assert_eq!(
         names(&a),
         [
@@ -459,72 +398,36 @@ async fn categories_and_time_filters() {
     );
     let tax = "<m:Datakategori>0765</m:Datakategori>";
     let with = |f: String| format!("{me}{f}{tax}");
-    // From the last day of 2024, inclusive: both; exclusive: only 2025's.
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "LaesInput",
-            &with(filter("VirkningFraFilter", "2024-12-31T00:00:00", true)),
-        )
-        .await,
+    let (y2024, y2025) = (
+        "Skattedata Gyldighedsstart=2024-01-01",
+        "Skattedata Gyldighedsstart=2025-01-01",
     );
-    assert_eq!(names(&a).len(), 2);
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "LaesInput",
-            &with(filter("VirkningFraFilter", "2024-12-31T00:00:00", false)),
-        )
-        .await,
-    );
-    assert_eq!(names(&a), ["Skattedata Gyldighedsstart=2025-01-01"]);
-    // Up to 1 January 2025, inclusive: both; exclusive: only 2024's.
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "LaesInput",
-            &with(filter("VirkningTilFilter", "2025-01-01T00:00:00Z", true)),
-        )
-        .await,
-    );
-    assert_eq!(names(&a).len(), 2);
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "LaesInput",
-            &with(filter("VirkningTilFilter", "2025-01-01T00:00:00", false)),
-        )
-        .await,
-    );
-    assert_eq!(names(&a), ["Skattedata Gyldighedsstart=2024-01-01"]);
-    // A registration filter before anything was registered: nothing.
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "LaesInput",
-            &with(filter("RegistreringTilFilter", "2023-01-01T00:00:00Z", true)),
-        )
-        .await,
-    );
-    assert_eq!((a.status, names(&a).len()), (0, 0));
+    for (name, stamp, inclusive, want) in [
+        // From the last day of 2024, inclusive: both; exclusive: only 2025's.
+        ("VirkningFraFilter", "2024-12-31T00:00:00", true, vec![y2024, y2025]),
+        ("VirkningFraFilter", "2024-12-31T00:00:00", false, vec![y2025]),
+        // Up to 1 January 2025, inclusive: both; exclusive: only 2024's.
+        ("VirkningTilFilter", "2025-01-01T00:00:00Z", true, vec![y2024, y2025]),
+        ("VirkningTilFilter", "2025-01-01T00:00:00", false, vec![y2024]),
+        // A registration filter before anything was registered: nothing.
+        ("RegistreringTilFilter", "2023-01-01T00:00:00Z", true, vec![]),
+    ] {
+        let a = ask(&s, "LaesInput", &with(filter(name, stamp, inclusive))).await;
+        assert_eq!(a.status, 0, "{name} {stamp} {inclusive}: {}", a.text);
+        assert_eq!(names(&a), want, "{name} {stamp} {inclusive}");
+    }
 }
 
 #[tokio::test]
 async fn list_with_ranges_exclusions_and_limits() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = services(dir.path()).await;
+    let (_dir, s) = services().await;
     let list = |refs: &[&str]| {
         let body: String = refs
             .iter()
             .map(|r| employee_ref(&format!("urn:oio:kmd:lpe:medarbejder:{r}")))
             .collect();
         let s = s.clone();
-        async move { answer(&call(&s, "a", "ListInput", &(body + "<m:Datakategori>0002</m:Datakategori>")).await) }
+        async move { ask(&s, "ListInput", &(body + "<m:Datakategori>0002</m:Datakategori>")).await }
     };
     // The cancelled 107 is left out; the left 106 is not.
     let a = list(&["101-108"]).await;
@@ -535,7 +438,7 @@ async fn list_with_ranges_exclusions_and_limits() {
     // Only exclusions: everyone in the municipality (not Aarhus' 201) but those.
     let a = list(&["!110-129"]).await;
     assert_eq!(a.numbers(), [101, 102, 103, 104, 105, 106, 108]);
-    assert_eq!(answer(&call(&s, "a", "ListInput", "").await).numbers().len(), 27);
+    assert_eq!(ask(&s, "ListInput", "").await.numbers().len(), 27);
     // Nothing matched: 1. One cancelled number: as Laes, 102.
     let a = list(&["300-400"]).await;
     assert_eq!((a.status, a.results().len()), (1, 0));
@@ -551,45 +454,37 @@ async fn list_with_ranges_exclusions_and_limits() {
 
     // More employees than employee_list_max: the first ones with 103, naming the last number; continuing
     // from the next number gets the rest.
-    let dir = tempfile::tempdir().unwrap();
-    let config = ServicesConfig {
+    let (_dir, s) = services_with(ServicesConfig {
         employee_list_max: 10,
         ..Default::default()
-    };
-    let s = services_with(dir.path(), config).await;
-    let a = answer(&call(&s, "a", "ListInput", "").await);
+    })
+    .await;
+    let a = ask(&s, "ListInput", "").await;
     assert_eq!(a.status, 103, "{}", a.text);
     assert_eq!(a.numbers(), [101, 102, 103, 104, 105, 106, 108, 110, 111, 112]);
     assert!(a.text.contains("00000112"), "{}", a.text);
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "ListInput",
-            &employee_ref("urn:oio:kmd:lpe:medarbejder:113-99999999"),
-        )
-        .await,
-    );
+    let a = ask(
+        &s,
+        "ListInput",
+        &employee_ref("urn:oio:kmd:lpe:medarbejder:113-99999999"),
+    )
+    .await;
     assert_eq!((a.status, a.numbers().len()), (103, 10));
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "ListInput",
-            &employee_ref("urn:oio:kmd:lpe:medarbejder:123-99999999"),
-        )
-        .await,
-    );
+    let a = ask(
+        &s,
+        "ListInput",
+        &employee_ref("urn:oio:kmd:lpe:medarbejder:123-99999999"),
+    )
+    .await;
     assert_eq!((a.status, a.numbers()), (0, (123..130).collect::<Vec<_>>()));
 
     // Past the time budget: what was processed so far (at least one employee), 103.
-    let dir = tempfile::tempdir().unwrap();
-    let config = ServicesConfig {
+    let (_dir, s) = services_with(ServicesConfig {
         employee_list_budget_ms: 0,
         ..Default::default()
-    };
-    let s = services_with(dir.path(), config).await;
-    let a = answer(&call(&s, "a", "ListInput", "").await);
+    })
+    .await;
+    let a = ask(&s, "ListInput", "").await;
     assert_eq!((a.status, a.numbers()), (103, vec![101]), "{}", a.text);
     assert!(
         a.text.contains("Tidsgrænsen") && a.text.contains("00000101"),
@@ -600,8 +495,7 @@ async fn list_with_ranges_exclusions_and_limits() {
 
 #[tokio::test]
 async fn municipality_from_modtager_ref_and_the_grant() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = services(dir.path()).await;
+    let (_dir, s) = services().await;
     let aarhus = receiver("urn:oio:kmd:lpe:modtager:751") + &employee_ref("urn:oio:kmd:lpe:medarbejder:201");
     // `a` has only 0340: 403 with a Client fault.
     let r = call(&s, "a", "LaesInput", &aarhus).await;
@@ -624,15 +518,12 @@ async fn municipality_from_modtager_ref_and_the_grant() {
         .await;
     assert_eq!(answer(&r).numbers(), [201]);
     // `a` with its own municipality named explicitly.
-    let a = answer(
-        &call(
-            &s,
-            "a",
-            "LaesInput",
-            &(receiver("URN:OIO:KMD:LPE:MODTAGER:0340") + &employee_ref("urn:oio:kmd:lpe:medarbejder:101")),
-        )
-        .await,
-    );
+    let a = ask(
+        &s,
+        "LaesInput",
+        &(receiver("URN:OIO:KMD:LPE:MODTAGER:0340") + &employee_ref("urn:oio:kmd:lpe:medarbejder:101")),
+    )
+    .await;
     assert_eq!(a.status, 0);
     // A malformed ModtagerRef: a Client fault.
     let r = call(&s, "a", "LaesInput", &receiver("urn:oio:kmd:lpe:kommune:340")).await;
@@ -664,25 +555,21 @@ fn ret_body(pernr: u32, items: &[String]) -> String {
 }
 
 async fn communication(s: &Services, pernr: u32) -> Vec<Vec<String>> {
-    let a = answer(
-        &call(
-            s,
-            "a",
-            "LaesInput",
-            &format!(
-                "{}<m:Datakategori>0105</m:Datakategori>",
-                employee_ref(&format!("urn:oio:kmd:lpe:medarbejder:{pernr}"))
-            ),
-        )
-        .await,
-    );
+    let a = ask(
+        s,
+        "LaesInput",
+        &format!(
+            "{}<m:Datakategori>0105</m:Datakategori>",
+            employee_ref(&format!("urn:oio:kmd:lpe:medarbejder:{pernr}"))
+        ),
+    )
+    .await;
     records_of(a.results()[0]).into_iter().map(|(_, v)| v).collect()
 }
 
 #[tokio::test]
 async fn ret_creates_changes_and_deletes_with_audit_and_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = services(dir.path()).await;
+    let (_dir, s) = services().await;
     let pool = s.store().pool();
 
     // Create a private e-mail (first free Sekvensnummer 000) from 2026-01-01.
@@ -691,7 +578,7 @@ async fn ret_creates_changes_and_deletes_with_audit_and_events() {
         ("Kommunikationsart", "PMAI"),
         ("KommunikationsID", "anna@privat.dk"),
     ]);
-    let a = answer(&call(&s, "a", "RetInput", &ret_body(103, &[item])).await);
+    let a = ask(&s, "RetInput", &ret_body(103, &[item])).await;
     assert_eq!((a.status, a.text.as_str()), (0, ""));
     let comm = communication(&s, 103).await;
     assert!(comm.contains(&vec![
@@ -709,10 +596,7 @@ async fn ret_creates_changes_and_deletes_with_audit_and_events() {
         ("Kommunikationsart", "0010"),
         ("KommunikationsID", "anna.hansen@soroe.dk"),
     ]);
-    assert_eq!(
-        answer(&call(&s, "a", "RetInput", &ret_body(103, &[item])).await).status,
-        0
-    );
+    assert_eq!(ask(&s, "RetInput", &ret_body(103, &[item])).await.status, 0);
     let mails: Vec<Vec<String>> = communication(&s, 103)
         .await
         .into_iter()
@@ -736,10 +620,7 @@ async fn ret_creates_changes_and_deletes_with_audit_and_events() {
         ("Kommunikationsart", "PMAI"),
         ("KommunikationsID", ""),
     ]);
-    assert_eq!(
-        answer(&call(&s, "a", "RetInput", &ret_body(103, &[item])).await).status,
-        0
-    );
+    assert_eq!(ask(&s, "RetInput", &ret_body(103, &[item])).await.status, 0);
     assert!(
         !communication(&s, 103)
             .await
@@ -780,8 +661,7 @@ async fn ret_creates_changes_and_deletes_with_audit_and_events() {
 
 #[tokio::test]
 async fn ret_is_all_or_nothing_and_refuses_what_it_cannot_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = services(dir.path()).await;
+    let (_dir, s) = services().await;
     let pool = s.store().pool();
     let before = communication(&s, 104).await;
     let good = kommunikation(&[("Kommunikationsart", "CELL"), ("KommunikationsID", "20304050")]);
@@ -810,7 +690,7 @@ async fn ret_is_all_or_nothing_and_refuses_what_it_cannot_do() {
         ),
         (vec![], "ingen Kommunikation"),
     ] {
-        let a = answer(&call(&s, "a", "RetInput", &ret_body(104, &items)).await);
+        let a = ask(&s, "RetInput", &ret_body(104, &items)).await;
         assert_eq!(a.status, 101, "{items:?}: {}", a.text);
         assert!(a.text.contains(want), "{}", a.text);
     }
@@ -818,14 +698,14 @@ async fn ret_is_all_or_nothing_and_refuses_what_it_cannot_do() {
     assert!(snitflade_store::outbox::after(pool, 0, 10).await.unwrap().is_empty());
 
     // Not one employee: 100; unknown: 1; cancelled: 102; left: allowed.
-    let a = answer(&call(&s, "a", "RetInput", "<m:AttributListe/>").await);
+    let a = ask(&s, "RetInput", "<m:AttributListe/>").await;
     assert_eq!(a.status, 100);
-    let a = answer(&call(&s, "a", "RetInput", &ret_body(999, std::slice::from_ref(&good))).await);
+    let a = ask(&s, "RetInput", &ret_body(999, std::slice::from_ref(&good))).await;
     assert_eq!(a.status, 1);
-    let a = answer(&call(&s, "a", "RetInput", &ret_body(107, std::slice::from_ref(&good))).await);
+    let a = ask(&s, "RetInput", &ret_body(107, std::slice::from_ref(&good))).await;
     assert_eq!(a.status, 102);
     assert!(a.text.contains("00000108"));
-    let a = answer(&call(&s, "a", "RetInput", &ret_body(106, std::slice::from_ref(&good))).await);
+    let a = ask(&s, "RetInput", &ret_body(106, std::slice::from_ref(&good))).await;
     assert_eq!(a.status, 0);
     // Two items in one call, the second building on the first; a resend changes nothing.
     let items = [
@@ -836,10 +716,7 @@ async fn ret_is_all_or_nothing_and_refuses_what_it_cannot_do() {
             ("KommunikationsID", "20304051"),
         ]),
     ];
-    assert_eq!(
-        answer(&call(&s, "a", "RetInput", &ret_body(104, &items)).await).status,
-        0
-    );
+    assert_eq!(ask(&s, "RetInput", &ret_body(104, &items)).await.status, 0);
     let cells = || async {
         communication(&s, 104)
             .await
@@ -857,10 +734,7 @@ async fn ret_is_all_or_nothing_and_refuses_what_it_cannot_do() {
         ("Kommunikationsart", "CELL"),
         ("KommunikationsID", "20304051"),
     ]);
-    assert_eq!(
-        answer(&call(&s, "a", "RetInput", &ret_body(104, &[resend])).await).status,
-        0
-    );
+    assert_eq!(ask(&s, "RetInput", &ret_body(104, &[resend])).await.status, 0);
     assert_eq!(
         snitflade_store::outbox::after(pool, 0, 100).await.unwrap().len(),
         events
@@ -869,8 +743,7 @@ async fn ret_is_all_or_nothing_and_refuses_what_it_cannot_do() {
 
 #[tokio::test]
 async fn reads_are_audited() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = services(dir.path()).await;
+    let (_dir, s) = services().await;
     call(
         &s,
         "a",

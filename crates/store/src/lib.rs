@@ -12,6 +12,8 @@ pub mod hr_reads;
 pub mod idempotency;
 pub mod maskintimer;
 pub mod outbox;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod writer;
 
 pub use db::{Engine, Store};

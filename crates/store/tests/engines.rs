@@ -7,56 +7,8 @@ use snitflade_domain::maskintimer::{RawRegistration, seed_example_master_data, v
 use snitflade_domain::{ErrorStatus, Kommunekode};
 use snitflade_store::access::{self, Municipality, SystemRecord};
 use snitflade_store::errors::{self, ErrorFilter, HistoryEntry, NewError};
+use snitflade_store::testing::TestDb;
 use snitflade_store::{Store, StoreError, idempotency, maskintimer, outbox};
-
-/// A fresh, empty database per engine. PostgreSQL gets a database of its own, dropped at the end.
-struct TestDb {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    admin: Option<(String, String)>,
-}
-
-impl TestDb {
-    async fn all() -> Vec<TestDb> {
-        let dir = tempfile::tempdir().unwrap();
-        let mut dbs = vec![TestDb {
-            url: snitflade_store::db::sqlite_url_in(dir.path()),
-            _dir: Some(dir),
-            admin: None,
-        }];
-        if let Ok(base) = std::env::var("SNITFLADE_TEST_DATABASE_URL") {
-            use sqlx::Connection;
-            let name = format!("snitflade_t_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&base)
-                .await
-                .unwrap_or_else(|e| panic!("SNITFLADE_TEST_DATABASE_URL is set but unreachable: {e}"));
-            sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await
-                .unwrap();
-            let (prefix, _) = base.split_once('?').map_or((base.as_str(), ""), |(p, q)| (p, q));
-            let (server, _db) = prefix.rsplit_once('/').expect("a database URL with a path");
-            dbs.push(TestDb {
-                url: format!("{server}/{name}"),
-                _dir: None,
-                admin: Some((base.clone(), name)),
-            });
-        }
-        dbs
-    }
-
-    async fn drop_pg(&self) {
-        if let Some((base, name)) = &self.admin {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
-            sqlx::Executor::execute(
-                &mut conn,
-                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
-            )
-            .await
-            .unwrap();
-        }
-    }
-}
 
 async fn seed(store: &Store) {
     store
@@ -110,7 +62,7 @@ async fn the_store_behaves_the_same_on_every_engine() {
     for db in TestDb::all().await {
         scenario(&db.url).await;
         reopen_keeps_data(&db.url).await;
-        db.drop_pg().await;
+        db.cleanup().await;
     }
 }
 
@@ -347,7 +299,7 @@ async fn reopen_keeps_data(url: &str) {
 async fn hr_records_are_bitemporal_on_every_engine() {
     for db in TestDb::all().await {
         hr_scenario(&db.url).await;
-        db.drop_pg().await;
+        db.cleanup().await;
     }
 }
 

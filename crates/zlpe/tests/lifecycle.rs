@@ -8,29 +8,12 @@ use common::*;
 use serde_json::json;
 use snitflade_domain::hr::{Category, CategoryRecord, EmploymentStatus, OPEN_START};
 use snitflade_store::Store;
-use snitflade_store::hr::{self, RegistrationFilter, StoredEmployment};
+use snitflade_store::hr;
 
 const CPR_A: &str = "0101801234";
 const CPR_B: &str = "0202821234";
 const CPR_C: &str = "0303831234";
 const CPR_D: &str = "0404841234";
-
-async fn employment(store: &Store, pernr: &str) -> StoredEmployment {
-    hr::employment(store.pool(), k("0813"), p(pernr))
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn current(store: &Store, pernr: &str, category: Category) -> Vec<CategoryRecord> {
-    hr::records(store.pool(), k("0813"), &[p(pernr)], &RegistrationFilter::current())
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.record.category == category)
-        .map(|r| r.record)
-        .collect()
-}
 
 fn with_phone(xml: String, phone: &str) -> String {
     xml.replace("<workPhone/>", &format!("<workPhone>{phone}</workPhone>"))
@@ -224,8 +207,7 @@ async fn lifecycle(store: &Store) {
 
 #[tokio::test]
 async fn a_cancelled_employment_is_replaced_by_the_latest_active_one_of_the_person() {
-    let db = TestDb::sqlite();
-    let store = db.open().await;
+    let (_db, store) = sqlite_store().await;
     let dir = tempfile::tempdir().unwrap();
     let people = |with_12: bool| {
         let mut body = format!(
@@ -268,8 +250,7 @@ async fn a_cancelled_employment_is_replaced_by_the_latest_active_one_of_the_pers
 
 #[tokio::test]
 async fn bad_records_are_reported_with_their_line_and_the_rest_is_imported() {
-    let db = TestDb::sqlite();
-    let store = db.open().await;
+    let (_db, store) = sqlite_store().await;
     let dir = tempfile::tempdir().unwrap();
     let good = |id: u32| employee_xml(id, CPR_A, "Anne", "Ansat", "");
     import(
@@ -360,8 +341,7 @@ async fn bad_records_are_reported_with_their_line_and_the_rest_is_imported() {
 
 #[tokio::test]
 async fn unreadable_files_are_reported_and_a_truncated_one_ends_nobody() {
-    let db = TestDb::sqlite();
-    let store = db.open().await;
+    let (_db, store) = sqlite_store().await;
     let dir = tempfile::tempdir().unwrap();
     let all = format!(
         "{UNITS_XML}{}{}{}",

@@ -83,8 +83,7 @@ async fn hr_state(store: &Store, code: &str) -> Vec<(String, Option<serde_json::
 
 #[tokio::test]
 async fn the_samples_come_out_as_opus_formats_them() {
-    let db = TestDb::sqlite();
-    let store = db.open().await;
+    let (_db, store) = sqlite_store().await;
     import(&store, &[sample(1)]).await;
     // Everything but leave record 999, whose number was never active (there is nothing to write it from).
     assert_eq!(dump(&store, "0813").await, as_written(&sample(1), &[]));
@@ -119,8 +118,7 @@ async fn export_import_export_gives_the_same_file_and_data_on_every_engine() {
         let again = export::export_at(&store, k("813"), dir.path(), date(2024, 5, 1).at(2, 30, 0, 0)).await;
         assert!(matches!(again, Err(export::ExportError::Exists(_))), "{again:?}");
 
-        let fresh_db = TestDb::sqlite();
-        let fresh = fresh_db.open().await;
+        let (_fresh_db, fresh) = sqlite_store().await;
         let report = import(&fresh, std::slice::from_ref(&first.path)).await;
         assert_eq!(report.files[0].employees.created, 4);
         let second = export::export_at(&fresh, k("813"), dir.path(), date(2024, 5, 1).at(2, 31, 0, 0))
@@ -129,7 +127,7 @@ async fn export_import_export_gives_the_same_file_and_data_on_every_engine() {
         assert_eq!(
             std::fs::read_to_string(&second.path).unwrap(),
             std::fs::read_to_string(&first.path).unwrap(),
-            "{}",
+            "{:?}",
             db.engine
         );
         assert_eq!(hr_state(&fresh, "0813").await, hr_state(&store, "0813").await);
@@ -235,8 +233,7 @@ async fn seed_without_dump(store: &Store) {
 
 #[tokio::test]
 async fn data_entered_by_other_means_exports_from_its_categories() {
-    let db = TestDb::sqlite();
-    let store = db.open().await;
+    let (_db, store) = sqlite_store().await;
     seed_without_dump(&store).await;
     let first = dump(&store, "0340").await;
     assert!(
@@ -257,16 +254,12 @@ async fn data_entered_by_other_means_exports_from_its_categories() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ZLPE20240501000000_delta.xml");
     std::fs::write(&path, &first).unwrap();
-    let fresh_db = TestDb::sqlite();
-    let fresh = fresh_db.open().await;
+    let (_fresh_db, fresh) = sqlite_store().await;
     let report = import(&fresh, std::slice::from_ref(&path)).await;
     assert_eq!(report.files[0].errors, []);
     assert_eq!(report.files[0].municipalities_registered, ["0340 Sorø Kommune"]);
     assert_eq!(dump(&fresh, "0340").await, first);
-    let e102 = hr::employment(fresh.pool(), k("0340"), p("102"))
-        .await
-        .unwrap()
-        .unwrap();
+    let e102 = employment_in(&fresh, "0340", "102").await;
     assert_eq!(
         (e102.employment.status, e102.employment.replaced_by),
         (EmploymentStatus::Deleted, Some(p("103")))
@@ -293,8 +286,7 @@ async fn data_entered_by_other_means_exports_from_its_categories() {
 
 #[tokio::test]
 async fn left_employments_are_exported_as_their_leave_records() {
-    let db = TestDb::sqlite();
-    let store = db.open().await;
+    let (_db, store) = sqlite_store().await;
     let dir = tempfile::tempdir().unwrap();
     let both = format!(
         "{UNITS_XML}{}{}",
@@ -319,8 +311,7 @@ async fn left_employments_are_exported_as_their_leave_records() {
 
 #[tokio::test]
 async fn a_generated_dump_goes_through_in_small_chunks() {
-    let db = TestDb::sqlite();
-    let store = db.open().await;
+    let (_db, store) = sqlite_store().await;
     let dir = tempfile::tempdir().unwrap();
     let options = ImportOptions {
         chunk_size: 100,
@@ -349,10 +340,7 @@ async fn a_generated_dump_goes_through_in_small_chunks() {
     assert!(progress.windows(2).all(|w| w[0].0 <= w[1].0));
     assert_eq!(progress.last(), Some(&(size, size)));
     assert_eq!(dump(&store, "0813").await, as_written(&first, &[]));
-    let cancelled = hr::employment(store.pool(), k("0813"), p("100499"))
-        .await
-        .unwrap()
-        .unwrap();
+    let cancelled = employment_in(&store, "0813", "100499").await;
     assert_eq!(cancelled.employment.replaced_by, Some(p("100500")));
 
     // A day later: every 100th employee has a new position, employee 100998 is gone, every lastChanged moved.
@@ -380,10 +368,7 @@ async fn a_generated_dump_goes_through_in_small_chunks() {
             .get("changes")
             .is_none_or(|c| c == &serde_json::json!(["0001 Organisation"]))
     }));
-    let gone = hr::employment(store.pool(), k("0813"), p("100998"))
-        .await
-        .unwrap()
-        .unwrap();
+    let gone = employment_in(&store, "0813", "100998").await;
     assert_eq!(
         (gone.employment.status, gone.employment.leave_date),
         (EmploymentStatus::Left, Some(date(2024, 1, 2)))

@@ -13,16 +13,6 @@ use snitflade_zlpe::import::{EmployeeCounts, FileSummary, UnitCounts};
 const CPR_SHARED: &str = "0101010000";
 const CPR_1006: &str = "0201010000";
 
-async fn current(store: &Store, pernr: &str, category: Category) -> Vec<CategoryRecord> {
-    hr::records(store.pool(), k("0813"), &[p(pernr)], &RegistrationFilter::current())
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.record.category == category)
-        .map(|r| r.record)
-        .collect()
-}
-
 async fn one(store: &Store, pernr: &str, category: Category) -> CategoryRecord {
     let mut records = current(store, pernr, category).await;
     assert_eq!(records.len(), 1, "{pernr} {category}: {records:?}");
@@ -371,17 +361,13 @@ async fn second_sample(store: &Store) {
 
 #[tokio::test]
 async fn both_files_in_one_run_are_taken_in_time_order() {
-    let db = TestDb::sqlite();
-    let store = db.open().await;
+    let (_db, store) = sqlite_store().await;
     // Given newest first: imported oldest first (the file names' time stamps decide).
     let report = import(&store, &[sample(2), sample(1)]).await;
     let files: Vec<_> = report.files.iter().map(|f| f.date.clone().unwrap()).collect();
     assert_eq!(files, ["2020-01-01", "2020-01-02"]);
     assert_eq!(report.files[1].employees.changed, 3);
-    let e = hr::employment(store.pool(), k("0813"), p("1001"))
-        .await
-        .unwrap()
-        .unwrap();
+    let e = employment(&store, "1001").await;
     assert_eq!(e.employment.first_name, "Fornavn");
     store.close().await;
 }

@@ -21,23 +21,30 @@ DIR is the data dir of a server started with `snitflade serve --demo`. Prints on
 non-zero if any step fails.
 """
 
-import argparse
 import sys
 import tempfile
-import traceback
 import urllib.parse
 from pathlib import Path
 
-import requests
 import xmlschema
 import zeep
 from lxml import etree
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
+from zeep_support import (
+    WSDL_NS,
+    XSD_NS,
+    Recorder,
+    StepFailed,
+    StepRunner,
+    arguments,
+    check,
+    mtls_session,
+    payload_of,
+    raw_envelope,
+    validate,
+)
 
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
 MD = "urn:oio:medarbejder:1.0.0"
 SD = "urn:oio:sagdok:3.0.0"
 INTERFACE_NS = "urn:kmd.dk:LPE:EMPLOYEE:external"
@@ -47,48 +54,6 @@ BINDING = f"{{{INTERFACE_NS}}}Employee_Provide_OutBinding"
 SYSTEM = "vikarsystem"
 CLIENT = "340"
 PERNR = "00000110"
-
-
-class StepFailed(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise StepFailed(message)
-
-
-def host_port(value):
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit():
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
-    return host.strip("[]"), int(port)
-
-
-class Recorder:
-    """A requests response hook that keeps every HTTP exchange, with the raw body as received."""
-
-    def __init__(self):
-        self.exchanges = []
-
-    def hook(self, response, *args, **kwargs):
-        self.exchanges.append(response)
-        return response
-
-    def posts_since(self, mark):
-        return [r for r in self.exchanges[mark:] if r.request.method == "POST"]
-
-
-def session_for(data_dir, system, recorder):
-    session = requests.Session()
-    # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE and proxies from the environment would override `verify` and the
-    # direct connection: trust exactly the demo CA.
-    session.trust_env = False
-    pki = Path(data_dir) / "pki"
-    session.cert = (str(pki / "clients" / f"{system}.pem"), str(pki / "clients" / f"{system}-key.pem"))
-    session.verify = str(pki / "ca.pem")
-    session.hooks["response"].append(recorder.hook)
-    return session
 
 
 def schemas_of(wsdl_bytes, workdir, name):
@@ -119,38 +84,16 @@ def number(result):
     return urn.rsplit(":", 1)[1]
 
 
-class Client:
+class Client(StepRunner):
     def __init__(self, args):
-        self.args = args
-        host, self.port = args.services
-        self.host = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
+        super().__init__(args, SYSTEM)
         self.url = (
             f"https://{self.host}:{self.port}/XISOAPAdapter/MessageServlet?senderParty=&senderService="
             f"&receiverParty=&receiverService=&interface={SERVICE}"
             f"&interfaceNamespace={urllib.parse.quote(INTERFACE_NS, safe='')}"
         )
-        self.recorder = Recorder()
-        self.session = session_for(args.data_dir, SYSTEM, self.recorder)
-        self.transport = Transport(session=self.session, timeout=30, operation_timeout=30)
         self.workdir = tempfile.mkdtemp(prefix="employee-client-")
-        self.failures = 0
         self.validated = 0
-
-    def step(self, title, fn):
-        try:
-            detail = fn()
-        except StepFailed as e:
-            self.failures += 1
-            print(f"FAIL  {title}\n      {str(e).replace(chr(10), chr(10) + '      ')}", flush=True)
-            return False
-        except Exception:
-            self.failures += 1
-            print(f"FAIL  {title}: unexpected exception", flush=True)
-            traceback.print_exc(file=sys.stdout)
-            sys.stdout.flush()
-            return False
-        print(f"ok    {title}" + (f": {detail}" if detail else ""), flush=True)
-        return True
 
     # -- set-up ---------------------------------------------------------------------------------------------
 
@@ -169,29 +112,18 @@ class Client:
 
     def call(self, operation, **kwargs):
         """Calls an operation, validates the raw answer against both XSDs, checks StatusKode; the result."""
-        mark = len(self.recorder.exchanges)
+        mark = self.recorder.mark()
         result = getattr(self.service, operation)(**kwargs)
-        posts = self.recorder.posts_since(mark)
-        check(len(posts) == 1, f"{operation}: zeep made {len(posts)} POSTs")
-        self.validate(posts[0], f"{operation}Output")
+        self.check_answer(self.recorder.single_post_since(mark, operation), f"{operation}Output")
         return result
 
-    def validate(self, response, root):
-        check(response.status_code == 200, f"HTTP {response.status_code}: {response.text}")
-        envelope = etree.fromstring(response.content)
-        check(envelope.tag == f"{{{SOAP_ENV}}}Envelope", f"root {envelope.tag}")
-        body = envelope.find(f"{{{SOAP_ENV}}}Body")
-        payload = [c for c in body if isinstance(c.tag, str)]
+    def check_answer(self, exchange, root):
+        check(exchange.status == 200, f"HTTP {exchange.status}:\n{exchange}")
+        _, body = raw_envelope(exchange)
+        payload = payload_of(body)
         check(len(payload) == 1 and payload[0].tag == f"{{{MD}}}{root}", f"Body holds {[p.tag for p in payload]}")
         for name, schema in (("reference", self.reference_schema), ("served", self.served_schema)):
-            errors = list(schema.iter_errors(payload[0]))
-            check(
-                not errors,
-                f"{root} does not validate against the {name} WSDL's XSD:\n"
-                + "\n".join(f"  - {e.reason} at {e.path}" for e in errors[:10])
-                + "\n"
-                + etree.tostring(payload[0], encoding="unicode")[:4000],
-            )
+            validate(schema, payload[0], root, f"the {name} WSDL's XSD")
         self.validated += 1
 
     def status(self, result, expected=0):
@@ -269,7 +201,7 @@ class Client:
 
     def step_forbidden(self):
         recorder = Recorder()
-        session = session_for(self.args.data_dir, "kantine", recorder)
+        session = mtls_session(self.data_dir, "kantine", recorder)
         client = zeep.Client(str(Path(self.args.reference_wsdl).resolve()), transport=Transport(session=session))
         service = client.create_service(BINDING, self.url)
         try:
@@ -279,7 +211,7 @@ class Client:
         else:
             raise StepFailed("kantine was answered")
         posts = recorder.posts_since(0)
-        check(len(posts) == 1 and posts[0].status_code == 403, f"HTTP {[p.status_code for p in posts]}")
+        check(len(posts) == 1 and posts[0].status == 403, f"HTTP {[p.status for p in posts]}")
         return f"HTTP 403, {outcome}"
 
     def step_served_wsdl(self):
@@ -292,29 +224,21 @@ class Client:
         return f"operations {operations}, address {client.service._binding_options['address']}"
 
     def run(self):
-        print(
-            f"zeep {zeep.__version__}, xmlschema {xmlschema.__version__}, lxml {etree.__version__}, "
-            f"Python {sys.version.split()[0]}",
-            flush=True,
+        return self.run_steps(
+            ("0. zeep loads the reference WSDL; both XSDs compile", self.load),
+            [
+                ("1. List with a range and an exclusion", self.step_list),
+                ("2. Laes with Datakategori 0105", self.step_laes),
+                ("3. Ret: create, change, delete a private e-mail", self.step_ret),
+                ("4. kantine is refused with HTTP 403", self.step_forbidden),
+                ("5. the served WSDL works in zeep too", self.step_served_wsdl),
+            ],
+            lambda: f"{self.validated} responses valid against both XSDs",
         )
-        if not self.step("0. zeep loads the reference WSDL; both XSDs compile", self.load):
-            return 1
-        self.step("1. List with a range and an exclusion", self.step_list)
-        self.step("2. Laes with Datakategori 0105", self.step_laes)
-        self.step("3. Ret: create, change, delete a private e-mail", self.step_ret)
-        self.step("4. kantine is refused with HTTP 403", self.step_forbidden)
-        self.step("5. the served WSDL works in zeep too", self.step_served_wsdl)
-        if self.failures:
-            print(f"FAILED: {self.failures} step(s) failed", flush=True)
-            return 1
-        print(f"PASSED: {self.validated} responses valid against both XSDs", flush=True)
-        return 0
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--services", required=True, type=host_port, help="HOST:PORT of the services listener")
-    parser.add_argument("--data-dir", required=True, help="the server's demo data dir")
+    parser = arguments(__doc__)
     parser.add_argument("--reference-wsdl", required=True, help="KMD's Employee_Provide_OutService.wsdl")
     return Client(parser.parse_args()).run()
 

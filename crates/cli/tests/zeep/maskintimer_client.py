@@ -19,26 +19,31 @@ master-data steps need a server on which `maskinregistrering` has not fetched 00
 today (a fresh data dir). Prints one line per step and exits non-zero if any step fails.
 """
 
-import argparse
 import datetime
 import sys
 import time
-import traceback
 import urllib.parse
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
-import requests
 import xmlschema
 import zeep
 from lxml import etree
 from zeep.exceptions import Fault
-from zeep.transports import Transport
-
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
+from zeep_support import (
+    SOAP_ENV,
+    WSDL_NS,
+    XSD_NS,
+    StepFailed,
+    StepRunner,
+    arguments,
+    check,
+    direct_session,
+    host_port,
+    payload_of,
+    raw_envelope,
+    validate,
+)
 
 MASTERDATA = "MobileEquipMasterdata_OS_SI"
 MASTERDATA_NS = "http://kmd.dk/mobile_equip_masterdata/kmd"
@@ -64,22 +69,6 @@ EXPECTED_ACTIVITY_TYPES = [{"ARBPL": "70510004", "LSTAR": "5117", "LTEXT": "Trom
 EXPECTED_WORK_CENTERS = [{"WERKS": "0020", "ARBPL": "70510004", "KTEXT": "Tromle M410"}]
 
 
-class StepFailed(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise StepFailed(message)
-
-
-def host_port(value):
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit():
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
-    return host.strip("[]"), int(port)
-
-
 def copenhagen_today():
     """The server's day (Europe/Copenhagen), falling back to the local day without tz data."""
     try:
@@ -88,73 +77,6 @@ def copenhagen_today():
         return datetime.datetime.now(ZoneInfo("Europe/Copenhagen")).date()
     except Exception:  # no tz database
         return datetime.date.today()
-
-
-class Exchange:
-    def __init__(self, response):
-        self.method = response.request.method
-        self.url = response.request.url
-        self.status = response.status_code
-        self.content_type = response.headers.get("Content-Type", "")
-        self.body = response.content  # the raw bytes as received
-
-    def __str__(self):
-        return (
-            f"{self.method} {self.url} -> HTTP {self.status} ({self.content_type})\n"
-            f"{self.body.decode('utf-8', 'replace')}"
-        )
-
-
-class Recorder:
-    """A requests response hook that keeps every HTTP exchange zeep makes, raw."""
-
-    def __init__(self):
-        self.exchanges = []
-
-    def hook(self, response, *args, **kwargs):
-        self.exchanges.append(Exchange(response))
-        return response
-
-    def mark(self):
-        return len(self.exchanges)
-
-    def posts_since(self, mark):
-        return [e for e in self.exchanges[mark:] if e.method == "POST"]
-
-    def single_post_since(self, mark):
-        posts = self.posts_since(mark)
-        check(len(posts) == 1, f"expected exactly one POST, zeep made {len(posts)}")
-        return posts[0]
-
-
-def services_session(data_dir, recorder):
-    session = requests.Session()
-    # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment override `session.verify`
-    # (psf/requests#3829), and proxies from the environment would apply too: this client must trust
-    # exactly the demo CA and talk to the server directly.
-    session.trust_env = False
-    pki = data_dir / "pki"
-    session.cert = (str(pki / "clients" / f"{SYSTEM}.pem"), str(pki / "clients" / f"{SYSTEM}-key.pem"))
-    session.verify = str(pki / "ca.pem")
-    session.hooks["response"].append(recorder.hook)
-    return session
-
-
-def raw_envelope(exchange):
-    """Parse a raw SOAP 1.1 response: (root, Body element), checking the HTTP framing on the way."""
-    media_type = exchange.content_type.split(";")[0].strip().lower()
-    check(
-        media_type == "text/xml",
-        f"SOAP 1.1 answers are text/xml, got Content-Type {exchange.content_type!r}",
-    )
-    try:
-        root = etree.fromstring(exchange.body)
-    except etree.XMLSyntaxError as e:
-        raise StepFailed(f"response body is not well-formed XML ({e}):\n{exchange}")
-    check(root.tag == f"{{{SOAP_ENV}}}Envelope", f"root element is {root.tag}, not a SOAP 1.1 Envelope")
-    body = root.find(f"{{{SOAP_ENV}}}Body")
-    check(body is not None, "the Envelope has no SOAP 1.1 Body")
-    return root, body
 
 
 def schema_of(wsdl_bytes, where):
@@ -167,53 +89,17 @@ def schema_of(wsdl_bytes, where):
     return xmlschema.XMLSchema(etree.tostring(schemas[0], encoding="unicode"))
 
 
-def validate(schema, element, what):
-    errors = list(schema.iter_errors(element))
-    check(
-        not errors,
-        f"{what} does not validate against the served WSDL's XSD:\n"
-        + "\n".join(f"  - {e.reason} at {e.path}" for e in errors)
-        + "\n"
-        + etree.tostring(element, encoding="unicode"),
-    )
-
-
 def rows(value, fields):
     return [{f: getattr(r, f) for f in fields} for r in (value or [])]
 
 
-class Client:
+class Client(StepRunner):
     def __init__(self, args):
-        self.args = args
-        self.data_dir = Path(args.data_dir)
-        services_host, self.port = args.services
-        # The server certificate is for localhost and 127.0.0.1; the WSDL is fetched on localhost.
-        loopback = services_host in ("127.0.0.1", "::1", "localhost")
-        self.host = "localhost" if loopback else services_host
-        self.recorder = Recorder()
-        self.session = services_session(self.data_dir, self.recorder)
-        self.transport = Transport(session=self.session, timeout=30, operation_timeout=30)
+        super().__init__(args, SYSTEM)
         self.clients = {}
         self.wsdl_bytes = {}
         self.schemas = {}
         self.today = copenhagen_today()
-        self.failures = 0
-
-    def step(self, title, fn):
-        try:
-            detail = fn()
-        except StepFailed as e:
-            self.failures += 1
-            print(f"FAIL  {title}\n      {str(e).replace(chr(10), chr(10) + '      ')}", flush=True)
-            return False
-        except Exception:
-            self.failures += 1
-            print(f"FAIL  {title}: unexpected exception", flush=True)
-            traceback.print_exc(file=sys.stdout)
-            sys.stdout.flush()
-            return False
-        print(f"ok    {title}" + (f": {detail}" if detail else ""), flush=True)
-        return True
 
     # -- step 0 ---------------------------------------------------------------------------------------
 
@@ -292,7 +178,7 @@ class Client:
         check(exchange is not None, "no master-data response was captured (step 1 failed)")
         check(exchange.status == 200, f"HTTP {exchange.status}, expected 200")
         _, body = raw_envelope(exchange)
-        payload = [c for c in body if isinstance(c.tag, str)]
+        payload = payload_of(body)
         check(len(payload) == 1, f"the Body holds {len(payload)} elements, expected 1")
         check(
             payload[0].tag == f"{{{MASTERDATA_NS}}}ZPSA_CN27_MASTERDATA_RESPONSE_MT",
@@ -389,8 +275,7 @@ class Client:
         host = f"[{admin_host}]" if ":" in admin_host else admin_host
         url = f"http://{host}:{admin_port}/api/v1/maskintimer/registrations"
         token = (self.data_dir / "admin-token").read_text().strip()
-        session = requests.Session()
-        session.trust_env = False
+        session = direct_session()
         deadline = time.monotonic() + 10
         while True:
             response = session.get(
@@ -434,33 +319,24 @@ class Client:
         return f"{where} {ex_ident}: HTTP {exchange.status} empty SOAP body, zeep returned None; stored, registered_at {row.get('registered_at')}"
 
     def run(self):
-        print(
-            f"zeep {zeep.__version__}, xmlschema {xmlschema.__version__}, requests {requests.__version__}, "
-            f"lxml {etree.__version__}, Python {sys.version.split()[0]}; services https://{self.host}:{self.port}",
-            flush=True,
+        return self.run_steps(
+            ("0. zeep loads both WSDLs from GET /ws/<name>?wsdl", self.load_wsdls),
+            [
+                (f"1. master data for {PERNR} in {KOMMUNE}", self.step_masterdata),
+                ("2. raw master-data response validates against the served WSDL's XSD", self.step_validate_response),
+                ("3. master data again the same day is refused with a Fault", self.step_once_a_day),
+                (f"4. unknown employee {UNKNOWN_PERNR} gives the seed's Fault", self.step_unknown_employee),
+                ("5a. registration with EX_IDENT inside I_CONFIRMATION", lambda: self.step_registration(True)),
+                ("5b. registration with EX_IDENT at the top level", lambda: self.step_registration(False)),
+            ],
+            lambda: "zeep called both operations successfully",
         )
-        if not self.step("0. zeep loads both WSDLs from GET /ws/<name>?wsdl", self.load_wsdls):
-            return 1
-        self.step(f"1. master data for {PERNR} in {KOMMUNE}", self.step_masterdata)
-        self.step("2. raw master-data response validates against the served WSDL's XSD", self.step_validate_response)
-        self.step("3. master data again the same day is refused with a Fault", self.step_once_a_day)
-        self.step(f"4. unknown employee {UNKNOWN_PERNR} gives the seed's Fault", self.step_unknown_employee)
-        self.step("5a. registration with EX_IDENT inside I_CONFIRMATION", lambda: self.step_registration(True))
-        self.step("5b. registration with EX_IDENT at the top level", lambda: self.step_registration(False))
-        if self.failures:
-            print(f"FAILED: {self.failures} step(s) failed", flush=True)
-            return 1
-        print("PASSED: zeep called both operations successfully", flush=True)
-        return 0
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--services", required=True, type=host_port, help="HOST:PORT of the services listener")
+    parser = arguments(__doc__)
     parser.add_argument("--admin", required=True, type=host_port, help="HOST:PORT of the admin listener")
-    parser.add_argument("--data-dir", required=True, help="the server's demo data dir")
-    args = parser.parse_args()
-    return Client(args).run()
+    return Client(parser.parse_args()).run()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
-//! Shared helpers of the import/export tests: a fresh database per engine (SQLite always; PostgreSQL when
-//! `SNITFLADE_TEST_DATABASE_URL` is set, and then it must be reachable), the reference samples, row counts.
+//! Shared helpers of the import/export tests: a fresh database per engine ([`TestDb`]: SQLite always; PostgreSQL
+//! when `SNITFLADE_TEST_DATABASE_URL` is set, and then it must be reachable), the reference samples, row counts.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
+use snitflade_domain::hr::{Category, CategoryRecord};
 use snitflade_domain::{Kommunekode, Pernr};
 use snitflade_store::Store;
+use snitflade_store::hr::{self, RegistrationFilter, StoredEmployment};
+pub use snitflade_store::testing::TestDb;
 use snitflade_zlpe::{ImportOptions, ImportReport, import_files};
 use sqlx::Row;
 
@@ -29,65 +32,35 @@ pub fn p(n: &str) -> Pernr {
     Pernr::parse(n).unwrap()
 }
 
-/// A fresh, empty database. A PostgreSQL one is a database of its own, dropped by [`TestDb::cleanup`].
-pub struct TestDb {
-    pub url: String,
-    pub engine: &'static str,
-    _dir: Option<tempfile::TempDir>,
-    pg: Option<(String, String)>,
+/// A store on a fresh SQLite database; keep the [`TestDb`] as long as the store is used.
+pub async fn sqlite_store() -> (TestDb, Store) {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    (db, store)
 }
 
-impl TestDb {
-    pub fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().unwrap();
-        TestDb {
-            url: snitflade_store::db::sqlite_url_in(dir.path()),
-            engine: "sqlite",
-            _dir: Some(dir),
-            pg: None,
-        }
-    }
+/// The stored employment `pernr` of `municipality`, which must exist.
+pub async fn employment_in(store: &Store, municipality: &str, pernr: &str) -> StoredEmployment {
+    hr::employment(store.pool(), k(municipality), p(pernr))
+        .await
+        .unwrap()
+        .expect("the employment exists")
+}
 
-    /// SQLite, and PostgreSQL when `SNITFLADE_TEST_DATABASE_URL` is set (panics if it is unreachable).
-    pub async fn all() -> Vec<TestDb> {
-        let mut dbs = vec![Self::sqlite()];
-        if let Ok(base) = std::env::var("SNITFLADE_TEST_DATABASE_URL") {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&base)
-                .await
-                .unwrap_or_else(|e| panic!("SNITFLADE_TEST_DATABASE_URL is set but unreachable: {e}"));
-            let name = format!("snitflade_zlpe_{}", uuid::Uuid::new_v4().simple());
-            sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await
-                .unwrap();
-            let without_query = base.split('?').next().unwrap_or(&base);
-            let (server, _) = without_query.rsplit_once('/').expect("a database URL with a path");
-            dbs.push(TestDb {
-                url: format!("{server}/{name}"),
-                engine: "postgres",
-                _dir: None,
-                pg: Some((base.clone(), name)),
-            });
-        }
-        dbs
-    }
+/// The stored employment `pernr` of 0813 (the samples' municipality), which must exist.
+pub async fn employment(store: &Store, pernr: &str) -> StoredEmployment {
+    employment_in(store, "0813", pernr).await
+}
 
-    pub async fn open(&self) -> Store {
-        Store::open(&self.url).await.unwrap()
-    }
-
-    pub async fn cleanup(&self) {
-        if let Some((base, name)) = &self.pg {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
-            sqlx::Executor::execute(
-                &mut conn,
-                sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
-            )
-            .await
-            .unwrap();
-        }
-    }
+/// The current records of `category` of employment `pernr` of 0813.
+pub async fn current(store: &Store, pernr: &str, category: Category) -> Vec<CategoryRecord> {
+    hr::records(store.pool(), k("0813"), &[p(pernr)], &RegistrationFilter::current())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.record.category == category)
+        .map(|r| r.record)
+        .collect()
 }
 
 pub async fn import(store: &Store, files: &[PathBuf]) -> ImportReport {
@@ -121,33 +94,29 @@ pub async fn counts(store: &Store) -> [i64; 6] {
 
 /// Every employment's and org unit's last update time (unchanged when nothing was written).
 pub async fn update_times(store: &Store) -> Vec<(String, Option<String>)> {
-    let mut rows: Vec<(String, Option<String>)> =
-        sqlx::query("SELECT municipality, pernr, updated_at FROM employees ORDER BY municipality, pernr")
-            .fetch_all(store.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    format!("{}/{}", r.get::<String, _>(0), r.get::<String, _>(1)),
-                    r.get::<Option<String>, _>(2),
-                )
-            })
-            .collect();
-    rows.extend(
-        sqlx::query("SELECT municipality, id, updated_at FROM org_units ORDER BY municipality, id")
-            .fetch_all(store.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    format!("{}/unit {}", r.get::<String, _>(0), r.get::<String, _>(1)),
-                    Some(r.get::<String, _>(2)),
-                )
-            }),
-    );
-    rows
+    let sql = "SELECT municipality, pernr, updated_at FROM employees ORDER BY municipality, pernr";
+    let mut times: Vec<(String, Option<String>)> = rows(store, sql)
+        .await
+        .iter()
+        .map(|r| {
+            (
+                format!("{}/{}", r.get::<String, _>(0), r.get::<String, _>(1)),
+                r.get::<Option<String>, _>(2),
+            )
+        })
+        .collect();
+    let sql = "SELECT municipality, id, updated_at FROM org_units ORDER BY municipality, id";
+    times.extend(rows(store, sql).await.iter().map(|r| {
+        (
+            format!("{}/unit {}", r.get::<String, _>(0), r.get::<String, _>(1)),
+            Some(r.get::<String, _>(2)),
+        )
+    }));
+    times
+}
+
+async fn rows(store: &Store, sql: &'static str) -> Vec<sqlx::any::AnyRow> {
+    sqlx::query(sql).fetch_all(store.pool()).await.unwrap()
 }
 
 /// Outbox events after `after` as (kind, object id, payload).

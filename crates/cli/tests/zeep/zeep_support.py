@@ -1,0 +1,182 @@
+"""What the zeep clients of crates/cli/tests/zeep.rs share: the step runner over a mutual-TLS session with a demo
+certificate, the recorder of raw HTTP exchanges, the SOAP envelope and XSD checks, the common arguments.
+
+The clients import it from their own directory, which Python puts first on sys.path when it runs a script.
+"""
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+import requests
+import xmlschema
+import zeep
+from lxml import etree
+from zeep.transports import Transport
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
+XSD_NS = "http://www.w3.org/2001/XMLSchema"
+
+
+class StepFailed(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise StepFailed(message)
+
+
+def host_port(value):
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def arguments(doc):
+    """A parser with the arguments every client takes: --services HOST:PORT and --data-dir DIR."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--services", required=True, type=host_port, help="HOST:PORT of the services listener")
+    parser.add_argument("--data-dir", required=True, help="the server's demo data dir")
+    return parser
+
+
+class Exchange:
+    def __init__(self, response):
+        self.method = response.request.method
+        self.url = response.request.url
+        self.status = response.status_code
+        self.content_type = response.headers.get("Content-Type", "")
+        self.body = response.content  # the raw bytes as received
+
+    def __str__(self):
+        return (
+            f"{self.method} {self.url} -> HTTP {self.status} ({self.content_type})\n"
+            f"{self.body.decode('utf-8', 'replace')}"
+        )
+
+
+class Recorder:
+    """A requests response hook that keeps every HTTP exchange zeep makes, raw."""
+
+    def __init__(self):
+        self.exchanges = []
+
+    def hook(self, response, *args, **kwargs):
+        self.exchanges.append(Exchange(response))
+        return response
+
+    def mark(self):
+        return len(self.exchanges)
+
+    def posts_since(self, mark):
+        return [e for e in self.exchanges[mark:] if e.method == "POST"]
+
+    def single_post_since(self, mark, what="a call"):
+        posts = self.posts_since(mark)
+        check(len(posts) == 1, f"{what}: expected exactly one POST, zeep made {len(posts)}")
+        return posts[0]
+
+
+def direct_session():
+    """A requests session that ignores the environment: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override
+    `session.verify` (psf/requests#3829), and proxies from the environment would apply too; the clients must
+    trust exactly the demo CA and talk to the server directly."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def mtls_session(data_dir, system, recorder):
+    """A direct session with the demo certificate of `system`, trusting the demo CA, recording into `recorder`."""
+    session = direct_session()
+    pki = Path(data_dir) / "pki"
+    session.cert = (str(pki / "clients" / f"{system}.pem"), str(pki / "clients" / f"{system}-key.pem"))
+    session.verify = str(pki / "ca.pem")
+    session.hooks["response"].append(recorder.hook)
+    return session
+
+
+def raw_envelope(exchange):
+    """Parse a raw SOAP 1.1 response: (root, Body element), checking the HTTP framing on the way."""
+    media_type = exchange.content_type.split(";")[0].strip().lower()
+    check(
+        media_type == "text/xml",
+        f"SOAP 1.1 answers are text/xml, got Content-Type {exchange.content_type!r}",
+    )
+    try:
+        root = etree.fromstring(exchange.body)
+    except etree.XMLSyntaxError as e:
+        raise StepFailed(f"response body is not well-formed XML ({e}):\n{exchange}")
+    check(root.tag == f"{{{SOAP_ENV}}}Envelope", f"root element is {root.tag}, not a SOAP 1.1 Envelope")
+    body = root.find(f"{{{SOAP_ENV}}}Body")
+    check(body is not None, "the Envelope has no SOAP 1.1 Body")
+    return root, body
+
+
+def payload_of(body):
+    """The elements in a SOAP Body."""
+    return [c for c in body if isinstance(c.tag, str)]
+
+
+def validate(schema, element, what, against="the served WSDL's XSD"):
+    errors = list(schema.iter_errors(element))
+    check(
+        not errors,
+        f"{what} does not validate against {against}:\n"
+        + "\n".join(f"  - {e.reason} at {e.path}" for e in errors[:10])
+        + "\n"
+        + etree.tostring(element, encoding="unicode")[:4000],
+    )
+
+
+class StepRunner:
+    """A client of the services listener as `system` over mutual TLS, running numbered steps: one line each."""
+
+    def __init__(self, args, system):
+        self.args = args
+        self.data_dir = Path(args.data_dir)
+        host, self.port = args.services
+        # The server certificate is for localhost and 127.0.0.1; the WSDLs are fetched on localhost.
+        self.host = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
+        self.recorder = Recorder()
+        self.session = mtls_session(self.data_dir, system, self.recorder)
+        self.transport = Transport(session=self.session, timeout=30, operation_timeout=30)
+        self.failures = 0
+
+    def step(self, title, fn):
+        try:
+            detail = fn()
+        except StepFailed as e:
+            self.failures += 1
+            print(f"FAIL  {title}\n      {str(e).replace(chr(10), chr(10) + '      ')}", flush=True)
+            return False
+        except Exception:
+            self.failures += 1
+            print(f"FAIL  {title}: unexpected exception", flush=True)
+            traceback.print_exc(file=sys.stdout)
+            sys.stdout.flush()
+            return False
+        print(f"ok    {title}" + (f": {detail}" if detail else ""), flush=True)
+        return True
+
+    def run_steps(self, setup, steps, passed):
+        """Runs the step `setup` and, if it succeeds, each of `steps` (title, function); the exit status.
+        `passed()` is the summary printed when every step succeeded."""
+        print(
+            f"zeep {zeep.__version__}, xmlschema {xmlschema.__version__}, requests {requests.__version__}, "
+            f"lxml {etree.__version__}, Python {sys.version.split()[0]}; services https://{self.host}:{self.port}",
+            flush=True,
+        )
+        if not self.step(*setup):
+            return 1
+        for title, fn in steps:
+            self.step(title, fn)
+        if self.failures:
+            print(f"FAILED: {self.failures} step(s) failed", flush=True)
+            return 1
+        print(f"PASSED: {passed()}", flush=True)
+        return 0

@@ -1,0 +1,83 @@
+//! Shared set-up of the in-process service tests (no HTTP or TLS): a SQLite store in a temporary directory with
+//! municipalities and calling systems, grants, and the services over them.
+
+use std::sync::Arc;
+
+use snitflade_access::grants::Grant;
+use snitflade_access::{AccessControl, SystemInfo};
+use snitflade_domain::{InterfaceId, Kommunekode};
+use snitflade_services::{Services, ServicesConfig};
+use snitflade_store::Store;
+use snitflade_store::access::{self, Municipality, SystemRecord};
+use tempfile::TempDir;
+
+/// The calling system `id`, named `system-{id}`.
+pub fn system(id: &str) -> SystemInfo {
+    SystemInfo {
+        id: id.into(),
+        name: format!("system-{id}"),
+    }
+}
+
+/// A store in a new temporary directory (removed when the handle is dropped) holding the municipalities
+/// `(code, name, CVR)` and the systems `ids` (see [`system`]).
+pub async fn store(municipalities: &[(&str, &str, &str)], ids: &[&str]) -> (TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&snitflade_store::db::sqlite_url_in(dir.path()))
+        .await
+        .unwrap();
+    let municipalities: Arc<Vec<Municipality>> = Arc::new(
+        municipalities
+            .iter()
+            .map(|&(code, name, cvr)| Municipality {
+                code: code.into(),
+                name: name.into(),
+                cvr: cvr.into(),
+            })
+            .collect(),
+    );
+    let systems: Arc<Vec<SystemRecord>> = Arc::new(
+        ids.iter()
+            .map(|&id| SystemRecord {
+                id: id.into(),
+                name: system(id).name,
+                vendor_name: "V".into(),
+                vendor_cvr: "12972997".into(),
+            })
+            .collect(),
+    );
+    store
+        .write(move |c| {
+            let (municipalities, systems) = (municipalities.clone(), systems.clone());
+            Box::pin(async move {
+                for m in municipalities.iter() {
+                    access::insert_municipality(c, m).await?;
+                }
+                for s in systems.iter() {
+                    access::insert_system(c, s).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+/// System `id` may use `interface` in `municipality` from 1 January 2020 on.
+pub fn grant(id: &str, interface: InterfaceId, municipality: &str) -> Grant {
+    Grant {
+        system_id: id.into(),
+        interface,
+        municipality: Kommunekode::parse(municipality).unwrap(),
+        valid_from: jiff::civil::date(2020, 1, 1),
+        valid_to: None,
+    }
+}
+
+/// The services over `store`, the systems having exactly `grants`.
+pub fn services(store: Store, grants: Vec<Grant>, config: ServicesConfig) -> Services {
+    let access = AccessControl::new();
+    access.replace([], grants);
+    Services::new(store, access, config)
+}
