@@ -131,8 +131,8 @@ fn file_block(f: &FileSummary) -> String {
         e.created, e.changed, e.refreshed, e.unchanged, e.deleted, e.left, e.missing
     );
     out += &format!(
-        "  leave records: {} for numbers never active, {} for employments already ended\n",
-        e.leave_unknown, e.leave_repeated
+        "  leave records: {} for numbers never active, {} for employments already ended, {} created as ended\n",
+        e.leave_unknown, e.leave_repeated, e.leave_created
     );
     if let Some(reason) = &f.missing_not_checked {
         out += &format!("  employments missing from the snapshot were not ended: {reason}\n");

@@ -94,12 +94,12 @@ fn the_samples_in_and_out() {
         "  org units: 3 created, 0 changed, 0 refreshed, 0 unchanged\n",
         "  employees: 4 created, 0 changed, 0 refreshed, 0 unchanged, 1 cancelled, 0 left (leave record), 0 left \
          (missing from the snapshot)\n",
-        "  leave records: 1 for numbers never active, 0 for employments already ended\n",
+        "  leave records: 1 for numbers never active, 0 for employments already ended, 0 created as ended\n",
         "ZLPE20200102_delta.xml (2020-01-02): 10 records\n",
         "  org units: 2 created, 2 changed, 0 refreshed, 1 unchanged\n",
         "  employees: 0 created, 3 changed, 0 refreshed, 0 unchanged, 0 cancelled, 0 left (leave record), 0 left \
          (missing from the snapshot)\n",
-        "  leave records: 2 for numbers never active, 0 for employments already ended\n",
+        "  leave records: 2 for numbers never active, 0 for employments already ended, 0 created as ended\n",
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }

@@ -33,8 +33,8 @@ mod xml;
 
 pub use file_name::{DumpFileName, FileNameError};
 pub use model::{
-    Employee, EmployeeCpr, EmployeeRecord, ExtraElement, Leave, OPEN_END, OrgUnit, OrgUnitId, Quantity, Record,
-    ValueError, is_open_ended,
+    EMPLOYEE_ELEMENTS, Employee, EmployeeCpr, EmployeeRecord, ExtraElement, Leave, OPEN_END, OrgUnit, OrgUnitId,
+    Quantity, Record, ValueError, is_open_ended,
 };
 pub use reader::{DumpReader, FatalError, FatalKind, InvalidRecord, Limits, Problem, RecordError};
 pub use writer::{DumpWriter, WriteError};

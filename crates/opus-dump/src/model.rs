@@ -44,7 +44,7 @@ pub(crate) const ORG_UNIT_ELEMENTS: &[&str] = &[
 ];
 
 /// The child elements of an active `<employee>` that have a field, in the order the samples (and the writer) use.
-pub(crate) const EMPLOYEE_ELEMENTS: &[&str] = &[
+pub const EMPLOYEE_ELEMENTS: &[&str] = &[
     "entryDate",
     "leaveDate",
     "cpr",
@@ -355,7 +355,9 @@ impl Employee {
 }
 
 /// `<employee id=".." client=".." action="leave"/>`: the employment has ended. The samples show no children and
-/// no `@lastChanged`; if present they are kept (children verbatim, not interpreted).
+/// no `@lastChanged`; if present they are kept (children verbatim). A leave record may carry the ended
+/// employment's last data as children, in the element form and order of an active `<employee>`
+/// ([`crate::DumpWriter::write_ended_employment`] writes such a record); [`Leave::employment`] reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leave {
     /// `@id`.
@@ -379,6 +381,19 @@ impl Leave {
             extra_attributes: Vec::new(),
             children: Vec::new(),
         }
+    }
+
+    /// Whether the record carries an ended employment's data: it has a `cpr` child.
+    pub fn has_employment(&self) -> bool {
+        self.children.iter().any(|c| c.name == "cpr")
+    }
+
+    /// The ended employment this record carries as children, parsed exactly as the reader parses an active
+    /// `<employee>` (same fields, same checks), with the record's `id`, `client`, `lastChanged` and other
+    /// attributes. `None` when the record has no `cpr` child (Opus's own leave records have no children);
+    /// an error when a child is not acceptable or `lastChanged` is missing.
+    pub fn employment(&self) -> Option<Result<Employee, crate::Problem>> {
+        crate::reader::leave_employment(self)
     }
 
     /// The text of the first child named `name` (e.g. `leaveDate`), if any.

@@ -1057,6 +1057,13 @@ fn build_employee(attrs: Vec<(String, String)>, children: Vec<RawChild>, line: u
     let last_changed = parse_last_changed(&required(last_changed, "lastChanged", line)?, line)?;
     let mut e = Employee::new(id, client, last_changed);
     e.extra_attributes = extra_attributes;
+    employee_fields(&mut e, children)?;
+    Ok(EmployeeRecord::Active(e))
+}
+
+/// Reads the children of an employment (an active `<employee>`, or a leave record that carries the ended
+/// employment's data) into `e`'s fields, in any order; unknown elements go to `e.extra`.
+fn employee_fields(e: &mut Employee, children: impl IntoIterator<Item = RawChild>) -> Built<()> {
     let mut fields = Fields { seen: Vec::new() };
     for child in children {
         let allowed: &[&str] = if child.name == "cpr" { &["suppId"] } else { &[] };
@@ -1095,7 +1102,31 @@ fn build_employee(attrs: Vec<(String, String)>, children: Vec<RawChild>, line: u
             }
         }
     }
-    Ok(EmployeeRecord::Active(e))
+    Ok(())
+}
+
+/// The ended employment a leave record carries as children (see [`Leave::employment`]): parsed exactly like an
+/// active `<employee>`, with the leave record's `id`, `client`, `lastChanged` and other attributes.
+pub(crate) fn leave_employment(leave: &Leave) -> Option<Result<Employee, Problem>> {
+    if !leave.has_employment() {
+        return None;
+    }
+    let Some(last_changed) = leave.last_changed else {
+        return Some(Err(Problem::MissingAttribute("lastChanged")));
+    };
+    let mut e = Employee::new(leave.id, leave.client, last_changed);
+    e.extra_attributes = leave.extra_attributes.clone();
+    let children = leave.children.iter().map(|c| RawChild {
+        name: c.name.clone(),
+        attrs: c.attributes.clone(),
+        text: c.text.clone(),
+        line: 0,
+    });
+    Some(
+        employee_fields(&mut e, children)
+            .map(|()| e)
+            .map_err(|(_, problem)| problem),
+    )
 }
 
 #[cfg(test)]

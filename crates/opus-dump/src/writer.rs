@@ -92,6 +92,17 @@ impl<W: Write> DumpWriter<W> {
         self.emit()
     }
 
+    /// Writes an ended employment as a leave record that carries its last data: `<employee id=".." client=".."
+    /// lastChanged=".." action="leave">` (then `e`'s other attributes) with `e`'s fields as children in the form
+    /// and order of an active employee. Consumers that read only `id` and `client` of a leave record see an
+    /// ordinary one; [`Leave::employment`] gives `e` back.
+    pub fn write_ended_employment(&mut self, e: &Employee) -> Result<(), WriteError> {
+        self.scratch.clear();
+        ended(&mut self.scratch, e)?;
+        self.employees_started = true;
+        self.emit()
+    }
+
     /// Writes any record.
     pub fn write_record(&mut self, record: &Record) -> Result<(), WriteError> {
         match record {
@@ -268,18 +279,35 @@ fn org_unit(out: &mut String, u: &OrgUnit) -> Result<(), WriteError> {
 }
 
 fn active(out: &mut String, e: &Employee) -> Result<(), WriteError> {
+    employment(out, e, false)
+}
+
+/// An ended employment as a leave record with the employment's fields as children, exactly as [`active`] writes
+/// them.
+fn ended(out: &mut String, e: &Employee) -> Result<(), WriteError> {
+    employment(out, e, true)
+}
+
+/// `<employee id client lastChanged [action="leave"] …>`, the employment's fields, `</employee>`.
+fn employment(out: &mut String, e: &Employee, leave: bool) -> Result<(), WriteError> {
     let (id, client, last_changed) = (e.id.number().to_string(), e.client.client(), date(e.last_changed)?);
-    out.push_str(" <employee");
-    push_attributes(
-        out,
-        &[("id", &id), ("client", &client), ("lastChanged", &last_changed)],
-        &e.extra_attributes,
-        "<employee>",
-    )?;
-    if e.extra_attributes.iter().any(|(k, _)| k == "action") {
+    let mut known = vec![("id", id.as_str()), ("client", &client), ("lastChanged", &last_changed)];
+    if leave {
+        known.push(("action", "leave"));
+    } else if e.extra_attributes.iter().any(|(k, _)| k == "action") {
+        // An active employee must not turn into a leave record (or a record of an unknown action).
         return Err(WriteError::DuplicateAttribute("action".into()));
     }
+    out.push_str(" <employee");
+    push_attributes(out, &known, &e.extra_attributes, "<employee>")?;
     out.push_str(">\n");
+    employee_fields(out, e)?;
+    out.push_str(" </employee>\n");
+    Ok(())
+}
+
+/// The children of an employment, in the samples' order: the known fields, then the extras.
+fn employee_fields(out: &mut String, e: &Employee) -> Result<(), WriteError> {
     push_opt_date(out, "entryDate", e.entry_date)?;
     push_opt_date(out, "leaveDate", e.leave_date)?;
     match &e.cpr {
@@ -310,9 +338,7 @@ fn active(out: &mut String, e: &Employee) -> Result<(), WriteError> {
     // Opus pads these numbers with a trailing blank (SAP's sign position); consumers are used to it.
     push_typed(out, "numerator", e.numerator.as_ref().map(|q| format!("{q} ")))?;
     push_typed(out, "denominator", e.denominator.as_ref().map(|q| format!("{q} ")))?;
-    push_extras(out, &e.extra, EMPLOYEE_ELEMENTS)?;
-    out.push_str(" </employee>\n");
-    Ok(())
+    push_extras(out, &e.extra, EMPLOYEE_ELEMENTS)
 }
 
 fn leave(out: &mut String, l: &Leave) -> Result<(), WriteError> {

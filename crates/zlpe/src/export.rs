@@ -1,5 +1,6 @@
 //! Export of one municipality's HR data as a ZLPE dump: org units, then every employment (active and cancelled
-//! ones as `<employee>`, ended ones as leave records), in personnel-number order, read in chunks.
+//! ones as `<employee>`, then ended ones as leave records that carry their last data), in personnel-number
+//! order, read in chunks.
 //!
 //! The file is written under a temporary name in the target directory and renamed when complete, so a
 //! consumer polling the directory never sees half a file.
@@ -47,7 +48,7 @@ pub struct ExportSummary {
     pub employees: u64,
     /// Cancelled employments (written with `workContractText` Annulleret).
     pub cancelled: u64,
-    /// Ended employments (written as leave records).
+    /// Ended employments (written as leave records carrying their last data).
     pub leave_records: u64,
 }
 
@@ -141,11 +142,13 @@ pub async fn write_dump<W: Write>(
         }
         for stored in hr::employments(pool, municipality, chunk).await? {
             let e = &stored.employment;
+            let own = records.get(&e.pernr).map_or(&[][..], Vec::as_slice);
             if e.status == EmploymentStatus::Left {
-                leave_records.push(mapping::hr_to_leave(&stored));
+                let ended = mapping::hr_to_ended(&stored, own, today)
+                    .map_err(|err| ExportError::Data(format!("employee {}: {err}", dump_id(e.pernr))))?;
+                leave_records.push(ended);
                 continue;
             }
-            let own = records.get(&e.pernr).map_or(&[][..], Vec::as_slice);
             let record = mapping::hr_to_employee(&stored, own, today)
                 .map_err(|err| ExportError::Data(format!("employee {}: {err}", dump_id(e.pernr))))?;
             writer.write_employee(&record.into())?;
@@ -155,8 +158,8 @@ pub async fn write_dump<W: Write>(
             }
         }
     }
-    for leave in leave_records {
-        writer.write_employee(&leave.into())?;
+    for ended in leave_records {
+        writer.write_ended_employment(&ended)?;
         summary.leave_records += 1;
     }
     Ok((writer.finish()?, summary))

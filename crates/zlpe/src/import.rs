@@ -13,6 +13,9 @@
 //! employment of the same person in the snapshot with the latest entry date. Then one audit entry per file and
 //! municipality. Files are imported in the order of the time stamps in their names.
 //!
+//! A leave record ends an active employment; one for an unknown number that carries the ended employment's data
+//! (as the export writes it) creates the employment as ended.
+//!
 //! A record that cannot be read or mapped is reported with its line and skipped; the rest is imported. The
 //! "missing = ended" step is skipped when it could be wrong: the file was not read to its end, a skipped
 //! employee record had no readable personnel number, or the file has no active employee of the municipality.
@@ -72,7 +75,8 @@ pub struct UnitCounts {
 
 /// Employees of one file. `created`/`changed`/`refreshed`/`unchanged` count the active `<employee>` records;
 /// `deleted` counts those of them that became cancelled; `left` the employments ended by a leave record,
-/// `missing` those ended because the snapshot no longer holds them.
+/// `missing` those ended because the snapshot no longer holds them; `leave_created` the employments created as
+/// ended from a leave record that carries their data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EmployeeCounts {
     pub created: u64,
@@ -82,10 +86,13 @@ pub struct EmployeeCounts {
     pub deleted: u64,
     pub left: u64,
     pub missing: u64,
-    /// Leave records for numbers never seen active (nothing to end).
+    /// Leave records without data for numbers never seen active (nothing to end, nothing to create from).
     pub leave_unknown: u64,
     /// Leave records for employments already ended or cancelled (repeated in every snapshot).
     pub leave_repeated: u64,
+    /// Leave records for unknown numbers that carried the ended employment's data (as snitflade's export writes
+    /// them): the employment was created as ended.
+    pub leave_created: u64,
 }
 
 /// A record that was skipped.
@@ -746,7 +753,28 @@ impl Importer<'_> {
                         }
                     }
                     EmployeeRecord::Leave(l) => match stored.get(&l.id) {
-                        None => run.summary.employees.leave_unknown += 1,
+                        None => match l.employment() {
+                            None => run.summary.employees.leave_unknown += 1,
+                            Some(Err(problem)) => {
+                                run.problem(line, "employee", &dump_id(l.id), format!("leave record: {problem}"));
+                            }
+                            Some(Ok(e)) => {
+                                // An ended employment with its data (as the export writes it): created as ended.
+                                let date = e.leave_date.unwrap_or(run.date);
+                                let unit = run.municipalities.get(&m).and_then(|municipality| {
+                                    e.org_unit
+                                        .and_then(|id| municipality.units.get(&id.to_string()))
+                                        .map(|s| &s.unit)
+                                });
+                                match mapping::ended_employee_to_hr(&e, unit, date) {
+                                    Ok(mapped) => {
+                                        plan_active(None, &[], mapped, &run.file_name, w);
+                                        run.summary.employees.leave_created += 1;
+                                    }
+                                    Err(err) => run.problem(line, "employee", &dump_id(l.id), err),
+                                }
+                            }
+                        },
                         Some(s) if s.employment.status != EmploymentStatus::Active => {
                             run.summary.employees.leave_repeated += 1;
                         }

@@ -5,7 +5,9 @@
 //! with everything that has no category (`lastChanged`, `workContractText`, `superiorLevel`,
 //! `subordinateLevel`, unknown attributes and elements, and which known elements were absent), so that an
 //! export writes the record again as it was read. An `<orgUnit>` becomes an HR [`OrgUnit`] plus an `extra`
-//! JSON object in the same way. Leave records have no data; what they carry is kept under `zlpe.leave`.
+//! JSON object in the same way. Opus's leave records have no data; what they carry is kept under `zlpe.leave`. An
+//! ended employment is written as a leave record that carries its last data as children (as an active
+//! `<employee>` has them); read back, such a record creates the employment as ended.
 //!
 //! | ZLPE element | category / field |
 //! |---|---|
@@ -25,7 +27,9 @@ use snitflade_domain::hr::{
     Category, CategoryRecord, Employment, EmploymentStatus, MAX_VALUE_CHARS, OPEN_END, OPEN_START, OrgUnit,
 };
 use snitflade_domain::{Kommunekode, Pernr};
-use snitflade_opus_dump::{Employee, EmployeeCpr, ExtraElement, Leave, OrgUnit as DumpOrgUnit, OrgUnitId, Quantity};
+use snitflade_opus_dump::{
+    EMPLOYEE_ELEMENTS, Employee, EmployeeCpr, ExtraElement, Leave, OrgUnit as DumpOrgUnit, OrgUnitId, Quantity,
+};
 use snitflade_store::hr::{StoredEmployment, StoredOrgUnit};
 
 /// `workContractText` of a cancelled employment.
@@ -351,10 +355,26 @@ pub fn leave_to_json(l: &Leave) -> Value {
     if !l.extra_attributes.is_empty() {
         z.insert("extraAttributes".into(), pairs_to_json(&l.extra_attributes));
     }
-    if !l.children.is_empty() {
+    // A record that carries the employment's data: the data goes into the employment, not here.
+    if !l.children.is_empty() && !l.has_employment() {
         z.insert("children".into(), extra_to_json(&l.children));
     }
     Value::Object(z)
+}
+
+/// Maps the ended employment a leave record carries ([`Leave::employment`]): as [`employee_to_hr`], but with
+/// status left and `leave_date` as its leave date, so that every record ends then.
+pub fn ended_employee_to_hr(
+    e: &Employee,
+    unit: Option<&OrgUnit>,
+    leave_date: Date,
+) -> Result<MappedEmployee, MappingError> {
+    let mut e = e.clone();
+    e.leave_date = Some(leave_date);
+    let mut mapped = employee_to_hr(&e, unit)?;
+    mapped.employment.status = EmploymentStatus::Left;
+    mapped.records[0] = aktiviteter(e.entry_date, e.leave_date, EmploymentStatus::Left);
+    Ok(mapped)
 }
 
 /// The leave date a leave record states in a `leaveDate` child (Opus's own samples have none).
@@ -459,15 +479,31 @@ pub fn hr_to_employee(
     Ok(out)
 }
 
-/// An ended employment written back as a leave record, with what its own leave record carried.
-pub fn hr_to_leave(stored: &StoredEmployment) -> Leave {
-    let e = &stored.employment;
+/// An ended employment written back as a leave record that carries its last data
+/// ([`snitflade_opus_dump::DumpWriter::write_ended_employment`]): the data as [`hr_to_employee`] gives it (with
+/// the leave date), and what the employment's own leave record carried (`zlpe.leave`): its `lastChanged` and
+/// attributes, and children other than the employee's elements (those are written from the data).
+pub fn hr_to_ended(
+    stored: &StoredEmployment,
+    records: &[CategoryRecord],
+    today: Date,
+) -> Result<Employee, MappingError> {
+    let mut out = hr_to_employee(stored, records, today)?;
     let leave = stored.zlpe.as_ref().and_then(|z| z.get("leave"));
-    let mut out = Leave::new(e.pernr, e.municipality);
-    out.last_changed = date_of(leave, "lastChanged");
-    out.extra_attributes = json_to_pairs(leave.and_then(|l| l.get("extraAttributes")));
-    out.children = json_to_extra(leave.and_then(|l| l.get("children")));
-    out
+    if let Some(d) = date_of(leave, "lastChanged") {
+        out.last_changed = d;
+    }
+    for (k, v) in json_to_pairs(leave.and_then(|l| l.get("extraAttributes"))) {
+        if k != "action" && !out.extra_attributes.iter().any(|(have, _)| *have == k) {
+            out.extra_attributes.push((k, v));
+        }
+    }
+    out.extra.extend(
+        json_to_extra(leave.and_then(|l| l.get("children")))
+            .into_iter()
+            .filter(|c| !EMPLOYEE_ELEMENTS.contains(&c.name.as_str())),
+    );
+    Ok(out)
 }
 
 /// Maps an `<orgUnit>` to the HR org unit and its `extra` JSON.

@@ -174,6 +174,7 @@ async fn seed_without_dump(store: &Store) {
                     (101, EmploymentStatus::Active, "0503851231"),
                     (102, EmploymentStatus::Deleted, "1207791238"),
                     (103, EmploymentStatus::Active, "1207791238"),
+                    (128, EmploymentStatus::Left, "2408901234"),
                 ] {
                     let e = Employment {
                         municipality: m,
@@ -184,7 +185,7 @@ async fn seed_without_dump(store: &Store) {
                         last_name: format!("Holm{pernr}"),
                         org_unit: Some("11".into()),
                         entry_date: Some(date(2015, 8, 1)),
-                        leave_date: None,
+                        leave_date: (pernr == 128).then(|| date(2025, 6, 30)),
                         is_manager: pernr == 101,
                         status,
                         replaced_by: (pernr == 102).then(|| p("103")),
@@ -259,6 +260,21 @@ async fn data_entered_by_other_means_exports_from_its_categories() {
     assert_eq!(report.files[0].errors, []);
     assert_eq!(report.files[0].municipalities_registered, ["0340 Sorø Kommune"]);
     assert_eq!(dump(&fresh, "0340").await, first);
+    // The ended employment came as a leave record with its data and was created as ended.
+    assert!(
+        first.contains(" <employee id=\"128\" client=\"340\" lastChanged=\"2024-05-01\" action=\"leave\">\n"),
+        "{first}"
+    );
+    assert_eq!(report.files[0].employees.leave_created, 1);
+    let e128 = employment_in(&fresh, "0340", "128").await;
+    assert_eq!(
+        (e128.employment.status, e128.employment.leave_date),
+        (EmploymentStatus::Left, Some(date(2025, 6, 30)))
+    );
+    assert_eq!(
+        format!("{:?}", e128.employment),
+        format!("{:?}", employment_in(&store, "0340", "128").await.employment)
+    );
     let e102 = employment_in(&fresh, "0340", "102").await;
     assert_eq!(
         (e102.employment.status, e102.employment.replaced_by),
@@ -300,13 +316,162 @@ async fn left_employments_are_exported_as_their_leave_records() {
     );
     import(&store, &[dump_file(dir.path(), "20200302", &body)]).await;
     let out = dump(&store, "0813").await;
-    assert!(
-        out.ends_with(
-            " </employee>\n <employee id=\"2\" client=\"813\" lastChanged=\"2020-03-01\" action=\"leave\"/>\n</kmd>\n"
-        ),
-        "{out}"
-    );
+    // The leave record keeps its id, client and lastChanged and carries the employment's last data, in the form
+    // of an active employee, with the leave date (the file's date: the leave record named none).
+    let ended = employee_xml(2, "0202821234", "Bent", "Ansat", "")
+        .replace(
+            "lastChanged=\"2020-01-19\">",
+            "lastChanged=\"2020-03-01\" action=\"leave\">",
+        )
+        .replace("<leaveDate/>", "<leaveDate>2020-03-02</leaveDate>");
+    assert!(out.ends_with(&format!("{ended}</kmd>\n")), "{out}");
     store.close().await;
+}
+
+/// Every employment (all fields), without the records and `zlpe` JSON.
+async fn employments(store: &Store, code: &str) -> Vec<Employment> {
+    let m = k(code);
+    let numbers = hr::employment_numbers(store.pool(), m).await.unwrap();
+    hr::employments(store.pool(), m, &numbers)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.employment)
+        .collect()
+}
+
+/// Every current record of every employment (without ids and registration times).
+async fn all_records(store: &Store, code: &str) -> BTreeSet<String> {
+    let m = k(code);
+    let numbers = hr::employment_numbers(store.pool(), m).await.unwrap();
+    hr::records(store.pool(), m, &numbers, &RegistrationFilter::current())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{} {:?}", r.pernr, r.record))
+        .collect()
+}
+
+#[tokio::test]
+async fn ended_employments_survive_export_import_export_on_every_engine() {
+    for db in TestDb::all().await {
+        let store = db.open().await;
+        let dir = tempfile::tempdir().unwrap();
+        // 1 stays, 2 ends by Opus's (childless) leave record, 3 is cancelled, 4 disappears from the snapshot.
+        let anne = employee_xml(1, "0101801234", "Anne", "Ansat", "");
+        let bent = employee_xml(2, "0202821234", "Bent", "Ansat", "");
+        let carl = employee_xml(3, "0101801234", "Carl", "Annulleret", "  <userId>C3</userId>\n");
+        let dora = employee_xml(4, "0303831234", "Dora", "Ansat", "");
+        let files = [
+            dump_file(dir.path(), "20200301", &format!("{UNITS_XML}{anne}{bent}{carl}{dora}")),
+            dump_file(
+                dir.path(),
+                "20200302",
+                &format!(
+                    "{UNITS_XML}{anne}{carl}{dora} <employee id=\"2\" client=\"813\" lastChanged=\"2020-03-01\" \
+                     action=\"leave\"/>\n <employee id=\"999\" client=\"813\" action=\"leave\"/>\n"
+                ),
+            ),
+            dump_file(dir.path(), "20200315", &format!("{UNITS_XML}{anne}{carl}")),
+        ];
+        import(&store, &files).await;
+        let ended = |s: &snitflade_store::hr::StoredEmployment| (s.employment.status, s.employment.leave_date);
+        assert_eq!(
+            ended(&employment_in(&store, "0813", "2").await),
+            (EmploymentStatus::Left, Some(date(2020, 3, 2)))
+        );
+        assert_eq!(
+            ended(&employment_in(&store, "0813", "4").await),
+            (EmploymentStatus::Left, Some(date(2020, 3, 15)))
+        );
+
+        let out = tempfile::tempdir().unwrap();
+        let first = export::export_at(&store, k("813"), out.path(), date(2024, 5, 1).at(2, 30, 0, 0))
+            .await
+            .unwrap();
+        assert_eq!((first.employees, first.cancelled, first.leave_records), (1, 1, 2));
+        let text = std::fs::read_to_string(&first.path).unwrap();
+        assert!(
+            text.contains(
+                " <employee id=\"4\" client=\"813\" lastChanged=\"2020-01-19\" action=\"leave\">\n  <entryDate/>\n  \
+                 <leaveDate>2020-03-15</leaveDate>\n  <cpr suppId=\"0\">0303831234</cpr>\n  <firstName>Dora</firstName>\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("id=\"999\""), "{text}");
+
+        let (_fresh_db, fresh) = sqlite_store().await;
+        let seq = last_seq(&fresh).await;
+        let report = import(&fresh, std::slice::from_ref(&first.path)).await;
+        let s = &report.files[0];
+        assert_eq!(s.errors, []);
+        assert_eq!(
+            (
+                s.employees.created,
+                s.employees.deleted,
+                s.employees.leave_created,
+                s.employees.leave_unknown
+            ),
+            (2, 1, 2, 0),
+            "{:?}",
+            s.employees
+        );
+        let created: Vec<_> = events_after(&fresh, seq)
+            .await
+            .into_iter()
+            .filter(|(kind, _, payload)| kind == "employee.created" && payload["status"] == "left")
+            .map(|(_, _, payload)| payload["pernr"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(created, ["00000002", "00000004"]);
+        // Created as ended: every record ends at the leave date.
+        let records = hr::records(fresh.pool(), k("0813"), &[p("4")], &RegistrationFilter::current())
+            .await
+            .unwrap();
+        assert!(!records.is_empty());
+        assert!(
+            records.iter().all(|r| r.record.valid_to == date(2020, 3, 15)),
+            "{records:?}"
+        );
+        assert_eq!(records[0].record.get("StatusBeskaeftigelse"), Some("0"));
+
+        let second = export::export_at(&fresh, k("813"), out.path(), date(2024, 5, 1).at(2, 31, 0, 0))
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(&second.path).unwrap(), text, "{:?}", db.engine);
+        assert_eq!(employments(&fresh, "0813").await, employments(&store, "0813").await);
+        let active_state = |state: Vec<(String, Option<serde_json::Value>, BTreeSet<String>)>| {
+            state
+                .into_iter()
+                .filter(|(e, _, _)| !e.contains("Left"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            active_state(hr_state(&fresh, "0813").await),
+            active_state(hr_state(&store, "0813").await)
+        );
+
+        // Once more into a fresh store: the same employments and records, and importing again changes nothing.
+        let (_again_db, again) = sqlite_store().await;
+        import(&again, std::slice::from_ref(&second.path)).await;
+        assert_eq!(employments(&again, "0813").await, employments(&fresh, "0813").await);
+        assert_eq!(all_records(&again, "0813").await, all_records(&fresh, "0813").await);
+        assert_eq!(hr_state(&again, "0813").await, hr_state(&fresh, "0813").await);
+        let seq = last_seq(&again).await;
+        let report = import(&again, std::slice::from_ref(&second.path)).await;
+        assert_eq!(report.files[0].employees.leave_repeated, 2);
+        assert_eq!(report.files[0].employees.leave_created, 0);
+        assert!(
+            events_after(&again, seq)
+                .await
+                .iter()
+                .all(|(kind, _, _)| !kind.starts_with("employee."))
+        );
+
+        again.close().await;
+        fresh.close().await;
+        store.close().await;
+        db.cleanup().await;
+    }
 }
 
 #[tokio::test]
