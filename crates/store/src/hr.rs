@@ -638,6 +638,41 @@ pub async fn insert_records(
     Ok(())
 }
 
+/// Ends an employment's records on its leave date (SAP's delimiting): every current record of any category still
+/// valid after `leave_date` gets a new registration ending on it; one that starts after it is closed. Returns how
+/// many records changed.
+pub async fn delimit_records(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    leave_date: Date,
+    actor: &str,
+    now: &str,
+) -> Result<usize> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM employee_records WHERE municipality = $1 AND pernr = $2 \
+         AND registered_to IS NULL AND valid_to > $3"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(municipality.to_string())
+        .bind(pernr.to_string())
+        .bind(date_text(leave_date))
+        .fetch_all(&mut *c)
+        .await?;
+    let open = rows.iter().map(record_from_row).collect::<Result<Vec<_>>>()?;
+    for old in &open {
+        close_record(c, &old.id, now).await?;
+        if old.record.valid_from <= leave_date {
+            let delimited = old
+                .record
+                .with_validity(old.record.valid_from, leave_date)
+                .map_err(corrupt)?;
+            insert_record(c, municipality, pernr, &delimited, actor, now).await?;
+        }
+    }
+    Ok(open.len())
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Children, maternity and work-accident cases
 

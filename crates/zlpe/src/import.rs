@@ -325,6 +325,8 @@ struct ChunkWrite {
     new_records: BTreeMap<Kommunekode, Vec<(Pernr, CategoryRecord)>>,
     /// The imported part of a category, replaced.
     replacements: Vec<(Kommunekode, Pernr, Category, Vec<CategoryRecord>)>,
+    /// Ended employments: every record still valid after the leave date ends on it.
+    delimits: Vec<(Kommunekode, Pernr, Date)>,
     events: Vec<NewEvent>,
     audits: Vec<(Kommunekode, Value)>,
 }
@@ -335,6 +337,7 @@ impl ChunkWrite {
             && self.employments.is_empty()
             && self.new_records.is_empty()
             && self.replacements.is_empty()
+            && self.delimits.is_empty()
             && self.events.is_empty()
             && self.audits.is_empty()
     }
@@ -493,6 +496,7 @@ fn plan_end(
         )],
     ));
     w.employments.push((e, zlpe));
+    w.delimits.push((m, p, leave_date));
     let payload = json!({
         "pernr": p.to_string(),
         "status": "left",
@@ -899,6 +903,9 @@ impl Importer<'_> {
                     }
                     for (m, p, c, wanted) in &w.replacements {
                         hr::replace_managed_records(tx, *m, *p, *c, is_imported, wanted, &actor, &now).await?;
+                    }
+                    for (m, p, leave_date) in &w.delimits {
+                        hr::delimit_records(tx, *m, *p, *leave_date, &actor, &now).await?;
                     }
                     for (m, detail) in &w.audits {
                         let audit = NewAudit {

@@ -120,6 +120,20 @@ async fn lifecycle(store: &Store) {
         [("StatusBeskaeftigelse", "0"), ("Fratraedelsesdato", "2020-03-02")]
     );
     assert_eq!(activity[0].valid_to, jiff::civil::date(2020, 3, 2));
+    // Every record of an ended employment ends on its leave date (delimited), the import's and the others.
+    for (pernr, leave) in [
+        ("3", jiff::civil::date(2020, 2, 29)),
+        ("4", jiff::civil::date(2020, 3, 2)),
+    ] {
+        for category in [Category::Organisation, Category::Persondata] {
+            let records = current(store, pernr, category).await;
+            assert!(!records.is_empty(), "{pernr} {category}");
+            assert!(
+                records.iter().all(|r| r.valid_to == leave),
+                "{pernr} {category}: {records:?}"
+            );
+        }
+    }
     // The leave record's content is kept for the export.
     assert_eq!(
         employment(store, "3").await.zlpe.unwrap()["leave"],
