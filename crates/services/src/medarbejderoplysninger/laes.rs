@@ -56,7 +56,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     if let Err(e) = audit::record_read(services.store(), call, read).await {
         return store_failed("auditing Laes", &e);
     }
-    SoapReply::ok(output("LaesOutput", &retur, &results))
+    SoapReply::ok(output("LaesOutput", &retur, results))
 }
 
 /// The answer for one employee: its StandardRetur, its `LaesResultat` (if any) and how many employees that is.

@@ -69,7 +69,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     if let Err(e) = audit::record_read(services.store(), call, read).await {
         return store_failed("auditing List", &e);
     }
-    SoapReply::ok(output("ListOutput", &answer.retur, &answer.results))
+    SoapReply::ok(output("ListOutput", &answer.retur, answer.results))
 }
 
 struct Limits {

@@ -60,18 +60,27 @@ pub fn write_result(w: &mut XmlWriter, e: &Employee, managers: &[&Employment]) {
     w.end().end().end(); // RelationListe, Registrering, LaesResultat
 }
 
+/// Where the results go in the envelope (a character no XML text can hold, so it cannot clash).
+const RESULTS_MARK: &str = "\u{0}";
+
 /// An output message: `root` (`LaesOutput`, `ListOutput`, `RetOutput`) with the StandardRetur and the
-/// already written `LaesResultat`s.
-pub fn output(root: &str, retur: &Retur, results: &str) -> String {
-    envelope_with(|w| {
+/// already written `LaesResultat`s. The envelope is built around `results` in place (its text moves up, it is not
+/// copied into a second buffer), so a large List answer is held in memory about once, not twice.
+pub fn output(root: &str, retur: &Retur, mut results: String) -> String {
+    let frame = envelope_with(|w| {
         w.start(root).attr("xmlns", MEDARBEJDER_NS).attr("xmlns:sd", SAGDOK_NS);
         w.start("sd:StandardRetur")
             .leaf("sd:StatusKode", &(retur.status as u8).to_string());
         w.leaf_opt("sd:FejlbeskedTekst", retur.text.as_deref());
         w.end();
-        w.raw(results);
+        w.raw(RESULTS_MARK);
         w.end();
-    })
+    });
+    let (head, tail) = frame.split_once(RESULTS_MARK).expect("the mark is written once");
+    results.reserve_exact(head.len() + tail.len());
+    results.insert_str(0, head);
+    results.push_str(tail);
+    results
 }
 
 #[cfg(test)]
@@ -94,7 +103,7 @@ mod tests {
 
     #[test]
     fn standard_retur_comes_first_and_text_is_optional() {
-        let xml = output("RetOutput", &Retur::ok(), "");
+        let xml = output("RetOutput", &Retur::ok(), String::new());
         assert!(xml.contains(
             "<RetOutput xmlns=\"urn:oio:medarbejder:1.0.0\" xmlns:sd=\"urn:oio:sagdok:3.0.0\"><sd:StandardRetur>\
              <sd:StatusKode>0</sd:StatusKode></sd:StandardRetur></RetOutput>"
@@ -102,8 +111,16 @@ mod tests {
         let xml = output(
             "LaesOutput",
             &Retur::with(StatusKode::NotFound, "Data ikke fundet <x>"),
-            "",
+            String::new(),
         );
         assert!(xml.contains("<sd:StatusKode>1</sd:StatusKode><sd:FejlbeskedTekst>Data ikke fundet &lt;x&gt;"));
+        // Results sit after the StandardRetur, inside the root, and the envelope closes after them.
+        let xml = output("ListOutput", &Retur::ok(), "<LaesResultat/>".to_owned());
+        assert!(xml.starts_with("<SOAP:Envelope"), "{xml}");
+        assert!(
+            xml.contains("</sd:StandardRetur><LaesResultat/></ListOutput></SOAP:Body></SOAP:Envelope>"),
+            "{xml}"
+        );
+        assert!(!xml.contains('\u{0}'));
     }
 }

@@ -82,7 +82,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
 }
 
 fn answer(retur: Retur) -> SoapReply {
-    SoapReply::ok(output("RetOutput", &retur, ""))
+    SoapReply::ok(output("RetOutput", &retur, String::new()))
 }
 
 /// Prefixes an item's error with its number when the call has several.
