@@ -8,6 +8,7 @@ pub mod ids;
 pub mod interface;
 pub mod maskintimer;
 pub mod municipalities;
+pub mod quotas;
 
 pub use errors::{ErrorStatus, ErrorType};
 pub use ids::{Cpr, Cvr, Guid32, IdError, Kommunekode, Pernr};
