@@ -177,15 +177,27 @@ where
         .transpose()
 }
 
+/// The `pernr` column of query rows.
+fn pernrs_of(rows: &[AnyRow]) -> Result<Vec<Pernr>> {
+    rows.iter()
+        .map(|r| Pernr::parse(&r.try_get::<String, _>("pernr")?).map_err(corrupt))
+        .collect()
+}
+
+/// The `data` column (JSON) of query rows.
+fn json_data_of<T: serde::de::DeserializeOwned>(rows: &[AnyRow]) -> Result<Vec<T>> {
+    rows.iter()
+        .map(|r| serde_json::from_str(&r.try_get::<String, _>("data")?).map_err(corrupt))
+        .collect()
+}
+
 /// The personnel numbers of a municipality's employments (with HR data), ascending.
 pub async fn employment_numbers(pool: &AnyPool, municipality: Kommunekode) -> Result<Vec<Pernr>> {
     let rows = sqlx::query("SELECT pernr FROM employees WHERE municipality = $1 AND cpr IS NOT NULL ORDER BY pernr")
         .bind(municipality.to_string())
         .fetch_all(pool)
         .await?;
-    rows.iter()
-        .map(|r| Pernr::parse(&r.try_get::<String, _>("pernr")?).map_err(corrupt))
-        .collect()
+    pernrs_of(&rows)
 }
 
 /// The personnel numbers of a municipality's employments (with HR data) in one status, ascending.
@@ -201,9 +213,7 @@ pub async fn employment_numbers_with_status(
     .bind(status.as_str())
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| Pernr::parse(&r.try_get::<String, _>("pernr")?).map_err(corrupt))
-        .collect()
+    pernrs_of(&rows)
 }
 
 /// The employments of one person (CPR number) in a municipality, ascending by number.
@@ -737,9 +747,7 @@ pub async fn maternity_cases(pool: &AnyPool, municipality: Kommunekode, pernr: P
         .bind(pernr.to_string())
         .fetch_all(pool)
         .await?;
-    rows.iter()
-        .map(|r| serde_json::from_str(&r.try_get::<String, _>("data")?).map_err(corrupt))
-        .collect()
+    json_data_of(&rows)
 }
 
 pub async fn insert_work_accident_case(
@@ -771,9 +779,7 @@ pub async fn work_accident_cases(
     .bind(pernr.to_string())
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| serde_json::from_str(&r.try_get::<String, _>("data")?).map_err(corrupt))
-        .collect()
+    json_data_of(&rows)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
