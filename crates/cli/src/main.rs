@@ -2,6 +2,7 @@
 //! `--config` file, in that order of precedence), logging set-up, and signal handling. `serve` runs the server;
 //! `import zlpe` / `export zlpe` (in [`zlpe`]) move the nightly Opus dump in and out of the same store.
 
+mod ferie;
 mod zlpe;
 
 use anyhow::{Context, Result};
@@ -32,7 +33,16 @@ enum Command {
     Import(zlpe::ImportCommand),
     /// Export data from the store.
     #[command(subcommand)]
-    Export(zlpe::ExportCommand),
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Write one municipality's HR data as a ZLPE dump, OUT/ZLPE<yyyyMMddHHmmss>_delta.xml.
+    Zlpe(zlpe::ExportZlpeArgs),
+    /// Write one municipality's holiday balances as the legacy FERIE file (77-character lines; layout in the
+    /// README).
+    Ferie(ferie::ExportFerieArgs),
 }
 
 /// Where the store is: the flags every command that opens it shares.
@@ -190,7 +200,8 @@ fn main() -> Result<std::process::ExitCode> {
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Import(command) => runtime.block_on(zlpe::import(command)),
-        Command::Export(command) => runtime.block_on(zlpe::export(command)),
+        Command::Export(ExportCommand::Zlpe(args)) => runtime.block_on(zlpe::export(args)),
+        Command::Export(ExportCommand::Ferie(args)) => runtime.block_on(ferie::export(args)),
     }
 }
 
@@ -238,7 +249,8 @@ mod tests {
             let cli = Cli::parse_from(args);
             let store = match cli.command {
                 Command::Import(zlpe::ImportCommand::Zlpe(a)) => a.store,
-                Command::Export(zlpe::ExportCommand::Zlpe(a)) => a.store,
+                Command::Export(ExportCommand::Zlpe(a)) => a.store,
+                Command::Export(ExportCommand::Ferie(a)) => a.store,
                 Command::Serve(a) => a.store,
             };
             let mut file = store.file_config().unwrap();

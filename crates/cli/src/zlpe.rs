@@ -40,12 +40,6 @@ pub struct ImportZlpeArgs {
     files: Vec<PathBuf>,
 }
 
-#[derive(Subcommand)]
-pub enum ExportCommand {
-    /// Write one municipality's HR data as a ZLPE dump, OUT/ZLPE<yyyyMMddHHmmss>_delta.xml.
-    Zlpe(ExportZlpeArgs),
-}
-
 #[derive(clap::Args)]
 pub struct ExportZlpeArgs {
     #[command(flatten)]
@@ -61,7 +55,7 @@ pub struct ExportZlpeArgs {
     json: bool,
 }
 
-fn parse_municipality(s: &str) -> Result<Kommunekode, String> {
+pub(crate) fn parse_municipality(s: &str) -> Result<Kommunekode, String> {
     Kommunekode::parse(s).map_err(|e| e.to_string())
 }
 
@@ -183,8 +177,7 @@ pub async fn import(command: ImportCommand) -> Result<ExitCode> {
     })
 }
 
-pub async fn export(command: ExportCommand) -> Result<ExitCode> {
-    let ExportCommand::Zlpe(args) = command;
+pub async fn export(args: ExportZlpeArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let store = args.store.open().await?;
     let result = snitflade_zlpe::export(&store, args.municipality, &args.out).await;

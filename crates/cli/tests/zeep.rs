@@ -5,6 +5,10 @@
 //! - Medarbejderoplysninger: zeep built from KMD's reference WSDL (`shared/reference/kmd-employee/`) with the
 //!   address overridden calls List, Laes and Ret and validates every answer against the reference XSD
 //!   (`crates/cli/tests/zeep/employee_client.py`).
+//! - Opret fravær, Hent fraværskvoter, Mødetidsplaner: zeep built from KMD's six reference WSDLs
+//!   (`shared/reference/kmd-absence/`) plus the served quota and schedule WSDLs, as `dagtilbud`: a sick day
+//!   INS/MOD/DEL with its hours, collision, care days and the quota, the schedule deciding the hours, 403
+//!   (`crates/cli/tests/zeep/absence_client.py`).
 //!
 //! The Python packages live in a venv at `target/zeep-venv`, built from the pinned
 //! `crates/cli/tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).
@@ -249,5 +253,18 @@ fn zeep_from_the_reference_wsdl_calls_employee_provide_out() {
     );
     run_client(&workspace().join("crates/cli/tests/zeep/employee_client.py"), |_| {
         vec!["--reference-wsdl".into(), reference.clone().into_os_string()]
+    });
+}
+
+#[test]
+fn zeep_from_the_reference_wsdls_registers_absence() {
+    let reference = workspace().join("../shared/reference/kmd-absence");
+    assert!(
+        reference.join("SetAbsenceAttendance_OS_SI.wsdl").is_file(),
+        "the reference WSDLs in {} are missing",
+        reference.display()
+    );
+    run_client(&workspace().join("crates/cli/tests/zeep/absence_client.py"), |_| {
+        vec!["--reference-dir".into(), reference.clone().into_os_string()]
     });
 }

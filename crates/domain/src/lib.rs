@@ -2,6 +2,8 @@
 //!
 //! Outside input becomes these types once, at the edge; past the edge an invalid value cannot exist.
 
+pub mod absence;
+pub mod calendar;
 pub mod errors;
 pub mod hr;
 pub mod ids;
@@ -9,6 +11,7 @@ pub mod interface;
 pub mod maskintimer;
 pub mod municipalities;
 pub mod quotas;
+pub mod schedule;
 
 pub use errors::{ErrorStatus, ErrorType};
 pub use ids::{Cpr, Cvr, Guid32, IdError, Kommunekode, Pernr};

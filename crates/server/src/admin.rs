@@ -1,6 +1,6 @@
 //! The admin listener (CONTRACT §6): open `/healthz` and `/metrics`; everything under `/api/v1/` behind the
-//! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities, events,
-//! and the audit trail of reads and changes of employee data.
+//! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities and their
+//! absence type catalogues, events, and the audit trail of reads and changes of employee data.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, Request, State};
@@ -12,11 +12,12 @@ use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use snitflade_domain::absence::{AbsenceType, validate_catalogue};
 use snitflade_domain::{ErrorStatus, Kommunekode, Pernr};
 use snitflade_services::Services;
 use snitflade_services::error_handling::AdminError;
 use snitflade_store::errors::ErrorFilter;
-use snitflade_store::{StoreError, access, errors, hr, maskintimer, outbox};
+use snitflade_store::{StoreError, absence, access, errors, hr, maskintimer, outbox};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -42,6 +43,10 @@ pub fn router(state: AdminState) -> Router {
         .route("/grants", get(grants).post(add_grant))
         .route("/events", get(events))
         .route("/audit", get(audit))
+        .route(
+            "/municipalities/{code}/absence-types",
+            get(absence_types).put(put_absence_types),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
@@ -377,6 +382,64 @@ async fn audit(State(state): State<AdminState>, Query(q): Query<AuditQuery>) -> 
     let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
     match hr::audit(state.services.store().pool(), municipality, pernr, limit).await {
         Ok(rows) => Json(rows).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+/// A municipality code from the path that is set up, or the error answer.
+async fn known_municipality(state: &AdminState, code: &str) -> Result<Kommunekode, Response> {
+    let m = Kommunekode::parse(code).map_err(|e| error(StatusCode::BAD_REQUEST, format!("municipality: {e}")))?;
+    let all = access::municipalities(state.services.store().pool())
+        .await
+        .map_err(store_error)?;
+    if all.iter().any(|x| x.code == m.to_string()) {
+        Ok(m)
+    } else {
+        Err(error(StatusCode::NOT_FOUND, format!("municipality {m} is not set up")))
+    }
+}
+
+/// `GET /api/v1/municipalities/{code}/absence-types`: the absence types Opret fravær accepts there.
+async fn absence_types(State(state): State<AdminState>, Path(code): Path<String>) -> Response {
+    let m = match known_municipality(&state, &code).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    match absence::catalogue(state.services.store().pool(), m).await {
+        Ok(types) => Json(types).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+/// `PUT /api/v1/municipalities/{code}/absence-types`: replaces the municipality's catalogue (validated whole).
+/// Registered absences keep their type code; a type taken out of the catalogue only stops new registrations.
+async fn put_absence_types(
+    State(state): State<AdminState>,
+    Path(code): Path<String>,
+    body: Result<Json<Vec<AbsenceType>>, JsonRejection>,
+) -> Response {
+    let Json(types) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let m = match known_municipality(&state, &code).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    if let Err(e) = validate_catalogue(&types) {
+        return error(StatusCode::BAD_REQUEST, e.to_string());
+    }
+    let stored = Arc::new(types.clone());
+    let result = state
+        .services
+        .store()
+        .write(move |c| {
+            let types = stored.clone();
+            Box::pin(async move { absence::set_catalogue(c, m, &types, "admin", &snitflade_store::now_text()).await })
+        })
+        .await;
+    match result {
+        Ok(()) => Json(types).into_response(),
         Err(e) => store_error(e),
     }
 }

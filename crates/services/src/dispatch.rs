@@ -3,7 +3,7 @@
 
 use crate::registry::ServiceInterfaceDef;
 use crate::reply::SoapReply;
-use crate::{ServicesConfig, maskintimer, medarbejderoplysninger};
+use crate::{ServicesConfig, fravaerskvoter, maskintimer, medarbejderoplysninger, moedetidsplaner, opret_fravaer};
 use snitflade_access::{AccessControl, SystemInfo};
 use snitflade_domain::maskintimer::{MasterData, copenhagen_day};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
@@ -141,6 +141,9 @@ impl Services {
         match def.interface {
             InterfaceId::Maskintimer => maskintimer::handle(self, call, root).await,
             InterfaceId::Medarbejderoplysninger => medarbejderoplysninger::handle(self, call, root).await,
+            InterfaceId::OpretFravaer => opret_fravaer::handle(self, call, root).await,
+            InterfaceId::Fravaerskvoter => fravaerskvoter::handle(self, call, root).await,
+            InterfaceId::Moedetidsplaner => moedetidsplaner::handle(self, call, root).await,
             other => {
                 tracing::error!(interface = %other, "no handler registered");
                 SoapReply::server_error()

@@ -3,11 +3,16 @@
 //! or TLS.
 
 pub mod dispatch;
+pub mod employee_time;
 pub mod error_handling;
+pub mod fravaerskvoter;
 pub mod maskintimer;
 pub mod medarbejderoplysninger;
+pub mod moedetidsplaner;
+pub mod opret_fravaer;
 pub mod registry;
 pub mod reply;
+pub mod sap;
 pub mod wire;
 
 pub use dispatch::Services;

@@ -24,6 +24,16 @@ pub static SERVICES: &[ServiceInterfaceDef] = &[
     crate::maskintimer::MASTERDATA,
     crate::maskintimer::REGISTRATION,
     crate::medarbejderoplysninger::EMPLOYEE_PROVIDE_OUT,
+    crate::opret_fravaer::SET_ABSENCE_ATTENDANCE,
+    crate::opret_fravaer::GET_ABSENCE_ATTENDANCE_BY_PERIOD,
+    crate::opret_fravaer::GET_CHILDREN,
+    crate::opret_fravaer::GET_MATERNITY_CASES,
+    crate::opret_fravaer::GET_REASONS,
+    crate::opret_fravaer::GET_WORK_ACCIDENT_CASES,
+    crate::fravaerskvoter::GET_ABSENCE_QUOTAS,
+    crate::fravaerskvoter::GET_ABSENCE_QUOTA_DETAILS,
+    crate::moedetidsplaner::SET_WORK_SCHEDULE,
+    crate::moedetidsplaner::GET_WORK_SCHEDULE,
 ];
 
 pub fn find_service(name: &str) -> Option<&'static ServiceInterfaceDef> {

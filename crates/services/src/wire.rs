@@ -66,6 +66,57 @@ pub fn text_fields<'e>(parent: &'e Element, allowed: &[&str], groups: &[&str]) -
     })
 }
 
+/// [`text_fields`] for a message with one repeated text field `repeated` (e.g. `PersonnelNumber` 1..500): its
+/// texts in document order (empty ones left out), and the other fields as [`text_fields`] reads them.
+pub fn text_fields_repeated<'e>(
+    parent: &'e Element,
+    allowed: &[&str],
+    groups: &[&str],
+    repeated: &str,
+) -> Result<(Fields<'e>, Vec<String>), StructureError> {
+    let mut values = Vec::new();
+    let mut rest = Vec::new();
+    for child in &parent.children {
+        if child.ns.is_none() && child.name == repeated {
+            if !child.children.is_empty() {
+                return Err(StructureError(format!(
+                    "Elementet {repeated} skal indeholde tekst, ikke elementer"
+                )));
+            }
+            let v = child.text.trim();
+            if !v.is_empty() {
+                values.push(v.to_owned());
+            }
+        } else {
+            rest.push(child);
+        }
+    }
+    if values.is_empty() {
+        return Ok((text_fields(parent, allowed, groups)?, values));
+    }
+    // Check the other children with the repeated ones taken out.
+    let mut others = parent.clone();
+    others.children.retain(|c| !(c.ns.is_none() && c.name == repeated));
+    text_fields(&others, allowed, groups)?;
+    // Borrow the answer from `parent` itself, so it lives as long as the message.
+    let mut fields = std::collections::HashMap::new();
+    let mut nested = std::collections::HashMap::new();
+    for child in rest {
+        if groups.contains(&child.name.as_str()) {
+            nested.insert(child.name.as_str(), child);
+        } else if !child.text.trim().is_empty() {
+            fields.insert(child.name.as_str(), child.text.trim().to_owned());
+        }
+    }
+    Ok((
+        Fields {
+            text: fields,
+            groups: nested,
+        },
+        values,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +133,17 @@ mod tests {
         assert_eq!(f.text.get("A").map(String::as_str), Some("1"));
         assert!(!f.text.contains_key("B"));
         assert_eq!(f.groups["G"].child_text("C"), Some("x"));
+    }
+
+    #[test]
+    fn reads_a_repeated_field() {
+        let e = el("<r><K>d</K><P>1</P><P> 2 </P><P/></r>");
+        let (f, ps) = text_fields_repeated(&e, &["K"], &[], "P").unwrap();
+        assert_eq!(ps, ["1", "2"]);
+        assert_eq!(f.text.get("K").map(String::as_str), Some("d"));
+        assert!(text_fields_repeated(&el("<r><K/><K/><P>1</P></r>"), &["K"], &[], "P").is_err());
+        assert!(text_fields_repeated(&el("<r><Z/><P>1</P></r>"), &["K"], &[], "P").is_err());
+        assert!(text_fields_repeated(&el("<r><P><x/></P></r>"), &["K"], &[], "P").is_err());
     }
 
     #[test]

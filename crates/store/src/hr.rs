@@ -15,17 +15,17 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 /// Most values bound in one `IN (…)` list.
-const IN_CHUNK: usize = 500;
+pub(crate) const IN_CHUNK: usize = 500;
 
-fn in_list(first: usize, n: usize) -> String {
+pub(crate) fn in_list(first: usize, n: usize) -> String {
     (0..n).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
 }
 
-fn date_text(d: Date) -> String {
+pub(crate) fn date_text(d: Date) -> String {
     d.to_string()
 }
 
-fn parse_date(s: &str) -> Result<Date> {
+pub(crate) fn parse_date(s: &str) -> Result<Date> {
     s.parse().map_err(|_| corrupt(format!("stored date '{s}'")))
 }
 
@@ -112,7 +112,7 @@ pub async fn upsert_employment(c: &mut AnyConnection, e: &Employment, zlpe: Opti
 /// Rows per multi-row statement of `values_per_row` values. Small on SQLite, which looks a `$N` parameter up by
 /// a linear scan (binding costs grow with the square of a statement's values: 500-row statements made a
 /// 50,000-employee import three times slower); large on PostgreSQL, where each statement is a round trip.
-fn rows_per_statement(c: &AnyConnection, values_per_row: usize) -> usize {
+pub(crate) fn rows_per_statement(c: &AnyConnection, values_per_row: usize) -> usize {
     let values = if c.backend_name() == "SQLite" { 300 } else { 6000 };
     (values / values_per_row).max(1)
 }
@@ -527,9 +527,24 @@ pub async fn insert_record(
     Ok(id)
 }
 
-/// Ends a current registration at `now` (the record stays readable with a registration filter).
-pub async fn close_record(c: &mut AnyConnection, id: &str, now: &str) -> Result<()> {
-    let n = sqlx::query("UPDATE employee_records SET registered_to = $1 WHERE id = $2 AND registered_to IS NULL")
+/// The tables whose rows are registrations (`registered_to` NULL while current).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Registrations {
+    Records,
+    Absences,
+    Schedules,
+}
+
+/// Ends the current registration `id` of `table` at `now` (it stays readable as history); a conflict if it is
+/// not current.
+pub(crate) async fn close_registration(c: &mut AnyConnection, table: Registrations, id: &str, now: &str) -> Result<()> {
+    let (name, what) = match table {
+        Registrations::Records => ("employee_records", "record"),
+        Registrations::Absences => ("absences", "absence registration"),
+        Registrations::Schedules => ("work_schedules", "schedule registration"),
+    };
+    let sql = format!("UPDATE {name} SET registered_to = $1 WHERE id = $2 AND registered_to IS NULL");
+    let n = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(now)
         .bind(id)
         .execute(c)
@@ -538,8 +553,13 @@ pub async fn close_record(c: &mut AnyConnection, id: &str, now: &str) -> Result<
     if n == 1 {
         Ok(())
     } else {
-        Err(crate::StoreError::Conflict(format!("record {id} is not current")))
+        Err(crate::StoreError::Conflict(format!("{what} {id} is not current")))
     }
+}
+
+/// Ends a current registration at `now` (the record stays readable with a registration filter).
+pub async fn close_record(c: &mut AnyConnection, id: &str, now: &str) -> Result<()> {
+    close_registration(c, Registrations::Records, id, now).await
 }
 
 /// Makes `wanted` the current records of one employee and category: unchanged records stay, the others are
@@ -703,14 +723,17 @@ pub async fn insert_child(c: &mut AnyConnection, municipality: Kommunekode, pern
 }
 
 /// An employee's children, by child number.
-pub async fn children(pool: &AnyPool, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<Child>> {
+pub async fn children<'e, E>(executor: E, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<Child>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let rows = sqlx::query(
         "SELECT child_number, cpr, first_name, last_name FROM employee_children \
          WHERE municipality = $1 AND pernr = $2 ORDER BY child_number",
     )
     .bind(municipality.to_string())
     .bind(pernr.to_string())
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     rows.iter()
         .map(|r| {
@@ -741,11 +764,14 @@ pub async fn insert_maternity_case(
 }
 
 /// An employee's maternity cases, by case key.
-pub async fn maternity_cases(pool: &AnyPool, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<MaternityCase>> {
+pub async fn maternity_cases<'e, E>(executor: E, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<MaternityCase>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let rows = sqlx::query("SELECT data FROM maternity_cases WHERE municipality = $1 AND pernr = $2 ORDER BY case_key")
         .bind(municipality.to_string())
         .bind(pernr.to_string())
-        .fetch_all(pool)
+        .fetch_all(executor)
         .await?;
     json_data_of(&rows)
 }
@@ -767,17 +793,20 @@ pub async fn insert_work_accident_case(
 }
 
 /// An employee's work-accident cases, by accident number.
-pub async fn work_accident_cases(
-    pool: &AnyPool,
+pub async fn work_accident_cases<'e, E>(
+    executor: E,
     municipality: Kommunekode,
     pernr: Pernr,
-) -> Result<Vec<WorkAccidentCase>> {
+) -> Result<Vec<WorkAccidentCase>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let rows = sqlx::query(
         "SELECT data FROM work_accident_cases WHERE municipality = $1 AND pernr = $2 ORDER BY accident_number",
     )
     .bind(municipality.to_string())
     .bind(pernr.to_string())
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     json_data_of(&rows)
 }

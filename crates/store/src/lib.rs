@@ -4,16 +4,20 @@
 //! [`db`]. Every write goes through one writer task ([`writer`]) that commits batches: a caller is answered only
 //! after its change is committed (durable before acknowledged), and many callers share one fsync.
 
+pub mod absence;
 pub mod access;
 pub mod db;
 pub mod errors;
 pub mod hr;
+pub mod hr_derived;
 pub mod hr_reads;
 pub mod idempotency;
 pub mod maskintimer;
 pub mod outbox;
+pub mod schedules;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod time_data;
 pub mod writer;
 
 pub use db::{Engine, Store};

@@ -413,3 +413,158 @@ async fn hr_scenario(url: &str) {
     );
     store.close().await;
 }
+
+#[tokio::test]
+async fn absences_schedules_and_derived_categories_on_every_engine() {
+    for db in TestDb::all().await {
+        absence_scenario(&db.url).await;
+        db.cleanup().await;
+    }
+}
+
+/// Absences and schedules are stored, changed by closing and re-inserting, read by period; the MTP and FVNV
+/// records follow them (the absence's hours from the schedule); a municipality's own catalogue replaces the
+/// built-in one; `TimeData` reads it all back.
+async fn absence_scenario(url: &str) {
+    use jiff::civil::date;
+    use snitflade_domain::absence::{Absence, default_catalogue};
+    use snitflade_domain::hr::{Category, Employment, EmploymentStatus, OPEN_END};
+    use snitflade_domain::schedule::{AbsencePeriod, WeekPattern, WorkSchedule};
+    use snitflade_domain::{Cpr, Pernr};
+    use snitflade_store::hr::{self, RegistrationFilter};
+    use snitflade_store::time_data::TimeData;
+    use snitflade_store::{absence, hr_derived, schedules};
+
+    let store = Store::open(url).await.unwrap();
+    seed(&store).await;
+    let m = Kommunekode::parse("0751").unwrap();
+    let pernr = Pernr::parse("4712").unwrap();
+    let employment = Employment {
+        municipality: m,
+        pernr,
+        cpr: Cpr::parse("0101651234").unwrap(),
+        ekstraciffer: 0,
+        first_name: "Bo".into(),
+        last_name: "Bak".into(),
+        org_unit: None,
+        entry_date: Some(date(2015, 1, 1)),
+        leave_date: None,
+        is_manager: false,
+        status: EmploymentStatus::Active,
+        replaced_by: None,
+    };
+    let sick = Absence {
+        object_id: "A1".into(),
+        type_code: "SY".into(),
+        period: AbsencePeriod {
+            start: date(2026, 11, 23),
+            end: date(2026, 11, 24),
+            start_time: None,
+            end_time: None,
+        },
+        additional: String::new(),
+        registered_by: "t".into(),
+    };
+    let (e, a) = (employment.clone(), sick.clone());
+    store
+        .write(move |c| {
+            let (e, a) = (e.clone(), a.clone());
+            Box::pin(async move {
+                hr::upsert_employment(c, &e, None).await?;
+                absence::insert_absence(c, m, pernr, &a, "2026-11-01T00:00:00.000000Z").await?;
+                hr_derived::sync_absence_records(c, m, pernr, "t", "2026-11-01T00:00:00.000000Z").await
+            })
+        })
+        .await
+        .unwrap();
+    let fvnv = |store: Store| async move {
+        hr::records(store.pool(), m, &[pernr], &RegistrationFilter::current())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.record.category == Category::FravaerNaervaer)
+            .map(|r| r.record.get("FravaersNaervaerstimer").unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fvnv(store.clone()).await, ["14.80"], "two standard days");
+
+    // A 30-hour schedule: the MTP record appears and the absence costs 12 hours.
+    let schedule = WorkSchedule {
+        valid_from: date(2026, 1, 1),
+        valid_to: OPEN_END,
+        kind: "DEL".into(),
+        text: "Deltid".into(),
+        pattern: WeekPattern::weekdays("30".parse().unwrap(), jiff::civil::time(8, 0, 0, 0)),
+    };
+    let s = schedule.clone();
+    store
+        .write(move |c| {
+            let s = s.clone();
+            Box::pin(async move {
+                let now = "2026-11-02T00:00:00.000000Z";
+                schedules::insert_schedule(c, m, pernr, "S1", &s, "t", now).await?;
+                hr_derived::sync_schedule_records(c, m, pernr, "t", now).await?;
+                hr_derived::sync_absence_records(c, m, pernr, "t", now).await
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(fvnv(store.clone()).await, ["12.00"]);
+    let mtp: Vec<_> = hr::records(store.pool(), m, &[pernr], &RegistrationFilter::current())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.record.category == Category::Moedetidsplan)
+        .collect();
+    assert_eq!(mtp.len(), 1);
+    assert_eq!(mtp[0].record.get("Arbejdstid"), Some("30.00"));
+    assert!(schedules::any_in(store.pool(), m).await.unwrap());
+
+    // Reads by period and by employee; closing hides the absence and its FVNV record.
+    let in_nov = absence::absences_in(store.pool(), m, None, date(2026, 11, 1), date(2026, 11, 30))
+        .await
+        .unwrap();
+    assert_eq!(in_nov.len(), 1);
+    assert_eq!(in_nov[0].absence, sick);
+    let none = absence::absences_in(store.pool(), m, Some(&[pernr]), date(2026, 12, 1), date(2026, 12, 31))
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let data = TimeData::read(store.pool(), m, pernr).await.unwrap().unwrap();
+    assert_eq!(data.absences.len(), 1);
+    assert_eq!(data.stored_schedules[0].schedule, schedule);
+    assert_eq!(data.catalogue, default_catalogue());
+    let row = data.absences[0].id.clone();
+    store
+        .write(move |c| {
+            let row = row.clone();
+            Box::pin(async move {
+                let now = "2026-11-03T00:00:00.000000Z";
+                absence::close_absence(c, &row, now).await?;
+                hr_derived::sync_absence_records(c, m, pernr, "t", now).await
+            })
+        })
+        .await
+        .unwrap();
+    assert!(fvnv(store.clone()).await.is_empty());
+    assert!(
+        absence::current_absences(store.pool(), m, pernr)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A municipality's own catalogue.
+    let mut own = default_catalogue();
+    own.truncate(2);
+    let o = own.clone();
+    store
+        .write(move |c| {
+            let o = o.clone();
+            Box::pin(async move { absence::set_catalogue(c, m, &o, "admin", "2026-11-04T00:00:00.000000Z").await })
+        })
+        .await
+        .unwrap();
+    assert_eq!(absence::catalogue(store.pool(), m).await.unwrap(), own);
+    store.close().await;
+}

@@ -340,6 +340,16 @@ impl AdminApi {
         self.send(req).await
     }
 
+    /// PUT with the token and a JSON body.
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let req = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body);
+        self.send(req).await
+    }
+
     /// The error-table entries with this external id.
     pub async fn errors_for(&self, external_id: &str) -> Vec<Value> {
         self.list(&format!("/api/v1/errors?external_id={}", url_encode(external_id)))

@@ -29,17 +29,13 @@ from pathlib import Path
 import xmlschema
 import zeep
 from lxml import etree
-from zeep.exceptions import Fault, TransportError
-from zeep.transports import Transport
 from zeep_support import (
     WSDL_NS,
     XSD_NS,
-    Recorder,
-    StepFailed,
     StepRunner,
     arguments,
     check,
-    mtls_session,
+    expect_forbidden,
     payload_of,
     raw_envelope,
     validate,
@@ -200,19 +196,14 @@ class Client(StepRunner):
         return f"created, changed and deleted PMAI Sekvensnummer {sequence}"
 
     def step_forbidden(self):
-        recorder = Recorder()
-        session = mtls_session(self.data_dir, "kantine", recorder)
-        client = zeep.Client(str(Path(self.args.reference_wsdl).resolve()), transport=Transport(session=session))
-        service = client.create_service(BINDING, self.url)
-        try:
-            service.Laes(MedarbejderRef=employee(PERNR))
-        except (Fault, TransportError) as e:
-            outcome = f"{type(e).__name__}: {getattr(e, 'message', e)}"
-        else:
-            raise StepFailed("kantine was answered")
-        posts = recorder.posts_since(0)
-        check(len(posts) == 1 and posts[0].status == 403, f"HTTP {[p.status for p in posts]}")
-        return f"HTTP 403, {outcome}"
+        return expect_forbidden(
+            self.data_dir,
+            "kantine",
+            Path(self.args.reference_wsdl).resolve(),
+            BINDING,
+            self.url,
+            lambda service: service.Laes(MedarbejderRef=employee(PERNR)),
+        )
 
     def step_served_wsdl(self):
         client = zeep.Client(f"https://{self.host}:{self.port}/ws/{SERVICE}?wsdl", transport=self.transport)

@@ -100,6 +100,26 @@ def mtls_session(data_dir, system, recorder):
     return session
 
 
+def expect_forbidden(data_dir, system, wsdl, binding, url, call):
+    """Builds zeep from `wsdl` as `system` (a system without the grant), calls `call(service)` and checks that the
+    server refused it with exactly one HTTP 403 carrying a SOAP Fault; a one-line description."""
+    from zeep.exceptions import Fault, TransportError
+
+    recorder = Recorder()
+    session = mtls_session(data_dir, system, recorder)
+    client = zeep.Client(str(wsdl), transport=Transport(session=session))
+    service = client.create_service(binding, url)
+    try:
+        call(service)
+    except (Fault, TransportError) as e:
+        outcome = f"{type(e).__name__}: {getattr(e, 'message', e)}"
+    else:
+        raise StepFailed(f"{system} was answered")
+    posts = recorder.posts_since(0)
+    check(len(posts) == 1 and posts[0].status == 403, f"HTTP {[p.status for p in posts]}")
+    return f"HTTP 403, {outcome}"
+
+
 def raw_envelope(exchange):
     """Parse a raw SOAP 1.1 response: (root, Body element), checking the HTTP framing on the way."""
     media_type = exchange.content_type.split(";")[0].strip().lower()

@@ -155,21 +155,26 @@ pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A data dir created before the HR data model existed gets the HR demo data on its next `--demo` start.
+/// A data dir created before the HR data model existed gets the HR demo data on its next `--demo` start, and
+/// one created before work schedules and absences existed gets those (deriving its MTP and FVNV records anew).
 async fn ensure_hr(store: &Store) -> Result<()> {
     let soroe = snitflade_domain::Kommunekode::parse("0340").expect("a code");
     let has_municipality = access::municipalities(store.pool())
         .await?
         .iter()
         .any(|m| m.code == "0340");
-    if !has_municipality
-        || !snitflade_store::hr::employment_numbers(store.pool(), soroe)
-            .await?
-            .is_empty()
-    {
+    if !has_municipality {
         return Ok(());
     }
-    store.write(|c| Box::pin(super::hr::write(c))).await?;
-    tracing::info!("demo HR data added to an older demo data dir");
+    if snitflade_store::hr::employment_numbers(store.pool(), soroe)
+        .await?
+        .is_empty()
+    {
+        store.write(|c| Box::pin(super::hr::write(c))).await?;
+        tracing::info!("demo HR data added to an older demo data dir");
+    } else if !snitflade_store::schedules::any_in(store.pool(), soroe).await? {
+        store.write(|c| Box::pin(super::time::write(c))).await?;
+        tracing::info!("demo work schedules and absences added to an older demo data dir");
+    }
     Ok(())
 }

@@ -11,10 +11,10 @@ use snitflade_domain::{Cpr, Kommunekode, Pernr};
 use snitflade_store::Tx;
 use snitflade_store::hr;
 
-const SOROE: &str = "0340";
+pub(super) const SOROE: &str = "0340";
 
 /// Who registers the demo records (`registered_by`).
-const ACTOR: &str = "demo";
+pub(super) const ACTOR: &str = "demo";
 
 /// An org unit of the demo tree: id, parent, short name, long name, street.
 const UNITS: &[(&str, Option<&str>, &str, &str, &str)] = &[
@@ -29,7 +29,7 @@ const UNITS: &[(&str, Option<&str>, &str, &str, &str)] = &[
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Pay {
+pub(super) enum Pay {
     /// Monthly salary, full or part time (numerator of 37 hours).
     Monthly(&'static str),
     /// A substitute paid by the hour (no fixed hours).
@@ -37,18 +37,18 @@ enum Pay {
 }
 
 /// One demo employment.
-struct Person {
-    pernr: u32,
+pub(super) struct Person {
+    pub(super) pernr: u32,
     first: &'static str,
     last: &'static str,
-    unit: &'static str,
+    pub(super) unit: &'static str,
     /// Stilling code, text, short text.
     position: (&'static str, &'static str, &'static str),
     manager: bool,
-    entry: Date,
+    pub(super) entry: Date,
     birth: Date,
     street: &'static str,
-    pay: Pay,
+    pub(super) pay: Pay,
     salary_grade: &'static str,
 }
 
@@ -90,7 +90,7 @@ const FULL: Pay = Pay::Monthly("37.00");
 
 /// The demo employments. 00000101–00000105 are also the machine operators of the machine-hours demo.
 #[rustfmt::skip]
-const PEOPLE: &[Person] = &[
+pub(super) const PEOPLE: &[Person] = &[
     p(101, "Anders", "Holm", "21", OPERATOR, false, date(2012, 4, 1), date(1978, 3, 14), "Storgade 12", FULL, "21"),
     p(102, "Birgitte", "Lund", "21", OPERATOR, false, date(2015, 8, 1), date(1983, 11, 2), "Søgade 4", FULL, "21"),
     p(103, "Carsten", "Dahl", "21", OPERATOR, false, date(2009, 1, 1), date(1971, 6, 23), "Ringstedvej 55", FULL, "22"),
@@ -126,10 +126,10 @@ const PEOPLE: &[Person] = &[
 ];
 
 /// 00000128 left on this day.
-const LEFT_PERNR: u32 = 128;
-const LEFT_ON: Date = date(2025, 6, 30);
+pub(super) const LEFT_PERNR: u32 = 128;
+pub(super) const LEFT_ON: Date = date(2025, 6, 30);
 /// 00000129 was created by mistake and cancelled; 00000130 replaces it (same person).
-const CANCELLED_PERNR: u32 = 129;
+pub(super) const CANCELLED_PERNR: u32 = 129;
 const REPLACEMENT_PERNR: u32 = 130;
 
 /// A synthetic CPR number for a birth date: the 7th digit fits the century, and the serial is the `n`-th that
@@ -333,38 +333,6 @@ fn categories(person: &Person, cpr: &Cpr, to: Date) -> Vec<CategoryRecord> {
             ],
         ),
         record(
-            Moedetidsplan,
-            from,
-            to,
-            [
-                ("Arbejdstidstype", if person.pay == Pay::Hourly { "VIK" } else { "DAG" }),
-                (
-                    "Arbejdstidstypetekst",
-                    if person.pay == Pay::Hourly {
-                        "Vikar efter behov"
-                    } else {
-                        "Dagarbejde"
-                    },
-                ),
-                ("Arbejdstid", hours),
-                ("Starttid", if person.unit == "21" { "07:00:00" } else { "08:00:00" }),
-                ("Sluttid", if person.unit == "21" { "14:24:00" } else { "15:24:00" }),
-            ],
-        ),
-        record(
-            FravaerNaervaer,
-            date(2026, 7, 6),
-            date(2026, 7, 10),
-            [
-                ("FravaersNaervaersart", "FE"),
-                ("FravaersNaervaerstekst", "Ferie"),
-                ("FravaersNaervaerstimer", "37.00"),
-                ("FravaersNaervaersdage", "5"),
-                ("Starttid", "00:00:00"),
-                ("Sluttid", "00:00:00"),
-            ],
-        ),
-        record(
             Arbejdsfunktion,
             from,
             to,
@@ -515,7 +483,8 @@ pub async fn write(c: &mut Tx) -> snitflade_store::Result<()> {
             hr::insert_record(c, soroe, pernr, r, ACTOR, &now).await?;
         }
     }
-    write_cases(c, soroe).await
+    write_cases(c, soroe).await?;
+    super::time::write(c).await
 }
 
 /// Adds `n` synthetic employments to 0340, numbered from `first_pernr`, spread over the demo units, each with
@@ -538,6 +507,7 @@ pub async fn write_synthetic(c: &mut Tx, first_pernr: u32, n: u32) -> snitflade_
     const STAFF_UNITS: &[&str] = &["11", "12", "21", "31"];
     let soroe = Kommunekode::parse(SOROE).expect("a code");
     let now = snitflade_store::now_text();
+    let catalogue = snitflade_domain::absence::default_catalogue();
     for k in 0..n {
         let number = first_pernr + k;
         let i = number as usize;
@@ -578,6 +548,7 @@ pub async fn write_synthetic(c: &mut Tx, first_pernr: u32, n: u32) -> snitflade_
         for r in categories(&person, &cpr, OPEN_END) {
             hr::insert_record(c, soroe, pernr, &r, ACTOR, &now).await?;
         }
+        super::time::write_synthetic(c, soroe, &person, &catalogue, &now).await?;
     }
     Ok(())
 }
@@ -659,8 +630,10 @@ mod tests {
         for person in active {
             let cpr = synthetic_cpr(person.birth, 0);
             let records = categories(person, &cpr, OPEN_END);
-            for c in Category::ALL {
-                assert!(records.iter().any(|r| r.category == c), "{} lacks {c}", person.pernr);
+            // MTP and FVNV are derived from the schedules and absences (`time`), which its tests check.
+            let own = |c: &Category| !matches!(c, Category::Moedetidsplan | Category::FravaerNaervaer);
+            for c in Category::ALL.iter().filter(|c| own(c)) {
+                assert!(records.iter().any(|r| r.category == *c), "{} lacks {c}", person.pernr);
             }
         }
         let units: std::collections::HashSet<_> = PEOPLE.iter().map(|p| p.unit).collect();

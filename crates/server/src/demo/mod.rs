@@ -3,6 +3,7 @@
 pub mod data;
 pub mod hr;
 pub mod pki;
+pub mod time;
 
 use snitflade_domain::InterfaceId;
 use snitflade_domain::InterfaceId::*;

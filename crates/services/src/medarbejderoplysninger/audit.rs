@@ -7,7 +7,6 @@ use super::{Retur, StatusKode};
 use crate::dispatch::Call;
 use snitflade_domain::hr::Category;
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
-use snitflade_store::hr::{NewAudit, insert_audit};
 use snitflade_store::{Store, StoreError};
 
 /// The categories of an audit detail: their codes, or "alle".
@@ -56,22 +55,14 @@ pub async fn record_read(store: &Store, call: &Call<'_>, read: Read<'_>) -> Resu
     {
         detail["text"] = t.clone().into();
     }
-    let actor = call.system.name.clone();
-    let (action, municipality, pernr) = (read.action, read.municipality, read.pernr);
-    store
-        .write(move |tx| {
-            let (actor, detail) = (actor.clone(), detail.clone());
-            Box::pin(async move {
-                let entry = NewAudit {
-                    actor: &actor,
-                    interface: InterfaceId::Medarbejderoplysninger.as_str(),
-                    action,
-                    municipality,
-                    pernr,
-                    detail,
-                };
-                insert_audit(tx, &entry, &snitflade_store::now_text()).await
-            })
-        })
-        .await
+    crate::employee_time::record_audit(
+        store,
+        call.system.name.clone(),
+        InterfaceId::Medarbejderoplysninger,
+        read.action,
+        read.municipality,
+        read.pernr,
+        detail,
+    )
+    .await
 }

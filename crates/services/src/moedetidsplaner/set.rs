@@ -1,0 +1,361 @@
+//! `SetWorkSchedule`: INS a schedule (the overlapping ones are delimited around it: what they said before and
+//! after the new period stays, SAP style), MOD one by `ScheduleId` (given fields replace the old; `Day` replaces
+//! the whole week; it must not overlap another), DEL one. All in one write with the MTP and FVNV records
+//! re-derived, an audit entry and an outbox event.
+
+use super::{EVENT_CHANGED, EVENT_CREATED, EVENT_DELETED, SCHEDULES_NS};
+use crate::dispatch::{Call, Services};
+use crate::employee_time::{refusal, store_failed, unknown};
+use crate::reply::SoapReply;
+use crate::sap::{self, ReturnStatus};
+use crate::wire::text_fields;
+use jiff::ToSpan;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde_json::json;
+use snitflade_domain::hr::OPEN_END;
+use snitflade_domain::schedule::{DayPlan, WEEKDAY_NAMES, WeekPattern, WorkSchedule};
+use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
+use snitflade_soap::Element;
+use snitflade_store::hr::{self, NewAudit};
+use snitflade_store::outbox::NewEvent;
+use snitflade_store::schedules::{StoredSchedule, close_schedule, insert_schedule};
+use snitflade_store::time_data::TimeData;
+use snitflade_store::{Tx, hr_derived};
+
+const FIELDS: &[&str] = &[
+    "Operation",
+    "PersonnelNumber",
+    "ScheduleId",
+    "StartDate",
+    "EndDate",
+    "ScheduleType",
+    "ScheduleText",
+];
+const ROOT: &str = "SetWorkScheduleResponse_MT";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Ins,
+    Mod,
+    Del,
+}
+
+/// A checked request: what it says, each field optional as in the message.
+#[derive(Debug, Clone)]
+struct Change {
+    operation: Operation,
+    pernr: Pernr,
+    schedule_id: Option<String>,
+    from: Option<Date>,
+    to: Option<Date>,
+    kind: Option<String>,
+    text: Option<String>,
+    week: Option<WeekPattern>,
+}
+
+fn answer(status: &ReturnStatus, schedule_id: Option<&str>) -> SoapReply {
+    SoapReply::ok(sap::response(ROOT, SCHEDULES_NS, |w| {
+        status.write(w);
+        w.leaf_opt("ScheduleId", schedule_id);
+    }))
+}
+
+/// `Day/item`s → a week (weekdays left out are days off). Structure errors are faults, values "E".
+fn week(day: &Element) -> Result<Result<WeekPattern, String>, SoapReply> {
+    let mut items = Vec::new();
+    for item in &day.children {
+        if item.ns.is_some() || item.name != "item" {
+            return Err(SoapReply::client_fault(format!("Ukendt element {} i Day", item.name)));
+        }
+        let f = text_fields(item, &["Weekday", "Hours", "StartTime", "EndTime"], &[])
+            .map_err(|e| SoapReply::client_fault(e.0))?;
+        items.push(f.text);
+    }
+    Ok((|| {
+        let mut days = [DayPlan::OFF; 7];
+        let mut seen = [false; 7];
+        for f in &items {
+            let wd = f
+                .get("Weekday")
+                .ok_or("Day/item skal have Weekday (1 = mandag … 7 = søndag)")?;
+            let n: usize = wd
+                .parse()
+                .ok()
+                .filter(|n| (1..=7).contains(n))
+                .ok_or_else(|| format!("Weekday skal være 1-7 (modtaget: {})", sap::clip(wd)))?;
+            if std::mem::replace(&mut seen[n - 1], true) {
+                return Err(format!("{} er angivet flere gange", WEEKDAY_NAMES[n - 1]));
+            }
+            let hours = f
+                .get("Hours")
+                .ok_or_else(|| format!("Hours mangler for {}", WEEKDAY_NAMES[n - 1]))?;
+            let hours: Decimal = hours.parse().map_err(|_| {
+                format!(
+                    "Hours skal være et tal med punktum, fx 7.40 (modtaget: {})",
+                    sap::clip(hours)
+                )
+            })?;
+            let time = |name: &str| f.get(name).map(|v| sap::parse_time(name, v)).transpose();
+            days[n - 1] = DayPlan {
+                hours,
+                start: time("StartTime")?,
+                end: time("EndTime")?,
+            };
+        }
+        Ok(WeekPattern { days })
+    })())
+}
+
+fn parse(root: &Element) -> Result<Result<Change, String>, SoapReply> {
+    let f = text_fields(root, FIELDS, &["Day"]).map_err(|e| SoapReply::client_fault(e.0))?;
+    let week = match f.groups.get("Day") {
+        None => None,
+        Some(day) => match week(day)? {
+            Ok(w) => Some(w),
+            Err(text) => return Ok(Err(text)),
+        },
+    };
+    let t = &f.text;
+    Ok((|| {
+        let operation = match t.get("Operation").map(|o| o.to_ascii_uppercase()).as_deref() {
+            Some("INS") => Operation::Ins,
+            Some("MOD") => Operation::Mod,
+            Some("DEL") => Operation::Del,
+            other => {
+                return Err(format!(
+                    "Operation skal være INS, MOD eller DEL (modtaget: {})",
+                    sap::clip(other.unwrap_or(""))
+                ));
+            }
+        };
+        let pernr = t
+            .get("PersonnelNumber")
+            .map(|v| sap::parse_pernr("PersonnelNumber", v))
+            .transpose()?
+            .ok_or("PersonnelNumber skal angives")?;
+        let date = |n: &str| t.get(n).map(|v| sap::parse_date(n, v)).transpose();
+        let change = Change {
+            operation,
+            pernr,
+            schedule_id: t.get("ScheduleId").cloned(),
+            from: date("StartDate")?,
+            to: date("EndDate")?,
+            kind: t.get("ScheduleType").cloned(),
+            text: t.get("ScheduleText").cloned(),
+            week,
+        };
+        match operation {
+            Operation::Ins if change.from.is_none() => Err("StartDate skal angives ved INS".to_owned()),
+            Operation::Ins if change.week.is_none() => Err("Day skal angive ugens timer ved INS".to_owned()),
+            Operation::Mod | Operation::Del if change.schedule_id.is_none() => {
+                Err("ScheduleId skal angives ved MOD og DEL".to_owned())
+            }
+            _ => Ok(change),
+        }
+    })())
+}
+
+pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> SoapReply {
+    let change = match parse(root) {
+        Err(reply) => return reply,
+        Ok(c) => c,
+    };
+    let k = match call.municipality(services, InterfaceId::Moedetidsplaner, None) {
+        Ok(k) => k,
+        Err(reply) => return reply,
+    };
+    let change = match change {
+        Ok(c) => c,
+        Err(text) => return answer(&ReturnStatus::error(text), None),
+    };
+    let (actor, system_id) = (call.system.name.clone(), call.system.id.clone());
+    let outcome = services
+        .store()
+        .write(move |tx| {
+            let (change, actor, system_id) = (change.clone(), actor.clone(), system_id.clone());
+            Box::pin(async move { apply(tx, k, &actor, &system_id, change).await })
+        })
+        .await;
+    match outcome {
+        Ok((status, id)) => answer(&status, id.as_deref()),
+        Err(e) => store_failed("SetWorkSchedule", &e),
+    }
+}
+
+fn day_before(d: Date) -> Date {
+    d.checked_sub(1.day()).unwrap_or(d)
+}
+
+fn day_after(d: Date) -> Date {
+    d.checked_add(1.day()).unwrap_or(d)
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string().to_uppercase()
+}
+
+fn summary(s: &WorkSchedule) -> serde_json::Value {
+    json!({
+        "valid_from": s.valid_from.to_string(),
+        "valid_to": s.valid_to.to_string(),
+        "kind": s.kind,
+        "weekly_hours": sap::decimal_text(s.pattern.weekly_hours()),
+    })
+}
+
+type Outcome = (ReturnStatus, Option<String>);
+
+/// Checks and writes one change inside the write; the answer (E without writing anything).
+async fn apply(
+    tx: &mut Tx,
+    k: Kommunekode,
+    actor: &str,
+    system_id: &str,
+    c: Change,
+) -> snitflade_store::Result<Outcome> {
+    let pernr = c.pernr;
+    let Some(data) = TimeData::load(tx, k, pernr).await? else {
+        return Ok((ReturnStatus::error(unknown(pernr, k)), None));
+    };
+    if let Some(text) = refusal(&data) {
+        return Ok((ReturnStatus::error(text), None));
+    }
+    let now = snitflade_store::now_text();
+    let current = &data.stored_schedules;
+    let target = match &c.schedule_id {
+        Some(id) if c.operation != Operation::Ins => match current.iter().find(|s| &s.schedule_id == id) {
+            Some(t) => Some(t.clone()),
+            None => {
+                let text = format!("Medarbejderen har ingen mødetidsplan med ScheduleId {}", sap::clip(id));
+                return Ok((ReturnStatus::error(text), None));
+            }
+        },
+        _ => None,
+    };
+    let (schedule_id, before, after) = match c.operation {
+        Operation::Del => {
+            let t = target.expect("a target");
+            close_schedule(tx, &t.id, &now).await?;
+            (t.schedule_id, Some(t.schedule), None)
+        }
+        Operation::Ins => {
+            let new = WorkSchedule {
+                valid_from: c.from.expect("checked"),
+                valid_to: c.to.unwrap_or(OPEN_END),
+                kind: c.kind.clone().unwrap_or_else(|| "DAG".to_owned()),
+                text: c.text.clone().unwrap_or_default(),
+                pattern: c.week.expect("checked"),
+            };
+            if let Err(e) = new.validate() {
+                return Ok((ReturnStatus::error(e.0), None));
+            }
+            delimit(tx, k, pernr, current, &new, actor, &now).await?;
+            let id = new_id();
+            insert_schedule(tx, k, pernr, &id, &new, actor, &now).await?;
+            (id, None, Some(new))
+        }
+        Operation::Mod => {
+            let t = target.expect("a target");
+            let old = &t.schedule;
+            let new = WorkSchedule {
+                valid_from: c.from.unwrap_or(old.valid_from),
+                valid_to: c.to.unwrap_or(old.valid_to),
+                kind: c.kind.clone().unwrap_or_else(|| old.kind.clone()),
+                text: c.text.clone().unwrap_or_else(|| old.text.clone()),
+                pattern: c.week.unwrap_or(old.pattern),
+            };
+            if let Err(e) = new.validate() {
+                return Ok((ReturnStatus::error(e.0), None));
+            }
+            if let Some(other) = current.iter().find(|s| {
+                s.id != t.id && s.schedule.valid_from <= new.valid_to && s.schedule.valid_to >= new.valid_from
+            }) {
+                let text = format!(
+                    "Perioden overlapper mødetidsplan {} ({}–{}); ret eller slet den først",
+                    other.schedule_id, other.schedule.valid_from, other.schedule.valid_to
+                );
+                return Ok((ReturnStatus::error(text), None));
+            }
+            close_schedule(tx, &t.id, &now).await?;
+            insert_schedule(tx, k, pernr, &t.schedule_id, &new, actor, &now).await?;
+            (t.schedule_id, Some(t.schedule), Some(new))
+        }
+    };
+    hr_derived::sync_schedule_records(tx, k, pernr, actor, &now).await?;
+    hr_derived::sync_absence_records(tx, k, pernr, actor, &now).await?;
+    let (action, event, verb) = match c.operation {
+        Operation::Ins => ("schedule.insert", EVENT_CREATED, "oprettet"),
+        Operation::Mod => ("schedule.change", EVENT_CHANGED, "ændret"),
+        Operation::Del => ("schedule.delete", EVENT_DELETED, "slettet"),
+    };
+    let entry = NewAudit {
+        actor,
+        interface: InterfaceId::Moedetidsplaner.as_str(),
+        action,
+        municipality: k,
+        pernr: Some(pernr),
+        detail: json!({
+            "system_id": system_id,
+            "schedule_id": schedule_id,
+            "before": before.as_ref().map(summary),
+            "after": after.as_ref().map(summary),
+        }),
+    };
+    hr::insert_audit(tx, &entry, &now).await?;
+    let shown = after.as_ref().or(before.as_ref()).expect("a schedule");
+    let mut payload = summary(shown);
+    payload["pernr"] = pernr.to_string().into();
+    payload["schedule_id"] = schedule_id.clone().into();
+    tx.emit(NewEvent {
+        kind: event,
+        interface: InterfaceId::Moedetidsplaner.as_str(),
+        municipality: Some(k.to_string()),
+        object_id: Some(pernr.to_string()),
+        payload,
+    });
+    let text = format!(
+        "Mødetidsplan {verb} ({} timer om ugen, {}–{})",
+        sap::decimal_text(shown.pattern.weekly_hours()).replace('.', ","),
+        shown.valid_from,
+        shown.valid_to
+    );
+    Ok((ReturnStatus::success(text), Some(schedule_id)))
+}
+
+/// Makes room for `new`: every current schedule overlapping it is closed, and the parts before and after the new
+/// period are registered again (before under the same id, after under a new one).
+async fn delimit(
+    tx: &mut Tx,
+    k: Kommunekode,
+    pernr: Pernr,
+    current: &[StoredSchedule],
+    new: &WorkSchedule,
+    actor: &str,
+    now: &str,
+) -> snitflade_store::Result<()> {
+    for s in current {
+        let old = &s.schedule;
+        if old.valid_from > new.valid_to || old.valid_to < new.valid_from {
+            continue;
+        }
+        close_schedule(tx, &s.id, now).await?;
+        let mut keep_id = Some(s.schedule_id.clone());
+        if old.valid_from < new.valid_from {
+            let part = WorkSchedule {
+                valid_to: day_before(new.valid_from),
+                ..old.clone()
+            };
+            insert_schedule(tx, k, pernr, &keep_id.take().expect("the id"), &part, actor, now).await?;
+        }
+        if old.valid_to > new.valid_to {
+            let part = WorkSchedule {
+                valid_from: day_after(new.valid_to),
+                ..old.clone()
+            };
+            let id = keep_id.take().unwrap_or_else(new_id);
+            insert_schedule(tx, k, pernr, &id, &part, actor, now).await?;
+        }
+    }
+    Ok(())
+}

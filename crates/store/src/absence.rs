@@ -1,0 +1,246 @@
+//! Storage of absences (Opret fravær) and of each municipality's absence type catalogue. An absence is never
+//! updated in place: a change closes its current registration and inserts the new one under the same
+//! `object_id`; a deletion only closes it.
+
+use crate::hr::{IN_CHUNK, date_text, in_list, parse_date};
+use crate::{Result, corrupt};
+use jiff::civil::{Date, Time};
+use snitflade_domain::absence::{Absence, AbsenceType, default_catalogue};
+use snitflade_domain::schedule::AbsencePeriod;
+use snitflade_domain::{Kommunekode, Pernr};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// An absence as stored: the employee, the absence and its registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAbsence {
+    /// The registration's row id.
+    pub id: String,
+    pub pernr: Pernr,
+    pub absence: Absence,
+    pub registered_from: String,
+}
+
+const COLUMNS: &str = "id, object_id, pernr, type_code, start_date, end_date, start_time, end_time, additional, \
+    registered_from, registered_by";
+
+fn parse_time(s: Option<String>) -> Result<Option<Time>> {
+    s.map(|t| t.parse().map_err(|_| corrupt(format!("stored time '{t}'"))))
+        .transpose()
+}
+
+fn time_text(t: Option<Time>) -> Option<String> {
+    t.map(|t| t.strftime("%H:%M:%S").to_string())
+}
+
+fn from_row(row: &AnyRow) -> Result<StoredAbsence> {
+    Ok(StoredAbsence {
+        id: row.try_get("id")?,
+        pernr: Pernr::parse(&row.try_get::<String, _>("pernr")?).map_err(corrupt)?,
+        absence: Absence {
+            object_id: row.try_get("object_id")?,
+            type_code: row.try_get("type_code")?,
+            period: AbsencePeriod {
+                start: parse_date(&row.try_get::<String, _>("start_date")?)?,
+                end: parse_date(&row.try_get::<String, _>("end_date")?)?,
+                start_time: parse_time(row.try_get("start_time")?)?,
+                end_time: parse_time(row.try_get("end_time")?)?,
+            },
+            additional: row.try_get("additional")?,
+            registered_by: row.try_get("registered_by")?,
+        },
+        registered_from: row.try_get("registered_from")?,
+    })
+}
+
+/// The current absences of one employee, by start date.
+pub async fn current_absences<'e, E>(executor: E, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<StoredAbsence>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!(
+        "SELECT {COLUMNS} FROM absences WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL \
+         ORDER BY start_date, start_time, object_id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(municipality.to_string())
+        .bind(pernr.to_string())
+        .fetch_all(executor)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The current absences that touch `from..=to`, of the given employees (all of the municipality's when
+/// `pernrs` is `None`), by employee and start date.
+pub async fn absences_in<'e, E>(
+    executor: E,
+    municipality: Kommunekode,
+    pernrs: Option<&[Pernr]>,
+    from: Date,
+    to: Date,
+) -> Result<Vec<StoredAbsence>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any> + Copy,
+{
+    let base = format!(
+        "SELECT {COLUMNS} FROM absences WHERE municipality = $1 AND registered_to IS NULL \
+         AND start_date <= $2 AND end_date >= $3"
+    );
+    let mut out = Vec::new();
+    match pernrs {
+        None => {
+            let sql = format!("{base} ORDER BY pernr, start_date, start_time, object_id");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(municipality.to_string())
+                .bind(date_text(to))
+                .bind(date_text(from))
+                .fetch_all(executor)
+                .await?;
+            for row in &rows {
+                out.push(from_row(row)?);
+            }
+        }
+        Some(pernrs) => {
+            for chunk in pernrs.chunks(IN_CHUNK) {
+                let sql = format!(
+                    "{base} AND pernr IN ({}) ORDER BY pernr, start_date, start_time, object_id",
+                    in_list(4, chunk.len())
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(municipality.to_string())
+                    .bind(date_text(to))
+                    .bind(date_text(from));
+                for p in chunk {
+                    q = q.bind(p.to_string());
+                }
+                for row in &q.fetch_all(executor).await? {
+                    out.push(from_row(row)?);
+                }
+            }
+            out.sort_by_key(|a| (a.pernr, a.absence.period.start));
+        }
+    }
+    Ok(out)
+}
+
+/// Registers an absence (a new one, or the new state of a changed one) as current; returns the row id.
+pub async fn insert_absence(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    absence: &Absence,
+    now: &str,
+) -> Result<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let p = &absence.period;
+    sqlx::query(
+        "INSERT INTO absences (id, object_id, municipality, pernr, type_code, start_date, end_date, start_time, \
+         end_time, additional, registered_from, registered_to, registered_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12)",
+    )
+    .bind(&id)
+    .bind(&absence.object_id)
+    .bind(municipality.to_string())
+    .bind(pernr.to_string())
+    .bind(&absence.type_code)
+    .bind(date_text(p.start))
+    .bind(date_text(p.end))
+    .bind(time_text(p.start_time))
+    .bind(time_text(p.end_time))
+    .bind(&absence.additional)
+    .bind(now)
+    .bind(&absence.registered_by)
+    .execute(c)
+    .await?;
+    Ok(id)
+}
+
+/// Many absences at once (bulk loading: demo data, benchmarks), with few statements.
+pub async fn insert_absences(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    absences: &[(Pernr, Absence)],
+    now: &str,
+) -> Result<()> {
+    const COLS: usize = 12;
+    for chunk in absences.chunks(crate::hr::rows_per_statement(c, COLS)) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let p = 1 + i * COLS;
+                format!("({}, NULL, ${})", in_list(p, COLS - 1), p + COLS - 1)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO absences (id, object_id, municipality, pernr, type_code, start_date, end_date, start_time, \
+             end_time, additional, registered_from, registered_to, registered_by) VALUES {values}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (pernr, a) in chunk {
+            let p = &a.period;
+            q = q
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(a.object_id.clone())
+                .bind(municipality.to_string())
+                .bind(pernr.to_string())
+                .bind(a.type_code.clone())
+                .bind(date_text(p.start))
+                .bind(date_text(p.end))
+                .bind(time_text(p.start_time))
+                .bind(time_text(p.end_time))
+                .bind(a.additional.clone())
+                .bind(now.to_owned())
+                .bind(a.registered_by.clone());
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// Ends the current registration `id` (a change or a deletion of the absence).
+pub async fn close_absence(c: &mut AnyConnection, id: &str, now: &str) -> Result<()> {
+    crate::hr::close_registration(c, crate::hr::Registrations::Absences, id, now).await
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The absence type catalogue
+
+/// A municipality's absence type catalogue (the built-in one when it has none of its own).
+pub async fn catalogue<'e, E>(executor: E, municipality: Kommunekode) -> Result<Vec<AbsenceType>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query("SELECT catalogue FROM absence_catalogues WHERE municipality = $1")
+        .bind(municipality.to_string())
+        .fetch_optional(executor)
+        .await?;
+    match row {
+        None => Ok(default_catalogue()),
+        Some(r) => serde_json::from_str(&r.try_get::<String, _>("catalogue")?).map_err(corrupt),
+    }
+}
+
+/// Replaces a municipality's catalogue (validated by the caller).
+pub async fn set_catalogue(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    types: &[AbsenceType],
+    actor: &str,
+    now: &str,
+) -> Result<()> {
+    let json = serde_json::to_string(types).map_err(corrupt)?;
+    sqlx::query("DELETE FROM absence_catalogues WHERE municipality = $1")
+        .bind(municipality.to_string())
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(
+        "INSERT INTO absence_catalogues (municipality, catalogue, updated_at, updated_by) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(municipality.to_string())
+    .bind(json)
+    .bind(now)
+    .bind(actor)
+    .execute(c)
+    .await?;
+    Ok(())
+}

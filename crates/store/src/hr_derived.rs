@@ -1,0 +1,146 @@
+//! The data categories Medarbejderoplysninger shows but other services own: Moedetidsplan (MTP) mirrors the
+//! employee's work schedules and Fravaer-Naervaer (FVNV) the registered absences, costed under the schedules.
+//! Every write that changes schedules or absences re-derives them in the same transaction; only records that
+//! actually change get a new registration, so the category history stays meaningful.
+
+use crate::hr::replace_category;
+use crate::{Result, absence, corrupt, schedules};
+use rust_decimal::Decimal;
+use snitflade_domain::absence::AbsenceType;
+use snitflade_domain::hr::{Category, CategoryRecord};
+use snitflade_domain::schedule::{Schedules, WorkSchedule, cost};
+use snitflade_domain::{Kommunekode, Pernr};
+use sqlx::AnyConnection;
+
+const WHOLE_DAY: &str = "00:00:00";
+
+fn hours_text(h: Decimal) -> String {
+    let mut h = h.round_dp(2);
+    h.rescale(2);
+    h.to_string()
+}
+
+/// The MTP record of one schedule: type, text, weekly hours and the first working day's times.
+pub fn schedule_record(s: &WorkSchedule) -> Result<CategoryRecord> {
+    let first = s.pattern.days.iter().find(|d| d.hours > Decimal::ZERO);
+    let time = |t: Option<jiff::civil::Time>| t.map_or(WHOLE_DAY.to_owned(), |t| t.strftime("%H:%M:%S").to_string());
+    CategoryRecord::new(
+        Category::Moedetidsplan,
+        s.valid_from,
+        s.valid_to,
+        [
+            ("Arbejdstidstype", s.kind.clone()),
+            ("Arbejdstidstypetekst", s.text.clone()),
+            ("Arbejdstid", hours_text(s.pattern.weekly_hours())),
+            ("Starttid", time(first.and_then(|d| d.start))),
+            ("Sluttid", time(first.and_then(|d| d.end))),
+        ],
+    )
+    .map_err(corrupt)
+}
+
+/// Re-derives an employee's MTP records from its current schedules. Returns whether anything changed.
+pub async fn sync_schedule_records(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    actor: &str,
+    now: &str,
+) -> Result<bool> {
+    let wanted = schedules::current_schedules(&mut *c, municipality, pernr)
+        .await?
+        .iter()
+        .map(|s| schedule_record(&s.schedule))
+        .collect::<Result<Vec<_>>>()?;
+    replace_category(c, municipality, pernr, Category::Moedetidsplan, &wanted, actor, now).await
+}
+
+/// Re-derives an employee's FVNV records from its current absences, costed under its current schedules.
+/// Returns whether anything changed.
+pub async fn sync_absence_records(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    actor: &str,
+    now: &str,
+) -> Result<bool> {
+    let schedules = Schedules::new(
+        schedules::current_schedules(&mut *c, municipality, pernr)
+            .await?
+            .into_iter()
+            .map(|s| s.schedule)
+            .collect(),
+    );
+    let catalogue = absence::catalogue(&mut *c, municipality).await?;
+    let absences = absence::current_absences(&mut *c, municipality, pernr).await?;
+    let wanted = absences
+        .iter()
+        .map(|a| absence_record(&a.absence, &schedules, &catalogue))
+        .collect::<Result<Vec<_>>>()?;
+    replace_category(c, municipality, pernr, Category::FravaerNaervaer, &wanted, actor, now).await
+}
+
+/// The FVNV record of one absence.
+pub fn absence_record(
+    a: &snitflade_domain::absence::Absence,
+    schedules: &Schedules,
+    catalogue: &[AbsenceType],
+) -> Result<CategoryRecord> {
+    let c = cost(&a.period, schedules);
+    let text = catalogue
+        .iter()
+        .find(|t| t.code == a.type_code)
+        .map_or_else(|| a.type_code.clone(), |t| t.text.clone());
+    let time = |t: Option<jiff::civil::Time>| t.map_or(WHOLE_DAY.to_owned(), |t| t.strftime("%H:%M:%S").to_string());
+    CategoryRecord::new(
+        Category::FravaerNaervaer,
+        a.period.start,
+        a.period.end,
+        [
+            ("FravaersNaervaersart", a.type_code.clone()),
+            ("FravaersNaervaerstekst", text),
+            ("FravaersNaervaerstimer", hours_text(c.hours)),
+            ("FravaersNaervaersdage", c.days.normalize().to_string()),
+            ("Starttid", time(a.period.start_time)),
+            ("Sluttid", time(a.period.end_time)),
+        ],
+    )
+    .map_err(corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use snitflade_domain::absence::{Absence, default_catalogue};
+    use snitflade_domain::schedule::AbsencePeriod;
+
+    #[test]
+    fn a_week_of_holiday_as_fvnv() {
+        let a = Absence {
+            object_id: "x".into(),
+            type_code: "FE".into(),
+            period: AbsencePeriod {
+                start: date(2026, 7, 6),
+                end: date(2026, 7, 10),
+                start_time: None,
+                end_time: None,
+            },
+            additional: String::new(),
+            registered_by: "t".into(),
+        };
+        let r = absence_record(&a, &Schedules::default(), &default_catalogue()).unwrap();
+        assert_eq!(r.get("FravaersNaervaerstekst"), Some("Ferie"));
+        assert_eq!(r.get("FravaersNaervaerstimer"), Some("37.00"));
+        assert_eq!(r.get("FravaersNaervaersdage"), Some("5"));
+        assert_eq!(r.get("Starttid"), Some("00:00:00"));
+    }
+
+    #[test]
+    fn the_standard_schedule_as_mtp() {
+        let r = schedule_record(&WorkSchedule::standard(date(2026, 1, 1), date(9999, 12, 31))).unwrap();
+        assert_eq!(r.get("Arbejdstid"), Some("37.00"));
+        assert_eq!(r.get("Starttid"), Some("08:00:00"));
+        assert_eq!(r.get("Sluttid"), Some("15:24:00"));
+    }
+}
