@@ -15,6 +15,7 @@
 //! DIR/admin-token                      bearer token for the admin API
 //! ```
 
+pub mod absence;
 pub mod admin;
 pub mod crash;
 pub mod duration;

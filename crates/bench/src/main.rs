@@ -56,6 +56,38 @@ enum Command {
     /// data category), a server on it, and a Medarbejderoplysninger List of
     /// all N and of 100; report time, answer size and the server's memory.
     EmployeeList(EmployeeListArgs),
+    /// A fresh demo data dir with N employees and a year of absences each;
+    /// SetAbsenceAttendance throughput and GetAbsenceAttendanceByPeriod
+    /// latency as `dagtilbud`.
+    Absence(AbsenceArgs),
+}
+
+#[derive(Debug, Args)]
+struct AbsenceArgs {
+    /// Path of the snitflade binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Working directory (a data dir left there by an earlier run is replaced).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Synthetic employees in 0340.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    employees: u32,
+    /// Absences per employee over the year from December 2025 (every 15 days).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=24))]
+    absences_per_employee: u32,
+    /// SetAbsenceAttendance INS requests.
+    #[arg(long, default_value_t = 5_000)]
+    requests: u32,
+    /// Concurrent clients for the INS.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    concurrency: u32,
+    /// Sequential one-employee reads.
+    #[arg(long, default_value_t = 1_000)]
+    reads: u32,
+    /// Print the report as one JSON line on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -302,8 +334,37 @@ async fn employee_list(args: EmployeeListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn absence(args: AbsenceArgs) -> Result<ExitCode> {
+    use snitflade_bench::absence::{measure, prepare};
+    if args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)?;
+    }
+    let start = std::time::Instant::now();
+    prepare(&args.bin, &args.dir, args.employees, args.absences_per_employee).await?;
+    human(
+        args.json,
+        &format!("prepared in {:.1} s\n", start.elapsed().as_secs_f64()),
+    );
+    let report = measure(
+        &args.bin,
+        &args.dir,
+        args.employees,
+        args.absences_per_employee,
+        args.requests,
+        args.concurrency,
+        args.reads,
+    )
+    .await?;
+    human(args.json, &report.table());
+    if args.json {
+        println!("{}", report.to_json());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Absence(args) => absence(args).await,
         Command::EmployeeList(args) => employee_list(args).await,
         Command::Load(args) => load(args).await,
         Command::ZlpeImport(args) => tokio::task::spawn_blocking(move || zlpe_import(args)).await?,

@@ -1,0 +1,315 @@
+//! The absence benchmark: a fresh demo data dir gets N synthetic employees (every data category, a schedule, a
+//! week's holiday in July 2026) and a year of absences each (1–3 day sick days and holidays every 15 days from
+//! December 2025, written straight into the database; their FVNV records are not derived, which the measured
+//! calls do not read). Then, against the real server over mutual TLS as `dagtilbud`:
+//!
+//! 1. SetAbsenceAttendance throughput: INS of one-day sick days on distinct (employee, day) pairs in 2027 by
+//!    `concurrency` clients; every answer must be "S" (each INS reads the employee's year of absences for the
+//!    collision check).
+//! 2. GetAbsenceAttendanceByPeriod latency: one employee's whole year, sequentially for random employees.
+//! 3. GetAbsenceAttendanceByPeriod for the whole municipality for one week, one call.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail, ensure};
+use jiff::ToSpan;
+use jiff::civil::{Date, date};
+use serde_json::{Value, json};
+use snitflade_domain::absence::Absence;
+use snitflade_domain::schedule::AbsencePeriod;
+use snitflade_domain::{Kommunekode, Pernr};
+
+use crate::employee_list::FIRST_SYNTHETIC;
+use crate::message::{CONTENT_TYPE, SOAP_ACTION};
+use crate::report::{LatencySummary, new_histogram};
+use crate::{ServerProcess, mtls_client};
+
+/// Employments written per transaction while preparing.
+const PREPARE_BATCH: u32 = 1_000;
+/// The first day of the year of absences.
+const YEAR_START: Date = date(2025, 12, 1);
+/// The summer holiday every synthetic employee has already (see `write_synthetic`).
+const SUMMER: (Date, Date) = (date(2026, 7, 6), date(2026, 7, 10));
+
+/// The `j`-th absence of employee number `i`: every 15 days from [`YEAR_START`] (shifted by `i % 5` days), 1–3
+/// days long, a holiday every fourth, else sick; `None` where it would touch the summer holiday.
+pub fn generated(i: u32, j: u32) -> Option<Absence> {
+    let start = YEAR_START.checked_add((j as i64 * 15 + (i % 5) as i64).days()).ok()?;
+    let end = start.checked_add((((i + j) % 3) as i64).days()).ok()?;
+    if start <= SUMMER.1 && end >= SUMMER.0 {
+        return None;
+    }
+    Some(Absence {
+        object_id: format!("BENCH{i:08}{j:03}"),
+        type_code: if j % 4 == 3 { "FE" } else { "SY" }.into(),
+        period: AbsencePeriod {
+            start,
+            end,
+            start_time: None,
+            end_time: None,
+        },
+        additional: String::new(),
+        registered_by: "bench".into(),
+    })
+}
+
+/// A SetAbsenceAttendance INS of a one-day sick day.
+pub fn set_request(pernr: u32, day: Date) -> String {
+    format!(
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
+         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>{day}</StartDate>\
+         <EndDate>{day}</EndDate><Operation>INS</Operation><PersonnelNumber>{pernr:08}</PersonnelNumber>\
+         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
+         </SOAP-ENV:Envelope>"
+    )
+}
+
+/// A GetAbsenceAttendanceByPeriod request (the whole municipality without `pernr`).
+pub fn period_request(pernr: Option<u32>, from: Date, to: Date) -> String {
+    let who = pernr.map_or_else(String::new, |p| format!("<PersonnelNumber>{p:08}</PersonnelNumber>"));
+    format!(
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
+         <ns0:GetAbsenceAttendanceByPeriodRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\">\
+         <StartDate>{from}</StartDate><EndDate>{to}</EndDate>{who}</ns0:GetAbsenceAttendanceByPeriodRequest_MT>\
+         </SOAP-ENV:Body></SOAP-ENV:Envelope>"
+    )
+}
+
+/// Creates a demo data dir with `n` synthetic employees and `per_employee` absences each.
+pub async fn prepare(bin: &Path, dir: &Path, n: u32, per_employee: u32) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut server = ServerProcess::start_demo(bin, dir)?;
+    server.kill9()?;
+    let store = snitflade_store::Store::open(&snitflade_store::db::sqlite_url_in(dir)).await?;
+    let soroe = Kommunekode::parse("0340")?;
+    let mut written = 0;
+    while written < n {
+        let (first, count) = (FIRST_SYNTHETIC + written, PREPARE_BATCH.min(n - written));
+        store
+            .write(move |c| Box::pin(snitflade_server::demo::hr::write_synthetic(c, first, count)))
+            .await?;
+        let rows: Arc<Vec<(Pernr, Absence)>> = Arc::new(
+            (first..first + count)
+                .flat_map(|i| (0..per_employee).filter_map(move |j| generated(i, j).map(|a| (i, a))))
+                .map(|(i, a)| (Pernr::parse(&i.to_string()).expect("a number"), a))
+                .collect(),
+        );
+        store
+            .write(move |c| {
+                let rows = rows.clone();
+                Box::pin(async move {
+                    snitflade_store::absence::insert_absences(c, soroe, &rows, &snitflade_store::now_text()).await
+                })
+            })
+            .await?;
+        written += count;
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// The figures of one run.
+#[derive(Debug, Clone)]
+pub struct AbsenceReport {
+    pub employees: u32,
+    pub absences_per_employee: u32,
+    pub inserts: u32,
+    pub concurrency: u32,
+    pub insert_elapsed: Duration,
+    pub insert_latency: LatencySummary,
+    pub read_latency: LatencySummary,
+    pub items_per_read: f64,
+    pub week_elapsed: Duration,
+    pub week_items: usize,
+}
+
+impl AbsenceReport {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "employees": self.employees,
+            "absences_per_employee": self.absences_per_employee,
+            "inserts": self.inserts,
+            "concurrency": self.concurrency,
+            "inserts_per_s": self.inserts as f64 / self.insert_elapsed.as_secs_f64(),
+            "insert_latency_us": self.insert_latency.to_json(),
+            "read_latency_us": self.read_latency.to_json(),
+            "items_per_read": self.items_per_read,
+            "week_ms": self.week_elapsed.as_secs_f64() * 1000.0,
+            "week_items": self.week_items,
+        })
+    }
+
+    pub fn table(&self) -> String {
+        format!(
+            "{} employees, {} absences each\nSetAbsenceAttendance INS: {} requests, concurrency {}: {:.0}/s\n{}\
+             GetAbsenceAttendanceByPeriod, one employee's year ({:.1} items):\n{}\
+             GetAbsenceAttendanceByPeriod, the municipality for a week: {} items in {:.0} ms\n",
+            self.employees,
+            self.absences_per_employee,
+            self.inserts,
+            self.concurrency,
+            self.inserts as f64 / self.insert_elapsed.as_secs_f64(),
+            self.insert_latency.table(),
+            self.items_per_read,
+            self.read_latency.table(),
+            self.week_items,
+            self.week_elapsed.as_secs_f64() * 1000.0,
+        )
+    }
+}
+
+async fn post(client: &reqwest::Client, url: &str, body: String) -> Result<String> {
+    let r = client
+        .post(url)
+        .header("Content-Type", CONTENT_TYPE)
+        .header("SOAPAction", SOAP_ACTION)
+        .body(body)
+        .timeout(Duration::from_secs(600))
+        .send()
+        .await?;
+    let status = r.status();
+    let text = r.text().await?;
+    if !status.is_success() {
+        bail!("HTTP {status}: {text}");
+    }
+    Ok(text)
+}
+
+/// Runs the three measurements against a server on a prepared dir.
+pub async fn measure(
+    bin: &Path,
+    dir: &Path,
+    n: u32,
+    per_employee: u32,
+    inserts: u32,
+    concurrency: u32,
+    reads: u32,
+) -> Result<AbsenceReport> {
+    let server = ServerProcess::spawn_async(ServerProcess::demo_command(bin, dir)).await?;
+    let client = mtls_client(dir, "dagtilbud")?;
+    let base = format!("https://{}/ws", server.services);
+
+    // 1. INS throughput.
+    let set_url = Arc::new(format!("{base}/SetAbsenceAttendance_OS_SI"));
+    let next = Arc::new(AtomicU32::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, next) = (client.clone(), set_url.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut h = new_histogram();
+            let mut refused = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= inserts {
+                    break;
+                }
+                let day = date(2027, 1, 1).checked_add(((i / n) as i64).days()).ok()?;
+                let t = Instant::now();
+                let body = post(&client, &url, set_request(FIRST_SYNTHETIC + i % n, day))
+                    .await
+                    .ok()?;
+                h.saturating_record(t.elapsed().as_micros() as u64);
+                if !body.contains("<StatusType>S</StatusType>") {
+                    refused.push(body);
+                }
+            }
+            Some((h, refused))
+        }));
+    }
+    let mut insert_h = new_histogram();
+    for t in tasks {
+        let Some((h, refused)) = t.await? else {
+            bail!("an INS failed at the HTTP level");
+        };
+        ensure!(refused.is_empty(), "{} INS refused, e.g. {}", refused.len(), refused[0]);
+        insert_h.add(h)?;
+    }
+    let insert_elapsed = start.elapsed();
+
+    // 2. One employee's year, sequentially.
+    let read_url = format!("{base}/GetAbsenceAttendanceByPeriod_OS_SI");
+    let mut read_h = new_histogram();
+    let mut items = 0usize;
+    for j in 0..reads {
+        let pernr = FIRST_SYNTHETIC + (j * 7919) % n;
+        let t = Instant::now();
+        let body = post(
+            &client,
+            &read_url,
+            period_request(Some(pernr), YEAR_START, date(2026, 12, 31)),
+        )
+        .await?;
+        read_h.saturating_record(t.elapsed().as_micros() as u64);
+        ensure!(body.contains("<StatusType>S</StatusType>"), "read refused: {body}");
+        items += body.matches("<Key>").count();
+    }
+
+    // 3. The whole municipality for one week.
+    let t = Instant::now();
+    let body = post(
+        &client,
+        &read_url,
+        period_request(None, date(2026, 3, 2), date(2026, 3, 8)),
+    )
+    .await?;
+    let week_elapsed = t.elapsed();
+    ensure!(
+        body.contains("<StatusType>S</StatusType>"),
+        "week refused: {}",
+        &body[..body.len().min(2000)]
+    );
+    drop(server);
+    Ok(AbsenceReport {
+        employees: n,
+        absences_per_employee: per_employee,
+        inserts,
+        concurrency,
+        insert_elapsed,
+        insert_latency: LatencySummary::from_histogram(&insert_h),
+        read_latency: LatencySummary::from_histogram(&read_h),
+        items_per_read: items as f64 / reads.max(1) as f64,
+        week_elapsed,
+        week_items: body.matches("<Key>").count(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use snitflade_domain::schedule::Schedules;
+
+    #[test]
+    fn generated_absences_never_collide() {
+        let schedules = Schedules::default();
+        for i in [FIRST_SYNTHETIC, FIRST_SYNTHETIC + 1, FIRST_SYNTHETIC + 4] {
+            let all: Vec<Absence> = (0..24).filter_map(|j| generated(i, j)).collect();
+            assert!(all.len() >= 20, "{}", all.len());
+            let summer = AbsencePeriod {
+                start: SUMMER.0,
+                end: SUMMER.1,
+                start_time: None,
+                end_time: None,
+            };
+            for (n, a) in all.iter().enumerate() {
+                assert!(!a.period.collides(&summer, &schedules));
+                assert!(all[n + 1..].iter().all(|b| !a.period.collides(&b.period, &schedules)));
+            }
+        }
+    }
+
+    #[test]
+    fn requests_are_well_formed() {
+        for xml in [
+            set_request(100_001, date(2027, 1, 4)),
+            period_request(None, date(2026, 3, 2), date(2026, 3, 8)),
+        ] {
+            let e = snitflade_soap::parse_envelope(xml.as_bytes(), &snitflade_soap::Limits::default()).unwrap();
+            assert_eq!(e.payload.ns.as_deref(), Some("urn:kmd.dk:LPT:VACAB:external"));
+        }
+        assert!(set_request(100_001, date(2027, 1, 4)).contains("<PersonnelNumber>00100001</PersonnelNumber>"));
+    }
+}
