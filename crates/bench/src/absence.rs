@@ -1,7 +1,7 @@
 //! The absence benchmark: a fresh demo data dir gets N synthetic employees (every data category, a schedule, a
 //! week's holiday in July 2026) and a year of absences each (1–3 day sick days and holidays every 15 days from
-//! December 2025, written straight into the database; their FVNV records are not derived, which the measured
-//! calls do not read). Then, against the real server over mutual TLS as `dagtilbud`:
+//! December 2025, written straight into the database with their FVNV records). Then, against the real server
+//! over mutual TLS as `dagtilbud`:
 //!
 //! 1. SetAbsenceAttendance throughput: INS of one-day sick days on distinct (employee, day) pairs in 2027 by
 //!    `concurrency` clients; every answer must be "S" (each INS reads the employee's year of absences for the
@@ -101,7 +101,16 @@ pub async fn prepare(bin: &Path, dir: &Path, n: u32, per_employee: u32) -> Resul
             .write(move |c| {
                 let rows = rows.clone();
                 Box::pin(async move {
-                    snitflade_store::absence::insert_absences(c, soroe, &rows, &snitflade_store::now_text()).await
+                    let now = snitflade_store::now_text();
+                    snitflade_store::absence::insert_absences(c, soroe, &rows, &now).await?;
+                    // Their FVNV records, as the service keeps them, so a measured INS adds one record, not a year.
+                    let mut done = std::collections::HashSet::new();
+                    for (pernr, _) in rows.iter() {
+                        if done.insert(*pernr) {
+                            snitflade_store::hr_derived::sync_absence_records(c, soroe, *pernr, "bench", &now).await?;
+                        }
+                    }
+                    Ok(())
                 })
             })
             .await?;
