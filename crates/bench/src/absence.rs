@@ -22,7 +22,7 @@ use snitflade_domain::absence::Absence;
 use snitflade_domain::schedule::AbsencePeriod;
 use snitflade_domain::{Kommunekode, Pernr};
 
-use crate::employee_list::FIRST_SYNTHETIC;
+use crate::employee_list::{FIRST_SYNTHETIC, fresh_demo_store, write_synthetic};
 use crate::message::{CONTENT_TYPE, SOAP_ACTION};
 use crate::report::{LatencySummary, new_histogram};
 use crate::{ServerProcess, mtls_client};
@@ -80,17 +80,12 @@ pub fn period_request(pernr: Option<u32>, from: Date, to: Date) -> String {
 
 /// Creates a demo data dir with `n` synthetic employees and `per_employee` absences each.
 pub async fn prepare(bin: &Path, dir: &Path, n: u32, per_employee: u32) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut server = ServerProcess::start_demo(bin, dir)?;
-    server.kill9()?;
-    let store = snitflade_store::Store::open(&snitflade_store::db::sqlite_url_in(dir)).await?;
+    let store = fresh_demo_store(bin, dir).await?;
     let soroe = Kommunekode::parse("0340")?;
     let mut written = 0;
     while written < n {
         let (first, count) = (FIRST_SYNTHETIC + written, PREPARE_BATCH.min(n - written));
-        store
-            .write(move |c| Box::pin(snitflade_server::demo::hr::write_synthetic(c, first, count)))
-            .await?;
+        write_synthetic(&store, first, count).await?;
         let rows: Arc<Vec<(Pernr, Absence)>> = Arc::new(
             (first..first + count)
                 .flat_map(|i| (0..per_employee).filter_map(move |j| generated(i, j).map(|a| (i, a))))

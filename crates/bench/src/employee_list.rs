@@ -83,19 +83,30 @@ pub fn rss_kib(pid: u32) -> Result<u64> {
         .context("no VmRSS in /proc/<pid>/status")
 }
 
-/// Creates a demo data dir with `n` synthetic employments in 0340 and a config that lets one List answer all.
-pub async fn prepare(bin: &Path, dir: &Path, n: u32) -> Result<PathBuf> {
+/// A fresh demo data dir at `dir` (the first start creates the demo PKI and data) and its store, opened
+/// directly: the database is the caller's until the next server start.
+pub async fn fresh_demo_store(bin: &Path, dir: &Path) -> Result<snitflade_store::Store> {
     std::fs::create_dir_all(dir)?;
-    // The first start creates the demo PKI and data; then the database is ours until the next start.
     let mut server = ServerProcess::start_demo(bin, dir)?;
     server.kill9()?;
-    let store = snitflade_store::Store::open(&snitflade_store::db::sqlite_url_in(dir)).await?;
+    Ok(snitflade_store::Store::open(&snitflade_store::db::sqlite_url_in(dir)).await?)
+}
+
+/// Writes the synthetic employments `first .. first + count` (every data category) in one transaction.
+pub async fn write_synthetic(store: &snitflade_store::Store, first: u32, count: u32) -> Result<()> {
+    store
+        .write(move |c| Box::pin(snitflade_server::demo::hr::write_synthetic(c, first, count)))
+        .await?;
+    Ok(())
+}
+
+/// Creates a demo data dir with `n` synthetic employments in 0340 and a config that lets one List answer all.
+pub async fn prepare(bin: &Path, dir: &Path, n: u32) -> Result<PathBuf> {
+    let store = fresh_demo_store(bin, dir).await?;
     let mut written = 0;
     while written < n {
         let (first, count) = (FIRST_SYNTHETIC + written, PREPARE_BATCH.min(n - written));
-        store
-            .write(move |c| Box::pin(snitflade_server::demo::hr::write_synthetic(c, first, count)))
-            .await?;
+        write_synthetic(&store, first, count).await?;
         written += count;
     }
     store.close().await;
