@@ -71,13 +71,14 @@ where
 }
 
 /// The current absences that touch `from..=to`, of the given employees (all of the municipality's when
-/// `pernrs` is `None`), by employee and start date.
+/// `pernrs` is `None`, at most `limit` of them), by employee and start date.
 pub async fn absences_in<'e, E>(
     executor: E,
     municipality: Kommunekode,
     pernrs: Option<&[Pernr]>,
     from: Date,
     to: Date,
+    limit: usize,
 ) -> Result<Vec<StoredAbsence>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any> + Copy,
@@ -89,7 +90,7 @@ where
     let mut out = Vec::new();
     match pernrs {
         None => {
-            let sql = format!("{base} ORDER BY pernr, start_date, start_time, object_id");
+            let sql = format!("{base} ORDER BY pernr, start_date, start_time, object_id LIMIT {limit}");
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(municipality.to_string())
                 .bind(date_text(to))

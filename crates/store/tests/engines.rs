@@ -521,14 +521,25 @@ async fn absence_scenario(url: &str) {
     assert!(schedules::any_in(store.pool(), m).await.unwrap());
 
     // Reads by period and by employee; closing hides the absence and its FVNV record.
-    let in_nov = absence::absences_in(store.pool(), m, None, date(2026, 11, 1), date(2026, 11, 30))
+    let in_nov = absence::absences_in(store.pool(), m, None, date(2026, 11, 1), date(2026, 11, 30), 10)
         .await
         .unwrap();
     assert_eq!(in_nov.len(), 1);
-    assert_eq!(in_nov[0].absence, sick);
-    let none = absence::absences_in(store.pool(), m, Some(&[pernr]), date(2026, 12, 1), date(2026, 12, 31))
+    let limited = absence::absences_in(store.pool(), m, None, date(2026, 11, 1), date(2026, 11, 30), 0)
         .await
         .unwrap();
+    assert!(limited.is_empty(), "the limit holds");
+    assert_eq!(in_nov[0].absence, sick);
+    let none = absence::absences_in(
+        store.pool(),
+        m,
+        Some(&[pernr]),
+        date(2026, 12, 1),
+        date(2026, 12, 31),
+        10,
+    )
+    .await
+    .unwrap();
     assert!(none.is_empty());
     let data = TimeData::read(store.pool(), m, pernr).await.unwrap().unwrap();
     assert_eq!(data.absences.len(), 1);

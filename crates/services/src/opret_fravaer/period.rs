@@ -108,11 +108,10 @@ async fn collect(
         return Ok(Err(text));
     }
     let only = pernr.map(|p| vec![p]);
-    let absences = absences_in(pool, k, only.as_deref(), from, to).await?;
+    let absences = absences_in(pool, k, only.as_deref(), from, to, MAX_RECORDS + 1).await?;
     if absences.len() > MAX_RECORDS {
         return Ok(Err(format!(
-            "Perioden har {} fravær, flere end {MAX_RECORDS}; afgræns perioden eller angiv PersonnelNumber",
-            absences.len()
+            "Perioden har flere end {MAX_RECORDS} fravær; afgræns perioden eller angiv PersonnelNumber"
         )));
     }
     let catalogue = catalogue(pool, k).await?;
