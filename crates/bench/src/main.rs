@@ -85,6 +85,9 @@ struct AbsenceArgs {
     /// Sequential one-employee reads.
     #[arg(long, default_value_t = 1_000)]
     reads: u32,
+    /// Use this (empty) database instead of SQLite in DIR.
+    #[arg(long)]
+    database_url: Option<String>,
     /// Print the report as one JSON line on stdout (table goes to stderr).
     #[arg(long)]
     json: bool,
@@ -335,29 +338,38 @@ async fn employee_list(args: EmployeeListArgs) -> Result<ExitCode> {
 }
 
 async fn absence(args: AbsenceArgs) -> Result<ExitCode> {
-    use snitflade_bench::absence::{measure, prepare};
+    use snitflade_bench::absence::{AbsenceConfig, measure, prepare};
     if args.dir.exists() {
         std::fs::remove_dir_all(&args.dir)?;
     }
+    let cfg = AbsenceConfig {
+        bin: args.bin,
+        dir: args.dir,
+        database_url: args.database_url,
+        employees: args.employees,
+        absences_per_employee: args.absences_per_employee,
+        inserts: args.requests,
+        concurrency: args.concurrency,
+        reads: args.reads,
+    };
     let start = std::time::Instant::now();
-    prepare(&args.bin, &args.dir, args.employees, args.absences_per_employee).await?;
+    prepare(&cfg).await?;
     human(
         args.json,
         &format!("prepared in {:.1} s\n", start.elapsed().as_secs_f64()),
     );
-    let report = measure(
-        &args.bin,
-        &args.dir,
-        args.employees,
-        args.absences_per_employee,
-        args.requests,
-        args.concurrency,
-        args.reads,
-    )
-    .await?;
+    let report = measure(&cfg).await?;
     human(args.json, &report.table());
     if args.json {
         println!("{}", report.to_json());
+    }
+    if report.refused > 0 {
+        eprintln!(
+            "FAIL: {} INS refused, e.g. {}",
+            report.refused,
+            report.first_refusal.as_deref().unwrap_or_default()
+        );
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,12 @@
 //! The data categories Medarbejderoplysninger shows but other services own: Moedetidsplan (MTP) mirrors the
 //! employee's work schedules and Fravaer-Naervaer (FVNV) the registered absences, costed under the schedules.
 //! Every write that changes schedules or absences re-derives them in the same transaction; only records that
-//! actually change get a new registration, so the category history stays meaningful.
+//! actually change get a new registration, so the category history stays meaningful. Like every category of an
+//! ended employment, they end on its leave date (what starts after it is not shown).
 
 use crate::hr::replace_category;
 use crate::{Result, absence, corrupt, schedules};
+use jiff::civil::Date;
 use rust_decimal::Decimal;
 use snitflade_domain::absence::AbsenceType;
 use snitflade_domain::hr::{Category, CategoryRecord};
@@ -47,11 +49,13 @@ pub async fn sync_schedule_records(
     actor: &str,
     now: &str,
 ) -> Result<bool> {
+    let leave = leave_date(c, municipality, pernr).await?;
     let wanted = schedules::current_schedules(&mut *c, municipality, pernr)
         .await?
         .iter()
         .map(|s| schedule_record(&s.schedule))
         .collect::<Result<Vec<_>>>()?;
+    let wanted = until(wanted, leave)?;
     replace_category(c, municipality, pernr, Category::Moedetidsplan, &wanted, actor, now).await
 }
 
@@ -77,7 +81,33 @@ pub async fn sync_absence_records(
         .iter()
         .map(|a| absence_record(&a.absence, &schedules, &catalogue))
         .collect::<Result<Vec<_>>>()?;
+    let wanted = until(wanted, leave_date(c, municipality, pernr).await?)?;
     replace_category(c, municipality, pernr, Category::FravaerNaervaer, &wanted, actor, now).await
+}
+
+/// The employment's leave date, if it has ended.
+async fn leave_date(c: &mut AnyConnection, municipality: Kommunekode, pernr: Pernr) -> Result<Option<Date>> {
+    Ok(crate::hr::employment(&mut *c, municipality, pernr)
+        .await?
+        .and_then(|e| e.employment.leave_date))
+}
+
+/// Records cut at `leave` (SAP's delimiting): ended on it, or left out when they start after it.
+fn until(records: Vec<CategoryRecord>, leave: Option<Date>) -> Result<Vec<CategoryRecord>> {
+    let Some(leave) = leave else {
+        return Ok(records);
+    };
+    records
+        .into_iter()
+        .filter(|r| r.valid_from <= leave)
+        .map(|r| {
+            if r.valid_to > leave {
+                r.with_validity(r.valid_from, leave).map_err(corrupt)
+            } else {
+                Ok(r)
+            }
+        })
+        .collect()
 }
 
 /// The FVNV record of one absence.
@@ -134,6 +164,17 @@ mod tests {
         assert_eq!(r.get("FravaersNaervaerstimer"), Some("37.00"));
         assert_eq!(r.get("FravaersNaervaersdage"), Some("5"));
         assert_eq!(r.get("Starttid"), Some("00:00:00"));
+    }
+
+    #[test]
+    fn records_end_on_the_leave_date() {
+        let s = WorkSchedule::standard(date(2020, 1, 1), date(9999, 12, 31));
+        let late = WorkSchedule::standard(date(2026, 1, 1), date(9999, 12, 31));
+        let records = vec![schedule_record(&s).unwrap(), schedule_record(&late).unwrap()];
+        let cut = until(records.clone(), Some(date(2025, 6, 30))).unwrap();
+        assert_eq!(cut.len(), 1);
+        assert_eq!(cut[0].valid_to, date(2025, 6, 30));
+        assert_eq!(until(records.clone(), None).unwrap(), records);
     }
 
     #[test]
