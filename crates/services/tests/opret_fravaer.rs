@@ -5,8 +5,10 @@
 mod common;
 
 use common::{grant, system};
-use jiff::civil::date;
+use jiff::civil::{date, time};
+use snitflade_domain::absence::Absence;
 use snitflade_domain::hr::{Category, Child, Employment, EmploymentStatus, MaternityCase, WorkAccidentCase};
+use snitflade_domain::schedule::{AbsencePeriod, DayPlan, WeekPattern, WorkSchedule};
 use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig, SoapReply, find_service};
 use snitflade_soap::{Element, Limits, parse_envelope};
@@ -220,7 +222,16 @@ async fn november(s: &Services) -> Vec<(String, String, String, String, String)>
 async fn ins_read_mod_del_with_fvnv_event_and_audit() {
     let (_dir, s) = fixture().await;
     let (st, text) = set(&s, &refs(&day("201", "SY", "2026-11-24", "2026-11-24"))).await;
-    assert_eq!(st, "S", "{text}");
+    assert_eq!(
+        (st.as_str(), text.as_str()),
+        ("S", "Fravær SY 2026-11-24 oprettet (1 dag, 7,40 timer)")
+    );
+    let object_id = keys(&s, Some("201"), "2026-11-01", "2026-11-30").await[0].2.clone();
+    assert_eq!(object_id.len(), 32, "{object_id}");
+    assert!(
+        object_id.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()),
+        "{object_id}"
+    );
     assert_eq!(
         november(&s).await,
         [(
@@ -254,8 +265,16 @@ async fn ins_read_mod_del_with_fvnv_event_and_audit() {
         ("OriginalEndDate", "2026-11-24".into()),
         ("OriginalAbsenceAttendanceType", "SY".into()),
     ]);
-    assert_eq!(set(&s, &refs(&m)).await.0, "S");
+    assert_eq!(
+        set(&s, &refs(&m)).await.1,
+        "Fravær SY 2026-11-24–2026-11-27 ændret (4 dage, 29,60 timer)"
+    );
     assert_eq!(november(&s).await[0].3, "4.00");
+    assert_eq!(
+        keys(&s, Some("201"), "2026-11-01", "2026-11-30").await[0].2,
+        object_id,
+        "MOD keeps the object id"
+    );
     assert_eq!(fvnv(s.clone()).await, [("2026-11-27".to_owned(), "29.60".to_owned())]);
 
     let mut d = day("201", "SY", "2026-11-24", "2026-11-27");
@@ -267,11 +286,49 @@ async fn ins_read_mod_del_with_fvnv_event_and_audit() {
     let events = snitflade_store::outbox::after(s.store().pool(), 0, 100).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["absence.created", "absence.changed", "absence.deleted"]);
+    let created = &events[0];
+    assert_eq!(created.interface, "opret-fravaer");
+    assert_eq!(created.municipality.as_deref(), Some("0340"));
+    assert_eq!(created.object_id.as_deref(), Some("00000201"));
+    let pl = &created.payload;
+    assert_eq!(
+        (&pl["pernr"], &pl["object_id"], &pl["type"], &pl["start"], &pl["end"]),
+        (
+            &"00000201".into(),
+            &object_id.clone().into(),
+            &"SY".into(),
+            &"2026-11-24".into(),
+            &"2026-11-24".into()
+        )
+    );
+    assert_eq!((&pl["days"], &pl["hours"]), (&"1.00".into(), &"7.40".into()));
+    assert_eq!(events[1].payload["end"], "2026-11-27");
+    assert_eq!(events[2].payload["hours"], "29.60");
     let audit = hr::audit(s.store().pool(), k("0340"), Some(p(201)), 100).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     for a in ["absence.insert", "absence.change", "absence.delete", "absence.read"] {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
+    let change = audit.iter().find(|a| a.action == "absence.change").unwrap();
+    assert_eq!(
+        (
+            change.actor.as_str(),
+            change.interface.as_str(),
+            change.pernr.as_deref()
+        ),
+        ("system-d", "opret-fravaer", Some("00000201"))
+    );
+    let d = &change.detail;
+    assert_eq!(d["system_id"], "d");
+    assert_eq!(d["object_id"], object_id.as_str());
+    assert_eq!(
+        (&d["before"]["end"], &d["after"]["end"]),
+        (&"2026-11-24".into(), &"2026-11-27".into())
+    );
+    let delete = audit.iter().find(|a| a.action == "absence.delete").unwrap();
+    assert!(delete.detail["after"].is_null(), "{:?}", delete.detail);
+    let read = audit.iter().find(|a| a.action == "absence.read").unwrap();
+    assert!(read.detail["count"].is_u64(), "{:?}", read.detail);
 }
 
 #[tokio::test]
@@ -476,7 +533,10 @@ async fn collisions_half_days_and_the_care_day_quota() {
         let (st, text) = set(&s, &refs(&f)).await;
         assert_eq!(st, want, "{d}: {text}");
         if want == "E" {
-            assert!(text.contains("omsorgsdage for barn 02"), "{text}");
+            assert_eq!(
+                text,
+                "Ikke flere omsorgsdage tilbage for barn 02 i 2026 (2 dage, 2 brugt)"
+            );
         }
     }
 }
@@ -600,4 +660,620 @@ async fn the_municipality_comes_from_the_grant_or_kommune() {
     .await;
     assert_eq!(bad.status, 500);
     assert!(bad.body.contains("Ukendt element Unknown"), "{}", bad.body);
+}
+
+/// GetAbsenceAttendanceByPeriod as `d`: the answer's payload.
+async fn by_period(s: &Services, pernr: Option<&str>, from: &str, to: &str) -> Element {
+    let mut fields = vec![("StartDate", from), ("EndDate", to)];
+    fields.extend(pernr.map(|p| ("PersonnelNumber", p)));
+    let reply = call_as(
+        s,
+        "d",
+        None,
+        "GetAbsenceAttendanceByPeriod_OS_SI",
+        "GetAbsenceAttendanceByPeriodRequest_MT",
+        &fields,
+    )
+    .await;
+    payload(&reply)
+}
+
+/// The `Key`s of a period's absences: (PersonnelNumber, AbsenceAttendanceType, ObjectId, RecordNumber, StartDate).
+async fn keys(
+    s: &Services,
+    pernr: Option<&str>,
+    from: &str,
+    to: &str,
+) -> Vec<(String, String, String, String, String)> {
+    let e = by_period(s, pernr, from, to).await;
+    let Some(list) = e.child("AbsenceAttendance") else {
+        return Vec::new();
+    };
+    list.children
+        .iter()
+        .map(|i| {
+            let key = i.child("Key").unwrap();
+            let t = |n: &str| key.child_text(n).unwrap().to_owned();
+            (
+                t("PersonnelNumber"),
+                t("AbsenceAttendanceType"),
+                t("ObjectId"),
+                t("RecordNumber"),
+                t("StartDate"),
+            )
+        })
+        .collect()
+}
+
+/// The `Item`s of a period's absences as (AbsenceAttendanceDays, AbsenceAttendanceHours,
+/// AbsenceAttendanceCalendarDays).
+async fn costs(s: &Services, pernr: &str, from: &str, to: &str) -> Vec<(String, String, String)> {
+    let e = by_period(s, Some(pernr), from, to).await;
+    assert_eq!(status(&e).0, "S", "{:?}", status(&e));
+    e.child("AbsenceAttendance")
+        .map(|l| {
+            l.children
+                .iter()
+                .map(|i| {
+                    let item = i.child("Item").unwrap();
+                    let t = |n: &str| item.child_text(n).unwrap().to_owned();
+                    (
+                        t("AbsenceAttendanceDays"),
+                        t("AbsenceAttendanceHours"),
+                        t("AbsenceAttendanceCalendarDays"),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn hours_come_from_the_current_schedule_and_holidays_cost_nothing() {
+    let (_dir, s) = fixture().await;
+    // Monday to Friday with Kristi himmelfartsdag (Thursday 14 May 2026) on the standard 37-hour week.
+    let (st, text) = set(&s, &refs(&day("201", "FE", "2026-05-11", "2026-05-15"))).await;
+    assert_eq!(
+        (st.as_str(), text.as_str()),
+        ("S", "Fravær FE 2026-05-11–2026-05-15 oprettet (4 dage, 29,60 timer)")
+    );
+    assert_eq!(
+        costs(&s, "201", "2026-05-01", "2026-05-31").await,
+        [("4.00".into(), "29.60".into(), "5".into())]
+    );
+    // A four-day week (Monday–Thursday, 9.25 hours) from May on: the same absence now costs three days.
+    let mut pattern = WeekPattern {
+        days: [DayPlan::OFF; 7],
+    };
+    for d in pattern.days.iter_mut().take(4) {
+        *d = DayPlan::from(time(7, 0, 0, 0), "9.25".parse().unwrap());
+    }
+    let schedule = WorkSchedule {
+        valid_from: date(2026, 5, 1),
+        valid_to: date(2026, 12, 31),
+        kind: "4DAG".into(),
+        text: "Firedagesuge".into(),
+        pattern,
+    };
+    s.store()
+        .write(move |c| {
+            let schedule = schedule.clone();
+            Box::pin(async move {
+                let now = snitflade_store::now_text();
+                snitflade_store::schedules::insert_schedule(c, k("0340"), p(201), "S1", &schedule, "test", &now)
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        costs(&s, "201", "2026-05-01", "2026-05-31").await,
+        [("3.00".into(), "27.75".into(), "5".into())]
+    );
+    // Part of a day on the new schedule: 07:00–11:30 is 4.50 of 9.25 hours.
+    let half = [
+        ("StartDate", "2026-05-18"),
+        ("StartTime", "07:00:00"),
+        ("EndDate", "2026-05-18"),
+        ("EndTime", "11:30:00"),
+        ("PersonnelNumber", "201"),
+        ("AbsenceAttendanceType", "SY"),
+    ];
+    assert_eq!(set(&s, &half).await.0, "S");
+    assert_eq!(
+        costs(&s, "201", "2026-05-18", "2026-05-18").await,
+        [("0.49".into(), "4.50".into(), "1".into())]
+    );
+    // A whole-day absence on a day off costs nothing but is registered.
+    assert_eq!(
+        set(&s, &refs(&day("201", "SY", "2026-05-22", "2026-05-22"))).await.0,
+        "S"
+    );
+    assert_eq!(
+        costs(&s, "201", "2026-05-22", "2026-05-22").await,
+        [("0.00".into(), "0.00".into(), "1".into())]
+    );
+}
+
+#[tokio::test]
+async fn the_municipality_wide_read_numbers_equal_records_and_shows_links() {
+    let (_dir, s) = fixture().await;
+    let half = |from: &'static str, to: &'static str| {
+        [
+            ("StartDate", "2026-11-25"),
+            ("StartTime", from),
+            ("EndDate", "2026-11-25"),
+            ("EndTime", to),
+            ("PersonnelNumber", "201"),
+            ("AbsenceAttendanceType", "SY"),
+        ]
+    };
+    assert_eq!(set(&s, &half("08:00:00", "11:42:00")).await.0, "S");
+    assert_eq!(set(&s, &half("11:42:00", "15:24:00")).await.0, "S");
+    let mut care = day("201", "OS", "2026-11-02", "2026-11-02");
+    care.push(("AdditionalData", "02".into()));
+    assert_eq!(set(&s, &refs(&care)).await.0, "S");
+    assert_eq!(
+        set(&s, &refs(&day("204", "SY", "2026-11-10", "2026-11-11"))).await.0,
+        "S"
+    );
+    assert_eq!(
+        set(&s, &refs(&day("204", "SY", "2026-12-10", "2026-12-11"))).await.0,
+        "S"
+    );
+
+    let all = keys(&s, None, "2026-11-01", "2026-11-30").await;
+    let rows: Vec<(&str, &str, &str, &str)> = all
+        .iter()
+        .map(|(p, t, _, r, d)| (p.as_str(), t.as_str(), r.as_str(), d.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("00000201", "OS", "000", "2026-11-02"),
+            ("00000201", "SY", "000", "2026-11-25"),
+            ("00000201", "SY", "001", "2026-11-25"),
+            ("00000204", "SY", "000", "2026-11-10"),
+        ]
+    );
+    let e = by_period(&s, None, "2026-11-01", "2026-11-30").await;
+    assert_eq!(status(&e), ("S".into(), "4 fravær fundet 2026-11-01–2026-11-30".into()));
+    let items = &e.child("AbsenceAttendance").unwrap().children;
+    let comp = items[0].child("Item").unwrap().child("CompLeave").unwrap();
+    let comp = comp.child("Item").unwrap();
+    assert_eq!(
+        (comp.child_text("ChildNumber"), comp.child_text("ChildCPRNumber")),
+        (Some("02"), Some("1410194321"))
+    );
+    let morning = items[1].child("Item").unwrap();
+    assert_eq!(
+        (morning.child_text("StartTime"), morning.child_text("EndTime")),
+        (Some("08:00:00"), Some("11:42:00"))
+    );
+    let whole = items[3].child("Item").unwrap();
+    assert_eq!(
+        (whole.child_text("StartTime"), whole.child_text("EndTime")),
+        (Some("00:00:00"), Some("00:00:00"))
+    );
+    for group in ["Maternity", "Reason", "WorkInjury", "CompLeave"] {
+        assert!(whole.child(group).is_none(), "no empty {group}");
+    }
+    // An open end reaches December; an unknown employee and a reversed period are "E" in ReturnStatus/item.
+    assert_eq!(keys(&s, Some("204"), "2026-11-01", "9999-12-31").await.len(), 2);
+    let unknown = by_period(&s, Some("999"), "2026-11-01", "2026-11-30").await;
+    assert_eq!(
+        status(&unknown),
+        (
+            "E".into(),
+            "Medarbejdernummer 00000999 findes ikke i kommune 0340".into()
+        )
+    );
+    assert!(unknown.child("AbsenceAttendance").is_none());
+    let reversed = by_period(&s, Some("201"), "2026-11-30", "2026-11-01").await;
+    assert_eq!(status(&reversed).0, "E");
+    let nothing = by_period(&s, Some("201"), "2025-01-01", "2025-12-31").await;
+    assert_eq!(
+        status(&nothing),
+        ("S".into(), "Intet fravær 2025-01-01–2025-12-31".into())
+    );
+}
+
+#[tokio::test]
+async fn mod_and_del_find_the_record_by_its_original_fields() {
+    let (_dir, s) = fixture().await;
+    for d in ["2026-11-24", "2026-11-26"] {
+        assert_eq!(set(&s, &refs(&day("201", "SY", d, d))).await.0, "S");
+    }
+    let original = |op: &'static str, start: &'static str, end: &'static str| {
+        [
+            ("Operation", op),
+            ("OriginalStartDate", start),
+            ("OriginalEndDate", end),
+            ("OriginalAbsenceAttendanceType", "SY"),
+        ]
+    };
+    let with = |mut v: Vec<(&'static str, String)>, extra: &[(&'static str, &'static str)]| {
+        v.extend(extra.iter().map(|(n, x)| (*n, (*x).to_owned())));
+        v
+    };
+    // MOD checks collisions with the other records, not with the one it changes.
+    let (st, text) = set(
+        &s,
+        &refs(&with(
+            day("201", "SY", "2026-11-24", "2026-11-26"),
+            &original("MOD", "2026-11-24", "2026-11-24"),
+        )),
+    )
+    .await;
+    assert_eq!(st, "E");
+    assert!(
+        text.contains("kolliderer med det registrerede fravær SY 2026-11-26"),
+        "{text}"
+    );
+    let modified = with(
+        day("201", "SY", "2026-11-24", "2026-11-25"),
+        &original("MOD", "2026-11-24", "2026-11-24"),
+    );
+    assert_eq!(set(&s, &refs(&modified)).await.0, "S");
+    // The original fields, not the main ones, name the record to delete.
+    let (st, text) = set(
+        &s,
+        &refs(&with(
+            day("201", "SY", "2026-11-26", "2026-11-26"),
+            &original("DEL", "2026-11-24", "2026-11-25"),
+        )),
+    )
+    .await;
+    assert_eq!(
+        (st.as_str(), text.as_str()),
+        ("S", "Fravær SY 2026-11-24–2026-11-25 slettet (2 dage, 14,80 timer)")
+    );
+    let left = keys(&s, Some("201"), "2026-11-01", "2026-11-30").await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].4, "2026-11-26");
+    // A whole-day record matches 00:00:00–00:00:00 as well as no times at all.
+    let midnight = with(
+        day("201", "SY", "2026-11-26", "2026-11-26"),
+        &[("StartTime", "00:00:00"), ("EndTime", "00:00:00"), ("Operation", "DEL")],
+    );
+    assert_eq!(set(&s, &refs(&midnight)).await.0, "S");
+    assert!(keys(&s, Some("201"), "2026-11-01", "2026-11-30").await.is_empty());
+    // A half day is named by its times; without them nothing matches.
+    let half = [
+        ("StartDate", "2026-11-27"),
+        ("StartTime", "08:00:00"),
+        ("EndDate", "2026-11-27"),
+        ("EndTime", "11:42:00"),
+        ("PersonnelNumber", "201"),
+        ("AbsenceAttendanceType", "SY"),
+    ];
+    assert_eq!(set(&s, &half).await.0, "S");
+    let (st, text) = set(
+        &s,
+        &refs(&with(
+            day("201", "SY", "2026-11-27", "2026-11-27"),
+            &[("Operation", "DEL")],
+        )),
+    )
+    .await;
+    assert_eq!(
+        (st.as_str(), text.as_str()),
+        ("E", "Der findes intet fravær SY 2026-11-27 at slette")
+    );
+    let mut del = half.to_vec();
+    del.push(("Operation", "DEL"));
+    assert_eq!(set(&s, &del).await.0, "S");
+    // Times out of order, and original fields given only in part.
+    let (st, text) = set(
+        &s,
+        &refs(&with(
+            day("201", "SY", "2026-11-27", "2026-11-27"),
+            &[("StartTime", "12:00:00"), ("EndTime", "08:00:00")],
+        )),
+    )
+    .await;
+    assert_eq!(st, "E");
+    assert!(
+        text.contains("EndTime 08:00:00 skal ligge efter StartTime 12:00:00"),
+        "{text}"
+    );
+    let (st, text) = set(
+        &s,
+        &refs(&with(
+            day("201", "SY", "2026-11-27", "2026-11-27"),
+            &[("Operation", "MOD"), ("OriginalStartDate", "2026-11-27")],
+        )),
+    )
+    .await;
+    assert_eq!(st, "E");
+    assert!(text.contains("skal angives sammen"), "{text}");
+}
+
+/// Checks `payload` (the answer's root element) against the XSD in `wsdl`: every element declared, in the
+/// declared order, as often as allowed, unqualified below the root, simple types without children.
+fn check_schema(wsdl: &str, payload: &Element) -> Result<(), String> {
+    let limits = Limits {
+        max_depth: 64,
+        ..Limits::default()
+    };
+    let doc = snitflade_soap::parse_document(wsdl.as_bytes(), &limits).map_err(|e| e.to_string())?;
+    fn find<'a>(e: &'a Element, name: &str) -> Option<&'a Element> {
+        if e.name == name {
+            return Some(e);
+        }
+        e.children.iter().find_map(|c| find(c, name))
+    }
+    let schema = find(&doc, "schema").ok_or("no schema")?;
+    if payload.ns.as_deref() != Some(NS) {
+        return Err(format!("{} is not in {NS}", payload.name));
+    }
+    let decl = schema
+        .children
+        .iter()
+        .find(|c| c.name == "element" && c.attribute("name") == Some(&payload.name))
+        .ok_or_else(|| format!("{} is not declared", payload.name))?;
+    check_element(schema, decl, payload, &payload.name)
+}
+
+fn check_element(schema: &Element, decl: &Element, e: &Element, path: &str) -> Result<(), String> {
+    let named = decl.attribute("type").and_then(|t| t.strip_prefix("p1:")).map(|t| {
+        schema
+            .children
+            .iter()
+            .find(|c| c.name == "complexType" && c.attribute("name") == Some(t))
+            .unwrap_or_else(|| panic!("type {t}"))
+    });
+    let Some(ct) = decl.child_ns(decl.ns.as_deref(), "complexType").or(named) else {
+        return match e.children.first() {
+            Some(c) => Err(format!("{path}: simple type with child {}", c.name)),
+            None => Ok(()),
+        };
+    };
+    let seq = ct.children.iter().find(|c| c.name == "sequence").ok_or("no sequence")?;
+    let decls: Vec<&Element> = seq.children.iter().filter(|c| c.name == "element").collect();
+    let occurs = |d: &Element| {
+        let min: usize = d.attribute("minOccurs").map_or(1, |v| v.parse().unwrap());
+        let max = match d.attribute("maxOccurs") {
+            Some("unbounded") => usize::MAX,
+            Some(v) => v.parse().unwrap(),
+            None => 1,
+        };
+        (min, max)
+    };
+    let (mut i, mut count) = (0, 0);
+    for child in &e.children {
+        let child_path = format!("{path}/{}", child.name);
+        if child.ns.is_some() {
+            return Err(format!("{child_path} is qualified"));
+        }
+        loop {
+            let d = decls
+                .get(i)
+                .ok_or_else(|| format!("{child_path} is not allowed here (order or unknown)"))?;
+            if d.attribute("name") == Some(&child.name) {
+                count += 1;
+                if count > occurs(d).1 {
+                    return Err(format!("{child_path} repeated"));
+                }
+                check_element(schema, d, child, &child_path)?;
+                break;
+            }
+            if count < occurs(d).0 {
+                return Err(format!("{path}: {} missing", d.attribute("name").unwrap()));
+            }
+            i += 1;
+            count = 0;
+        }
+    }
+    for (j, d) in decls.iter().enumerate().skip(i) {
+        if (j > i || count == 0) && occurs(d).0 > 0 {
+            return Err(format!("{path}: {} missing", d.attribute("name").unwrap()));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_schema_check_catches_order_and_unknown_elements() {
+    let wsdl = find_service("GetChildren_OS_SI").unwrap().wsdl;
+    let parse = |xml: &str| snitflade_soap::parse_document(xml.as_bytes(), &Limits::default()).unwrap();
+    let ok = parse(&format!(
+        "<ns0:GetChildrenResponse_MT xmlns:ns0=\"{NS}\"><ReturnStatus><StatusType>S</StatusType></ReturnStatus>\
+         <Child><Item><ChildNumber>01</ChildNumber></Item><Item><LastName>B</LastName></Item></Child>\
+         </ns0:GetChildrenResponse_MT>"
+    ));
+    assert_eq!(check_schema(wsdl, &ok), Ok(()));
+    for bad in [
+        "<ReturnStatus><MessageText>x</MessageText><StatusType>S</StatusType></ReturnStatus>",
+        "<Child/><ReturnStatus/>",
+        "<ReturnStatus/><ReturnStatus/>",
+        "<ReturnStatus><Other/></ReturnStatus>",
+        "<ReturnStatus><StatusType><x/></StatusType></ReturnStatus>",
+    ] {
+        let e = parse(&format!(
+            "<ns0:GetChildrenResponse_MT xmlns:ns0=\"{NS}\">{bad}</ns0:GetChildrenResponse_MT>"
+        ));
+        assert!(check_schema(wsdl, &e).is_err(), "{bad}");
+    }
+}
+
+/// A request: ServiceInterface, root element, fields.
+type Request<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+
+#[tokio::test]
+async fn every_answer_follows_its_wsdl_schema() {
+    let (_dir, s) = fixture().await;
+    let registrations: [&[(&str, &str)]; 5] = [
+        &[
+            ("StartDate", "2026-11-02"),
+            ("EndDate", "2026-11-02"),
+            ("AdditionalData", "A-1"),
+            ("PersonnelNumber", "201"),
+            ("AbsenceAttendanceType", "SY"),
+        ],
+        &[
+            ("StartDate", "2026-11-03"),
+            ("EndDate", "2026-11-03"),
+            ("AdditionalData", "11"),
+            ("PersonnelNumber", "201"),
+            ("AbsenceAttendanceType", "TU"),
+        ],
+        &[
+            ("StartDate", "2026-11-04"),
+            ("EndDate", "2026-11-04"),
+            ("AdditionalData", "0001"),
+            ("PersonnelNumber", "201"),
+            ("AbsenceAttendanceType", "BA"),
+        ],
+        &[
+            ("StartDate", "2026-11-05"),
+            ("EndDate", "2026-11-05"),
+            ("AdditionalData", "02"),
+            ("PersonnelNumber", "201"),
+            ("AbsenceAttendanceType", "OS"),
+        ],
+        &[
+            ("StartDate", "2026-11-06"),
+            ("EndDate", "2026-11-06"),
+            ("PersonnelNumber", "201"),
+            ("AbsenceAttendanceType", "XX"),
+        ],
+    ];
+    let mut calls: Vec<Request> = registrations
+        .iter()
+        .map(|f| {
+            (
+                "SetAbsenceAttendance_OS_SI",
+                "SetAbsenceAttendanceRequest_MT",
+                f.to_vec(),
+            )
+        })
+        .collect();
+    let period = (
+        "GetAbsenceAttendanceByPeriod_OS_SI",
+        "GetAbsenceAttendanceByPeriodRequest_MT",
+    );
+    calls.extend([
+        (
+            period.0,
+            period.1,
+            vec![
+                ("VendorUUID", "x"),
+                ("StartDate", "2026-11-01"),
+                ("EndDate", "2026-11-30"),
+                ("PersonnelNumber", "201"),
+            ],
+        ),
+        (
+            period.0,
+            period.1,
+            vec![("StartDate", "2026-11-01"), ("PersonnelNumber", "999")],
+        ),
+        (
+            "GetChildren_OS_SI",
+            "GetChildrenRequest_MT",
+            vec![("PersonnelNumber", "201")],
+        ),
+        (
+            "GetChildren_OS_SI",
+            "GetChildrenRequest_MT",
+            vec![("PersonnelNumber", "999")],
+        ),
+        (
+            "GetMaternityCases_OS_SI",
+            "GetMaternityCasesRequest_MT",
+            vec![("PersonnelNumber", "201")],
+        ),
+        (
+            "GetMaternityCases_OS_SI",
+            "GetMaternityCasesRequest_MT",
+            vec![("MaternityType", "99"), ("PersonnelNumber", "201")],
+        ),
+        (
+            "GetReasons_OS_SI",
+            "GetReasonsRequest_MT",
+            vec![("PersonnelNumber", "201"), ("leaveType", "TU")],
+        ),
+        ("GetReasons_OS_SI", "GetReasonsRequest_MT", vec![("leaveType", "SY")]),
+        (
+            "GetWorkAccidentCases_OS_SI",
+            "GetWorkAccidentCasesRequest_MT",
+            vec![("PersonnelNumber", "201")],
+        ),
+        (
+            "GetWorkAccidentCases_OS_SI",
+            "GetWorkAccidentCasesRequest_MT",
+            vec![("StartDate", "bad"), ("PersonnelNumber", "201")],
+        ),
+    ]);
+    let mut statuses = Vec::new();
+    for (service, root, fields) in &calls {
+        let e = payload(&call_as(&s, "d", None, service, root, fields).await);
+        let wsdl = find_service(service).unwrap().wsdl;
+        if let Err(why) = check_schema(wsdl, &e) {
+            panic!("{service} {fields:?}: {why}");
+        }
+        statuses.push(status(&e).0);
+    }
+    assert_eq!(
+        statuses,
+        [
+            "S", "S", "S", "S", "E", "S", "E", "S", "E", "S", "S", "S", "E", "S", "E"
+        ]
+    );
+    // The period answer carries all four link groups.
+    let e = by_period(&s, Some("201"), "2026-11-01", "2026-11-30").await;
+    let groups: Vec<&str> = e
+        .child("AbsenceAttendance")
+        .unwrap()
+        .children
+        .iter()
+        .flat_map(|i| {
+            i.child("Item")
+                .unwrap()
+                .children
+                .iter()
+                .map(|c| c.name.as_str())
+                .filter(|n| ["Maternity", "Reason", "WorkInjury", "CompLeave"].contains(n))
+        })
+        .collect();
+    assert_eq!(groups, ["WorkInjury", "Reason", "Maternity", "CompLeave"]);
+}
+
+#[tokio::test]
+async fn a_read_of_more_than_ten_thousand_absences_asks_to_narrow_it() {
+    let (_dir, s) = fixture().await;
+    s.store()
+        .write(|c| {
+            Box::pin(async move {
+                let now = snitflade_store::now_text();
+                for i in 0..10_001 {
+                    let d = date(2026, 1, 1) + jiff::Span::new().days(i % 365);
+                    let a = Absence {
+                        object_id: format!("{i:032X}"),
+                        type_code: "SY".into(),
+                        period: AbsencePeriod {
+                            start: d,
+                            end: d,
+                            start_time: None,
+                            end_time: None,
+                        },
+                        additional: String::new(),
+                        registered_by: "test".into(),
+                    };
+                    snitflade_store::absence::insert_absence(c, k("0340"), p(204), &a, &now).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    let e = by_period(&s, None, "2026-01-01", "2026-12-31").await;
+    let (st, text) = status(&e);
+    assert_eq!(st, "E");
+    assert!(text.contains("afgræns perioden"), "{text}");
+    assert!(e.child("AbsenceAttendance").is_none());
+    // A narrower period is answered.
+    assert_eq!(keys(&s, Some("204"), "2026-01-01", "2026-01-01").await.len(), 28);
 }

@@ -5,7 +5,7 @@
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use snitflade_domain::absence::{Absence, AbsenceType, Attachment, reasons};
+use snitflade_domain::absence::{Absence, AbsenceType, Attachment, QuotaKind, reasons};
 use snitflade_domain::hr::{MaternityCase, WorkAccidentCase};
 use snitflade_domain::quotas::{balances, overdrawn_by_kind, total_overdrawn};
 use snitflade_domain::schedule::{AbsencePeriod, cost};
@@ -164,11 +164,18 @@ fn attachment(data: &TimeData, cases: &Cases, ty: &AbsenceType, a: &Absence) -> 
     }
 }
 
-fn days_text(d: Decimal) -> String {
-    d.normalize().to_string().replace('.', ",")
+/// Days as a person reads them: "1 dag", "0,5 dag", "4 dage".
+pub fn days_phrase(d: Decimal) -> String {
+    let n = d.normalize().to_string().replace('.', ",");
+    if d > Decimal::ZERO && d <= Decimal::ONE {
+        format!("{n} dag")
+    } else {
+        format!("{n} dage")
+    }
 }
 
-/// Refuses a change that overdraws a quota more than it already was.
+/// Refuses a change that overdraws a quota more than it already was, saying which quota and what is left of it,
+/// e.g. "Ikke flere omsorgsdage tilbage for barn 02 i 2026 (2 dage, 2 brugt)".
 fn quota(data: &TimeData, ty: &AbsenceType, a: &Absence, replacing: Option<&StoredAbsence>) -> Result<(), String> {
     let current = data.current_quota_input();
     let after = data.quota_input(
@@ -187,21 +194,34 @@ fn quota(data: &TimeData, ty: &AbsenceType, a: &Absence, replacing: Option<&Stor
         .find(|(k, v)| **v > before_kinds.get(k).copied().unwrap_or_default())
         .map_or(ty.quota.expect("a quota"), |(k, _)| *k);
     let start: Date = a.period.start;
-    let child = (!a.additional.is_empty()).then(|| a.additional.clone());
-    let left: Decimal = balances(&current, start)
+    let child = (kind == QuotaKind::CareDay && !a.additional.is_empty()).then(|| a.additional.clone());
+    let all = balances(&current, start);
+    let relevant: Vec<_> = all
         .iter()
-        .filter(|b| b.key.kind == kind && (b.key.child.is_none() || b.key.child == child))
+        .filter(|b| b.key.kind == kind && b.key.child == child)
         .filter(|b| b.key.deduction().0 <= start && start <= b.key.deduction().1)
-        .map(|b| b.remaining().max(Decimal::ZERO))
-        .sum();
-    let for_child = child
-        .filter(|_| kind == snitflade_domain::absence::QuotaKind::CareDay)
-        .map(|c| format!(" for barn {c}"))
-        .unwrap_or_default();
-    Err(format!(
-        "Ikke nok {}{for_child} tilbage: {} dag(e) tilbage pr. {start}, fraværet koster {} dag(e)",
-        kind.text().to_lowercase(),
-        days_text(left),
-        days_text(cost(&a.period, &data.schedules).days)
-    ))
+        .collect();
+    let earned: Decimal = relevant.iter().map(|b| b.accrued).sum();
+    let used: Decimal = relevant.iter().map(|b| b.used).sum();
+    let left: Decimal = relevant.iter().map(|b| b.remaining().max(Decimal::ZERO)).sum();
+    let name = kind.text().to_lowercase();
+    let for_child = child.map(|c| format!(" for barn {c}")).unwrap_or_default();
+    let when = match kind {
+        QuotaKind::CareDay | QuotaKind::SeniorDay => format!(" i {}", start.year()),
+        QuotaKind::Holiday | QuotaKind::SixthWeek => format!(" pr. {start}"),
+    };
+    let used = format!(
+        "{}, {} brugt",
+        days_phrase(earned),
+        used.normalize().to_string().replace('.', ",")
+    );
+    if left <= Decimal::ZERO {
+        Err(format!("Ikke flere {name} tilbage{for_child}{when} ({used})"))
+    } else {
+        Err(format!(
+            "Ikke nok {name} tilbage{for_child}{when}: {} tilbage ({used}), fraværet koster {}",
+            days_phrase(left),
+            days_phrase(cost(&a.period, &data.schedules).days)
+        ))
+    }
 }

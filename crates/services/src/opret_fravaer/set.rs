@@ -3,7 +3,7 @@
 //! record MOD/DEL names by its `Original*` fields, and the [`rules`](super::rules). An accepted change also
 //! re-derives the employee's FVNV records, is audited and emitted as an outbox event.
 
-use super::rules::{self, Cases, describe};
+use super::rules::{self, Cases, days_phrase, describe};
 use super::{EVENT_CHANGED, EVENT_CREATED, EVENT_DELETED, Request, answer};
 use crate::dispatch::{Call, Services};
 use crate::employee_time::{refusal, store_failed, unknown};
@@ -123,7 +123,7 @@ impl Change {
             start_time: time(req, "StartTime")?,
             end_time: time(req, "EndTime")?,
         };
-        check_period(&period, "")?;
+        check_period(&period)?;
         let original = match (
             req.get("OriginalAbsenceAttendanceType"),
             req.date("OriginalStartDate")?,
@@ -182,12 +182,9 @@ impl Change {
 }
 
 /// End before start; times only on one day, start before end.
-fn check_period(p: &AbsencePeriod, prefix: &str) -> Result<(), String> {
+fn check_period(p: &AbsencePeriod) -> Result<(), String> {
     if p.end < p.start {
-        return Err(format!(
-            "{prefix}EndDate {} ligger før {prefix}StartDate {}",
-            p.end, p.start
-        ));
+        return Err(format!("EndDate {} ligger før StartDate {}", p.end, p.start));
     }
     if p.is_partial() {
         if p.start != p.end {
@@ -331,9 +328,9 @@ async fn apply(
         payload,
     });
     Ok(ReturnStatus::success(format!(
-        "Fravær {} {verb} ({} dag(e), {} timer)",
+        "Fravær {} {verb} ({}, {} timer)",
         describe(&written.type_code, &written.period),
-        c.days.normalize().to_string().replace('.', ","),
+        days_phrase(c.days),
         sap::decimal_text(c.hours).replace('.', ",")
     )))
 }
