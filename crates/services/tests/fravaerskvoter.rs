@@ -1,30 +1,50 @@
-//! Hent fraværskvoter and Mødetidsplaner in process: quotas that match hand-computed values for employees of
-//! different ages and children, accrual and usage details, the request rules; schedules created, delimited,
-//! changed, deleted, and deciding what an absence costs (FVNV hours, quota hours).
+//! Hent fraværskvoter in process: quotas that match hand-computed values for employees of different ages and
+//! children, accrual and usage details, the request rules, the audit trail and the municipality of a call.
 
 mod common;
 
 use common::{grant, system};
 use jiff::civil::date;
+use rust_decimal::Decimal;
 use snitflade_domain::absence::Absence;
-use snitflade_domain::hr::{Category, Child, Employment, EmploymentStatus};
+use snitflade_domain::hr::{Child, Employment, EmploymentStatus};
 use snitflade_domain::schedule::AbsencePeriod;
 use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig, SoapReply, find_service};
 use snitflade_soap::{Element, Limits, parse_envelope};
-use snitflade_store::hr::{self, RegistrationFilter};
+use snitflade_store::hr;
 use snitflade_store::{absence, hr_derived};
 use tempfile::TempDir;
 
 const QUOTAS: &str = "urn:snitflade:opus:fravaerskvoter:1";
-const SCHEDULES: &str = "urn:snitflade:opus:moedetidsplaner:1";
 
-fn k() -> Kommunekode {
-    Kommunekode::parse("0340").unwrap()
+fn k(code: &str) -> Kommunekode {
+    Kommunekode::parse(code).unwrap()
 }
 
 fn p(n: u32) -> Pernr {
     Pernr::parse(&n.to_string()).unwrap()
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap_or_else(|_| panic!("{s:?} is no decimal"))
+}
+
+fn employment(municipality: &str, n: u32, cpr: &str) -> Employment {
+    Employment {
+        municipality: k(municipality),
+        pernr: p(n),
+        cpr: Cpr::parse(cpr).unwrap(),
+        ekstraciffer: 0,
+        first_name: "A".into(),
+        last_name: "B".into(),
+        org_unit: None,
+        entry_date: Some(date(2015, 1, 1)),
+        leave_date: None,
+        is_manager: false,
+        status: EmploymentStatus::Active,
+        replaced_by: None,
+    }
 }
 
 fn absence(id: &str, code: &str, start: jiff::civil::Date, end: jiff::civil::Date, extra: &str) -> Absence {
@@ -42,39 +62,42 @@ fn absence(id: &str, code: &str, start: jiff::civil::Date, end: jiff::civil::Dat
     }
 }
 
-/// 301: born 1965 (61 in 2026: 3 senior days), since 2015, child 01 born 2019 (2 care days in 2026) and 02
-/// born 2016 (none); a week's holiday in July 2026, a care day for 01 in March, a 6th-week day in October and a
-/// sick day on 24 November. 302: born 1964 (62: 4 senior days). System `d` has both interfaces, `none` nothing.
+/// In 0340: 301 born 1965 (61 in 2026: 3 senior days), employed since 2015, child 01 born 2019 (turns 7 in
+/// 2026: 2 care days) and 02 born 2016 (10: none); a week's holiday in July 2026, a care day for 01 in March,
+/// a 6th-week day in October and a sick day on 24 November. 302 born 1964 (62: 4 senior days), nothing
+/// registered. 303 cancelled (replaced by 302). In 0751: 501. System `d` has the interface in 0340, `two` in
+/// 0340 and 0751, `none` nothing.
 async fn fixture() -> (TempDir, Services) {
-    let (dir, store) = common::store(&[("0340", "Sorø Kommune", "29188629")], &["d", "none"]).await;
+    let (dir, store) = common::store(
+        &[
+            ("0340", "Sorø Kommune", "29188629"),
+            ("0751", "Aarhus Kommune", "55133018"),
+        ],
+        &["d", "two", "none"],
+    )
+    .await;
     store
         .write(|c| {
             Box::pin(async move {
-                for (n, cpr) in [(301, "0106651234"), (302, "0106641234")] {
-                    let e = Employment {
-                        municipality: k(),
-                        pernr: p(n),
-                        cpr: Cpr::parse(cpr).unwrap(),
-                        ekstraciffer: 0,
-                        first_name: "A".into(),
-                        last_name: "B".into(),
-                        org_unit: None,
-                        entry_date: Some(date(2015, 1, 1)),
-                        leave_date: None,
-                        is_manager: false,
-                        status: EmploymentStatus::Active,
-                        replaced_by: None,
-                    };
+                let mut cancelled = employment("0340", 303, "0106641235");
+                cancelled.status = EmploymentStatus::Deleted;
+                cancelled.replaced_by = Some(p(302));
+                for e in [
+                    employment("0340", 301, "0106651234"),
+                    employment("0340", 302, "0106641234"),
+                    cancelled,
+                    employment("0751", 501, "0107701234"),
+                ] {
                     hr::upsert_employment(c, &e, None).await?;
                 }
-                for (n, cpr) in [("01", "1410194321"), ("02", "0204161234")] {
+                for (n, cpr) in [("01", "1410194321"), ("02", "0204164321")] {
                     let child = Child {
                         child_number: n.into(),
                         cpr: Cpr::parse(cpr).unwrap(),
                         first_name: "C".into(),
                         last_name: "B".into(),
                     };
-                    hr::insert_child(c, k(), p(301), &child).await?;
+                    hr::insert_child(c, k("0340"), p(301), &child).await?;
                 }
                 let now = "2026-11-01T00:00:00.000000Z";
                 for a in [
@@ -83,9 +106,9 @@ async fn fixture() -> (TempDir, Services) {
                     absence("C", "6F", date(2026, 10, 5), date(2026, 10, 5), ""),
                     absence("D", "SY", date(2026, 11, 24), date(2026, 11, 24), ""),
                 ] {
-                    absence::insert_absence(c, k(), p(301), &a, now).await?;
+                    absence::insert_absence(c, k("0340"), p(301), &a, now).await?;
                 }
-                hr_derived::sync_absence_records(c, k(), p(301), "t", now).await?;
+                hr_derived::sync_absence_records(c, k("0340"), p(301), "t", now).await?;
                 Ok(())
             })
         })
@@ -93,19 +116,29 @@ async fn fixture() -> (TempDir, Services) {
         .unwrap();
     let grants = vec![
         grant("d", InterfaceId::Fravaerskvoter, "0340"),
-        grant("d", InterfaceId::Moedetidsplaner, "0340"),
+        grant("two", InterfaceId::Fravaerskvoter, "0340"),
+        grant("two", InterfaceId::Fravaerskvoter, "0751"),
     ];
     (dir, common::services(store, grants, ServicesConfig::default()))
 }
 
-async fn call(s: &Services, who: &str, service: &str, ns: &str, body: &str) -> SoapReply {
+async fn call_in(s: &Services, who: &str, kommune: Option<&str>, service: &str, body: &str) -> SoapReply {
     let root = service.replace("_OS_SI", "Request_MT");
     let xml = format!(
-        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><ns0:{root} xmlns:ns0=\"{ns}\">\
+        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><ns0:{root} xmlns:ns0=\"{QUOTAS}\">\
          {body}</ns0:{root}></s:Body></s:Envelope>"
     );
-    s.handle(find_service(service).unwrap(), &system(who), None, xml.as_bytes())
-        .await
+    s.handle(
+        find_service(service).unwrap(),
+        &system(who),
+        kommune.map(k),
+        xml.as_bytes(),
+    )
+    .await
+}
+
+async fn call(s: &Services, service: &str, body: &str) -> SoapReply {
+    call_in(s, "d", None, service, body).await
 }
 
 fn payload(reply: &SoapReply) -> Element {
@@ -123,289 +156,390 @@ fn status(e: &Element) -> (String, String) {
     )
 }
 
-/// The quota items of an answer, by (pernr, type, child, period start).
-fn quotas(e: &Element) -> Vec<(String, String, String, String, Element)> {
-    e.child("Quota")
-        .map(|q| {
-            q.children
-                .iter()
-                .map(|i| {
-                    let t = |n: &str| i.child_text(n).unwrap_or_default().to_owned();
-                    (
-                        t("PersonnelNumber"),
-                        t("QuotaType"),
-                        t("ChildNumber"),
-                        t("PeriodStartDate"),
-                        i.clone(),
-                    )
-                })
-                .collect()
+/// A quota item of an answer, found by (pernr, type, child, period start).
+type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+struct Quotas(Vec<Element>);
+
+impl Quotas {
+    fn of(e: &Element) -> Self {
+        Self(e.child("Quota").map(|q| q.children.clone()).unwrap_or_default())
+    }
+
+    fn find(&self, key: Key) -> Option<&Element> {
+        self.0.iter().find(|i| {
+            let t = |n: &str| i.child_text(n).unwrap_or_default();
+            (
+                t("PersonnelNumber"),
+                t("QuotaType"),
+                t("ChildNumber"),
+                t("PeriodStartDate"),
+            ) == key
         })
-        .unwrap_or_default()
+    }
+
+    fn get(&self, key: Key, name: &str) -> &str {
+        self.find(key)
+            .unwrap_or_else(|| panic!("{key:?} missing"))
+            .child_text(name)
+            .unwrap_or_else(|| panic!("{key:?} has no {name}"))
+    }
 }
 
-fn field<'a>(
-    items: &'a [(String, String, String, String, Element)],
-    key: (&str, &str, &str, &str),
-    name: &str,
-) -> &'a str {
-    let item = items
-        .iter()
-        .find(|i| (i.0.as_str(), i.1.as_str(), i.2.as_str(), i.3.as_str()) == key)
-        .unwrap_or_else(|| panic!("{key:?} missing"));
-    item.4.child_text(name).unwrap()
+async fn quotas_of(s: &Services, body: &str) -> (String, Quotas) {
+    let e = payload(&call(s, "GetAbsenceQuotas_OS_SI", body).await);
+    (status(&e).0, Quotas::of(&e))
 }
 
-async fn quotas_of(s: &Services, body: &str) -> (String, Vec<(String, String, String, String, Element)>) {
-    let e = payload(&call(s, "d", "GetAbsenceQuotas_OS_SI", QUOTAS, body).await);
-    (status(&e).0, quotas(&e))
-}
+const A: &str = "00000301";
 
 #[tokio::test]
 async fn quotas_match_hand_computed_values() {
     let (_dir, s) = fixture().await;
-    let (st, q) = quotas_of(
-        &s,
-        "<KeyDate>2026-11-22</KeyDate><PersonnelNumber>301</PersonnelNumber><PersonnelNumber>302</PersonnelNumber>",
-    )
-    .await;
-    assert_eq!(st, "S");
-    let a = "00000301";
-    // Holiday 2025/26: 12 × 2.08 = 24.96 earned, 5 used in July → 19.96 left = 147.70 hours at 7.40 a day.
-    let fe25 = (a, "FE", "", "2025-09-01");
-    assert_eq!(field(&q, fe25, "Accrued"), "24.96");
-    assert_eq!(field(&q, fe25, "Used"), "5.00");
-    assert_eq!(field(&q, fe25, "UsedHours"), "37.00");
-    assert_eq!(field(&q, fe25, "Remaining"), "19.96");
-    assert_eq!(field(&q, fe25, "RemainingHours"), "147.70");
-    assert_eq!(field(&q, fe25, "DeductionEndDate"), "2026-12-31");
-    // Holiday 2026/27 by 22 November: September and October.
-    assert_eq!(field(&q, (a, "FE", "", "2026-09-01"), "Accrued"), "4.16");
-    assert_eq!(field(&q, (a, "FE", "", "2026-09-01"), "Entitlement"), "24.96");
-    // 6th week 2025/26: 5 earned, the October day taken from it.
-    assert_eq!(field(&q, (a, "6F", "", "2025-09-01"), "Remaining"), "4.00");
-    assert_eq!(field(&q, (a, "6F", "", "2026-09-01"), "Accrued"), "0.83");
-    // Care days: child 01 (turns 7 in 2026) 2 − 1; child 02 (10) none.
-    assert_eq!(field(&q, (a, "OS", "01", "2026-01-01"), "Remaining"), "1.00");
+    let e = payload(
+        &call(
+            &s,
+            "GetAbsenceQuotas_OS_SI",
+            "<KeyDate>2026-11-22</KeyDate><PersonnelNumber>301</PersonnelNumber><PersonnelNumber>302</PersonnelNumber>",
+        )
+        .await,
+    );
+    assert_eq!(
+        status(&e),
+        ("S".into(), "Kvoter for 2 medarbejdere pr. 2026-11-22".into())
+    );
+    let q = Quotas::of(&e);
+    // Holiday 2025/26: 12 × 2.08 = 24.96 earned, 5 used in July (5 × 7.40 hours under the standard week) →
+    // 19.96 left = 147.70 hours at 7.40 a day.
+    let fe25 = (A, "FE", "", "2025-09-01");
+    assert_eq!(q.get(fe25, "QuotaTypeText"), "Ferie");
+    assert_eq!(q.get(fe25, "Entitlement"), "24.96");
+    assert_eq!(q.get(fe25, "Accrued"), "24.96");
+    assert_eq!(q.get(fe25, "Used"), "5.00");
+    assert_eq!(q.get(fe25, "UsedHours"), "37.00");
+    assert_eq!(q.get(fe25, "Remaining"), "19.96");
+    assert_eq!(q.get(fe25, "RemainingHours"), "147.70");
+    assert_eq!(q.get(fe25, "PeriodEndDate"), "2026-08-31");
+    assert_eq!(q.get(fe25, "DeductionStartDate"), "2025-09-01");
+    assert_eq!(q.get(fe25, "DeductionEndDate"), "2026-12-31");
+    assert_eq!(q.get(fe25, "Unit"), "DAG");
+    // Holiday 2026/27 by 22 November: September and October, 2 × 2.08.
+    let fe26 = (A, "FE", "", "2026-09-01");
+    assert_eq!(q.get(fe26, "Accrued"), "4.16");
+    assert_eq!(q.get(fe26, "Entitlement"), "24.96");
+    assert_eq!(q.get(fe26, "Used"), "0.00");
+    // 6th week 2025/26: 5 earned, the October day (7.40 hours) taken from it; 2026/27: 2 × 5/12 = 0.83.
+    let sixth = (A, "6F", "", "2025-09-01");
+    assert_eq!(q.get(sixth, "Used"), "1.00");
+    assert_eq!(q.get(sixth, "UsedHours"), "7.40");
+    assert_eq!(q.get(sixth, "Remaining"), "4.00");
+    assert_eq!(q.get(sixth, "RemainingHours"), "29.60");
+    assert_eq!(q.get((A, "6F", "", "2026-09-01"), "Accrued"), "0.83");
+    // Care days: child 01 (turns 7 in 2026) 2 − the March day; child 02 (10) none.
+    let care = (A, "OS", "01", "2026-01-01");
+    assert_eq!(q.get(care, "Entitlement"), "2.00");
+    assert_eq!(q.get(care, "Used"), "1.00");
+    assert_eq!(q.get(care, "Remaining"), "1.00");
+    assert_eq!(q.get(care, "PeriodEndDate"), "2026-12-31");
     assert!(
-        !q.iter().any(|i| i.1 == "OS" && i.2 == "02"),
+        !q.0.iter().any(|i| i.child_text("ChildNumber") == Some("02")),
         "no care days for a 10-year-old"
     );
-    // Senior days: 3 at 61, 4 at 62.
-    assert_eq!(field(&q, (a, "SO", "", "2026-01-01"), "Entitlement"), "3.00");
-    assert_eq!(field(&q, ("00000302", "SO", "", "2026-01-01"), "Remaining"), "4.00");
-    // The same employee a year earlier: 60 in 2025, 2 senior days.
+    // Only care days name a child.
+    assert!(
+        q.0.iter()
+            .all(|i| i.child("ChildNumber").is_some() == (i.child_text("QuotaType") == Some("OS")))
+    );
+    // Senior days: 3 at 61, 4 at 62; 302 has no children, so no care days.
+    assert_eq!(q.get((A, "SO", "", "2026-01-01"), "Entitlement"), "3.00");
+    let senior = ("00000302", "SO", "", "2026-01-01");
+    assert_eq!(q.get(senior, "Entitlement"), "4.00");
+    assert_eq!(q.get(senior, "Remaining"), "4.00");
+    assert_eq!(q.get(senior, "RemainingHours"), "29.60");
+    assert!(q.find(("00000302", "OS", "01", "2026-01-01")).is_none());
+    // The same employee a year earlier: 60 in 2025, 2 senior days; the 2024/25 holiday year has earned
+    // September to May by 1 June, 9 × 2.08.
     let (_, q) = quotas_of(
         &s,
         "<KeyDate>2025-06-01</KeyDate><PersonnelNumber>301</PersonnelNumber>",
     )
     .await;
-    assert_eq!(field(&q, (a, "SO", "", "2025-01-01"), "Entitlement"), "2.00");
+    assert_eq!(q.get((A, "SO", "", "2025-01-01"), "Entitlement"), "2.00");
+    assert_eq!(q.get((A, "FE", "", "2024-09-01"), "Accrued"), "18.72");
+    assert_eq!(q.get((A, "FE", "", "2024-09-01"), "Entitlement"), "24.96");
+    assert!(q.find((A, "FE", "", "2025-09-01")).is_none(), "not earning yet");
+    // In 2027 child 01 turns 8: no more care days.
+    let (_, q) = quotas_of(
+        &s,
+        "<KeyDate>2027-03-01</KeyDate><PersonnelNumber>301</PersonnelNumber>",
+    )
+    .await;
+    assert!(q.find((A, "OS", "01", "2027-01-01")).is_none());
+    assert_eq!(q.get((A, "SO", "", "2027-01-01"), "Entitlement"), "4.00");
 }
 
 #[tokio::test]
-async fn details_and_request_rules() {
+async fn details_show_accruals_and_usage() {
     let (_dir, s) = fixture().await;
     let e = payload(
         &call(
             &s,
-            "d",
             "GetAbsenceQuotaDetails_OS_SI",
-            QUOTAS,
-            "<PersonnelNumber>301</PersonnelNumber><KeyDate>2026-11-22</KeyDate><QuotaType>FE</QuotaType>",
+            "<PersonnelNumber>301</PersonnelNumber><KeyDate>2026-11-22</KeyDate>",
         )
         .await,
     );
     assert_eq!(status(&e).0, "S");
-    let items = e.child("Quota").unwrap();
-    assert!(items.children.iter().all(|i| i.child_text("QuotaType") == Some("FE")));
-    let y2025 = &items.children[0];
-    let accruals = &y2025.child("Accrual").unwrap().children;
-    assert_eq!(accruals.len(), 12);
-    let sum: rust_decimal::Decimal = accruals
+    let items = &e.child("Quota").unwrap().children;
+    assert!(!items.is_empty());
+    for item in items {
+        assert!(
+            item.child("PersonnelNumber").is_none(),
+            "one employee: no number per item"
+        );
+        // The accrual lines add up to Accrued, for every quota.
+        let sum: Decimal = item
+            .child("Accrual")
+            .map(|a| a.children.iter().map(|l| dec(l.child_text("Days").unwrap())).sum())
+            .unwrap_or_default();
+        assert_eq!(sum, dec(item.child_text("Accrued").unwrap()), "{item:?}");
+        // The usage lines add up to Used and UsedHours.
+        let usage = item.child("Usage").map(|u| u.children.clone()).unwrap_or_default();
+        let days: Decimal = usage.iter().map(|l| dec(l.child_text("Days").unwrap())).sum();
+        let hours: Decimal = usage.iter().map(|l| dec(l.child_text("Hours").unwrap())).sum();
+        assert_eq!(days, dec(item.child_text("Used").unwrap()));
+        assert_eq!(hours, dec(item.child_text("UsedHours").unwrap()));
+    }
+    let by = |kind: &str, start: &str| {
+        items
+            .iter()
+            .find(|i| i.child_text("QuotaType") == Some(kind) && i.child_text("PeriodStartDate") == Some(start))
+            .unwrap_or_else(|| panic!("{kind} {start} missing"))
+    };
+    let usage_of = |item: &Element| -> Vec<[String; 6]> {
+        item.child("Usage")
+            .unwrap()
+            .children
+            .iter()
+            .map(|l| {
+                [
+                    "ObjectId",
+                    "AbsenceAttendanceType",
+                    "StartDate",
+                    "EndDate",
+                    "Days",
+                    "Hours",
+                ]
+                .map(|n| l.child_text(n).unwrap().to_owned())
+            })
+            .collect()
+    };
+    let fe = by("FE", "2025-09-01");
+    assert_eq!(fe.child("Accrual").unwrap().children.len(), 12);
+    assert_eq!(
+        usage_of(fe),
+        [["A", "FE", "2026-07-06", "2026-07-10", "5.00", "37.00"].map(String::from)]
+    );
+    assert_eq!(
+        usage_of(by("6F", "2025-09-01")),
+        [["C", "6F", "2026-10-05", "2026-10-05", "1.00", "7.40"].map(String::from)]
+    );
+    assert_eq!(
+        usage_of(by("OS", "2026-01-01")),
+        [["B", "OS", "2026-03-02", "2026-03-02", "1.00", "7.40"].map(String::from)]
+    );
+    // Nothing used of the new holiday year yet; the sick day uses no quota.
+    assert!(by("FE", "2026-09-01").child("Usage").is_none());
+    assert!(
+        items
+            .iter()
+            .filter_map(|i| i.child("Usage"))
+            .flat_map(|u| &u.children)
+            .all(|l| l.child_text("AbsenceAttendanceType") != Some("SY"))
+    );
+
+    // The QuotaType filter.
+    let e = payload(
+        &call(
+            &s,
+            "GetAbsenceQuotaDetails_OS_SI",
+            "<PersonnelNumber>301</PersonnelNumber><KeyDate>2026-11-22</KeyDate><QuotaType>6F</QuotaType>",
+        )
+        .await,
+    );
+    let kinds: Vec<&str> = e
+        .child("Quota")
+        .unwrap()
+        .children
         .iter()
-        .map(|a| a.child_text("Days").unwrap().parse::<rust_decimal::Decimal>().unwrap())
-        .sum();
-    assert_eq!(sum.to_string(), y2025.child_text("Accrued").unwrap());
-    let usage = &y2025.child("Usage").unwrap().children;
-    assert_eq!(usage[0].child_text("ObjectId"), Some("A"));
-    assert_eq!(usage[0].child_text("Hours"), Some("37.00"));
-    for (body, want) in [
+        .map(|i| i.child_text("QuotaType").unwrap())
+        .collect();
+    assert_eq!(kinds, ["6F", "6F"]);
+}
+
+#[tokio::test]
+async fn request_rules() {
+    let (_dir, s) = fixture().await;
+    for (service, body, want) in [
         (
+            "GetAbsenceQuotas_OS_SI",
             "<KeyDate>2026-11-22</KeyDate><PersonnelNumber>301</PersonnelNumber><PersonnelNumber>999</PersonnelNumber>",
-            "findes ikke",
+            "Medarbejdernummer 00000999 findes ikke i kommune 0340",
         ),
         (
+            "GetAbsenceQuotas_OS_SI",
+            "<PersonnelNumber>301</PersonnelNumber><PersonnelNumber>303</PersonnelNumber>",
+            "slettet; brug medarbejdernummer 00000302",
+        ),
+        (
+            "GetAbsenceQuotas_OS_SI",
             "<PersonnelNumber>301</PersonnelNumber><PersonnelNumber>00000301</PersonnelNumber>",
             "flere gange",
         ),
         (
+            "GetAbsenceQuotas_OS_SI",
             "<KeyDate>22-11-2026</KeyDate><PersonnelNumber>301</PersonnelNumber>",
             "åååå-mm-dd",
         ),
+        (
+            "GetAbsenceQuotas_OS_SI",
+            "<KeyDate>9999-12-31</KeyDate><PersonnelNumber>301</PersonnelNumber>",
+            "KeyDate skal ligge mellem 1900-01-01 og 9998-12-31",
+        ),
+        (
+            "GetAbsenceQuotaDetails_OS_SI",
+            "<PersonnelNumber>301</PersonnelNumber><KeyDate>1899-12-31</KeyDate>",
+            "KeyDate skal ligge mellem",
+        ),
+        (
+            "GetAbsenceQuotas_OS_SI",
+            "<PersonnelNumber>12345678901</PersonnelNumber>",
+            "højst 8 cifre",
+        ),
+        (
+            "GetAbsenceQuotas_OS_SI",
+            "<KeyDate>2026-11-22</KeyDate>",
+            "PersonnelNumber skal angives",
+        ),
+        (
+            "GetAbsenceQuotaDetails_OS_SI",
+            "<PersonnelNumber>301</PersonnelNumber><QuotaType>XX</QuotaType>",
+            "FE, 6F, OS, SO",
+        ),
+        (
+            "GetAbsenceQuotaDetails_OS_SI",
+            "<PersonnelNumber>999</PersonnelNumber>",
+            "findes ikke",
+        ),
+        (
+            "GetAbsenceQuotaDetails_OS_SI",
+            "<KeyDate>2026-11-22</KeyDate>",
+            "PersonnelNumber skal angives",
+        ),
     ] {
-        let e = payload(&call(&s, "d", "GetAbsenceQuotas_OS_SI", QUOTAS, body).await);
+        let e = payload(&call(&s, service, body).await);
         let (st, text) = status(&e);
         assert_eq!(st, "E", "{body}");
-        assert!(text.contains(want), "{text}");
-        assert!(e.child("Quota").is_none(), "all or nothing");
+        assert!(text.contains(want), "{body}: {text}");
+        assert!(e.child("Quota").is_none(), "all or nothing: {body}");
     }
     let too_many: String = (1..=501)
         .map(|n| format!("<PersonnelNumber>{n}</PersonnelNumber>"))
         .collect();
-    let e = payload(&call(&s, "d", "GetAbsenceQuotas_OS_SI", QUOTAS, &too_many).await);
-    assert!(status(&e).1.contains("Højst 500"));
-    let e = payload(
-        &call(
-            &s,
-            "d",
+    let e = payload(&call(&s, "GetAbsenceQuotas_OS_SI", &too_many).await);
+    assert!(status(&e).1.contains("Højst 500"), "{:?}", status(&e));
+    // The first and last key dates.
+    for day in ["1900-01-01", "9998-12-31"] {
+        let body = format!("<KeyDate>{day}</KeyDate><PersonnelNumber>301</PersonnelNumber>");
+        let e = payload(&call(&s, "GetAbsenceQuotas_OS_SI", &body).await);
+        assert_eq!(status(&e).0, "S", "{day}: {:?}", status(&e));
+    }
+    // Without KeyDate: today (Copenhagen).
+    let e = payload(&call(&s, "GetAbsenceQuotas_OS_SI", "<PersonnelNumber>302</PersonnelNumber>").await);
+    let today = jiff::Zoned::now().in_tz("Europe/Copenhagen").unwrap().date();
+    assert_eq!(status(&e).1, format!("Kvoter for 1 medarbejder pr. {today}"));
+    // Structure errors are Client faults.
+    for (service, body) in [
+        (
+            "GetAbsenceQuotas_OS_SI",
+            "<PersonnelNumber>301</PersonnelNumber><Foo>1</Foo>",
+        ),
+        (
+            "GetAbsenceQuotas_OS_SI",
+            "<KeyDate>2026-11-22</KeyDate><KeyDate>2026-11-23</KeyDate><PersonnelNumber>301</PersonnelNumber>",
+        ),
+        (
+            "GetAbsenceQuotas_OS_SI",
+            "<PersonnelNumber><x>301</x></PersonnelNumber>",
+        ),
+        (
             "GetAbsenceQuotaDetails_OS_SI",
-            QUOTAS,
-            "<PersonnelNumber>301</PersonnelNumber><QuotaType>XX</QuotaType>",
-        )
-        .await,
-    );
-    assert!(status(&e).1.contains("FE, 6F, OS, SO"));
-    let denied = call(
-        &s,
-        "none",
-        "GetAbsenceQuotas_OS_SI",
-        QUOTAS,
-        "<PersonnelNumber>301</PersonnelNumber>",
-    )
-    .await;
-    assert_eq!(denied.status, 403);
-}
-
-fn week(hours: &str, end: &str) -> String {
-    (1..=5)
-        .map(|d| format!("<item><Weekday>{d}</Weekday><Hours>{hours}</Hours><StartTime>08:00:00</StartTime><EndTime>{end}</EndTime></item>"))
-        .collect()
-}
-
-async fn set(s: &Services, body: &str) -> (String, String, Option<String>) {
-    let e = payload(&call(s, "d", "SetWorkSchedule_OS_SI", SCHEDULES, body).await);
-    let (st, text) = status(&e);
-    (st, text, e.child_text("ScheduleId").map(str::to_owned))
-}
-
-async fn schedules(s: &Services) -> Vec<(String, String, String, String)> {
-    let e = payload(
-        &call(
-            s,
-            "d",
-            "GetWorkSchedule_OS_SI",
-            SCHEDULES,
-            "<PersonnelNumber>301</PersonnelNumber>",
-        )
-        .await,
-    );
-    assert_eq!(status(&e).0, "S");
-    e.child("WorkSchedule")
-        .map(|w| {
-            w.children
-                .iter()
-                .map(|i| {
-                    assert_eq!(i.child("Day").unwrap().children.len(), 7);
-                    let t = |n: &str| i.child_text(n).unwrap_or_default().to_owned();
-                    (t("ScheduleId"), t("StartDate"), t("EndDate"), t("WeeklyHours"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn records(s: &Services, category: Category, field: &str) -> Vec<String> {
-    hr::records(s.store().pool(), k(), &[p(301)], &RegistrationFilter::current())
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.record.category == category)
-        .map(|r| r.record.get(field).unwrap().to_owned())
-        .collect()
+            "<PersonnelNumber>301</PersonnelNumber><PersonnelNumber>302</PersonnelNumber>",
+        ),
+    ] {
+        let reply = call(&s, service, body).await;
+        assert_eq!(reply.status, 500, "{body}");
+        assert!(reply.body.contains("Client"), "{}", reply.body);
+    }
 }
 
 #[tokio::test]
-async fn schedules_decide_what_absences_cost() {
+async fn reads_are_audited() {
     let (_dir, s) = fixture().await;
-    assert!(schedules(&s).await.is_empty());
-    let sick = || async { records(&s, Category::FravaerNaervaer, "FravaersNaervaerstimer").await };
-    assert!(
-        sick().await.contains(&"7.40".to_owned()),
-        "standard week before any schedule"
-    );
-
-    let body = format!(
-        "<Operation>INS</Operation><PersonnelNumber>301</PersonnelNumber><StartDate>2026-11-01</StartDate>\
-         <ScheduleType>DEL</ScheduleType><ScheduleText>Deltid</ScheduleText><Day>{}</Day>",
-        week("6.00", "14:00:00")
-    );
-    let (st, text, id) = set(&s, &body).await;
-    assert_eq!(st, "S", "{text}");
-    let first = id.unwrap();
-    assert_eq!(
-        schedules(&s).await,
-        [(first.clone(), "2026-11-01".into(), "9999-12-31".into(), "30.00".into())]
-    );
-    // The sick day of 24 November now costs 6 hours; MTP shows 30 hours; the quota hours follow.
-    assert!(sick().await.contains(&"6.00".to_owned()), "{:?}", sick().await);
-    assert_eq!(records(&s, Category::Moedetidsplan, "Arbejdstid").await, ["30.00"]);
-    let (_, q) = quotas_of(
+    let audit = async |pernr: Option<Pernr>| {
+        hr::audit(s.store().pool(), k("0340"), pernr, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.interface == "fravaerskvoter")
+            .collect::<Vec<_>>()
+    };
+    // A refused read leaves no trace of data returned.
+    call(&s, "GetAbsenceQuotas_OS_SI", "<PersonnelNumber>999</PersonnelNumber>").await;
+    assert!(audit(None).await.is_empty());
+    call(
         &s,
-        "<KeyDate>2026-11-22</KeyDate><PersonnelNumber>301</PersonnelNumber>",
+        "GetAbsenceQuotas_OS_SI",
+        "<KeyDate>2026-11-22</KeyDate><PersonnelNumber>301</PersonnelNumber><PersonnelNumber>302</PersonnelNumber>",
     )
     .await;
-    assert_eq!(
-        field(&q, ("00000301", "FE", "", "2025-09-01"), "RemainingHours"),
-        "119.76"
-    );
-
-    // A new schedule from 2027 delimits the first one.
-    let body = format!(
-        "<Operation>INS</Operation><PersonnelNumber>301</PersonnelNumber><StartDate>2027-01-01</StartDate><Day>{}</Day>",
-        week("7.40", "15:24:00")
-    );
-    let (st, _, second) = set(&s, &body).await;
-    assert_eq!(st, "S");
-    let second = second.unwrap();
-    let now = schedules(&s).await;
-    assert_eq!(now.len(), 2);
-    assert_eq!((now[0].0.as_str(), now[0].2.as_str()), (first.as_str(), "2026-12-31"));
-    assert_eq!(now[1].0, second);
-    // MOD into the other's period is refused; a valid MOD and a DEL go through.
-    let (st, text, _) = set(&s, &format!("<Operation>MOD</Operation><PersonnelNumber>301</PersonnelNumber><ScheduleId>{first}</ScheduleId><EndDate>2027-02-01</EndDate>")).await;
-    assert_eq!(st, "E");
-    assert!(text.contains("overlapper"), "{text}");
-    let (st, _, _) = set(&s, &format!("<Operation>MOD</Operation><PersonnelNumber>301</PersonnelNumber><ScheduleId>{first}</ScheduleId><ScheduleText>Deltid ny</ScheduleText>")).await;
-    assert_eq!(st, "S");
-    let (st, _, _) = set(
+    call(
         &s,
-        &format!("<Operation>DEL</Operation><PersonnelNumber>301</PersonnelNumber><ScheduleId>{second}</ScheduleId>"),
+        "GetAbsenceQuotaDetails_OS_SI",
+        "<PersonnelNumber>301</PersonnelNumber>",
     )
     .await;
-    assert_eq!(st, "S");
-    assert_eq!(schedules(&s).await.len(), 1);
-    // Values the rules refuse.
-    for (body, want) in [
-        (format!("<Operation>INS</Operation><PersonnelNumber>301</PersonnelNumber><StartDate>2027-01-01</StartDate><Day>{}</Day>", week("25", "15:00:00")), "mellem 0 og 24"),
-        ("<Operation>INS</Operation><PersonnelNumber>301</PersonnelNumber><Day/>".to_owned(), "StartDate skal angives"),
-        ("<Operation>MOD</Operation><PersonnelNumber>301</PersonnelNumber><ScheduleId>NOPE</ScheduleId>".to_owned(), "ingen mødetidsplan"),
-        ("<Operation>DEL</Operation><PersonnelNumber>999</PersonnelNumber><ScheduleId>X</ScheduleId>".to_owned(), "findes ikke"),
-        ("<Operation>INS</Operation><PersonnelNumber>301</PersonnelNumber><StartDate>2027-01-01</StartDate><Day><item><Weekday>8</Weekday><Hours>1</Hours></item></Day>".to_owned(), "Weekday skal være 1-7"),
-    ] {
-        let (st, text, _) = set(&s, &body).await;
-        assert_eq!(st, "E", "{body}");
-        assert!(text.contains(want), "{text}");
+    let all = audit(None).await;
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|a| a.action == "quota.read" && a.actor == "system-d"));
+    let many = all.iter().find(|a| a.pernr.is_none()).unwrap();
+    assert_eq!(many.detail["pernrs"], serde_json::json!(["00000301", "00000302"]));
+    assert_eq!(many.detail["key_date"], "2026-11-22");
+    let one = audit(Some(p(301))).await;
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].detail["details"], true);
+}
+
+#[tokio::test]
+async fn the_municipality_of_a_call() {
+    let (_dir, s) = fixture().await;
+    let body = "<KeyDate>2026-11-22</KeyDate><PersonnelNumber>501</PersonnelNumber>";
+    // No grant at all, and a grant for two municipalities without saying which: 403.
+    for who in ["none", "two"] {
+        let reply = call_in(&s, who, None, "GetAbsenceQuotas_OS_SI", body).await;
+        assert_eq!(reply.status, 403, "{who}: {}", reply.body);
+        assert!(reply.body.contains("Client"));
     }
-    let events = snitflade_store::outbox::after(s.store().pool(), 0, 100).await.unwrap();
-    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    // `d` may not choose 0751.
+    let reply = call_in(&s, "d", Some("0751"), "GetAbsenceQuotas_OS_SI", body).await;
+    assert_eq!(reply.status, 403);
+    // `two` chooses: 501 is in 0751, not in 0340.
+    let e = payload(&call_in(&s, "two", Some("0751"), "GetAbsenceQuotas_OS_SI", body).await);
+    assert_eq!(status(&e).0, "S");
     assert_eq!(
-        kinds,
-        [
-            "work_schedule.created",
-            "work_schedule.created",
-            "work_schedule.changed",
-            "work_schedule.deleted"
-        ]
+        Quotas::of(&e).get(("00000501", "FE", "", "2025-09-01"), "Accrued"),
+        "24.96"
     );
+    let e = payload(&call_in(&s, "two", Some("0340"), "GetAbsenceQuotas_OS_SI", body).await);
+    assert!(status(&e).1.contains("findes ikke i kommune 0340"), "{:?}", status(&e));
 }

@@ -12,12 +12,16 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde_json::json;
 use snitflade_domain::absence::QuotaKind;
+use snitflade_domain::hr::OPEN_START;
 use snitflade_domain::quotas::{Balance, balances};
 use snitflade_domain::{InterfaceId, Pernr};
 use snitflade_soap::Element;
 
 /// Most employees in one GetAbsenceQuotas call (the WSDL's maxOccurs).
 pub const MAX_EMPLOYEES: usize = 500;
+/// The last key date the quota rules can answer for (holiday years run into the following year, and the
+/// calendar ends in 9999).
+const LAST_KEY_DATE: Date = jiff::civil::date(9998, 12, 31);
 
 /// A checked request.
 struct Request {
@@ -43,6 +47,11 @@ fn parse(root: &Element, details: bool, today: Date) -> Result<Result<Request, S
             .map(|v| sap::parse_date("KeyDate", v))
             .transpose()?
             .unwrap_or(today);
+        if !(OPEN_START..=LAST_KEY_DATE).contains(&key_date) {
+            return Err(format!(
+                "KeyDate skal ligge mellem {OPEN_START} og {LAST_KEY_DATE} (modtaget: {key_date})"
+            ));
+        }
         if numbers.is_empty() {
             return Err("PersonnelNumber skal angives".to_owned());
         }
@@ -117,7 +126,10 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element, detail
         found.push((*p, list, data.schedules.pattern_on(req.key_date).average_day_hours()));
     }
     let single = (req.pernrs.len() == 1).then(|| req.pernrs[0]);
-    let detail = json!({"key_date": req.key_date.to_string(), "employees": req.pernrs.len(), "details": details});
+    let mut detail = json!({"key_date": req.key_date.to_string(), "employees": req.pernrs.len(), "details": details});
+    if single.is_none() {
+        detail["pernrs"] = req.pernrs.iter().map(ToString::to_string).collect();
+    }
     if let Err(reply) = audit_read(
         services,
         call,
@@ -131,6 +143,11 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element, detail
     {
         return reply;
     }
-    let text = format!("Kvoter for {} medarbejder(e) pr. {}", req.pernrs.len(), req.key_date);
+    let n = req.pernrs.len();
+    let text = format!(
+        "Kvoter for {n} {} pr. {}",
+        if n == 1 { "medarbejder" } else { "medarbejdere" },
+        req.key_date
+    );
     answer(ReturnStatus::success(text), found)
 }

@@ -1,7 +1,7 @@
 //! `SetWorkSchedule`: INS a schedule (the overlapping ones are delimited around it: what they said before and
 //! after the new period stays, SAP style), MOD one by `ScheduleId` (given fields replace the old; `Day` replaces
 //! the whole week; it must not overlap another), DEL one. All in one write with the MTP and FVNV records
-//! re-derived, an audit entry and an outbox event.
+//! re-derived, an audit entry and an outbox event per schedule touched (the delimited ones included).
 
 use super::{EVENT_CHANGED, EVENT_CREATED, EVENT_DELETED, SCHEDULES_NS};
 use crate::dispatch::{Call, Services};
@@ -13,7 +13,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde_json::json;
-use snitflade_domain::hr::OPEN_END;
+use snitflade_domain::hr::{OPEN_END, OPEN_START};
 use snitflade_domain::schedule::{DayPlan, WEEKDAY_NAMES, WeekPattern, WorkSchedule};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 use snitflade_soap::Element;
@@ -204,6 +204,17 @@ fn summary(s: &WorkSchedule) -> serde_json::Value {
     })
 }
 
+/// A schedule's own rules, and a start no earlier than the HR data's first day (1900-01-01).
+fn check(s: &WorkSchedule) -> Result<(), String> {
+    if s.valid_from < OPEN_START {
+        return Err(format!(
+            "StartDate må tidligst være {OPEN_START} (modtaget: {})",
+            s.valid_from
+        ));
+    }
+    s.validate().map_err(|e| e.0)
+}
+
 type Outcome = (ReturnStatus, Option<String>);
 
 /// Checks and writes one change inside the write; the answer (E without writing anything).
@@ -223,6 +234,7 @@ async fn apply(
     }
     let now = snitflade_store::now_text();
     let current = &data.stored_schedules;
+    let mut delimited = Vec::new();
     let target = match &c.schedule_id {
         Some(id) if c.operation != Operation::Ins => match current.iter().find(|s| &s.schedule_id == id) {
             Some(t) => Some(t.clone()),
@@ -247,10 +259,10 @@ async fn apply(
                 text: c.text.clone().unwrap_or_default(),
                 pattern: c.week.expect("checked"),
             };
-            if let Err(e) = new.validate() {
-                return Ok((ReturnStatus::error(e.0), None));
+            if let Err(text) = check(&new) {
+                return Ok((ReturnStatus::error(text), None));
             }
-            delimit(tx, k, pernr, current, &new, actor, &now).await?;
+            delimited = delimit(tx, k, pernr, current, &new, actor, &now).await?;
             let id = new_id();
             insert_schedule(tx, k, pernr, &id, &new, actor, &now).await?;
             (id, None, Some(new))
@@ -265,8 +277,8 @@ async fn apply(
                 text: c.text.clone().unwrap_or_else(|| old.text.clone()),
                 pattern: c.week.unwrap_or(old.pattern),
             };
-            if let Err(e) = new.validate() {
-                return Ok((ReturnStatus::error(e.0), None));
+            if let Err(text) = check(&new) {
+                return Ok((ReturnStatus::error(text), None));
             }
             if let Some(other) = current.iter().find(|s| {
                 s.id != t.id && s.schedule.valid_from <= new.valid_to && s.schedule.valid_to >= new.valid_from
@@ -300,20 +312,15 @@ async fn apply(
             "schedule_id": schedule_id,
             "before": before.as_ref().map(summary),
             "after": after.as_ref().map(summary),
+            "delimited": delimited.iter().map(Delimited::detail).collect::<Vec<_>>(),
         }),
     };
     hr::insert_audit(tx, &entry, &now).await?;
     let shown = after.as_ref().or(before.as_ref()).expect("a schedule");
-    let mut payload = summary(shown);
-    payload["pernr"] = pernr.to_string().into();
-    payload["schedule_id"] = schedule_id.clone().into();
-    tx.emit(NewEvent {
-        kind: event,
-        interface: InterfaceId::Moedetidsplaner.as_str(),
-        municipality: Some(k.to_string()),
-        object_id: Some(pernr.to_string()),
-        payload,
-    });
+    for d in &delimited {
+        tx.emit(schedule_event(d.event, k, pernr, &d.schedule_id, &d.schedule));
+    }
+    tx.emit(schedule_event(event, k, pernr, &schedule_id, shown));
     let text = format!(
         "Mødetidsplan {verb} ({} timer om ugen, {}–{})",
         sap::decimal_text(shown.pattern.weekly_hours()).replace('.', ","),
@@ -323,8 +330,40 @@ async fn apply(
     Ok((ReturnStatus::success(text), Some(schedule_id)))
 }
 
+/// The outbox event of one schedule's creation, change or deletion.
+fn schedule_event(kind: &'static str, k: Kommunekode, pernr: Pernr, schedule_id: &str, s: &WorkSchedule) -> NewEvent {
+    let mut payload = summary(s);
+    payload["pernr"] = pernr.to_string().into();
+    payload["schedule_id"] = schedule_id.into();
+    NewEvent {
+        kind,
+        interface: InterfaceId::Moedetidsplaner.as_str(),
+        municipality: Some(k.to_string()),
+        object_id: Some(pernr.to_string()),
+        payload,
+    }
+}
+
+/// What making room for a new schedule did to an existing one: shortened it (changed), registered its part
+/// after the new period under a new id (created), or removed it (deleted, when wholly covered).
+struct Delimited {
+    event: &'static str,
+    schedule_id: String,
+    schedule: WorkSchedule,
+}
+
+impl Delimited {
+    fn detail(&self) -> serde_json::Value {
+        let mut v = summary(&self.schedule);
+        v["schedule_id"] = self.schedule_id.clone().into();
+        v["event"] = self.event.into();
+        v
+    }
+}
+
 /// Makes room for `new`: every current schedule overlapping it is closed, and the parts before and after the new
-/// period are registered again (before under the same id, after under a new one).
+/// period are registered again (before under the same id, after under a new one unless there is no part
+/// before). Returns what happened to each, for the outbox.
 async fn delimit(
     tx: &mut Tx,
     k: Kommunekode,
@@ -333,7 +372,8 @@ async fn delimit(
     new: &WorkSchedule,
     actor: &str,
     now: &str,
-) -> snitflade_store::Result<()> {
+) -> snitflade_store::Result<Vec<Delimited>> {
+    let mut done = Vec::new();
     for s in current {
         let old = &s.schedule;
         if old.valid_from > new.valid_to || old.valid_to < new.valid_from {
@@ -346,16 +386,37 @@ async fn delimit(
                 valid_to: day_before(new.valid_from),
                 ..old.clone()
             };
-            insert_schedule(tx, k, pernr, &keep_id.take().expect("the id"), &part, actor, now).await?;
+            let id = keep_id.take().expect("the id");
+            insert_schedule(tx, k, pernr, &id, &part, actor, now).await?;
+            done.push(Delimited {
+                event: EVENT_CHANGED,
+                schedule_id: id,
+                schedule: part,
+            });
         }
         if old.valid_to > new.valid_to {
             let part = WorkSchedule {
                 valid_from: day_after(new.valid_to),
                 ..old.clone()
             };
-            let id = keep_id.take().unwrap_or_else(new_id);
+            let (event, id) = match keep_id.take() {
+                Some(id) => (EVENT_CHANGED, id),
+                None => (EVENT_CREATED, new_id()),
+            };
             insert_schedule(tx, k, pernr, &id, &part, actor, now).await?;
+            done.push(Delimited {
+                event,
+                schedule_id: id,
+                schedule: part,
+            });
+        }
+        if let Some(id) = keep_id {
+            done.push(Delimited {
+                event: EVENT_DELETED,
+                schedule_id: id,
+                schedule: old.clone(),
+            });
         }
     }
-    Ok(())
+    Ok(done)
 }
