@@ -1,6 +1,8 @@
 //! Shared set-up of the in-process service tests (no HTTP or TLS): a SQLite store in a temporary directory with
 //! municipalities and calling systems, grants, and the services over them.
 
+pub mod schema;
+
 use std::sync::Arc;
 
 use snitflade_access::grants::Grant;
