@@ -1,8 +1,10 @@
 //! The `snitflade` binary: command-line parsing (flags, `SNITFLADE_*` environment variables and the TOML
 //! `--config` file, in that order of precedence), logging set-up, and signal handling. `serve` runs the server;
-//! `import zlpe` / `export zlpe` (in [`zlpe`]) move the nightly Opus dump in and out of the same store.
+//! `import zlpe` / `export zlpe` (in [`zlpe`]) move the nightly Opus dump in and out of the same store;
+//! `import ind01` (in [`ind01`]) and `export ferie` (in [`ferie`]) serve the legacy files.
 
 mod ferie;
+mod ind01;
 mod zlpe;
 
 use anyhow::{Context, Result};
@@ -30,10 +32,22 @@ enum Command {
     Serve(ServeArgs),
     /// Import data into the store (safe while a server runs on the same data dir or database).
     #[command(subcommand)]
-    Import(zlpe::ImportCommand),
+    Import(ImportCommand),
     /// Export data from the store.
     #[command(subcommand)]
     Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import ZLPE dumps (ZLPE<yyyyMMddHHmmss>_delta.xml), oldest first. Exit code 0: all imported; 2: imported,
+    /// some records skipped; 1: a file could not be read.
+    Zlpe(zlpe::ImportZlpeArgs),
+    /// Import a legacy IND01 file of one-time payments (layout in the README). Good lines are registered, each
+    /// bad line goes to the error-handling table; importing a file again registers nothing twice. Exit code 0:
+    /// every line registered (or imported before); 2: some lines went to the error table; 1: the file could not
+    /// be read.
+    Ind01(ind01::ImportInd01Args),
 }
 
 #[derive(Subcommand)]
@@ -199,7 +213,8 @@ fn main() -> Result<std::process::ExitCode> {
             runtime.block_on(snitflade_server::serve(opts, shutdown_signal()))?;
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::Import(command) => runtime.block_on(zlpe::import(command)),
+        Command::Import(ImportCommand::Zlpe(args)) => runtime.block_on(zlpe::import(args)),
+        Command::Import(ImportCommand::Ind01(args)) => runtime.block_on(ind01::import(args)),
         Command::Export(ExportCommand::Zlpe(args)) => runtime.block_on(zlpe::export(args)),
         Command::Export(ExportCommand::Ferie(args)) => runtime.block_on(ferie::export(args)),
     }
@@ -248,7 +263,8 @@ mod tests {
         let location = |args: &[&str]| {
             let cli = Cli::parse_from(args);
             let store = match cli.command {
-                Command::Import(zlpe::ImportCommand::Zlpe(a)) => a.store,
+                Command::Import(ImportCommand::Zlpe(a)) => a.store,
+                Command::Import(ImportCommand::Ind01(a)) => a.store,
                 Command::Export(ExportCommand::Zlpe(a)) => a.store,
                 Command::Export(ExportCommand::Ferie(a)) => a.store,
                 Command::Serve(a) => a.store,

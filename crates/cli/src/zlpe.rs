@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use clap::Subcommand;
 use snitflade_domain::Kommunekode;
 use snitflade_zlpe::import::FileSummary;
 use snitflade_zlpe::{ImportOptions, Progress};
@@ -19,14 +18,7 @@ use snitflade_zlpe::{ImportOptions, Progress};
 use crate::StoreArgs;
 
 /// Exit code: imported, but records were skipped.
-const EXIT_RECORD_ERRORS: u8 = 2;
-
-#[derive(Subcommand)]
-pub enum ImportCommand {
-    /// Import ZLPE dumps (ZLPE<yyyyMMddHHmmss>_delta.xml), oldest first. Exit code 0: all imported; 2: imported,
-    /// some records skipped; 1: a file could not be read.
-    Zlpe(ImportZlpeArgs),
-}
+pub(crate) const EXIT_RECORD_ERRORS: u8 = 2;
 
 #[derive(clap::Args)]
 pub struct ImportZlpeArgs {
@@ -143,8 +135,7 @@ fn file_block(f: &FileSummary) -> String {
     out
 }
 
-pub async fn import(command: ImportCommand) -> Result<ExitCode> {
-    let ImportCommand::Zlpe(args) = command;
+pub async fn import(args: ImportZlpeArgs) -> Result<ExitCode> {
     let store = args.store.open().await?;
     let started = Instant::now();
     let mut line = ProgressLine::new();

@@ -7,9 +7,12 @@ pub mod calendar;
 pub mod errors;
 pub mod hr;
 pub mod ids;
+pub mod ind01;
 pub mod interface;
 pub mod maskintimer;
 pub mod municipalities;
+pub mod onetime;
+pub mod payroll;
 pub mod quotas;
 pub mod schedule;
 

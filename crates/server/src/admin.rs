@@ -2,6 +2,7 @@
 //! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities and their
 //! absence type catalogues, events, and the audit trail of reads and changes of employee data.
 
+use crate::admin_payroll;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -16,6 +17,7 @@ use snitflade_domain::absence::{AbsenceType, validate_catalogue};
 use snitflade_domain::{ErrorStatus, Kommunekode, Pernr};
 use snitflade_services::Services;
 use snitflade_services::error_handling::AdminError;
+use snitflade_store::catalogues::{self, Catalogue};
 use snitflade_store::errors::ErrorFilter;
 use snitflade_store::{StoreError, absence, access, errors, hr, maskintimer, outbox};
 use std::sync::Arc;
@@ -47,6 +49,15 @@ pub fn router(state: AdminState) -> Router {
             "/municipalities/{code}/absence-types",
             get(absence_types).put(put_absence_types),
         )
+        .route(
+            "/municipalities/{code}/payroll-catalogue",
+            get(admin_payroll::catalogue).put(admin_payroll::put_catalogue),
+        )
+        .route("/municipalities/{code}/employee-locks", get(admin_payroll::locks))
+        .route(
+            "/municipalities/{code}/employee-locks/{pernr}",
+            axum::routing::put(admin_payroll::lock).delete(admin_payroll::unlock),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
@@ -56,11 +67,11 @@ pub fn router(state: AdminState) -> Router {
         .with_state(state)
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
-fn store_error(e: StoreError) -> Response {
+pub(crate) fn store_error(e: StoreError) -> Response {
     match e {
         StoreError::NotFound => error(StatusCode::NOT_FOUND, "not found"),
         StoreError::Conflict(m) => error(StatusCode::CONFLICT, m),
@@ -387,7 +398,7 @@ async fn audit(State(state): State<AdminState>, Query(q): Query<AuditQuery>) -> 
 }
 
 /// A municipality code from the path that is set up, or the error answer.
-async fn known_municipality(state: &AdminState, code: &str) -> Result<Kommunekode, Response> {
+pub(crate) async fn known_municipality(state: &AdminState, code: &str) -> Result<Kommunekode, Response> {
     let m = Kommunekode::parse(code).map_err(|e| error(StatusCode::BAD_REQUEST, format!("municipality: {e}")))?;
     let all = access::municipalities(state.services.store().pool())
         .await
@@ -418,28 +429,47 @@ async fn put_absence_types(
     Path(code): Path<String>,
     body: Result<Json<Vec<AbsenceType>>, JsonRejection>,
 ) -> Response {
-    let Json(types) = match body {
+    put_catalogue(&state, &code, body, Catalogue::Absence, |t| {
+        validate_catalogue(t).map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// Replaces a municipality's catalogue of kind `which` with the body, once `validate` accepts it; answers the
+/// catalogue stored.
+pub(crate) async fn put_catalogue<T>(
+    state: &AdminState,
+    code: &str,
+    body: Result<Json<T>, JsonRejection>,
+    which: Catalogue,
+    validate: impl Fn(&T) -> Result<(), String>,
+) -> Response
+where
+    T: serde::Serialize + Send + Sync + 'static,
+{
+    let Json(value) = match body {
         Ok(b) => b,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
     };
-    let m = match known_municipality(&state, &code).await {
+    let m = match known_municipality(state, code).await {
         Ok(m) => m,
         Err(r) => return r,
     };
-    if let Err(e) = validate_catalogue(&types) {
-        return error(StatusCode::BAD_REQUEST, e.to_string());
+    if let Err(e) = validate(&value) {
+        return error(StatusCode::BAD_REQUEST, e);
     }
-    let stored = Arc::new(types.clone());
+    let stored = Arc::new(value);
+    let written = stored.clone();
     let result = state
         .services
         .store()
         .write(move |c| {
-            let types = stored.clone();
-            Box::pin(async move { absence::set_catalogue(c, m, &types, "admin", &snitflade_store::now_text()).await })
+            let value = written.clone();
+            Box::pin(async move { catalogues::set(c, which, m, &*value, "admin", &snitflade_store::now_text()).await })
         })
         .await;
     match result {
-        Ok(()) => Json(types).into_response(),
+        Ok(()) => Json(&*stored).into_response(),
         Err(e) => store_error(e),
     }
 }

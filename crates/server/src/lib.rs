@@ -2,6 +2,7 @@
 //! and runs the two listeners (services over mutual TLS, admin over HTTP) until shutdown.
 
 pub mod admin;
+mod admin_payroll;
 pub mod demo;
 pub mod listener;
 pub mod services_http;

@@ -12,6 +12,7 @@ use axum::routing::post;
 use axum::{Extension, Router};
 use http_body_util::BodyExt;
 use snitflade_domain::Kommunekode;
+use snitflade_services::engangsydelse::{JsonReply, Operation};
 use snitflade_services::{ServiceInterfaceDef, Services, SoapReply, find_service};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub fn router(state: ServicesState) -> Router {
     Router::new()
         .route("/XISOAPAdapter/MessageServlet", post(sap_pi))
         .route("/ws/{service}", post(clean).get(wsdl))
+        .route("/lpe/update-onetime-payments", post(onetime_payments))
+        .route("/lpe/read-onetime-payments", post(onetime_payments))
         .fallback(not_found)
         .with_state(state)
 }
@@ -117,43 +120,135 @@ async fn call(
     headers: &HeaderMap,
     body: Body,
 ) -> Response {
-    let services = &state.services;
-    let system = match services.access().system(&peer.0.fingerprint) {
-        Ok(s) => s,
-        Err(d) => return xml(SoapReply::denied(&d)),
-    };
     let kommune = match query.get("kommune").map(|k| Kommunekode::parse(k)).transpose() {
         Ok(k) => k,
         Err(e) => return xml(SoapReply::client_fault(format!("URL-parameteren kommune: {e}"))),
     };
+    let services = state.services.clone();
+    serve(state, peer, headers, body, Wire::Soap, |system, bytes| async move {
+        xml(services.handle(def, &system, kommune, &bytes).await)
+    })
+    .await
+}
+
+/// `POST /lpe/update-onetime-payments` and `POST /lpe/read-onetime-payments` (Engangsydelser, JSON).
+async fn onetime_payments(
+    State(state): State<ServicesState>,
+    Extension(peer): Extension<Peer>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(op) = Operation::from_path(uri.path()) else {
+        return json(JsonReply::transport(404, "Ukendt adresse"));
+    };
+    let services = state.services.clone();
+    serve(&state, &peer, &headers, body, Wire::Json, |system, bytes| async move {
+        json(services.handle_onetime_payments(op, &system, &bytes).await)
+    })
+    .await
+}
+
+fn json(reply: JsonReply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
+        reply.body,
+    )
+        .into_response()
+}
+
+/// How refusals of the transport are written: a SOAP fault or a JSON answer.
+#[derive(Clone, Copy)]
+enum Wire {
+    Soap,
+    Json,
+}
+
+impl Wire {
+    fn too_large(self, limit: usize) -> Response {
+        match self {
+            Self::Soap => xml(SoapReply::too_large(limit)),
+            Self::Json => json(JsonReply::transport(
+                413,
+                format!("Anmodningen er for stor (højst {limit} bytes)"),
+            )),
+        }
+    }
+
+    fn unreadable(self) -> Response {
+        let text = "Beskeden kunne ikke læses";
+        match self {
+            Self::Soap => xml(SoapReply::client_fault(text)),
+            Self::Json => json(JsonReply::transport(400, text)),
+        }
+    }
+
+    fn denied(self, d: &snitflade_access::Denied) -> Response {
+        match self {
+            Self::Soap => xml(SoapReply::denied(d)),
+            Self::Json => json(JsonReply::transport(403, d.to_string())),
+        }
+    }
+
+    fn timed_out(self) -> Response {
+        let text = "Tidsgrænsen for modtagelse og behandling af beskeden blev overskredet";
+        match self {
+            Self::Soap => xml(SoapReply::fault(snitflade_soap::Fault::server(text))),
+            Self::Json => json(JsonReply::transport(500, text)),
+        }
+    }
+}
+
+/// What every call shares: the caller's system from its certificate, the body within the size limit, and one
+/// deadline for reading the body and handling it (a client that stalls mid-body is cut off too).
+async fn serve<F, Fut>(
+    state: &ServicesState,
+    peer: &Peer,
+    headers: &HeaderMap,
+    body: Body,
+    wire: Wire,
+    handle: F,
+) -> Response
+where
+    F: FnOnce(snitflade_access::SystemInfo, bytes::Bytes) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let services = &state.services;
+    let system = match services.access().system(&peer.0.fingerprint) {
+        Ok(s) => s,
+        Err(d) => return wire.denied(&d),
+    };
     let limit = services.config().max_body_bytes;
+    let too_large = || closing(wire.too_large(limit));
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         drain_in_background(body);
-        return closing(xml(SoapReply::too_large(limit)));
+        return too_large();
     }
-    // One deadline for reading the body and handling it: a client that stalls mid-body is cut off too.
     let work = async {
         match read_body(body, limit).await {
-            BodyRead::Complete(bytes) => xml(services.handle(def, &system, kommune, &bytes).await),
+            BodyRead::Complete(bytes) => handle(system, bytes).await,
             BodyRead::TooLarge(rest) => {
                 drain_in_background(rest);
-                closing(xml(SoapReply::too_large(limit)))
+                too_large()
             }
-            BodyRead::Broken => closing(xml(SoapReply::client_fault("Beskeden kunne ikke læses"))),
+            BodyRead::Broken => closing(wire.unreadable()),
         }
     };
     match tokio::time::timeout(state.request_timeout, work).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::warn!(service = def.name, "request timed out");
+            tracing::warn!("request timed out");
             metrics::counter!("snitflade_request_timeouts_total").increment(1);
-            closing(xml(SoapReply::fault(snitflade_soap::Fault::server(
-                "Tidsgrænsen for modtagelse og behandling af beskeden blev overskredet",
-            ))))
+            closing(wire.timed_out())
         }
     }
 }

@@ -2,9 +2,9 @@
 //! interface), discard, or mark resolved. Each step is recorded in the entry's history.
 
 use crate::dispatch::Services;
-use crate::maskintimer;
-use snitflade_domain::ErrorStatus;
+use crate::{engangsydelse, maskintimer};
 use snitflade_domain::maskintimer::Rejection;
+use snitflade_domain::{ErrorStatus, ErrorType};
 use snitflade_store::StoreError;
 use snitflade_store::errors::{self, ErrorItem, HistoryEntry};
 
@@ -53,19 +53,28 @@ pub fn merge_payload(
     Ok(serde_json::Value::Object(merged))
 }
 
-/// The history entry of a resubmission: with the new reason if it still fails.
+/// The history entry of a resubmission of a machine-hours registration.
 pub fn resubmitted_entry(actor: &str, rejection: Option<&Rejection>, payload: &serde_json::Value) -> HistoryEntry {
+    resubmitted_entry_with(actor, rejection.map(|r| (r.error_type, r.message())), payload)
+}
+
+/// The history entry of a resubmission: with the new reason (kind and text) if it still fails.
+pub fn resubmitted_entry_with(
+    actor: &str,
+    failure: Option<(ErrorType, String)>,
+    payload: &serde_json::Value,
+) -> HistoryEntry {
     HistoryEntry {
         at: String::new(),
-        action: if rejection.is_some() {
+        action: if failure.is_some() {
             "resubmitted_failed"
         } else {
             "resubmitted_registered"
         }
         .into(),
         actor: actor.into(),
-        error_type: rejection.map(|r| r.error_type),
-        message: rejection.map(Rejection::message),
+        error_type: failure.as_ref().map(|f| f.0),
+        message: failure.map(|f| f.1),
         payload: Some(payload.clone()),
     }
 }
@@ -88,6 +97,7 @@ impl Services {
         let payload = merge_payload(&item.payload, correction.as_ref())?;
         match item.interface.as_str() {
             "maskintimer" => maskintimer::revalidate(self, item, payload, actor.to_owned()).await,
+            "engangsydelse" => engangsydelse::ind01::resubmit(self, item, payload, actor.to_owned()).await,
             other => Err(AdminError::BadRequest(format!(
                 "genindsendelse understøttes ikke for {other}"
             ))),

@@ -4,6 +4,7 @@
 
 pub mod dispatch;
 pub mod employee_time;
+pub mod engangsydelse;
 pub mod error_handling;
 pub mod fravaerskvoter;
 pub mod maskintimer;

@@ -2,6 +2,7 @@
 //! updated in place: a change closes its current registration and inserts the new one under the same
 //! `object_id`; a deletion only closes it.
 
+use crate::catalogues::{self, Catalogue};
 use crate::hr::{IN_CHUNK, date_text, in_list, parse_date};
 use crate::{Result, corrupt};
 use jiff::civil::{Date, Time};
@@ -211,14 +212,8 @@ pub async fn catalogue<'e, E>(executor: E, municipality: Kommunekode) -> Result<
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let row = sqlx::query("SELECT catalogue FROM absence_catalogues WHERE municipality = $1")
-        .bind(municipality.to_string())
-        .fetch_optional(executor)
-        .await?;
-    match row {
-        None => Ok(default_catalogue()),
-        Some(r) => serde_json::from_str(&r.try_get::<String, _>("catalogue")?).map_err(corrupt),
-    }
+    let own = catalogues::get(executor, Catalogue::Absence, municipality).await?;
+    Ok(own.unwrap_or_else(default_catalogue))
 }
 
 /// Replaces a municipality's catalogue (validated by the caller).
@@ -229,19 +224,5 @@ pub async fn set_catalogue(
     actor: &str,
     now: &str,
 ) -> Result<()> {
-    let json = serde_json::to_string(types).map_err(corrupt)?;
-    sqlx::query("DELETE FROM absence_catalogues WHERE municipality = $1")
-        .bind(municipality.to_string())
-        .execute(&mut *c)
-        .await?;
-    sqlx::query(
-        "INSERT INTO absence_catalogues (municipality, catalogue, updated_at, updated_by) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(municipality.to_string())
-    .bind(json)
-    .bind(now)
-    .bind(actor)
-    .execute(c)
-    .await?;
-    Ok(())
+    catalogues::set(c, Catalogue::Absence, municipality, types, actor, now).await
 }

@@ -77,6 +77,22 @@ pub async fn insert_system(c: &mut AnyConnection, s: &SystemRecord) -> Result<()
     Ok(())
 }
 
+/// Creates a system unless one with its id exists (the built-in senders such as file imports).
+pub async fn ensure_system(c: &mut AnyConnection, s: &SystemRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO systems (id, name, vendor_name, vendor_cvr, created_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&s.id)
+    .bind(&s.name)
+    .bind(&s.vendor_name)
+    .bind(&s.vendor_cvr)
+    .bind(now_text())
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
 pub async fn systems(pool: &AnyPool) -> Result<Vec<SystemRecord>> {
     let rows = sqlx::query("SELECT id, name, vendor_name, vendor_cvr FROM systems ORDER BY name")
         .fetch_all(pool)

@@ -38,17 +38,10 @@ pub async fn claim(
     if inserted == 1 {
         return Ok(None);
     }
-    let row =
-        sqlx::query("SELECT system_id, outcome, response FROM idempotency WHERE interface = $1 AND client_key = $2")
-            .bind(interface)
-            .bind(key)
-            .fetch_one(c)
-            .await?;
-    Ok(Some(Answered {
-        system_id: row.try_get("system_id")?,
-        outcome: row.try_get("outcome")?,
-        response: row.try_get("response")?,
-    }))
+    answered(c, interface, key)
+        .await?
+        .ok_or_else(|| crate::corrupt("an idempotency key vanished inside its write"))
+        .map(Some)
 }
 
 /// Changes the recorded outcome of a key (e.g. an error corrected and registered).
@@ -60,4 +53,25 @@ pub async fn set_outcome(c: &mut AnyConnection, interface: &str, key: &str, outc
         .execute(c)
         .await?;
     Ok(())
+}
+
+/// The first answer given for a client id, if any (a read outside a write: to answer a resend before any work).
+pub async fn answered<'e, E>(executor: E, interface: &str, key: &str) -> Result<Option<Answered>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row =
+        sqlx::query("SELECT system_id, outcome, response FROM idempotency WHERE interface = $1 AND client_key = $2")
+            .bind(interface)
+            .bind(key)
+            .fetch_optional(executor)
+            .await?;
+    row.map(|row| {
+        Ok(Answered {
+            system_id: row.try_get("system_id")?,
+            outcome: row.try_get("outcome")?,
+            response: row.try_get("response")?,
+        })
+    })
+    .transpose()
 }

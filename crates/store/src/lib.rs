@@ -6,6 +6,7 @@
 
 pub mod absence;
 pub mod access;
+pub mod catalogues;
 pub mod db;
 pub mod errors;
 pub mod hr;
@@ -13,7 +14,9 @@ pub mod hr_derived;
 pub mod hr_reads;
 pub mod idempotency;
 pub mod maskintimer;
+pub mod onetime;
 pub mod outbox;
+pub mod payroll;
 pub mod schedules;
 #[cfg(feature = "test-support")]
 pub mod testing;

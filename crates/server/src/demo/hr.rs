@@ -128,6 +128,8 @@ pub(super) const PEOPLE: &[Person] = &[
 /// 00000128 left on this day.
 pub(super) const LEFT_PERNR: u32 = 128;
 pub(super) const LEFT_ON: Date = date(2025, 6, 30);
+/// 00000127 is locked for payroll changes (one-time payments get KMD's code 138).
+pub(super) const LOCKED_PERNR: u32 = 127;
 /// 00000129 was created by mistake and cancelled; 00000130 replaces it (same person).
 pub(super) const CANCELLED_PERNR: u32 = 129;
 const REPLACEMENT_PERNR: u32 = 130;
@@ -484,6 +486,8 @@ pub async fn write(c: &mut Tx) -> snitflade_store::Result<()> {
         }
     }
     write_cases(c, soroe).await?;
+    let locked = Pernr::parse(&LOCKED_PERNR.to_string()).expect("a number");
+    snitflade_store::payroll::lock(c, soroe, locked, "Lønnen genberegnes (demo)", ACTOR).await?;
     super::time::write(c).await
 }
 

@@ -1,0 +1,68 @@
+//! A municipality's catalogues kept as one JSON document each (absence types, payroll): read with a built-in
+//! fallback, replaced whole. The caller validates a catalogue before it is stored.
+
+use crate::{Result, corrupt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use snitflade_domain::Kommunekode;
+use sqlx::{AnyConnection, Row};
+
+/// The tables that hold one JSON catalogue per municipality.
+#[derive(Debug, Clone, Copy)]
+pub enum Catalogue {
+    Absence,
+    Payroll,
+}
+
+impl Catalogue {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Absence => "absence_catalogues",
+            Self::Payroll => "payroll_catalogues",
+        }
+    }
+}
+
+/// A municipality's catalogue, or `None` when it has none of its own.
+pub async fn get<'e, E, T>(executor: E, which: Catalogue, municipality: Kommunekode) -> Result<Option<T>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+    T: DeserializeOwned,
+{
+    let sql = format!("SELECT catalogue FROM {} WHERE municipality = $1", which.table());
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(municipality.to_string())
+        .fetch_optional(executor)
+        .await?;
+    row.map(|r| serde_json::from_str(&r.try_get::<String, _>("catalogue")?).map_err(corrupt))
+        .transpose()
+}
+
+/// Replaces a municipality's catalogue.
+pub async fn set<T: Serialize + ?Sized>(
+    c: &mut AnyConnection,
+    which: Catalogue,
+    municipality: Kommunekode,
+    catalogue: &T,
+    actor: &str,
+    now: &str,
+) -> Result<()> {
+    let json = serde_json::to_string(catalogue).map_err(corrupt)?;
+    let table = which.table();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE municipality = $1"
+    )))
+    .bind(municipality.to_string())
+    .execute(&mut *c)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {table} (municipality, catalogue, updated_at, updated_by) VALUES ($1, $2, $3, $4)"
+    )))
+    .bind(municipality.to_string())
+    .bind(json)
+    .bind(now)
+    .bind(actor)
+    .execute(c)
+    .await?;
+    Ok(())
+}
