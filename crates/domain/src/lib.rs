@@ -5,6 +5,7 @@
 pub mod absence;
 pub mod calendar;
 pub mod errors;
+pub mod fixed;
 pub mod hr;
 pub mod ids;
 pub mod ind01;
@@ -13,6 +14,7 @@ pub mod maskintimer;
 pub mod municipalities;
 pub mod onetime;
 pub mod payroll;
+pub mod payroll_rules;
 pub mod quotas;
 pub mod schedule;
 

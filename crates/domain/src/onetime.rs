@@ -5,7 +5,9 @@
 //! A payment is identified, as in the payroll system, by employee, wage type, start date and sequence number
 //! (`Sekvensnummer`, 0-based): a second canteen deduction on the same day needs the next sequence number.
 
-use crate::payroll::{DecimalError, PayrollCatalogue, Unit};
+use crate::payroll::PayrollCatalogue;
+use crate::payroll_rules::{self as rules, Usage, Values};
+pub use crate::payroll_rules::{Employment, Problem};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -57,139 +59,6 @@ pub struct PaymentKey {
     pub seq: u32,
 }
 
-/// The employment a payment is checked against.
-#[derive(Debug, Clone, Copy)]
-pub struct Employment {
-    pub entry_date: Option<Date>,
-    pub leave_date: Option<Date>,
-    /// The employee is locked for payroll changes (e.g. while a pay run is being corrected).
-    pub locked: bool,
-}
-
-/// Why a payment cannot be registered. The codes 119, 138, 151 and 167 are KMD's; the 9xx codes are
-/// snitflade's own (documented in the README).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
-    /// 119: the deviating cost centre is not one of the municipality's.
-    CostCentre(String),
-    /// 138
-    Locked,
-    /// 151: the PSP element is not one of the municipality's.
-    PspElement(String),
-    /// 167: both a deviating cost centre and a PSP element.
-    CostCentreAndPsp,
-    /// 920
-    UnknownWageType(String),
-    /// 921: the wage type exists but may not be reported as a one-time payment.
-    NotOneTime(String),
-    /// 922: the value the wage type is counted in is missing (`Beloeb` for amounts, `Antal` otherwise).
-    ValueMissing { wage_type: String, unit: Unit },
-    /// 923: a decimal field is not a valid value.
-    BadValue { field: &'static str, error: DecimalError },
-    /// 924: a date is missing or not a date.
-    BadDate { field: &'static str },
-    /// 925: the date lies outside the employment.
-    OutsideEmployment(Date),
-    /// 926: a number field is missing or out of range.
-    BadNumber { field: &'static str },
-    /// 927: the request holds two payments with the same key.
-    Duplicate(PaymentKey),
-    /// 928: a payment with this key is registered already.
-    Exists(PaymentKey),
-    /// 929: a text field is too long.
-    TextTooLong { field: &'static str, max: usize },
-    /// 930: a value the wage type's unit does not allow (`Beloeb` on a quantity, `Antal` on an amount,
-    /// `Afv_Timeloen` on anything but hours).
-    ValueNotAllowed {
-        field: &'static str,
-        wage_type: String,
-        unit: Unit,
-    },
-    /// 931: a required field is missing.
-    Missing(&'static str),
-    /// 932: a text holds control characters.
-    BadText { field: &'static str },
-}
-
-impl Problem {
-    pub fn code(&self) -> u16 {
-        match self {
-            Self::CostCentre(_) => 119,
-            Self::Locked => 138,
-            Self::PspElement(_) => 151,
-            Self::CostCentreAndPsp => 167,
-            Self::UnknownWageType(_) => 920,
-            Self::NotOneTime(_) => 921,
-            Self::ValueMissing { .. } => 922,
-            Self::BadValue { .. } => 923,
-            Self::BadDate { .. } => 924,
-            Self::OutsideEmployment(_) => 925,
-            Self::BadNumber { .. } => 926,
-            Self::Duplicate(_) => 927,
-            Self::Exists(_) => 928,
-            Self::TextTooLong { .. } => 929,
-            Self::ValueNotAllowed { .. } => 930,
-            Self::Missing(_) => 931,
-            Self::BadText { .. } => 932,
-        }
-    }
-
-    /// The error-handling table's kind of error (seed 004 §8.2).
-    pub fn error_type(&self) -> crate::ErrorType {
-        use crate::ErrorType::*;
-        match self {
-            Self::CostCentre(_) | Self::PspElement(_) | Self::UnknownWageType(_) | Self::NotOneTime(_) => MasterData,
-            Self::Locked | Self::OutsideEmployment(_) | Self::Exists(_) | Self::Duplicate(_) => MasterData,
-            Self::CostCentreAndPsp | Self::ValueMissing { .. } | Self::ValueNotAllowed { .. } => FieldDependency,
-            Self::BadValue { .. }
-            | Self::BadDate { .. }
-            | Self::BadNumber { .. }
-            | Self::TextTooLong { .. }
-            | Self::Missing(_)
-            | Self::BadText { .. } => InvalidData,
-        }
-    }
-
-    /// The text, without the "Engangsydelse Nr. NNN: " the web service puts in front.
-    pub fn text(&self) -> String {
-        match self {
-            Self::CostCentre(_) => "Angiv gyldigt omkostningssted".into(),
-            Self::Locked => "Medarbejderen er låst".into(),
-            Self::PspElement(p) => format!("PSP element {p} er ikke gyldigt"),
-            Self::CostCentreAndPsp => {
-                "Der kan ikke angives både afvigende omkostningssted og afvigende PSP element".into()
-            }
-            Self::UnknownWageType(w) => format!("Lønart {w} findes ikke i kommunens lønartskatalog"),
-            Self::NotOneTime(w) => format!("Lønart {w} kan ikke indberettes som engangsydelse"),
-            Self::ValueMissing { wage_type, unit } => {
-                let field = if unit.is_amount() { "Beloeb" } else { "Antal" };
-                format!("Lønart {wage_type} opgøres i {}: angiv {field}", unit.text())
-            }
-            Self::BadValue { field, error } => format!("{field} er ikke gyldig: {error}"),
-            Self::BadDate { field } => format!("{field} mangler eller er ikke en gyldig dato"),
-            Self::OutsideEmployment(d) => format!("Medarbejderen er ikke ansat den {d}"),
-            Self::BadNumber { field } => format!("{field} mangler eller er ikke et gyldigt tal"),
-            Self::Duplicate(k) => format!(
-                "Lønart {} den {} med sekvensnummer {} findes to gange i anmodningen",
-                k.wage_type, k.start_date, k.seq
-            ),
-            Self::Exists(k) => format!(
-                "Lønart {} den {} med sekvensnummer {} er allerede registreret; brug næste sekvensnummer",
-                k.wage_type, k.start_date, k.seq
-            ),
-            Self::TextTooLong { field, max } => format!("{field} må højst være {max} tegn"),
-            Self::ValueNotAllowed { field, wage_type, unit } => {
-                format!(
-                    "{field} kan ikke angives for lønart {wage_type}, der opgøres i {}",
-                    unit.text()
-                )
-            }
-            Self::Missing(field) => format!("{field} skal angives"),
-            Self::BadText { field } => format!("{field} indeholder ugyldige tegn"),
-        }
-    }
-}
-
 /// The rules of a single payment against the catalogue and the employment. Keys (duplicates, existing
 /// registrations) are the caller's to check, since they need the other payments.
 pub fn check(catalogue: &PayrollCatalogue, employment: &Employment, p: &OneTimePayment) -> Vec<Problem> {
@@ -197,67 +66,31 @@ pub fn check(catalogue: &PayrollCatalogue, employment: &Employment, p: &OneTimeP
     if employment.locked {
         problems.push(Problem::Locked);
     }
-    match catalogue.wage_type(&p.wage_type) {
-        None => problems.push(Problem::UnknownWageType(p.wage_type.clone())),
-        Some(w) if !w.one_time => problems.push(Problem::NotOneTime(p.wage_type.clone())),
-        Some(w) => {
-            let (given, other, other_field) = if w.unit.is_amount() {
-                (p.amount, p.quantity, "Antal")
-            } else {
-                (p.quantity, p.amount, "Beloeb")
-            };
-            if given.is_none() {
-                problems.push(Problem::ValueMissing {
-                    wage_type: w.code.clone(),
-                    unit: w.unit,
-                });
-            }
-            let not_allowed = |field| Problem::ValueNotAllowed {
-                field,
-                wage_type: w.code.clone(),
-                unit: w.unit,
-            };
-            if other.is_some() {
-                problems.push(not_allowed(other_field));
-            }
-            if p.hourly_rate.is_some() && w.unit != Unit::Hours {
-                problems.push(not_allowed("Afv_Timeloen"));
-            }
-        }
-    }
-    let outside = employment.entry_date.is_some_and(|e| p.start_date < e)
-        || employment.leave_date.is_some_and(|l| p.start_date > l);
-    if outside {
+    let values = Values {
+        amount: p.amount,
+        quantity: p.quantity,
+        hourly_rate: p.hourly_rate,
+        names: ONE_TIME_NAMES,
+    };
+    problems.extend(rules::wage_type(catalogue, &p.wage_type, Usage::OneTime, &values));
+    if !employment.employed_on(p.start_date) {
         problems.push(Problem::OutsideEmployment(p.start_date));
     }
-    match (&p.cost_centre, &p.psp_element) {
-        (Some(_), Some(_)) => problems.push(Problem::CostCentreAndPsp),
-        (Some(cc), None) if !catalogue.has_cost_centre(cc) => problems.push(Problem::CostCentre(cc.clone())),
-        (None, Some(psp)) if !catalogue.has_psp_element(psp) => problems.push(Problem::PspElement(psp.clone())),
-        _ => {}
-    }
+    problems.extend(rules::booking(
+        catalogue,
+        p.cost_centre.as_deref(),
+        p.psp_element.as_deref(),
+    ));
     if p.seq > SEQ_MAX {
         problems.push(Problem::BadNumber { field: "Sekvensnummer" });
     }
-    for (field, text) in [("Indv_Bemaerkning", &p.remark), ("Afsendelses_System", &p.sender)] {
-        if text.chars().any(char::is_control) {
-            problems.push(Problem::BadText { field });
-        }
-    }
-    if p.remark.chars().count() > REMARK_MAX {
-        problems.push(Problem::TextTooLong {
-            field: "Indv_Bemaerkning",
-            max: REMARK_MAX,
-        });
-    }
-    if p.sender.chars().count() > SENDER_MAX {
-        problems.push(Problem::TextTooLong {
-            field: "Afsendelses_System",
-            max: SENDER_MAX,
-        });
-    }
+    problems.extend(rules::text("Indv_Bemaerkning", &p.remark, REMARK_MAX));
+    problems.extend(rules::text("Afsendelses_System", &p.sender, SENDER_MAX));
     problems
 }
+
+/// The web service's names of the value fields.
+const ONE_TIME_NAMES: [&str; 3] = ["Beloeb", "Antal", "Afv_Timeloen"];
 
 /// The remark as the read answer gives it: two lines of at most 40 characters.
 pub fn remark_lines(remark: &str) -> (String, String) {

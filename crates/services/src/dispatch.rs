@@ -3,7 +3,9 @@
 
 use crate::registry::ServiceInterfaceDef;
 use crate::reply::SoapReply;
-use crate::{ServicesConfig, fravaerskvoter, maskintimer, medarbejderoplysninger, moedetidsplaner, opret_fravaer};
+use crate::{
+    ServicesConfig, faste_tillaeg, fravaerskvoter, maskintimer, medarbejderoplysninger, moedetidsplaner, opret_fravaer,
+};
 use snitflade_access::{AccessControl, SystemInfo};
 use snitflade_domain::maskintimer::{MasterData, copenhagen_day};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
@@ -144,6 +146,7 @@ impl Services {
             InterfaceId::OpretFravaer => opret_fravaer::handle(self, call, root).await,
             InterfaceId::Fravaerskvoter => fravaerskvoter::handle(self, call, root).await,
             InterfaceId::Moedetidsplaner => moedetidsplaner::handle(self, call, root).await,
+            InterfaceId::FasteTillaeg => faste_tillaeg::handle(self, call, root).await,
             other => {
                 tracing::error!(interface = %other, "no handler registered");
                 SoapReply::server_error()

@@ -4,7 +4,7 @@
 
 use crate::dispatch::{Call, Services};
 use crate::reply::SoapReply;
-use snitflade_domain::hr::EmploymentStatus;
+use snitflade_domain::hr::{Employment, EmploymentStatus};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 use snitflade_store::StoreError;
 use snitflade_store::hr::{NewAudit, insert_audit};
@@ -23,7 +23,11 @@ pub fn unknown(pernr: Pernr, municipality: Kommunekode) -> String {
 
 /// Why an employment cannot be used, if it is cancelled.
 pub fn refusal(data: &TimeData) -> Option<String> {
-    let e = &data.employment;
+    cancelled(&data.employment)
+}
+
+/// The text for a cancelled employment (naming its replacement), `None` for one that may be used.
+pub fn cancelled(e: &Employment) -> Option<String> {
     (e.status == EmploymentStatus::Deleted).then(|| match e.replaced_by {
         Some(new) => format!("Medarbejdernummer {} er slettet; brug medarbejdernummer {new}", e.pernr),
         None => format!("Medarbejdernummer {} er slettet", e.pernr),

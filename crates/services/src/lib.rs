@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod employee_time;
 pub mod engangsydelse;
 pub mod error_handling;
+pub mod faste_tillaeg;
 pub mod fravaerskvoter;
 pub mod maskintimer;
 pub mod medarbejderoplysninger;

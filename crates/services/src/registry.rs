@@ -34,6 +34,8 @@ pub static SERVICES: &[ServiceInterfaceDef] = &[
     crate::fravaerskvoter::GET_ABSENCE_QUOTA_DETAILS,
     crate::moedetidsplaner::SET_WORK_SCHEDULE,
     crate::moedetidsplaner::GET_WORK_SCHEDULE,
+    crate::faste_tillaeg::SET_FIXED_SUPPLEMENT,
+    crate::faste_tillaeg::GET_FIXED_SUPPLEMENTS,
 ];
 
 pub fn find_service(name: &str) -> Option<&'static ServiceInterfaceDef> {

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::sap::{payload, status};
 use common::{grant, system};
 use jiff::civil::date;
 use rust_decimal::Decimal;
@@ -11,7 +12,7 @@ use snitflade_domain::hr::{Child, Employment, EmploymentStatus};
 use snitflade_domain::schedule::AbsencePeriod;
 use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig, SoapReply, find_service};
-use snitflade_soap::{Element, Limits, parse_envelope};
+use snitflade_soap::Element;
 use snitflade_store::hr;
 use snitflade_store::{absence, hr_derived};
 use tempfile::TempDir;
@@ -139,21 +140,6 @@ async fn call_in(s: &Services, who: &str, kommune: Option<&str>, service: &str, 
 
 async fn call(s: &Services, service: &str, body: &str) -> SoapReply {
     call_in(s, "d", None, service, body).await
-}
-
-fn payload(reply: &SoapReply) -> Element {
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    parse_envelope(reply.body.as_bytes(), &Limits::default())
-        .unwrap()
-        .payload
-}
-
-fn status(e: &Element) -> (String, String) {
-    let rs = e.child("ReturnStatus").unwrap();
-    (
-        rs.child_text("StatusType").unwrap_or_default().to_owned(),
-        rs.child_text("MessageText").unwrap_or_default().to_owned(),
-    )
 }
 
 /// A quota item of an answer, found by (pernr, type, child, period start).

@@ -4,15 +4,16 @@
 
 mod common;
 
+use common::grant;
+use common::sap::{call_as, payload, status};
 use common::schema::check_schema;
-use common::{grant, system};
 use jiff::civil::date;
 use snitflade_domain::absence::Absence;
 use snitflade_domain::hr::{Category, Employment, EmploymentStatus};
 use snitflade_domain::schedule::AbsencePeriod;
 use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
-use snitflade_services::{Services, ServicesConfig, SoapReply, find_service};
-use snitflade_soap::{Element, Limits, parse_envelope};
+use snitflade_services::{Services, ServicesConfig};
+use snitflade_soap::Element;
 use snitflade_store::hr::{self, RegistrationFilter};
 use snitflade_store::{absence, hr_derived};
 use tempfile::TempDir;
@@ -83,31 +84,6 @@ async fn fixture() -> (TempDir, Services) {
     (dir, common::services(store, grants, ServicesConfig::default()))
 }
 
-async fn call_as(s: &Services, who: &str, service: &str, ns: &str, body: &str) -> SoapReply {
-    let root = service.replace("_OS_SI", "Request_MT");
-    let xml = format!(
-        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><ns0:{root} xmlns:ns0=\"{ns}\">\
-         {body}</ns0:{root}></s:Body></s:Envelope>"
-    );
-    s.handle(find_service(service).unwrap(), &system(who), None, xml.as_bytes())
-        .await
-}
-
-fn payload(reply: &SoapReply) -> Element {
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    parse_envelope(reply.body.as_bytes(), &Limits::default())
-        .unwrap()
-        .payload
-}
-
-fn status(e: &Element) -> (String, String) {
-    let rs = e.child("ReturnStatus").unwrap();
-    (
-        rs.child_text("StatusType").unwrap_or_default().to_owned(),
-        rs.child_text("MessageText").unwrap_or_default().to_owned(),
-    )
-}
-
 /// Monday–Friday `hours` a day from 08:00 to `end`.
 fn week(hours: &str, end: &str) -> String {
     (1..=5)
@@ -130,7 +106,7 @@ fn ins(from: &str, to: Option<&str>, days: &str) -> String {
 
 /// A SetWorkSchedule call: (StatusType, MessageText, ScheduleId).
 async fn set(s: &Services, body: &str) -> (String, String, Option<String>) {
-    let e = payload(&call_as(s, "d", "SetWorkSchedule_OS_SI", SCHEDULES, body).await);
+    let e = payload(&call_as(s, "d", None, "SetWorkSchedule_OS_SI", SCHEDULES, body).await);
     let (st, text) = status(&e);
     (st, text, e.child_text("ScheduleId").map(str::to_owned))
 }
@@ -145,7 +121,7 @@ async fn set_ok(s: &Services, body: &str) -> String {
 /// The GetWorkSchedule answer for 401 in a period.
 async fn get(s: &Services, period: &str) -> Element {
     let body = format!("<PersonnelNumber>401</PersonnelNumber>{period}");
-    let e = payload(&call_as(s, "d", "GetWorkSchedule_OS_SI", SCHEDULES, &body).await);
+    let e = payload(&call_as(s, "d", None, "GetWorkSchedule_OS_SI", SCHEDULES, &body).await);
     assert_eq!(status(&e).0, "S", "{:?}", status(&e));
     e
 }
@@ -200,7 +176,7 @@ async fn absence_hours(s: &Services) -> Vec<(String, String)> {
 /// UsedHours and RemainingHours of 401's holiday 2025/26 as of 22 November 2026.
 async fn holiday_hours(s: &Services) -> (String, String) {
     let body = "<KeyDate>2026-11-22</KeyDate><PersonnelNumber>401</PersonnelNumber>";
-    let e = payload(&call_as(s, "d", "GetAbsenceQuotas_OS_SI", QUOTAS, body).await);
+    let e = payload(&call_as(s, "d", None, "GetAbsenceQuotas_OS_SI", QUOTAS, body).await);
     let item = e
         .child("Quota")
         .unwrap()
@@ -587,7 +563,7 @@ async fn request_rules() {
             "åååå-mm-dd",
         ),
     ] {
-        let e = payload(&call_as(&s, "d", "GetWorkSchedule_OS_SI", SCHEDULES, body).await);
+        let e = payload(&call_as(&s, "d", None, "GetWorkSchedule_OS_SI", SCHEDULES, body).await);
         let (st, text) = status(&e);
         assert_eq!(st, "E", "{body}");
         assert!(text.contains(want), "{body}: {text}");
@@ -613,13 +589,21 @@ async fn request_rules() {
             "<PersonnelNumber>401</PersonnelNumber><PersonnelNumber>402</PersonnelNumber>".into(),
         ),
     ] {
-        let reply = call_as(&s, "d", service, SCHEDULES, &body).await;
+        let reply = call_as(&s, "d", None, service, SCHEDULES, &body).await;
         assert_eq!(reply.status, 500, "{body}");
         assert!(reply.body.contains("Client"), "{}", reply.body);
     }
     // No grant: 403.
     for service in ["SetWorkSchedule_OS_SI", "GetWorkSchedule_OS_SI"] {
-        let reply = call_as(&s, "none", service, SCHEDULES, "<PersonnelNumber>401</PersonnelNumber>").await;
+        let reply = call_as(
+            &s,
+            "none",
+            None,
+            service,
+            SCHEDULES,
+            "<PersonnelNumber>401</PersonnelNumber>",
+        )
+        .await;
         assert_eq!(reply.status, 403, "{service}");
     }
 }
@@ -710,7 +694,7 @@ async fn every_answer_follows_its_wsdl_schema() {
     ];
     let mut seen = Vec::new();
     for (service, ns, body) in &calls {
-        let e = payload(&call_as(&s, "d", service, ns, body).await);
+        let e = payload(&call_as(&s, "d", None, service, ns, body).await);
         if let Err(why) = check_schema(service, &e) {
             panic!("{service} {body}: {why}");
         }
@@ -718,7 +702,7 @@ async fn every_answer_follows_its_wsdl_schema() {
     }
     assert_eq!(seen, ["S", "E", "S", "E", "S", "S", "E", "S", "E"]);
     // The check itself notices an element out of order.
-    let mut e = payload(&call_as(&s, "d", "GetAbsenceQuotaDetails_OS_SI", QUOTAS, quotas).await);
+    let mut e = payload(&call_as(&s, "d", None, "GetAbsenceQuotaDetails_OS_SI", QUOTAS, quotas).await);
     let item = &mut e.children[1].children[0];
     assert!(item.child("Accrual").is_some());
     item.children.swap(0, 1);

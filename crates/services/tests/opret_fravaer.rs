@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::sap::{payload, status};
 use common::schema::check_schema;
 use common::{grant, system};
 use jiff::civil::{date, time};
@@ -12,7 +13,7 @@ use snitflade_domain::hr::{Category, Child, Employment, EmploymentStatus, Matern
 use snitflade_domain::schedule::{AbsencePeriod, DayPlan, WeekPattern, WorkSchedule};
 use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig, SoapReply, find_service};
-use snitflade_soap::{Element, Limits, parse_envelope};
+use snitflade_soap::{Element, Limits};
 use snitflade_store::hr::{self, RegistrationFilter};
 use tempfile::TempDir;
 
@@ -134,24 +135,6 @@ async fn call_as(
     let def = find_service(service).unwrap();
     s.handle(def, &system(who), kommune.map(k), envelope(root, fields).as_bytes())
         .await
-}
-
-/// The answer's payload element (HTTP 200 required).
-fn payload(reply: &SoapReply) -> Element {
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    parse_envelope(reply.body.as_bytes(), &Limits::default())
-        .unwrap()
-        .payload
-}
-
-/// `(StatusType, MessageText)` of either ReturnStatus form.
-fn status(e: &Element) -> (String, String) {
-    let rs = e.child("ReturnStatus").expect("ReturnStatus");
-    let rs = rs.child("item").unwrap_or(rs);
-    (
-        rs.child_text("StatusType").unwrap_or_default().to_owned(),
-        rs.child_text("MessageText").unwrap_or_default().to_owned(),
-    )
 }
 
 /// SetAbsenceAttendance as `d`, fields in XSD order; the status.

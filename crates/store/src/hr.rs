@@ -533,6 +533,7 @@ pub(crate) enum Registrations {
     Records,
     Absences,
     Schedules,
+    FixedSupplements,
 }
 
 /// Ends the current registration `id` of `table` at `now` (it stays readable as history); a conflict if it is
@@ -542,6 +543,7 @@ pub(crate) async fn close_registration(c: &mut AnyConnection, table: Registratio
         Registrations::Records => ("employee_records", "record"),
         Registrations::Absences => ("absences", "absence registration"),
         Registrations::Schedules => ("work_schedules", "schedule registration"),
+        Registrations::FixedSupplements => ("fixed_supplements", "supplement registration"),
     };
     let sql = format!("UPDATE {name} SET registered_to = $1 WHERE id = $2 AND registered_to IS NULL");
     let n = sqlx::query(sqlx::AssertSqlSafe(sql))

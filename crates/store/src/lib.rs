@@ -9,6 +9,7 @@ pub mod access;
 pub mod catalogues;
 pub mod db;
 pub mod errors;
+pub mod fixed_supplements;
 pub mod hr;
 pub mod hr_derived;
 pub mod hr_reads;

@@ -159,7 +159,8 @@ where
     rows.iter().map(from_row).collect()
 }
 
-fn decimal(r: &AnyRow, column: &str) -> Result<Option<Decimal>> {
+/// A stored decimal column (text with two decimals), `None` when NULL.
+pub(crate) fn decimal(r: &AnyRow, column: &str) -> Result<Option<Decimal>> {
     r.try_get::<Option<String>, _>(column)?
         .map(|s| {
             s.parse::<Decimal>()

@@ -5,9 +5,9 @@
 use super::INTERFACE;
 use super::answer::{JsonReply, Message};
 use super::request::Envelope;
-use super::update::{store_failed, unknown};
+use super::update::store_failed;
 use crate::dispatch::Services;
-use crate::employee_time::record_audit;
+use crate::employee_time::{record_audit, unknown};
 use serde_json::json;
 use snitflade_access::SystemInfo;
 use snitflade_domain::Kommunekode;

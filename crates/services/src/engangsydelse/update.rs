@@ -8,9 +8,9 @@ use super::answer::{JsonReply, Message, STATUS_OK, STATUS_REFUSED};
 use super::request::{self, Envelope};
 use super::{EVENT_REGISTERED, INTERFACE, MAX_ITEMS};
 use crate::dispatch::Services;
+use crate::employee_time::{cancelled, unknown};
 use serde_json::{Value, json};
 use snitflade_access::SystemInfo;
-use snitflade_domain::hr::EmploymentStatus;
 use snitflade_domain::onetime::{self, OneTimePayment, PaymentKey, Problem};
 use snitflade_domain::payroll::value_text;
 use snitflade_domain::{Kommunekode, Pernr};
@@ -26,11 +26,6 @@ use std::sync::Arc;
 pub(super) fn store_failed(now: jiff::Timestamp, what: &str, e: &StoreError) -> JsonReply {
     tracing::error!(error = %e, "{what} failed");
     JsonReply::refused(500, now, Message::error(now, 999, "Intern fejl; prøv igen senere"))
-}
-
-/// The text for a municipality that does not have the employee.
-pub(super) fn unknown(pernr: Pernr, municipality: Kommunekode) -> String {
-    format!("Medarbejdernummer {pernr} findes ikke i kommune {municipality}")
 }
 
 pub async fn handle(
@@ -67,14 +62,7 @@ pub async fn handle(
         Ok(None) => return refused(904, unknown(env.pernr, municipality)),
         Err(e) => return store_failed(now, "reading an employment", &e),
     };
-    if employment.status == EmploymentStatus::Deleted {
-        let text = match employment.replaced_by {
-            Some(new) => format!(
-                "Medarbejdernummer {} er slettet; brug medarbejdernummer {new}",
-                env.pernr
-            ),
-            None => format!("Medarbejdernummer {} er slettet", env.pernr),
-        };
+    if let Some(text) = cancelled(&employment) {
         return refused(904, text);
     }
     let (catalogue, locked) = match tokio::try_join!(
