@@ -579,3 +579,159 @@ async fn absence_scenario(url: &str) {
     assert_eq!(absence::catalogue(store.pool(), m).await.unwrap(), own);
     store.close().await;
 }
+
+#[tokio::test]
+async fn payroll_on_every_engine() {
+    for db in TestDb::all().await {
+        payroll_scenario(&db.url).await;
+        db.cleanup().await;
+    }
+}
+
+/// One-time payments are inserted in batches (more rows than one statement takes), read by period and found
+/// by key; a key is unique; the payroll catalogue falls back to the built-in one until a municipality has its
+/// own; locks come and go; fixed supplements are closed and re-inserted, only current ones read.
+async fn payroll_scenario(url: &str) {
+    use jiff::civil::date;
+    use snitflade_domain::fixed::{FixedSupplement, Frequency};
+    use snitflade_domain::hr::OPEN_END;
+    use snitflade_domain::onetime::OneTimePayment;
+    use snitflade_domain::payroll::{default_catalogue, parse_value};
+    use snitflade_domain::{Kommunekode, Pernr};
+    use snitflade_store::onetime::{self, Registration};
+    use snitflade_store::{fixed_supplements, payroll};
+
+    let store = Store::open(url).await.unwrap();
+    seed(&store).await;
+    let m = Kommunekode::parse("0751").unwrap();
+    let p = Pernr::parse("12345").unwrap();
+    let payment = |day: i8, seq: u32| OneTimePayment {
+        wage_type: "6001".into(),
+        start_date: date(2026, 5, day),
+        running_no: i64::from(seq),
+        seq,
+        amount: Some(parse_value("45.50").unwrap()),
+        quantity: None,
+        hourly_rate: None,
+        cost_centre: None,
+        psp_element: Some("XG-0000000001-00001".into()),
+        sender: "KANTINE".into(),
+        remark: "Frokost".into(),
+    };
+    let batch: Vec<OneTimePayment> = (0..700).map(|i| payment(1 + (i % 28) as i8, i / 28)).collect();
+    let written = std::sync::Arc::new(batch.clone());
+    let ids = store
+        .write(move |c| {
+            let batch = written.clone();
+            Box::pin(async move {
+                let r = Registration {
+                    municipality: m,
+                    pernr: p,
+                    system_id: "sys-1",
+                    source: "api",
+                    update_id: Some("AB"),
+                    now: "2026-12-01T00:00:00.000000Z",
+                };
+                onetime::insert(c, r, &batch).await
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 700);
+    let all = onetime::read(store.pool(), m, p, None, None).await.unwrap();
+    assert_eq!(all.len(), 700);
+    assert_eq!(all[0].payment, payment(1, 0));
+    let first_week = onetime::read(store.pool(), m, p, Some(date(2026, 5, 1)), Some(date(2026, 5, 7)))
+        .await
+        .unwrap();
+    assert_eq!(first_week.len(), 7 * 25);
+    let probe = [payment(1, 0), payment(1, 30)];
+    let keys = onetime::registered_keys(store.pool(), m, p, &probe).await.unwrap();
+    assert_eq!(keys.len(), 1);
+    let dup = store
+        .write(move |c| {
+            Box::pin(async move {
+                let r = Registration {
+                    municipality: m,
+                    pernr: p,
+                    system_id: "sys-1",
+                    source: "api",
+                    update_id: None,
+                    now: "2026-12-01T00:00:00.000000Z",
+                };
+                onetime::insert(c, r, &[payment(1, 0)]).await
+            })
+        })
+        .await
+        .unwrap_err();
+    assert!(dup.is_unique_violation(), "{dup}");
+
+    assert_eq!(payroll::catalogue(store.pool(), m).await.unwrap(), default_catalogue());
+    let mut own = default_catalogue();
+    own.cost_centres.push("3000000001".into());
+    let stored = own.clone();
+    store
+        .write(move |c| {
+            let own = stored.clone();
+            Box::pin(async move {
+                payroll::set_catalogue(c, m, &own, "admin").await?;
+                payroll::lock(c, m, p, "genberegning", "admin").await
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(payroll::catalogue(store.pool(), m).await.unwrap(), own);
+    assert!(payroll::is_locked(store.pool(), m, p).await.unwrap());
+    assert_eq!(payroll::locks(store.pool(), m).await.unwrap()[0].reason, "genberegning");
+    assert!(
+        store
+            .write(move |c| Box::pin(async move { payroll::unlock(c, m, p).await }))
+            .await
+            .unwrap()
+    );
+    assert!(!payroll::is_locked(store.pool(), m, p).await.unwrap());
+
+    let supplement = FixedSupplement {
+        wage_type: "2010".into(),
+        amount: Some(parse_value("1250").unwrap()),
+        quantity: None,
+        frequency: Frequency::Yearly,
+        valid_from: date(2026, 1, 1),
+        valid_to: OPEN_END,
+        cost_centre: Some("1000000001".into()),
+        psp_element: None,
+        text: "Funktionstillæg".into(),
+    };
+    let s1 = supplement.clone();
+    let row = store
+        .write(move |c| {
+            let s1 = s1.clone();
+            Box::pin(
+                async move { fixed_supplements::insert(c, m, p, "S1", &s1, "t", "2026-12-01T00:00:00.000000Z").await },
+            )
+        })
+        .await
+        .unwrap();
+    let ended = FixedSupplement {
+        valid_to: date(2026, 6, 30),
+        ..supplement.clone()
+    };
+    let e2 = ended.clone();
+    store
+        .write(move |c| {
+            let (row, e2) = (row.clone(), e2.clone());
+            Box::pin(async move {
+                fixed_supplements::close(c, &row, "2026-12-02T00:00:00.000000Z").await?;
+                fixed_supplements::insert(c, m, p, "S1", &e2, "t", "2026-12-02T00:00:00.000000Z").await
+            })
+        })
+        .await
+        .unwrap();
+    let current = fixed_supplements::current(store.pool(), m, p).await.unwrap();
+    assert_eq!(current.len(), 1);
+    assert_eq!(
+        (current[0].supplement_id.as_str(), &current[0].supplement),
+        ("S1", &ended)
+    );
+    store.close().await;
+}
