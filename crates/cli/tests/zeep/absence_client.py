@@ -22,24 +22,10 @@ Usage: absence_client.py --services HOST:PORT --data-dir DIR --reference-dir DIR
 """
 
 import sys
-import tempfile
-import urllib.parse
 from pathlib import Path
 
-import xmlschema
 import zeep
-from lxml import etree
-from zeep_support import (
-    WSDL_NS,
-    XSD_NS,
-    StepRunner,
-    arguments,
-    check,
-    expect_forbidden,
-    payload_of,
-    raw_envelope,
-    validate,
-)
+from zeep_support import SapPiRunner, arguments, check, expect_forbidden, schema_of
 
 VACAB = "urn:kmd.dk:LPT:VACAB:external"
 QUOTAS = "urn:snitflade:opus:fravaerskvoter:1"
@@ -60,46 +46,9 @@ SICK_DAY = "2026-11-24"  # a Tuesday
 CARE_DAY = "2026-11-26"  # a Thursday
 
 
-def schema_of(wsdl_bytes, workdir, name):
-    """The single xsd:schema of a SAP PI WSDL as an xmlschema schema."""
-    wsdl = etree.fromstring(wsdl_bytes)
-    schemas = wsdl.findall(f"{{{WSDL_NS}}}types/{{{XSD_NS}}}schema")
-    check(len(schemas) == 1, f"{name}: expected one xsd:schema, found {len(schemas)}")
-    path = Path(workdir) / f"{name}.xsd"
-    path.write_bytes(etree.tostring(schemas[0]))
-    return xmlschema.XMLSchema(str(path))
-
-
-def status_of(result):
-    """(StatusType, MessageText) of an answer's ReturnStatus, in either of the interfaces' two forms."""
-    rs = getattr(result, "ReturnStatus", result)
-    if hasattr(rs, "item"):
-        items = rs.item or []
-        check(len(items) >= 1, "ReturnStatus has no item")
-        rs = items[0]
-    return rs.StatusType, rs.MessageText
-
-
-class Client(StepRunner):
+class Client(SapPiRunner):
     def __init__(self, args):
-        super().__init__(args, SYSTEM)
-        self.workdir = tempfile.mkdtemp(prefix="absence-client-")
-        self.validated = 0
-        self.services = {}
-        self.schemas = {}
-
-    def pi_url(self, interface, namespace):
-        return (
-            f"https://{self.host}:{self.port}/XISOAPAdapter/MessageServlet?senderParty=&senderService="
-            f"&receiverParty=&receiverService=&interface={interface}"
-            f"&interfaceNamespace={urllib.parse.quote(namespace, safe='')}"
-        )
-
-    def served_wsdl(self, interface):
-        url = f"https://{self.host}:{self.port}/ws/{interface}?wsdl"
-        response = self.session.get(url, timeout=30)
-        check(response.status_code == 200, f"GET {url}: HTTP {response.status_code}")
-        return url, response.content
+        super().__init__(args, SYSTEM, "absence-client-")
 
     # -- set-up ---------------------------------------------------------------------------------------------
 
@@ -116,30 +65,10 @@ class Client(StepRunner):
             binding = f"{{{VACAB}}}{name}Binding"
             self.services[name] = client.create_service(binding, self.pi_url(name, VACAB))
         for name, namespace in OWN.items():
-            url, served = self.served_wsdl(name)
-            self.schemas[name] = [("served", schema_of(served, self.workdir, f"served-{name}"))]
-            client = zeep.Client(url, transport=self.transport)
-            self.services[name] = client.create_service(f"{{{namespace}}}{name}Binding", self.pi_url(name, namespace))
+            self.load_served(name, namespace)
         return f"{len(REFERENCE)} reference WSDLs and {len(OWN)} served WSDLs loaded; XSDs compile"
 
     # -- calls ------------------------------------------------------------------------------------------------
-
-    def call(self, interface, expect="S", **kwargs):
-        """Calls an interface, validates the raw answer against its XSDs and checks StatusType; the result."""
-        mark = self.recorder.mark()
-        result = getattr(self.services[interface], interface)(**kwargs)
-        exchange = self.recorder.single_post_since(mark, interface)
-        check(exchange.status == 200, f"HTTP {exchange.status}:\n{exchange}")
-        _, body = raw_envelope(exchange)
-        payload = payload_of(body)
-        root = interface.replace("_OS_SI", "Response_MT")
-        check(len(payload) == 1 and etree.QName(payload[0]).localname == root, f"Body holds {[p.tag for p in payload]}")
-        for name, schema in self.schemas[interface]:
-            validate(schema, payload[0], root, f"the {name} WSDL's XSD")
-        self.validated += 1
-        status, text = status_of(result)
-        check(status == expect, f"{interface}: StatusType {status!r} ({text!r}), expected {expect!r}")
-        return result, text
 
     def absences(self, start="2026-11-01", end="2026-11-30"):
         result, _ = self.call(
