@@ -15,6 +15,7 @@ pub mod opret_fravaer;
 pub mod registry;
 pub mod reply;
 pub mod sap;
+pub mod set_flow;
 pub mod wire;
 
 pub use dispatch::Services;

@@ -128,9 +128,7 @@ pub fn time_text(t: Time) -> String {
 
 /// A decimal with two decimals (hours, days).
 pub fn decimal_text(d: rust_decimal::Decimal) -> String {
-    let mut d = d.round_dp(2);
-    d.rescale(2);
-    d.to_string()
+    snitflade_domain::payroll::value_text(d)
 }
 
 #[cfg(test)]

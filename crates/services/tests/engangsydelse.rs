@@ -8,7 +8,7 @@ use common::{grant, system};
 use jiff::civil::date;
 use serde_json::{Value, json};
 use snitflade_domain::hr::{Employment, EmploymentStatus};
-use snitflade_domain::{Cpr, ErrorStatus, InterfaceId, Kommunekode, Pernr};
+use snitflade_domain::{ErrorStatus, InterfaceId, Kommunekode, Pernr};
 use snitflade_services::engangsydelse::{Operation, ind01};
 use snitflade_services::{Services, ServicesConfig};
 use snitflade_store::errors::{self, ErrorFilter};
@@ -54,18 +54,11 @@ async fn fixture() -> (TempDir, Services) {
                 ];
                 for (m, n, cpr, leave, status, replaced_by) in people {
                     let e = Employment {
-                        municipality: Kommunekode::parse(m).unwrap(),
-                        pernr: p(n),
-                        cpr: Cpr::parse(cpr).unwrap(),
                         ekstraciffer: if n == 404 { 1 } else { 0 },
-                        first_name: "A".into(),
-                        last_name: "B".into(),
-                        org_unit: None,
-                        entry_date: Some(date(2015, 1, 1)),
                         leave_date: leave,
-                        is_manager: false,
                         status,
                         replaced_by,
+                        ..common::employment(m, n, cpr)
                     };
                     hr::upsert_employment(c, &e, None).await?;
                 }

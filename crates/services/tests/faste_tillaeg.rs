@@ -9,7 +9,7 @@ use common::sap::{call_as, payload, status};
 use common::schema::check_schema;
 use jiff::civil::date;
 use snitflade_domain::hr::{Employment, EmploymentStatus};
-use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
+use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig};
 use snitflade_soap::Element;
 use snitflade_store::{hr, outbox, payroll};
@@ -43,22 +43,13 @@ async fn fixture() -> (TempDir, Services) {
             Box::pin(async move {
                 for (n, leave) in [(401, None), (402, Some(date(2026, 6, 30))), (403, None)] {
                     let e = Employment {
-                        municipality: k(),
-                        pernr: p(n),
-                        cpr: Cpr::parse("0101701234").unwrap(),
-                        ekstraciffer: 0,
-                        first_name: "A".into(),
-                        last_name: "B".into(),
-                        org_unit: None,
-                        entry_date: Some(date(2015, 1, 1)),
                         leave_date: leave,
-                        is_manager: false,
                         status: if leave.is_some() {
                             EmploymentStatus::Left
                         } else {
                             EmploymentStatus::Active
                         },
-                        replaced_by: None,
+                        ..common::employment("0340", n, "0101701234")
                     };
                     hr::upsert_employment(c, &e, None).await?;
                 }

@@ -66,7 +66,19 @@ pub async fn municipalities(pool: &AnyPool) -> Result<Vec<Municipality>> {
 }
 
 pub async fn insert_system(c: &mut AnyConnection, s: &SystemRecord) -> Result<()> {
-    sqlx::query("INSERT INTO systems (id, name, vendor_name, vendor_cvr, created_at) VALUES ($1, $2, $3, $4, $5)")
+    write_system(c, s, "").await
+}
+
+/// Creates a system unless one with its id exists (the built-in senders such as file imports).
+pub async fn ensure_system(c: &mut AnyConnection, s: &SystemRecord) -> Result<()> {
+    write_system(c, s, " ON CONFLICT (id) DO NOTHING").await
+}
+
+async fn write_system(c: &mut AnyConnection, s: &SystemRecord, on_conflict: &'static str) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO systems (id, name, vendor_name, vendor_cvr, created_at) VALUES ($1, $2, $3, $4, $5){on_conflict}"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&s.id)
         .bind(&s.name)
         .bind(&s.vendor_name)
@@ -74,22 +86,6 @@ pub async fn insert_system(c: &mut AnyConnection, s: &SystemRecord) -> Result<()
         .bind(now_text())
         .execute(c)
         .await?;
-    Ok(())
-}
-
-/// Creates a system unless one with its id exists (the built-in senders such as file imports).
-pub async fn ensure_system(c: &mut AnyConnection, s: &SystemRecord) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO systems (id, name, vendor_name, vendor_cvr, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&s.id)
-    .bind(&s.name)
-    .bind(&s.vendor_name)
-    .bind(&s.vendor_cvr)
-    .bind(now_text())
-    .execute(c)
-    .await?;
     Ok(())
 }
 

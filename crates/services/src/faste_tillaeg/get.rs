@@ -6,10 +6,9 @@ use crate::dispatch::{Call, Services};
 use crate::employee_time::{audit_read, cancelled, store_failed, unknown};
 use crate::reply::SoapReply;
 use crate::sap::{self, ReturnStatus};
-use crate::wire::text_fields;
+use crate::set_flow::employee_period;
 use serde_json::json;
 use snitflade_domain::InterfaceId;
-use snitflade_domain::hr::{OPEN_END, OPEN_START};
 use snitflade_domain::payroll::{PayrollCatalogue, value_text};
 use snitflade_soap::Element;
 use snitflade_store::fixed_supplements::{self as stored, StoredSupplement};
@@ -50,30 +49,14 @@ fn answer(status: &ReturnStatus, found: &[StoredSupplement], catalogue: Option<&
 }
 
 pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> SoapReply {
-    let fields = match text_fields(root, &["PersonnelNumber", "StartDate", "EndDate"], &[]) {
-        Ok(f) => f.text,
-        Err(e) => return SoapReply::client_fault(e.0),
+    let parsed = match employee_period(root) {
+        Ok(p) => p,
+        Err(reply) => return reply,
     };
     let k = match call.municipality(services, InterfaceId::FasteTillaeg, None) {
         Ok(k) => k,
         Err(reply) => return reply,
     };
-    let parsed = (|| {
-        let pernr = fields
-            .get("PersonnelNumber")
-            .map(|v| sap::parse_pernr("PersonnelNumber", v))
-            .transpose()?
-            .ok_or("PersonnelNumber skal angives")?;
-        let date = |n: &str| fields.get(n).map(|v| sap::parse_date(n, v)).transpose();
-        let (from, to) = (
-            date("StartDate")?.unwrap_or(OPEN_START),
-            date("EndDate")?.unwrap_or(OPEN_END),
-        );
-        if to < from {
-            return Err(format!("EndDate {to} ligger før StartDate {from}"));
-        }
-        Ok((pernr, from, to))
-    })();
     let (pernr, from, to) = match parsed {
         Ok(p) => p,
         Err(text) => return answer(&ReturnStatus::error(text), &[], None),

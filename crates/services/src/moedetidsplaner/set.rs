@@ -5,9 +5,10 @@
 
 use super::{EVENT_CHANGED, EVENT_CREATED, EVENT_DELETED, SCHEDULES_NS};
 use crate::dispatch::{Call, Services};
-use crate::employee_time::{refusal, store_failed, unknown};
+use crate::employee_time::{refusal, unknown};
 use crate::reply::SoapReply;
 use crate::sap::{self, ReturnStatus};
+use crate::set_flow::{operation, personnel_number, run_set};
 use crate::wire::text_fields;
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -21,7 +22,7 @@ use snitflade_store::hr::{self, NewAudit};
 use snitflade_store::outbox::NewEvent;
 use snitflade_store::schedules::{StoredSchedule, close_schedule, insert_schedule};
 use snitflade_store::time_data::TimeData;
-use snitflade_store::{Tx, hr_derived};
+use snitflade_store::{BoxFuture, StoreError, Tx, hr_derived};
 
 const FIELDS: &[&str] = &[
     "Operation",
@@ -118,22 +119,13 @@ fn parse(root: &Element) -> Result<Result<Change, String>, SoapReply> {
     };
     let t = &f.text;
     Ok((|| {
-        let operation = match t.get("Operation").map(|o| o.to_ascii_uppercase()).as_deref() {
-            Some("INS") => Operation::Ins,
-            Some("MOD") => Operation::Mod,
-            Some("DEL") => Operation::Del,
-            other => {
-                return Err(format!(
-                    "Operation skal være INS, MOD eller DEL (modtaget: {})",
-                    sap::clip(other.unwrap_or(""))
-                ));
-            }
+        let operation = match operation(t, &["INS", "MOD", "DEL"])? {
+            0 => Operation::Ins,
+            1 => Operation::Mod,
+            2 => Operation::Del,
+            _ => unreachable!("an index into the list"),
         };
-        let pernr = t
-            .get("PersonnelNumber")
-            .map(|v| sap::parse_pernr("PersonnelNumber", v))
-            .transpose()?
-            .ok_or("PersonnelNumber skal angives")?;
+        let pernr = personnel_number(t)?;
         let date = |n: &str| t.get(n).map(|v| sap::parse_date(n, v)).transpose();
         let change = Change {
             operation,
@@ -157,30 +149,26 @@ fn parse(root: &Element) -> Result<Result<Change, String>, SoapReply> {
 }
 
 pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> SoapReply {
-    let change = match parse(root) {
-        Err(reply) => return reply,
-        Ok(c) => c,
-    };
-    let k = match call.municipality(services, InterfaceId::Moedetidsplaner, None) {
-        Ok(k) => k,
-        Err(reply) => return reply,
-    };
-    let change = match change {
-        Ok(c) => c,
-        Err(text) => return answer(&ReturnStatus::error(text), None),
-    };
-    let (actor, system_id) = (call.system.name.clone(), call.system.id.clone());
-    let outcome = services
-        .store()
-        .write(move |tx| {
-            let (change, actor, system_id) = (change.clone(), actor.clone(), system_id.clone());
-            Box::pin(async move { apply(tx, k, &actor, &system_id, change).await })
-        })
-        .await;
-    match outcome {
-        Ok((status, id)) => answer(&status, id.as_deref()),
-        Err(e) => store_failed("SetWorkSchedule", &e),
-    }
+    run_set(
+        services,
+        call,
+        InterfaceId::Moedetidsplaner,
+        "SetWorkSchedule",
+        parse(root),
+        answer,
+        apply_boxed,
+    )
+    .await
+}
+
+fn apply_boxed(
+    tx: &mut Tx,
+    k: Kommunekode,
+    actor: String,
+    system_id: String,
+    change: Change,
+) -> BoxFuture<'_, Result<(ReturnStatus, Option<String>), StoreError>> {
+    Box::pin(async move { apply(tx, k, &actor, &system_id, change).await })
 }
 
 fn day_before(d: Date) -> Date {

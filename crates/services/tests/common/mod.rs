@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use snitflade_access::grants::Grant;
 use snitflade_access::{AccessControl, SystemInfo};
-use snitflade_domain::{InterfaceId, Kommunekode};
+use snitflade_domain::hr::{Employment, EmploymentStatus};
+use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig};
 use snitflade_store::Store;
 use snitflade_store::access::{self, Municipality, SystemRecord};
@@ -65,6 +66,25 @@ pub async fn store(municipalities: &[(&str, &str, &str)], ids: &[&str]) -> (Temp
         .await
         .unwrap();
     (dir, store)
+}
+
+/// An active employment `pernr` in `municipality` since 1 January 2015, for CPR number `cpr`, ekstraciffer 0.
+#[allow(dead_code, reason = "each test binary uses the parts of `common` it needs")]
+pub fn employment(municipality: &str, pernr: u32, cpr: &str) -> Employment {
+    Employment {
+        municipality: Kommunekode::parse(municipality).unwrap(),
+        pernr: Pernr::parse(&pernr.to_string()).unwrap(),
+        cpr: Cpr::parse(cpr).unwrap(),
+        ekstraciffer: 0,
+        first_name: "A".into(),
+        last_name: "B".into(),
+        org_unit: None,
+        entry_date: Some(jiff::civil::date(2015, 1, 1)),
+        leave_date: None,
+        is_manager: false,
+        status: EmploymentStatus::Active,
+        replaced_by: None,
+    }
 }
 
 /// System `id` may use `interface` in `municipality` from 1 January 2020 on.
