@@ -751,3 +751,67 @@ async fn locks_and_the_payroll_catalogue_through_the_admin_api() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_resends_and_collisions_register_once() {
+    let s = Server::start().await;
+    let items: Vec<Value> = (0..50).map(|i| canteen(date(2026, 11, 2), i, "12.50")).collect();
+    let mut body = update("0340", 111, items);
+    body["Header"]["OpdateringsID"] = update_id(0xC0C0, 111).into();
+    // Eight clients send the same request at once: one registers, all get that answer.
+    let answers = post_concurrently(&s, vec![body; 8]).await;
+    for a in &answers {
+        a.assert(StatusCode::OK, "0");
+        assert_eq!(a.body, answers[0].body);
+    }
+    assert_eq!(s.read("kantine", 111, None).await.items().len(), 50);
+    // Eight requests with the same keys but their own ids: one registers, the others get 928.
+    let bodies: Vec<Value> = (0..8u64)
+        .map(|i| {
+            let items = (0..50).map(|k| canteen(date(2026, 11, 3), k, "12.50")).collect();
+            let mut b = update("0340", 111, items);
+            b["Header"]["OpdateringsID"] = update_id(0xC1C1, i).into();
+            b
+        })
+        .collect();
+    let answers = post_concurrently(&s, bodies).await;
+    let statuses: Vec<&str> = answers.iter().map(Answer::header_status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "0").count(), 1, "{statuses:?}");
+    for a in answers.iter().filter(|a| a.header_status() == "2") {
+        assert_eq!(a.codes(), vec!["928".to_owned(); 50], "{}", a.body);
+    }
+    assert_eq!(s.read("kantine", 111, None).await.items().len(), 100);
+}
+
+/// Posts the bodies to `/lpe/update-onetime-payments` as `kantine`, all at once (one task each).
+async fn post_concurrently(s: &Server, bodies: Vec<Value>) -> Vec<Answer> {
+    let client = s.client("kantine");
+    let url = s.lpe_url(UPDATE);
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|b| {
+            let (client, url) = (client.clone(), url.clone());
+            tokio::spawn(async move {
+                let response = client
+                    .post(url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.to_string())
+                    .send()
+                    .await
+                    .expect("POST");
+                let reply = read_reply(response).await;
+                Answer {
+                    status: reply.status,
+                    content_type: reply.content_type,
+                    json: serde_json::from_str(&reply.body).expect("JSON"),
+                    body: reply.body,
+                }
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.expect("the task"));
+    }
+    answers
+}

@@ -9,6 +9,8 @@
 //!   (`shared/reference/kmd-absence/`) plus the served quota and schedule WSDLs, as `dagtilbud`: a sick day
 //!   INS/MOD/DEL with its hours, collision, care days and the quota, the schedule deciding the hours, 403
 //!   (`crates/cli/tests/zeep/absence_client.py`).
+//! - Engangsydelser (JSON, no zeep): Python `requests` with the demo certificates posts, resends, reads back,
+//!   validates only, and meets the 403 and the request limits (`crates/cli/tests/zeep/onetime_client.py`).
 //!
 //! The Python packages live in a venv at `target/zeep-venv`, built from the pinned
 //! `crates/cli/tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).
@@ -266,5 +268,12 @@ fn zeep_from_the_reference_wsdls_registers_absence() {
     );
     run_client(&workspace().join("crates/cli/tests/zeep/absence_client.py"), |_| {
         vec!["--reference-dir".into(), reference.clone().into_os_string()]
+    });
+}
+
+#[test]
+fn python_requests_calls_engangsydelser() {
+    run_client(&workspace().join("crates/cli/tests/zeep/onetime_client.py"), |_| {
+        Vec::new()
     });
 }
