@@ -60,6 +60,35 @@ enum Command {
     /// SetAbsenceAttendance throughput and GetAbsenceAttendanceByPeriod
     /// latency as `dagtilbud`.
     Absence(AbsenceArgs),
+    /// A fresh demo data dir; Engangsydelser update-onetime-payments with
+    /// up to 999 items per request by C clients as `kantine` (items/s and
+    /// latency), then the same with `Kun_Valider`.
+    Onetime(OnetimeArgs),
+}
+
+#[derive(Debug, Args)]
+struct OnetimeArgs {
+    /// Path of the snitflade binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Working directory (a data dir left there by an earlier run is replaced).
+    #[arg(long)]
+    dir: PathBuf,
+    /// update-onetime-payments requests (and as many Kun_Valider requests).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    requests: u32,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    concurrency: u32,
+    /// Payments per request.
+    #[arg(long, default_value_t = 999, value_parser = clap::value_parser!(u32).range(1..=999))]
+    items: u32,
+    /// Use this (empty) database instead of SQLite in DIR.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Print the report as one JSON line on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -374,8 +403,30 @@ async fn absence(args: AbsenceArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn onetime(args: OnetimeArgs) -> Result<ExitCode> {
+    use snitflade_bench::onetime::{OnetimeConfig, measure};
+    if args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)?;
+    }
+    let report = measure(&OnetimeConfig {
+        bin: args.bin,
+        dir: args.dir,
+        database_url: args.database_url,
+        requests: args.requests,
+        concurrency: args.concurrency,
+        items: args.items,
+    })
+    .await?;
+    human(args.json, &report.table());
+    if args.json {
+        println!("{}", report.to_json());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Onetime(args) => onetime(args).await,
         Command::Absence(args) => absence(args).await,
         Command::EmployeeList(args) => employee_list(args).await,
         Command::Load(args) => load(args).await,
@@ -512,6 +563,18 @@ mod tests {
         assert!(a.database_url.is_none() && !a.json);
         assert!(parse(&["zlpe-import", "--bin", "b", "--dir", "d", "--employees", "0"]).is_err());
         assert!(parse(&["zlpe-import", "--dir", "d"]).is_err());
+    }
+
+    #[test]
+    fn onetime_arguments() {
+        let cli = parse(&["onetime", "--bin", "b", "--dir", "/tmp/o"]).unwrap();
+        let Command::Onetime(a) = cli.command else {
+            panic!("not onetime");
+        };
+        assert_eq!((a.requests, a.concurrency, a.items), (200, 4, 999));
+        assert!(a.database_url.is_none() && !a.json);
+        assert!(parse(&["onetime", "--bin", "b", "--dir", "d", "--items", "1000"]).is_err());
+        assert!(parse(&["onetime", "--bin", "b", "--dir", "d", "--concurrency", "0"]).is_err());
     }
 
     #[test]

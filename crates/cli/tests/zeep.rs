@@ -11,6 +11,8 @@
 //!   (`crates/cli/tests/zeep/absence_client.py`).
 //! - Faste tillæg: zeep built from the served WSDLs, as `loen` with `kommune=`: register, change, end, an overlap
 //!   refused, KMD's codes, 0751, 403 (`crates/cli/tests/zeep/supplements_client.py`).
+//! - Engangsydelser (JSON, no zeep): Python `requests` with the demo certificates posts, resends, reads back,
+//!   validates only, and meets the 403 and the request limits (`crates/cli/tests/zeep/onetime_client.py`).
 //!
 //! The Python packages live in a venv at `target/zeep-venv`, built from the pinned
 //! `crates/cli/tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).
@@ -274,6 +276,13 @@ fn zeep_from_the_reference_wsdls_registers_absence() {
 #[test]
 fn zeep_from_the_served_wsdls_keeps_fixed_supplements() {
     run_client(&workspace().join("crates/cli/tests/zeep/supplements_client.py"), |_| {
+        Vec::new()
+    });
+}
+
+#[test]
+fn python_requests_calls_engangsydelser() {
+    run_client(&workspace().join("crates/cli/tests/zeep/onetime_client.py"), |_| {
         Vec::new()
     });
 }

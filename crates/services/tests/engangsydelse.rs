@@ -167,7 +167,7 @@ async fn payments_are_registered_and_read_back() {
     assert_eq!(got[2]["Loebenummer"], 3);
     assert!(got.iter().all(|g| g["Objekt_id"].as_str().unwrap().len() == 36));
 
-    // The filter is by start date, in Copenhagen days; 2026-05-03T22:00:00Z is 4 May there.
+    // The filter is by start date: from 2026-05-03T22:00:00Z (Copenhagen midnight) the first day is 4 May.
     let may4 = read(
         &s,
         401,

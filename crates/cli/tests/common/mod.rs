@@ -350,6 +350,16 @@ impl AdminApi {
         self.send(req).await
     }
 
+    /// DELETE with the token.
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(
+            self.client
+                .delete(format!("{}{path}", self.base))
+                .bearer_auth(&self.token),
+        )
+        .await
+    }
+
     /// The error-table entries with this external id.
     pub async fn errors_for(&self, external_id: &str) -> Vec<Value> {
         self.list(&format!("/api/v1/errors?external_id={}", url_encode(external_id)))

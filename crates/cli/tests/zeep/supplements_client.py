@@ -10,7 +10,7 @@ zeep is built from the WSDLs the server serves (snitflade's own design, urn:snit
      1 July is accepted; an on-call supplement in hours (2030) on a PSP element; DEL it;
   3. the rules answer "E" with KMD's codes: an unknown cost centre (119), cost centre and PSP element (167), the
      locked employee 00000127 (138);
-  4. 0751 with kommune=0751: the call reaches 0751's data (its demo has no HR employments, so "E");
+  4. 0751: a supplement for 00012345 with kommune=0751;
   5. without kommune= the call is ambiguous for `loen` and refused with HTTP 403; `dagtilbud` (no grant) gets 403.
 
 Every raw answer is validated against the XSD of the served WSDL.
@@ -92,14 +92,13 @@ class Client(SapPiRunner):
         return "119, 167, 138"
 
     def step_aarhus(self):
-        # The demo's 0751 holds machine-hours master data only, no HR employments: the call is let through for
-        # 0751 (no 403) and answered by the data check.
-        _, text = self.set(
-            expect="E", kommune="0751", PersonnelNumber="00012345", Operation="INS", WageType="2010", Amount="900",
+        sid, _ = self.set(
+            kommune="0751", PersonnelNumber="00012345", Operation="INS", WageType="2010", Amount="900",
             StartDate="2026-01-01",
         )
-        check(text == "Medarbejdernummer 00012345 findes ikke i kommune 0751", f"0751: {text!r}")
-        return f"kommune=0751 reaches 0751's data: {text!r}"
+        [item] = self.supplements(kommune="0751", PersonnelNumber="00012345")
+        check(item.SupplementId == sid and item.Amount == "900.00", f"0751: {item}")
+        return f"00012345 in 0751: {sid}"
 
     def step_forbidden(self):
         url, _ = self.served_wsdl(GET)

@@ -139,7 +139,7 @@ pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
                         }
                     }
                 }
-                maskintimer::upsert_employee(c, "0751", "00012345", "Mads Mobil").await?;
+                snitflade_store::hr::upsert_employment(c, &super::hr::aarhus_employment(), None).await?;
                 maskintimer::put_master_data(c, "0751", "00012345", &seed_example_master_data()).await?;
                 // The HR data of 0340 creates the machine operators 00000101–00000105 too.
                 super::hr::write(c).await?;

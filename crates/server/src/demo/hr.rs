@@ -134,6 +134,26 @@ pub(super) const LOCKED_PERNR: u32 = 127;
 pub(super) const CANCELLED_PERNR: u32 = 129;
 const REPLACEMENT_PERNR: u32 = 130;
 
+/// Aarhus's one employee, 00012345 (seed 004's machine operator), as an employment: a CPR number and an entry date,
+/// so that the payroll interfaces (Engangsydelser, granted to `loen` for 0751) find an employee in 0751 too. No
+/// data categories: no demo system reads Aarhus's employee data.
+pub(super) fn aarhus_employment() -> Employment {
+    Employment {
+        municipality: Kommunekode::parse("0751").expect("a code"),
+        pernr: Pernr::parse("12345").expect("a number"),
+        cpr: synthetic_cpr(date(1980, 5, 17), 0),
+        ekstraciffer: 0,
+        first_name: "Mads".into(),
+        last_name: "Mobil".into(),
+        org_unit: None,
+        entry_date: Some(date(2011, 3, 1)),
+        leave_date: None,
+        is_manager: false,
+        status: EmploymentStatus::Active,
+        replaced_by: None,
+    }
+}
+
 /// A synthetic CPR number for a birth date: the 7th digit fits the century, and the serial is the `n`-th that
 /// passes the mod-11 check.
 pub fn synthetic_cpr(birth: Date, n: u16) -> Cpr {

@@ -109,19 +109,19 @@ impl Envelope {
         }
     }
 
-    /// The read's `VirkningFilter` as Copenhagen days (either end open).
+    /// The read's `VirkningFilter` as days (either end open; see [`bound_of`]).
     pub fn period(&self) -> Result<(Option<Date>, Option<Date>), RequestError> {
         let Some(filter) = self.body.get("VirkningFilter") else {
             return Ok((None, None));
         };
-        let day = |field| match text(filter, field) {
+        let day = |field, upper| match text(filter, field) {
             None => Ok(None),
-            Some(s) => day_of(&s).map(Some).ok_or_else(|| RequestError {
+            Some(s) => bound_of(&s, upper).map(Some).ok_or_else(|| RequestError {
                 code: 908,
                 text: format!("VirkningFilter.{field} er ikke et tidspunkt (fx 2024-05-01T00:00:00Z)"),
             }),
         };
-        let (from, to) = (day("FraDatoTid")?, day("TilDatoTid")?);
+        let (from, to) = (day("FraDatoTid", false)?, day("TilDatoTid", true)?);
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
@@ -137,6 +137,23 @@ pub fn day_of(s: &str) -> Option<Date> {
         return Some(d);
     }
     s.parse::<jiff::Timestamp>().ok().map(copenhagen_day)
+}
+
+/// A `VirkningFilter` bound as a day. The answers write a payment's `Startdato` as midnight UTC of its day, so an
+/// instant selects exactly the payments whose answered `Startdato` lies within the filter: from the first day whose
+/// midnight UTC is not before `FraDatoTid`, to the last day whose midnight UTC is not after `TilDatoTid` (`upper`).
+/// A month given either in UTC (`…-01T00:00:00Z` to `…-30T23:59:59Z`) or as Copenhagen midnights
+/// (`…-31T23:00:00Z` to `…-30T22:59:59Z`) is that month. A plain date is that day.
+pub fn bound_of(s: &str, upper: bool) -> Option<Date> {
+    if let Some(d) = snitflade_domain::hr::parse_date(s) {
+        return Some(d);
+    }
+    let utc = s.parse::<jiff::Timestamp>().ok()?.to_zoned(jiff::tz::TimeZone::UTC);
+    if upper || utc.time() == jiff::civil::Time::midnight() {
+        Some(utc.date())
+    } else {
+        utc.date().tomorrow().ok()
+    }
 }
 
 /// One item of `Engangsydelser`, or what is wrong with its fields. `sender` is used when
@@ -245,7 +262,7 @@ mod tests {
             "Engangsydelser": [], "VirkningFilter": {"FraDatoTid": "2026-05-01T00:00:00Z", "TilDatoTid": "2026-04-30T21:59:59Z"}}))
         .unwrap();
         assert_eq!(e.items(999).unwrap_err().code, 905);
-        // 21:59:59Z on 30 April is 23:59:59 in Copenhagen: still 30 April, before the start.
+        // 21:59:59Z on 30 April is still 30 April, before the start.
         assert_eq!(e.period().unwrap_err().code, 908);
         let e = envelope(
             json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "110"},
@@ -258,6 +275,36 @@ mod tests {
         );
         assert_eq!(e.items(2).unwrap().len(), 2);
         assert_eq!(e.period().unwrap(), (Some(jiff::civil::date(2026, 5, 1)), None));
+    }
+
+    #[test]
+    fn a_period_holds_exactly_the_startdato_instants_inside_it() {
+        let period = |from: &str, to: &str| {
+            envelope(
+                json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "110"},
+                "VirkningFilter": {"FraDatoTid": from, "TilDatoTid": to}}),
+            )
+            .unwrap()
+            .period()
+            .unwrap()
+        };
+        let november = (
+            Some(jiff::civil::date(2026, 11, 1)),
+            Some(jiff::civil::date(2026, 11, 30)),
+        );
+        // A UTC month: 1 December's payment (answered as 2026-12-01T00:00:00Z) lies after the end.
+        assert_eq!(period("2026-11-01T00:00:00Z", "2026-11-30T23:59:59Z"), november);
+        // The same month as Copenhagen midnights (UTC+1 in November).
+        assert_eq!(period("2026-10-31T23:00:00Z", "2026-11-30T22:59:59Z"), november);
+        assert_eq!(period("2026-11-01", "2026-11-30"), november);
+        // Midnight UTC is inside at both ends; a moment later starts the next day.
+        assert_eq!(
+            period("2026-11-01T00:00:00.001Z", "2026-11-30T00:00:00Z"),
+            (
+                Some(jiff::civil::date(2026, 11, 2)),
+                Some(jiff::civil::date(2026, 11, 30))
+            )
+        );
     }
 
     #[test]
