@@ -101,6 +101,16 @@ pub async fn handle(
         }
     }
     if !problems.is_empty() {
+        // The same request sent twice at once: the payments this one found may be its twin's, committed with the
+        // OpdateringsID since the look-up above. Then the twin's answer is this one's too.
+        let found_registered = problems.iter().any(|(_, p)| matches!(p, Problem::Exists(_)));
+        if let (Some(id), false, true) = (&env.update_id, env.validate_only, found_registered) {
+            match idempotency::answered(pool, INTERFACE.as_str(), id).await {
+                Ok(Some(first)) => return resend(first, system, &fingerprint, id, refused),
+                Ok(None) => {}
+                Err(e) => return store_failed(now, "reading an OpdateringsID", &e),
+            }
+        }
         return item_problems(now, &env, problems);
     }
     let count = payments.len();
