@@ -22,6 +22,7 @@ pub mod duration;
 pub mod employee_list;
 pub mod load;
 pub mod message;
+pub mod personalemappe;
 pub mod report;
 pub mod server;
 pub mod tls;

@@ -60,6 +60,33 @@ enum Command {
     /// SetAbsenceAttendance throughput and GetAbsenceAttendanceByPeriod
     /// latency as `dagtilbud`.
     Absence(AbsenceArgs),
+    /// A fresh demo server; sequential Personalemappe uploads of each size as
+    /// `rekruttering`; report content MB/s and the server's peak memory
+    /// (VmHWM).
+    Personalemappe(PersonalemappeArgs),
+}
+
+#[derive(Debug, Args)]
+struct PersonalemappeArgs {
+    /// Path of the snitflade binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Working directory (a data dir left there by an earlier run is replaced).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Document sizes in MiB, comma-separated, ascending (the server's
+    /// high-water mark only grows).
+    #[arg(long, value_delimiter = ',', default_values_t = [1u32, 20])]
+    sizes_mib: Vec<u32>,
+    /// Uploads per size.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    uploads: u32,
+    /// Use this (empty) database instead of SQLite in DIR.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Print one JSON line per size on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -374,8 +401,31 @@ async fn absence(args: AbsenceArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn personalemappe(args: PersonalemappeArgs) -> Result<ExitCode> {
+    use snitflade_bench::personalemappe::{TABLE_HEADER, UploadConfig, run};
+    if args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)?;
+    }
+    let cfg = UploadConfig {
+        bin: args.bin,
+        dir: args.dir,
+        database_url: args.database_url,
+        sizes: args.sizes_mib.iter().map(|m| *m as usize * 1024 * 1024).collect(),
+        uploads: args.uploads,
+    };
+    human(args.json, &format!("{TABLE_HEADER}\n"));
+    for m in run(&cfg).await? {
+        human(args.json, &format!("{}\n", m.table_row()));
+        if args.json {
+            println!("{}", m.to_json());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Personalemappe(args) => personalemappe(args).await,
         Command::Absence(args) => absence(args).await,
         Command::EmployeeList(args) => employee_list(args).await,
         Command::Load(args) => load(args).await,

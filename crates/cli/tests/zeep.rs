@@ -9,6 +9,9 @@
 //!   (`shared/reference/kmd-absence/`) plus the served quota and schedule WSDLs, as `dagtilbud`: a sick day
 //!   INS/MOD/DEL with its hours, collision, care days and the quota, the schedule deciding the hours, 403
 //!   (`crates/cli/tests/zeep/absence_client.py`).
+//! - Personalemappe: zeep built from the served WSDLs, as `rekruttering`: a real PDF uploaded and read back with
+//!   the same SHA-256, the resend, refused content types, the size limits, 403 for `ingen-adgang`
+//!   (`crates/cli/tests/zeep/personalemappe_client.py`).
 //!
 //! The Python packages live in a venv at `target/zeep-venv`, built from the pinned
 //! `crates/cli/tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).
@@ -267,4 +270,12 @@ fn zeep_from_the_reference_wsdls_registers_absence() {
     run_client(&workspace().join("crates/cli/tests/zeep/absence_client.py"), |_| {
         vec!["--reference-dir".into(), reference.clone().into_os_string()]
     });
+}
+
+#[test]
+fn zeep_from_the_served_wsdls_uploads_and_reads_a_document() {
+    run_client(
+        &workspace().join("crates/cli/tests/zeep/personalemappe_client.py"),
+        |_| Vec::new(),
+    );
 }

@@ -126,22 +126,31 @@ async fn call(
         Ok(k) => k,
         Err(e) => return xml(SoapReply::client_fault(format!("URL-parameteren kommune: {e}"))),
     };
-    let limit = services.config().max_body_bytes;
+    let limit = services.body_limit(def);
+    if limit > services.config().max_body_bytes
+        && let Err(reply) = services.admit(def, &system)
+    {
+        drain_in_background(body);
+        return closing(xml(reply));
+    }
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         drain_in_background(body);
-        return closing(xml(SoapReply::too_large(limit)));
+        return closing(xml(services.too_large(def)));
     }
     // One deadline for reading the body and handling it: a client that stalls mid-body is cut off too.
     let work = async {
-        match read_body(body, limit).await {
+        // A declared length (within the limit) is allocated once, so a large upload is not copied while growing
+        // (the pages of a large allocation cost memory only as the data arrives).
+        let capacity = declared.map_or(0, |n| n as usize);
+        match read_body(body, limit, capacity).await {
             BodyRead::Complete(bytes) => xml(services.handle(def, &system, kommune, &bytes).await),
             BodyRead::TooLarge(rest) => {
                 drain_in_background(rest);
-                closing(xml(SoapReply::too_large(limit)))
+                closing(xml(services.too_large(def)))
             }
             BodyRead::Broken => closing(xml(SoapReply::client_fault("Beskeden kunne ikke læses"))),
         }
@@ -171,9 +180,9 @@ enum BodyRead {
     Broken,
 }
 
-/// Reads a body of at most `limit` bytes.
-async fn read_body(mut body: Body, limit: usize) -> BodyRead {
-    let mut buf = bytes::BytesMut::new();
+/// Reads a body of at most `limit` bytes into a buffer of `capacity` (grown if the body is longer).
+async fn read_body(mut body: Body, limit: usize, capacity: usize) -> BodyRead {
+    let mut buf = bytes::BytesMut::with_capacity(capacity.min(limit));
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
             return BodyRead::Broken;

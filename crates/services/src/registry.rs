@@ -34,6 +34,9 @@ pub static SERVICES: &[ServiceInterfaceDef] = &[
     crate::fravaerskvoter::GET_ABSENCE_QUOTA_DETAILS,
     crate::moedetidsplaner::SET_WORK_SCHEDULE,
     crate::moedetidsplaner::GET_WORK_SCHEDULE,
+    crate::personalemappe::UPLOAD_DOCUMENT,
+    crate::personalemappe::LIST_DOCUMENTS,
+    crate::personalemappe::GET_DOCUMENT,
 ];
 
 pub fn find_service(name: &str) -> Option<&'static ServiceInterfaceDef> {

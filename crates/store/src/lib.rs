@@ -7,6 +7,8 @@
 pub mod absence;
 pub mod access;
 pub mod db;
+pub mod document_files;
+pub mod documents;
 pub mod errors;
 pub mod hr;
 pub mod hr_derived;
