@@ -2,8 +2,8 @@
 //! UploadDocument calls of documents of each size (distinct PDF-like contents, base64 in the SOAP body as a
 //! client sends them), every answer "S"; one upload per size is read back with GetDocument and its SHA-256
 //! compared. Reported per size: content MB/s and time per upload, and the server's memory: resident before the
-//! first upload and its high-water mark (VmHWM) after that size's uploads. Sizes are measured in the order
-//! given, so give them ascending: the high-water mark only grows.
+//! first upload, its high-water mark (VmHWM) after that size's uploads and after the read-back. Sizes are
+//! measured in the order given, so give them ascending: the high-water mark only grows.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,6 +42,8 @@ pub struct UploadMeasurement {
     pub slowest: Duration,
     pub rss_before_kib: u64,
     pub hwm_after_kib: u64,
+    /// After one GetDocument with the content.
+    pub hwm_after_get_kib: u64,
 }
 
 impl UploadMeasurement {
@@ -61,12 +63,13 @@ impl UploadMeasurement {
             "content_mib_per_s": self.mib_per_s(),
             "server_rss_before_kib": self.rss_before_kib,
             "server_vmhwm_after_kib": self.hwm_after_kib,
+            "server_vmhwm_after_get_kib": self.hwm_after_get_kib,
         })
     }
 
     pub fn table_row(&self) -> String {
         format!(
-            "{:>9.1} {:>7} {:>11.1} {:>10.1} {:>9.1} {:>13.1} {:>13.1}",
+            "{:>9.1} {:>7} {:>11.1} {:>10.1} {:>9.1} {:>14.1} {:>15.1} {:>13.1}",
             self.size as f64 / 1_048_576.0,
             self.uploads,
             self.elapsed.as_secs_f64() * 1000.0 / f64::from(self.uploads),
@@ -74,6 +77,7 @@ impl UploadMeasurement {
             self.mib_per_s(),
             self.rss_before_kib as f64 / 1024.0,
             self.hwm_after_kib as f64 / 1024.0,
+            self.hwm_after_get_kib as f64 / 1024.0,
         )
     }
 }
@@ -220,6 +224,7 @@ pub async fn run(cfg: &UploadConfig) -> Result<Vec<UploadMeasurement>> {
             slowest,
             rss_before_kib: rss_before,
             hwm_after_kib: hwm,
+            hwm_after_get_kib: hwm_kib(server.pid())?,
         });
     }
     drop(server);

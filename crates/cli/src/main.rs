@@ -3,6 +3,7 @@
 //! `import zlpe` / `export zlpe` (in [`zlpe`]) move the nightly Opus dump in and out of the same store.
 
 mod ferie;
+mod malloc;
 mod zlpe;
 
 use anyhow::{Context, Result};
@@ -179,6 +180,7 @@ async fn shutdown_signal() {
 }
 
 fn main() -> Result<std::process::ExitCode> {
+    malloc::tune();
     let cli = Cli::parse();
     // The server logs its life at info; the one-shot commands print their own summary.
     let default_log = match cli.command {

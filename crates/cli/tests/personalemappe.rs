@@ -1,6 +1,7 @@
-//! Personalemappe's document types through the admin API, and the upload obeying them: the built-in types until
-//! replaced, validation of a new list, a new type filed in its folder at once, with its content file in the data
-//! dir and the event in the outbox.
+//! Personalemappe against the real server: the document types through the admin API and the upload obeying them
+//! (the built-in types until replaced, validation of a new list, a new type filed in its folder at once, with its
+//! content file in the data dir and the event in the outbox); and the upload's own body limit, with a system
+//! without the grant refused before its body is read. (The full client round trip is the zeep test.)
 
 mod common;
 
@@ -84,4 +85,34 @@ async fn document_types_are_per_municipality_and_enforced() {
     let sha = uploaded[0]["payload"]["sha256"].as_str().unwrap().to_owned();
     let file = server.data_dir().join("documents").join(&sha[..2]).join(&sha);
     assert_eq!(std::fs::read(&file).unwrap(), b"Hej med dig");
+}
+
+#[tokio::test]
+async fn the_upload_has_its_own_body_limit_and_refuses_strangers_first() {
+    let server = common::Server::start().await;
+    let url = server.ws_url("UploadDocument_OS_SI");
+    // 2 MB: over max_body_bytes (1 MiB) of every other service, within the upload's limit.
+    let padding = "QUFB".repeat(512 * 1024);
+    let body = upload("big-1", "ANSAETTELSESKONTRAKT")
+        .replace(
+            "<ContentType>text/plain; charset=utf-8</ContentType>",
+            "<ContentType>text/plain</ContentType>",
+        )
+        .replace("SGVqIG1lZCBkaWc=", &padding);
+    let reply = common::post_soap(&server.client("rekruttering"), &url, body.clone()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(answer(&reply.body).0, "S", "{}", reply.body);
+    let other = server.ws_url("ListDocuments_OS_SI");
+    let reply = common::post_soap(&server.client("rekruttering"), &other, body.clone()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.body);
+    // A system without the grant gets 403 even for a body past every limit.
+    // Past the upload limit (about 29.7 MB), within what the server reads and discards after answering (32 MiB).
+    let huge = "A".repeat(30 * 1024 * 1024);
+    for system in ["kantine", "ingen-adgang"] {
+        let reply = common::post_soap(&server.client(system), &url, huge.clone()).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{system}: {}", reply.body);
+    }
+    let reply = common::post_soap(&server.client("rekruttering"), &url, huge).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.body);
+    assert!(reply.body.contains("før base64-kodning"), "{}", reply.body);
 }
