@@ -116,3 +116,34 @@ async fn the_upload_has_its_own_body_limit_and_refuses_strangers_first() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.body);
     assert!(reply.body.contains("før base64-kodning"), "{}", reply.body);
 }
+
+#[tokio::test]
+async fn the_limit_and_the_allowed_types_come_from_the_config_file() {
+    let server = common::Server::start_with_config(
+        "[services]\nmax_document_bytes = 1000\ndocument_content_types = [\"text/plain\"]\n",
+    )
+    .await;
+    let client = server.client("rekruttering");
+    let url = server.ws_url("UploadDocument_OS_SI");
+    // 1,002 bytes of text ("QUFB" is "AAA").
+    let big = upload("c-1", "OEVRIGT").replace("SGVqIG1lZCBkaWc=", &"QUFB".repeat(334));
+    let reply = common::post_soap(&client, &url, big).await;
+    let (st, text, _) = answer(&reply.body);
+    assert_eq!(
+        (st.as_str(), text.as_str()),
+        ("E", "Dokumentet er for stort: højst 1000 bytes er tilladt")
+    );
+    let pdf = upload("c-2", "OEVRIGT")
+        .replace("text/plain; charset=utf-8", "application/pdf")
+        .replace("SGVqIG1lZCBkaWc=", "JVBERi0xLjQK");
+    let (st, text, _) = answer(&common::post_soap(&client, &url, pdf).await.body);
+    assert_eq!(
+        (st.as_str(), text.as_str()),
+        (
+            "E",
+            "ContentType application/pdf er ikke tilladt; tilladte typer: text/plain"
+        )
+    );
+    let reply = common::post_soap(&client, &url, upload("c-3", "OEVRIGT")).await;
+    assert_eq!(answer(&reply.body).0, "S", "{}", reply.body);
+}
