@@ -23,6 +23,7 @@ pub mod employee_list;
 pub mod load;
 pub mod message;
 pub mod onetime;
+pub mod personalemappe;
 pub mod report;
 pub mod server;
 pub mod tls;

@@ -64,6 +64,33 @@ enum Command {
     /// up to 999 items per request by C clients as `kantine` (items/s and
     /// latency), then the same with `Kun_Valider`.
     Onetime(OnetimeArgs),
+    /// A fresh demo server; sequential Personalemappe uploads of each size as
+    /// `rekruttering`; report content MB/s and the server's peak memory
+    /// (VmHWM).
+    Personalemappe(PersonalemappeArgs),
+}
+
+#[derive(Debug, Args)]
+struct PersonalemappeArgs {
+    /// Path of the snitflade binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Working directory (a data dir left there by an earlier run is replaced).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Document sizes in MiB, comma-separated, ascending (the server's
+    /// high-water mark only grows).
+    #[arg(long, value_delimiter = ',', default_values_t = [1u32, 20])]
+    sizes_mib: Vec<u32>,
+    /// Uploads per size.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    uploads: u32,
+    /// Use this (empty) database instead of SQLite in DIR.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Print one JSON line per size on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -403,6 +430,28 @@ async fn absence(args: AbsenceArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn personalemappe(args: PersonalemappeArgs) -> Result<ExitCode> {
+    use snitflade_bench::personalemappe::{TABLE_HEADER, UploadConfig, run};
+    if args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)?;
+    }
+    let cfg = UploadConfig {
+        bin: args.bin,
+        dir: args.dir,
+        database_url: args.database_url,
+        sizes: args.sizes_mib.iter().map(|m| *m as usize * 1024 * 1024).collect(),
+        uploads: args.uploads,
+    };
+    human(args.json, &format!("{TABLE_HEADER}\n"));
+    for m in run(&cfg).await? {
+        human(args.json, &format!("{}\n", m.table_row()));
+        if args.json {
+            println!("{}", m.to_json());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn onetime(args: OnetimeArgs) -> Result<ExitCode> {
     use snitflade_bench::onetime::{OnetimeConfig, measure};
     if args.dir.exists() {
@@ -427,6 +476,7 @@ async fn onetime(args: OnetimeArgs) -> Result<ExitCode> {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Onetime(args) => onetime(args).await,
+        Command::Personalemappe(args) => personalemappe(args).await,
         Command::Absence(args) => absence(args).await,
         Command::EmployeeList(args) => employee_list(args).await,
         Command::Load(args) => load(args).await,

@@ -5,6 +5,7 @@
 
 mod ferie;
 mod ind01;
+mod malloc;
 mod zlpe;
 
 use anyhow::{Context, Result};
@@ -193,6 +194,7 @@ async fn shutdown_signal() {
 }
 
 fn main() -> Result<std::process::ExitCode> {
+    malloc::tune();
     let cli = Cli::parse();
     // The server logs its life at info; the one-shot commands print their own summary.
     let default_log = match cli.command {

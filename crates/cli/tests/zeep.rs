@@ -13,6 +13,9 @@
 //!   refused, KMD's codes, 0751, 403 (`crates/cli/tests/zeep/supplements_client.py`).
 //! - Engangsydelser (JSON, no zeep): Python `requests` with the demo certificates posts, resends, reads back,
 //!   validates only, and meets the 403 and the request limits (`crates/cli/tests/zeep/onetime_client.py`).
+//! - Personalemappe: zeep built from the served WSDLs, as `rekruttering`: a real PDF uploaded and read back with
+//!   the same SHA-256, the resend, refused content types, the size limits, 403 for `ingen-adgang`
+//!   (`crates/cli/tests/zeep/personalemappe_client.py`).
 //!
 //! The Python packages live in a venv at `target/zeep-venv`, built from the pinned
 //! `crates/cli/tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).
@@ -285,4 +288,12 @@ fn python_requests_calls_engangsydelser() {
     run_client(&workspace().join("crates/cli/tests/zeep/onetime_client.py"), |_| {
         Vec::new()
     });
+}
+
+#[test]
+fn zeep_from_the_served_wsdls_uploads_and_reads_a_document() {
+    run_client(
+        &workspace().join("crates/cli/tests/zeep/personalemappe_client.py"),
+        |_| Vec::new(),
+    );
 }

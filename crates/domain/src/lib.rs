@@ -4,6 +4,7 @@
 
 pub mod absence;
 pub mod calendar;
+pub mod documents;
 pub mod errors;
 pub mod fixed;
 pub mod hr;

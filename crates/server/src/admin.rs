@@ -1,6 +1,6 @@
 //! The admin listener (CONTRACT §6): open `/healthz` and `/metrics`; everything under `/api/v1/` behind the
 //! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities and their
-//! absence type catalogues, events, and the audit trail of reads and changes of employee data.
+//! absence type catalogues and document types, events, and the audit trail of reads and changes of employee data.
 
 use crate::admin_payroll;
 use axum::extract::rejection::JsonRejection;
@@ -14,12 +14,13 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use snitflade_domain::absence::{AbsenceType, validate_catalogue};
+use snitflade_domain::documents::{DocumentType, validate_document_types};
 use snitflade_domain::{ErrorStatus, Kommunekode, Pernr};
 use snitflade_services::Services;
 use snitflade_services::error_handling::AdminError;
 use snitflade_store::catalogues::{self, Catalogue};
 use snitflade_store::errors::ErrorFilter;
-use snitflade_store::{StoreError, absence, access, errors, hr, maskintimer, outbox};
+use snitflade_store::{StoreError, absence, access, documents, errors, hr, maskintimer, outbox};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -57,6 +58,10 @@ pub fn router(state: AdminState) -> Router {
         .route(
             "/municipalities/{code}/employee-locks/{pernr}",
             axum::routing::put(admin_payroll::lock).delete(admin_payroll::unlock),
+        )
+        .route(
+            "/municipalities/{code}/document-types",
+            get(document_types).put(put_document_types),
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
@@ -470,6 +475,54 @@ where
         .await;
     match result {
         Ok(()) => Json(&*stored).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+/// `GET /api/v1/municipalities/{code}/document-types`: the document types Personalemappe accepts there, with
+/// their KLE folders.
+async fn document_types(State(state): State<AdminState>, Path(code): Path<String>) -> Response {
+    let m = match known_municipality(&state, &code).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    match documents::document_types(state.services.store().pool(), m).await {
+        Ok(types) => Json(types).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+/// `PUT /api/v1/municipalities/{code}/document-types`: replaces the municipality's document types (validated
+/// whole). Registered documents keep the folder they were filed in.
+async fn put_document_types(
+    State(state): State<AdminState>,
+    Path(code): Path<String>,
+    body: Result<Json<Vec<DocumentType>>, JsonRejection>,
+) -> Response {
+    let Json(types) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let m = match known_municipality(&state, &code).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    if let Err(e) = validate_document_types(&types) {
+        return error(StatusCode::BAD_REQUEST, e.to_string());
+    }
+    let stored = Arc::new(types.clone());
+    let result = state
+        .services
+        .store()
+        .write(move |c| {
+            let types = stored.clone();
+            Box::pin(
+                async move { documents::set_document_types(c, m, &types, "admin", &snitflade_store::now_text()).await },
+            )
+        })
+        .await;
+    match result {
+        Ok(()) => Json(types).into_response(),
         Err(e) => store_error(e),
     }
 }

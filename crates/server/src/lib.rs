@@ -125,7 +125,10 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     }
     let access = AccessControl::new();
     load_access(&store, &access).await?;
-    let services = Services::new(store.clone(), access, opts.services.clone());
+    let documents_dir = data_dir.join("documents");
+    let documents = snitflade_store::document_files::DocumentFiles::open(&documents_dir)
+        .with_context(|| format!("opening the document store {}", documents_dir.display()))?;
+    let services = Services::new(store.clone(), access, opts.services.clone()).with_documents(documents);
     let tls = tls::server_config(&pki_dir)
         .context("loading the services' TLS material from <data-dir>/pki (start with --demo to create a demo PKI)")?;
 

@@ -125,9 +125,29 @@ async fn call(
         Err(e) => return xml(SoapReply::client_fault(format!("URL-parameteren kommune: {e}"))),
     };
     let services = state.services.clone();
-    serve(state, peer, headers, body, Wire::Soap, |system, bytes| async move {
-        xml(services.handle(def, &system, kommune, &bytes).await)
-    })
+    let limit = services.body_limit(def);
+    let limits = BodyLimits {
+        bytes: limit,
+        // A service with a larger body limit (document upload) refuses a caller without its grant before reading.
+        admit: &|system| {
+            if limit > services.config().max_body_bytes {
+                services.admit(def, system).err().map(xml)
+            } else {
+                None
+            }
+        },
+        too_large: &|| xml(services.too_large(def)),
+    };
+    let handler = services.clone();
+    serve(
+        state,
+        peer,
+        headers,
+        body,
+        Wire::Soap,
+        limits,
+        |system, bytes| async move { xml(handler.handle(def, &system, kommune, &bytes).await) },
+    )
     .await
 }
 
@@ -143,9 +163,21 @@ async fn onetime_payments(
         return json(JsonReply::transport(404, "Ukendt adresse"));
     };
     let services = state.services.clone();
-    serve(&state, &peer, &headers, body, Wire::Json, |system, bytes| async move {
-        json(services.handle_onetime_payments(op, &system, &bytes).await)
-    })
+    let limit = services.config().max_body_bytes;
+    let limits = BodyLimits {
+        bytes: limit,
+        admit: &|_| None,
+        too_large: &|| Wire::Json.too_large(limit),
+    };
+    serve(
+        &state,
+        &peer,
+        &headers,
+        body,
+        Wire::Json,
+        limits,
+        |system, bytes| async move { json(services.handle_onetime_payments(op, &system, &bytes).await) },
+    )
     .await
 }
 
@@ -204,6 +236,15 @@ impl Wire {
     }
 }
 
+/// The body limit of a call: its size, the check of the caller before any of the body is read, and the answer
+/// to a body over the limit.
+struct BodyLimits<'a> {
+    bytes: usize,
+    /// `Some(refusal)` for a caller refused before its body is read.
+    admit: &'a (dyn Fn(&snitflade_access::SystemInfo) -> Option<Response> + Sync),
+    too_large: &'a (dyn Fn() -> Response + Sync),
+}
+
 /// What every call shares: the caller's system from its certificate, the body within the size limit, and one
 /// deadline for reading the body and handling it (a client that stalls mid-body is cut off too).
 async fn serve<F, Fut>(
@@ -212,19 +253,23 @@ async fn serve<F, Fut>(
     headers: &HeaderMap,
     body: Body,
     wire: Wire,
+    limits: BodyLimits<'_>,
     handle: F,
 ) -> Response
 where
     F: FnOnce(snitflade_access::SystemInfo, bytes::Bytes) -> Fut,
     Fut: std::future::Future<Output = Response>,
 {
-    let services = &state.services;
-    let system = match services.access().system(&peer.0.fingerprint) {
+    let system = match state.services.access().system(&peer.0.fingerprint) {
         Ok(s) => s,
         Err(d) => return wire.denied(&d),
     };
-    let limit = services.config().max_body_bytes;
-    let too_large = || closing(wire.too_large(limit));
+    if let Some(refused) = (limits.admit)(&system) {
+        drain_in_background(body);
+        return closing(refused);
+    }
+    let limit = limits.bytes;
+    let too_large = || closing((limits.too_large)());
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -234,7 +279,10 @@ where
         return too_large();
     }
     let work = async {
-        match read_body(body, limit).await {
+        // A declared length (within the limit) is allocated once, so a large upload is not copied while growing
+        // (the pages of a large allocation cost memory only as the data arrives).
+        let capacity = declared.map_or(0, |n| n as usize);
+        match read_body(body, limit, capacity).await {
             BodyRead::Complete(bytes) => handle(system, bytes).await,
             BodyRead::TooLarge(rest) => {
                 drain_in_background(rest);
@@ -266,9 +314,9 @@ enum BodyRead {
     Broken,
 }
 
-/// Reads a body of at most `limit` bytes.
-async fn read_body(mut body: Body, limit: usize) -> BodyRead {
-    let mut buf = bytes::BytesMut::new();
+/// Reads a body of at most `limit` bytes into a buffer of `capacity` (grown if the body is longer).
+async fn read_body(mut body: Body, limit: usize, capacity: usize) -> BodyRead {
+    let mut buf = bytes::BytesMut::with_capacity(capacity.min(limit));
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
             return BodyRead::Broken;

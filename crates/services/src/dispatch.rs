@@ -5,12 +5,14 @@ use crate::registry::ServiceInterfaceDef;
 use crate::reply::SoapReply;
 use crate::{
     ServicesConfig, faste_tillaeg, fravaerskvoter, maskintimer, medarbejderoplysninger, moedetidsplaner, opret_fravaer,
+    personalemappe,
 };
 use snitflade_access::{AccessControl, SystemInfo};
 use snitflade_domain::maskintimer::{MasterData, copenhagen_day};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 use snitflade_soap::{Fault, FaultCode, parse_envelope};
 use snitflade_store::Store;
+use snitflade_store::document_files::DocumentFiles;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +26,8 @@ struct Inner {
     store: Store,
     access: AccessControl,
     config: ServicesConfig,
+    /// Personalemappe's document contents; without it uploads fail with a `Server` fault.
+    documents: Option<DocumentFiles>,
     master_data: Mutex<HashMap<(Kommunekode, Pernr), Arc<MasterData>>>,
 }
 
@@ -38,6 +42,8 @@ pub struct Call<'a> {
     /// The caller's local (Copenhagen) day.
     pub day: jiff::civil::Date,
     pub received_at: String,
+    /// The request body the message was read from (where `snitflade_soap::BulkText` content lies).
+    pub body: &'a [u8],
 }
 
 impl Call<'_> {
@@ -66,8 +72,48 @@ impl Services {
                 store,
                 access,
                 config,
+                documents: None,
                 master_data: Mutex::new(HashMap::new()),
             }),
+        }
+    }
+
+    /// The same services with Personalemappe's document contents in `files`. Call before cloning.
+    pub fn with_documents(mut self, files: DocumentFiles) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("with_documents before the services are shared")
+            .documents = Some(files);
+        self
+    }
+
+    pub fn documents(&self) -> Option<&DocumentFiles> {
+        self.inner.documents.as_ref()
+    }
+
+    /// The largest request body `def` accepts: `max_body_bytes`, except for Personalemappe's upload.
+    pub fn body_limit(&self, def: &ServiceInterfaceDef) -> usize {
+        if def.name == personalemappe::UPLOAD_DOCUMENT.name {
+            personalemappe::max_upload_body(self.config())
+        } else {
+            self.config().max_body_bytes
+        }
+    }
+
+    /// The answer to a body over [`Services::body_limit`] (HTTP 413).
+    pub fn too_large(&self, def: &ServiceInterfaceDef) -> SoapReply {
+        if def.name == personalemappe::UPLOAD_DOCUMENT.name {
+            personalemappe::upload_too_large(self.config())
+        } else {
+            SoapReply::too_large(self.config().max_body_bytes)
+        }
+    }
+
+    /// The XML reader's limits for `def`'s messages.
+    fn xml_limits(&self, def: &ServiceInterfaceDef) -> snitflade_soap::Limits {
+        if def.name == personalemappe::UPLOAD_DOCUMENT.name {
+            personalemappe::upload_xml_limits(self.config())
+        } else {
+            self.config().xml_limits()
         }
     }
 
@@ -97,6 +143,7 @@ impl Services {
             kommune_param,
             day: copenhagen_day(now),
             received_at: snitflade_store::timestamp_text(now),
+            body,
         };
         let reply = self.handle_call(def, &call, body).await;
         metrics::counter!("snitflade_soap_requests_total",
@@ -105,16 +152,34 @@ impl Services {
         reply
     }
 
-    async fn handle_call(&self, def: &'static ServiceInterfaceDef, call: &Call<'_>, body: &[u8]) -> SoapReply {
-        if let Err(d) = self.access().check_interface(call.system, def.interface, call.day) {
-            tracing::info!(system = %call.system.name, interface = %def.interface, reason = %d, "access refused");
+    /// Whether `system` may use `def`'s interface at all on `day`; the 403 reply otherwise.
+    fn check_interface(
+        &self,
+        def: &ServiceInterfaceDef,
+        system: &SystemInfo,
+        day: jiff::civil::Date,
+    ) -> Result<(), SoapReply> {
+        self.access().check_interface(system, def.interface, day).map_err(|d| {
+            tracing::info!(system = %system.name, interface = %def.interface, reason = %d, "access refused");
             metrics::counter!("snitflade_access_denied_total", "interface" => def.interface.as_str()).increment(1);
-            return SoapReply::denied(&d);
+            SoapReply::denied(&d)
+        })
+    }
+
+    /// The access check of [`Services::handle`] ahead of reading the body, for a service whose body may be large
+    /// (Personalemappe's upload): a system without the grant is refused before it can send megabytes.
+    pub fn admit(&self, def: &ServiceInterfaceDef, system: &SystemInfo) -> Result<(), SoapReply> {
+        self.check_interface(def, system, copenhagen_day(jiff::Timestamp::now()))
+    }
+
+    async fn handle_call(&self, def: &'static ServiceInterfaceDef, call: &Call<'_>, body: &[u8]) -> SoapReply {
+        if let Err(reply) = self.check_interface(def, call.system, call.day) {
+            return reply;
         }
-        if body.len() > self.config().max_body_bytes {
-            return SoapReply::too_large(self.config().max_body_bytes);
+        if body.len() > self.body_limit(def) {
+            return self.too_large(def);
         }
-        let envelope = match parse_envelope(body, &self.config().xml_limits()) {
+        let envelope = match parse_envelope(body, &self.xml_limits(def)) {
             Ok(e) => e,
             Err(e) => {
                 tracing::info!(system = %call.system.name, service = def.name, error = %e, "message refused");
@@ -147,6 +212,7 @@ impl Services {
             InterfaceId::Fravaerskvoter => fravaerskvoter::handle(self, call, root).await,
             InterfaceId::Moedetidsplaner => moedetidsplaner::handle(self, call, root).await,
             InterfaceId::FasteTillaeg => faste_tillaeg::handle(self, call, root).await,
+            InterfaceId::Personalemappe => personalemappe::handle(self, call, root).await,
             other => {
                 tracing::error!(interface = %other, "no handler registered");
                 SoapReply::server_error()

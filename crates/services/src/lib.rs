@@ -12,6 +12,7 @@ pub mod maskintimer;
 pub mod medarbejderoplysninger;
 pub mod moedetidsplaner;
 pub mod opret_fravaer;
+pub mod personalemappe;
 pub mod registry;
 pub mod reply;
 pub mod sap;
@@ -41,6 +42,12 @@ pub struct ServicesConfig {
     pub employee_list_max: usize,
     /// Medarbejderoplysninger `List`: time budget of one call in milliseconds, answered the same way (103).
     pub employee_list_budget_ms: u64,
+    /// Personalemappe: the largest document accepted, in bytes of content (before base64). The upload's body
+    /// limit follows from it (its base64 text plus `max_body_bytes`); every other service keeps
+    /// `max_body_bytes`.
+    pub max_document_bytes: usize,
+    /// Personalemappe: the content types accepted (media types; parameters such as `charset` are ignored).
+    pub document_content_types: Vec<String>,
 }
 
 impl Default for ServicesConfig {
@@ -53,6 +60,11 @@ impl Default for ServicesConfig {
             max_text_bytes: 64 * 1024,
             employee_list_max: 2000,
             employee_list_budget_ms: 20_000,
+            max_document_bytes: 20 * 1024 * 1024,
+            document_content_types: snitflade_domain::documents::DEFAULT_CONTENT_TYPES
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
         }
     }
 }

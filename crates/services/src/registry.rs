@@ -36,6 +36,9 @@ pub static SERVICES: &[ServiceInterfaceDef] = &[
     crate::moedetidsplaner::GET_WORK_SCHEDULE,
     crate::faste_tillaeg::SET_FIXED_SUPPLEMENT,
     crate::faste_tillaeg::GET_FIXED_SUPPLEMENTS,
+    crate::personalemappe::UPLOAD_DOCUMENT,
+    crate::personalemappe::LIST_DOCUMENTS,
+    crate::personalemappe::GET_DOCUMENT,
 ];
 
 pub fn find_service(name: &str) -> Option<&'static ServiceInterfaceDef> {

@@ -15,7 +15,7 @@ pub mod writer;
 
 pub use envelope::{Envelope, SOAP11_NS, SoapError, parse_envelope};
 pub use fault::{Fault, FaultCode};
-pub use reader::{Element, Limits, XmlError, parse_document};
+pub use reader::{BulkText, Element, Limits, XmlError, parse_document};
 pub use writer::{EMPTY_RESPONSE, XmlWriter, envelope_with};
 
 /// Namespace of the SOAP 1.2 envelope; only used to recognise (and refuse) SOAP 1.2 requests.

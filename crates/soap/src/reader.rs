@@ -5,8 +5,12 @@
 //! no XXE), processing instructions, entities other than the five predefined ones,
 //! non-UTF-8 input and characters XML 1.0 does not allow. [`Limits`] are enforced while
 //! reading, so a 10,000-deep document is refused at the first level too many.
+//!
+//! One element may be named [`Limits::bulk_text`]: its character data is not copied but kept as byte ranges of
+//! the input ([`Element::spans`]), so a large payload (a base64 document) is held once, in the request body.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use quick_xml::errors::{Error as QxError, IllFormedError, SyntaxError};
 use quick_xml::escape::EscapeError;
@@ -31,6 +35,20 @@ pub struct Limits {
     pub max_attributes: usize,
     /// Maximum length in bytes of an element or attribute name, prefix included.
     pub max_name_len: usize,
+    /// The element whose character data is kept as ranges of the input instead of being copied.
+    pub bulk_text: Option<BulkText>,
+}
+
+/// An element whose character data the reader leaves in the input: [`Element::text`] stays empty and
+/// [`Element::spans`] holds the byte ranges of its text and CDATA content, in order, unescaped (they cannot hold
+/// references: an entity or character reference in it is refused) and with line ends as sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkText {
+    /// Its namespace (`None` = unqualified) and local name.
+    pub ns: Option<&'static str>,
+    pub name: &'static str,
+    /// Most bytes of character data it may hold (instead of [`Limits::max_text_len`]).
+    pub max_len: usize,
 }
 
 impl Limits {
@@ -42,6 +60,7 @@ impl Limits {
         max_text_len: 1024 * 1024,
         max_attributes: 64,
         max_name_len: 256,
+        bulk_text: None,
     };
 }
 
@@ -66,6 +85,8 @@ pub struct Element {
     /// Concatenated, unescaped character data and CDATA directly inside this element
     /// (not trimmed; line endings normalised to `\n` as XML requires).
     pub text: String,
+    /// For the [`Limits::bulk_text`] element only: where its character data lies in the input.
+    pub spans: Vec<Range<usize>>,
 }
 
 impl Element {
@@ -77,6 +98,7 @@ impl Element {
             attributes: Vec::new(),
             children: Vec::new(),
             text: String::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -103,6 +125,11 @@ impl Element {
     /// The trimmed text of the first unqualified child named `name`.
     pub fn child_text(&self, name: &str) -> Option<&str> {
         self.child(name).map(|c| c.text.trim())
+    }
+
+    /// The bulk character data (see [`BulkText`]) as slices of `input`, the document this element was read from.
+    pub fn bulk_text<'i>(&self, input: &'i [u8]) -> impl Iterator<Item = &'i [u8]> {
+        self.spans.iter().map(move |r| &input[r.clone()])
     }
 
     /// The value of the *unqualified* attribute `name`.
@@ -161,10 +188,12 @@ pub fn parse_document(xml: &[u8], limits: &Limits) -> Result<Element, XmlError> 
     check_chars(text)?;
     Parser {
         reader: new_reader(text),
+        input: xml,
         limits,
         stack: Vec::new(),
         root: None,
         elements: 0,
+        bulk_depth: None,
     }
     .run()
 }
@@ -182,12 +211,15 @@ fn new_reader(text: &str) -> NsReader<&[u8]> {
 
 struct Parser<'i, 'l> {
     reader: NsReader<&'i [u8]>,
+    input: &'i [u8],
     limits: &'l Limits,
     /// Open elements, innermost last.
     stack: Vec<Element>,
     /// Set once the root element has been closed.
     root: Option<Element>,
     elements: usize,
+    /// The stack depth of the open bulk-text element, if one is open.
+    bulk_depth: Option<usize>,
 }
 
 impl Parser<'_, '_> {
@@ -209,6 +241,9 @@ impl Parser<'_, '_> {
             match event {
                 Event::Start(start) => {
                     let element = self.open(&start)?;
+                    if self.bulk_depth.is_none() && self.is_bulk(&element) {
+                        self.bulk_depth = Some(self.stack.len());
+                    }
                     self.stack.push(element);
                 }
                 Event::Empty(start) => {
@@ -216,7 +251,12 @@ impl Parser<'_, '_> {
                     self.close(element);
                 }
                 Event::End(_) => match self.stack.pop() {
-                    Some(element) => self.close(element),
+                    Some(element) => {
+                        if self.bulk_depth == Some(self.stack.len()) {
+                            self.bulk_depth = None;
+                        }
+                        self.close(element)
+                    }
                     None => return Err(self.malformed("sluttag uden starttag")),
                 },
                 Event::Text(text) => {
@@ -224,6 +264,8 @@ impl Parser<'_, '_> {
                         if !is_xml_whitespace(&text) {
                             return Err(self.outside_root("tekst"));
                         }
+                    } else if self.in_bulk() {
+                        self.append_span(text.as_bytes())?;
                     } else {
                         self.append_text(&text.xml10_content())?;
                     }
@@ -232,11 +274,22 @@ impl Parser<'_, '_> {
                     if self.stack.is_empty() {
                         return Err(self.outside_root("CDATA"));
                     }
-                    self.append_text(&cdata.xml10_content())?;
+                    if self.in_bulk() {
+                        self.append_span(cdata.as_bytes())?;
+                    } else {
+                        self.append_text(&cdata.xml10_content())?;
+                    }
                 }
                 Event::GeneralRef(reference) => {
                     if self.stack.is_empty() {
                         return Err(self.outside_root("en entitetsreference"));
+                    }
+                    if self.in_bulk() {
+                        let msg = format!(
+                            "elementet <{}> må ikke indeholde entitets- eller tegnreferencer",
+                            self.stack.last().map(|e| clip(&e.name)).unwrap_or_default()
+                        );
+                        return Err(self.malformed(&msg));
                     }
                     let mut buf = [0u8; 4];
                     let resolved: &str = if reference.is_char_ref() {
@@ -316,6 +369,7 @@ impl Parser<'_, '_> {
             attributes: Vec::new(),
             children: Vec::new(),
             text: String::new(),
+            spans: Vec::new(),
         };
 
         let mut count = 0usize;
@@ -361,6 +415,36 @@ impl Parser<'_, '_> {
             Some(parent) => parent.children.push(element),
             None => self.root = Some(element),
         }
+    }
+
+    fn is_bulk(&self, element: &Element) -> bool {
+        self.limits
+            .bulk_text
+            .is_some_and(|b| element.name == b.name && element.ns.as_deref() == b.ns)
+    }
+
+    /// Whether the innermost open element is the bulk-text element (its children's text is theirs).
+    fn in_bulk(&self) -> bool {
+        self.bulk_depth.is_some_and(|d| d + 1 == self.stack.len())
+    }
+
+    /// Records where a piece of the bulk-text element's character data lies in the input.
+    fn append_span(&mut self, raw: &[u8]) -> Result<(), XmlError> {
+        let limit = self.limits.bulk_text.map_or(0, |b| b.max_len);
+        let start = (raw.as_ptr() as usize).wrapping_sub(self.input.as_ptr() as usize);
+        // The reader hands out slices of the input; anything else would be a bug in this reader.
+        if start > self.input.len() || raw.len() > self.input.len() - start {
+            return Err(self.malformed("intern fejl: tekst uden for beskeden"));
+        }
+        let Some(current) = self.stack.last_mut() else {
+            return Err(self.malformed("tekst uden for rodelementet"));
+        };
+        let len: usize = current.spans.iter().map(|r| r.len()).sum();
+        if len.saturating_add(raw.len()) > limit {
+            return Err(XmlError::TextTooLong { limit });
+        }
+        current.spans.push(start..start + raw.len());
+        Ok(())
     }
 
     fn append_text(&mut self, text: &str) -> Result<(), XmlError> {

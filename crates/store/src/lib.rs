@@ -8,6 +8,8 @@ pub mod absence;
 pub mod access;
 pub mod catalogues;
 pub mod db;
+pub mod document_files;
+pub mod documents;
 pub mod errors;
 pub mod fixed_supplements;
 pub mod hr;

@@ -523,6 +523,61 @@ fn namespace_scope_ends_with_empty_element() {
 
 // ---------------------------------------------------------------- fuzzing
 
+fn bulk(max_len: usize) -> Limits {
+    Limits {
+        max_text_len: 8,
+        bulk_text: Some(BulkText {
+            ns: Some("urn:d"),
+            name: "Content",
+            max_len,
+        }),
+        ..Limits::default()
+    }
+}
+
+fn joined(e: &Element, input: &[u8]) -> Vec<u8> {
+    e.bulk_text(input).flatten().copied().collect()
+}
+
+#[test]
+fn bulk_text_stays_in_the_input() {
+    let xml =
+        "\u{feff}<r xmlns:d=\"urn:d\"><d:Content>QUJD\r\nREVG<![CDATA[R0g=]]> </d:Content><Content>x</Content></r>";
+    let root = parse_document(xml.as_bytes(), &bulk(100)).unwrap();
+    let content = &root.children[0];
+    assert_eq!(content.text, "");
+    assert_eq!(joined(content, xml.as_bytes()), b"QUJD\r\nREVGR0g= ");
+    // Only the named element in its namespace: the unqualified one is ordinary text.
+    assert_eq!(root.children[1].text, "x");
+    assert!(root.children[1].spans.is_empty());
+    // A child inside the bulk element keeps its own text.
+    let xml = "<d:Content xmlns:d=\"urn:d\">AB<i>c</i>CD</d:Content>";
+    let root = parse_document(xml.as_bytes(), &bulk(100)).unwrap();
+    assert_eq!(joined(&root, xml.as_bytes()), b"ABCD");
+    assert_eq!(root.children[0].text, "c");
+}
+
+#[test]
+fn bulk_text_has_its_own_limit_and_no_references() {
+    let xml = format!("<d:Content xmlns:d=\"urn:d\">{}</d:Content>", "A".repeat(100));
+    assert!(parse_document(xml.as_bytes(), &bulk(100)).is_ok());
+    assert_eq!(
+        parse_document(xml.as_bytes(), &bulk(99)),
+        Err(XmlError::TextTooLong { limit: 99 })
+    );
+    // Other elements keep max_text_len.
+    assert_eq!(
+        parse_document(b"<r xmlns:d=\"urn:d\"><x>123456789</x></r>", &bulk(100)),
+        Err(XmlError::TextTooLong { limit: 8 })
+    );
+    let err = parse_document(b"<d:Content xmlns:d=\"urn:d\">AB&#13;CD</d:Content>", &bulk(100)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("må ikke indeholde entitets- eller tegnreferencer"),
+        "{err}"
+    );
+}
+
 mod prop {
     use super::*;
     use proptest::prelude::*;
@@ -544,7 +599,7 @@ mod prop {
 
         #[test]
         fn small_limits_are_never_exceeded(s in "(<a( b=\"[x&;amp]{0,6}\"){0,3}>|</a>|<a/>|[xyz]{0,5}){0,40}") {
-            let limits = Limits { max_depth: 3, max_elements: 5, max_text_len: 4, max_attributes: 2, max_name_len: 4 };
+            let limits = Limits { max_depth: 3, max_elements: 5, max_text_len: 4, max_attributes: 2, max_name_len: 4, bulk_text: None };
             if let Ok(root) = parse_document(s.as_bytes(), &limits) {
                 // Explicit stack walk: no recursion in tests either.
                 let mut stack = vec![(&root, 1usize)];
