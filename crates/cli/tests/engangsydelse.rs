@@ -258,12 +258,14 @@ async fn kantine_posts_a_month_of_canteen_deductions() {
     );
     assert_eq!(s.read("kantine", 105, None).await.items().len(), 21);
 
-    // Kun_Valider: validated, nothing saved.
+    // Kun_Valider: validated, nothing saved; the OpdateringsID is answered back but not used up.
     let mut check = update("0340", 121, vec![canteen(date(2026, 11, 2), 0, "45.50")]);
     check["Header"]["Kun_Valider"] = "1".into();
+    check["Header"]["OpdateringsID"] = update_id(0x4B56, 121).into();
     let a = s.post("kantine", UPDATE, &check).await;
     a.assert(StatusCode::OK, "0");
     assert!(a.messages()[0].1.contains("intet er gemt"), "{}", a.body);
+    assert_eq!(a.json["Header"]["OpdateringsID"], check["Header"]["OpdateringsID"]);
     s.read("kantine", 121, None).await.assert(StatusCode::OK, "1");
     // … and a bad one is still checked in full.
     check["Engangsydelser"][0]["Beloeb"] = "45,50".into();
@@ -735,6 +737,13 @@ async fn locks_and_the_payroll_catalogue_through_the_admin_api() {
         .put("/api/v1/municipalities/0340/payroll-catalogue", catalogue)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Only POST: anything else is a 405 with a JSON answer.
+    let response = s.client("kantine").get(s.lpe_url(UPDATE)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()[reqwest::header::ALLOW], "POST");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["Meddelelse"][0]["Kode"], "900");
 
     // The OpenAPI document describes these endpoints.
     let doc = s.admin.get_ok("/api/v1/openapi.json").await;

@@ -29,8 +29,14 @@ pub fn router(state: ServicesState) -> Router {
     Router::new()
         .route("/XISOAPAdapter/MessageServlet", post(sap_pi))
         .route("/ws/{service}", post(clean).get(wsdl))
-        .route("/lpe/update-onetime-payments", post(onetime_payments))
-        .route("/lpe/read-onetime-payments", post(onetime_payments))
+        .route(
+            "/lpe/update-onetime-payments",
+            post(onetime_payments).fallback(json_method_not_allowed),
+        )
+        .route(
+            "/lpe/read-onetime-payments",
+            post(onetime_payments).fallback(json_method_not_allowed),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -179,6 +185,13 @@ async fn onetime_payments(
         |system, bytes| async move { json(services.handle_onetime_payments(op, &system, &bytes).await) },
     )
     .await
+}
+
+/// Any method but POST on the JSON routes: HTTP 405 with a JSON answer.
+async fn json_method_not_allowed() -> Response {
+    let mut r = json(JsonReply::transport(405, "Brug POST"));
+    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+    r
 }
 
 fn json(reply: JsonReply) -> Response {

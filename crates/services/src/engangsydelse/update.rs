@@ -116,7 +116,13 @@ pub async fn handle(
     let count = payments.len();
     if env.validate_only {
         let text = format!("{count} engangsydelse(r) er valideret uden fejl; intet er gemt (Kun_Valider)");
-        return JsonReply::update(now, None, STATUS_OK, &env.employee, &[Message::success(now, text)]);
+        return JsonReply::update(
+            now,
+            env.update_id.as_deref(),
+            STATUS_OK,
+            &env.employee,
+            &[Message::success(now, text)],
+        );
     }
     let text = format!("{count} engangsydelse(r) er registreret");
     let answer = JsonReply::update(
