@@ -105,19 +105,12 @@ pub struct AbsenceConfig {
 
 impl AbsenceConfig {
     fn server_command(&self) -> Command {
-        let mut cmd = ServerProcess::demo_command(&self.bin, &self.dir);
-        if let Some(url) = &self.database_url {
-            cmd.arg("--database-url").arg(url);
-        }
-        cmd
+        ServerProcess::demo_command_on(&self.bin, &self.dir, self.database_url.as_deref())
     }
 
     /// "sqlite" or the scheme of the database URL.
     pub fn engine(&self) -> &str {
-        self.database_url
-            .as_deref()
-            .and_then(|u| u.split_once(':').map(|(scheme, _)| scheme))
-            .unwrap_or("sqlite")
+        crate::server::engine_of(self.database_url.as_deref())
     }
 }
 

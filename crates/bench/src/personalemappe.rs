@@ -5,8 +5,7 @@
 //! first upload, its high-water mark (VmHWM) after that size's uploads and after the read-back. Sizes are
 //! measured in the order given, so give them ascending: the high-water mark only grows.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -164,19 +163,16 @@ async fn post(client: &reqwest::Client, url: &str, body: String) -> Result<Strin
     Ok(text)
 }
 
-fn server_command(cfg: &UploadConfig, dir: &Path) -> Command {
-    let mut cmd = ServerProcess::demo_command(&cfg.bin, dir);
-    if let Some(url) = &cfg.database_url {
-        cmd.arg("--database-url").arg(url);
-    }
-    cmd
-}
-
 /// Starts a fresh demo server and measures every size.
 pub async fn run(cfg: &UploadConfig) -> Result<Vec<UploadMeasurement>> {
     ensure!(cfg.uploads > 0, "at least one upload per size");
     std::fs::create_dir_all(&cfg.dir)?;
-    let server = ServerProcess::spawn_async(server_command(cfg, &cfg.dir)).await?;
+    let server = ServerProcess::spawn_async(ServerProcess::demo_command_on(
+        &cfg.bin,
+        &cfg.dir,
+        cfg.database_url.as_deref(),
+    ))
+    .await?;
     let client = mtls_client(&cfg.dir, "rekruttering")?;
     let base = format!("https://{}/ws", server.services);
     let rss_before = rss_kib(server.pid())?;

@@ -51,6 +51,16 @@ impl ServerProcess {
     /// `BIN serve --demo --data-dir DIR --listen 127.0.0.1:0 --admin-listen
     /// 127.0.0.1:0` with `SNITFLADE_LOG=warn` (unless already set in our
     /// environment). Callers may add arguments such as `--config FILE`.
+    /// [`demo_command`](Self::demo_command) on `database_url` (an empty database) when given, else on SQLite in
+    /// the data dir.
+    pub fn demo_command_on(bin: &Path, data_dir: &Path, database_url: Option<&str>) -> Command {
+        let mut cmd = Self::demo_command(bin, data_dir);
+        if let Some(url) = database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd
+    }
+
     pub fn demo_command(bin: &Path, data_dir: &Path) -> Command {
         let mut cmd = Command::new(bin);
         cmd.arg("serve").arg("--demo").arg("--data-dir").arg(data_dir).args([
@@ -380,4 +390,11 @@ mod tests {
         let err = ServerProcess::spawn_with(sh("exec sleep 30"), &quiet(Duration::from_millis(300))).unwrap_err();
         assert!(format!("{err:#}").contains("not ready"), "{err:#}");
     }
+}
+
+/// The engine a benchmark ran on: "sqlite", or the scheme of its database URL.
+pub fn engine_of(database_url: Option<&str>) -> &str {
+    database_url
+        .and_then(|u| u.split_once(':').map(|(scheme, _)| scheme))
+        .unwrap_or("sqlite")
 }
