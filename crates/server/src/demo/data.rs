@@ -155,8 +155,9 @@ pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A data dir created before the HR data model existed gets the HR demo data on its next `--demo` start, and
-/// one created before work schedules and absences existed gets those (deriving its MTP and FVNV records anew).
+/// A data dir created before the HR data model existed gets the HR demo data on its next `--demo` start, one
+/// created before work schedules and absences existed gets those (deriving its MTP and FVNV records anew), and
+/// one created before the payroll interfaces gets Aarhus's employee 00012345 as an employment.
 async fn ensure_hr(store: &Store) -> Result<()> {
     let soroe = snitflade_domain::Kommunekode::parse("0340").expect("a code");
     let has_municipality = access::municipalities(store.pool())
@@ -176,5 +177,64 @@ async fn ensure_hr(store: &Store) -> Result<()> {
         store.write(|c| Box::pin(super::time::write(c))).await?;
         tracing::info!("demo work schedules and absences added to an older demo data dir");
     }
+    if ensure_aarhus_employment(store).await? {
+        tracing::info!("demo employment 00012345 in 0751 added to an older demo data dir");
+    }
     Ok(())
+}
+
+/// Adds Aarhus's 00012345 as an employment unless it is one already (older data dirs had it for machine hours
+/// only); whether it was added.
+async fn ensure_aarhus_employment(store: &Store) -> Result<bool> {
+    let aarhus = super::hr::aarhus_employment();
+    if snitflade_store::hr::employment(store.pool(), aarhus.municipality, aarhus.pernr)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    store
+        .write(move |c| {
+            let aarhus = aarhus.clone();
+            Box::pin(async move { snitflade_store::hr::upsert_employment(c, &aarhus, None).await })
+        })
+        .await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_older_data_dir_gets_the_aarhus_employment_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&snitflade_store::db::sqlite_url_in(dir.path()))
+            .await
+            .unwrap();
+        store
+            .write(|c| {
+                Box::pin(async move {
+                    let m = Municipality {
+                        code: "0751".into(),
+                        name: "Aarhus Kommune".into(),
+                        cvr: "55133018".into(),
+                    };
+                    access::insert_municipality(c, &m).await?;
+                    // What an older demo data dir holds: the machine-hours employee without HR data.
+                    maskintimer::upsert_employee(c, "0751", "00012345", "Mads Mobil").await
+                })
+            })
+            .await
+            .unwrap();
+        assert!(ensure_aarhus_employment(&store).await.unwrap());
+        let aarhus = super::super::hr::aarhus_employment();
+        let stored = snitflade_store::hr::employment(store.pool(), aarhus.municipality, aarhus.pernr)
+            .await
+            .unwrap()
+            .expect("an employment now");
+        assert_eq!(stored.employment, aarhus);
+        assert!(!ensure_aarhus_employment(&store).await.unwrap());
+        store.close().await;
+    }
 }
