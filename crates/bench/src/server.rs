@@ -294,6 +294,13 @@ fn connectable(mut addr: SocketAddr) -> SocketAddr {
     addr
 }
 
+/// The engine a benchmark ran on: "sqlite", or the scheme of its database URL.
+pub fn engine_of(database_url: Option<&str>) -> &str {
+    database_url
+        .and_then(|u| u.split_once(':').map(|(scheme, _)| scheme))
+        .unwrap_or("sqlite")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,11 +397,4 @@ mod tests {
         let err = ServerProcess::spawn_with(sh("exec sleep 30"), &quiet(Duration::from_millis(300))).unwrap_err();
         assert!(format!("{err:#}").contains("not ready"), "{err:#}");
     }
-}
-
-/// The engine a benchmark ran on: "sqlite", or the scheme of its database URL.
-pub fn engine_of(database_url: Option<&str>) -> &str {
-    database_url
-        .and_then(|u| u.split_once(':').map(|(scheme, _)| scheme))
-        .unwrap_or("sqlite")
 }
