@@ -14,6 +14,7 @@ pub mod interface;
 pub mod maskintimer;
 pub mod municipalities;
 pub mod onetime;
+pub mod orders;
 pub mod payroll;
 pub mod payroll_rules;
 pub mod quotas;
