@@ -17,6 +17,7 @@ pub mod onetime;
 pub mod orders;
 pub mod payroll;
 pub mod payroll_rules;
+pub mod prices;
 pub mod quotas;
 pub mod schedule;
 
