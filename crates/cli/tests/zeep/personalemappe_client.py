@@ -26,12 +26,9 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-import xmlschema
 import zeep
 from lxml import etree
 from zeep_support import (
-    WSDL_NS,
-    XSD_NS,
     StepRunner,
     arguments,
     check,
@@ -39,6 +36,7 @@ from zeep_support import (
     expect_forbidden,
     payload_of,
     raw_envelope,
+    schema_of,
     validate,
 )
 
@@ -71,15 +69,6 @@ def small_pdf(text):
         out += f"{o:010d} 00000 n \n".encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
-
-
-def schema_of(wsdl_bytes, workdir, name):
-    wsdl = etree.fromstring(wsdl_bytes)
-    schemas = wsdl.findall(f"{{{WSDL_NS}}}types/{{{XSD_NS}}}schema")
-    check(len(schemas) == 1, f"{name}: expected one xsd:schema, found {len(schemas)}")
-    path = Path(workdir) / f"{name}.xsd"
-    path.write_bytes(etree.tostring(schemas[0]))
-    return xmlschema.XMLSchema(str(path))
 
 
 class Client(StepRunner):

@@ -8,6 +8,7 @@ use crate::dispatch::{Call, Services};
 use crate::employee_time::{audit_read, store_failed};
 use crate::reply::SoapReply;
 use crate::sap::{self, ReturnStatus};
+use crate::set_flow::personnel_number;
 use crate::wire::text_fields;
 use serde_json::json;
 use snitflade_domain::InterfaceId;
@@ -30,11 +31,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
         Err(reply) => return reply,
     };
     let parsed = (|| {
-        let pernr = fields
-            .get("PersonnelNumber")
-            .map(|v| sap::parse_pernr("PersonnelNumber", v))
-            .transpose()?
-            .ok_or("PersonnelNumber skal angives")?;
+        let pernr = personnel_number(&fields)?;
         let id = fields.get("DocumentId").ok_or("DocumentId skal angives")?;
         check_document_id(id)?;
         let include = match fields.get("IncludeContent").map(String::as_str) {

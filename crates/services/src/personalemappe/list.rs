@@ -6,6 +6,7 @@ use crate::dispatch::{Call, Services};
 use crate::employee_time::{audit_read, read, store_failed};
 use crate::reply::SoapReply;
 use crate::sap::{self, ReturnStatus};
+use crate::set_flow::personnel_number;
 use crate::wire::text_fields;
 use serde_json::json;
 use snitflade_domain::InterfaceId;
@@ -47,11 +48,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
         Err(reply) => return reply,
     };
     let parsed = (|| {
-        let pernr = fields
-            .get("PersonnelNumber")
-            .map(|v| sap::parse_pernr("PersonnelNumber", v))
-            .transpose()?
-            .ok_or("PersonnelNumber skal angives")?;
+        let pernr = personnel_number(&fields)?;
         let date = |n: &str| fields.get(n).map(|v| sap::parse_date(n, v)).transpose();
         let filter = DocumentFilter {
             type_key: fields.get("DocumentType").cloned(),
