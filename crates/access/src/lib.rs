@@ -1,8 +1,10 @@
-//! Who is calling and what they may do: the identity in a client certificate, and the grants that decide access
-//! per system × interface × municipality.
+//! Who is calling and what they may do: the identity in a client certificate, the verification of uploaded
+//! certificates and CRLs, and the grants that decide access per system × interface × municipality.
 
+pub mod certificates;
 pub mod grants;
 pub mod identity;
 
+pub use certificates::{Crl, TrustAnchors, UploadError, VerifiedCertificate};
 pub use grants::{AccessControl, Denied, SystemInfo};
 pub use identity::{CertificateInfo, PeerIdentity};
