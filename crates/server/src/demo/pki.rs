@@ -13,15 +13,23 @@ use std::path::Path;
 const ORGANIZATION_IDENTIFIER: [u64; 4] = [2, 5, 4, 97];
 const SERIAL_NUMBER: [u64; 4] = [2, 5, 4, 5];
 
-fn validity(p: &mut CertificateParams, years: i16) {
+/// Sets a certificate's validity: from the start of `from` to the start of `until` (UTC).
+fn set_validity(p: &mut CertificateParams, from: jiff::civil::Date, until: jiff::civil::Date) {
+    let at = |d: jiff::civil::Date| rcgen::date_time_ymd(i32::from(d.year()), d.month() as u8, d.day() as u8);
+    p.not_before = at(from);
+    p.not_after = at(until);
+}
+
+fn yesterday() -> jiff::civil::Date {
     let today = jiff::Zoned::now().date();
-    let from = today.yesterday().unwrap_or(today);
-    p.not_before = rcgen::date_time_ymd(i32::from(from.year()), from.month() as u8, from.day() as u8);
-    p.not_after = rcgen::date_time_ymd(
-        i32::from(from.year() + years),
-        from.month() as u8,
-        from.day().min(28) as u8,
-    );
+    today.yesterday().unwrap_or(today)
+}
+
+/// Valid from yesterday for `years` years.
+fn validity(p: &mut CertificateParams, years: i16) {
+    let from = yesterday();
+    let until = jiff::civil::date(from.year() + years, from.month(), from.day().min(28));
+    set_validity(p, from, until);
 }
 
 /// Writes `contents` to `path` atomically (temp file + rename), private keys readable by the owner only.
@@ -80,35 +88,117 @@ pub fn ensure(pki_dir: &Path) -> Result<()> {
     write_file(&pki_dir.join("server-key.pem"), &server_key.serialize_pem(), true)?;
 
     for system in SYSTEMS {
-        let mut p = CertificateParams::new(Vec::<String>::new())?;
-        // A fresh name: `new` starts with a default CN, which would otherwise come first in the subject.
-        p.distinguished_name = DistinguishedName::new();
-        let dn = &mut p.distinguished_name;
-        dn.push(DnType::CountryName, "DK");
-        dn.push(
-            DnType::CustomDnType(ORGANIZATION_IDENTIFIER.to_vec()),
-            DnValue::Utf8String(format!("NTRDK-{}", system.vendor_cvr)),
-        );
-        dn.push(DnType::OrganizationName, system.vendor);
-        dn.push(
-            DnType::CustomDnType(SERIAL_NUMBER.to_vec()),
-            DnValue::PrintableString(format!("UI:DK-O:G:{}", uuid::Uuid::new_v4()).try_into()?),
-        );
-        dn.push(DnType::CommonName, system.name);
-        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let mut p = client_params(system.name, system.vendor, system.vendor_cvr)?;
         validity(&mut p, 3);
-        let key = KeyPair::generate()?;
-        let cert = p.signed_by(&key, &issuer)?;
+        let (cert, key) = sign(&p, &issuer)?;
         let dir = pki_dir.join("clients");
-        write_file(&dir.join(format!("{}.pem", system.name)), &cert.pem(), false)?;
-        write_file(
-            &dir.join(format!("{}-key.pem", system.name)),
-            &key.serialize_pem(),
-            true,
-        )?;
+        write_file(&dir.join(format!("{}.pem", system.name)), &cert, false)?;
+        write_file(&dir.join(format!("{}-key.pem", system.name)), &key, true)?;
     }
+    // The CA's key, so that further demo certificates can be issued (`issue_client_certificate`).
+    write_file(&pki_dir.join("ca-key.pem"), &issuer.key().serialize_pem(), true)?;
     // The CA last: its presence marks the PKI as complete.
     write_file(&pki_dir.join("ca.pem"), &ca_cert.pem(), false)?;
     Ok(())
+}
+
+/// The parameters of an OCES3-style system certificate (C, organizationIdentifier `NTRDK-<CVR>`, O, serialNumber
+/// `UI:DK-O:G:<uuid>`, CN; client authentication), without validity.
+fn client_params(system_name: &str, vendor_name: &str, vendor_cvr: &str) -> Result<CertificateParams> {
+    let mut p = CertificateParams::new(Vec::<String>::new())?;
+    // A fresh name: `new` starts with a default CN, which would otherwise come first in the subject.
+    p.distinguished_name = DistinguishedName::new();
+    let dn = &mut p.distinguished_name;
+    dn.push(DnType::CountryName, "DK");
+    dn.push(
+        DnType::CustomDnType(ORGANIZATION_IDENTIFIER.to_vec()),
+        DnValue::Utf8String(format!("NTRDK-{vendor_cvr}")),
+    );
+    dn.push(DnType::OrganizationName, vendor_name);
+    dn.push(
+        DnType::CustomDnType(SERIAL_NUMBER.to_vec()),
+        DnValue::PrintableString(format!("UI:DK-O:G:{}", uuid::Uuid::new_v4()).try_into()?),
+    );
+    dn.push(DnType::CommonName, system_name);
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    Ok(p)
+}
+
+/// Signs `p` with a new key: (certificate PEM, private key PEM).
+fn sign(p: &CertificateParams, issuer: &Issuer<'_, KeyPair>) -> Result<(String, String)> {
+    let key = KeyPair::generate()?;
+    let cert = p.signed_by(&key, issuer)?;
+    Ok((cert.pem(), key.serialize_pem()))
+}
+
+/// Issues a further OCES3-style system certificate with the demo CA in `pki_dir` (`ca.pem`, `ca-key.pem`), e.g. a
+/// renewal or a short-lived one: valid from yesterday until the start of the day `valid_days` from today (UTC), so
+/// `valid_days <= 0` gives an expired one (starting a day before it ends). Writes nothing: (certificate PEM, key PEM).
+pub fn issue_client_certificate(
+    pki_dir: &Path,
+    system_name: &str,
+    vendor_name: &str,
+    vendor_cvr: &str,
+    valid_days: i64,
+) -> Result<(String, String)> {
+    let read = |name: &str| {
+        let path = pki_dir.join(name);
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    let key = KeyPair::from_pem(&read("ca-key.pem")?).context("reading the demo CA's key")?;
+    let issuer = Issuer::from_ca_cert_pem(&read("ca.pem")?, key).context("reading the demo CA")?;
+    let today = jiff::Zoned::now().date();
+    let until = today
+        .checked_add(jiff::Span::new().try_days(valid_days)?)
+        .context("valid_days out of range")?;
+    let from = yesterday().min(until.yesterday().unwrap_or(until));
+    let mut p = client_params(system_name, vendor_name, vendor_cvr)?;
+    set_validity(&mut p, from, until);
+    sign(&p, &issuer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use snitflade_access::certificates::{TrustAnchors, UploadError, read_bundle, verify_upload};
+
+    #[test]
+    fn the_demo_ca_issues_further_verifiable_client_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        ensure(dir.path()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("ca-key.pem"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let anchors = TrustAnchors::from_pem_file(&dir.path().join("ca.pem")).unwrap();
+        let now = jiff::Timestamp::now();
+        let verify = |pem: &str| verify_upload(&read_bundle(pem.as_bytes()).unwrap(), &anchors, &[], now);
+        for system in SYSTEMS {
+            let pem = std::fs::read_to_string(dir.path().join(format!("clients/{}.pem", system.name))).unwrap();
+            let verified = verify(&pem).unwrap();
+            assert_eq!(verified.info.identity.cvr.unwrap().to_string(), system.vendor_cvr);
+        }
+
+        let (cert, key) =
+            issue_client_certificate(dir.path(), "vikarsystem", "Vikarsystemer A/S", "93478878", 10).unwrap();
+        assert!(key.contains("PRIVATE KEY"));
+        let verified = verify(&cert).unwrap();
+        assert_eq!(verified.info.identity.common_name.as_deref(), Some("vikarsystem"));
+        assert_eq!(
+            verified.info.identity.organisation.as_deref(),
+            Some("Vikarsystemer A/S")
+        );
+        let days_left = (verified.info.not_after - now).get_seconds() / 86_400;
+        assert!((8..=11).contains(&days_left), "{days_left}");
+
+        let (expired, _) =
+            issue_client_certificate(dir.path(), "vikarsystem", "Vikarsystemer A/S", "93478878", -3).unwrap();
+        assert!(matches!(verify(&expired), Err(UploadError::Expired { .. })));
+    }
 }
