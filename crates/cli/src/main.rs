@@ -1,8 +1,10 @@
 //! The `snitflade` binary: command-line parsing (flags, `SNITFLADE_*` environment variables and the TOML
 //! `--config` file, in that order of precedence), logging set-up, and signal handling. `serve` runs the server;
 //! `import zlpe` / `export zlpe` (in [`zlpe`]) move the nightly Opus dump in and out of the same store;
-//! `import ind01` (in [`ind01`]) and `export ferie` (in [`ferie`]) serve the legacy files.
+//! `import ind01` (in [`ind01`]) and `export ferie` (in [`ferie`]) serve the legacy files; `admin` (in [`admin`])
+//! is a client of a running server's admin API.
 
+mod admin;
 mod ferie;
 mod ind01;
 mod malloc;
@@ -37,6 +39,8 @@ enum Command {
     /// Export data from the store.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Talk to a running server's admin API: vendors, systems, certificates, orders, invoices, audit.
+    Admin(admin::AdminArgs),
 }
 
 #[derive(Subcommand)]
@@ -219,6 +223,7 @@ fn main() -> Result<std::process::ExitCode> {
         Command::Import(ImportCommand::Ind01(args)) => runtime.block_on(ind01::import(args)),
         Command::Export(ExportCommand::Zlpe(args)) => runtime.block_on(zlpe::export(args)),
         Command::Export(ExportCommand::Ferie(args)) => runtime.block_on(ferie::export(args)),
+        Command::Admin(args) => runtime.block_on(admin::run(args)),
     }
 }
 
@@ -270,6 +275,7 @@ mod tests {
                 Command::Export(ExportCommand::Zlpe(a)) => a.store,
                 Command::Export(ExportCommand::Ferie(a)) => a.store,
                 Command::Serve(a) => a.store,
+                Command::Admin(_) => unreachable!("admin opens no store"),
             };
             let mut file = store.file_config().unwrap();
             store.location(&mut file)

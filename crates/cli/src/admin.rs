@@ -1,0 +1,1162 @@
+//! `snitflade admin …`: a command-line client of the admin API, mainly for issue 6's access lifecycle (vendors,
+//! municipalities, systems, certificates and CRLs, standard integrations, the price list, orders and their
+//! closing, invoices, the audit logs). Every subcommand is one HTTP request: [`request`] maps the parsed arguments
+//! to method, path, query and body (pure, unit-tested below), [`run`] sends it with the admin bearer token and
+//! prints the answer — pretty JSON (CSV as it comes) on stdout; on a non-2xx answer the server's `error` text on
+//! stderr and exit code 1.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Subcommand};
+use jiff::civil::Date;
+use reqwest::Method;
+use serde_json::{Value, json};
+use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
+
+use crate::zlpe::parse_municipality;
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    /// The admin listener's base URL.
+    #[arg(
+        long,
+        env = "SNITFLADE_ADMIN_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true,
+        help_heading = "Admin API"
+    )]
+    admin_url: String,
+    /// The admin bearer token [default: the contents of <data-dir>/admin-token].
+    #[arg(
+        long,
+        env = "SNITFLADE_ADMIN_TOKEN",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Admin API"
+    )]
+    token: Option<String>,
+    /// The server's data dir, read for admin-token when no --token is given.
+    #[arg(
+        long,
+        env = "SNITFLADE_DATA_DIR",
+        default_value = "./snitflade-data",
+        global = true,
+        help_heading = "Admin API"
+    )]
+    data_dir: PathBuf,
+    /// Who does it: recorded in order steps and the admin audit log [server default: admin].
+    #[arg(long, global = true, help_heading = "Admin API")]
+    actor: Option<String>,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Vendors: the companies behind the external systems.
+    #[command(subcommand)]
+    Vendors(VendorCommand),
+    /// The customers: municipalities.
+    #[command(subcommand)]
+    Municipalities(MunicipalityCommand),
+    /// External systems, their vendor and certificates, urgent closing.
+    #[command(subcommand)]
+    Systems(SystemCommand),
+    /// The systems' certificates and the ones about to expire.
+    #[command(subcommand)]
+    Certificates(CertificateCommand),
+    /// Certificate revocation lists.
+    #[command(subcommand)]
+    Crls(CrlCommand),
+    /// Standard integration agreements (vendor, system, interfaces, certificate).
+    #[command(subcommand)]
+    StandardIntegrations(StandardIntegrationCommand),
+    /// The price list orders are priced by.
+    #[command(subcommand)]
+    PriceList(PriceListCommand),
+    /// Orders of access (the contract addendum) and their steps.
+    #[command(subcommand)]
+    Orders(OrderCommand),
+    /// The fees of one period, per municipality.
+    Invoices(InvoiceArgs),
+    /// Reads and writes of personal data through the services, newest first.
+    Audit(AuditArgs),
+    /// Admin actions, newest first.
+    AuditAdmin(AdminAuditArgs),
+}
+
+/// A vendor's fields: all required, by POST and PUT alike.
+#[derive(Args, Debug)]
+struct VendorFields {
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    cvr: String,
+    #[arg(long)]
+    contact_name: String,
+    #[arg(long)]
+    contact_phone: String,
+    #[arg(long)]
+    contact_email: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum VendorCommand {
+    /// All vendors.
+    List,
+    /// Register a vendor (refused if one with the CVR exists).
+    Add(VendorFields),
+    /// One vendor.
+    Show { id: String },
+    /// Replace a vendor's fields (all of them are given again).
+    Update {
+        id: String,
+        #[command(flatten)]
+        fields: VendorFields,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MunicipalityCommand {
+    /// All municipalities.
+    List,
+    /// Create or update a municipality.
+    Set {
+        /// The municipality's code (e.g. 0751 or 751).
+        #[arg(value_parser = parse_municipality)]
+        code: Kommunekode,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        cvr: String,
+        #[arg(long)]
+        contact_name: Option<String>,
+        #[arg(long)]
+        contact_phone: Option<String>,
+        #[arg(long)]
+        contact_email: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SystemCommand {
+    /// All external systems with vendor and certificate fingerprints.
+    List,
+    /// Register a system of a vendor.
+    Add {
+        name: String,
+        /// The vendor's id.
+        #[arg(long)]
+        vendor: String,
+    },
+    /// Link an existing system to a vendor (the CVR must match its certificates').
+    SetVendor {
+        name: String,
+        /// The vendor's id.
+        #[arg(long)]
+        vendor: String,
+    },
+    /// Upload a certificate: a .pem (leaf and chain) or a .zip of .pem files, at most 1 MiB.
+    UploadCertificate { name: String, file: PathBuf },
+    /// Close all of the system's access at once (in one municipality, or everywhere) and drop its connections.
+    UrgentClose {
+        name: String,
+        #[arg(long)]
+        reason: String,
+        /// Only there [default: every municipality]; the code, e.g. 0751 or 751.
+        #[arg(long, value_parser = parse_municipality)]
+        municipality: Option<Kommunekode>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CertificateCommand {
+    /// All certificates with their status.
+    List,
+    /// Certificates expired or expiring within --days, and the certificates that renew them.
+    Warnings {
+        /// [server default: 30]
+        #[arg(long)]
+        days: Option<u32>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CrlCommand {
+    /// The CRLs loaded.
+    List,
+    /// Load a CRL (DER or PEM); certificates it lists are marked revoked.
+    Upload { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+enum StandardIntegrationCommand {
+    /// All standard integrations.
+    List,
+    /// Register a standard integration agreement.
+    Add {
+        /// The Standardintegration ID, e.g. SI-0042.
+        #[arg(long)]
+        id: String,
+        /// The vendor's id.
+        #[arg(long)]
+        vendor: String,
+        /// The system's name.
+        #[arg(long)]
+        system: String,
+        /// An interface id; repeat the option (or separate by commas) for more.
+        #[arg(long = "interface", required = true, value_delimiter = ',', value_parser = interface_ids())]
+        interfaces: Vec<String>,
+        /// The agreed certificate's fingerprint.
+        #[arg(long)]
+        certificate: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PriceListCommand {
+    /// The price list in force.
+    Show,
+    /// Set a new price list version from a JSON file (the shape `price-list show` prints; its `version` is ignored).
+    Set { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+enum OrderCommand {
+    /// Orders, optionally filtered.
+    List {
+        /// The municipality's code (e.g. 0751 or 751).
+        #[arg(long, value_parser = parse_municipality)]
+        municipality: Option<Kommunekode>,
+        /// The system's name.
+        #[arg(long)]
+        system: Option<String>,
+        #[arg(long, value_parser = PossibleValuesParser::new(STATES))]
+        state: Option<String>,
+    },
+    /// One order with its steps and cost.
+    Show { id: String },
+    /// Propose an order (state proposed).
+    Create {
+        /// The municipality's code (e.g. 0751 or 751).
+        #[arg(long, value_parser = parse_municipality)]
+        municipality: Kommunekode,
+        /// The system's name.
+        #[arg(long)]
+        system: String,
+        /// An interface id; repeat the option (or separate by commas) for more.
+        #[arg(long = "interface", required_unless_present = "package", value_delimiter = ',', value_parser = interface_ids())]
+        interfaces: Vec<String>,
+        /// An integration package instead of single interfaces.
+        #[arg(long)]
+        package: bool,
+        /// The standard integration's id [default: none, an individual integration].
+        #[arg(long)]
+        standard_integration: Option<String>,
+        /// The certificate's fingerprint.
+        #[arg(long)]
+        certificate: Option<String>,
+        /// yyyy-mm-dd
+        #[arg(long)]
+        valid_from: Option<Date>,
+        /// A note recorded with the step.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Take the order's next step.
+    Advance {
+        id: String,
+        #[arg(value_parser = PossibleValuesParser::new(STATES))]
+        to: String,
+        /// With `clarified`: an interface the customer's contract covers; repeatable.
+        #[arg(long, value_delimiter = ',', value_parser = interface_ids())]
+        covered: Vec<String>,
+        /// The certificate's fingerprint.
+        #[arg(long)]
+        certificate: Option<String>,
+        /// A note recorded with the step.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Cancel an order (before access is set up): advance to `cancelled`.
+    Cancel {
+        id: String,
+        /// A note recorded with the step.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Close an order normally: its grants end and its running fees stop on --on.
+    Close {
+        id: String,
+        /// yyyy-mm-dd [server default: today]
+        #[arg(long)]
+        on: Option<Date>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct InvoiceArgs {
+    /// yyyy-mm
+    #[arg(long, value_parser = parse_period)]
+    period: String,
+    /// The municipality's code (e.g. 0751 or 751).
+    #[arg(long, value_parser = parse_municipality)]
+    municipality: Option<Kommunekode>,
+    /// CSV instead of JSON.
+    #[arg(long)]
+    csv: bool,
+}
+
+#[derive(Args, Debug)]
+struct AuditArgs {
+    /// The municipality's code (e.g. 0751 or 751).
+    #[arg(long, value_parser = parse_municipality)]
+    municipality: Option<Kommunekode>,
+    /// The calling system's name.
+    #[arg(long)]
+    system: Option<String>,
+    #[arg(long, value_parser = interface_ids())]
+    interface: Option<String>,
+    /// The employee's personnel number.
+    #[arg(long, value_parser = |s: &str| Pernr::parse(s).map_err(|e| e.to_string()))]
+    pernr: Option<Pernr>,
+    /// The earliest entry (yyyy-mm-dd or RFC 3339, passed on as given).
+    #[arg(long)]
+    from: Option<String>,
+    /// The latest entry (yyyy-mm-dd or RFC 3339, passed on as given).
+    #[arg(long)]
+    to: Option<String>,
+    /// At most this many entries.
+    #[arg(long)]
+    limit: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+struct AdminAuditArgs {
+    /// At most this many entries.
+    #[arg(long)]
+    limit: Option<u32>,
+    /// Only actions on this kind of object (e.g. vendor, system, order).
+    #[arg(long)]
+    object_type: Option<String>,
+}
+
+/// The order states, in order (the wire names of `snitflade_domain::orders::OrderState`; a test keeps them so).
+const STATES: [&str; 8] = [
+    "proposed",
+    "clarified",
+    "certificates_clarified",
+    "addendum_signed",
+    "delivery_ordered",
+    "access_set_up",
+    "notified",
+    "cancelled",
+];
+
+fn interface_ids() -> PossibleValuesParser {
+    PossibleValuesParser::new(InterfaceId::ALL.map(InterfaceId::as_str))
+}
+
+/// A billing period, `yyyy-mm`.
+fn parse_period(s: &str) -> Result<String, String> {
+    let ok = s.len() == 7 && s.as_bytes()[4] == b'-' && format!("{s}-01").parse::<Date>().is_ok();
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("{s:?} is not a period yyyy-mm"))
+    }
+}
+
+/// One admin API request, before the base URL and the token are added.
+#[derive(Debug, Clone, PartialEq)]
+struct Request {
+    method: Method,
+    /// Path segments after the base URL (`api`, `v1`, …), unencoded.
+    path: Vec<String>,
+    query: Vec<(&'static str, String)>,
+    body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Body {
+    None,
+    Json(Value),
+    /// A file's raw bytes with this Content-Type.
+    File(PathBuf, &'static str),
+    /// A price list file: its JSON object without `version`, with `actor` when one is given.
+    PriceList(PathBuf, Option<String>),
+}
+
+impl Request {
+    fn new(method: Method, path: &[&str], body: Body) -> Self {
+        Self {
+            method,
+            path: ["api", "v1"].iter().chain(path).map(|s| s.to_string()).collect(),
+            query: Vec::new(),
+            body,
+        }
+    }
+
+    fn get(path: &[&str]) -> Self {
+        Self::new(Method::GET, path, Body::None)
+    }
+
+    /// The given query parameters, without the absent ones.
+    fn query<const N: usize>(mut self, pairs: [(&'static str, Option<String>); N]) -> Self {
+        self.query = pairs.into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
+        self
+    }
+
+    /// `/api/v1/…` (unencoded; for messages and tests).
+    fn path(&self) -> String {
+        format!("/{}", self.path.join("/"))
+    }
+
+    /// The full URL: `base` (which may have a path of its own) with the encoded segments and query.
+    fn url(&self, base: &str) -> Result<reqwest::Url> {
+        let mut url = reqwest::Url::parse(base).with_context(|| format!("the admin URL {base:?}"))?;
+        url.path_segments_mut()
+            .map_err(|()| anyhow::anyhow!("the admin URL {base:?} cannot have a path"))?
+            .pop_if_empty()
+            .extend(&self.path);
+        url.set_query(None);
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&self.query);
+        }
+        Ok(url)
+    }
+}
+
+/// A JSON object body of `fields` without the absent (null) ones, with `actor` when one is given.
+fn write_body(actor: &Option<String>, fields: Value) -> Body {
+    let Value::Object(mut map) = fields else {
+        unreachable!("write bodies are objects")
+    };
+    map.retain(|_, v| !v.is_null());
+    if let Some(actor) = actor {
+        map.insert("actor".into(), actor.as_str().into());
+    }
+    Body::Json(Value::Object(map))
+}
+
+/// The Content-Type of an uploaded certificate file.
+fn certificate_type(file: &Path) -> &'static str {
+    let zip = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    if zip {
+        "application/zip"
+    } else {
+        "application/x-pem-file"
+    }
+}
+
+fn text<T: ToString>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(T::to_string)
+}
+
+/// The request a subcommand makes.
+fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
+    use AdminCommand as C;
+    let write = |fields: Value| write_body(actor, fields);
+    let vendor = |f: &VendorFields| {
+        write(json!({
+            "name": f.name, "cvr": f.cvr,
+            "contact_name": f.contact_name, "contact_phone": f.contact_phone, "contact_email": f.contact_email,
+        }))
+    };
+    match command {
+        C::Vendors(VendorCommand::List) => Request::get(&["vendors"]),
+        C::Vendors(VendorCommand::Add(f)) => Request::new(Method::POST, &["vendors"], vendor(f)),
+        C::Vendors(VendorCommand::Show { id }) => Request::get(&["vendors", id]),
+        C::Vendors(VendorCommand::Update { id, fields }) => Request::new(Method::PUT, &["vendors", id], vendor(fields)),
+
+        C::Municipalities(MunicipalityCommand::List) => Request::get(&["municipalities"]),
+        C::Municipalities(MunicipalityCommand::Set {
+            code,
+            name,
+            cvr,
+            contact_name,
+            contact_phone,
+            contact_email,
+        }) => Request::new(
+            Method::PUT,
+            &["municipalities", &code.to_string()],
+            write(json!({
+                "name": name, "cvr": cvr,
+                "contact_name": contact_name, "contact_phone": contact_phone, "contact_email": contact_email,
+            })),
+        ),
+
+        C::Systems(SystemCommand::List) => Request::get(&["systems"]),
+        C::Systems(SystemCommand::Add { name, vendor }) => Request::new(
+            Method::POST,
+            &["systems"],
+            write(json!({"name": name, "vendor": vendor})),
+        ),
+        C::Systems(SystemCommand::SetVendor { name, vendor }) => {
+            Request::new(Method::PUT, &["systems", name], write(json!({"vendor": vendor})))
+        }
+        C::Systems(SystemCommand::UploadCertificate { name, file }) => Request::new(
+            Method::POST,
+            &["systems", name, "certificates"],
+            Body::File(file.clone(), certificate_type(file)),
+        ),
+        C::Systems(SystemCommand::UrgentClose {
+            name,
+            reason,
+            municipality,
+        }) => Request::new(
+            Method::POST,
+            &["systems", name, "urgent-close"],
+            write(json!({"reason": reason, "municipality": text(municipality)})),
+        ),
+
+        C::Certificates(CertificateCommand::List) => Request::get(&["certificates"]),
+        C::Certificates(CertificateCommand::Warnings { days }) => {
+            Request::get(&["certificates", "warnings"]).query([("days", text(days))])
+        }
+        C::Crls(CrlCommand::List) => Request::get(&["crls"]),
+        C::Crls(CrlCommand::Upload { file }) => Request::new(
+            Method::POST,
+            &["crls"],
+            Body::File(file.clone(), "application/pkix-crl"),
+        ),
+
+        C::StandardIntegrations(StandardIntegrationCommand::List) => Request::get(&["standard-integrations"]),
+        C::StandardIntegrations(StandardIntegrationCommand::Add {
+            id,
+            vendor,
+            system,
+            interfaces,
+            certificate,
+        }) => Request::new(
+            Method::POST,
+            &["standard-integrations"],
+            write(json!({
+                "id": id, "vendor": vendor, "system": system, "interfaces": interfaces, "certificate": certificate,
+            })),
+        ),
+
+        C::PriceList(PriceListCommand::Show) => Request::get(&["price-list"]),
+        C::PriceList(PriceListCommand::Set { file }) => Request::new(
+            Method::PUT,
+            &["price-list"],
+            Body::PriceList(file.clone(), actor.clone()),
+        ),
+
+        C::Orders(OrderCommand::List {
+            municipality,
+            system,
+            state,
+        }) => Request::get(&["orders"]).query([
+            ("municipality", text(municipality)),
+            ("system", system.clone()),
+            ("state", state.clone()),
+        ]),
+        C::Orders(OrderCommand::Show { id }) => Request::get(&["orders", id]),
+        C::Orders(OrderCommand::Create {
+            municipality,
+            system,
+            interfaces,
+            package,
+            standard_integration,
+            certificate,
+            valid_from,
+            note,
+        }) => Request::new(
+            Method::POST,
+            &["orders"],
+            write(json!({
+                "municipality": municipality.to_string(), "system": system, "interfaces": interfaces,
+                "package": package, "standard_integration": standard_integration, "certificate": certificate,
+                "valid_from": text(valid_from), "note": note,
+            })),
+        ),
+        C::Orders(OrderCommand::Advance {
+            id,
+            to,
+            covered,
+            certificate,
+            note,
+        }) => Request::new(
+            Method::POST,
+            &["orders", id, "advance"],
+            write(json!({
+                "to": to, "covered_by_contract": (!covered.is_empty()).then_some(covered),
+                "certificate": certificate, "note": note,
+            })),
+        ),
+        C::Orders(OrderCommand::Cancel { id, note }) => Request::new(
+            Method::POST,
+            &["orders", id, "advance"],
+            write(json!({"to": "cancelled", "note": note})),
+        ),
+        C::Orders(OrderCommand::Close { id, on, reason }) => Request::new(
+            Method::POST,
+            &["orders", id, "close"],
+            write(json!({"on": text(on), "reason": reason})),
+        ),
+
+        C::Invoices(a) => Request::get(&["invoices"]).query([
+            ("period", Some(a.period.clone())),
+            ("municipality", text(&a.municipality)),
+            ("format", a.csv.then(|| "csv".to_owned())),
+        ]),
+        C::Audit(a) => Request::get(&["audit"]).query([
+            ("municipality", text(&a.municipality)),
+            ("system", a.system.clone()),
+            ("interface", a.interface.clone()),
+            ("pernr", text(&a.pernr)),
+            ("from", a.from.clone()),
+            ("to", a.to.clone()),
+            ("limit", text(&a.limit)),
+        ]),
+        C::AuditAdmin(a) => {
+            Request::get(&["audit", "admin"]).query([("limit", text(&a.limit)), ("object_type", a.object_type.clone())])
+        }
+    }
+}
+
+/// A price list file as the PUT body: a JSON object, its `version` (as `price-list show` prints it) dropped.
+fn price_list_body(text: &str, actor: &Option<String>) -> Result<Value> {
+    let Value::Object(mut map) = serde_json::from_str(text).context("not JSON")? else {
+        bail!("not a JSON object");
+    };
+    map.remove("version");
+    Ok(match write_body(actor, Value::Object(map)) {
+        Body::Json(v) => v,
+        _ => unreachable!(),
+    })
+}
+
+/// `--token`, else `<data-dir>/admin-token` (trimmed).
+fn token(args: &AdminArgs) -> Result<String> {
+    if let Some(t) = &args.token {
+        return Ok(t.clone());
+    }
+    let path = args.data_dir.join("admin-token");
+    let raw = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading the admin token {} (or give --token)", path.display()))?;
+    let token = raw.trim();
+    if token.is_empty() {
+        bail!("the admin token file {} is empty", path.display());
+    }
+    Ok(token.to_owned())
+}
+
+/// What a non-2xx answer says: its `error` text, else the body, else the status.
+fn error_message(status: reqwest::StatusCode, body: &str) -> String {
+    let error = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| body.trim().to_owned());
+    if error.is_empty() {
+        format!("error: {status}")
+    } else {
+        format!("error: {error} ({status})")
+    }
+}
+
+/// Runs one `snitflade admin` subcommand. Exit code 0: a 2xx answer, printed on stdout; 1: an error answer
+/// (its text on stderr) or no answer.
+pub async fn run(args: AdminArgs) -> Result<ExitCode> {
+    let request = request(&args.command, &args.actor);
+    let url = request.url(&args.admin_url)?;
+    let token = token(&args)?;
+    // reqwest builds a TLS configuration even for plain HTTP and needs a crypto provider for it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
+        .build()
+        .context("building the HTTP client")?;
+    let builder = client.request(request.method.clone(), url).bearer_auth(token);
+    let builder = match &request.body {
+        Body::None => builder,
+        Body::Json(v) => builder.json(v),
+        Body::File(path, content_type) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            builder.header(reqwest::header::CONTENT_TYPE, *content_type).body(bytes)
+        }
+        Body::PriceList(path, actor) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            builder.json(&price_list_body(&text, actor).with_context(|| format!("reading {}", path.display()))?)
+        }
+    };
+    let what = format!("{} {}", request.method, request.path());
+    let response = builder.send().await.with_context(|| what.clone())?;
+    let status = response.status();
+    let body = response.text().await.with_context(|| what.clone())?;
+    if !status.is_success() {
+        eprintln!("{}", error_message(status, &body));
+        return Ok(ExitCode::FAILURE);
+    }
+    match print_answer(&body) {
+        // The reader (e.g. `| head`) has had enough.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.context("writing to stdout")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A 2xx answer on stdout: JSON pretty-printed, anything else (CSV) as it is, with a final line end.
+fn print_answer(body: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match serde_json::from_str::<Value>(body) {
+        Ok(v) => {
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        Err(_) => {
+            out.write_all(body.as_bytes())?;
+            if !body.is_empty() && !body.ends_with('\n') {
+                writeln!(out)?;
+            }
+        }
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        admin: AdminArgs,
+    }
+
+    fn parse(args: &[&str]) -> AdminArgs {
+        let argv = std::iter::once("admin").chain(args.iter().copied());
+        Cli::try_parse_from(argv)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .admin
+    }
+
+    fn req(args: &[&str]) -> Request {
+        let a = parse(args);
+        request(&a.command, &a.actor)
+    }
+
+    /// (method, path, query, JSON body or null) of a command line.
+    fn mapped(args: &[&str]) -> (Method, String, Vec<(&'static str, String)>, Value) {
+        let r = req(args);
+        let body = match &r.body {
+            Body::None => Value::Null,
+            Body::Json(v) => v.clone(),
+            other => panic!("{args:?}: {other:?}"),
+        };
+        (r.method.clone(), r.path(), r.query, body)
+    }
+
+    fn q(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    }
+
+    #[test]
+    fn reads_map_to_gets() {
+        /// Arguments, path, query.
+        type Case = (
+            &'static [&'static str],
+            &'static str,
+            &'static [(&'static str, &'static str)],
+        );
+        let cases: &[Case] = &[
+            (&["vendors", "list"], "/api/v1/vendors", &[]),
+            (&["vendors", "show", "v1"], "/api/v1/vendors/v1", &[]),
+            (&["municipalities", "list"], "/api/v1/municipalities", &[]),
+            (&["systems", "list"], "/api/v1/systems", &[]),
+            (&["certificates", "list"], "/api/v1/certificates", &[]),
+            (&["certificates", "warnings"], "/api/v1/certificates/warnings", &[]),
+            (
+                &["certificates", "warnings", "--days", "60"],
+                "/api/v1/certificates/warnings",
+                &[("days", "60")],
+            ),
+            (&["crls", "list"], "/api/v1/crls", &[]),
+            (&["standard-integrations", "list"], "/api/v1/standard-integrations", &[]),
+            (&["price-list", "show"], "/api/v1/price-list", &[]),
+            (&["orders", "list"], "/api/v1/orders", &[]),
+            (
+                &[
+                    "orders",
+                    "list",
+                    "--state",
+                    "access_set_up",
+                    "--municipality",
+                    "751",
+                    "--system",
+                    "vikar",
+                ],
+                "/api/v1/orders",
+                &[
+                    ("municipality", "0751"),
+                    ("system", "vikar"),
+                    ("state", "access_set_up"),
+                ],
+            ),
+            (&["orders", "show", "o-1"], "/api/v1/orders/o-1", &[]),
+            (
+                &["invoices", "--period", "2026-03"],
+                "/api/v1/invoices",
+                &[("period", "2026-03")],
+            ),
+            (
+                &["invoices", "--period", "2026-03", "--municipality", "0340", "--csv"],
+                "/api/v1/invoices",
+                &[("period", "2026-03"), ("municipality", "0340"), ("format", "csv")],
+            ),
+            (&["audit"], "/api/v1/audit", &[]),
+            (
+                &[
+                    "audit",
+                    "--municipality",
+                    "340",
+                    "--system",
+                    "vikar",
+                    "--interface",
+                    "opret-fravaer",
+                    "--pernr",
+                    "12345",
+                    "--from",
+                    "2026-01-01",
+                    "--to",
+                    "2026-02-01",
+                    "--limit",
+                    "5",
+                ],
+                "/api/v1/audit",
+                &[
+                    ("municipality", "0340"),
+                    ("system", "vikar"),
+                    ("interface", "opret-fravaer"),
+                    ("pernr", "00012345"),
+                    ("from", "2026-01-01"),
+                    ("to", "2026-02-01"),
+                    ("limit", "5"),
+                ],
+            ),
+            (
+                &["audit-admin", "--limit", "10", "--object-type", "order"],
+                "/api/v1/audit/admin",
+                &[("limit", "10"), ("object_type", "order")],
+            ),
+        ];
+        for (args, path, query) in cases {
+            assert_eq!(
+                mapped(args),
+                (Method::GET, path.to_string(), q(query), Value::Null),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn writes_map_to_json_bodies() {
+        let vendor = ["--name", "Vikar A/S", "--cvr", "12345678", "--contact-name", "Ann"];
+        let vendor = [&vendor[..], &["--contact-phone", "12", "--contact-email", "a@b.dk"]].concat();
+        let vendor_body = json!({"name": "Vikar A/S", "cvr": "12345678", "contact_name": "Ann",
+            "contact_phone": "12", "contact_email": "a@b.dk"});
+        let cases: Vec<(Vec<&str>, Method, &str, Value)> = vec![
+            (
+                [&["vendors", "add"][..], &vendor].concat(),
+                Method::POST,
+                "/api/v1/vendors",
+                vendor_body.clone(),
+            ),
+            (
+                [&["vendors", "update", "v1"][..], &vendor].concat(),
+                Method::PUT,
+                "/api/v1/vendors/v1",
+                vendor_body,
+            ),
+            (
+                vec!["municipalities", "set", "340", "--name", "Assens", "--cvr", "29189684"],
+                Method::PUT,
+                "/api/v1/municipalities/0340",
+                json!({"name": "Assens", "cvr": "29189684"}),
+            ),
+            (
+                vec!["systems", "add", "vikar", "--vendor", "v1"],
+                Method::POST,
+                "/api/v1/systems",
+                json!({"name": "vikar", "vendor": "v1"}),
+            ),
+            (
+                vec!["systems", "set-vendor", "vikar", "--vendor", "v2"],
+                Method::PUT,
+                "/api/v1/systems/vikar",
+                json!({"vendor": "v2"}),
+            ),
+            (
+                vec![
+                    "systems",
+                    "urgent-close",
+                    "vikar",
+                    "--reason",
+                    "leak",
+                    "--municipality",
+                    "751",
+                ],
+                Method::POST,
+                "/api/v1/systems/vikar/urgent-close",
+                json!({"reason": "leak", "municipality": "0751"}),
+            ),
+            (
+                vec![
+                    "standard-integrations",
+                    "add",
+                    "--id",
+                    "SI-0042",
+                    "--vendor",
+                    "v1",
+                    "--system",
+                    "vikar",
+                    "--interface",
+                    "medarbejderoplysninger",
+                    "--interface",
+                    "opret-fravaer,maskintimer",
+                    "--certificate",
+                    "ab12",
+                ],
+                Method::POST,
+                "/api/v1/standard-integrations",
+                json!({"id": "SI-0042", "vendor": "v1", "system": "vikar",
+                    "interfaces": ["medarbejderoplysninger", "opret-fravaer", "maskintimer"], "certificate": "ab12"}),
+            ),
+            (
+                vec![
+                    "orders",
+                    "create",
+                    "--municipality",
+                    "751",
+                    "--system",
+                    "vikar",
+                    "--interface",
+                    "opret-fravaer",
+                ],
+                Method::POST,
+                "/api/v1/orders",
+                json!({"municipality": "0751", "system": "vikar", "interfaces": ["opret-fravaer"], "package": false}),
+            ),
+            (
+                vec![
+                    "orders",
+                    "create",
+                    "--municipality",
+                    "751",
+                    "--system",
+                    "vikar",
+                    "--package",
+                    "--standard-integration",
+                    "SI-0042",
+                    "--certificate",
+                    "ab12",
+                    "--valid-from",
+                    "2026-04-01",
+                    "--note",
+                    "n",
+                ],
+                Method::POST,
+                "/api/v1/orders",
+                json!({"municipality": "0751", "system": "vikar", "interfaces": [], "package": true,
+                    "standard_integration": "SI-0042", "certificate": "ab12", "valid_from": "2026-04-01", "note": "n"}),
+            ),
+            (
+                vec![
+                    "orders",
+                    "advance",
+                    "o-1",
+                    "clarified",
+                    "--covered",
+                    "opret-fravaer",
+                    "--note",
+                    "ok",
+                ],
+                Method::POST,
+                "/api/v1/orders/o-1/advance",
+                json!({"to": "clarified", "covered_by_contract": ["opret-fravaer"], "note": "ok"}),
+            ),
+            (
+                vec!["orders", "advance", "o-1", "access_set_up", "--certificate", "ab12"],
+                Method::POST,
+                "/api/v1/orders/o-1/advance",
+                json!({"to": "access_set_up", "certificate": "ab12"}),
+            ),
+            (
+                vec!["orders", "cancel", "o-1"],
+                Method::POST,
+                "/api/v1/orders/o-1/advance",
+                json!({"to": "cancelled"}),
+            ),
+            (
+                vec!["orders", "close", "o-1"],
+                Method::POST,
+                "/api/v1/orders/o-1/close",
+                json!({}),
+            ),
+            (
+                vec!["orders", "close", "o-1", "--on", "2026-06-30", "--reason", "ended"],
+                Method::POST,
+                "/api/v1/orders/o-1/close",
+                json!({"on": "2026-06-30", "reason": "ended"}),
+            ),
+        ];
+        for (args, method, path, body) in cases {
+            assert_eq!(mapped(&args), (method, path.to_string(), vec![], body), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn the_actor_goes_into_every_write_body_and_may_come_anywhere() {
+        let (_, _, _, body) = mapped(&["--actor", "kmd-am", "orders", "cancel", "o-1"]);
+        assert_eq!(body, json!({"to": "cancelled", "actor": "kmd-am"}));
+        let (_, _, _, body) = mapped(&["orders", "close", "o-1", "--actor", "kmd-am"]);
+        assert_eq!(body, json!({"actor": "kmd-am"}));
+        let (_, _, _, body) = mapped(&["systems", "add", "s", "--vendor", "v", "--actor", "x"]);
+        assert_eq!(body, json!({"name": "s", "vendor": "v", "actor": "x"}));
+        // Reads carry no body.
+        assert_eq!(mapped(&["--actor", "x", "orders", "list"]).3, Value::Null);
+    }
+
+    #[test]
+    fn uploads_send_the_file_with_its_type() {
+        let r = req(&["systems", "upload-certificate", "vikar", "certs/Vikar.ZIP"]);
+        assert_eq!(
+            (r.method.clone(), r.path()),
+            (Method::POST, "/api/v1/systems/vikar/certificates".into())
+        );
+        assert_eq!(r.body, Body::File("certs/Vikar.ZIP".into(), "application/zip"));
+        let r = req(&["systems", "upload-certificate", "vikar", "leaf+chain.pem"]);
+        assert_eq!(r.body, Body::File("leaf+chain.pem".into(), "application/x-pem-file"));
+        let r = req(&["crls", "upload", "ca.crl"]);
+        assert_eq!((r.method.clone(), r.path()), (Method::POST, "/api/v1/crls".into()));
+        assert_eq!(r.body, Body::File("ca.crl".into(), "application/pkix-crl"));
+        let r = req(&["price-list", "set", "p.json", "--actor", "x"]);
+        assert_eq!((r.method.clone(), r.path()), (Method::PUT, "/api/v1/price-list".into()));
+        assert_eq!(r.body, Body::PriceList("p.json".into(), Some("x".into())));
+    }
+
+    #[test]
+    fn a_price_list_file_loses_its_version() {
+        let shown = r#"{"startup_fee": {"opret-fravaer": "40000.00"}, "running_fee": {}, "package_running_fee": "1.00",
+            "setup_fee_standard": "2.00", "setup_fee_individual": "3.00", "valid_from": "2026-01-01", "version": 3}"#;
+        let body = price_list_body(shown, &Some("me".into())).unwrap();
+        assert_eq!(body.get("version"), None);
+        assert_eq!(body["startup_fee"]["opret-fravaer"], "40000.00");
+        assert_eq!(body["actor"], "me");
+        assert!(price_list_body(shown, &None).unwrap().get("actor").is_none());
+        assert!(price_list_body("[1]", &None).is_err());
+        assert!(price_list_body("{", &None).is_err());
+    }
+
+    #[test]
+    fn urls_encode_segments_and_keep_the_base_path() {
+        let r = req(&["systems", "set-vendor", "a b/c?", "--vendor", "v"]);
+        assert_eq!(
+            r.url("http://127.0.0.1:8080").unwrap().as_str(),
+            "http://127.0.0.1:8080/api/v1/systems/a%20b%2Fc%3F"
+        );
+        let r = req(&["orders", "list", "--system", "a&b=c"]);
+        assert_eq!(
+            r.url("https://admin.example/snitflade/").unwrap().as_str(),
+            "https://admin.example/snitflade/api/v1/orders?system=a%26b%3Dc"
+        );
+        assert!(r.url("not a url").is_err());
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        for args in [
+            &["orders", "advance", "o-1", "done"][..],
+            &["orders", "create", "--municipality", "751", "--system", "s"],
+            &[
+                "orders",
+                "create",
+                "--municipality",
+                "751",
+                "--system",
+                "s",
+                "--interface",
+                "nope",
+            ],
+            &["orders", "create", "--municipality", "x", "--system", "s", "--package"],
+            &["orders", "close", "o-1", "--on", "30-06-2026"],
+            &["invoices", "--period", "2026-3"],
+            &["invoices", "--period", "2026-13"],
+            &["invoices"],
+            &["vendors", "add", "--name", "x"],
+            &[
+                "standard-integrations",
+                "add",
+                "--id",
+                "x",
+                "--vendor",
+                "v",
+                "--system",
+                "s",
+                "--certificate",
+                "f",
+            ],
+            &["systems", "urgent-close", "s"],
+        ] {
+            let argv = std::iter::once("admin").chain(args.iter().copied());
+            let e = Cli::try_parse_from(argv)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} parsed"));
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn the_states_are_the_domain_states_in_order() {
+        use snitflade_domain::orders::OrderState;
+        let states: Vec<OrderState> = STATES
+            .iter()
+            .map(|s| serde_json::from_value(json!(s)).unwrap())
+            .collect();
+        for (s, state) in STATES.iter().zip(&states) {
+            assert_eq!(state.as_str(), *s);
+        }
+        assert!(states[..7].windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(states[7], OrderState::Cancelled);
+    }
+
+    #[test]
+    fn the_token_comes_from_the_option_or_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        assert_eq!(token(&parse(&["--token", "t", "vendors", "list"])).unwrap(), "t");
+        let from_dir = parse(&["vendors", "list", "--data-dir", d]);
+        assert!(token(&from_dir).is_err());
+        std::fs::write(dir.path().join("admin-token"), " s3cret\n").unwrap();
+        assert_eq!(token(&from_dir).unwrap(), "s3cret");
+        std::fs::write(dir.path().join("admin-token"), "\n").unwrap();
+        assert!(token(&from_dir).is_err());
+    }
+
+    #[test]
+    fn error_answers_show_the_servers_text() {
+        use reqwest::StatusCode;
+        assert_eq!(
+            error_message(
+                StatusCode::CONFLICT,
+                r#"{"error": "a vendor with CVR 12345678 exists"}"#
+            ),
+            "error: a vendor with CVR 12345678 exists (409 Conflict)"
+        );
+        assert_eq!(
+            error_message(StatusCode::BAD_GATEWAY, "upstream down\n"),
+            "error: upstream down (502 Bad Gateway)"
+        );
+        assert_eq!(error_message(StatusCode::NOT_FOUND, ""), "error: 404 Not Found");
+    }
+}
