@@ -385,8 +385,10 @@ async fn ret_creates_changes_and_deletes_an_email_seen_through_laes() {
     assert!(audit.iter().all(|e| e["actor"] == "vikarsystem" && e["pernr"] == pernr));
     let all = s.admin.list("/api/v1/audit?municipality=0340&limit=1000").await;
     assert!(all.len() >= audit.len() && all.iter().all(|e| e["municipality"] == "0340"));
-    let (status, _) = s.admin.get("/api/v1/audit").await;
+    let (status, _) = s.admin.get("/api/v1/audit?municipality=03x0").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let everywhere = s.admin.list("/api/v1/audit?system=vikarsystem&limit=1000").await;
+    assert!(everywhere.len() >= audit.len() && everywhere.iter().all(|e| e["actor"] == "vikarsystem"));
     let events: Vec<_> = s
         .admin
         .events()

@@ -6,8 +6,10 @@
 //! - a **set-up fee** when access is set up for a system new to the municipality, higher for an individual
 //!   integration than for a standard one.
 //!
-//! Interfaces the customer's contract already covers cost nothing here: they are paid under the contract
-//! (a rule chosen where the seed is silent).
+//! An interface bought once serves every external system of the municipality (seed 001: "har I adgang til at
+//! anvende disse til alle de eksterne systemer"), so an interface the municipality already pays for costs only the
+//! set-up of the new system. Interfaces the customer's contract already covers cost nothing here: they are paid
+//! under the contract (a rule chosen where the seed is silent).
 
 use crate::InterfaceId;
 use crate::orders::IntegrationKind;
@@ -47,7 +49,7 @@ pub struct PricedOrder {
     pub kind: IntegrationKind,
     /// The system has no access in the municipality yet.
     pub new_system: bool,
-    /// Interfaces the municipality has bought before (no second start-up fee).
+    /// Interfaces the municipality has bought before and still pays for (no second start-up or running fee).
     pub bought_before: BTreeSet<InterfaceId>,
     /// Interfaces the customer's contract covers.
     pub covered_by_contract: BTreeSet<InterfaceId>,
@@ -86,15 +88,16 @@ pub fn order_cost(list: &PriceList, order: &PricedOrder) -> Result<OrderCost, Mi
             amount: list.package_running_fee,
         }),
         Purchase::Interfaces(interfaces) => {
-            for &i in interfaces.iter().filter(|i| !order.covered_by_contract.contains(i)) {
-                if !order.bought_before.contains(&i) {
-                    let amount = *list.startup_fee.get(&i).ok_or(MissingPrice(i))?;
-                    lines.push(CostLine {
-                        fee: "startup",
-                        interface: Some(i),
-                        amount,
-                    });
-                }
+            let to_buy = interfaces
+                .iter()
+                .filter(|i| !order.covered_by_contract.contains(i) && !order.bought_before.contains(i));
+            for &i in to_buy {
+                let amount = *list.startup_fee.get(&i).ok_or(MissingPrice(i))?;
+                lines.push(CostLine {
+                    fee: "startup",
+                    interface: Some(i),
+                    amount,
+                });
                 let amount = *list.running_fee.get(&i).ok_or(MissingPrice(i))?;
                 lines.push(CostLine {
                     fee: "running",
@@ -193,7 +196,8 @@ mod tests {
         o.bought_before = [Engangsydelse].into();
         o.covered_by_contract = [Medarbejderoplysninger].into();
         let c = order_cost(&list(), &o).unwrap();
-        assert_eq!((c.one_time, c.running_per_period), (d("0"), d("1500")));
+        assert_eq!((c.one_time, c.running_per_period), (d("0"), d("0")));
+        assert!(c.lines.is_empty());
         let o = order(Purchase::Interfaces([Maskintimer].into()), IntegrationKind::Standard);
         assert_eq!(order_cost(&list(), &o), Err(MissingPrice(Maskintimer)));
     }

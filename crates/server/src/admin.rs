@@ -26,6 +26,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AdminState {
     pub services: Services,
+    pub lifecycle: snitflade_lifecycle::Lifecycle,
+    pub connections: crate::listener::Connections,
     pub token: Arc<str>,
     pub metrics: Option<PrometheusHandle>,
 }
@@ -42,8 +44,6 @@ pub fn router(state: AdminState) -> Router {
         .route("/errors/{id}/resolve", post(resolve))
         .route("/maskintimer/registrations", get(registrations))
         .route("/municipalities", get(municipalities))
-        .route("/systems", get(systems))
-        .route("/grants", get(grants).post(add_grant))
         .route("/events", get(events))
         .route("/audit", get(audit))
         .route(
@@ -63,6 +63,10 @@ pub fn router(state: AdminState) -> Router {
             "/municipalities/{code}/document-types",
             get(document_types).put(put_document_types),
         )
+        // The routes above log their changes by method, path and status; those below log their own.
+        .route_layer(middleware::from_fn_with_state(state.clone(), audit_change))
+        .route("/grants", get(grants).post(add_grant))
+        .merge(crate::admin_access::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))
@@ -122,6 +126,39 @@ async fn require_token(State(state): State<AdminState>, req: Request, next: Next
             r
         }
     }
+}
+
+/// Appends every change made through the routes it wraps (not GET) to the admin audit log: method, path and the
+/// answer's status. Bodies are not logged (a resubmitted payload may hold personal data).
+async fn audit_change(State(state): State<AdminState>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    if method == http::Method::GET || method == http::Method::HEAD {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    let status = response.status().as_u16();
+    let trimmed = path.trim_start_matches('/');
+    let (object_type, object_id) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+    let (object_type, object_id) = (object_type.to_owned(), object_id.to_owned());
+    let action = format!("{method} {path}");
+    let detail = json!({ "status": status });
+    let logged = state
+        .services
+        .store()
+        .write(move |c| {
+            let (action, object_type, object_id, detail) =
+                (action.clone(), object_type.clone(), object_id.clone(), detail.clone());
+            Box::pin(async move {
+                let now = snitflade_store::now_text();
+                snitflade_store::admin_audit::record(c, "admin", &action, &object_type, &object_id, &detail, &now).await
+            })
+        })
+        .await;
+    if let Err(e) = logged {
+        tracing::error!(error = %e, "an admin action could not be written to the audit log");
+    }
+    response
 }
 
 async fn healthz(State(state): State<AdminState>) -> Response {
@@ -270,13 +307,6 @@ async fn municipalities(State(state): State<AdminState>) -> Response {
     }
 }
 
-async fn systems(State(state): State<AdminState>) -> Response {
-    match access::systems(state.services.store().pool()).await {
-        Ok(rows) => Json(rows).into_response(),
-        Err(e) => store_error(e),
-    }
-}
-
 async fn grants(State(state): State<AdminState>) -> Response {
     match access::grants(state.services.store().pool()).await {
         Ok(rows) => Json(rows).into_response(),
@@ -333,6 +363,7 @@ async fn add_grant(State(state): State<AdminState>, body: Result<Json<NewGrant>,
         municipality,
         valid_from: valid_from.to_string(),
         valid_to: g.valid_to.map(|d| d.to_string()),
+        ..access::GrantRecord::default()
     };
     let insert = record.clone();
     if let Err(e) = state
@@ -340,7 +371,12 @@ async fn add_grant(State(state): State<AdminState>, body: Result<Json<NewGrant>,
         .store()
         .write(move |c| {
             let g = insert.clone();
-            Box::pin(async move { access::insert_grant(c, &g).await })
+            Box::pin(async move {
+                access::insert_grant(c, &g).await?;
+                let detail = serde_json::to_value(&g).unwrap_or_default();
+                let now = snitflade_store::now_text();
+                snitflade_store::admin_audit::record(c, "admin", "grant.add", "grant", &g.id, &detail, &now).await
+            })
         })
         .await
     {
@@ -352,7 +388,7 @@ async fn add_grant(State(state): State<AdminState>, body: Result<Json<NewGrant>,
         }
         return store_error(e);
     }
-    if let Err(e) = crate::load_access(state.services.store(), state.services.access()).await {
+    if let Err(e) = state.lifecycle.reload_access().await {
         tracing::error!(error = %e, "reloading the access table failed");
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -379,15 +415,18 @@ async fn events(State(state): State<AdminState>, Query(q): Query<EventQuery>) ->
 #[derive(Debug, Deserialize)]
 struct AuditQuery {
     municipality: Option<String>,
+    system: Option<String>,
+    interface: Option<String>,
     pernr: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     limit: Option<i64>,
 }
 
+/// `GET /api/v1/audit`: reads and writes of personal data through the services, newest first, filtered by
+/// municipality, system, interface, employee and time (`from` inclusive, `to` exclusive; a day or RFC 3339).
 async fn audit(State(state): State<AdminState>, Query(q): Query<AuditQuery>) -> Response {
-    let Some(municipality) = q.municipality.as_deref() else {
-        return error(StatusCode::BAD_REQUEST, "the query parameter municipality is required");
-    };
-    let municipality = match Kommunekode::parse(municipality) {
+    let municipality = match q.municipality.as_deref().map(Kommunekode::parse).transpose() {
         Ok(m) => m,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("municipality: {e}")),
     };
@@ -395,8 +434,31 @@ async fn audit(State(state): State<AdminState>, Query(q): Query<AuditQuery>) -> 
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("pernr: {e}")),
     };
-    let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
-    match hr::audit(state.services.store().pool(), municipality, pernr, limit).await {
+    // Stored times are UTC text, so a bound is compared in the same form.
+    let bound = |name: &str, t: Option<String>| -> Result<Option<String>, String> {
+        let Some(t) = t else { return Ok(None) };
+        if let Ok(ts) = t.parse::<jiff::Timestamp>() {
+            Ok(Some(snitflade_store::timestamp_text(ts)))
+        } else if let Ok(d) = t.parse::<jiff::civil::Date>() {
+            Ok(Some(d.to_string()))
+        } else {
+            Err(format!("{name}: expected a day or an RFC 3339 time"))
+        }
+    };
+    let (from, to) = match (bound("from", q.from), bound("to", q.to)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(m), _) | (_, Err(m)) => return error(StatusCode::BAD_REQUEST, m),
+    };
+    let filter = hr::AuditFilter {
+        municipality,
+        system: q.system,
+        interface: q.interface,
+        pernr,
+        from,
+        to,
+        limit: q.limit.unwrap_or(100).clamp(1, 10_000),
+    };
+    match hr::audit_search(state.services.store().pool(), &filter).await {
         Ok(rows) => Json(rows).into_response(),
         Err(e) => store_error(e),
     }

@@ -2,6 +2,7 @@
 //! and runs the two listeners (services over mutual TLS, admin over HTTP) until shutdown.
 
 pub mod admin;
+mod admin_access;
 mod admin_payroll;
 pub mod demo;
 pub mod listener;
@@ -9,8 +10,8 @@ pub mod services_http;
 pub mod tls;
 
 use anyhow::{Context, Result};
-use snitflade_access::{AccessControl, SystemInfo, grants::Grant};
-use snitflade_domain::{InterfaceId, Kommunekode};
+use snitflade_access::AccessControl;
+use snitflade_access::certificates::TrustAnchors;
 use snitflade_services::{Services, ServicesConfig};
 use snitflade_store::Store;
 use std::future::Future;
@@ -58,41 +59,6 @@ fn admin_token(data_dir: &Path) -> Result<String> {
     Ok(token)
 }
 
-/// Loads systems, certificates and grants from the store into the in-memory access table.
-pub async fn load_access(store: &Store, access: &AccessControl) -> Result<()> {
-    let pool = store.pool();
-    let systems = snitflade_store::access::systems(pool).await?;
-    let names: std::collections::HashMap<_, _> = systems.iter().map(|s| (s.id.clone(), s.name.clone())).collect();
-    let certs = snitflade_store::access::certificates(pool)
-        .await?
-        .into_iter()
-        .filter_map(|c| {
-            let name = names.get(&c.system_id)?.clone();
-            Some((c.fingerprint, SystemInfo { id: c.system_id, name }))
-        });
-    let mut grants = Vec::new();
-    for g in snitflade_store::access::grants(pool).await? {
-        let parse_day = |s: &str| s.get(..10).and_then(|d| d.parse::<jiff::civil::Date>().ok());
-        let (Some(interface), Ok(municipality), Some(valid_from)) = (
-            InterfaceId::parse(&g.interface),
-            Kommunekode::parse(&g.municipality),
-            parse_day(&g.valid_from),
-        ) else {
-            tracing::warn!(grant = %g.id, "skipping an unreadable grant");
-            continue;
-        };
-        grants.push(Grant {
-            system_id: g.system_id,
-            interface,
-            municipality,
-            valid_from,
-            valid_to: g.valid_to.as_deref().and_then(parse_day),
-        });
-    }
-    access.replace(certs, grants);
-    Ok(())
-}
-
 /// Runs the server until `shutdown` completes; then lets in-flight requests finish and closes the store.
 pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
     std::fs::create_dir_all(&opts.data_dir)
@@ -115,16 +81,30 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let store = Store::open(&url)
         .await
         .with_context(|| format!("opening the database {}", snitflade_store::db::redact(&url)))?;
+    let access = AccessControl::new();
+    let ca_path = pki_dir.join("ca.pem");
+    let anchors = TrustAnchors::from_pem_file(&ca_path).with_context(|| {
+        format!(
+            "reading the trust anchors {} (start with --demo to create a demo PKI)",
+            ca_path.display()
+        )
+    })?;
     if opts.demo {
-        demo::data::ensure(&store, &pki_dir)
+        demo::data::ensure(&store, &pki_dir, &anchors)
             .await
             .context("creating the demo data")?;
+    }
+    let lifecycle = snitflade_lifecycle::Lifecycle::new(store.clone(), access.clone(), anchors);
+    if opts.demo {
+        demo::orders::ensure(&lifecycle)
+            .await
+            .context("creating the demo's orders")?;
     }
     if opts.amqp_url.is_some() {
         tracing::warn!("--amqp-url is accepted but not used yet: events stay in the database outbox");
     }
-    let access = AccessControl::new();
-    load_access(&store, &access).await?;
+    lifecycle.reload_access().await?;
+    let connections = listener::Connections::default();
     let documents_dir = data_dir.join("documents");
     let documents = snitflade_store::document_files::DocumentFiles::open(&documents_dir)
         .with_context(|| format!("opening the document store {}", documents_dir.display()))?;
@@ -148,6 +128,8 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     });
     let admin_app = admin::router(admin::AdminState {
         services: services.clone(),
+        lifecycle,
+        connections: connections.clone(),
         token,
         metrics,
     });
@@ -170,6 +152,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         tls,
         services_app,
         limits,
+        connections,
         stopped(),
         drain,
     ));

@@ -856,6 +856,8 @@ pub struct AuditEntry {
     pub action: String,
     pub municipality: String,
     pub pernr: Option<String>,
+    /// `ok`, or why the call was refused.
+    pub outcome: String,
     pub detail: serde_json::Value,
 }
 
@@ -866,13 +868,43 @@ pub async fn audit(
     pernr: Option<Pernr>,
     limit: i64,
 ) -> Result<Vec<AuditEntry>> {
+    let filter = AuditFilter {
+        municipality: Some(municipality),
+        pernr,
+        limit,
+        ..AuditFilter::default()
+    };
+    audit_search(pool, &filter).await
+}
+
+/// Which audit entries to list: every given field must match; `from`/`to` bound `at` (RFC 3339 or a day).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub municipality: Option<Kommunekode>,
+    /// The acting system's name.
+    pub system: Option<String>,
+    pub interface: Option<String>,
+    pub pernr: Option<Pernr>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: i64,
+}
+
+/// The audit entries matching `f`, newest first.
+pub async fn audit_search(pool: &AnyPool, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
     let rows = sqlx::query(
-        "SELECT id, at, actor, interface, action, municipality, pernr, detail FROM hr_audit \
-         WHERE municipality = $1 AND ($2 = '' OR pernr = $2) ORDER BY at DESC, id DESC LIMIT $3",
+        "SELECT id, at, actor, interface, action, municipality, pernr, outcome, detail FROM hr_audit \
+         WHERE ($1 = '' OR municipality = $1) AND ($2 = '' OR pernr = $2) AND ($3 = '' OR actor = $3) \
+         AND ($4 = '' OR interface = $4) AND ($5 = '' OR at >= $5) AND ($6 = '' OR at < $6) \
+         ORDER BY at DESC, id DESC LIMIT $7",
     )
-    .bind(municipality.to_string())
-    .bind(pernr.map(|p| p.to_string()).unwrap_or_default())
-    .bind(limit)
+    .bind(f.municipality.map(|m| m.to_string()).unwrap_or_default())
+    .bind(f.pernr.map(|p| p.to_string()).unwrap_or_default())
+    .bind(f.system.clone().unwrap_or_default())
+    .bind(f.interface.clone().unwrap_or_default())
+    .bind(f.from.clone().unwrap_or_default())
+    .bind(f.to.clone().unwrap_or_default())
+    .bind(f.limit)
     .fetch_all(pool)
     .await?;
     rows.iter()
@@ -885,6 +917,7 @@ pub async fn audit(
                 action: r.try_get("action")?,
                 municipality: r.try_get("municipality")?,
                 pernr: r.try_get("pernr")?,
+                outcome: r.try_get("outcome")?,
                 detail: serde_json::from_str(&r.try_get::<String, _>("detail")?).map_err(corrupt)?,
             })
         })

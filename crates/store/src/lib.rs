@@ -6,6 +6,7 @@
 
 pub mod absence;
 pub mod access;
+pub mod admin_audit;
 pub mod catalogues;
 pub mod db;
 pub mod document_files;
@@ -18,12 +19,14 @@ pub mod hr_reads;
 pub mod idempotency;
 pub mod maskintimer;
 pub mod onetime;
+pub mod orders;
 pub mod outbox;
 pub mod payroll;
 pub mod schedules;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time_data;
+pub mod vendors;
 pub mod writer;
 
 pub use db::{Engine, Store};

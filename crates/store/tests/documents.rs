@@ -62,6 +62,7 @@ async fn scenario(db: &TestDb) {
                         code: "0340".into(),
                         name: "Sorø Kommune".into(),
                         cvr: "29188629".into(),
+                        ..Municipality::default()
                     },
                 )
                 .await?;

@@ -20,6 +20,7 @@ async fn seed(store: &Store) {
                         code: "0751".into(),
                         name: "Aarhus Kommune".into(),
                         cvr: "55133018".into(),
+                        ..Municipality::default()
                     },
                 )
                 .await?;
@@ -30,6 +31,7 @@ async fn seed(store: &Store) {
                         name: "maskinregistrering".into(),
                         vendor_name: "V".into(),
                         vendor_cvr: "12972997".into(),
+                        ..SystemRecord::default()
                     },
                 )
                 .await?;

@@ -340,6 +340,36 @@ impl AdminApi {
         self.send(req).await
     }
 
+    /// GET with the token; the status, content type and the answer as text (CSV exports).
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("admin request");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, content_type, response.text().await.expect("admin answer"))
+    }
+
+    /// POST with the token and a raw body (a certificate or CRL upload).
+    pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        self.send(req).await
+    }
+
     /// PUT with the token and a JSON body.
     pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let req = self

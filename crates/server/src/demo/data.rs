@@ -1,16 +1,18 @@
-//! The demo data (CONTRACT §4; the HR data of 0340 is in `hr`): municipalities 0340 Sorø and 0751 Aarhus, the demo systems
-//! with their certificates and grants, employee 00012345 in 0751 with seed 004's master data, and machine-hours
-//! master data for a handful of Sorø employees. Written in one transaction, once, on an empty database.
+//! The demo data (CONTRACT §4; the HR data of 0340 is in `hr`): municipalities 0340 Sorø and 0751 Aarhus, the demo
+//! systems with their vendors and certificates, employee 00012345 in 0751 with seed 004's master data, and
+//! machine-hours master data for a handful of Sorø employees. Written in one transaction, once, on an empty
+//! database; the grants of CONTRACT §3 then come from completed orders (`orders`).
 
 use super::SYSTEMS;
 use anyhow::{Context, Result};
-use snitflade_access::CertificateInfo;
+use snitflade_access::certificates::{TrustAnchors, read_bundle, verify_upload};
 use snitflade_domain::maskintimer::{
     ActivityType, MasterData, Network, NetworkActivity, WorkCenter, seed_example_master_data,
 };
 use snitflade_store::Store;
-use snitflade_store::access::{self, CertificateRecord, GrantRecord, Municipality, SystemRecord};
+use snitflade_store::access::{self, CertificateRecord, Municipality, SystemRecord};
 use snitflade_store::maskintimer;
+use snitflade_store::vendors;
 use std::path::Path;
 
 pub const MUNICIPALITIES: &[(&str, &str, &str)] = &[
@@ -79,19 +81,33 @@ fn soroe_master_data(i: usize) -> MasterData {
 const SOROE_OPERATORS: usize = 5;
 
 /// Seeds the demo data unless the database already has data.
-pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
+pub async fn ensure(store: &Store, pki_dir: &Path, anchors: &TrustAnchors) -> Result<()> {
     if !access::is_empty(store.pool()).await? {
         return ensure_hr(store).await;
     }
     let mut systems = Vec::new();
+    let now = jiff::Timestamp::now();
     for s in SYSTEMS {
         let pem = std::fs::read_to_string(pki_dir.join("clients").join(format!("{}.pem", s.name)))
             .with_context(|| format!("reading the demo certificate of {}", s.name))?;
-        let der = rustls_pki_types::pem::PemObject::from_pem_slice(pem.as_bytes())
-            .map(|c: rustls_pki_types::CertificateDer<'static>| c.to_vec())
-            .with_context(|| format!("parsing the demo certificate of {}", s.name))?;
-        let info = CertificateInfo::from_der(&der)?;
-        systems.push((s, pem, info));
+        let bundle =
+            read_bundle(pem.as_bytes()).with_context(|| format!("reading the demo certificate of {}", s.name))?;
+        let verified = verify_upload(&bundle, anchors, &[], now)
+            .with_context(|| format!("verifying the demo certificate of {}", s.name))?;
+        let cert = CertificateRecord {
+            fingerprint: verified.info.identity.fingerprint.clone(),
+            subject: verified.info.subject.clone(),
+            issuer: verified.issuer.clone(),
+            serial_hex: verified.serial_hex.clone(),
+            serial_number: verified.info.identity.serial_number.clone(),
+            cvr: verified.info.identity.cvr.map(|c| c.to_string()),
+            not_before: snitflade_store::timestamp_text(verified.info.not_before),
+            not_after: snitflade_store::timestamp_text(verified.info.not_after),
+            pem: pem.clone(),
+            chain_pem: verified.chain_pem.clone(),
+            ..CertificateRecord::default()
+        };
+        systems.push((s, cert));
     }
     let systems = std::sync::Arc::new(systems);
     store
@@ -103,41 +119,37 @@ pub async fn ensure(store: &Store, pki_dir: &Path) -> Result<()> {
                         code: (*code).into(),
                         name: (*name).into(),
                         cvr: (*cvr).into(),
+                        contact_name: "HR-afdelingen".into(),
+                        contact_phone: String::new(),
+                        contact_email: String::new(),
                     };
                     access::insert_municipality(c, &m).await?;
                 }
-                for (s, pem, info) in systems.iter() {
+                let now = snitflade_store::now_text();
+                for (s, cert) in systems.iter() {
                     let id = uuid::Uuid::new_v4().to_string();
+                    // A system without grants (`ingen-adgang`) is known by its certificate only: its vendor is
+                    // registered through the admin API, as a new vendor's would be.
+                    let vendor_id = if s.grants.is_empty() {
+                        None
+                    } else {
+                        let v = super::orders::vendor(s, &now);
+                        vendors::insert_vendor(c, &v).await?;
+                        Some(v.id)
+                    };
                     let rec = SystemRecord {
                         id: id.clone(),
                         name: s.name.into(),
+                        vendor_id,
                         vendor_name: s.vendor.into(),
                         vendor_cvr: s.vendor_cvr.into(),
                     };
                     access::insert_system(c, &rec).await?;
                     let cert = CertificateRecord {
-                        fingerprint: info.identity.fingerprint.clone(),
-                        system_id: id.clone(),
-                        subject: info.subject.clone(),
-                        serial_number: info.identity.serial_number.clone(),
-                        not_before: snitflade_store::timestamp_text(info.not_before),
-                        not_after: snitflade_store::timestamp_text(info.not_after),
-                        pem: pem.clone(),
+                        system_id: id,
+                        ..cert.clone()
                     };
                     access::insert_certificate(c, &cert).await?;
-                    for (interface, municipalities) in s.grants {
-                        for m in *municipalities {
-                            let g = GrantRecord {
-                                id: uuid::Uuid::new_v4().to_string(),
-                                system_id: id.clone(),
-                                interface: interface.as_str().into(),
-                                municipality: (*m).into(),
-                                valid_from: "2020-01-01".into(),
-                                valid_to: None,
-                            };
-                            access::insert_grant(c, &g).await?;
-                        }
-                    }
                 }
                 snitflade_store::hr::upsert_employment(c, &super::hr::aarhus_employment(), None).await?;
                 maskintimer::put_master_data(c, "0751", "00012345", &seed_example_master_data()).await?;
@@ -219,6 +231,7 @@ mod tests {
                         code: "0751".into(),
                         name: "Aarhus Kommune".into(),
                         cvr: "55133018".into(),
+                        ..Municipality::default()
                     };
                     access::insert_municipality(c, &m).await?;
                     // What an older demo data dir holds: the machine-hours employee without HR data.

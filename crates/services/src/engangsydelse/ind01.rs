@@ -145,6 +145,7 @@ async fn import_lines(
             name: SYSTEM_NAME.into(),
             vendor_name: "Filindlæsning (IND01)".into(),
             vendor_cvr: String::new(),
+            ..SystemRecord::default()
         },
     )
     .await?;

@@ -119,6 +119,20 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
             }
         }
     }
+    let detail = serde_json::json!({ "networks": md.networks.len() });
+    if let Err(reply) = crate::employee_time::audit_read(
+        services,
+        call,
+        InterfaceId::Maskintimer,
+        "masterdata",
+        kommune,
+        Some(pernr),
+        detail,
+    )
+    .await
+    {
+        return reply;
+    }
     SoapReply::ok(response(pernr, &md))
 }
 

@@ -162,6 +162,15 @@ async fn commit(
     match verdict {
         Ok(reg) => {
             maskintimer::insert_registration(c, &reg, system_id, &received_at, None).await?;
+            let audit = snitflade_store::hr::NewAudit {
+                actor: &system.name,
+                interface: INTERFACE,
+                action: "registrering",
+                municipality: reg.kommune,
+                pernr: Some(reg.pernr),
+                detail: json!({ "ex_ident": reg.ex_ident.to_string(), "system_id": system_id }),
+            };
+            snitflade_store::hr::insert_audit(c, &audit, &received_at).await?;
             registered_event(c, &reg);
         }
         Err(rejection) => {

@@ -37,6 +37,7 @@ pub async fn store(municipalities: &[(&str, &str, &str)], ids: &[&str]) -> (Temp
                 code: code.into(),
                 name: name.into(),
                 cvr: cvr.into(),
+                ..Municipality::default()
             })
             .collect(),
     );
@@ -47,6 +48,7 @@ pub async fn store(municipalities: &[(&str, &str, &str)], ids: &[&str]) -> (Temp
                 name: system(id).name,
                 vendor_name: "V".into(),
                 vendor_cvr: "12972997".into(),
+                ..SystemRecord::default()
             })
             .collect(),
     );

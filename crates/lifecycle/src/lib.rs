@@ -1,0 +1,137 @@
+//! The access lifecycle (seeds 000 and 001) as operations an operator runs: vendors and their systems,
+//! certificates (upload with chain, expiry warnings, revocation), standard integrations, orders walked from
+//! proposal to delivery (which creates the grants), normal and urgent closing, the price list and invoices.
+//! Every operation is one store transaction that also appends to the admin audit log, and every change to who
+//! may call what is put into force (the in-memory access table reloaded) before the operation answers.
+
+pub mod certificates;
+pub mod closing;
+pub mod invoices;
+pub mod orders;
+pub mod parties;
+
+use snitflade_access::certificates::TrustAnchors;
+use snitflade_access::grants::{AccessControl, Grant, SystemInfo};
+use snitflade_domain::{InterfaceId, Kommunekode};
+use snitflade_store::{Store, StoreError};
+use std::sync::Arc;
+
+/// Why an operation was not carried out; the server maps each to an HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    /// 404.
+    #[error("{0} findes ikke")]
+    NotFound(String),
+    /// 400: the request itself is wrong.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 409: the request clashes with what exists or with the object's state.
+    #[error("{0}")]
+    Conflict(String),
+    /// 422: a certificate or CRL that cannot be accepted.
+    #[error("{0}")]
+    Refused(String),
+    #[error("intern fejl: {0}")]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T, E = LifecycleError> = std::result::Result<T, E>;
+
+/// The operations, over the store and the access table the services check.
+#[derive(Clone)]
+pub struct Lifecycle {
+    store: Store,
+    access: AccessControl,
+    anchors: Arc<TrustAnchors>,
+}
+
+impl Lifecycle {
+    /// `anchors`: the CAs whose certificates systems may use (the OCES3 roots in production, the demo CA in the
+    /// demo); uploads and CRLs are verified against them.
+    pub fn new(store: Store, access: AccessControl, anchors: TrustAnchors) -> Self {
+        Self {
+            store,
+            access,
+            anchors: Arc::new(anchors),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn access(&self) -> &AccessControl {
+        &self.access
+    }
+
+    /// Puts the stored systems, certificates (revoked ones left out) and grants into force.
+    pub async fn reload_access(&self) -> Result<()> {
+        load_access(&self.store, &self.access).await
+    }
+}
+
+/// Loads systems, certificates and grants from the store into the in-memory access table. A revoked certificate
+/// identifies no system, so its calls are refused.
+pub async fn load_access(store: &Store, access: &AccessControl) -> Result<()> {
+    let pool = store.pool();
+    let systems = snitflade_store::access::systems(pool).await?;
+    let names: std::collections::HashMap<_, _> = systems.iter().map(|s| (s.id.clone(), s.name.clone())).collect();
+    let certs = snitflade_store::access::certificates(pool)
+        .await?
+        .into_iter()
+        .filter(|c| c.revoked_at.is_none())
+        .filter_map(|c| {
+            let name = names.get(&c.system_id)?.clone();
+            Some((c.fingerprint, SystemInfo { id: c.system_id, name }))
+        });
+    let mut grants = Vec::new();
+    for g in snitflade_store::access::grants(pool).await? {
+        let (Some(interface), Ok(municipality), Some(valid_from)) = (
+            InterfaceId::parse(&g.interface),
+            Kommunekode::parse(&g.municipality),
+            day(&g.valid_from),
+        ) else {
+            tracing::warn!(grant = %g.id, "skipping an unreadable grant");
+            continue;
+        };
+        grants.push(Grant {
+            system_id: g.system_id,
+            interface,
+            municipality,
+            valid_from,
+            valid_to: g.valid_to.as_deref().and_then(day),
+        });
+    }
+    access.replace(certs, grants);
+    Ok(())
+}
+
+/// The day of a stored date or timestamp text.
+pub(crate) fn day(s: &str) -> Option<jiff::civil::Date> {
+    s.get(..10).and_then(|d| d.parse().ok())
+}
+
+/// Today in Copenhagen: the day grants are checked against.
+pub fn today() -> jiff::civil::Date {
+    snitflade_domain::maskintimer::copenhagen_day(jiff::Timestamp::now())
+}
+
+/// Who did an operation: the `actor` a request names, else "admin".
+pub(crate) fn actor_or_default(actor: Option<&str>) -> String {
+    match actor.map(str::trim) {
+        Some(a) if !a.is_empty() => a.chars().take(200).collect(),
+        _ => "admin".into(),
+    }
+}
+
+/// An interface id from a request, or the 400 that names it.
+pub(crate) fn interface(s: &str) -> Result<InterfaceId> {
+    InterfaceId::parse(s).ok_or_else(|| LifecycleError::BadRequest(format!("ukendt snitflade '{s}'")))
+}
+
+/// A system by name, or 404.
+pub(crate) async fn system_named(store: &Store, name: &str) -> Result<snitflade_store::access::SystemRecord> {
+    snitflade_store::access::system_by_name(store.pool(), name)
+        .await?
+        .ok_or_else(|| LifecycleError::NotFound(format!("systemet '{name}'")))
+}
