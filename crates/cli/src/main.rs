@@ -157,6 +157,7 @@ struct FileConfig {
     request_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
     services: ServicesConfig,
+    beskedfordeler: snitflade_beskedfordeler::DeliveryConfig,
 }
 
 fn options(args: ServeArgs) -> Result<ServeOptions> {
@@ -173,6 +174,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
         database_url: location.database_url,
         amqp_url: args.amqp_url.or(file.amqp_url),
         services: file.services,
+        delivery: file.beskedfordeler,
         handshake_timeout: Duration::from_secs(file.handshake_timeout_secs.unwrap_or(10)),
         request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(30)),
         max_connections: file.max_connections.unwrap_or(4096),

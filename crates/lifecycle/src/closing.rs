@@ -71,6 +71,7 @@ impl Lifecycle {
                         o.closed_reason = Some(why.clone());
                         o.updated_at = now.clone();
                         store_orders::save(c, &o).await?;
+                        crate::orders::emit_closed(c, &o);
                         closed.push(o.id);
                     }
                     let detail = json!({ "reason": why, "municipality": m, "grants_closed": grants, "orders": closed });

@@ -407,6 +407,7 @@ impl Lifecycle {
                     o.closed_reason = reason.clone();
                     o.updated_at = now.clone();
                     store_orders::save(c, &o).await?;
+                    emit_closed(c, &o);
                     let detail = json!({ "on": on, "reason": reason });
                     admin_audit::record(c, &actor, "order.close", "order", &o.id, &detail, &now).await?;
                     Ok(o)
@@ -538,8 +539,43 @@ async fn deliver(c: &mut Tx, o: &mut OrderRecord) -> snitflade_store::Result<()>
             }
         })?;
     }
+    for i in o.interfaces.iter().filter_map(|i| InterfaceId::parse(i)) {
+        c.emit(access_event(
+            "access.granted",
+            o,
+            i,
+            json!({ "valid_from": o.valid_from }),
+        ));
+    }
     o.delivered_on = Some(today);
     Ok(())
+}
+
+/// The event of access granted or closed for one interface of an order (object: the system).
+pub(crate) fn access_event(
+    kind: &'static str,
+    o: &OrderRecord,
+    interface: InterfaceId,
+    mut detail: serde_json::Value,
+) -> snitflade_store::outbox::NewEvent {
+    detail["order"] = o.id.clone().into();
+    detail["system_id"] = o.system_id.clone().into();
+    detail["interface"] = interface.as_str().into();
+    snitflade_store::outbox::NewEvent {
+        kind,
+        interface: interface.as_str(),
+        municipality: Some(o.municipality.clone()),
+        object_id: Some(o.system_id.clone()),
+        payload: detail,
+    }
+}
+
+/// Emits `access.closed` for every interface of a closed order.
+pub(crate) fn emit_closed(c: &mut Tx, o: &OrderRecord) {
+    for i in o.interfaces.iter().filter_map(|i| InterfaceId::parse(i)) {
+        let detail = json!({ "kind": o.closed_kind, "on": o.closed_on, "reason": o.closed_reason });
+        c.emit(access_event("access.closed", o, i, detail));
+    }
 }
 
 /// The first day an order is billed for: its start, or its delivery if that came later.

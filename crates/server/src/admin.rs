@@ -67,6 +67,7 @@ pub fn router(state: AdminState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), audit_change))
         .route("/grants", get(grants).post(add_grant))
         .merge(crate::admin_access::routes())
+        .merge(crate::admin_beskedfordeler::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))

@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod admin_access;
+mod admin_beskedfordeler;
 mod admin_payroll;
 pub mod demo;
 pub mod listener;
@@ -30,6 +31,7 @@ pub struct ServeOptions {
     pub amqp_url: Option<String>,
     pub demo: bool,
     pub services: ServicesConfig,
+    pub delivery: snitflade_beskedfordeler::DeliveryConfig,
     pub handshake_timeout: Duration,
     pub request_timeout: Duration,
     pub max_connections: usize,
@@ -109,6 +111,14 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let documents = snitflade_store::document_files::DocumentFiles::open(&documents_dir)
         .with_context(|| format!("opening the document store {}", documents_dir.display()))?;
     let services = Services::new(store.clone(), access, opts.services.clone()).with_documents(documents);
+    if opts.demo {
+        demo::pki::ensure_push_client(&pki_dir).context("creating the demo push client certificate")?;
+    }
+    let distributor = snitflade_beskedfordeler::Distributor::new(
+        store.clone(),
+        tls::push_client(&pki_dir).context("building the push client")?,
+        opts.delivery.clone(),
+    );
     let tls = tls::server_config(&pki_dir)
         .context("loading the services' TLS material from <data-dir>/pki (start with --demo to create a demo PKI)")?;
 
@@ -156,6 +166,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         stopped(),
         drain,
     ));
+    let distributor_task = tokio::spawn(distributor.run(stopped()));
     let admin_task = tokio::spawn(
         axum::serve(admin_listener, admin_app)
             .with_graceful_shutdown(stopped())
@@ -175,6 +186,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let _ = stop_tx.send(true);
     let _ = services_task.await;
     let _ = admin_task.await;
+    let _ = distributor_task.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

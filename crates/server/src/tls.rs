@@ -1,5 +1,5 @@
 //! TLS for the services listener: the server certificate, and client certificates required and verified
-//! against the configured trust anchors (the demo CA in the demo).
+//! against the configured trust anchors (the demo CA in the demo); and the client side of SF1460_A push delivery.
 
 use anyhow::{Context, Result, bail};
 use rustls::RootCertStore;
@@ -35,4 +35,41 @@ pub fn server_config(pki_dir: &Path) -> Result<Arc<rustls::ServerConfig>> {
         .context("the server certificate and key do not match")?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// The HTTPS client of SF1460_A push delivery: snitflade's client certificate `pki/push-client.pem` (+ `-key.pem`),
+/// receivers' server certificates verified against `pki/ca.pem`. `None` (push waits, with a warning) when the
+/// certificate is not there.
+pub fn push_client(pki_dir: &Path) -> Result<Option<reqwest::Client>> {
+    let cert_path = pki_dir.join("push-client.pem");
+    if !cert_path.exists() {
+        tracing::warn!(
+            path = %cert_path.display(),
+            "no client certificate for push delivery: dueslag with a push_url keep their messages until one is there"
+        );
+        return Ok(None);
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(pki_dir.join("ca.pem")).context("reading pki/ca.pem")? {
+        roots.add(cert?)?;
+    }
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
+        .context("reading pki/push-client.pem")?
+        .collect::<Result<_, _>>()?;
+    let key =
+        PrivateKeyDer::from_pem_file(pki_dir.join("push-client-key.pem")).context("reading pki/push-client-key.pem")?;
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .context("the push client certificate and key do not match")?;
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .no_proxy()
+        .http1_only()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .context("building the push client")?;
+    Ok(Some(client))
 }

@@ -11,6 +11,7 @@ pub mod catalogues;
 pub mod db;
 pub mod document_files;
 pub mod documents;
+pub mod dueslag;
 pub mod errors;
 pub mod fixed_supplements;
 pub mod hr;
@@ -26,6 +27,7 @@ pub mod schedules;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time_data;
+pub mod vaerdilister;
 pub mod vendors;
 pub mod writer;
 

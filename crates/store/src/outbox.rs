@@ -3,7 +3,7 @@
 
 use crate::Result;
 use serde::Serialize;
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 
 /// An event to record with a change; emit it with `Tx::emit` inside the write that makes the change.
 #[derive(Debug, Clone)]
@@ -28,28 +28,32 @@ pub struct Event {
 }
 
 /// Events after `after_seq`, in order.
-pub async fn after(pool: &AnyPool, after_seq: i64, limit: i64) -> Result<Vec<Event>> {
+pub async fn after<'e, E>(executor: E, after_seq: i64, limit: i64) -> Result<Vec<Event>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let rows = sqlx::query(
         "SELECT seq, id, kind, interface, municipality, object_id, payload, created_at FROM outbox \
          WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(after_seq)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let payload: String = r.try_get("payload")?;
-            Ok(Event {
-                seq: r.try_get("seq")?,
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                interface: r.try_get("interface")?,
-                municipality: r.try_get("municipality")?,
-                object_id: r.try_get("object_id")?,
-                payload: serde_json::from_str(&payload).map_err(crate::corrupt)?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(event).collect()
+}
+
+/// An outbox row as an [`Event`].
+pub(crate) fn event(r: &sqlx::any::AnyRow) -> Result<Event> {
+    let payload: String = r.try_get("payload")?;
+    Ok(Event {
+        seq: r.try_get("seq")?,
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        interface: r.try_get("interface")?,
+        municipality: r.try_get("municipality")?,
+        object_id: r.try_get("object_id")?,
+        payload: serde_json::from_str(&payload).map_err(crate::corrupt)?,
+        created_at: r.try_get("created_at")?,
+    })
 }

@@ -737,3 +737,85 @@ async fn payroll_scenario(url: &str) {
     );
     store.close().await;
 }
+
+#[tokio::test]
+async fn dueslag_and_deliveries_on_every_engine() {
+    for db in TestDb::all().await {
+        dueslag_scenario(&db.url).await;
+        db.cleanup().await;
+    }
+}
+
+/// A dueslag with a subscription, the router's position, deliveries queued once, attempted in order, moved to the
+/// fejlkø and requeued.
+async fn dueslag_scenario(url: &str) {
+    use snitflade_store::dueslag::{self, Dueslag, Subscription};
+    let store = Store::open(url).await.unwrap();
+    seed(&store).await;
+    let d = Dueslag {
+        id: "6f1c1d9e-7f43-4d6b-9d0b-1a2b3c4d5e6f".into(),
+        name: "modtager".into(),
+        system_id: "sys-1".into(),
+        active: true,
+        push_url: Some("https://localhost:9/modtag".into()),
+        max_attempts: 3,
+        created_at: "2026-12-03T10:00:00.000000Z".into(),
+        updated_at: "2026-12-03T10:00:00.000000Z".into(),
+    };
+    let (d2, id) = (d.clone(), d.id.clone());
+    store
+        .write(move |c| {
+            let d = d2.clone();
+            Box::pin(async move {
+                dueslag::save(c, &d).await?;
+                dueslag::save(c, &Dueslag { active: false, ..d.clone() }).await?;
+                dueslag::add_subscription(
+                    c,
+                    &Subscription {
+                        id: "s1".into(),
+                        dueslag_id: d.id.clone(),
+                        filter: json!({"myndighed": ["0751"]}),
+                        created_at: d.created_at.clone(),
+                    },
+                )
+                .await?;
+                for seq in [3, 1, 2, 1] {
+                    dueslag::enqueue(c, &d.id, seq, "2026-12-03T10:00:00.000000Z").await?;
+                }
+                dueslag::set_position(c, 3).await?;
+                dueslag::set_position(c, 5).await
+            })
+        })
+        .await
+        .unwrap();
+    let pool = store.pool();
+    assert!(!dueslag::by_id(pool, &id).await.unwrap().unwrap().active);
+    assert_eq!(dueslag::position(pool).await.unwrap(), 5);
+    assert_eq!(dueslag::subscriptions(pool, Some(&id)).await.unwrap()[0].filter, json!({"myndighed": ["0751"]}));
+    assert_eq!(dueslag::deliveries(pool, &id, None, 0, 10).await.unwrap().len(), 3, "queued once each");
+    assert_eq!(dueslag::head(pool, &id).await.unwrap().unwrap().seq, 1);
+    let id2 = id.clone();
+    store
+        .write(move |c| {
+            let id = id2.clone();
+            Box::pin(async move {
+                let now = "2026-12-03T10:00:01.000000Z";
+                dueslag::record_attempt(c, &id, 1, "delivered", now, None, now).await?;
+                dueslag::record_attempt(c, &id, 2, "pending", "2026-12-03T10:00:05.000000Z", Some("HTTP 500"), now)
+                    .await?;
+                dueslag::record_attempt(c, &id, 2, "dead", now, Some("HTTP 500"), now).await?;
+                assert!(dueslag::move_delivery(c, &id, 2, "dead", "pending", now).await?);
+                assert!(!dueslag::move_delivery(c, &id, 1, "dead", "pending", now).await?);
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    let all = dueslag::deliveries(pool, &id, None, 0, 10).await.unwrap();
+    assert_eq!(all[0].state, "delivered");
+    assert!(all[0].delivered_at.is_some());
+    assert_eq!((all[1].state.as_str(), all[1].attempts), ("pending", 0), "requeued: attempts start over");
+    assert_eq!(dueslag::head(pool, &id).await.unwrap().unwrap().seq, 2);
+    assert_eq!(dueslag::deliveries(pool, &id, Some("delivered"), 0, 10).await.unwrap().len(), 1);
+    store.close().await;
+}

@@ -4,6 +4,8 @@
 //! Every test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod python;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -158,6 +158,20 @@ pub fn issue_client_certificate(
     sign(&p, &issuer)
 }
 
+/// snitflade's own client certificate for SF1460_A push delivery (`pki/push-client.pem`, `-key.pem`), issued by the
+/// demo CA unless it exists. A demo data dir from before this certificate existed gets one if it has the CA's key.
+pub fn ensure_push_client(pki_dir: &Path) -> Result<()> {
+    let cert = pki_dir.join("push-client.pem");
+    if cert.exists() || !pki_dir.join("ca-key.pem").exists() {
+        return Ok(());
+    }
+    // CVR 10000009: a valid mod-11 number standing for the snitflade installation itself.
+    let (pem, key) = issue_client_certificate(pki_dir, "snitflade-beskedfordeler", "snitflade", "10000009", 3 * 365)?;
+    write_file(&pki_dir.join("push-client-key.pem"), &key, true)?;
+    write_file(&cert, &pem, false)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

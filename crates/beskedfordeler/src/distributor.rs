@@ -1,0 +1,307 @@
+//! Delivery from the database outbox (works without RabbitMQ): a router matches each new event, in outbox order,
+//! against the subscriptions and queues a delivery per matching dueslag; a pusher POSTs each active push dueslag's
+//! oldest pending message (SF1460_A `ModtagBeskedInput`, mutual TLS) and only then the next, so every dueslag
+//! receives in distribution order. HTTP 200 with `StatusKode` 20 is delivered; anything else is retried with
+//! exponential backoff, counted in `AntalLeveranceforsoeg`, and after the dueslag's `max_attempts` the message goes
+//! to its fejlkø (`dead`) and the next one follows. At least once: a message is marked delivered only after the
+//! receiver's 20, so a crash in between means one more delivery (receivers dedupe on `BeskedId`).
+
+use crate::envelope::{FilterFields, filter_fields, modtag_besked_input};
+use crate::filter::Filter;
+use snitflade_store::dueslag::{self, Delivery, Dueslag};
+use snitflade_store::{Store, StoreError, now_text, outbox, timestamp_text};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How delivery behaves (the `[beskedfordeler]` table of the config file).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// How often the outbox and the dueslag are looked at, in milliseconds.
+    pub poll_ms: u64,
+    /// The first retry's delay; each further retry doubles it, up to `backoff_max_ms`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// Deadline of one push request.
+    pub push_timeout_ms: u64,
+    /// Most messages pushed to one dueslag per round.
+    pub batch: usize,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            poll_ms: 50,
+            backoff_base_ms: 500,
+            backoff_max_ms: 60_000,
+            push_timeout_ms: 10_000,
+            batch: 200,
+        }
+    }
+}
+
+impl DeliveryConfig {
+    /// The delay before attempt `n + 1` after `n` failed attempts.
+    pub fn backoff(&self, failed: i64) -> Duration {
+        let exp = u32::try_from(failed.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        let ms = self
+            .backoff_base_ms
+            .saturating_mul(1u64 << exp)
+            .min(self.backoff_max_ms);
+        Duration::from_millis(ms)
+    }
+}
+
+/// The router and pusher.
+#[derive(Clone)]
+pub struct Distributor {
+    store: Store,
+    client: Option<reqwest::Client>,
+    config: DeliveryConfig,
+}
+
+/// The outcome of one push attempt.
+enum Attempt {
+    Delivered,
+    Failed(String),
+}
+
+impl Distributor {
+    /// `client`: the HTTPS client with snitflade's client certificate; without one, push delivery waits.
+    pub fn new(store: Store, client: Option<reqwest::Client>, config: DeliveryConfig) -> Self {
+        Self { store, client, config }
+    }
+
+    /// Runs until `shutdown` completes.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let poll = Duration::from_millis(self.config.poll_ms.max(1));
+        loop {
+            if let Err(e) = self.route().await {
+                tracing::error!(error = %e, "routing events to dueslag failed");
+            }
+            if let Err(e) = self.push_all().await {
+                tracing::error!(error = %e, "pushing to dueslag failed");
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+
+    /// Matches the events after the router's position against the subscriptions and queues the deliveries.
+    /// Answers how many events were routed.
+    pub async fn route(&self) -> Result<usize, StoreError> {
+        let pool = self.store.pool();
+        let from = dueslag::position(pool).await?;
+        let events = outbox::after(pool, from, 1000).await?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(0);
+        };
+        let subscriptions: Vec<(String, Filter)> = dueslag::subscriptions(pool, None)
+            .await?
+            .into_iter()
+            .filter_map(|s| Some((s.dueslag_id, serde_json::from_value(s.filter).ok()?)))
+            .collect();
+        let cvrs: HashMap<String, String> = snitflade_store::access::municipalities(pool)
+            .await?
+            .into_iter()
+            .map(|m| (m.code, m.cvr))
+            .collect();
+        let mut queued: Vec<(String, i64)> = Vec::new();
+        for e in &events {
+            let fields = filter_fields(e, e.municipality.as_ref().and_then(|m| cvrs.get(m)).map(String::as_str));
+            let mut targets: Vec<&str> = Vec::new();
+            for (dueslag_id, f) in &subscriptions {
+                if targets.contains(&dueslag_id.as_str()) || !f.matches(&fields) {
+                    continue;
+                }
+                if let Some(list) = &f.vaerdiliste
+                    && !on_list(&self.store, list, &fields).await?
+                {
+                    continue;
+                }
+                targets.push(dueslag_id);
+            }
+            queued.extend(targets.into_iter().map(|d| (d.to_owned(), e.seq)));
+        }
+        let n = events.len();
+        self.store
+            .write(move |c| {
+                let queued = queued.clone();
+                Box::pin(async move {
+                    let now = now_text();
+                    for (d, seq) in &queued {
+                        dueslag::enqueue(c, d, *seq, &now).await?;
+                    }
+                    dueslag::set_position(c, last).await
+                })
+            })
+            .await?;
+        metrics::counter!("snitflade_events_routed_total").increment(n as u64);
+        Ok(n)
+    }
+
+    /// One round of pushing: each active push dueslag gets its due messages, in order, concurrently with the others.
+    pub async fn push_all(&self) -> Result<(), StoreError> {
+        let Some(client) = &self.client else {
+            return Ok(());
+        };
+        let targets: Vec<Dueslag> = dueslag::all(self.store.pool())
+            .await?
+            .into_iter()
+            .filter(|d| d.active && d.push_url.is_some())
+            .collect();
+        let mut tasks = tokio::task::JoinSet::new();
+        for d in targets {
+            let (this, client) = (self.clone(), client.clone());
+            tasks.spawn(async move { this.push_dueslag(&client, &d).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(Err(e)) => tracing::error!(error = %e, "a dueslag's push round failed"),
+                Err(e) => tracing::error!(error = %e, "a dueslag's push task panicked"),
+                Ok(Ok(())) => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn push_dueslag(&self, client: &reqwest::Client, d: &Dueslag) -> Result<(), StoreError> {
+        let url = d.push_url.as_deref().unwrap_or_default();
+        for _ in 0..self.config.batch {
+            let Some(head) = dueslag::head(self.store.pool(), &d.id).await? else {
+                return Ok(());
+            };
+            if head.next_attempt_at > now_text() {
+                return Ok(());
+            }
+            let Some(event) = dueslag::event(self.store.pool(), head.seq).await? else {
+                self.record(&head, "dead", Some("hændelsen findes ikke i outbox"))
+                    .await?;
+                continue;
+            };
+            let cvr = match &event.municipality {
+                Some(m) => snitflade_store::access::municipalities(self.store.pool())
+                    .await?
+                    .into_iter()
+                    .find(|x| &x.code == m)
+                    .map(|x| x.cvr),
+                None => None,
+            };
+            let fields: FilterFields = filter_fields(&event, cvr.as_deref());
+            let body = modtag_besked_input(&event, &fields, head.attempts + 1);
+            let outcome = self.attempt(client, url, body).await;
+            match outcome {
+                Attempt::Delivered => {
+                    self.record(&head, "delivered", None).await?;
+                    metrics::counter!("snitflade_push_delivered_total").increment(1);
+                }
+                Attempt::Failed(why) => {
+                    let failed = head.attempts + 1;
+                    let state = if failed >= d.max_attempts { "dead" } else { "pending" };
+                    tracing::info!(dueslag = %d.id, seq = head.seq, attempt = failed, state, reason = %why, "push failed");
+                    metrics::counter!("snitflade_push_failed_total").increment(1);
+                    self.record(&head, state, Some(&why)).await?;
+                    if state == "pending" {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn attempt(&self, client: &reqwest::Client, url: &str, body: String) -> Attempt {
+        let sent = client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/xml; charset=utf-8")
+            .timeout(Duration::from_millis(self.config.push_timeout_ms))
+            .body(body)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => return Attempt::Failed(format!("forbindelsen fejlede: {e}")),
+        };
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        match (status.as_u16(), status_kode(&text)) {
+            (200, Some(20)) => Attempt::Delivered,
+            (code, kode) => Attempt::Failed(format!("HTTP {code}, StatusKode {kode:?}")),
+        }
+    }
+
+    async fn record(&self, d: &Delivery, state: &'static str, error: Option<&str>) -> Result<(), StoreError> {
+        let next = match state {
+            "pending" => timestamp_text(jiff::Timestamp::now() + self.config.backoff(d.attempts + 1)),
+            _ => now_text(),
+        };
+        let (id, seq, error) = (
+            d.dueslag_id.clone(),
+            d.seq,
+            error.map(|e| e.chars().take(500).collect::<String>()),
+        );
+        self.store
+            .write(move |c| {
+                let (id, next, error) = (id.clone(), next.clone(), error.clone());
+                Box::pin(async move {
+                    dueslag::record_attempt(c, &id, seq, state, &next, error.as_deref(), &now_text()).await
+                })
+            })
+            .await
+    }
+}
+
+/// Whether the event's `ObjektId` is on the værdiliste `list` (an unknown or passive list holds nothing).
+async fn on_list(store: &Store, list: &str, fields: &FilterFields) -> Result<bool, StoreError> {
+    match &fields.objekt_id {
+        Some(id) => snitflade_store::vaerdilister::contains(store.pool(), list, id).await,
+        None => Ok(false),
+    }
+}
+
+/// The `StatusKode` of a `ModtagBeskedOutput` (the first element of that local name, any prefix).
+pub fn status_kode(xml: &str) -> Option<i64> {
+    let mut rest = xml;
+    while let Some(i) = rest.find("StatusKode>") {
+        let before = &rest[..i];
+        let after = &rest[i + "StatusKode>".len()..];
+        // An opening tag: `<StatusKode>` or `<prefix:StatusKode>`, not `</...>`.
+        let tag_start = before.rfind('<')?;
+        let tag = &before[tag_start..];
+        if !tag.starts_with("</") && !tag.contains('>') {
+            let end = after.find('<')?;
+            return after[..end].trim().parse().ok();
+        }
+        rest = after;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let c = DeliveryConfig {
+            backoff_base_ms: 100,
+            backoff_max_ms: 1000,
+            ..DeliveryConfig::default()
+        };
+        let ms: Vec<u128> = (1..=6).map(|n| c.backoff(n).as_millis()).collect();
+        assert_eq!(ms, [100, 200, 400, 800, 1000, 1000]);
+    }
+
+    #[test]
+    fn the_status_code_is_read_from_the_answer() {
+        let ok = "<sts:ModtagBeskedOutput xmlns:sts=\"urn:oio:sts:1.0.0\" xmlns=\"urn:oio:sagdok:3.0.0\">\
+                  <StandardRetur><StatusKode>20</StatusKode><FejlbeskedTekst/></StandardRetur></sts:ModtagBeskedOutput>";
+        assert_eq!(status_kode(ok), Some(20));
+        assert_eq!(status_kode("<a:StatusKode> 40 </a:StatusKode>"), Some(40));
+        assert_eq!(status_kode("no status"), None);
+        assert_eq!(status_kode("<x>StatusKode>20</x>"), None);
+    }
+}

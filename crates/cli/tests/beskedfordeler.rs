@@ -1,0 +1,380 @@
+//! The Beskedfordeler from outside (issue 7): a dueslag with an HTTPS push endpoint and a subscription, an absence
+//! registered by `dagtilbud` pushed as `ModtagBeskedInput` over mutual TLS to a local receiver, valid against
+//! KOMBIT's reference XSDs; with the receiver down for 30 s every event still arrives, in order, none lost, the
+//! retries counted in `AntalLeveranceforsoeg`; a receiver that answers an error sends the message to the fejlkø,
+//! from which it is requeued.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const CONFIG: &str = "[beskedfordeler]\npoll_ms = 20\nbackoff_base_ms = 100\nbackoff_max_ms = 1000\n";
+
+fn sick_day(pernr: &str, day: &str) -> String {
+    format!(
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
+         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>{day}</StartDate>\
+         <EndDate>{day}</EndDate><Operation>INS</Operation><PersonnelNumber>{pernr}</PersonnelNumber>\
+         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
+         </SOAP-ENV:Envelope>"
+    )
+}
+
+async fn register_sick_day(s: &Server, pernr: &str, day: &str) {
+    let reply = post_soap(
+        &s.client("dagtilbud"),
+        &s.ws_url("SetAbsenceAttendance_OS_SI"),
+        sick_day(pernr, day),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("<StatusType>S</StatusType>"), "{}", reply.body);
+}
+
+/// What the receiver answers.
+#[derive(Clone, Copy, PartialEq)]
+enum Answer {
+    Ok,
+    Error,
+}
+
+/// A push receiver: HTTPS with a demo-CA server certificate, client certificates required (the demo CA), every
+/// request body kept, answered with `ModtagBeskedOutput`.
+struct Receiver {
+    port: u16,
+    bodies: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn receiver_tls(dir: &Path) -> Arc<rustls::ServerConfig> {
+    let pki = dir.join("pki");
+    let ca_pem = std::fs::read_to_string(pki.join("ca.pem")).unwrap();
+    let ca_key = rcgen::KeyPair::from_pem(&std::fs::read_to_string(pki.join("ca-key.pem")).unwrap()).unwrap();
+    let issuer = rcgen::Issuer::from_ca_cert_pem(&ca_pem, ca_key).unwrap();
+    let mut p = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = p.signed_by(&key, &issuer).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivateKeyDer::from_pem_slice(key.serialize_pem().as_bytes()).unwrap(),
+        )
+        .unwrap();
+    Arc::new(config)
+}
+
+/// Reads one HTTP/1.1 request's body; `None` at the end of the connection.
+async fn read_request<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, buf: &mut Vec<u8>) -> Option<String> {
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                let body = String::from_utf8_lossy(&buf[end + 4..end + 4 + length]).into_owned();
+                buf.drain(..end + 4 + length);
+                return Some(body);
+            }
+        }
+        let mut chunk = [0u8; 16 * 1024];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+impl Receiver {
+    async fn start(dir: &Path, port: u16, answer: Answer) -> Receiver {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let acceptor = tokio_rustls::TlsAcceptor::from(receiver_tls(dir));
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let kept = bodies.clone();
+        let task =
+            tokio::spawn(async move {
+                let mut connections = tokio::task::JoinSet::new();
+                loop {
+                    let Ok((tcp, _)) = listener.accept().await else { return };
+                    let (acceptor, kept) = (acceptor.clone(), kept.clone());
+                    connections.spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                    let mut buf = Vec::new();
+                    while let Some(body) = read_request(&mut tls, &mut buf).await {
+                        kept.lock().unwrap().push(body);
+                        let (status, kode) = match answer {
+                            Answer::Ok => ("200 OK", 20),
+                            Answer::Error => ("500 Internal Server Error", 50),
+                        };
+                        let out = format!(
+                            "<sts:ModtagBeskedOutput xmlns:sts=\"urn:oio:sts:1.0.0\" xmlns=\"urn:oio:sagdok:3.0.0\">\
+                             <StandardRetur><StatusKode>{kode}</StatusKode><FejlbeskedTekst></FejlbeskedTekst>\
+                             </StandardRetur></sts:ModtagBeskedOutput>"
+                        );
+                        let response = format!(
+                            "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n{out}",
+                            out.len()
+                        );
+                        if tls.write_all(response.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+                }
+            });
+        Receiver { port, bodies, task }
+    }
+
+    /// Stops listening and drops every open connection (the listener is closed when this returns).
+    async fn stop(self) -> Vec<String> {
+        self.task.abort();
+        let _ = self.task.await;
+        self.bodies.lock().unwrap().clone()
+    }
+
+    fn bodies(&self) -> Vec<String> {
+        self.bodies.lock().unwrap().clone()
+    }
+}
+
+fn between<'a>(xml: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = xml.find(open)? + open.len();
+    let end = xml[start..].find(close)? + start;
+    Some(&xml[start..end])
+}
+
+/// (BeskedId, Sekvensnummer, AntalLeveranceforsoeg) of a pushed body.
+fn facts(body: &str) -> (String, i64, i64) {
+    let id = between(body, "<kuvert:BeskedId><sd:UUIDIdentifikator>", "<")
+        .unwrap()
+        .to_owned();
+    let seq = between(body, "<h:Sekvensnummer>", "<").unwrap().parse().unwrap();
+    let attempt = between(body, "<kuvert:AntalLeveranceforsoeg>", "<")
+        .unwrap()
+        .parse()
+        .unwrap();
+    (id, seq, attempt)
+}
+
+/// The distinct messages in first-arrival order.
+fn distinct(bodies: &[String]) -> Vec<(String, i64, i64)> {
+    let mut seen = Vec::<(String, i64, i64)>::new();
+    for b in bodies {
+        let f = facts(b);
+        if !seen.iter().any(|s| s.0 == f.0) {
+            seen.push(f);
+        }
+    }
+    seen
+}
+
+async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn dueslag(s: &Server, port: u16, filter: Value) -> String {
+    let (status, d) = s
+        .admin
+        .post(
+            "/api/v1/dueslag",
+            Some(json!({"name": "Fraværsmodtager", "system": "dagtilbud",
+                         "push_url": format!("https://localhost:{port}/modtag"), "max_attempts": 1000})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    let id = d["id"].as_str().unwrap().to_owned();
+    let (status, sub) = s
+        .admin
+        .post(
+            &format!("/api/v1/dueslag/{id}/subscriptions"),
+            Some(json!({ "filter": filter })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sub}");
+    id
+}
+
+fn reference_xsd() -> PathBuf {
+    python::workspace().join("../shared/reference/kombit-beskedfordeler/xsd/AnvendersystemOperationer.xsd")
+}
+
+#[tokio::test]
+async fn an_absence_is_pushed_in_order_through_an_outage_and_validates_against_the_reference_xsd() {
+    let s = Server::start_with_config(CONFIG).await;
+    let dir = s.data_dir();
+    let receiver = Receiver::start(&dir, 0, Answer::Ok).await;
+    let port = receiver.port;
+    let id = dueslag(
+        &s,
+        port,
+        json!({"beskedtype": ["absence.created"], "myndighed": ["0340"]}),
+    )
+    .await;
+
+    register_sick_day(&s, "00000110", "2026-03-02").await;
+    wait_for("the first push", Duration::from_secs(10), || {
+        !receiver.bodies().is_empty()
+    })
+    .await;
+    let first = receiver.stop().await;
+
+    // The receiver is down for 30 s while three more absences are registered.
+    for day in ["2026-03-03", "2026-03-04", "2026-03-05"] {
+        register_sick_day(&s, "00000110", day).await;
+    }
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let pending = s
+        .admin
+        .list(&format!("/api/v1/dueslag/{id}/deliveries?state=pending"))
+        .await;
+    assert_eq!(pending.len(), 3, "{pending:?}");
+    assert!(
+        pending[0]["attempts"].as_i64().unwrap() >= 3,
+        "retried while down: {pending:?}"
+    );
+
+    let receiver = Receiver::start(&dir, port, Answer::Ok).await;
+    wait_for("the three held messages", Duration::from_secs(15), || {
+        distinct(&receiver.bodies()).len() == 3
+    })
+    .await;
+    let mut all = first.clone();
+    all.extend(receiver.stop().await);
+    let got = distinct(&all);
+    assert_eq!(got.len(), 4, "every event arrives");
+    let seqs: Vec<i64> = got.iter().map(|g| g.1).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in distribution order: {seqs:?}");
+    assert!(
+        got[1].2 > 1,
+        "the retries are counted in AntalLeveranceforsoeg: {got:?}"
+    );
+    let delivered = s
+        .admin
+        .list(&format!("/api/v1/dueslag/{id}/deliveries?state=delivered"))
+        .await;
+    assert_eq!(delivered.len(), 4);
+
+    // The bodies are ModtagBeskedInput valid against KOMBIT's XSDs; no CPR number in the filter fields.
+    let out = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = all
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let p = out.path().join(format!("besked-{i}.xml"));
+            std::fs::write(&p, b).unwrap();
+            p
+        })
+        .collect();
+    python::validate_with_xmlschema(&reference_xsd(), &files).unwrap();
+    assert!(first[0].contains("<sd:URNIdentifikator>urn:oio:kmd:lpe:medarbejder:00000110</sd:URNIdentifikator>"));
+    assert!(first[0].contains("urn:oio:cvr-nr:29189730"));
+    assert!(!first[0].contains("urn:oio:cpr-nr"));
+
+    // The admin API renders the same envelope for the event.
+    let seq = got[0].1;
+    let (status, _, xml) = s.admin.get_text(&format!("/api/v1/events/{seq}/envelope")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(xml.contains(&got[0].0));
+}
+
+#[tokio::test]
+async fn failed_messages_go_to_the_fejlkoe_and_are_requeued_from_it() {
+    let s = Server::start_with_config(CONFIG).await;
+    let dir = s.data_dir();
+    let refusing = Receiver::start(&dir, 0, Answer::Error).await;
+    let port = refusing.port;
+    let id = dueslag(
+        &s,
+        port,
+        json!({"objekttype": ["fravaer"], "objekthandling": ["oprettet"]}),
+    )
+    .await;
+    let (status, _) = s
+        .admin
+        .put(&format!("/api/v1/dueslag/{id}"), json!({"max_attempts": 3}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    register_sick_day(&s, "00000111", "2026-03-02").await;
+    register_sick_day(&s, "00000111", "2026-03-03").await;
+    let path = format!("/api/v1/dueslag/{id}/deliveries?state=dead");
+    let start = Instant::now();
+    let dead = loop {
+        let dead = s.admin.list(&path).await;
+        if dead.len() == 2 {
+            break dead;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not in the fejlkø: {dead:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(dead.iter().all(|d| d["attempts"] == 3), "{dead:?}");
+    assert_eq!(distinct(&refusing.stop().await).len(), 2);
+
+    // An inactive dueslag receives nothing; once active and requeued, the message arrives.
+    let receiver = Receiver::start(&dir, port, Answer::Ok).await;
+    let (status, _) = s
+        .admin
+        .put(&format!("/api/v1/dueslag/{id}"), json!({"active": false}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let seq = dead[0]["seq"].as_i64().unwrap();
+    let (status, body) = s
+        .admin
+        .post(&format!("/api/v1/dueslag/{id}/deliveries/{seq}/requeue"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(receiver.bodies().is_empty(), "nothing while inactive");
+    s.admin
+        .put(&format!("/api/v1/dueslag/{id}"), json!({"active": true}))
+        .await;
+    wait_for("the requeued message", Duration::from_secs(10), || {
+        !receiver.bodies().is_empty()
+    })
+    .await;
+    let got = distinct(&receiver.stop().await);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].1, seq);
+    let (status, _) = s
+        .admin
+        .post(&format!("/api/v1/dueslag/{id}/deliveries/{seq}/requeue"), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a delivered message is not in the fejlkø"
+    );
+    let bad = json!({"filter": {"myndighed": ["Sorø"]}});
+    let (status, _) = s
+        .admin
+        .post(&format!("/api/v1/dueslag/{id}/subscriptions"), Some(bad))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

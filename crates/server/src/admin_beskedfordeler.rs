@@ -1,0 +1,179 @@
+//! The Beskedfordeler's admin API: dueslag (create, change, activate/deactivate), their subscriptions, deliveries
+//! and fejlkø (requeue, move to the fejlkø), the list of Beskedtype UUIDs, and an event's envelope as delivered.
+
+use crate::admin::{AdminState, error, store_error};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use snitflade_beskedfordeler::dueslag::{self, DueslagChange, DueslagError, NewDueslag};
+use snitflade_beskedfordeler::envelope::{BESKEDTYPER, beskedtype, filter_fields, haendelsesbesked};
+use snitflade_beskedfordeler::filter::Filter;
+
+pub fn routes() -> Router<AdminState> {
+    Router::new()
+        .route("/dueslag", get(list).post(create))
+        .route("/dueslag/{id}", get(one).put(change))
+        .route("/dueslag/{id}/subscriptions", get(subscriptions).post(subscribe))
+        .route("/dueslag/{id}/subscriptions/{sid}", delete(unsubscribe))
+        .route("/dueslag/{id}/deliveries", get(deliveries))
+        .route("/dueslag/{id}/deliveries/{seq}/requeue", post(requeue))
+        .route("/dueslag/{id}/deliveries/{seq}/fejlkoe", post(to_fejlkoe))
+        .route("/beskedtyper", get(beskedtyper))
+        .route("/events/{seq}/envelope", get(envelope))
+}
+
+fn fail(e: DueslagError) -> Response {
+    match e {
+        DueslagError::NotFound(what) => error(StatusCode::NOT_FOUND, format!("{what} findes ikke")),
+        DueslagError::BadRequest(m) => error(StatusCode::BAD_REQUEST, m),
+        DueslagError::Conflict(m) => error(StatusCode::CONFLICT, m),
+        DueslagError::Store(e) => store_error(e),
+    }
+}
+
+fn reply<T: Serialize>(status: StatusCode, r: Result<T, DueslagError>) -> Response {
+    match r {
+        Ok(v) => (status, Json(v)).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// The value of a JSON body, or (returned from the handler) the 400 answer.
+macro_rules! json_body {
+    ($b:expr) => {
+        match $b {
+            Ok(Json(v)) => v,
+            Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+        }
+    };
+}
+
+async fn list(State(s): State<AdminState>) -> Response {
+    reply(StatusCode::OK, dueslag::list(s.services.store()).await)
+}
+
+async fn one(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
+    reply(StatusCode::OK, dueslag::get(s.services.store(), &id).await)
+}
+
+async fn create(State(s): State<AdminState>, b: Result<Json<NewDueslag>, JsonRejection>) -> Response {
+    reply(
+        StatusCode::CREATED,
+        dueslag::create(s.services.store(), json_body!(b)).await,
+    )
+}
+
+async fn change(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+    b: Result<Json<DueslagChange>, JsonRejection>,
+) -> Response {
+    reply(
+        StatusCode::OK,
+        dueslag::change(s.services.store(), &id, json_body!(b)).await,
+    )
+}
+
+async fn subscriptions(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
+    reply(StatusCode::OK, dueslag::subscriptions(s.services.store(), &id).await)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSubscription {
+    filter: Filter,
+    actor: Option<String>,
+}
+
+async fn subscribe(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+    b: Result<Json<NewSubscription>, JsonRejection>,
+) -> Response {
+    let n = json_body!(b);
+    reply(
+        StatusCode::CREATED,
+        dueslag::subscribe(s.services.store(), &id, n.filter, n.actor.as_deref()).await,
+    )
+}
+
+async fn unsubscribe(State(s): State<AdminState>, Path((id, sid)): Path<(String, String)>) -> Response {
+    match dueslag::unsubscribe(s.services.store(), &id, &sid, None).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DeliveryQuery {
+    state: Option<String>,
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn deliveries(State(s): State<AdminState>, Path(id): Path<String>, Query(q): Query<DeliveryQuery>) -> Response {
+    let r = dueslag::deliveries(
+        s.services.store(),
+        &id,
+        q.state.as_deref(),
+        q.after.unwrap_or(0),
+        q.limit.unwrap_or(1000),
+    )
+    .await;
+    reply(StatusCode::OK, r)
+}
+
+async fn requeue(State(s): State<AdminState>, Path((id, seq)): Path<(String, i64)>) -> Response {
+    reply(
+        StatusCode::OK,
+        dueslag::move_message(s.services.store(), &id, seq, true, None)
+            .await
+            .map(|()| json!({ "dueslag": id, "seq": seq, "state": "pending" })),
+    )
+}
+
+async fn to_fejlkoe(State(s): State<AdminState>, Path((id, seq)): Path<(String, i64)>) -> Response {
+    reply(
+        StatusCode::OK,
+        dueslag::move_message(s.services.store(), &id, seq, false, None)
+            .await
+            .map(|()| json!({ "dueslag": id, "seq": seq, "state": "dead" })),
+    )
+}
+
+/// `GET /beskedtyper`: every event kind with its stable `Beskedtype` UUID.
+async fn beskedtyper() -> Response {
+    let all: Vec<_> = BESKEDTYPER
+        .iter()
+        .map(|k| json!({ "kind": k, "beskedtype": beskedtype(k).to_string() }))
+        .collect();
+    Json(all).into_response()
+}
+
+/// `GET /events/{seq}/envelope`: the event as the `Haendelsesbesked` a subscriber receives (first attempt).
+async fn envelope(State(s): State<AdminState>, Path(seq): Path<i64>) -> Response {
+    let pool = s.services.store().pool();
+    let event = match snitflade_store::dueslag::event(pool, seq).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return error(StatusCode::NOT_FOUND, format!("hændelsen {seq} findes ikke")),
+        Err(e) => return store_error(e),
+    };
+    let cvr = match snitflade_store::access::municipalities(pool).await {
+        Ok(all) => all
+            .into_iter()
+            .find(|m| Some(&m.code) == event.municipality.as_ref())
+            .map(|m| m.cvr),
+        Err(e) => return store_error(e),
+    };
+    let fields = filter_fields(&event, cvr.as_deref());
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        haendelsesbesked(&event, &fields, 1),
+    )
+        .into_response()
+}

@@ -1,0 +1,298 @@
+//! The Beskedfordeler's storage: dueslag, their subscriptions (filters kept as JSON), the router's position in the
+//! outbox, and the deliveries of events to dueslag with their attempts and fejlkø state.
+
+use crate::{Result, StoreError, corrupt};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dueslag {
+    pub id: String,
+    pub name: String,
+    pub system_id: String,
+    pub active: bool,
+    /// The HTTPS endpoint of SF1460_A push delivery; `None` for a dueslag read over AMQP only.
+    pub push_url: Option<String>,
+    /// Attempts before a message goes to the fejlkø.
+    pub max_attempts: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const DUESLAG_COLUMNS: &str = "id, name, system_id, active, push_url, max_attempts, created_at, updated_at";
+
+fn dueslag(r: &AnyRow) -> Result<Dueslag> {
+    Ok(Dueslag {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        system_id: r.try_get("system_id")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+        push_url: r.try_get("push_url")?,
+        max_attempts: r.try_get("max_attempts")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// Inserts a dueslag, or (same id) replaces its name, state, endpoint and attempts.
+pub async fn save(c: &mut AnyConnection, d: &Dueslag) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO dueslag ({DUESLAG_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, active = excluded.active, \
+         push_url = excluded.push_url, max_attempts = excluded.max_attempts, updated_at = excluded.updated_at"
+    )))
+    .bind(&d.id)
+    .bind(&d.name)
+    .bind(&d.system_id)
+    .bind(i64::from(d.active))
+    .bind(&d.push_url)
+    .bind(d.max_attempts)
+    .bind(&d.created_at)
+    .bind(&d.updated_at)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn all<'e, E>(executor: E) -> Result<Vec<Dueslag>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {DUESLAG_COLUMNS} FROM dueslag ORDER BY created_at, id"
+    )))
+    .fetch_all(executor)
+    .await?;
+    rows.iter().map(dueslag).collect()
+}
+
+pub async fn by_id<'e, E>(executor: E, id: &str) -> Result<Option<Dueslag>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {DUESLAG_COLUMNS} FROM dueslag WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(dueslag).transpose()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Subscription {
+    pub id: String,
+    pub dueslag_id: String,
+    pub filter: serde_json::Value,
+    pub created_at: String,
+}
+
+pub async fn add_subscription(c: &mut AnyConnection, s: &Subscription) -> Result<()> {
+    sqlx::query("INSERT INTO subscriptions (id, dueslag_id, filter, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&s.id)
+        .bind(&s.dueslag_id)
+        .bind(s.filter.to_string())
+        .bind(&s.created_at)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_subscription(c: &mut AnyConnection, dueslag_id: &str, id: &str) -> Result<()> {
+    let done = sqlx::query("DELETE FROM subscriptions WHERE dueslag_id = $1 AND id = $2")
+        .bind(dueslag_id)
+        .bind(id)
+        .execute(c)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Every subscription (of one dueslag, or of all).
+pub async fn subscriptions<'e, E>(executor: E, dueslag_id: Option<&str>) -> Result<Vec<Subscription>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT id, dueslag_id, filter, created_at FROM subscriptions WHERE ($1 = '' OR dueslag_id = $1) \
+         ORDER BY created_at, id",
+    )
+    .bind(dueslag_id.unwrap_or(""))
+    .fetch_all(executor)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Subscription {
+                id: r.try_get("id")?,
+                dueslag_id: r.try_get("dueslag_id")?,
+                filter: serde_json::from_str(&r.try_get::<String, _>("filter")?).map_err(corrupt)?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The outbox position the router has matched up to (0 before the first event).
+pub async fn position<'e, E>(executor: E) -> Result<i64>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query("SELECT seq FROM distribution WHERE name = 'router'")
+        .fetch_optional(executor)
+        .await?;
+    Ok(row.map(|r| r.try_get("seq")).transpose()?.unwrap_or(0))
+}
+
+pub async fn set_position(c: &mut AnyConnection, seq: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO distribution (name, seq) VALUES ('router', $1) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
+    )
+    .bind(seq)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub dueslag_id: String,
+    pub seq: i64,
+    /// `pending`, `delivered` or `dead` (in the fejlkø).
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<String>,
+}
+
+const DELIVERY_COLUMNS: &str = "dueslag_id, seq, state, attempts, next_attempt_at, last_error, delivered_at";
+
+fn delivery(r: &AnyRow) -> Result<Delivery> {
+    Ok(Delivery {
+        dueslag_id: r.try_get("dueslag_id")?,
+        seq: r.try_get("seq")?,
+        state: r.try_get("state")?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_at: r.try_get("next_attempt_at")?,
+        last_error: r.try_get("last_error")?,
+        delivered_at: r.try_get("delivered_at")?,
+    })
+}
+
+/// Queues an event for a dueslag (once: routing the same event again changes nothing).
+pub async fn enqueue(c: &mut AnyConnection, dueslag_id: &str, seq: i64, now: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO deliveries (dueslag_id, seq, state, attempts, next_attempt_at) VALUES ($1, $2, 'pending', 0, $3) \
+         ON CONFLICT (dueslag_id, seq) DO NOTHING",
+    )
+    .bind(dueslag_id)
+    .bind(seq)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// The oldest pending delivery of a dueslag: the only one that may be attempted (distribution order).
+pub async fn head<'e, E>(executor: E, dueslag_id: &str) -> Result<Option<Delivery>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE dueslag_id = $1 AND state = 'pending' ORDER BY seq LIMIT 1"
+    )))
+    .bind(dueslag_id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(delivery).transpose()
+}
+
+/// A dueslag's deliveries in one state, in order, from `after_seq`.
+pub async fn deliveries<'e, E>(
+    executor: E,
+    dueslag_id: &str,
+    state: Option<&str>,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Delivery>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE dueslag_id = $1 AND ($2 = '' OR state = $2) AND seq > $3 \
+         ORDER BY seq LIMIT $4"
+    )))
+    .bind(dueslag_id)
+    .bind(state.unwrap_or(""))
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(executor)
+    .await?;
+    rows.iter().map(delivery).collect()
+}
+
+/// Records an attempt's outcome: `delivered`, or still `pending` with the next attempt's time, or `dead`.
+pub async fn record_attempt(
+    c: &mut AnyConnection,
+    dueslag_id: &str,
+    seq: i64,
+    state: &str,
+    next_attempt_at: &str,
+    error: Option<&str>,
+    now: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE deliveries SET state = $3, attempts = attempts + 1, next_attempt_at = $4, last_error = $5, \
+         delivered_at = CASE WHEN $3 = 'delivered' THEN $6 ELSE delivered_at END \
+         WHERE dueslag_id = $1 AND seq = $2 AND state = 'pending'",
+    )
+    .bind(dueslag_id)
+    .bind(seq)
+    .bind(state)
+    .bind(next_attempt_at)
+    .bind(error)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Moves a delivery between states by an operator: `dead` → `pending` (requeue, attempts restart) or
+/// `pending` → `dead` (flytbeskedtilfejlkoe). Answers whether it moved.
+pub async fn move_delivery(
+    c: &mut AnyConnection,
+    dueslag_id: &str,
+    seq: i64,
+    from: &str,
+    to: &str,
+    now: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET state = $4, attempts = CASE WHEN $4 = 'pending' THEN 0 ELSE attempts END, \
+         next_attempt_at = $5 WHERE dueslag_id = $1 AND seq = $2 AND state = $3",
+    )
+    .bind(dueslag_id)
+    .bind(seq)
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// One event by its sequence number.
+pub async fn event<'e, E>(executor: E, seq: i64) -> Result<Option<crate::outbox::Event>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT seq, id, kind, interface, municipality, object_id, payload, created_at FROM outbox WHERE seq = $1",
+    )
+    .bind(seq)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(crate::outbox::event).transpose()
+}
