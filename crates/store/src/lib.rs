@@ -26,6 +26,7 @@ pub mod schedules;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time_data;
+pub mod vaerdilister;
 pub mod vendors;
 pub mod writer;
 
