@@ -232,6 +232,20 @@ where
     )
 }
 
+/// Whether the list `list_id` holds `value`, whatever its state (the service's own view; the delivery engine asks
+/// [`contains`]).
+pub async fn values_include<'e, E>(executor: E, list_id: &str, value: &str) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let found = sqlx::query("SELECT 1 AS hit FROM vaerdiliste_values WHERE list_id = $1 AND value = $2")
+        .bind(list_id)
+        .bind(value)
+        .fetch_optional(executor)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Whether the list `list_id` contains `value`: an absent or passive list contains nothing. The subscription
 /// filter of the delivery engine asks this.
 pub async fn contains<'e, E>(executor: E, list_id: &str, value: &str) -> Result<bool>
