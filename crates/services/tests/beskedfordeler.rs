@@ -244,12 +244,12 @@ async fn a_list_is_created_changed_read_passivated_and_deleted() {
         "<vl:SoegAttributListe><vl:SoegEgenskab><vl:Vaerdiliste><vl:Navn>led*</vl:Navn>\
          </vl:Vaerdiliste></vl:SoegEgenskab></vl:SoegAttributListe>",
     );
-    assert_eq!(found(payload(&call(&s, "ejer", &by_name).await)), [id.clone()]);
-    let by_value = soeg(&format!(
+    assert_eq!(found(payload(&call(&s, "ejer", &by_name).await)), [id.as_str()]);
+    let by_value = soeg(
         "<vl:SoegAttributListe><vl:SoegEgenskab><vl:Vaerdiliste><vl:Navn>*</vl:Navn><vl:Vaerdi>x</vl:Vaerdi>\
-         </vl:Vaerdiliste></vl:SoegEgenskab></vl:SoegAttributListe>"
-    ));
-    assert_eq!(found(payload(&call(&s, "ejer", &by_value).await)), [other.clone()]);
+         </vl:Vaerdiliste></vl:SoegEgenskab></vl:SoegAttributListe>",
+    );
+    assert_eq!(found(payload(&call(&s, "ejer", &by_value).await)), [other.as_str()]);
     let everything = vl("SoegInput", "");
     assert_eq!(found(payload(&call(&s, "ejer", &everything).await)).len(), 2);
     assert!(found(payload(&call(&s, "anden", &everything).await)).is_empty());
@@ -263,7 +263,7 @@ async fn a_list_is_created_changed_read_passivated_and_deleted() {
     assert_eq!(code, 49);
     assert!(text.contains("passiveret"), "{text}");
     let by_state = soeg("<sd:SoegRegistrering><sd:LivscyklusKode>Passiveret</sd:LivscyklusKode></sd:SoegRegistrering>");
-    assert_eq!(found(payload(&call(&s, "ejer", &by_state).await)), [id.clone()]);
+    assert_eq!(found(payload(&call(&s, "ejer", &by_state).await)), [id.as_str()]);
 
     // Slet: gone.
     assert_eq!(simple(&s, "ejer", &uuid_xml("SletInput", &id)).await.0, 20);
@@ -410,7 +410,7 @@ async fn bounds_and_malformed_input() {
         vl("LaesInput", "<sd:Ukendt/>"),
         vl("LaesInput", ""),
         vl("OpretInput", "<vl:TilstandListe/>"),
-        format!("<x:LaesInput xmlns:x=\"urn:forkert\"/>"),
+        "<x:LaesInput xmlns:x=\"urn:forkert\"/>".to_owned(),
     ] {
         let reply = call(&s, "ejer", &xml).await;
         assert_eq!(reply.status, 500, "{xml}: {}", reply.body);

@@ -780,7 +780,10 @@ async fn value_list_scenario(url: &str) {
     assert_eq!(added, (2, 0), "{url}");
     let pool = store.pool();
     assert_eq!(vaerdilister::get(pool, &id).await.unwrap(), Some(list.clone()));
-    assert_eq!(vaerdilister::owned_by(pool, "sys-1").await.unwrap(), [list.clone()]);
+    assert_eq!(
+        vaerdilister::owned_by(pool, "sys-1").await.unwrap(),
+        std::slice::from_ref(&list)
+    );
     assert_eq!(vaerdilister::count_owned(pool, "sys-2").await.unwrap(), 0);
     assert_eq!(vaerdilister::count_values(pool, &id).await.unwrap(), 2);
     assert!(
