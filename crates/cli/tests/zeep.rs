@@ -16,6 +16,10 @@
 //! - Personalemappe: zeep built from the served WSDLs, as `rekruttering`: a real PDF uploaded and read back with
 //!   the same SHA-256, the resend, refused content types, the size limits, 403 for `ingen-adgang`
 //!   (`crates/cli/tests/zeep/personalemappe_client.py`).
+//! - Beskedfordeler (SF1460_B): zeep built from KOMBIT's reference WSDL (`shared/reference/kombit-beskedfordeler/`)
+//!   at the real path `/sts-bf-soap/StsbeskedfordelerImpl`, as `dagtilbud` after granting it `beskedfordeler` through
+//!   the admin API: a value list created, values added and removed, read, listed, searched, renamed, passivated
+//!   and deleted, flytbeskedtilfejlkoe, 403, and the served WSDL loaded (`crates/cli/tests/zeep/beskedfordeler_client.py`).
 //!
 //! The Python packages live in a venv at `target/zeep-venv`, built from the pinned
 //! `crates/cli/tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).
@@ -147,5 +151,26 @@ fn zeep_from_the_served_wsdls_uploads_and_reads_a_document() {
     run_client(
         &workspace().join("crates/cli/tests/zeep/personalemappe_client.py"),
         |_| Vec::new(),
+    );
+}
+
+#[test]
+fn zeep_from_the_reference_wsdl_keeps_value_lists() {
+    let reference = workspace().join("../shared/reference/kombit-beskedfordeler/wsdl/Beskedfordeler.wsdl");
+    assert!(
+        reference.is_file(),
+        "the reference WSDL {} is missing",
+        reference.display()
+    );
+    run_client(
+        &workspace().join("crates/cli/tests/zeep/beskedfordeler_client.py"),
+        |server| {
+            vec![
+                "--admin".into(),
+                server.admin.to_string().into(),
+                "--reference-wsdl".into(),
+                reference.clone().into_os_string(),
+            ]
+        },
     );
 }

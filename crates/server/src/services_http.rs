@@ -1,7 +1,8 @@
 //! HTTP routes of the services listener (CONTRACT §5): the SAP PI form
 //! `/XISOAPAdapter/MessageServlet?…&interface=<ServiceInterface>&interfaceNamespace=<ns>`, the clean form
-//! `/ws/<ServiceInterface>`, and `GET /ws/<ServiceInterface>?wsdl`. Everything here is about HTTP; the SOAP work
-//! is in `snitflade-services`.
+//! `/ws/<ServiceInterface>`, and `GET /ws/<ServiceInterface>?wsdl`; the Beskedfordeler's value-list service at
+//! KOMBIT's path `/sts-bf-soap/StsbeskedfordelerImpl` (`?wsdl`, its XSDs below `/sts-bf-soap/xsd/`). Everything
+//! here is about HTTP; the SOAP work is in `snitflade-services`.
 
 use crate::listener::Peer;
 use axum::body::Body;
@@ -12,6 +13,7 @@ use axum::routing::post;
 use axum::{Extension, Router};
 use http_body_util::BodyExt;
 use snitflade_domain::Kommunekode;
+use snitflade_services::beskedfordeler;
 use snitflade_services::engangsydelse::{JsonReply, Operation};
 use snitflade_services::{ServiceInterfaceDef, Services, SoapReply, find_service};
 use std::collections::HashMap;
@@ -29,6 +31,8 @@ pub fn router(state: ServicesState) -> Router {
     Router::new()
         .route("/XISOAPAdapter/MessageServlet", post(sap_pi))
         .route("/ws/{service}", post(clean).get(wsdl))
+        .route(beskedfordeler::PATH, post(beskedfordeler_call).get(beskedfordeler_wsdl))
+        .route("/sts-bf-soap/xsd/{*path}", axum::routing::get(beskedfordeler_xsd))
         .route(
             "/lpe/update-onetime-payments",
             post(onetime_payments).fallback(json_method_not_allowed),
@@ -397,7 +401,12 @@ async fn wsdl(
         return unknown_service(&service);
     };
     let authority = safe_authority(&headers).unwrap_or(&state.fallback_authority);
-    let body = def.wsdl_for(&format!("https://{authority}"));
+    let base = format!("https://{authority}");
+    let body = if def.name == beskedfordeler::BESKEDFORDELER.name {
+        beskedfordeler::wsdl_for(&base)
+    } else {
+        def.wsdl_for(&base)
+    };
     (
         StatusCode::OK,
         [(
@@ -407,6 +416,75 @@ async fn wsdl(
         body,
     )
         .into_response()
+}
+
+/// `POST /sts-bf-soap/StsbeskedfordelerImpl`: the value-list service (the operation is the body's root element).
+async fn beskedfordeler_call(
+    State(state): State<ServicesState>,
+    Extension(peer): Extension<Peer>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    call(&state, &peer, &beskedfordeler::BESKEDFORDELER, &query, &headers, body).await
+}
+
+/// `GET /sts-bf-soap/StsbeskedfordelerImpl?wsdl`: KOMBIT's WSDL, its address and imports on this server.
+async fn beskedfordeler_wsdl(
+    State(state): State<ServicesState>,
+    Extension(peer): Extension<Peer>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if !query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
+        let mut r = xml(SoapReply::client_fault(format!(
+            "Brug GET {}?wsdl for at hente WSDL'en",
+            beskedfordeler::PATH
+        )));
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+        return r;
+    }
+    if let Err(d) = state.services.access().system(&peer.0.fingerprint) {
+        return xml(SoapReply::denied(&d));
+    }
+    let authority = safe_authority(&headers).unwrap_or(&state.fallback_authority);
+    let body = beskedfordeler::wsdl_for(&format!("https://{authority}"));
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /sts-bf-soap/xsd/<path>`: an XSD the Beskedfordeler WSDL imports.
+async fn beskedfordeler_xsd(
+    State(state): State<ServicesState>,
+    Extension(peer): Extension<Peer>,
+    Path(path): Path<String>,
+) -> Response {
+    if let Err(d) = state.services.access().system(&peer.0.fingerprint) {
+        return xml(SoapReply::denied(&d));
+    }
+    match beskedfordeler::schema_file(&path) {
+        Some(text) => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/xml; charset=utf-8"),
+            )],
+            text,
+        )
+            .into_response(),
+        None => {
+            let mut r = xml(SoapReply::client_fault(format!("Ukendt XSD '{}'", clip(&path))));
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            r
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use crate::registry::ServiceInterfaceDef;
 use crate::reply::SoapReply;
 use crate::{
-    ServicesConfig, faste_tillaeg, fravaerskvoter, maskintimer, medarbejderoplysninger, moedetidsplaner, opret_fravaer,
-    personalemappe,
+    ServicesConfig, beskedfordeler, faste_tillaeg, fravaerskvoter, maskintimer, medarbejderoplysninger,
+    moedetidsplaner, opret_fravaer, personalemappe,
 };
 use snitflade_access::{AccessControl, SystemInfo};
 use snitflade_domain::maskintimer::{MasterData, copenhagen_day};
@@ -195,7 +195,7 @@ impl Services {
             ));
         }
         let root = &envelope.payload;
-        if root.ns.as_deref() != Some(def.request_namespace) || !def.request_roots.contains(&root.name.as_str()) {
+        if !def.accepts_root(root.ns.as_deref(), &root.name) {
             return SoapReply::client_fault(format!(
                 "Service interface {} forventer {} i navnerummet {}, men beskeden indeholder {} i navnerummet {}",
                 def.name,
@@ -213,6 +213,7 @@ impl Services {
             InterfaceId::Moedetidsplaner => moedetidsplaner::handle(self, call, root).await,
             InterfaceId::FasteTillaeg => faste_tillaeg::handle(self, call, root).await,
             InterfaceId::Personalemappe => personalemappe::handle(self, call, root).await,
+            InterfaceId::Beskedfordeler => beskedfordeler::handle(self, call, root).await,
             other => {
                 tracing::error!(interface = %other, "no handler registered");
                 SoapReply::server_error()

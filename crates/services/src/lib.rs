@@ -2,6 +2,7 @@
 //! the caller's system, the service interface named by the URL and the request body; a module never sees HTTP
 //! or TLS.
 
+pub mod beskedfordeler;
 pub mod dispatch;
 pub mod employee_time;
 pub mod engangsydelse;

@@ -14,7 +14,8 @@ pub struct ServiceInterfaceDef {
     /// The namespace of the request root elements. SAP PI's own message types use the interface namespace
     /// (`namespace`); interfaces built on OIO schemas do not (Employee_Provide_Out: `urn:oio:medarbejder:1.0.0`).
     pub request_namespace: &'static str,
-    /// The request root elements (in `request_namespace`) this service interface accepts.
+    /// The request root elements (in `request_namespace`, or in the namespace written before the name as
+    /// `{namespace}Name`) this service interface accepts.
     pub request_roots: &'static [&'static str],
     /// The WSDL, with `{{ADDRESS}}` where the endpoint address goes.
     pub wsdl: &'static str,
@@ -39,6 +40,7 @@ pub static SERVICES: &[ServiceInterfaceDef] = &[
     crate::personalemappe::UPLOAD_DOCUMENT,
     crate::personalemappe::LIST_DOCUMENTS,
     crate::personalemappe::GET_DOCUMENT,
+    crate::beskedfordeler::BESKEDFORDELER,
 ];
 
 pub fn find_service(name: &str) -> Option<&'static ServiceInterfaceDef> {
@@ -46,6 +48,16 @@ pub fn find_service(name: &str) -> Option<&'static ServiceInterfaceDef> {
 }
 
 impl ServiceInterfaceDef {
+    /// Whether a request root element `name` in namespace `ns` is one of this interface's.
+    pub fn accepts_root(&self, ns: Option<&str>, name: &str) -> bool {
+        self.request_roots
+            .iter()
+            .any(|root| match root.strip_prefix('{').and_then(|r| r.split_once('}')) {
+                Some((root_ns, root_name)) => ns == Some(root_ns) && name == root_name,
+                None => ns == Some(self.request_namespace) && name == *root,
+            })
+    }
+
     /// The WSDL with its `soap:address` pointing at `base` (e.g. `https://localhost:8443`), in the SAP PI form.
     pub fn wsdl_for(&self, base: &str) -> String {
         let address = format!(

@@ -819,3 +819,141 @@ async fn dueslag_scenario(url: &str) {
     assert_eq!(dueslag::deliveries(pool, &id, Some("delivered"), 0, 10).await.unwrap().len(), 1);
     store.close().await;
 }
+
+#[tokio::test]
+async fn value_lists_on_every_engine() {
+    for db in TestDb::all().await {
+        value_list_scenario(&db.url).await;
+        db.cleanup().await;
+    }
+}
+
+/// Value lists (SF1460_B): a list's values are a set (adding twice or removing a missing one changes nothing),
+/// `contains` sees only active lists, a deletion takes the values along, and fejlkø requests are kept per dueslag.
+async fn value_list_scenario(url: &str) {
+    use snitflade_store::vaerdilister::{self, FejlkoeRequest, ListState, StoredList};
+
+    let store = Store::open(url).await.unwrap();
+    let list = StoredList {
+        id: "7f1c2a4e-0000-4000-8000-000000000001".into(),
+        name: "Medarbejdere".into(),
+        description: "Abonnerede".into(),
+        owner_system_id: "sys-1".into(),
+        state: ListState::Aktiv,
+        livscyklus: "Opstaaet".into(),
+        created_at: "2026-01-01T00:00:00.000000Z".into(),
+        updated_at: "2026-01-01T00:00:00.000000Z".into(),
+    };
+    let id = list.id.clone();
+    let l = list.clone();
+    let added = store
+        .write(move |c| {
+            let l = l.clone();
+            Box::pin(async move {
+                vaerdilister::insert(c, &l).await?;
+                let values = ["urn:oio:kmd:lpe:medarbejder:00000101".to_owned(), "b".to_owned()];
+                let first = vaerdilister::add_values(c, &l.id, &values, "2026-01-01T00:00:00.000000Z").await?;
+                let again = vaerdilister::add_values(c, &l.id, &values, "2026-01-02T00:00:00.000000Z").await?;
+                Ok((first, again))
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(added, (2, 0), "{url}");
+    let pool = store.pool();
+    assert_eq!(vaerdilister::get(pool, &id).await.unwrap(), Some(list.clone()));
+    assert_eq!(
+        vaerdilister::owned_by(pool, "sys-1").await.unwrap(),
+        std::slice::from_ref(&list)
+    );
+    assert_eq!(vaerdilister::count_owned(pool, "sys-2").await.unwrap(), 0);
+    assert_eq!(vaerdilister::count_values(pool, &id).await.unwrap(), 2);
+    assert!(
+        vaerdilister::contains(pool, &id, "urn:oio:kmd:lpe:medarbejder:00000101")
+            .await
+            .unwrap()
+    );
+    assert!(!vaerdilister::contains(pool, &id, "c").await.unwrap());
+    assert!(!vaerdilister::contains(pool, "nope", "b").await.unwrap());
+
+    // Removing: a missing value is no error; a passive list contains nothing, and again after reactivation.
+    let i = id.clone();
+    let removed = store
+        .write(move |c| {
+            let i = i.clone();
+            Box::pin(async move {
+                let n = vaerdilister::remove_values(c, &i, &["b".to_owned(), "zzz".to_owned()]).await?;
+                vaerdilister::update_attributes(c, &i, "Nyt navn", "", "Rettet", "2026-01-03T00:00:00.000000Z").await?;
+                vaerdilister::set_state(
+                    c,
+                    &i,
+                    ListState::Passiveret,
+                    "Passiveret",
+                    "2026-01-04T00:00:00.000000Z",
+                )
+                .await?;
+                Ok(n)
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(
+        vaerdilister::values(pool, &id).await.unwrap(),
+        ["urn:oio:kmd:lpe:medarbejder:00000101"]
+    );
+    let got = vaerdilister::get(pool, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            got.name.as_str(),
+            got.state,
+            got.livscyklus.as_str(),
+            got.updated_at.as_str()
+        ),
+        (
+            "Nyt navn",
+            ListState::Passiveret,
+            "Passiveret",
+            "2026-01-04T00:00:00.000000Z"
+        )
+    );
+    assert!(
+        !vaerdilister::contains(pool, &id, "urn:oio:kmd:lpe:medarbejder:00000101")
+            .await
+            .unwrap()
+    );
+
+    // Deleting takes the values along.
+    let i = id.clone();
+    let deleted = store
+        .write(move |c| {
+            let i = i.clone();
+            Box::pin(async move { Ok((vaerdilister::delete(c, &i).await?, vaerdilister::delete(c, &i).await?)) })
+        })
+        .await
+        .unwrap();
+    assert_eq!(deleted, (true, false));
+    assert!(vaerdilister::get(pool, &id).await.unwrap().is_none());
+    assert!(vaerdilister::values(pool, &id).await.unwrap().is_empty());
+
+    // Fejlkø requests, and the outbox lookup of a message id.
+    let req = FejlkoeRequest {
+        id: "r1".into(),
+        dueslag: "d1".into(),
+        besked_id: "b1".into(),
+        requested_by: "sys-1".into(),
+        requested_at: "2026-01-05T00:00:00.000000Z".into(),
+    };
+    let r = req.clone();
+    store
+        .write(move |c| {
+            let r = r.clone();
+            Box::pin(async move { vaerdilister::insert_fejlkoe_request(c, &r).await })
+        })
+        .await
+        .unwrap();
+    assert_eq!(vaerdilister::fejlkoe_requests(pool, "d1").await.unwrap(), [req]);
+    assert!(vaerdilister::fejlkoe_requests(pool, "d2").await.unwrap().is_empty());
+    assert!(!vaerdilister::message_known(pool, "b1").await.unwrap());
+    store.close().await;
+}

@@ -1,6 +1,7 @@
 //! Shared set-up of the in-process service tests (no HTTP or TLS): a SQLite store in a temporary directory with
 //! municipalities and calling systems, grants, and the services over them.
 
+pub mod oio_schema;
 pub mod sap;
 pub mod schema;
 
