@@ -4,7 +4,8 @@
 //! receives in distribution order. HTTP 200 with `StatusKode` 20 is delivered; anything else is retried with
 //! exponential backoff, counted in `AntalLeveranceforsoeg`, and after the dueslag's `max_attempts` the message goes
 //! to its fejlkø (`dead`) and the next one follows. At least once: a message is marked delivered only after the
-//! receiver's 20, so a crash in between means one more delivery (receivers dedupe on `BeskedId`).
+//! receiver's 20, so a crash in between means one more delivery (receivers dedupe on `BeskedId`). A receiving
+//! system's flytbeskedtilfejlkoe (SF1460_B) moves its pending message to the fejlkø before the next attempt.
 
 use crate::envelope::{FilterFields, filter_fields, modtag_besked_input};
 use crate::filter::Filter;
@@ -94,6 +95,13 @@ impl Distributor {
     /// Answers how many events were routed.
     pub async fn route(&self) -> Result<usize, StoreError> {
         let pool = self.store.pool();
+        if dueslag::requested_to_fejlkoe(pool).await? > 0 {
+            let moved = self
+                .store
+                .write(|c| Box::pin(async move { dueslag::apply_fejlkoe_requests(c, &now_text()).await }))
+                .await?;
+            tracing::info!(moved, "messages moved to the fejlkø on request (flytbeskedtilfejlkoe)");
+        }
         let from = dueslag::position(pool).await?;
         let events = outbox::after(pool, from, 1000).await?;
         let Some(last) = events.last().map(|e| e.seq) else {

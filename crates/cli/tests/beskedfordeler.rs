@@ -378,3 +378,55 @@ async fn failed_messages_go_to_the_fejlkoe_and_are_requeued_from_it() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// Creates a værdiliste as `dagtilbud` through SF1460_B (`opretvaerdiliste`) holding `values`; its UUID.
+async fn vaerdiliste(s: &Server, values: &[&str]) -> String {
+    const VL: &str = "urn:oio:sts:beskedfordeler:vaerdiliste:1.0.0";
+    const SD: &str = "urn:oio:sagdok:3.0.0";
+    let v: String = values.iter().map(|v| format!("<vl:Vaerdi>{v}</vl:Vaerdi>")).collect();
+    let body = format!(
+        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
+         <vl:OpretInput xmlns:vl=\"{VL}\" xmlns:sd=\"{SD}\"><vl:AttributListe><vl:Egenskab>\
+         <sd:BrugervendtNoegleTekst>Udvalgte</sd:BrugervendtNoegleTekst><vl:Vaerdiliste><vl:Navn>Udvalgte</vl:Navn>{v}\
+         </vl:Vaerdiliste><sd:Virkning><sd:AktoerRef><sd:UUIDIdentifikator>00000000-0000-0000-0000-000000000002\
+         </sd:UUIDIdentifikator></sd:AktoerRef><sd:AktoerTypeKode>ItSystem</sd:AktoerTypeKode></sd:Virkning>\
+         </vl:Egenskab></vl:AttributListe><vl:TilstandListe/><vl:RelationListe/></vl:OpretInput></s:Body></s:Envelope>"
+    );
+    let url = format!("https://{}/sts-bf-soap/StsbeskedfordelerImpl", s.proc.services);
+    let reply = post_soap(&s.client("dagtilbud"), &url, body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let after = &reply.body[reply.body.find("Vaerdiliste>").expect("the list in the answer")..];
+    let id = between(after, "UUIDIdentifikator>", "<")
+        .expect("its UUID")
+        .trim()
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{}", reply.body);
+    id
+}
+
+#[tokio::test]
+async fn a_vaerdiliste_limits_delivery_to_the_employees_on_it() {
+    let s = Server::start_with_config(CONFIG).await;
+    let grant = json!({"system": "dagtilbud", "interface": "beskedfordeler", "municipality": "0340"});
+    let (status, body) = s.admin.post("/api/v1/grants", Some(grant)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let list = vaerdiliste(&s, &["urn:oio:kmd:lpe:medarbejder:00000110"]).await;
+    let receiver = Receiver::start(&s.data_dir(), 0, Answer::Ok).await;
+    dueslag(
+        &s,
+        receiver.port,
+        json!({"beskedtype": ["absence.created"], "vaerdiliste": list}),
+    )
+    .await;
+    register_sick_day(&s, "00000111", "2026-03-02").await;
+    register_sick_day(&s, "00000110", "2026-03-02").await;
+    register_sick_day(&s, "00000111", "2026-03-03").await;
+    wait_for("the listed employee's absence", Duration::from_secs(10), || {
+        !receiver.bodies().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let bodies = receiver.stop().await;
+    assert_eq!(distinct(&bodies).len(), 1, "only the employee on the list");
+    assert!(bodies[0].contains("urn:oio:kmd:lpe:medarbejder:00000110"));
+}

@@ -296,3 +296,31 @@ where
     .await?;
     row.as_ref().map(crate::outbox::event).transpose()
 }
+
+const REQUESTED_PENDING: &str = "FROM deliveries d WHERE d.state = 'pending' AND EXISTS (SELECT 1 FROM outbox o \
+     JOIN fejlkoe_requests r ON r.besked_id = o.id WHERE o.seq = d.seq AND r.dueslag = d.dueslag_id)";
+
+/// How many pending deliveries a receiving system has asked (SF1460_B flytbeskedtilfejlkoe) to move to the fejlkø.
+pub async fn requested_to_fejlkoe<'e, E>(executor: E) -> Result<i64>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {REQUESTED_PENDING}")))
+        .fetch_one(executor)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Carries out the flytbeskedtilfejlkoe requests: those pending deliveries go to the fejlkø.
+pub async fn apply_fejlkoe_requests(c: &mut AnyConnection, now: &str) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET state = 'dead', next_attempt_at = $1, \
+         last_error = 'flyttet til fejlkøen efter anmodning (flytbeskedtilfejlkoe)' \
+         WHERE state = 'pending' AND EXISTS (SELECT 1 FROM outbox o JOIN fejlkoe_requests r ON r.besked_id = o.id \
+         WHERE o.seq = deliveries.seq AND r.dueslag = deliveries.dueslag_id)",
+    )
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -768,7 +768,14 @@ async fn dueslag_scenario(url: &str) {
             let d = d2.clone();
             Box::pin(async move {
                 dueslag::save(c, &d).await?;
-                dueslag::save(c, &Dueslag { active: false, ..d.clone() }).await?;
+                dueslag::save(
+                    c,
+                    &Dueslag {
+                        active: false,
+                        ..d.clone()
+                    },
+                )
+                .await?;
                 dueslag::add_subscription(
                     c,
                     &Subscription {
@@ -791,8 +798,15 @@ async fn dueslag_scenario(url: &str) {
     let pool = store.pool();
     assert!(!dueslag::by_id(pool, &id).await.unwrap().unwrap().active);
     assert_eq!(dueslag::position(pool).await.unwrap(), 5);
-    assert_eq!(dueslag::subscriptions(pool, Some(&id)).await.unwrap()[0].filter, json!({"myndighed": ["0751"]}));
-    assert_eq!(dueslag::deliveries(pool, &id, None, 0, 10).await.unwrap().len(), 3, "queued once each");
+    assert_eq!(
+        dueslag::subscriptions(pool, Some(&id)).await.unwrap()[0].filter,
+        json!({"myndighed": ["0751"]})
+    );
+    assert_eq!(
+        dueslag::deliveries(pool, &id, None, 0, 10).await.unwrap().len(),
+        3,
+        "queued once each"
+    );
     assert_eq!(dueslag::head(pool, &id).await.unwrap().unwrap().seq, 1);
     let id2 = id.clone();
     store
@@ -801,8 +815,16 @@ async fn dueslag_scenario(url: &str) {
             Box::pin(async move {
                 let now = "2026-12-03T10:00:01.000000Z";
                 dueslag::record_attempt(c, &id, 1, "delivered", now, None, now).await?;
-                dueslag::record_attempt(c, &id, 2, "pending", "2026-12-03T10:00:05.000000Z", Some("HTTP 500"), now)
-                    .await?;
+                dueslag::record_attempt(
+                    c,
+                    &id,
+                    2,
+                    "pending",
+                    "2026-12-03T10:00:05.000000Z",
+                    Some("HTTP 500"),
+                    now,
+                )
+                .await?;
                 dueslag::record_attempt(c, &id, 2, "dead", now, Some("HTTP 500"), now).await?;
                 assert!(dueslag::move_delivery(c, &id, 2, "dead", "pending", now).await?);
                 assert!(!dueslag::move_delivery(c, &id, 1, "dead", "pending", now).await?);
@@ -814,9 +836,19 @@ async fn dueslag_scenario(url: &str) {
     let all = dueslag::deliveries(pool, &id, None, 0, 10).await.unwrap();
     assert_eq!(all[0].state, "delivered");
     assert!(all[0].delivered_at.is_some());
-    assert_eq!((all[1].state.as_str(), all[1].attempts), ("pending", 0), "requeued: attempts start over");
+    assert_eq!(
+        (all[1].state.as_str(), all[1].attempts),
+        ("pending", 0),
+        "requeued: attempts start over"
+    );
     assert_eq!(dueslag::head(pool, &id).await.unwrap().unwrap().seq, 2);
-    assert_eq!(dueslag::deliveries(pool, &id, Some("delivered"), 0, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        dueslag::deliveries(pool, &id, Some("delivered"), 0, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     store.close().await;
 }
 
