@@ -16,6 +16,7 @@ pub mod opret_fravaer;
 pub mod personalemappe;
 pub mod registry;
 pub mod reply;
+pub mod retur;
 pub mod sap;
 pub mod set_flow;
 pub mod wire;

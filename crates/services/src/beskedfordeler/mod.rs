@@ -99,28 +99,12 @@ pub enum StatusKode {
     Conflict = 49,
 }
 
-/// A `StandardRetur`: status and optional text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Retur {
-    pub status: StatusKode,
-    pub text: Option<String>,
+impl crate::retur::OkStatus for StatusKode {
+    const OK: Self = Self::Ok;
 }
 
-impl Retur {
-    pub fn ok() -> Self {
-        Self {
-            status: StatusKode::Ok,
-            text: None,
-        }
-    }
-
-    pub fn with(status: StatusKode, text: impl Into<String>) -> Self {
-        Self {
-            status,
-            text: Some(text.into()),
-        }
-    }
-}
+/// A `StandardRetur` of this service.
+pub type Retur = crate::retur::Retur<StatusKode>;
 
 /// Routes a request whose root element the dispatcher has already matched to its operation.
 pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> SoapReply {
