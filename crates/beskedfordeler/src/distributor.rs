@@ -112,11 +112,7 @@ impl Distributor {
             .into_iter()
             .filter_map(|s| Some((s.dueslag_id, serde_json::from_value(s.filter).ok()?)))
             .collect();
-        let cvrs: HashMap<String, String> = snitflade_store::access::municipalities(pool)
-            .await?
-            .into_iter()
-            .map(|m| (m.code, m.cvr))
-            .collect();
+        let cvrs = municipality_cvrs(&self.store).await?;
         let mut queued: Vec<(String, i64)> = Vec::new();
         for e in &events {
             let fields = filter_fields(e, e.municipality.as_ref().and_then(|m| cvrs.get(m)).map(String::as_str));
@@ -178,6 +174,7 @@ impl Distributor {
 
     async fn push_dueslag(&self, client: &reqwest::Client, d: &Dueslag) -> Result<(), StoreError> {
         let url = d.push_url.as_deref().unwrap_or_default();
+        let mut cvrs = HashMap::new();
         for _ in 0..self.config.batch {
             let Some(head) = dueslag::head(self.store.pool(), &d.id).await? else {
                 return Ok(());
@@ -185,20 +182,21 @@ impl Distributor {
             if head.next_attempt_at > now_text() {
                 return Ok(());
             }
+            if cvrs.is_empty() {
+                // Read once per round, only when there is something to send.
+                cvrs = municipality_cvrs(&self.store).await?;
+            }
             let Some(event) = dueslag::event(self.store.pool(), head.seq).await? else {
                 self.record(&head, "dead", Some("hændelsen findes ikke i outbox"))
                     .await?;
                 continue;
             };
-            let cvr = match &event.municipality {
-                Some(m) => snitflade_store::access::municipalities(self.store.pool())
-                    .await?
-                    .into_iter()
-                    .find(|x| &x.code == m)
-                    .map(|x| x.cvr),
-                None => None,
-            };
-            let fields: FilterFields = filter_fields(&event, cvr.as_deref());
+            let cvr = event
+                .municipality
+                .as_ref()
+                .and_then(|m| cvrs.get(m))
+                .map(String::as_str);
+            let fields: FilterFields = filter_fields(&event, cvr);
             let body = modtag_besked_input(&event, &fields, head.attempts + 1);
             let outcome = self.attempt(client, url, body).await;
             match outcome {
@@ -260,6 +258,15 @@ impl Distributor {
             })
             .await
     }
+}
+
+/// Kommunekode → CVR of every municipality.
+async fn municipality_cvrs(store: &Store) -> Result<HashMap<String, String>, StoreError> {
+    Ok(snitflade_store::access::municipalities(store.pool())
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.cvr))
+        .collect())
 }
 
 /// Whether the event's `ObjektId` is on the værdiliste `list` (an unknown or passive list holds nothing).
