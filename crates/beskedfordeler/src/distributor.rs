@@ -25,8 +25,13 @@ pub struct DeliveryConfig {
     pub backoff_max_ms: u64,
     /// Deadline of one push request.
     pub push_timeout_ms: u64,
-    /// Most messages pushed to one dueslag per round.
+    /// Most messages pushed (or forwarded to RabbitMQ) for one dueslag per round.
     pub batch: usize,
+    /// The queue (bound to `AFSEND_BESKED_EXCHANGE`) snitflade reads published messages from; several snitflade
+    /// instances on one database share it as competing consumers.
+    pub amqp_inbound_queue: String,
+    /// Published messages in flight at once (AMQP prefetch).
+    pub amqp_prefetch: u16,
 }
 
 impl Default for DeliveryConfig {
@@ -37,6 +42,8 @@ impl Default for DeliveryConfig {
             backoff_max_ms: 60_000,
             push_timeout_ms: 10_000,
             batch: 200,
+            amqp_inbound_queue: "snitflade.afsend-besked".into(),
+            amqp_prefetch: 32,
         }
     }
 }

@@ -48,7 +48,7 @@ pub struct DueslagChange {
     pub actor: Option<String>,
 }
 
-fn actor(a: Option<&str>) -> String {
+pub(crate) fn actor(a: Option<&str>) -> String {
     a.map(str::trim)
         .filter(|a| !a.is_empty())
         .unwrap_or("admin")
@@ -87,10 +87,12 @@ fn name(n: &str) -> Result<String> {
     Ok(n.to_owned())
 }
 
-async fn audited<T, F>(
+/// Runs `f` in one transaction with its admin audit entry (`action` on `kind` `object`).
+pub(crate) async fn audited<T, F>(
     store: &Store,
     who: String,
     action: &'static str,
+    kind: &'static str,
     object: String,
     detail: serde_json::Value,
     f: F,
@@ -103,13 +105,16 @@ where
         + 'static,
 {
     let f = std::sync::Arc::new(f);
-    let what = format!("dueslaget {object}");
+    let what = match kind {
+        "dueslag" => format!("dueslaget {object}"),
+        _ => format!("{kind} {object}"),
+    };
     store
         .write(move |c| {
             let (f, who, object, detail) = (f.clone(), who.clone(), object.clone(), detail.clone());
             Box::pin(async move {
                 let out = f(c).await?;
-                admin_audit::record(c, &who, action, "dueslag", &object, &detail, &now_text()).await?;
+                admin_audit::record(c, &who, action, kind, &object, &detail, &now_text()).await?;
                 Ok(out)
             })
         })
@@ -160,6 +165,7 @@ pub async fn create(store: &Store, input: NewDueslag) -> Result<Dueslag> {
         store,
         actor(input.actor.as_deref()),
         "dueslag.create",
+        "dueslag",
         d.id.clone(),
         detail,
         move |c| {
@@ -194,6 +200,7 @@ pub async fn change(store: &Store, id: &str, input: DueslagChange) -> Result<Due
         store,
         actor(input.actor.as_deref()),
         "dueslag.change",
+        "dueslag",
         d.id.clone(),
         detail,
         move |c| {
@@ -227,6 +234,7 @@ pub async fn subscribe(store: &Store, id: &str, filter: Filter, who: Option<&str
         store,
         actor(who),
         "dueslag.subscribe",
+        "dueslag",
         id.to_owned(),
         detail,
         move |c| {
@@ -245,6 +253,7 @@ pub async fn unsubscribe(store: &Store, id: &str, subscription: &str, who: Optio
         store,
         actor(who),
         "dueslag.unsubscribe",
+        "dueslag",
         id.to_owned(),
         detail,
         move |c| {
@@ -291,6 +300,7 @@ pub async fn move_message(store: &Store, id: &str, seq: i64, requeue: bool, who:
         store,
         actor(who),
         action,
+        "dueslag",
         id.to_owned(),
         json!({ "seq": seq }),
         move |c| {

@@ -8,7 +8,7 @@
 //! `ObjektHandling` are stable UUIDs of the object kind and the action; `OpgaveEmne` is the KLE subject of HR
 //! (`urn:oio:kle:81…`). The change itself is in `Beskeddata` as JSON.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use snitflade_soap::XmlWriter;
 use snitflade_store::outbox::Event;
 use uuid::Uuid;
@@ -70,8 +70,9 @@ pub fn snitflade_aktoer() -> Uuid {
     v5("urn:snitflade:system")
 }
 
-/// The values an envelope is filtered by (subscriptions match on these).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The values an envelope is filtered by (subscriptions match on these). A message received over AMQP (SF1460_C)
+/// keeps its own values, read from its envelope; it has no object or action *name*, only their UUIDs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilterFields {
     pub kind: String,
     pub beskedtype: Uuid,
@@ -80,14 +81,14 @@ pub struct FilterFields {
     /// The municipality's code, for filters written with kommunekoder.
     pub kommune: Option<String>,
     /// The object kind (`medarbejder`, ...) and its UUID.
-    pub objekt: &'static str,
+    pub objekt: String,
     pub objekttype: Uuid,
-    pub handling: &'static str,
+    pub handling: String,
     pub objekthandling: Uuid,
     /// `urn:oio:kmd:lpe:medarbejder:<pernr>` and the like.
     pub objekt_id: Option<String>,
     /// KLE subject, e.g. `81.03.00`.
-    pub kle: &'static str,
+    pub kle: String,
 }
 
 /// What an event kind is about: (object kind, action, KLE subject).
@@ -114,6 +115,9 @@ fn classify(kind: &str) -> (&'static str, &'static str, &'static str) {
 
 /// The filter fields of `event` in a municipality with CVR `cvr`.
 pub fn filter_fields(event: &Event, cvr: Option<&str>) -> FilterFields {
+    if let Some(received) = crate::received::Received::of(event) {
+        return received.fields;
+    }
     let (objekt, handling, kle) = classify(&event.kind);
     let objekt_id = event
         .object_id
@@ -129,12 +133,12 @@ pub fn filter_fields(event: &Event, cvr: Option<&str>) -> FilterFields {
         kind: event.kind.clone(),
         myndighed: cvr.map(|c| format!("urn:oio:cvr-nr:{c}")),
         kommune: event.municipality.clone(),
-        objekt,
+        objekt: objekt.to_owned(),
         objekttype: objekttype(objekt),
-        handling,
+        handling: handling.to_owned(),
         objekthandling: objekthandling(handling),
         objekt_id,
-        kle,
+        kle: kle.to_owned(),
     }
 }
 
@@ -152,7 +156,12 @@ fn time(w: &mut XmlWriter, element: &str, at: &str) {
 }
 
 /// Writes the `Haendelsesbesked` element (namespaces declared on it) for delivery attempt `attempt` (1-based).
+/// A message received over AMQP is written as its publisher sent it.
 pub fn write_haendelsesbesked(w: &mut XmlWriter, event: &Event, fields: &FilterFields, attempt: i64) {
+    if let Some(received) = crate::received::Received::of(event) {
+        w.raw(&received.envelope);
+        return;
+    }
     let message_id = Uuid::parse_str(&event.id).unwrap_or_else(|_| v5(&format!("urn:snitflade:besked:{}", event.id)));
     let now = snitflade_store::now_text();
     w.start("kuvert:Haendelsesbesked")
@@ -262,7 +271,10 @@ mod tests {
         let f = filter_fields(&event("absence.created"), Some("29189730"));
         assert_eq!(f.myndighed.as_deref(), Some("urn:oio:cvr-nr:29189730"));
         assert_eq!(f.objekt_id.as_deref(), Some("urn:oio:kmd:lpe:medarbejder:00000101"));
-        assert_eq!((f.objekt, f.handling, f.kle), ("fravaer", "oprettet", "81.03.00"));
+        assert_eq!(
+            (f.objekt.as_str(), f.handling.as_str(), f.kle.as_str()),
+            ("fravaer", "oprettet", "81.03.00")
+        );
         let xml = modtag_besked_input(&event("absence.created"), &f, 3);
         assert!(
             xml.contains("<kuvert:AntalLeveranceforsoeg>3</kuvert:AntalLeveranceforsoeg>"),

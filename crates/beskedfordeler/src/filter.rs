@@ -80,11 +80,13 @@ impl Filter {
             f.myndighed.as_deref().and_then(|m| m.strip_prefix("urn:oio:cvr-nr:")) == Some(v)
                 || f.kommune.as_deref() == Some(v)
         }) && any(&self.objekttype, &|v| {
-            v == f.objekt || v.eq_ignore_ascii_case(&f.objekttype.to_string()) || v == objekttype(f.objekt).to_string()
+            *v == f.objekt
+                || v.eq_ignore_ascii_case(&f.objekttype.to_string())
+                || *v == objekttype(&f.objekt).to_string()
         }) && any(&self.objekthandling, &|v| {
-            v == f.handling
+            *v == f.handling
                 || v.eq_ignore_ascii_case(&f.objekthandling.to_string())
-                || v == objekthandling(f.handling).to_string()
+                || *v == objekthandling(&f.handling).to_string()
         }) && self.kle.as_deref().is_none_or(|k| f.kle.starts_with(k))
     }
 }

@@ -1,10 +1,14 @@
 //! The Beskedfordeler (KOMBIT SF1460): every accepted change in the outbox becomes a `Haendelsesbesked`
 //! (`envelope`), routed by subscriptions (`filter`) into dueslag (`dueslag`), and delivered from the database by
-//! HTTPS push (`distributor`, SF1460_A) — no RabbitMQ needed.
+//! HTTPS push (`distributor`, SF1460_A) — no RabbitMQ needed. With RabbitMQ (`amqp`), pull dueslag are queues
+//! (SF1460_D) and other systems publish their own messages (SF1460_C, `received`, with `tokens`).
 
+pub mod amqp;
 pub mod distributor;
 pub mod dueslag;
 pub mod envelope;
 pub mod filter;
+pub mod received;
+pub mod tokens;
 
 pub use distributor::{DeliveryConfig, Distributor};

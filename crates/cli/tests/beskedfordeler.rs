@@ -160,12 +160,6 @@ impl Receiver {
     }
 }
 
-fn between<'a>(xml: &'a str, open: &str, close: &str) -> Option<&'a str> {
-    let start = xml.find(open)? + open.len();
-    let end = xml[start..].find(close)? + start;
-    Some(&xml[start..end])
-}
-
 /// (BeskedId, Sekvensnummer, AntalLeveranceforsoeg) of a pushed body.
 fn facts(body: &str) -> (String, i64, i64) {
     let id = between(body, "<kuvert:BeskedId><sd:UUIDIdentifikator>", "<")

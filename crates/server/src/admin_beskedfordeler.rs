@@ -1,5 +1,6 @@
 //! The Beskedfordeler's admin API: dueslag (create, change, activate/deactivate), their subscriptions, deliveries
-//! and fejlkø (requeue, move to the fejlkø), the list of Beskedtype UUIDs, and an event's envelope as delivered.
+//! and fejlkø (requeue, move to the fejlkø), the list of Beskedtype UUIDs, an event's envelope as delivered, and
+//! the publisher tokens systems put in the messages they publish over AMQP (SF1460_C).
 
 use crate::admin::{AdminState, error, store_error};
 use axum::extract::rejection::JsonRejection;
@@ -13,6 +14,7 @@ use serde_json::json;
 use snitflade_beskedfordeler::dueslag::{self, DueslagChange, DueslagError, NewDueslag};
 use snitflade_beskedfordeler::envelope::{BESKEDTYPER, beskedtype, filter_fields, haendelsesbesked};
 use snitflade_beskedfordeler::filter::Filter;
+use snitflade_beskedfordeler::tokens;
 
 pub fn routes() -> Router<AdminState> {
     Router::new()
@@ -25,6 +27,8 @@ pub fn routes() -> Router<AdminState> {
         .route("/dueslag/{id}/deliveries/{seq}/fejlkoe", post(to_fejlkoe))
         .route("/beskedtyper", get(beskedtyper))
         .route("/events/{seq}/envelope", get(envelope))
+        .route("/systems/{name}/publisher-tokens", get(tokens).post(issue_token))
+        .route("/systems/{name}/publisher-tokens/{id}", delete(revoke_token))
 }
 
 fn fail(e: DueslagError) -> Response {
@@ -176,4 +180,37 @@ async fn envelope(State(s): State<AdminState>, Path(seq): Path<i64>) -> Response
         haendelsesbesked(&event, &fields, 1),
     )
         .into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ActorQuery {
+    actor: Option<String>,
+}
+
+async fn tokens(State(s): State<AdminState>, Path(name): Path<String>) -> Response {
+    reply(StatusCode::OK, tokens::list(s.services.store(), &name).await)
+}
+
+/// Issues a token; the answer is the only place the token itself ever appears.
+async fn issue_token(
+    State(s): State<AdminState>,
+    Path(name): Path<String>,
+    body: Option<Json<tokens::TokenRequest>>,
+) -> Response {
+    let req = body.map(|Json(b)| b).unwrap_or_default();
+    reply(
+        StatusCode::CREATED,
+        tokens::issue(s.services.store(), &name, &req).await,
+    )
+}
+
+async fn revoke_token(
+    State(s): State<AdminState>,
+    Path((name, id)): Path<(String, String)>,
+    Query(q): Query<ActorQuery>,
+) -> Response {
+    match tokens::revoke(s.services.store(), &name, &id, q.actor.as_deref()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => fail(e),
+    }
 }

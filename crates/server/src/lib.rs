@@ -102,14 +102,14 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
             .await
             .context("creating the demo's orders")?;
     }
-    if opts.amqp_url.is_some() {
-        tracing::warn!("--amqp-url is accepted but not used yet: events stay in the database outbox");
-    }
     lifecycle.reload_access().await?;
     let connections = listener::Connections::default();
     let documents_dir = data_dir.join("documents");
     let documents = snitflade_store::document_files::DocumentFiles::open(&documents_dir)
         .with_context(|| format!("opening the document store {}", documents_dir.display()))?;
+    let amqp = opts.amqp_url.clone().map(|url| {
+        snitflade_beskedfordeler::amqp::Amqp::new(url, store.clone(), access.clone(), opts.delivery.clone())
+    });
     let services = Services::new(store.clone(), access, opts.services.clone()).with_documents(documents);
     if opts.demo {
         demo::pki::ensure_push_client(&pki_dir).context("creating the demo push client certificate")?;
@@ -167,6 +167,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         drain,
     ));
     let distributor_task = tokio::spawn(distributor.run(stopped()));
+    let amqp_task = amqp.map(|a| tokio::spawn(a.run(stopped())));
     let admin_task = tokio::spawn(
         axum::serve(admin_listener, admin_app)
             .with_graceful_shutdown(stopped())
@@ -187,6 +188,9 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let _ = services_task.await;
     let _ = admin_task.await;
     let _ = distributor_task.await;
+    if let Some(task) = amqp_task {
+        let _ = task.await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -283,6 +283,30 @@ pub async fn move_delivery(
     Ok(done.rows_affected() > 0)
 }
 
+/// A dueslag's oldest pending deliveries with their events, in distribution order (the AMQP forwarder's batch).
+pub async fn pending_with_events<'e, E>(
+    executor: E,
+    dueslag_id: &str,
+    limit: i64,
+) -> Result<Vec<(Delivery, crate::outbox::Event)>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT d.dueslag_id, d.seq, d.state, d.attempts, d.next_attempt_at, d.last_error, d.delivered_at, \
+         o.id, o.kind, o.interface, o.municipality, o.object_id, o.payload, o.created_at \
+         FROM deliveries d JOIN outbox o ON o.seq = d.seq \
+         WHERE d.dueslag_id = $1 AND d.state = 'pending' ORDER BY d.seq LIMIT $2",
+    )
+    .bind(dueslag_id)
+    .bind(limit)
+    .fetch_all(executor)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((delivery(r)?, crate::outbox::event(r)?)))
+        .collect()
+}
+
 /// One event by its sequence number.
 pub async fn event<'e, E>(executor: E, seq: i64) -> Result<Option<crate::outbox::Event>>
 where

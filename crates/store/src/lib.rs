@@ -23,6 +23,7 @@ pub mod onetime;
 pub mod orders;
 pub mod outbox;
 pub mod payroll;
+pub mod publishing;
 pub mod schedules;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -149,6 +149,13 @@ impl Server {
     }
 }
 
+/// The text between the first `open` and the next `close` after it.
+pub fn between<'a>(xml: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = xml.find(open)? + open.len();
+    let end = xml[start..].find(close)? + start;
+    Some(&xml[start..end])
+}
+
 pub fn url_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {

@@ -1,0 +1,195 @@
+//! SF1460_D: fills each active pull dueslag's queue (named by its UUID) from the database, in distribution order.
+//! Messages are persistent and published with `mandatory` on a confirm channel; only what RabbitMQ has confirmed
+//! is marked delivered, so a lost connection means at most a resend (readers dedupe on `BeskedId`).
+
+use crate::DeliveryConfig;
+use crate::envelope::{filter_fields, haendelsesbesked};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Channel, Connection};
+use snitflade_store::dueslag::{self, Delivery};
+use snitflade_store::{Store, StoreError, now_text, timestamp_text};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+pub(super) struct Forwarder {
+    store: Store,
+    channel: Channel,
+    config: DeliveryConfig,
+    declared: HashSet<String>,
+}
+
+/// What became of one published message.
+enum Outcome {
+    Confirmed,
+    Failed(String),
+}
+
+impl Forwarder {
+    pub(super) async fn start(conn: &Connection, store: Store, config: DeliveryConfig) -> Result<Self, lapin::Error> {
+        let channel = conn.create_channel().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        Ok(Self {
+            store,
+            channel,
+            config,
+            declared: HashSet::new(),
+        })
+    }
+
+    pub(super) async fn run(mut self) -> Result<(), lapin::Error> {
+        let poll = Duration::from_millis(self.config.poll_ms.max(1));
+        loop {
+            let busy = match self.round().await {
+                Ok(n) => n > 0,
+                Err(Failure::Amqp(e)) => return Err(e),
+                Err(Failure::Store(e)) => {
+                    tracing::error!(error = %e, "forwarding to RabbitMQ failed");
+                    false
+                }
+            };
+            if !busy {
+                tokio::time::sleep(poll).await;
+            }
+        }
+    }
+
+    /// One round over the pull dueslag; answers how many messages were confirmed.
+    async fn round(&mut self) -> Result<usize, Failure> {
+        let targets: Vec<_> = dueslag::all(self.store.pool())
+            .await?
+            .into_iter()
+            .filter(|d| d.active && d.push_url.is_none())
+            .collect();
+        let mut cvrs = HashMap::new();
+        let mut total = 0;
+        for d in targets {
+            if !self.declared.contains(&d.id) {
+                self.channel
+                    .queue_declare(
+                        d.id.as_str().into(),
+                        QueueDeclareOptions::durable(),
+                        FieldTable::default(),
+                    )
+                    .await?;
+                self.declared.insert(d.id.clone());
+            }
+            let batch = dueslag::pending_with_events(self.store.pool(), &d.id, self.config.batch as i64).await?;
+            let Some((head, _)) = batch.first() else {
+                continue;
+            };
+            if head.next_attempt_at > now_text() {
+                continue;
+            }
+            if cvrs.is_empty() {
+                cvrs = snitflade_store::access::municipalities(self.store.pool())
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.code, m.cvr))
+                    .collect();
+            }
+            let mut confirms = Vec::with_capacity(batch.len());
+            for (delivery, event) in &batch {
+                let cvr = event
+                    .municipality
+                    .as_ref()
+                    .and_then(|m| cvrs.get(m))
+                    .map(String::as_str);
+                let fields = filter_fields(event, cvr);
+                let body = haendelsesbesked(event, &fields, delivery.attempts + 1);
+                let besked_id = crate::received::Received::of(event)
+                    .map(|r| r.besked_id.to_string())
+                    .unwrap_or_else(|| event.id.clone());
+                let mut headers = FieldTable::default();
+                headers.insert(
+                    "beskedtype".into(),
+                    AMQPValue::LongString(fields.beskedtype.to_string().into()),
+                );
+                let properties = BasicProperties::default()
+                    .with_delivery_mode(2)
+                    .with_content_type("application/xml".into())
+                    .with_content_encoding("utf-8".into())
+                    .with_message_id(besked_id.into())
+                    .with_headers(headers);
+                let confirm = self
+                    .channel
+                    .basic_publish(
+                        "".into(),
+                        d.id.as_str().into(),
+                        BasicPublishOptions {
+                            mandatory: true,
+                            ..Default::default()
+                        },
+                        body.as_bytes(),
+                        properties,
+                    )
+                    .await?;
+                confirms.push((delivery.clone(), confirm));
+            }
+            let mut outcomes = Vec::with_capacity(confirms.len());
+            for (delivery, confirm) in confirms {
+                let confirmation = confirm.await?;
+                let outcome = if confirmation.is_nack() {
+                    Outcome::Failed("RabbitMQ afviste beskeden (nack)".into())
+                } else if let Some(returned) = confirmation.take_message() {
+                    // The queue is gone (deleted by an operator): declare it again next round.
+                    self.declared.remove(&d.id);
+                    Outcome::Failed(format!("køen findes ikke ({})", returned.reply_text))
+                } else {
+                    Outcome::Confirmed
+                };
+                outcomes.push((delivery, outcome));
+            }
+            total += self.record(outcomes).await?;
+        }
+        Ok(total)
+    }
+
+    /// Marks confirmed messages delivered and failed ones pending with backoff (or dead after the last attempt).
+    async fn record(&self, outcomes: Vec<(Delivery, Outcome)>) -> Result<usize, StoreError> {
+        let now = jiff::Timestamp::now();
+        let rows: Vec<(String, i64, &'static str, String, Option<String>)> = outcomes
+            .into_iter()
+            .map(|(d, o)| match o {
+                Outcome::Confirmed => (d.dueslag_id, d.seq, "delivered", timestamp_text(now), None),
+                Outcome::Failed(why) => {
+                    let next = timestamp_text(now + self.config.backoff(d.attempts + 1));
+                    (d.dueslag_id, d.seq, "pending", next, Some(why))
+                }
+            })
+            .collect();
+        let confirmed = rows.iter().filter(|r| r.2 == "delivered").count();
+        self.store
+            .write(move |c| {
+                let rows = rows.clone();
+                Box::pin(async move {
+                    let now = now_text();
+                    for (id, seq, state, next, error) in &rows {
+                        dueslag::record_attempt(c, id, *seq, state, next, error.as_deref(), &now).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+        metrics::counter!("snitflade_amqp_forwarded_total").increment(confirmed as u64);
+        Ok(confirmed)
+    }
+}
+
+/// A round fails on the connection (end the session) or on the database (log, try again).
+enum Failure {
+    Amqp(lapin::Error),
+    Store(StoreError),
+}
+
+impl From<lapin::Error> for Failure {
+    fn from(e: lapin::Error) -> Self {
+        Failure::Amqp(e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}

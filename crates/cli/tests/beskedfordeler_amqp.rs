@@ -1,0 +1,347 @@
+//! The Beskedfordeler over RabbitMQ, from outside (issue 7): `serve --demo --amqp-url` with a pull dueslag. An
+//! absence registered by `dagtilbud` lands in the dueslag's queue (named by its UUID) as a `Haendelsesbesked`
+//! valid against KOMBIT's `Beskedkuvert.xsd`, and is delivered again when not acked. A system publishing to
+//! `AFSEND_BESKED_EXCHANGE` with direct reply-to gets `StatusKode` 20 and its message reaches a subscribed dueslag
+//! (once, however often it is resent); an expired token gets 41, other refusals 44 or 40.
+//!
+//! Needs RabbitMQ: `SNITFLADE_TEST_AMQP_URL` (set by `.ci/run`). All checks share one server, because all servers
+//! on one broker read the same inbound queue.
+
+mod common;
+
+use common::*;
+use futures_lite::StreamExt;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const CONFIG: &str = "[beskedfordeler]\npoll_ms = 20\nbackoff_base_ms = 100\nbackoff_max_ms = 1000\n";
+const KUVERT: &str = "urn:oio:besked:kuvert:1.0";
+const SAGDOK: &str = "urn:oio:sagdok:3.0.0";
+
+fn amqp_url() -> Option<String> {
+    std::env::var("SNITFLADE_TEST_AMQP_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// A pull dueslag (no push endpoint) of `dagtilbud` with one subscription; its UUID (= its queue).
+async fn pull_dueslag(s: &Server, filter: Value) -> String {
+    let (status, d) = s
+        .admin
+        .post("/api/v1/dueslag", Some(json!({"name": "Pull", "system": "dagtilbud"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    let id = d["id"].as_str().unwrap().to_owned();
+    let (status, sub) = s
+        .admin
+        .post(
+            &format!("/api/v1/dueslag/{id}/subscriptions"),
+            Some(json!({ "filter": filter })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sub}");
+    id
+}
+
+/// The next message in `queue` (not acked), waiting up to `limit` for it (and for the queue to be declared).
+async fn next_message(
+    conn: &Connection,
+    queue: &str,
+    limit: Duration,
+) -> Option<(Channel, lapin::message::BasicGetMessage)> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        let channel = conn.create_channel().await.unwrap();
+        // A passive declare fails (and closes the channel) until snitflade has declared the queue.
+        let exists = channel
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .is_ok();
+        if exists
+            && let Some(m) = channel
+                .basic_get(queue.into(), BasicGetOptions { no_ack: false })
+                .await
+                .unwrap()
+        {
+            return Some((channel, m));
+        }
+        let _ = channel.close(200, "".into()).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+fn text(data: &[u8]) -> String {
+    String::from_utf8(data.to_vec()).unwrap()
+}
+
+/// A published `Haendelsesbesked` with its own Beskedtype, about an employee in the municipality with CVR `cvr`.
+fn published(besked_id: &str, beskedtype: &str, cvr: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <k:Haendelsesbesked xmlns:k=\"{KUVERT}\" xmlns:sd=\"{SAGDOK}\">\
+         <k:BeskedId><sd:UUIDIdentifikator>{besked_id}</sd:UUIDIdentifikator></k:BeskedId>\
+         <k:BeskedVersion>1.0</k:BeskedVersion><k:Beskedkuvert><k:Filtreringsdata>\
+         <k:Beskedtype><sd:UUIDIdentifikator>{beskedtype}</sd:UUIDIdentifikator></k:Beskedtype>\
+         <k:ObjektRegistrering>\
+         <k:ObjektAnsvarligMyndighed><sd:URNIdentifikator>urn:oio:cvr-nr:{cvr}</sd:URNIdentifikator></k:ObjektAnsvarligMyndighed>\
+         <k:ObjektId><sd:URNIdentifikator>urn:oio:kmd:lpe:medarbejder:00000110</sd:URNIdentifikator></k:ObjektId>\
+         <k:ObjektType><sd:UUIDIdentifikator>6f5f6d4e-4b6a-4c1b-9a59-2c1f0e7a0001</sd:UUIDIdentifikator></k:ObjektType>\
+         <k:ObjektHandling><sd:UUIDIdentifikator>6f5f6d4e-4b6a-4c1b-9a59-2c1f0e7a0002</sd:UUIDIdentifikator></k:ObjektHandling>\
+         <k:OpgaveEmne><sd:URNIdentifikator>urn:oio:kle:81.03.00</sd:URNIdentifikator></k:OpgaveEmne>\
+         </k:ObjektRegistrering></k:Filtreringsdata></k:Beskedkuvert>\
+         <k:Beskeddata><v:Vagtplan xmlns:v=\"urn:example:vagtplan\">Vagt 2026-03-02</v:Vagtplan></k:Beskeddata>\
+         </k:Haendelsesbesked>"
+    )
+}
+
+/// A publisher over SF1460_C: direct reply-to on its own channel.
+struct Publisher {
+    channel: Channel,
+    replies: lapin::Consumer,
+}
+
+impl Publisher {
+    async fn new(conn: &Connection) -> Publisher {
+        let channel = conn.create_channel().await.unwrap();
+        let replies = channel
+            .basic_consume(
+                "amq.rabbitmq.reply-to".into(),
+                "publisher".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        Publisher { channel, replies }
+    }
+
+    /// Publishes `body` with `token` and answers the reply's `StatusKode` and text (checking the correlation id).
+    async fn publish(&mut self, body: &str, token: Option<&str>, message_id: &str) -> (i64, String) {
+        let correlation = uuid::Uuid::new_v4().to_string();
+        let mut headers = FieldTable::default();
+        if let Some(t) = token {
+            headers.insert("token".into(), AMQPValue::LongString(t.into()));
+        }
+        self.channel
+            .basic_publish(
+                "AFSEND_BESKED_EXCHANGE".into(),
+                "".into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                body.as_bytes(),
+                BasicProperties::default()
+                    .with_reply_to("amq.rabbitmq.reply-to".into())
+                    .with_correlation_id(correlation.as_str().into())
+                    .with_message_id(message_id.into())
+                    .with_headers(headers),
+            )
+            .await
+            .unwrap();
+        let reply = tokio::time::timeout(Duration::from_secs(15), self.replies.next())
+            .await
+            .expect("a reply within 15 s")
+            .expect("the reply consumer is open")
+            .unwrap();
+        assert_eq!(
+            reply.properties.correlation_id().as_ref().map(|c| c.as_str()),
+            Some(correlation.as_str()),
+            "the reply carries the request's correlation id"
+        );
+        let xml = text(&reply.data);
+        assert!(xml.contains("StandardRetur"), "{xml}");
+        let kode = between(&xml, "StatusKode>", "<").unwrap().trim().parse().unwrap();
+        let fejl = between(&xml, "FejlbeskedTekst>", "<").unwrap_or_default().to_owned();
+        (kode, fejl)
+    }
+}
+
+async fn issue_token(s: &Server, system: &str, body: Value) -> String {
+    let (status, t) = s
+        .admin
+        .post(&format!("/api/v1/systems/{system}/publisher-tokens"), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    t["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
+    let Some(url) = amqp_url() else {
+        eprintln!("SNITFLADE_TEST_AMQP_URL is not set: the RabbitMQ test needs it (.ci/run sets it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let data = dir.path().join("data");
+    let proc = spawn(
+        &data,
+        &[
+            "--config".as_ref(),
+            cfg.as_os_str(),
+            "--amqp-url".as_ref(),
+            url.as_ref(),
+        ],
+    )
+    .await;
+    let admin = AdminApi::new(&data, proc.admin);
+    let s = Server { proc, admin, dir };
+    let conn = Connection::connect(&url, ConnectionProperties::default())
+        .await
+        .expect("RabbitMQ at SNITFLADE_TEST_AMQP_URL");
+
+    // SF1460_D: an absence lands in the pull dueslag's queue.
+    let absences = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
+    let reply = post_soap(
+        &s.client("dagtilbud"),
+        &s.ws_url("SetAbsenceAttendance_OS_SI"),
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
+         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>2026-03-02</StartDate>\
+         <EndDate>2026-03-02</EndDate><Operation>INS</Operation><PersonnelNumber>00000110</PersonnelNumber>\
+         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
+         </SOAP-ENV:Envelope>",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let (first_channel, first) = next_message(&conn, &absences, Duration::from_secs(20))
+        .await
+        .expect("the absence in the dueslag's queue");
+    let body = text(&first.delivery.data);
+    assert!(body.contains("urn:oio:kmd:lpe:medarbejder:00000110"), "{body}");
+    assert!(!first.delivery.redelivered);
+    assert_eq!(first.delivery.properties.delivery_mode(), &Some(2), "persistent");
+    let besked_id = first.delivery.properties.message_id().as_ref().unwrap().to_string();
+    assert!(body.contains(&besked_id), "message_id is the BeskedId");
+    let file = s.dir.path().join("pulled.xml");
+    std::fs::write(&file, &body).unwrap();
+    let xsd = python::workspace().join("../shared/reference/kombit-beskedfordeler/xsd/Beskedkuvert.xsd");
+    python::validate_with_xmlschema(&xsd, &[file]).expect("the pulled message is a valid Haendelsesbesked");
+
+    // Not acked: closing the channel puts it back, and the next reader gets it again, marked redelivered.
+    first_channel.close(200, "no ack".into()).await.unwrap();
+    let (channel, again) = next_message(&conn, &absences, Duration::from_secs(10))
+        .await
+        .expect("redelivered without an ack");
+    assert!(again.delivery.redelivered);
+    assert_eq!(text(&again.delivery.data), body);
+    again.delivery.ack(BasicAckOptions::default()).await.unwrap();
+    assert!(
+        channel
+            .basic_get(absences.as_str().into(), BasicGetOptions { no_ack: false })
+            .await
+            .unwrap()
+            .is_none(),
+        "acked: gone from the queue"
+    );
+
+    // SF1460_C: dagtilbud publishes its own message type for Sorø (CVR 29189730).
+    let grant = json!({"system": "dagtilbud", "interface": "beskedfordeler", "municipality": "0340"});
+    let (status, g) = s.admin.post("/api/v1/grants", Some(grant)).await;
+    assert_eq!(status, StatusCode::CREATED, "{g}");
+    let beskedtype = uuid::Uuid::new_v4().to_string();
+    let received = pull_dueslag(&s, json!({"beskedtype": [beskedtype]})).await;
+    let token = issue_token(&s, "dagtilbud", json!({"valid_days": 1})).await;
+    let mut publisher = Publisher::new(&conn).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let message = published(&id, &beskedtype, "29189730");
+    assert_eq!(
+        publisher.publish(&message, Some(&token), &id).await,
+        (20, String::new())
+    );
+    let (ch, m) = next_message(&conn, &received, Duration::from_secs(20))
+        .await
+        .expect("the published message reaches the subscribed dueslag");
+    let delivered = text(&m.delivery.data);
+    assert!(
+        delivered.contains(&id) && delivered.contains("Vagt 2026-03-02"),
+        "{delivered}"
+    );
+    assert_eq!(m.delivery.properties.message_id().as_ref().unwrap().as_str(), id);
+    m.delivery.ack(BasicAckOptions::default()).await.unwrap();
+    ch.close(200, "".into()).await.unwrap();
+
+    // A resend (no reply seen, same BeskedId) is answered 20 but kept once.
+    assert_eq!(publisher.publish(&message, Some(&token), &id).await.0, 20);
+    assert!(
+        next_message(&conn, &received, Duration::from_secs(2)).await.is_none(),
+        "a resend is not delivered twice"
+    );
+
+    // Refusals: expired token 41; unknown token, no token, a municipality without a grant 44; no envelope 40.
+    let short = issue_token(&s, "dagtilbud", json!({"valid_seconds": 1})).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let fresh = || uuid::Uuid::new_v4().to_string();
+    let other = fresh();
+    assert_eq!(
+        publisher
+            .publish(&published(&other, &beskedtype, "29189730"), Some(&short), &other)
+            .await
+            .0,
+        41
+    );
+    assert_eq!(
+        publisher
+            .publish(&published(&other, &beskedtype, "29189730"), Some("bf_nope"), &other)
+            .await
+            .0,
+        44
+    );
+    assert_eq!(
+        publisher
+            .publish(&published(&other, &beskedtype, "29189730"), None, &other)
+            .await
+            .0,
+        44
+    );
+    let (kode, why) = publisher
+        .publish(&published(&other, &beskedtype, "55133018"), Some(&token), &other)
+        .await;
+    assert_eq!(kode, 44, "Aarhus is not granted: {why}");
+    assert!(why.contains("0751"), "{why}");
+    let (kode, why) = publisher.publish("<ikke-en-besked/>", Some(&token), &other).await;
+    assert_eq!(kode, 40, "{why}");
+    assert!(
+        next_message(&conn, &received, Duration::from_secs(1)).await.is_none(),
+        "nothing refused was delivered"
+    );
+
+    // Tokens are listed without their secret, and a revoked one is refused.
+    let listed = s.admin.list("/api/v1/systems/dagtilbud/publisher-tokens").await;
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|t| t.get("token").is_none()), "{listed:?}");
+    let live = listed
+        .iter()
+        .max_by_key(|t| t["expires_at"].as_str().unwrap().to_owned())
+        .unwrap();
+    let (status, _) = s
+        .admin
+        .delete(&format!(
+            "/api/v1/systems/dagtilbud/publisher-tokens/{}",
+            live["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let id2 = fresh();
+    assert_eq!(
+        publisher
+            .publish(&published(&id2, &beskedtype, "29189730"), Some(&token), &id2)
+            .await
+            .0,
+        44
+    );
+}
