@@ -146,7 +146,7 @@ pub struct InterfaceRef {
 pub struct Relation {
     /// Stable id, unique in the landscape (`soroe-kmd-aktiv-5a`, or a UUID for ones created through the API).
     pub id: String,
-    /// The municipality's kommunekode (`340` Sorø); relations are always per municipality.
+    /// The municipality's kommunekode, four digits as everywhere in snitflade (`0340` Sorø); relations are always per municipality.
     pub municipality: String,
     /// The system the map is drawn around (the legacy system in seed 002's diagrams).
     pub system: String,

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use snitflade_landscape::{DependencyClass, InterfaceKind, InterfaceRef, Landscape, TransitionDecision};
 
-const SOROE: &str = "340";
+const SOROE: &str = "0340";
 
 fn catalogue() -> Landscape {
     Landscape::catalogue().expect("the shipped catalogue loads and holds together")
