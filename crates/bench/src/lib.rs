@@ -17,6 +17,7 @@
 
 pub mod absence;
 pub mod admin;
+pub mod beskedfordeler;
 pub mod crash;
 pub mod duration;
 pub mod employee_list;

@@ -68,6 +68,45 @@ enum Command {
     /// `rekruttering`; report content MB/s and the server's peak memory
     /// (VmHWM).
     Personalemappe(PersonalemappeArgs),
+    /// A fresh demo data dir with N employees and D dueslag subscribed to
+    /// absence.created (push receivers here, or AMQP queues with
+    /// --amqp-url); one absence per employee as `dagtilbud`; report events/s
+    /// from change to delivery and the end-to-end latency.
+    Beskedfordeler(BeskedfordelerArgs),
+}
+
+#[derive(Debug, Args)]
+struct BeskedfordelerArgs {
+    /// Path of the snitflade binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Working directory (a data dir left there by an earlier run is replaced).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Changes (one absence per synthetic employee).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    events: u32,
+    /// Dueslag, each subscribed to every change.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    dueslag: u32,
+    /// Concurrent clients making the changes.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    concurrency: u32,
+    /// Changes per second in total (0 = as fast as the clients go).
+    #[arg(long, default_value_t = 0)]
+    rate: u32,
+    /// The server's [beskedfordeler] poll_ms.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    poll_ms: u64,
+    /// RabbitMQ: the dueslag are AMQP queues read here instead of push receivers.
+    #[arg(long)]
+    amqp_url: Option<String>,
+    /// Use this (empty) database instead of SQLite in DIR.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Print the report as one JSON line on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -473,8 +512,33 @@ async fn onetime(args: OnetimeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn beskedfordeler(args: BeskedfordelerArgs) -> Result<ExitCode> {
+    use snitflade_bench::beskedfordeler::{BeskedConfig, measure};
+    if args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)?;
+    }
+    let report = measure(&BeskedConfig {
+        bin: args.bin,
+        dir: args.dir,
+        database_url: args.database_url,
+        amqp_url: args.amqp_url,
+        events: args.events,
+        dueslag: args.dueslag,
+        concurrency: args.concurrency,
+        rate: args.rate,
+        poll_ms: args.poll_ms,
+    })
+    .await?;
+    human(args.json, &report.table());
+    if args.json {
+        println!("{}", report.to_json());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Beskedfordeler(args) => beskedfordeler(args).await,
         Command::Onetime(args) => onetime(args).await,
         Command::Personalemappe(args) => personalemappe(args).await,
         Command::Absence(args) => absence(args).await,

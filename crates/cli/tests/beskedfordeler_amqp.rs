@@ -2,7 +2,7 @@
 //! absence registered by `dagtilbud` lands in the dueslag's queue (named by its UUID) as a `Haendelsesbesked`
 //! valid against KOMBIT's `Beskedkuvert.xsd`, and is delivered again when not acked. A system publishing to
 //! `AFSEND_BESKED_EXCHANGE` with direct reply-to gets `StatusKode` 20 and its message reaches a subscribed dueslag
-//! (once, however often it is resent); an expired token gets 41, other refusals 44 or 40.
+//! (once, however often it is resent); an expired token gets 41, other refusals 43 or 40.
 //!
 //! Needs RabbitMQ: `SNITFLADE_TEST_AMQP_URL` (set by `.ci/run`). All checks share one server, because all servers
 //! on one broker read the same inbound queue.
@@ -282,7 +282,7 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
         "a resend is not delivered twice"
     );
 
-    // Refusals: expired token 41; unknown token, no token, a municipality without a grant 44; no envelope 40.
+    // Refusals: expired token 41; unknown token, no token, a municipality without a grant 43; no envelope 40.
     let short = issue_token(&s, "dagtilbud", json!({"valid_seconds": 1})).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let fresh = || uuid::Uuid::new_v4().to_string();
@@ -299,19 +299,19 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
             .publish(&published(&other, &beskedtype, "29189730"), Some("bf_nope"), &other)
             .await
             .0,
-        44
+        43
     );
     assert_eq!(
         publisher
             .publish(&published(&other, &beskedtype, "29189730"), None, &other)
             .await
             .0,
-        44
+        43
     );
     let (kode, why) = publisher
         .publish(&published(&other, &beskedtype, "55133018"), Some(&token), &other)
         .await;
-    assert_eq!(kode, 44, "Aarhus is not granted: {why}");
+    assert_eq!(kode, 43, "Aarhus is not granted: {why}");
     assert!(why.contains("0751"), "{why}");
     let (kode, why) = publisher.publish("<ikke-en-besked/>", Some(&token), &other).await;
     assert_eq!(kode, 40, "{why}");
@@ -342,6 +342,6 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
             .publish(&published(&id2, &beskedtype, "29189730"), Some(&token), &id2)
             .await
             .0,
-        44
+        43
     );
 }

@@ -31,8 +31,9 @@ pub enum StatusKode {
     InvalidMessage = 40,
     /// 41: the token has expired; get a new one.
     TokenExpired = 41,
-    /// 44: no token, an unknown or revoked token, or no `beskedfordeler` grant in the message's municipality.
-    NotAuthorised = 44,
+    /// 43: no token, an unknown or revoked token, or no `beskedfordeler` grant in the message's municipality (as
+    /// the værdiliste service answers 43 for another system's list: not permitted).
+    NotAuthorised = 43,
 }
 
 /// A `StandardRetur` document (namespace `urn:oio:sagdok:3.0.0`).
