@@ -193,7 +193,11 @@ pub fn derive(input: &OwnTrafficInput) -> Landscape {
     // The grants in force, by (system, municipality, interface): the first one decides the dates.
     let mut in_force: BTreeMap<(&str, String, &str), Vec<&GrantFact>> = BTreeMap::new();
     for g in input.grants.iter().filter(|g| g.in_force(input.today)) {
-        let key = (g.system.as_str(), municipality_key(&g.municipality), g.interface.as_str());
+        let key = (
+            g.system.as_str(),
+            municipality_key(&g.municipality),
+            g.interface.as_str(),
+        );
         in_force.entry(key).or_default().push(g);
     }
     let systems: BTreeMap<&str, &ExternalSystem> = input.systems.iter().map(|s| (s.name.as_str(), s)).collect();

@@ -347,7 +347,10 @@ pub async fn put_all(store: &Store, fragment: Landscape, actor: &str, action: &'
                 count(&mut w.relations, upsert_relation(c, r, actor, now).await?);
             }
             for a in &l.requirement_areas {
-                count(&mut w.requirement_areas, upsert_requirement_area(c, a, actor, now).await?);
+                count(
+                    &mut w.requirement_areas,
+                    upsert_requirement_area(c, a, actor, now).await?,
+                );
             }
             let detail = json!({
                 "written": w,

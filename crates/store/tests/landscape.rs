@@ -90,9 +90,21 @@ async fn scenario(db: &TestDb) {
     changed.replaced_by = Some("ky".into());
     assert!(!landscape::put_system(&store, changed.clone(), "bo").await.unwrap());
     assert!(landscape::put_system(&store, system("ky"), "ann").await.unwrap());
-    assert!(landscape::put_interface(&store, interface("IND01", "1"), "ann").await.unwrap());
-    assert!(landscape::put_interface(&store, interface("IND01", "2"), "ann").await.unwrap());
-    assert!(!landscape::put_interface(&store, interface("IND01", "1"), "ann").await.unwrap());
+    assert!(
+        landscape::put_interface(&store, interface("IND01", "1"), "ann")
+            .await
+            .unwrap()
+    );
+    assert!(
+        landscape::put_interface(&store, interface("IND01", "2"), "ann")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !landscape::put_interface(&store, interface("IND01", "1"), "ann")
+            .await
+            .unwrap()
+    );
     let r = relation("soroe-kmd-aktiv-5a", "kmd-aktiv", "ky");
     assert!(landscape::put_relation(&store, r.clone(), "ann").await.unwrap());
 
@@ -103,13 +115,18 @@ async fn scenario(db: &TestDb) {
     assert!(loaded.requirement_areas.is_empty());
 
     // Deletes answer what was stored; a second delete finds nothing.
-    let gone = landscape::remove_relation(&store, "soroe-kmd-aktiv-5a", "ann").await.unwrap();
+    let gone = landscape::remove_relation(&store, "soroe-kmd-aktiv-5a", "ann")
+        .await
+        .unwrap();
     assert_eq!(gone, r);
     assert!(matches!(
         landscape::remove_relation(&store, "soroe-kmd-aktiv-5a", "ann").await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(landscape::remove_system(&store, "ky", "ann").await.unwrap(), system("ky"));
+    assert_eq!(
+        landscape::remove_system(&store, "ky", "ann").await.unwrap(),
+        system("ky")
+    );
     assert!(matches!(
         landscape::remove_system(&store, "ky", "ann").await,
         Err(StoreError::NotFound)
@@ -144,8 +161,20 @@ async fn scenario(db: &TestDb) {
     let again = landscape::put_all(&store, fragment.clone(), "demo", "landscape.demo")
         .await
         .unwrap();
-    assert_eq!(again.systems, Counts { created: 0, replaced: 3 });
-    assert_eq!(again.relations, Counts { created: 0, replaced: 2 });
+    assert_eq!(
+        again.systems,
+        Counts {
+            created: 0,
+            replaced: 3
+        }
+    );
+    assert_eq!(
+        again.relations,
+        Counts {
+            created: 0,
+            replaced: 2
+        }
+    );
     let loaded = landscape::load(pool).await.unwrap();
     assert_eq!(loaded.systems.len(), 3);
     assert_eq!(loaded.interfaces.len(), 3);
