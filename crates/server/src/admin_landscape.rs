@@ -6,7 +6,7 @@
 use crate::admin::{AdminState, error, store_error};
 use crate::landscape::{self as ops, LandscapeError};
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -95,6 +95,16 @@ macro_rules! json_body {
     ($b:expr) => {
         match $b {
             Ok(Json(v)) => v,
+            Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+        }
+    };
+}
+
+/// The value of a query, or (returned from the handler) the 400 answer naming what is wrong with it.
+macro_rules! query {
+    ($q:expr) => {
+        match $q {
+            Ok(Query(v)) => v,
             Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
         }
     };
@@ -260,7 +270,8 @@ fn typed(content_type: &'static str, body: String) -> Response {
 }
 
 /// `GET /landscape/impact?system=&municipality=&depth=&format=json|text`.
-async fn impact(State(s): State<AdminState>, Query(q): Query<ImpactQuery>) -> Response {
+async fn impact(State(s): State<AdminState>, q: Result<Query<ImpactQuery>, QueryRejection>) -> Response {
+    let q = query!(q);
     let l = match ops::landscape(s.services.store(), None).await {
         Ok(l) => l,
         Err(e) => return landscape_error(e),
@@ -330,7 +341,8 @@ pub struct DiagramRequest {
 }
 
 /// `GET /landscape/diagram?system=&municipality=&view=as-is|transition&format=svg|dot|mermaid`.
-async fn diagram(State(s): State<AdminState>, Query(q): Query<DiagramQuery>) -> Response {
+async fn diagram(State(s): State<AdminState>, q: Result<Query<DiagramQuery>, QueryRejection>) -> Response {
+    let q = query!(q);
     let l = match ops::landscape(s.services.store(), None).await {
         Ok(l) => l,
         Err(e) => return landscape_error(e),
@@ -403,9 +415,10 @@ struct ImportQuery {
 async fn import(
     State(s): State<AdminState>,
     Path(kind): Path<String>,
-    Query(q): Query<ImportQuery>,
+    q: Result<Query<ImportQuery>, QueryRejection>,
     body: Bytes,
 ) -> Response {
+    let q = query!(q);
     let kind = match kind.as_str() {
         "systems" => ImportKind::Systems,
         "relations" => ImportKind::Relations,

@@ -111,7 +111,7 @@ async fn scenario(db: &TestDb) {
     let loaded = landscape::load(pool).await.unwrap();
     assert_eq!(loaded.systems, [changed.clone(), system("ky")]);
     assert_eq!(loaded.interfaces, [interface("IND01", "1"), interface("IND01", "2")]);
-    assert_eq!(loaded.relations, [r.clone()]);
+    assert_eq!(loaded.relations, std::slice::from_ref(&r));
     assert!(loaded.requirement_areas.is_empty());
 
     // Deletes answer what was stored; a second delete finds nothing.
