@@ -7,7 +7,7 @@ mod admin_beskedfordeler;
 mod admin_landscape;
 mod admin_payroll;
 pub mod demo;
-pub mod landscape;
+mod landscape;
 pub mod listener;
 pub mod services_http;
 pub mod tls;
