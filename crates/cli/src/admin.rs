@@ -376,16 +376,16 @@ fn parse_period(s: &str) -> Result<String, String> {
 
 /// One admin API request, before the base URL and the token are added.
 #[derive(Debug, Clone, PartialEq)]
-struct Request {
-    method: Method,
+pub(crate) struct Request {
+    pub(crate) method: Method,
     /// Path segments after the base URL (`api`, `v1`, …), unencoded.
-    path: Vec<String>,
-    query: Vec<(&'static str, String)>,
-    body: Body,
+    pub(crate) path: Vec<String>,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Body,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Body {
+pub(crate) enum Body {
     None,
     Json(Value),
     /// A file's raw bytes with this Content-Type.
@@ -395,7 +395,7 @@ enum Body {
 }
 
 impl Request {
-    fn new(method: Method, path: &[&str], body: Body) -> Self {
+    pub(crate) fn new(method: Method, path: &[&str], body: Body) -> Self {
         Self {
             method,
             path: ["api", "v1"].iter().chain(path).map(|s| s.to_string()).collect(),
@@ -404,23 +404,23 @@ impl Request {
         }
     }
 
-    fn get(path: &[&str]) -> Self {
+    pub(crate) fn get(path: &[&str]) -> Self {
         Self::new(Method::GET, path, Body::None)
     }
 
     /// The given query parameters, without the absent ones.
-    fn query<const N: usize>(mut self, pairs: [(&'static str, Option<String>); N]) -> Self {
+    pub(crate) fn query<const N: usize>(mut self, pairs: [(&'static str, Option<String>); N]) -> Self {
         self.query = pairs.into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
         self
     }
 
     /// `/api/v1/…` (unencoded; for messages and tests).
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         format!("/{}", self.path.join("/"))
     }
 
     /// The full URL: `base` (which may have a path of its own) with the encoded segments and query.
-    fn url(&self, base: &str) -> Result<reqwest::Url> {
+    pub(crate) fn url(&self, base: &str) -> Result<reqwest::Url> {
         let mut url = reqwest::Url::parse(base).with_context(|| format!("the admin URL {base:?}"))?;
         url.path_segments_mut()
             .map_err(|()| anyhow::anyhow!("the admin URL {base:?} cannot have a path"))?
@@ -637,10 +637,15 @@ fn price_list_body(text: &str, actor: &Option<String>) -> Result<Value> {
 
 /// `--token`, else `<data-dir>/admin-token` (trimmed).
 fn token(args: &AdminArgs) -> Result<String> {
-    if let Some(t) = &args.token {
-        return Ok(t.clone());
+    read_token(args.token.as_deref(), &args.data_dir)
+}
+
+/// `token` when given, else `<data_dir>/admin-token` (trimmed).
+pub(crate) fn read_token(token: Option<&str>, data_dir: &Path) -> Result<String> {
+    if let Some(t) = token {
+        return Ok(t.to_owned());
     }
-    let path = args.data_dir.join("admin-token");
+    let path = data_dir.join("admin-token");
     let raw = std::fs::read_to_string(&path)
         .with_context(|| format!("reading the admin token {} (or give --token)", path.display()))?;
     let token = raw.trim();
@@ -651,7 +656,7 @@ fn token(args: &AdminArgs) -> Result<String> {
 }
 
 /// What a non-2xx answer says: its `error` text, else the body, else the status.
-fn error_message(status: reqwest::StatusCode, body: &str) -> String {
+pub(crate) fn error_message(status: reqwest::StatusCode, body: &str) -> String {
     let error = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
@@ -667,8 +672,22 @@ fn error_message(status: reqwest::StatusCode, body: &str) -> String {
 /// (its text on stderr) or no answer.
 pub async fn run(args: AdminArgs) -> Result<ExitCode> {
     let request = request(&args.command, &args.actor);
-    let url = request.url(&args.admin_url)?;
-    let token = token(&args)?;
+    let (status, body) = send(&request, &args.admin_url, &token(&args)?).await?;
+    if !status.is_success() {
+        eprintln!("{}", error_message(status, &body));
+        return Ok(ExitCode::FAILURE);
+    }
+    match print_answer(&body) {
+        // The reader (e.g. `| head`) has had enough.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.context("writing to stdout")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sends `request` to the admin API at `admin_url` with the bearer `token`; answers the status and the body.
+pub(crate) async fn send(request: &Request, admin_url: &str, token: &str) -> Result<(reqwest::StatusCode, String)> {
+    let url = request.url(admin_url)?;
     // reqwest builds a TLS configuration even for plain HTTP and needs a crypto provider for it.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
@@ -693,20 +712,11 @@ pub async fn run(args: AdminArgs) -> Result<ExitCode> {
     let response = builder.send().await.with_context(|| what.clone())?;
     let status = response.status();
     let body = response.text().await.with_context(|| what.clone())?;
-    if !status.is_success() {
-        eprintln!("{}", error_message(status, &body));
-        return Ok(ExitCode::FAILURE);
-    }
-    match print_answer(&body) {
-        // The reader (e.g. `| head`) has had enough.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r.context("writing to stdout")?,
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok((status, body))
 }
 
 /// A 2xx answer on stdout: JSON pretty-printed, anything else (CSV) as it is, with a final line end.
-fn print_answer(body: &str) -> std::io::Result<()> {
+pub(crate) fn print_answer(body: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match serde_json::from_str::<Value>(body) {
         Ok(v) => {

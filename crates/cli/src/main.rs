@@ -2,11 +2,12 @@
 //! `--config` file, in that order of precedence), logging set-up, and signal handling. `serve` runs the server;
 //! `import zlpe` / `export zlpe` (in [`zlpe`]) move the nightly Opus dump in and out of the same store;
 //! `import ind01` (in [`ind01`]) and `export ferie` (in [`ferie`]) serve the legacy files; `admin` (in [`admin`])
-//! is a client of a running server's admin API.
+//! and `landscape` (in [`landscape`]) are clients of a running server's admin API.
 
 mod admin;
 mod ferie;
 mod ind01;
+mod landscape;
 mod malloc;
 mod zlpe;
 
@@ -41,6 +42,8 @@ enum Command {
     Export(ExportCommand),
     /// Talk to a running server's admin API: vendors, systems, certificates, orders, invoices, audit.
     Admin(admin::AdminArgs),
+    /// The integration landscape of a running server: systems, relations, impact, diagrams, requirements, import.
+    Landscape(landscape::LandscapeArgs),
 }
 
 #[derive(Subcommand)]
@@ -226,6 +229,7 @@ fn main() -> Result<std::process::ExitCode> {
         Command::Export(ExportCommand::Zlpe(args)) => runtime.block_on(zlpe::export(args)),
         Command::Export(ExportCommand::Ferie(args)) => runtime.block_on(ferie::export(args)),
         Command::Admin(args) => runtime.block_on(admin::run(args)),
+        Command::Landscape(args) => runtime.block_on(landscape::run(args)),
     }
 }
 
@@ -277,7 +281,7 @@ mod tests {
                 Command::Export(ExportCommand::Zlpe(a)) => a.store,
                 Command::Export(ExportCommand::Ferie(a)) => a.store,
                 Command::Serve(a) => a.store,
-                Command::Admin(_) => unreachable!("admin opens no store"),
+                Command::Admin(_) | Command::Landscape(_) => unreachable!("admin and landscape open no store"),
             };
             let mut file = store.file_config().unwrap();
             store.location(&mut file)

@@ -68,6 +68,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/grants", get(grants).post(add_grant))
         .merge(crate::admin_access::routes())
         .merge(crate::admin_beskedfordeler::routes())
+        .merge(crate::admin_landscape::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/healthz", get(healthz))

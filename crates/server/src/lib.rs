@@ -4,8 +4,10 @@
 pub mod admin;
 mod admin_access;
 mod admin_beskedfordeler;
+mod admin_landscape;
 mod admin_payroll;
 pub mod demo;
+mod landscape;
 pub mod listener;
 pub mod services_http;
 pub mod tls;
@@ -101,6 +103,9 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         demo::orders::ensure(&lifecycle)
             .await
             .context("creating the demo's orders")?;
+        demo::landscape::ensure(&store)
+            .await
+            .context("storing the demo's landscape")?;
     }
     lifecycle.reload_access().await?;
     let connections = listener::Connections::default();

@@ -18,6 +18,7 @@ pub mod hr;
 pub mod hr_derived;
 pub mod hr_reads;
 pub mod idempotency;
+pub mod landscape;
 pub mod maskintimer;
 pub mod onetime;
 pub mod orders;

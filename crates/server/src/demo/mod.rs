@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod hr;
+pub mod landscape;
 pub mod orders;
 pub mod pki;
 pub mod time;

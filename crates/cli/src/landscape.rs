@@ -1,0 +1,396 @@
+//! `snitflade landscape …`: a command-line client of the admin API's integration landscape (issue 8) — the merged
+//! landscape, its systems and relations, impact analysis, diagrams, KOMBIT's requirement check, CSV import and
+//! JSON export. Every subcommand is one HTTP request: [`request`] maps the parsed arguments to it (pure,
+//! unit-tested below), [`run`] sends it the way `snitflade admin` does and prints the answer (or writes it to
+//! `-o FILE`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Subcommand};
+use reqwest::Method;
+use serde_json::json;
+use snitflade_domain::Kommunekode;
+
+use crate::admin::{Body, Request, error_message, print_answer, read_token, send};
+use crate::zlpe::parse_municipality;
+
+#[derive(Args, Debug)]
+pub struct LandscapeArgs {
+    /// The admin listener's base URL.
+    #[arg(
+        long,
+        env = "SNITFLADE_ADMIN_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true,
+        help_heading = "Admin API"
+    )]
+    admin_url: String,
+    /// The admin bearer token [default: the contents of <data-dir>/admin-token].
+    #[arg(
+        long,
+        env = "SNITFLADE_ADMIN_TOKEN",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Admin API"
+    )]
+    token: Option<String>,
+    /// The server's data dir, read for admin-token when no --token is given.
+    #[arg(
+        long,
+        env = "SNITFLADE_DATA_DIR",
+        default_value = "./snitflade-data",
+        global = true,
+        help_heading = "Admin API"
+    )]
+    data_dir: PathBuf,
+    /// Who does it: recorded in the admin audit log [server default: admin].
+    #[arg(long, global = true, help_heading = "Admin API")]
+    actor: Option<String>,
+    #[command(subcommand)]
+    command: LandscapeCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum LandscapeCommand {
+    /// The whole landscape: the shipped catalogue, what is stored, and snitflade's own traffic.
+    Show {
+        /// Only this municipality's relations (e.g. 0340 or 340).
+        #[arg(long, value_parser = parse_municipality)]
+        municipality: Option<Kommunekode>,
+    },
+    /// Every system of the landscape.
+    Systems,
+    /// The relations, optionally of one system (at either end) and one municipality.
+    Relations {
+        #[arg(long)]
+        system: Option<String>,
+        /// The municipality's code (e.g. 0340 or 340).
+        #[arg(long, value_parser = parse_municipality)]
+        municipality: Option<Kommunekode>,
+    },
+    /// What is affected when a system is phased out or changed (text; --json for JSON).
+    Impact {
+        system: String,
+        /// The municipality's code (e.g. 0340 or 340).
+        #[arg(long, value_parser = parse_municipality)]
+        municipality: Option<Kommunekode>,
+        /// How many relations away [server default].
+        #[arg(long)]
+        depth: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The system's map, as is or with the transition decisions.
+    Diagram {
+        system: String,
+        /// The municipality's code (e.g. 0340 or 340).
+        #[arg(long, value_parser = parse_municipality)]
+        municipality: Option<Kommunekode>,
+        #[arg(long, default_value = "as-is", value_parser = PossibleValuesParser::new(["as-is", "transition"]))]
+        view: String,
+        #[arg(long, default_value = "svg", value_parser = PossibleValuesParser::new(["svg", "dot", "mermaid"]))]
+        format: String,
+        /// Write the diagram to this file instead of stdout.
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+    },
+    /// KOMBIT's integration requirements for a system handling these information objects (seed 003).
+    Requirements {
+        /// The system checked, if it is in the landscape.
+        #[arg(long)]
+        system: Option<String>,
+        /// Information objects, comma-separated or repeated (e.g. Sag,Dokument).
+        #[arg(long, required = true, value_delimiter = ',')]
+        objects: Vec<String>,
+        /// A public integration the system already has directly; comma-separated or repeated.
+        #[arg(long, value_delimiter = ',')]
+        direct: Vec<String>,
+    },
+    /// Import systems or relations from a CSV file: checked only, unless --apply.
+    Import {
+        #[arg(value_parser = PossibleValuesParser::new(["systems", "relations"]))]
+        kind: String,
+        file: PathBuf,
+        /// Store the records (one transaction) instead of only checking them.
+        #[arg(long)]
+        apply: bool,
+    },
+    /// The landscape as one JSON document.
+    Export {
+        /// Write it to this file instead of stdout.
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn text<T: ToString>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(T::to_string)
+}
+
+/// The request a subcommand makes.
+fn request(command: &LandscapeCommand, actor: &Option<String>) -> Request {
+    use LandscapeCommand as C;
+    match command {
+        C::Show { municipality } => Request::get(&["landscape"]).query([("municipality", text(municipality))]),
+        C::Systems => Request::get(&["landscape", "systems"]),
+        C::Relations { system, municipality } => Request::get(&["landscape", "relations"])
+            .query([("system", system.clone()), ("municipality", text(municipality))]),
+        C::Impact {
+            system,
+            municipality,
+            depth,
+            json,
+        } => Request::get(&["landscape", "impact"]).query([
+            ("system", Some(system.clone())),
+            ("municipality", text(municipality)),
+            ("depth", text(depth)),
+            ("format", Some(if *json { "json" } else { "text" }.to_owned())),
+        ]),
+        C::Diagram {
+            system,
+            municipality,
+            view,
+            format,
+            out: _,
+        } => Request::get(&["landscape", "diagram"]).query([
+            ("system", Some(system.clone())),
+            ("municipality", text(municipality)),
+            ("view", Some(view.clone())),
+            ("format", Some(format.clone())),
+        ]),
+        C::Requirements {
+            system,
+            objects,
+            direct,
+        } => {
+            let mut body = json!({"information_objects": objects, "direct_public_integrations": direct});
+            if let Some(s) = system {
+                body["system"] = s.as_str().into();
+            }
+            Request::new(Method::POST, &["landscape", "requirements"], Body::Json(body))
+        }
+        C::Import { kind, file, apply } => Request::new(
+            Method::POST,
+            &["landscape", "import", kind],
+            Body::File(file.clone(), "text/csv"),
+        )
+        .query([("dry_run", Some((!apply).to_string())), ("actor", actor.clone())]),
+        C::Export { out: _ } => Request::get(&["landscape", "export"]),
+    }
+}
+
+/// The file a subcommand writes its answer to, if any.
+fn output(command: &LandscapeCommand) -> Option<&Path> {
+    match command {
+        LandscapeCommand::Diagram { out, .. } | LandscapeCommand::Export { out } => out.as_deref(),
+        _ => None,
+    }
+}
+
+/// Runs one `snitflade landscape` subcommand. Exit code 0: a 2xx answer, printed on stdout or written to the
+/// `-o` file; 1: an error answer (its text on stderr) or no answer.
+pub async fn run(args: LandscapeArgs) -> Result<ExitCode> {
+    let request = request(&args.command, &args.actor);
+    let token = read_token(args.token.as_deref(), &args.data_dir)?;
+    let (status, body) = send(&request, &args.admin_url, &token).await?;
+    if !status.is_success() {
+        eprintln!("{}", error_message(status, &body));
+        return Ok(ExitCode::FAILURE);
+    }
+    if let Some(path) = output(&args.command) {
+        std::fs::write(path, &body).with_context(|| format!("writing {}", path.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match print_answer(&body) {
+        // The reader (e.g. `| head`) has had enough.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.context("writing to stdout")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use serde_json::Value;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        landscape: LandscapeArgs,
+    }
+
+    fn parse(args: &[&str]) -> LandscapeArgs {
+        let argv = std::iter::once("landscape").chain(args.iter().copied());
+        Cli::try_parse_from(argv)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .landscape
+    }
+
+    fn req(args: &[&str]) -> Request {
+        let a = parse(args);
+        request(&a.command, &a.actor)
+    }
+
+    /// (method, path, query) of a command line.
+    fn mapped(args: &[&str]) -> (Method, String, Vec<(&'static str, String)>) {
+        let r = req(args);
+        (r.method.clone(), r.path(), r.query)
+    }
+
+    fn q(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    }
+
+    #[test]
+    fn reads_map_to_gets() {
+        /// Arguments, path, query.
+        type Case = (
+            &'static [&'static str],
+            &'static str,
+            &'static [(&'static str, &'static str)],
+        );
+        let cases: &[Case] = &[
+            (&["show"], "/api/v1/landscape", &[]),
+            (
+                &["show", "--municipality", "340"],
+                "/api/v1/landscape",
+                &[("municipality", "0340")],
+            ),
+            (&["systems"], "/api/v1/landscape/systems", &[]),
+            (&["relations"], "/api/v1/landscape/relations", &[]),
+            (
+                &["relations", "--system", "dagtilbud", "--municipality", "0340"],
+                "/api/v1/landscape/relations",
+                &[("system", "dagtilbud"), ("municipality", "0340")],
+            ),
+            (
+                &["impact", "kmd-aktiv"],
+                "/api/v1/landscape/impact",
+                &[("system", "kmd-aktiv"), ("format", "text")],
+            ),
+            (
+                &["impact", "kmd-aktiv", "--municipality", "340", "--depth", "2", "--json"],
+                "/api/v1/landscape/impact",
+                &[
+                    ("system", "kmd-aktiv"),
+                    ("municipality", "0340"),
+                    ("depth", "2"),
+                    ("format", "json"),
+                ],
+            ),
+            (
+                &["diagram", "kmd-aktiv"],
+                "/api/v1/landscape/diagram",
+                &[("system", "kmd-aktiv"), ("view", "as-is"), ("format", "svg")],
+            ),
+            (
+                &[
+                    "diagram",
+                    "kmd-aktiv",
+                    "--view",
+                    "transition",
+                    "--format",
+                    "mermaid",
+                    "--municipality",
+                    "340",
+                    "-o",
+                    "map.mmd",
+                ],
+                "/api/v1/landscape/diagram",
+                &[
+                    ("system", "kmd-aktiv"),
+                    ("municipality", "0340"),
+                    ("view", "transition"),
+                    ("format", "mermaid"),
+                ],
+            ),
+            (&["export"], "/api/v1/landscape/export", &[]),
+            (&["export", "-o", "l.json"], "/api/v1/landscape/export", &[]),
+        ];
+        for (args, path, query) in cases {
+            assert_eq!(mapped(args), (Method::GET, path.to_string(), q(query)), "{args:?}");
+            assert_eq!(req(args).body, Body::None, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn the_requirement_check_posts_its_objects() {
+        let r = req(&["requirements", "--objects", "Sag,Dokument", "--objects", "Part"]);
+        assert_eq!(
+            (r.method.clone(), r.path()),
+            (Method::POST, "/api/v1/landscape/requirements".into())
+        );
+        assert_eq!(
+            r.body,
+            Body::Json(json!({"information_objects": ["Sag", "Dokument", "Part"], "direct_public_integrations": []}))
+        );
+        let r = req(&[
+            "requirements",
+            "--system",
+            "ky",
+            "--objects",
+            "Sag",
+            "--direct",
+            "CPR,CVR",
+            "--actor",
+            "x",
+        ]);
+        let Body::Json(body) = r.body else {
+            panic!("{:?}", r.body)
+        };
+        assert_eq!(
+            body,
+            json!({"system": "ky", "information_objects": ["Sag"], "direct_public_integrations": ["CPR", "CVR"]})
+        );
+        assert_eq!(body.get("actor"), None::<&Value>, "the body is the check's input only");
+    }
+
+    #[test]
+    fn imports_send_the_csv_and_are_dry_runs_unless_applied() {
+        let r = req(&["import", "systems", "s.csv"]);
+        assert_eq!(
+            (r.method.clone(), r.path()),
+            (Method::POST, "/api/v1/landscape/import/systems".into())
+        );
+        assert_eq!(r.body, Body::File("s.csv".into(), "text/csv"));
+        assert_eq!(r.query, q(&[("dry_run", "true")]));
+        let r = req(&["import", "relations", "r.csv", "--apply", "--actor", "ann"]);
+        assert_eq!(r.path(), "/api/v1/landscape/import/relations");
+        assert_eq!(r.query, q(&[("dry_run", "false"), ("actor", "ann")]));
+    }
+
+    #[test]
+    fn diagrams_and_exports_may_go_to_a_file() {
+        let a = parse(&["diagram", "ky", "-o", "ky.svg"]);
+        assert_eq!(output(&a.command), Some(Path::new("ky.svg")));
+        let a = parse(&["export", "--out", "l.json"]);
+        assert_eq!(output(&a.command), Some(Path::new("l.json")));
+        assert_eq!(output(&parse(&["diagram", "ky"]).command), None);
+        assert_eq!(output(&parse(&["show"]).command), None);
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        for args in [
+            &["impact"][..],
+            &["diagram", "ky", "--view", "future"],
+            &["diagram", "ky", "--format", "png"],
+            &["requirements"],
+            &["import", "agreements", "a.csv"],
+            &["import", "systems"],
+            &["show", "--municipality", "x"],
+            &["impact", "ky", "--depth", "-1"],
+        ] {
+            let argv = std::iter::once("landscape").chain(args.iter().copied());
+            let e = Cli::try_parse_from(argv)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} parsed"));
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+    }
+}

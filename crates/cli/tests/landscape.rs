@@ -1,0 +1,272 @@
+//! The integration landscape against a real `serve --demo`: the demo's external systems and their standard
+//! interfaces appear in the landscape without manual entry (one relation per grant with kmd-opus-personale, per
+//! municipality, priced by the demo's orders, with the systems' certificates); systems and relations typed in
+//! are stored, read back and survive a restart; inconsistent changes are refused (422), derived records are
+//! read-only (409), and everything needs the token (401). `snitflade landscape` reads the same.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// Runs `snitflade landscape ARGS` against the admin listener at `admin` (token from `data`).
+fn cli(admin: std::net::SocketAddr, data: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(bin())
+        .arg("landscape")
+        .arg("--admin-url")
+        .arg(format!("http://{admin}"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("SNITFLADE_ADMIN_TOKEN")
+        .env_remove("SNITFLADE_ADMIN_URL")
+        .output()
+        .expect("running snitflade landscape")
+}
+
+fn find<'a>(items: &'a Value, id: &str) -> Option<&'a Value> {
+    items.as_array()?.iter().find(|x| x["id"] == id)
+}
+
+/// The landscape's cost kind of an order's fee.
+fn cost_kind(fee: &str) -> &'static str {
+    match fee {
+        "startup" => "start_up",
+        "running" => "running",
+        "setup" => "set_up",
+        other => panic!("fee {other}"),
+    }
+}
+
+/// What the demo's grants look like in the landscape.
+async fn the_demo_grants_are_in_the_landscape(admin: &AdminApi) {
+    let l = admin.get_ok("/api/v1/landscape").await;
+    let systems = &l["system"];
+    let dagtilbud = find(systems, "dagtilbud").unwrap_or_else(|| panic!("no dagtilbud in {systems}"));
+    assert_eq!(dagtilbud["source"], "snitflade", "{dagtilbud}");
+    assert_eq!(dagtilbud["kind"], "external");
+    assert_eq!(dagtilbud["vendor"], "Dagtilbudsplan ApS");
+    assert!(
+        find(systems, "ingen-adgang").is_none(),
+        "a system without grants is not derived"
+    );
+
+    // One relation per grant: dagtilbud's four interfaces in Sorø, with the catalogue's interface ids.
+    let relations = &l["relation"];
+    let certificate = admin
+        .list("/api/v1/systems")
+        .await
+        .into_iter()
+        .find(|s| s["name"] == "dagtilbud")
+        .expect("the demo system dagtilbud")["certificates"][0]
+        .clone();
+    for (interface, catalogue_id) in [
+        ("medarbejderoplysninger", "OPUS-MEDARBEJDEROPLYSNINGER"),
+        ("opret-fravaer", "OPUS-FRAVAER"),
+        ("fravaerskvoter", "OPUS-FRAVAERSKVOTER"),
+        ("moedetidsplaner", "OPUS-MOEDETIDSPLANER"),
+    ] {
+        let id = format!("snitflade-340-dagtilbud-{interface}");
+        let r = find(relations, &id).unwrap_or_else(|| panic!("no relation {id} in {relations}"));
+        assert_eq!(r["system"], "kmd-opus-personale", "{r}");
+        assert_eq!(r["counterpart"], "dagtilbud");
+        assert_eq!(r["municipality"], "340");
+        assert_eq!(r["interface"]["id"], catalogue_id);
+        assert_eq!(r["source"], "snitflade");
+        assert_eq!(r["dependency"], "dependency");
+        assert_eq!(r["certificates"], json!([certificate]), "{r}");
+    }
+    assert_eq!(
+        find(relations, "snitflade-340-dagtilbud-fravaerskvoter").unwrap()["direction"],
+        "to",
+        "quotas are only read"
+    );
+
+    // The prices are the demo order's, line by line; the set-up fee on the order's first interface.
+    let orders = admin.list("/api/v1/orders?system=dagtilbud").await;
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    let order = &orders[0];
+    let lines = order["cost"]["lines"].as_array().expect("a priced order");
+    assert!(lines.iter().any(|l| l["fee"] == "setup"), "{order}");
+    let first = order["interfaces"][0].as_str().unwrap();
+    for line in lines {
+        let interface = line["interface"].as_str().unwrap_or(first);
+        let r = find(relations, &format!("snitflade-340-dagtilbud-{interface}")).unwrap();
+        let kind = cost_kind(line["fee"].as_str().unwrap());
+        assert!(
+            r["costs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["kind"] == kind && c["amount"] == line["amount"]),
+            "{line} not on {r}"
+        );
+    }
+    let agreement = &find(relations, "snitflade-340-dagtilbud-opret-fravaer").unwrap()["agreement"]["name"];
+    assert!(agreement.as_str().unwrap().contains("SI-dagtilbud"), "{agreement}");
+
+    // Per municipality: maskinregistrering and loen are granted in Sorø and Aarhus.
+    for m in ["340", "751"] {
+        assert!(find(relations, &format!("snitflade-{m}-maskinregistrering-maskintimer")).is_some());
+        assert!(find(relations, &format!("snitflade-{m}-loen-faste-tillaeg")).is_some());
+    }
+    let aarhus = admin.get_ok("/api/v1/landscape?municipality=0751").await;
+    let aarhus = aarhus["relation"].as_array().unwrap();
+    assert!(!aarhus.is_empty());
+    assert!(aarhus.iter().all(|r| r["municipality"] == "751"), "{aarhus:?}");
+}
+
+fn legacy() -> Value {
+    json!({"id": "e2e-legacy", "name": "A legacy system", "vendor": "KMD", "kind": "platform",
+        "lifecycle": "phasing_out", "description": "typed in by the test"})
+}
+
+fn relation_to(counterpart: &str) -> Value {
+    json!({"id": "e2e-legacy-1", "municipality": "0340", "system": "e2e-legacy", "counterpart": counterpart,
+        "local_number": "5a", "direction": "to", "dependency": "local_agreement",
+        "costs": [{"kind": "running", "amount": "1200.50", "period": "year"}]})
+}
+
+#[tokio::test]
+async fn the_landscape_shows_snitflades_own_traffic_and_keeps_what_is_typed_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut proc = spawn(&data, &[]).await;
+    let admin = AdminApi::new(&data, proc.admin);
+
+    // Without a token: nothing.
+    let (status, _) = admin.get_unauthenticated("/api/v1/landscape").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = admin.get_with_authorization("/api/v1/landscape", "Bearer wrong").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    the_demo_grants_are_in_the_landscape(&admin).await;
+
+    // The command line reads the same.
+    let out = cli(
+        proc.admin,
+        &data,
+        &["relations", "--system", "dagtilbud", "--municipality", "340"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let own = listed.as_array().unwrap().iter().filter(|r| r["source"] == "snitflade");
+    assert_eq!(own.count(), 4, "{listed}");
+    let out = cli(proc.admin, &data, &["impact", "no-such-system"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("404"), "{stderr}");
+
+    // A system and a relation typed in: created, then replaced.
+    let (status, body) = admin
+        .put("/api/v1/landscape/systems/e2e-legacy?actor=ann", legacy())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = admin.put("/api/v1/landscape/systems/e2e-legacy", legacy()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = admin
+        .put("/api/v1/landscape/relations/e2e-legacy-1", relation_to("dagtilbud"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["municipality"], "340", "kept in the landscape's form");
+    let system = admin.get_ok("/api/v1/landscape/systems/e2e-legacy").await;
+    assert_eq!(system, legacy());
+    let relation = admin.get_ok("/api/v1/landscape/relations/e2e-legacy-1").await;
+    assert_eq!(relation, body);
+    assert_eq!(relation["costs"][0]["amount"], "1200.50");
+    let log = admin.list("/api/v1/audit/admin?object_type=landscape_system").await;
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[1]["actor"], "ann");
+    assert_eq!(log[1]["action"], "landscape.system.put");
+
+    // A relation to a system the landscape does not have: 422 naming the problem; nothing stored.
+    let mut unknown = relation_to("nowhere");
+    unknown["id"] = "e2e-legacy-9".into();
+    let (status, body) = admin.put("/api/v1/landscape/relations/e2e-legacy-9", unknown).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["problems"][0].as_str().unwrap().contains("nowhere"), "{body}");
+    let (status, _) = admin.get("/api/v1/landscape/relations/e2e-legacy-9").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Nor may a system go while a relation names it.
+    let (status, body) = admin.delete("/api/v1/landscape/systems/e2e-legacy").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Derived records are read-only.
+    let derived = admin
+        .get_ok("/api/v1/landscape/relations/snitflade-340-dagtilbud-opret-fravaer")
+        .await;
+    let (status, body) = admin
+        .put(
+            "/api/v1/landscape/relations/snitflade-340-dagtilbud-opret-fravaer",
+            derived.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let mut as_manual = derived.clone();
+    as_manual.as_object_mut().unwrap().remove("source");
+    let (status, _) = admin
+        .put(
+            "/api/v1/landscape/relations/snitflade-340-dagtilbud-opret-fravaer",
+            as_manual,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = admin
+        .delete("/api/v1/landscape/relations/snitflade-340-dagtilbud-opret-fravaer")
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let dagtilbud = json!({"id": "dagtilbud", "name": "Dagtilbud", "kind": "external"});
+    let (status, _) = admin.put("/api/v1/landscape/systems/dagtilbud", dagtilbud).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = admin.delete("/api/v1/landscape/systems/dagtilbud").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let mut derived_source = legacy();
+    derived_source["id"] = "other".into();
+    derived_source["source"] = "snitflade".into();
+    let (status, _) = admin.put("/api/v1/landscape/systems/other", derived_source).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // The questions check what they are asked.
+    let (status, _) = admin.get("/api/v1/landscape/impact").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = admin.get("/api/v1/landscape/impact?system=dagtilbud&format=xml").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("xml")), "{body}");
+    let (status, _) = admin.get("/api/v1/landscape/diagram?system=nowhere").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // After a kill and a restart on the same data dir, everything is there once.
+    proc.kill9().unwrap();
+    let proc = spawn(&data, &[]).await;
+    let admin = AdminApi::new(&data, proc.admin);
+    assert_eq!(admin.get_ok("/api/v1/landscape/systems/e2e-legacy").await, legacy());
+    assert_eq!(admin.get_ok("/api/v1/landscape/relations/e2e-legacy-1").await, relation);
+    let l = admin.get_ok("/api/v1/landscape").await;
+    let ids: Vec<&str> = l["relation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let unique: std::collections::HashSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+    the_demo_grants_are_in_the_landscape(&admin).await;
+
+    // The OpenAPI document describes the landscape's paths.
+    let doc = admin.get_ok("/api/v1/openapi.json").await;
+    for path in [
+        "/api/v1/landscape",
+        "/api/v1/landscape/systems/{id}",
+        "/api/v1/landscape/relations/{id}",
+        "/api/v1/landscape/interfaces/{id}/{version}",
+        "/api/v1/landscape/impact",
+        "/api/v1/landscape/diagram",
+        "/api/v1/landscape/requirements",
+        "/api/v1/landscape/import/{kind}",
+        "/api/v1/landscape/export",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} not documented");
+    }
+}

@@ -1,0 +1,495 @@
+//! The landscape's admin API under `/api/v1/landscape` (issue 8): the merged landscape, its systems, relations and
+//! interfaces (read; write and delete the stored ones), and the questions asked of it — impact analysis, diagrams,
+//! KOMBIT's requirement check, CSV import and JSON export. Each handler maps HTTP to one operation of
+//! [`crate::landscape`] or one call into `snitflade_landscape`; the changes log themselves in the admin audit log.
+
+use crate::admin::{AdminState, error, store_error};
+use crate::landscape::{self as ops, LandscapeError};
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use snitflade_landscape::{Interface, Landscape, Relation, System};
+
+/// Largest CSV import.
+const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
+
+pub fn routes() -> Router<AdminState> {
+    Router::new()
+        .route("/landscape", get(landscape))
+        .route("/landscape/systems", get(systems))
+        .route(
+            "/landscape/systems/{id}",
+            get(system).put(put_system).delete(delete_system),
+        )
+        .route("/landscape/relations", get(relations))
+        .route(
+            "/landscape/relations/{id}",
+            get(relation).put(put_relation).delete(delete_relation),
+        )
+        .route(
+            "/landscape/interfaces/{id}/{version}",
+            get(interface).put(put_interface),
+        )
+        .route("/landscape/impact", get(impact))
+        .route("/landscape/diagram", get(diagram))
+        .route("/landscape/requirements", post(requirements))
+        .route(
+            "/landscape/import/{kind}",
+            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route("/landscape/export", get(export))
+}
+
+fn landscape_error(e: LandscapeError) -> Response {
+    match e {
+        LandscapeError::NotFound(what) => error(StatusCode::NOT_FOUND, format!("{what} findes ikke")),
+        LandscapeError::BadRequest(m) => error(StatusCode::BAD_REQUEST, m),
+        LandscapeError::ReadOnly(m) => error(StatusCode::CONFLICT, m),
+        LandscapeError::Problems(problems) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "error": "the change would leave the landscape inconsistent",
+                "problems": problems,
+            })),
+        )
+            .into_response(),
+        LandscapeError::Catalogue(m) => {
+            tracing::error!(error = %m, "the landscape catalogue");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+        LandscapeError::Store(e) => store_error(e),
+    }
+}
+
+fn reply<T: Serialize>(r: Result<T, LandscapeError>) -> Response {
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => landscape_error(e),
+    }
+}
+
+/// 201 with the record when a put created it, 200 when it replaced one.
+fn put_reply<T: Serialize>(r: Result<(bool, T), LandscapeError>) -> Response {
+    match r {
+        Ok((true, v)) => (StatusCode::CREATED, Json(v)).into_response(),
+        Ok((false, v)) => Json(v).into_response(),
+        Err(e) => landscape_error(e),
+    }
+}
+
+fn deleted<T>(r: Result<T, LandscapeError>) -> Response {
+    match r {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => landscape_error(e),
+    }
+}
+
+/// The value of a JSON body, or (returned from the handler) the 400 answer naming what is wrong with it.
+macro_rules! json_body {
+    ($b:expr) => {
+        match $b {
+            Ok(Json(v)) => v,
+            Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+        }
+    };
+}
+
+/// The value of a query, or (returned from the handler) the 400 answer naming what is wrong with it.
+macro_rules! query {
+    ($q:expr) => {
+        match $q {
+            Ok(Query(v)) => v,
+            Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+        }
+    };
+}
+
+/// Who makes a change (`?actor=`; the bodies are the model's records and carry no actor).
+#[derive(Deserialize)]
+struct ActorQuery {
+    actor: Option<String>,
+}
+
+impl ActorQuery {
+    fn actor(&self) -> String {
+        match self.actor.as_deref().map(str::trim) {
+            Some(a) if !a.is_empty() => a.chars().take(200).collect(),
+            _ => "admin".into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct MunicipalityQuery {
+    municipality: Option<String>,
+}
+
+/// `GET /landscape`: catalogue, stored records and snitflade's own traffic in one.
+async fn landscape(State(s): State<AdminState>, Query(q): Query<MunicipalityQuery>) -> Response {
+    reply(ops::landscape(s.services.store(), q.municipality.as_deref()).await)
+}
+
+async fn systems(State(s): State<AdminState>) -> Response {
+    reply(ops::landscape(s.services.store(), None).await.map(|l| l.systems))
+}
+
+async fn system(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
+    reply(ops::system(s.services.store(), &id).await)
+}
+
+async fn put_system(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+    Query(q): Query<ActorQuery>,
+    b: Result<Json<System>, JsonRejection>,
+) -> Response {
+    put_reply(ops::put_system(s.services.store(), &id, json_body!(b), &q.actor()).await)
+}
+
+async fn delete_system(State(s): State<AdminState>, Path(id): Path<String>, Query(q): Query<ActorQuery>) -> Response {
+    deleted(ops::delete_system(s.services.store(), &id, &q.actor()).await)
+}
+
+#[derive(Deserialize)]
+struct RelationQuery {
+    system: Option<String>,
+    municipality: Option<String>,
+}
+
+async fn relations(State(s): State<AdminState>, Query(q): Query<RelationQuery>) -> Response {
+    reply(ops::relations(s.services.store(), q.system.as_deref(), q.municipality.as_deref()).await)
+}
+
+async fn relation(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
+    reply(ops::relation(s.services.store(), &id).await)
+}
+
+async fn put_relation(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+    Query(q): Query<ActorQuery>,
+    b: Result<Json<Relation>, JsonRejection>,
+) -> Response {
+    put_reply(ops::put_relation(s.services.store(), &id, json_body!(b), &q.actor()).await)
+}
+
+async fn delete_relation(State(s): State<AdminState>, Path(id): Path<String>, Query(q): Query<ActorQuery>) -> Response {
+    deleted(ops::delete_relation(s.services.store(), &id, &q.actor()).await)
+}
+
+async fn interface(State(s): State<AdminState>, Path((id, version)): Path<(String, String)>) -> Response {
+    reply(ops::interface(s.services.store(), &id, &version).await)
+}
+
+async fn put_interface(
+    State(s): State<AdminState>,
+    Path((id, version)): Path<(String, String)>,
+    Query(q): Query<ActorQuery>,
+    b: Result<Json<Interface>, JsonRejection>,
+) -> Response {
+    let body = json_body!(b);
+    put_reply(ops::put_interface(s.services.store(), &id, &version, body, &q.actor()).await)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The questions asked of the landscape. Each request is read and checked here; the answer comes from one call
+// into `snitflade_landscape` (the `answer_*` / `parse_import` functions at the end of this file).
+
+/// The output formats of an impact analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImpactFormat {
+    Json,
+    Text,
+}
+
+#[derive(Deserialize)]
+struct ImpactQuery {
+    system: Option<String>,
+    municipality: Option<String>,
+    depth: Option<u32>,
+    format: Option<ImpactFormat>,
+}
+
+/// An impact analysis asked for: what depends on `system` (in `municipality`, `depth` relations away).
+#[derive(Debug, Clone)]
+#[expect(
+    dead_code,
+    reason = "read once the call into snitflade_landscape replaces answer_impact's placeholder"
+)]
+pub struct ImpactRequest {
+    pub system: String,
+    /// The landscape's form (`340`).
+    pub municipality: Option<String>,
+    pub depth: Option<u32>,
+    pub format: ImpactFormat,
+}
+
+/// Deepest impact analysis asked for.
+const MAX_DEPTH: u32 = 20;
+
+/// Why a question is not answered: the status and the `error` text.
+#[derive(Debug)]
+pub struct Refusal(pub StatusCode, pub String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
+}
+
+/// The system a question is about: required, and in the landscape.
+fn subject(l: &Landscape, system: Option<String>) -> Result<String, Refusal> {
+    let Some(system) = system.filter(|s| !s.trim().is_empty()) else {
+        return Err(Refusal(
+            StatusCode::BAD_REQUEST,
+            "the query parameter system is required".into(),
+        ));
+    };
+    if l.system(&system).is_none() {
+        return Err(Refusal(StatusCode::NOT_FOUND, format!("systemet {system} findes ikke")));
+    }
+    Ok(system)
+}
+
+fn municipality(m: Option<&str>) -> Result<Option<String>, Refusal> {
+    m.map(ops::municipality_form)
+        .transpose()
+        .map_err(|e| Refusal(StatusCode::BAD_REQUEST, e.to_string()))
+}
+
+/// An answer in `content_type`.
+fn typed(content_type: &'static str, body: String) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// `GET /landscape/impact?system=&municipality=&depth=&format=json|text`.
+async fn impact(State(s): State<AdminState>, q: Result<Query<ImpactQuery>, QueryRejection>) -> Response {
+    let q = query!(q);
+    let l = match ops::landscape(s.services.store(), None).await {
+        Ok(l) => l,
+        Err(e) => return landscape_error(e),
+    };
+    let request = match (subject(&l, q.system), municipality(q.municipality.as_deref())) {
+        (Ok(system), Ok(municipality)) => ImpactRequest {
+            system,
+            municipality,
+            depth: q.depth.map(|d| d.clamp(1, MAX_DEPTH)),
+            format: q.format.unwrap_or(ImpactFormat::Json),
+        },
+        (Err(r), _) | (_, Err(r)) => return r.into_response(),
+    };
+    match answer_impact(&l, &request) {
+        Ok(body) if request.format == ImpactFormat::Json => typed("application/json", body),
+        Ok(body) => typed("text/plain; charset=utf-8", body),
+        Err(r) => r.into_response(),
+    }
+}
+
+/// The two views of seed 002's maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DiagramView {
+    #[serde(rename = "as-is")]
+    AsIs,
+    #[serde(rename = "transition")]
+    Transition,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagramFormat {
+    Svg,
+    Dot,
+    Mermaid,
+}
+
+impl DiagramFormat {
+    fn content_type(self) -> &'static str {
+        match self {
+            DiagramFormat::Svg => "image/svg+xml",
+            DiagramFormat::Dot => "text/vnd.graphviz; charset=utf-8",
+            DiagramFormat::Mermaid => "text/plain; charset=utf-8",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DiagramQuery {
+    system: Option<String>,
+    municipality: Option<String>,
+    view: Option<DiagramView>,
+    format: Option<DiagramFormat>,
+}
+
+/// A map asked for: `system` and its relations (in `municipality`), as is or with the transition decisions.
+#[derive(Debug, Clone)]
+#[expect(
+    dead_code,
+    reason = "read once the call into snitflade_landscape replaces answer_diagram's placeholder"
+)]
+pub struct DiagramRequest {
+    pub system: String,
+    pub municipality: Option<String>,
+    pub view: DiagramView,
+    pub format: DiagramFormat,
+}
+
+/// `GET /landscape/diagram?system=&municipality=&view=as-is|transition&format=svg|dot|mermaid`.
+async fn diagram(State(s): State<AdminState>, q: Result<Query<DiagramQuery>, QueryRejection>) -> Response {
+    let q = query!(q);
+    let l = match ops::landscape(s.services.store(), None).await {
+        Ok(l) => l,
+        Err(e) => return landscape_error(e),
+    };
+    let request = match (subject(&l, q.system), municipality(q.municipality.as_deref())) {
+        (Ok(system), Ok(municipality)) => DiagramRequest {
+            system,
+            municipality,
+            view: q.view.unwrap_or(DiagramView::AsIs),
+            format: q.format.unwrap_or(DiagramFormat::Svg),
+        },
+        (Err(r), _) | (_, Err(r)) => return r.into_response(),
+    };
+    match answer_diagram(&l, &request) {
+        Ok(body) => typed(request.format.content_type(), body),
+        Err(r) => r.into_response(),
+    }
+}
+
+/// `POST /landscape/requirements`: what KOMBIT requires of a supplier's system (seed 003).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "read once the call into snitflade_landscape replaces answer_requirements's placeholder"
+)]
+pub struct RequirementsRequest {
+    /// The system checked, if it is in the landscape.
+    pub system: Option<String>,
+    /// The information objects the system handles (`Sag`, `Dokument`, …).
+    pub information_objects: Vec<String>,
+    /// Public integrations the system already has directly (an exception of seed 003 §2.3).
+    #[serde(default)]
+    pub direct_public_integrations: Vec<String>,
+}
+
+async fn requirements(State(s): State<AdminState>, b: Result<Json<RequirementsRequest>, JsonRejection>) -> Response {
+    let request = json_body!(b);
+    let l = match ops::landscape(s.services.store(), None).await {
+        Ok(l) => l,
+        Err(e) => return landscape_error(e),
+    };
+    if let Some(system) = &request.system
+        && let Err(r) = subject(&l, Some(system.clone()))
+    {
+        return r.into_response();
+    }
+    match answer_requirements(&l, &request) {
+        Ok(v) => Json(v).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+/// What a CSV import holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Systems,
+    Relations,
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    /// Check only [default: true]; `false` stores.
+    dry_run: Option<bool>,
+    actor: Option<String>,
+}
+
+/// `POST /landscape/import/{systems|relations}?dry_run=`: a CSV file (UTF-8, at most 5 MiB) checked against the
+/// landscape and, unless a dry run, stored in one transaction.
+async fn import(
+    State(s): State<AdminState>,
+    Path(kind): Path<String>,
+    q: Result<Query<ImportQuery>, QueryRejection>,
+    body: Bytes,
+) -> Response {
+    let q = query!(q);
+    let kind = match kind.as_str() {
+        "systems" => ImportKind::Systems,
+        "relations" => ImportKind::Relations,
+        other => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("unknown import '{other}' (systems or relations)"),
+            );
+        }
+    };
+    let Ok(csv) = std::str::from_utf8(&body) else {
+        return error(StatusCode::BAD_REQUEST, "the CSV file is not UTF-8");
+    };
+    let fragment = match parse_import(kind, csv) {
+        Ok(f) => f,
+        Err(r) => return r.into_response(),
+    };
+    let actor = ActorQuery { actor: q.actor }.actor();
+    reply(ops::import(s.services.store(), fragment, q.dry_run.unwrap_or(true), &actor).await)
+}
+
+/// `GET /landscape/export`: the merged landscape as the JSON document of `snitflade_landscape::exchange`.
+async fn export(State(s): State<AdminState>) -> Response {
+    let l = match ops::landscape(s.services.store(), None).await {
+        Ok(l) => l,
+        Err(e) => return landscape_error(e),
+    };
+    match answer_export(&l) {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"snitflade-landscape.json\"",
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The calls into `snitflade_landscape` that are not wired yet: each answers 501 until its crate function exists.
+
+fn not_implemented(what: &str) -> Refusal {
+    Refusal(StatusCode::NOT_IMPLEMENTED, format!("{what} is not implemented yet"))
+}
+
+/// The impact analysis as JSON or text, by `snitflade_landscape::impact`.
+fn answer_impact(_landscape: &Landscape, _request: &ImpactRequest) -> Result<String, Refusal> {
+    Err(not_implemented("the impact analysis"))
+}
+
+/// The map in the format asked for, by `snitflade_landscape::diagram`.
+fn answer_diagram(_landscape: &Landscape, _request: &DiagramRequest) -> Result<String, Refusal> {
+    Err(not_implemented("the diagram"))
+}
+
+/// The requirement check's answer (JSON), by `snitflade_landscape::requirements`.
+fn answer_requirements(_landscape: &Landscape, _request: &RequirementsRequest) -> Result<serde_json::Value, Refusal> {
+    Err(not_implemented("the requirement check"))
+}
+
+/// The records of a CSV file, by `snitflade_landscape::exchange` (a CSV that cannot be read: 400 naming the line).
+fn parse_import(_kind: ImportKind, _csv: &str) -> Result<Landscape, Refusal> {
+    Err(not_implemented("the CSV import"))
+}
+
+/// The JSON export, by `snitflade_landscape::exchange`.
+fn answer_export(_landscape: &Landscape) -> Result<String, Refusal> {
+    Err(not_implemented("the export"))
+}

@@ -1,0 +1,216 @@
+//! The stored landscape on every engine (SQLite always, PostgreSQL when `SNITFLADE_TEST_DATABASE_URL` is set):
+//! records round-trip as the model's documents, a put creates or replaces, a delete answers what was stored,
+//! a bulk write is one transaction with one audit entry, every change is in the admin audit log, and a reopened
+//! store has it all.
+
+use snitflade_landscape::{
+    CostKind, CostLine, DependencyClass, Direction, Interface, InterfaceKind, InterfaceRef, Landscape, Lifecycle,
+    Relation, RequirementArea, Source, System, SystemKind,
+};
+use snitflade_store::landscape::{self, Counts};
+use snitflade_store::testing::TestDb;
+use snitflade_store::{Store, StoreError, admin_audit};
+
+fn system(id: &str) -> System {
+    System {
+        id: id.into(),
+        name: format!("System {id}"),
+        vendor: Some("KMD".into()),
+        kind: SystemKind::Platform,
+        lifecycle: Lifecycle::PhasingOut,
+        replaced_by: None,
+        description: String::new(),
+        source: Source::Manual,
+    }
+}
+
+fn interface(id: &str, version: &str) -> Interface {
+    Interface {
+        id: id.into(),
+        version: version.into(),
+        name: format!("Interface {id}"),
+        purpose: "test".into(),
+        kind: InterfaceKind::Local,
+        status: Some("i drift".into()),
+        valid_from: Some(jiff::civil::date(2025, 1, 1)),
+        information_objects: vec!["Sag".into()],
+        same_need_group: None,
+        public_alternative: None,
+        provider: None,
+    }
+}
+
+fn relation(id: &str, system: &str, counterpart: &str) -> Relation {
+    Relation {
+        id: id.into(),
+        municipality: "340".into(),
+        system: system.into(),
+        counterpart: counterpart.into(),
+        interface: Some(InterfaceRef {
+            id: "IND01".into(),
+            version: "1".into(),
+        }),
+        local_number: Some("5a".into()),
+        direction: Direction::From,
+        description: String::new(),
+        information_objects: Vec::new(),
+        dependency: DependencyClass::LocalAgreement,
+        transition: None,
+        agreement: None,
+        costs: vec![CostLine {
+            kind: CostKind::Running,
+            amount: "1234.50".parse().unwrap(),
+            period: "year".into(),
+            note: String::new(),
+        }],
+        certificates: Vec::new(),
+        source: Source::Manual,
+    }
+}
+
+#[tokio::test]
+async fn the_landscape_is_stored_the_same_on_every_engine() {
+    for db in TestDb::all().await {
+        scenario(&db).await;
+        db.cleanup().await;
+    }
+}
+
+async fn scenario(db: &TestDb) {
+    let store = db.open().await;
+    let pool = store.pool();
+    assert!(landscape::is_empty(pool).await.unwrap());
+    assert_eq!(landscape::load(pool).await.unwrap(), Landscape::default());
+
+    // Create, then replace.
+    assert!(landscape::put_system(&store, system("kmd-aktiv"), "ann").await.unwrap());
+    assert!(!landscape::is_empty(pool).await.unwrap());
+    let mut changed = system("kmd-aktiv");
+    changed.lifecycle = Lifecycle::Retired;
+    changed.replaced_by = Some("ky".into());
+    assert!(!landscape::put_system(&store, changed.clone(), "bo").await.unwrap());
+    assert!(landscape::put_system(&store, system("ky"), "ann").await.unwrap());
+    assert!(
+        landscape::put_interface(&store, interface("IND01", "1"), "ann")
+            .await
+            .unwrap()
+    );
+    assert!(
+        landscape::put_interface(&store, interface("IND01", "2"), "ann")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !landscape::put_interface(&store, interface("IND01", "1"), "ann")
+            .await
+            .unwrap()
+    );
+    let r = relation("soroe-kmd-aktiv-5a", "kmd-aktiv", "ky");
+    assert!(landscape::put_relation(&store, r.clone(), "ann").await.unwrap());
+
+    let loaded = landscape::load(pool).await.unwrap();
+    assert_eq!(loaded.systems, [changed.clone(), system("ky")]);
+    assert_eq!(loaded.interfaces, [interface("IND01", "1"), interface("IND01", "2")]);
+    assert_eq!(loaded.relations, std::slice::from_ref(&r));
+    assert!(loaded.requirement_areas.is_empty());
+
+    // Deletes answer what was stored; a second delete finds nothing.
+    let gone = landscape::remove_relation(&store, "soroe-kmd-aktiv-5a", "ann")
+        .await
+        .unwrap();
+    assert_eq!(gone, r);
+    assert!(matches!(
+        landscape::remove_relation(&store, "soroe-kmd-aktiv-5a", "ann").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        landscape::remove_system(&store, "ky", "ann").await.unwrap(),
+        system("ky")
+    );
+    assert!(matches!(
+        landscape::remove_system(&store, "ky", "ann").await,
+        Err(StoreError::NotFound)
+    ));
+
+    // A bulk write: created and replaced counted per kind, one audit entry.
+    let fragment = Landscape {
+        systems: vec![system("kmd-aktiv"), system("ky"), system("sapa")],
+        interfaces: vec![interface("IND02", "1")],
+        relations: vec![r.clone(), relation("soroe-kmd-aktiv-6", "kmd-aktiv", "sapa")],
+        requirement_areas: vec![RequirementArea {
+            name: "Adgangsstyring".into(),
+            interfaces: vec![InterfaceRef {
+                id: "IND02".into(),
+                version: "1".into(),
+            }],
+        }],
+    };
+    let written = landscape::put_all(&store, fragment.clone(), "demo", "landscape.demo")
+        .await
+        .unwrap();
+    assert_eq!(
+        written.systems,
+        Counts {
+            created: 2,
+            replaced: 1
+        }
+    );
+    assert_eq!(written.interfaces.created, 1);
+    assert_eq!(written.relations.created, 2);
+    assert_eq!(written.requirement_areas.created, 1);
+    let again = landscape::put_all(&store, fragment.clone(), "demo", "landscape.demo")
+        .await
+        .unwrap();
+    assert_eq!(
+        again.systems,
+        Counts {
+            created: 0,
+            replaced: 3
+        }
+    );
+    assert_eq!(
+        again.relations,
+        Counts {
+            created: 0,
+            replaced: 2
+        }
+    );
+    let loaded = landscape::load(pool).await.unwrap();
+    assert_eq!(loaded.systems.len(), 3);
+    assert_eq!(loaded.interfaces.len(), 3);
+    assert_eq!(loaded.relations.len(), 2);
+    assert_eq!(loaded.requirement_areas, fragment.requirement_areas);
+
+    // Every change is in the admin audit log with its actor.
+    let systems = admin_audit::list(pool, Some("landscape_system"), 100).await.unwrap();
+    let actions: Vec<(&str, &str, &str)> = systems
+        .iter()
+        .rev()
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.object_id.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("ann", "landscape.system.put", "kmd-aktiv"),
+            ("bo", "landscape.system.put", "kmd-aktiv"),
+            ("ann", "landscape.system.put", "ky"),
+            ("ann", "landscape.system.delete", "ky"),
+        ]
+    );
+    assert_eq!(systems[0].detail["id"], "ky");
+    let relations = admin_audit::list(pool, Some("landscape_relation"), 100).await.unwrap();
+    assert_eq!(relations.len(), 2);
+    let interfaces = admin_audit::list(pool, Some("landscape_interface"), 100).await.unwrap();
+    assert_eq!(interfaces[0].object_id, "IND01/1");
+    let bulk = admin_audit::list(pool, Some("landscape"), 100).await.unwrap();
+    assert_eq!(bulk.len(), 2);
+    assert_eq!(bulk[0].action, "landscape.demo");
+    assert_eq!(bulk[0].detail["written"]["systems"]["replaced"], 3);
+    assert_eq!(bulk[0].detail["relations"][1], "soroe-kmd-aktiv-6");
+
+    // Reopened, everything is there.
+    store.close().await;
+    let store = Store::open(&db.url).await.unwrap();
+    assert_eq!(landscape::load(store.pool()).await.unwrap(), loaded);
+    store.close().await;
+}
