@@ -68,18 +68,18 @@ async fn the_demo_grants_are_in_the_landscape(admin: &AdminApi) {
         ("fravaerskvoter", "OPUS-FRAVAERSKVOTER"),
         ("moedetidsplaner", "OPUS-MOEDETIDSPLANER"),
     ] {
-        let id = format!("snitflade-340-dagtilbud-{interface}");
+        let id = format!("snitflade-0340-dagtilbud-{interface}");
         let r = find(relations, &id).unwrap_or_else(|| panic!("no relation {id} in {relations}"));
         assert_eq!(r["system"], "kmd-opus-personale", "{r}");
         assert_eq!(r["counterpart"], "dagtilbud");
-        assert_eq!(r["municipality"], "340");
+        assert_eq!(r["municipality"], "0340");
         assert_eq!(r["interface"]["id"], catalogue_id);
         assert_eq!(r["source"], "snitflade");
         assert_eq!(r["dependency"], "dependency");
         assert_eq!(r["certificates"], json!([certificate]), "{r}");
     }
     assert_eq!(
-        find(relations, "snitflade-340-dagtilbud-fravaerskvoter").unwrap()["direction"],
+        find(relations, "snitflade-0340-dagtilbud-fravaerskvoter").unwrap()["direction"],
         "to",
         "quotas are only read"
     );
@@ -93,7 +93,7 @@ async fn the_demo_grants_are_in_the_landscape(admin: &AdminApi) {
     let first = order["interfaces"][0].as_str().unwrap();
     for line in lines {
         let interface = line["interface"].as_str().unwrap_or(first);
-        let r = find(relations, &format!("snitflade-340-dagtilbud-{interface}")).unwrap();
+        let r = find(relations, &format!("snitflade-0340-dagtilbud-{interface}")).unwrap();
         let kind = cost_kind(line["fee"].as_str().unwrap());
         assert!(
             r["costs"]
@@ -104,18 +104,18 @@ async fn the_demo_grants_are_in_the_landscape(admin: &AdminApi) {
             "{line} not on {r}"
         );
     }
-    let agreement = &find(relations, "snitflade-340-dagtilbud-opret-fravaer").unwrap()["agreement"]["name"];
+    let agreement = &find(relations, "snitflade-0340-dagtilbud-opret-fravaer").unwrap()["agreement"]["name"];
     assert!(agreement.as_str().unwrap().contains("SI-dagtilbud"), "{agreement}");
 
     // Per municipality: maskinregistrering and loen are granted in Sorø and Aarhus.
-    for m in ["340", "751"] {
+    for m in ["0340", "0751"] {
         assert!(find(relations, &format!("snitflade-{m}-maskinregistrering-maskintimer")).is_some());
         assert!(find(relations, &format!("snitflade-{m}-loen-faste-tillaeg")).is_some());
     }
     let aarhus = admin.get_ok("/api/v1/landscape?municipality=0751").await;
     let aarhus = aarhus["relation"].as_array().unwrap();
     assert!(!aarhus.is_empty());
-    assert!(aarhus.iter().all(|r| r["municipality"] == "751"), "{aarhus:?}");
+    assert!(aarhus.iter().all(|r| r["municipality"] == "0751"), "{aarhus:?}");
 }
 
 fn legacy() -> Value {
@@ -170,7 +170,7 @@ async fn the_landscape_shows_snitflades_own_traffic_and_keeps_what_is_typed_in()
         .put("/api/v1/landscape/relations/e2e-legacy-1", relation_to("dagtilbud"))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["municipality"], "340", "kept in the landscape's form");
+    assert_eq!(body["municipality"], "0340", "kept in the landscape's form");
     let system = admin.get_ok("/api/v1/landscape/systems/e2e-legacy").await;
     assert_eq!(system, legacy());
     let relation = admin.get_ok("/api/v1/landscape/relations/e2e-legacy-1").await;
@@ -195,11 +195,11 @@ async fn the_landscape_shows_snitflades_own_traffic_and_keeps_what_is_typed_in()
 
     // Derived records are read-only.
     let derived = admin
-        .get_ok("/api/v1/landscape/relations/snitflade-340-dagtilbud-opret-fravaer")
+        .get_ok("/api/v1/landscape/relations/snitflade-0340-dagtilbud-opret-fravaer")
         .await;
     let (status, body) = admin
         .put(
-            "/api/v1/landscape/relations/snitflade-340-dagtilbud-opret-fravaer",
+            "/api/v1/landscape/relations/snitflade-0340-dagtilbud-opret-fravaer",
             derived.clone(),
         )
         .await;
@@ -208,13 +208,13 @@ async fn the_landscape_shows_snitflades_own_traffic_and_keeps_what_is_typed_in()
     as_manual.as_object_mut().unwrap().remove("source");
     let (status, _) = admin
         .put(
-            "/api/v1/landscape/relations/snitflade-340-dagtilbud-opret-fravaer",
+            "/api/v1/landscape/relations/snitflade-0340-dagtilbud-opret-fravaer",
             as_manual,
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) = admin
-        .delete("/api/v1/landscape/relations/snitflade-340-dagtilbud-opret-fravaer")
+        .delete("/api/v1/landscape/relations/snitflade-0340-dagtilbud-opret-fravaer")
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let dagtilbud = json!({"id": "dagtilbud", "name": "Dagtilbud", "kind": "external"});
@@ -269,4 +269,115 @@ async fn the_landscape_shows_snitflades_own_traffic_and_keeps_what_is_typed_in()
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} not documented");
     }
+}
+
+/// The Sorø maps the demo stores answer the analyses: impact of phasing out KMD Aktiv lists its numbered interfaces
+/// under all four classes, its SVG shows every number and the legend, KOMBIT's requirement check gives seed 003's
+/// example, a CSV dry run reports per row and stores nothing, and the export round-trips through the crate.
+#[tokio::test]
+async fn the_demo_landscape_answers_impact_diagrams_requirements_and_import() {
+    let s = Server::start().await;
+    let admin = &s.admin;
+
+    let report = admin
+        .get_ok("/api/v1/landscape/impact?system=kmd-aktiv&municipality=0340&depth=2")
+        .await;
+    let numbers = |class: &str| -> Vec<String> {
+        let group = report["by_class"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["class"] == class)
+            .unwrap();
+        group["relations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["as_counterpart"] == false)
+            .map(|r| r["local_number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(numbers("weak"), ["1", "2", "3", "4", "13a"]);
+    assert_eq!(numbers("unclear"), ["14", "27"]);
+    assert_eq!(numbers("local_agreement"), ["18"]);
+    assert_eq!(numbers("dependency").len(), 17);
+    assert!(!report["reached"].as_array().unwrap().is_empty());
+    let (status, content_type, text) = admin
+        .get_text("/api/v1/landscape/impact?system=kmd-aktiv&municipality=0340&format=text")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert!(text.contains("Lokal snitfladeaftale") && text.contains("13a"), "{text}");
+    let (status, _) = admin.get("/api/v1/landscape/impact?system=findes-ikke").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, content_type, svg) = admin
+        .get_text("/api/v1/landscape/diagram?system=kmd-aktiv&municipality=0340")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("image/svg+xml"), "{content_type}");
+    assert!(
+        svg.starts_with("<?xml") && svg.contains("<svg"),
+        "{}",
+        &svg[..200.min(svg.len())]
+    );
+    for n in ["1", "2", "5a", "5d", "10a", "12b", "13a", "14", "18", "27", "28"] {
+        assert!(svg.contains(&format!(">{n}<")), "interface {n} is on the map");
+    }
+    for label in [
+        "Svag afhængighed",
+        "Uklar afhængighed",
+        "Afhængighed",
+        "Lokal snitfladeaftale",
+    ] {
+        assert!(svg.contains(label), "the legend explains {label}");
+    }
+    let (status, _, mermaid) = admin
+        .get_text("/api/v1/landscape/diagram?system=kmd-aktiv&municipality=0340&view=transition&format=mermaid")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        mermaid.contains("\nflowchart LR\n") && mermaid.contains("Kommunernes Ydelsessystem"),
+        "{mermaid}"
+    );
+
+    let (status, check) = admin
+        .post(
+            "/api/v1/landscape/requirements",
+            Some(json!({"information_objects": ["Sag", "Dokument", "Faktura"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+    let specific: Vec<&str> = check["specific"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(specific, ["SF1470", "SF1590_B"]);
+    let general = check["general"].to_string();
+    for id in ["SF1511", "SF1512", "SF1514", "SF1515", "SF1460_A", "SF1460_D"] {
+        assert!(general.contains(id), "{general}");
+    }
+
+    let csv = "id;name;vendor;kind;lifecycle;replaced_by;description\n\
+               csv-arkiv;Arkivsystem;Leverandør A/S;ekstern;i drift;;fra CSV\n\
+               csv-bad;Uden type;;rumskib;;;\n";
+    let (status, dry) = admin
+        .post_bytes("/api/v1/landscape/import/systems", "text/csv", csv.as_bytes().to_vec())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(dry["dry_run"], true);
+    let rows = dry["rows"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{dry}");
+    assert_eq!(rows[1]["action"], "rejected", "{dry}");
+    let (status, _) = admin.get("/api/v1/landscape/systems/csv-arkiv").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a dry run stores nothing");
+
+    let (status, _, export) = admin.get_text("/api/v1/landscape/export").await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&export).unwrap();
+    assert_eq!(doc["format"], "snitflade-landscape");
+    let back = snitflade_landscape::exchange::import_json(&doc).expect("the export reads back");
+    assert!(back.system("kmd-aktiv").is_some() && back.system("dagtilbud").is_some());
 }

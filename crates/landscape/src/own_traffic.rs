@@ -151,13 +151,13 @@ pub fn mapping(snitflade_interface: &str) -> Option<&'static InterfaceMapping> {
     INTERFACES.iter().find(|m| m.snitflade == snitflade_interface)
 }
 
-/// A kommunekode in the landscape's form: without leading zeros (`0340` → `340`), as relations name it.
+/// A kommunekode in the landscape's form: four digits, as everywhere in snitflade (`340` → `0340`).
 pub fn municipality_key(code: &str) -> String {
-    let trimmed = code.trim().trim_start_matches('0');
-    if trimmed.is_empty() && !code.trim().is_empty() {
-        "0".into()
+    let code = code.trim();
+    if !code.is_empty() && code.len() < 4 && code.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{code:0>4}")
     } else {
-        trimmed.into()
+        code.to_owned()
     }
 }
 

@@ -101,15 +101,15 @@ fn each_grant_in_force_becomes_a_relation_with_kmd_opus_personale() {
     assert_eq!(
         ids,
         [
-            "snitflade-340-dagtilbud-fravaerskvoter",
-            "snitflade-340-dagtilbud-opret-fravaer",
-            "snitflade-751-dagtilbud-medarbejderoplysninger",
+            "snitflade-0340-dagtilbud-fravaerskvoter",
+            "snitflade-0340-dagtilbud-opret-fravaer",
+            "snitflade-0751-dagtilbud-medarbejderoplysninger",
         ]
     );
-    let r = relation(&l, "snitflade-340-dagtilbud-opret-fravaer");
+    let r = relation(&l, "snitflade-0340-dagtilbud-opret-fravaer");
     assert_eq!(r.system, OPUS_SYSTEM);
     assert_eq!(r.counterpart, "dagtilbud");
-    assert_eq!(r.municipality, "340");
+    assert_eq!(r.municipality, "0340");
     assert_eq!(
         r.interface,
         Some(InterfaceRef {
@@ -124,13 +124,13 @@ fn each_grant_in_force_becomes_a_relation_with_kmd_opus_personale() {
     let agreement = r.agreement.as_ref().expect("the order is the agreement");
     assert!(agreement.name.contains("o-1") && agreement.name.contains("SI-dagtilbud"));
     // Quotas are only read: data flows to the external system.
-    let quotas = relation(&l, "snitflade-340-dagtilbud-fravaerskvoter");
+    let quotas = relation(&l, "snitflade-0340-dagtilbud-fravaerskvoter");
     assert_eq!(quotas.direction, Direction::To);
     assert_eq!(quotas.interface.as_ref().unwrap().id, "OPUS-FRAVAERSKVOTER");
     // A grant without an order has no costs and no agreement.
-    let direct = relation(&l, "snitflade-751-dagtilbud-medarbejderoplysninger");
+    let direct = relation(&l, "snitflade-0751-dagtilbud-medarbejderoplysninger");
     assert!(direct.costs.is_empty() && direct.agreement.is_none());
-    assert_eq!(direct.municipality, "751");
+    assert_eq!(direct.municipality, "0751");
 }
 
 #[test]
@@ -145,7 +145,7 @@ fn costs_come_from_the_order_and_order_wide_fees_are_counted_once() {
     };
     // The set-up fee goes on the order's first interface.
     assert_eq!(
-        costs("snitflade-340-dagtilbud-opret-fravaer"),
+        costs("snitflade-0340-dagtilbud-opret-fravaer"),
         [
             (CostKind::StartUp, d("30000"), "once".into()),
             (CostKind::Running, d("2000"), "month".into()),
@@ -153,7 +153,7 @@ fn costs_come_from_the_order_and_order_wide_fees_are_counted_once() {
         ]
     );
     assert_eq!(
-        costs("snitflade-340-dagtilbud-fravaerskvoter"),
+        costs("snitflade-0340-dagtilbud-fravaerskvoter"),
         [
             (CostKind::StartUp, d("15000"), "once".into()),
             (CostKind::Running, d("1000"), "month".into()),
@@ -169,7 +169,7 @@ fn order_wide_fees_move_to_the_next_interface_when_the_first_is_closed() {
     i.grants[0].valid_to = Some(date(2026, 1, 1));
     let l = derive(&i);
     assert!(l.relations.iter().all(|r| !r.id.ends_with("opret-fravaer")));
-    let quotas = relation(&l, "snitflade-340-dagtilbud-fravaerskvoter");
+    let quotas = relation(&l, "snitflade-0340-dagtilbud-fravaerskvoter");
     assert!(quotas.costs.iter().any(|c| c.kind == CostKind::SetUp), "{quotas:#?}");
 }
 
@@ -182,9 +182,9 @@ fn only_grants_in_force_count() {
     i.grants[2].valid_to = Some(TODAY.tomorrow().unwrap());
     let l = derive(&i);
     let ids: Vec<&str> = l.relations.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["snitflade-751-dagtilbud-medarbejderoplysninger"]);
+    assert_eq!(ids, ["snitflade-0751-dagtilbud-medarbejderoplysninger"]);
     assert_eq!(
-        relation(&l, "snitflade-751-dagtilbud-medarbejderoplysninger").agreement,
+        relation(&l, "snitflade-0751-dagtilbud-medarbejderoplysninger").agreement,
         None,
         "no order behind the direct grant"
     );
@@ -204,7 +204,7 @@ fn the_same_grant_twice_is_one_relation() {
     });
     let l = derive(&i);
     assert_eq!(l.relations.len(), 3);
-    assert_eq!(relation(&l, "snitflade-340-dagtilbud-opret-fravaer").costs.len(), 3);
+    assert_eq!(relation(&l, "snitflade-0340-dagtilbud-opret-fravaer").costs.len(), 3);
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn catalogue_versions_are_used_when_listed() {
         })
         .collect();
     let l = derive(&i);
-    let r = relation(&l, "snitflade-340-dagtilbud-opret-fravaer");
+    let r = relation(&l, "snitflade-0340-dagtilbud-opret-fravaer");
     assert_eq!(r.interface.as_ref().unwrap().version, "10");
 }
 
@@ -235,7 +235,7 @@ fn the_beskedfordeler_grant_is_a_relation_with_kombits_beskedfordeler_when_the_c
         version: "1".into(),
     });
     let l = derive(&i);
-    let r = relation(&l, "snitflade-340-dagtilbud-beskedfordeler");
+    let r = relation(&l, "snitflade-0340-dagtilbud-beskedfordeler");
     assert_eq!(r.system, "beskedfordeler");
     assert_eq!(r.counterpart, "dagtilbud");
     assert_eq!(r.interface.as_ref().unwrap().id, "SF1460_B");
@@ -285,10 +285,10 @@ fn every_snitflade_interface_is_mapped() {
 }
 
 #[test]
-fn municipalities_lose_their_leading_zeros() {
-    assert_eq!(municipality_key("0340"), "340");
-    assert_eq!(municipality_key("340"), "340");
-    assert_eq!(municipality_key("0101"), "101");
+fn municipalities_have_four_digits() {
+    assert_eq!(municipality_key("0340"), "0340");
+    assert_eq!(municipality_key("340"), "0340");
+    assert_eq!(municipality_key(" 101 "), "0101");
     assert_eq!(municipality_key(""), "");
 }
 

@@ -14,7 +14,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use snitflade_landscape::{Interface, Landscape, Relation, System};
+use snitflade_landscape::diagram::{self, Format, View};
+use snitflade_landscape::{Interface, Landscape, Relation, System, exchange, impact, requirements};
 
 /// Largest CSV import.
 const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
@@ -219,13 +220,9 @@ struct ImpactQuery {
 
 /// An impact analysis asked for: what depends on `system` (in `municipality`, `depth` relations away).
 #[derive(Debug, Clone)]
-#[expect(
-    dead_code,
-    reason = "read once the call into snitflade_landscape replaces answer_impact's placeholder"
-)]
 pub struct ImpactRequest {
     pub system: String,
-    /// The landscape's form (`340`).
+    /// The landscape's form (four digits, `0340`).
     pub municipality: Option<String>,
     pub depth: Option<u32>,
     pub format: ImpactFormat,
@@ -292,52 +289,21 @@ async fn impact(State(s): State<AdminState>, q: Result<Query<ImpactQuery>, Query
     }
 }
 
-/// The two views of seed 002's maps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum DiagramView {
-    #[serde(rename = "as-is")]
-    AsIs,
-    #[serde(rename = "transition")]
-    Transition,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DiagramFormat {
-    Svg,
-    Dot,
-    Mermaid,
-}
-
-impl DiagramFormat {
-    fn content_type(self) -> &'static str {
-        match self {
-            DiagramFormat::Svg => "image/svg+xml",
-            DiagramFormat::Dot => "text/vnd.graphviz; charset=utf-8",
-            DiagramFormat::Mermaid => "text/plain; charset=utf-8",
-        }
-    }
-}
-
 #[derive(Deserialize)]
 struct DiagramQuery {
     system: Option<String>,
     municipality: Option<String>,
-    view: Option<DiagramView>,
-    format: Option<DiagramFormat>,
+    view: Option<View>,
+    format: Option<Format>,
 }
 
 /// A map asked for: `system` and its relations (in `municipality`), as is or with the transition decisions.
 #[derive(Debug, Clone)]
-#[expect(
-    dead_code,
-    reason = "read once the call into snitflade_landscape replaces answer_diagram's placeholder"
-)]
 pub struct DiagramRequest {
     pub system: String,
     pub municipality: Option<String>,
-    pub view: DiagramView,
-    pub format: DiagramFormat,
+    pub view: View,
+    pub format: Format,
 }
 
 /// `GET /landscape/diagram?system=&municipality=&view=as-is|transition&format=svg|dot|mermaid`.
@@ -351,8 +317,8 @@ async fn diagram(State(s): State<AdminState>, q: Result<Query<DiagramQuery>, Que
         (Ok(system), Ok(municipality)) => DiagramRequest {
             system,
             municipality,
-            view: q.view.unwrap_or(DiagramView::AsIs),
-            format: q.format.unwrap_or(DiagramFormat::Svg),
+            view: q.view.unwrap_or(View::AsIs),
+            format: q.format.unwrap_or(Format::Svg),
         },
         (Err(r), _) | (_, Err(r)) => return r.into_response(),
     };
@@ -365,10 +331,6 @@ async fn diagram(State(s): State<AdminState>, q: Result<Query<DiagramQuery>, Que
 /// `POST /landscape/requirements`: what KOMBIT requires of a supplier's system (seed 003).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[expect(
-    dead_code,
-    reason = "read once the call into snitflade_landscape replaces answer_requirements's placeholder"
-)]
 pub struct RequirementsRequest {
     /// The system checked, if it is in the landscape.
     pub system: Option<String>,
@@ -410,8 +372,9 @@ struct ImportQuery {
     actor: Option<String>,
 }
 
-/// `POST /landscape/import/{systems|relations}?dry_run=`: a CSV file (UTF-8, at most 5 MiB) checked against the
-/// landscape and, unless a dry run, stored in one transaction.
+/// `POST /landscape/import/{systems|relations}?dry_run=`: a CSV file (UTF-8 or Windows-1252, `,` or `;`, at most
+/// 5 MiB) checked row by row against the landscape and, unless a dry run, its accepted rows stored in one
+/// transaction. The answer reports every row (created / updated / unchanged / rejected with the reasons).
 async fn import(
     State(s): State<AdminState>,
     Path(kind): Path<String>,
@@ -429,15 +392,20 @@ async fn import(
             );
         }
     };
-    let Ok(csv) = std::str::from_utf8(&body) else {
-        return error(StatusCode::BAD_REQUEST, "the CSV file is not UTF-8");
+    let l = match ops::landscape(s.services.store(), None).await {
+        Ok(l) => l,
+        Err(e) => return landscape_error(e),
     };
-    let fragment = match parse_import(kind, csv) {
-        Ok(f) => f,
+    let rows = match parse_import(&l, kind, &body) {
+        Ok(r) => r,
         Err(r) => return r.into_response(),
     };
     let actor = ActorQuery { actor: q.actor }.actor();
-    reply(ops::import(s.services.store(), fragment, q.dry_run.unwrap_or(true), &actor).await)
+    let dry_run = q.dry_run.unwrap_or(true);
+    match ops::import(s.services.store(), rows.accepted.clone(), dry_run, &actor).await {
+        Ok(stored) => Json(json!({ "dry_run": dry_run, "rows": rows, "stored": stored })).into_response(),
+        Err(e) => landscape_error(e),
+    }
 }
 
 /// `GET /landscape/export`: the merged landscape as the JSON document of `snitflade_landscape::exchange`.
@@ -463,33 +431,65 @@ async fn export(State(s): State<AdminState>) -> Response {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The calls into `snitflade_landscape` that are not wired yet: each answers 501 until its crate function exists.
-
-fn not_implemented(what: &str) -> Refusal {
-    Refusal(StatusCode::NOT_IMPLEMENTED, format!("{what} is not implemented yet"))
-}
+// The calls into `snitflade_landscape`.
 
 /// The impact analysis as JSON or text, by `snitflade_landscape::impact`.
-fn answer_impact(_landscape: &Landscape, _request: &ImpactRequest) -> Result<String, Refusal> {
-    Err(not_implemented("the impact analysis"))
+fn answer_impact(landscape: &Landscape, request: &ImpactRequest) -> Result<String, Refusal> {
+    let query = impact::ImpactQuery {
+        system: request.system.clone(),
+        municipality: request.municipality.clone(),
+        depth: request.depth.unwrap_or(1),
+        today: snitflade_lifecycle::today(),
+    };
+    let report = impact::analyse(landscape, &query).map_err(|e| Refusal(StatusCode::NOT_FOUND, e.to_string()))?;
+    Ok(match request.format {
+        ImpactFormat::Json => serde_json::to_string(&report).map_err(internal)?,
+        ImpactFormat::Text => report.render_text(),
+    })
 }
 
 /// The map in the format asked for, by `snitflade_landscape::diagram`.
-fn answer_diagram(_landscape: &Landscape, _request: &DiagramRequest) -> Result<String, Refusal> {
-    Err(not_implemented("the diagram"))
+fn answer_diagram(landscape: &Landscape, request: &DiagramRequest) -> Result<String, Refusal> {
+    diagram::render(
+        landscape,
+        &request.system,
+        request.municipality.as_deref(),
+        request.view,
+        request.format,
+    )
+    .map_err(|e| Refusal(StatusCode::NOT_FOUND, e.to_string()))
 }
 
 /// The requirement check's answer (JSON), by `snitflade_landscape::requirements`.
-fn answer_requirements(_landscape: &Landscape, _request: &RequirementsRequest) -> Result<serde_json::Value, Refusal> {
-    Err(not_implemented("the requirement check"))
+fn answer_requirements(landscape: &Landscape, request: &RequirementsRequest) -> Result<serde_json::Value, Refusal> {
+    let query = requirements::RequirementQuery {
+        system: request.system.clone(),
+        information_objects: request.information_objects.clone(),
+        direct_public_integrations: request.direct_public_integrations.clone(),
+        today: snitflade_lifecycle::today(),
+    };
+    let report = requirements::check(landscape, &query);
+    let text = report.render_text();
+    let mut v = serde_json::to_value(&report).map_err(internal)?;
+    v["text"] = serde_json::Value::String(text);
+    Ok(v)
 }
 
-/// The records of a CSV file, by `snitflade_landscape::exchange` (a CSV that cannot be read: 400 naming the line).
-fn parse_import(_kind: ImportKind, _csv: &str) -> Result<Landscape, Refusal> {
-    Err(not_implemented("the CSV import"))
+/// The row-by-row report of a CSV file, by `snitflade_landscape::exchange` (a file that cannot be read as a whole:
+/// 400 saying why).
+fn parse_import(existing: &Landscape, kind: ImportKind, csv: &[u8]) -> Result<exchange::ImportReport, Refusal> {
+    let report = match kind {
+        ImportKind::Systems => exchange::import_systems_csv(existing, csv),
+        ImportKind::Relations => exchange::import_relations_csv(existing, csv),
+    };
+    report.map_err(|e| Refusal(StatusCode::BAD_REQUEST, e.to_string()))
 }
 
 /// The JSON export, by `snitflade_landscape::exchange`.
-fn answer_export(_landscape: &Landscape) -> Result<String, Refusal> {
-    Err(not_implemented("the export"))
+fn answer_export(landscape: &Landscape) -> Result<String, Refusal> {
+    serde_json::to_string_pretty(&exchange::export_json(landscape)).map_err(internal)
+}
+
+fn internal(e: serde_json::Error) -> Refusal {
+    Refusal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
 }

@@ -100,10 +100,10 @@ pub async fn landscape(store: &Store, municipality: Option<&str>) -> Result<Land
     Ok(all)
 }
 
-/// A kommunekode from a request in the landscape's form (`0340` → `340`), or 400.
+/// A kommunekode from a request in the landscape's form (four digits: `340` → `0340`), or 400.
 pub fn municipality_form(code: &str) -> Result<String> {
     snitflade_domain::Kommunekode::parse(code)
-        .map(|k| k.client())
+        .map(|k| k.to_string())
         .map_err(|e| LandscapeError::BadRequest(format!("municipality: {e}")))
 }
 
@@ -281,7 +281,7 @@ pub async fn relation(store: &Store, id: &str) -> Result<Relation> {
         .ok_or_else(|| LandscapeError::NotFound(format!("relationen {id}")))
 }
 
-/// Creates or replaces a stored relation (its municipality kept in the landscape's form, `340`); answers whether
+/// Creates or replaces a stored relation (its municipality kept in the landscape's form, `0340`); answers whether
 /// it was created.
 pub async fn put_relation(store: &Store, id: &str, mut relation: Relation, actor: &str) -> Result<(bool, Relation)> {
     same_id("relation", id, &relation.id)?;
@@ -438,7 +438,7 @@ mod tests {
     fn relation(id: &str, system: &str, counterpart: &str) -> Relation {
         Relation {
             id: id.into(),
-            municipality: "340".into(),
+            municipality: "0340".into(),
             system: system.into(),
             counterpart: counterpart.into(),
             interface: None,
@@ -566,8 +566,9 @@ mod tests {
 
     #[test]
     fn municipalities_take_the_landscape_form() {
-        assert_eq!(municipality_form("0340").unwrap(), "340");
-        assert_eq!(municipality_form("751").unwrap(), "751");
+        assert_eq!(municipality_form("340").unwrap(), "0340");
+        assert_eq!(municipality_form("0340").unwrap(), "0340");
+        assert_eq!(municipality_form("751").unwrap(), "0751");
         assert!(municipality_form("x").is_err());
         assert!(municipality_form("").is_err());
     }
