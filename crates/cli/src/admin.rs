@@ -1,6 +1,7 @@
 //! `snitflade admin …`: a command-line client of the admin API, mainly for issue 6's access lifecycle (vendors,
 //! municipalities, systems, certificates and CRLs, standard integrations, the price list, orders and their
-//! closing, invoices, the audit logs). Every subcommand is one HTTP request: [`request`] maps the parsed arguments
+//! closing, invoices, the audit logs) and the Beskedfordeler's administration (dueslag, their subscriptions and
+//! deliveries, the Beskedtyper, event envelopes, publisher tokens). Every subcommand is one HTTP request: [`request`] maps the parsed arguments
 //! to method, path, query and body (pure, unit-tested below), [`run`] sends it with the admin bearer token and
 //! prints the answer — pretty JSON (CSV as it comes) on stdout; on a non-2xx answer the server's `error` text on
 //! stderr and exit code 1.
@@ -16,6 +17,7 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use reqwest::Method;
 use serde_json::{Value, json};
+use snitflade_beskedfordeler::filter::Filter;
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 
 use crate::zlpe::parse_municipality;
@@ -88,6 +90,19 @@ enum AdminCommand {
     Audit(AuditArgs),
     /// Admin actions, newest first.
     AuditAdmin(AdminAuditArgs),
+    /// The Beskedfordeler's dueslag (a receiving system's message box), their subscriptions and deliveries.
+    #[command(subcommand)]
+    Dueslag(DueslagCommand),
+    /// Every event kind with its stable Beskedtype UUID.
+    Beskedtyper,
+    /// An event as the Haendelsesbesked (XML) a subscriber receives.
+    Envelope {
+        /// The event's outbox sequence number.
+        seq: i64,
+    },
+    /// The tokens a system puts in the messages it publishes over AMQP (SF1460_C).
+    #[command(subcommand, alias = "publisher-token")]
+    PublisherTokens(PublisherTokenCommand),
 }
 
 /// A vendor's fields: all required, by POST and PUT alike.
@@ -346,6 +361,196 @@ struct AdminAuditArgs {
     /// Only actions on this kind of object (e.g. vendor, system, order).
     #[arg(long)]
     object_type: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum DueslagCommand {
+    /// All dueslag.
+    List,
+    /// One dueslag.
+    Show { id: String },
+    /// Create a dueslag for a receiving system (its id is also its AMQP queue name).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The receiving system's name.
+        #[arg(long)]
+        system: String,
+        /// The https endpoint of push delivery (SF1460_A) [default: none, read over AMQP].
+        #[arg(long)]
+        push_url: Option<String>,
+        /// Create it inactive (it receives nothing until activated) [default: active].
+        #[arg(long)]
+        inactive: bool,
+        /// Delivery attempts before a message goes to the fejlkø [server default: 10].
+        #[arg(long)]
+        max_attempts: Option<u32>,
+        /// The dueslag's UUID, when it must match an existing queue [default: a fresh one].
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Change a dueslag's name, activity, push endpoint or attempts (only the options given).
+    Change {
+        id: String,
+        #[command(flatten)]
+        change: DueslagChangeArgs,
+    },
+    /// Activate a dueslag: deliveries resume.
+    Activate { id: String },
+    /// Deactivate a dueslag: it receives nothing until activated again.
+    Deactivate { id: String },
+    /// A dueslag's subscriptions.
+    Subscriptions { id: String },
+    /// Attach a subscription: a filter as --filter JSON, or built from the field options.
+    Subscribe {
+        id: String,
+        // Boxed: the largest variant by far.
+        #[command(flatten)]
+        filter: Box<FilterArgs>,
+    },
+    /// Remove a subscription.
+    Unsubscribe {
+        id: String,
+        /// The subscription's id.
+        sid: String,
+    },
+    /// A dueslag's deliveries, in order.
+    Deliveries {
+        id: String,
+        /// Only these: `dead` is the fejlkø.
+        #[arg(long, value_parser = PossibleValuesParser::new(["pending", "delivered", "dead"]))]
+        state: Option<String>,
+        /// Only events after this sequence number.
+        #[arg(long)]
+        after: Option<i64>,
+        /// At most this many [server default: 1000].
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Put a message from the fejlkø back in the queue (its attempts start over).
+    Requeue {
+        id: String,
+        /// The event's outbox sequence number.
+        seq: i64,
+    },
+    /// Move a pending message to the fejlkø.
+    Fejlkoe {
+        id: String,
+        /// The event's outbox sequence number.
+        seq: i64,
+    },
+}
+
+/// What `dueslag change` changes: at least one.
+#[derive(Args, Debug)]
+#[group(required = true, multiple = true)]
+struct DueslagChangeArgs {
+    #[arg(long)]
+    name: Option<String>,
+    /// true or false.
+    #[arg(long)]
+    active: Option<bool>,
+    /// The https endpoint of push delivery; "" removes it.
+    #[arg(long)]
+    push_url: Option<String>,
+    /// Delivery attempts before a message goes to the fejlkø.
+    #[arg(long)]
+    max_attempts: Option<u32>,
+}
+
+/// A subscription's filter: every field given must match, a field with several values matches when any does.
+/// `--filter '{}'` subscribes to every event.
+#[derive(Args, Debug)]
+#[group(required = true, multiple = true)]
+struct FilterArgs {
+    /// The whole filter as a JSON object, e.g. '{"beskedtype": ["absence.created"], "myndighed": ["0340"]}'.
+    #[arg(
+        long,
+        value_parser = parse_filter,
+        conflicts_with_all = ["beskedtype", "myndighed", "objekttype", "objekthandling", "kle", "vaerdiliste"]
+    )]
+    filter: Option<Filter>,
+    /// An event kind (absence.created) or its Beskedtype UUID; repeat the option (or separate by commas) for more.
+    #[arg(long, value_delimiter = ',', value_parser = filter_value("beskedtype"))]
+    beskedtype: Vec<String>,
+    /// A municipality: CVR number, urn:oio:cvr-nr:<CVR> or kommunekode; repeatable.
+    #[arg(long, value_delimiter = ',', value_parser = filter_value("myndighed"))]
+    myndighed: Vec<String>,
+    /// An object kind (medarbejder, fravaer, …) or its UUID; repeatable.
+    #[arg(long, value_delimiter = ',', value_parser = filter_value("objekttype"))]
+    objekttype: Vec<String>,
+    /// An action (oprettet, aendret, slettet, afsluttet) or its UUID; repeatable.
+    #[arg(long, value_delimiter = ',', value_parser = filter_value("objekthandling"))]
+    objekthandling: Vec<String>,
+    /// A KLE prefix of the OpgaveEmne, e.g. 81.03.
+    #[arg(long, value_parser = filter_value("kle"))]
+    kle: Option<String>,
+    /// The UUID of a værdiliste (SF1460_B) the event's ObjektId must be on.
+    #[arg(long, value_parser = filter_value("vaerdiliste"))]
+    vaerdiliste: Option<String>,
+}
+
+impl FilterArgs {
+    /// The filter given as JSON, else the one of the field options.
+    fn filter(&self) -> Filter {
+        self.filter.clone().unwrap_or_else(|| Filter {
+            beskedtype: self.beskedtype.clone(),
+            myndighed: self.myndighed.clone(),
+            objekttype: self.objekttype.clone(),
+            objekthandling: self.objekthandling.clone(),
+            kle: self.kle.clone(),
+            vaerdiliste: self.vaerdiliste.clone(),
+        })
+    }
+}
+
+/// A `--filter` argument: a JSON object of the filter language, its values checked as the server checks them.
+/// (An array is refused although serde would read one as the fields in order: `[]` would match every event.)
+fn parse_filter(s: &str) -> Result<Filter, String> {
+    let value: Value = serde_json::from_str(s).map_err(|e| format!("not a subscription filter: {e}"))?;
+    if !value.is_object() {
+        return Err("not a subscription filter: not a JSON object".into());
+    }
+    let filter: Filter = serde_json::from_value(value).map_err(|e| format!("not a subscription filter: {e}"))?;
+    filter.validate()?;
+    Ok(filter)
+}
+
+/// A parser of one filter field option's value, checked as the server checks it.
+fn filter_value(field: &'static str) -> impl Fn(&str) -> Result<String, String> + Clone + Send + Sync + 'static {
+    move |s: &str| {
+        let value = if matches!(field, "kle" | "vaerdiliste") {
+            json!(s)
+        } else {
+            json!([s])
+        };
+        let filter: Filter = serde_json::from_value(json!({ field: value })).map_err(|e| e.to_string())?;
+        filter.validate()?;
+        Ok(s.to_owned())
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum PublisherTokenCommand {
+    /// Issue a token for a system; the answer is the only place the token itself ever appears.
+    Issue {
+        /// The publishing system's name.
+        system: String,
+        /// Valid this many days [server default: 30].
+        #[arg(long, conflicts_with = "valid_seconds")]
+        valid_days: Option<u32>,
+        /// Valid this many seconds (a short-lived token).
+        #[arg(long)]
+        valid_seconds: Option<u32>,
+    },
+    /// A system's tokens, newest first (without the tokens themselves).
+    List { system: String },
+    /// Revoke one of a system's tokens.
+    Revoke {
+        system: String,
+        /// The token's id (not the token).
+        id: String,
+    },
 }
 
 /// The order states, in order (the wire names of `snitflade_domain::orders::OrderState`; a test keeps them so).
@@ -620,6 +825,87 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
         C::AuditAdmin(a) => {
             Request::get(&["audit", "admin"]).query([("limit", text(&a.limit)), ("object_type", a.object_type.clone())])
         }
+
+        C::Dueslag(DueslagCommand::List) => Request::get(&["dueslag"]),
+        C::Dueslag(DueslagCommand::Show { id }) => Request::get(&["dueslag", id]),
+        C::Dueslag(DueslagCommand::Create {
+            name,
+            system,
+            push_url,
+            inactive,
+            max_attempts,
+            id,
+        }) => Request::new(
+            Method::POST,
+            &["dueslag"],
+            write(json!({
+                "name": name, "system": system, "push_url": push_url, "active": inactive.then_some(false),
+                "max_attempts": max_attempts, "id": id,
+            })),
+        ),
+        C::Dueslag(DueslagCommand::Change { id, change: c }) => Request::new(
+            Method::PUT,
+            &["dueslag", id],
+            write(json!({
+                "name": c.name, "active": c.active, "push_url": c.push_url, "max_attempts": c.max_attempts,
+            })),
+        ),
+        C::Dueslag(DueslagCommand::Activate { id }) => {
+            Request::new(Method::PUT, &["dueslag", id], write(json!({"active": true})))
+        }
+        C::Dueslag(DueslagCommand::Deactivate { id }) => {
+            Request::new(Method::PUT, &["dueslag", id], write(json!({"active": false})))
+        }
+        C::Dueslag(DueslagCommand::Subscriptions { id }) => Request::get(&["dueslag", id, "subscriptions"]),
+        C::Dueslag(DueslagCommand::Subscribe { id, filter }) => Request::new(
+            Method::POST,
+            &["dueslag", id, "subscriptions"],
+            write(json!({"filter": filter.filter()})),
+        ),
+        // The server records these three under its default actor: it takes no actor for them.
+        C::Dueslag(DueslagCommand::Unsubscribe { id, sid }) => {
+            Request::new(Method::DELETE, &["dueslag", id, "subscriptions", sid], Body::None)
+        }
+        C::Dueslag(DueslagCommand::Deliveries {
+            id,
+            state,
+            after,
+            limit,
+        }) => Request::get(&["dueslag", id, "deliveries"]).query([
+            ("state", state.clone()),
+            ("after", text(after)),
+            ("limit", text(limit)),
+        ]),
+        C::Dueslag(DueslagCommand::Requeue { id, seq }) => Request::new(
+            Method::POST,
+            &["dueslag", id, "deliveries", &seq.to_string(), "requeue"],
+            Body::None,
+        ),
+        C::Dueslag(DueslagCommand::Fejlkoe { id, seq }) => Request::new(
+            Method::POST,
+            &["dueslag", id, "deliveries", &seq.to_string(), "fejlkoe"],
+            Body::None,
+        ),
+        C::Beskedtyper => Request::get(&["beskedtyper"]),
+        C::Envelope { seq } => Request::get(&["events", &seq.to_string(), "envelope"]),
+
+        C::PublisherTokens(PublisherTokenCommand::Issue {
+            system,
+            valid_days,
+            valid_seconds,
+        }) => Request::new(
+            Method::POST,
+            &["systems", system, "publisher-tokens"],
+            write(json!({"valid_days": valid_days, "valid_seconds": valid_seconds})),
+        ),
+        C::PublisherTokens(PublisherTokenCommand::List { system }) => {
+            Request::get(&["systems", system, "publisher-tokens"])
+        }
+        // The server takes the actor of a revocation from the query.
+        C::PublisherTokens(PublisherTokenCommand::Revoke { system, id }) => {
+            Request::new(Method::DELETE, &["systems", system, "publisher-tokens", id], Body::None)
+                .query([("actor", actor.clone())])
+        }
     }
 }
 
@@ -859,6 +1145,41 @@ mod tests {
                 "/api/v1/audit/admin",
                 &[("limit", "10"), ("object_type", "order")],
             ),
+            (&["dueslag", "list"], "/api/v1/dueslag", &[]),
+            (&["dueslag", "show", "d-1"], "/api/v1/dueslag/d-1", &[]),
+            (
+                &["dueslag", "subscriptions", "d-1"],
+                "/api/v1/dueslag/d-1/subscriptions",
+                &[],
+            ),
+            (&["dueslag", "deliveries", "d-1"], "/api/v1/dueslag/d-1/deliveries", &[]),
+            (
+                &[
+                    "dueslag",
+                    "deliveries",
+                    "d-1",
+                    "--limit",
+                    "50",
+                    "--state",
+                    "dead",
+                    "--after",
+                    "17",
+                ],
+                "/api/v1/dueslag/d-1/deliveries",
+                &[("state", "dead"), ("after", "17"), ("limit", "50")],
+            ),
+            (&["beskedtyper"], "/api/v1/beskedtyper", &[]),
+            (&["envelope", "42"], "/api/v1/events/42/envelope", &[]),
+            (
+                &["publisher-tokens", "list", "dagtilbud"],
+                "/api/v1/systems/dagtilbud/publisher-tokens",
+                &[],
+            ),
+            (
+                &["publisher-token", "list", "dagtilbud"],
+                "/api/v1/systems/dagtilbud/publisher-tokens",
+                &[],
+            ),
         ];
         for (args, path, query) in cases {
             assert_eq!(
@@ -1019,6 +1340,133 @@ mod tests {
                 "/api/v1/orders/o-1/close",
                 json!({"on": "2026-06-30", "reason": "ended"}),
             ),
+            (
+                vec!["dueslag", "create", "--name", "Fravær", "--system", "dagtilbud"],
+                Method::POST,
+                "/api/v1/dueslag",
+                json!({"name": "Fravær", "system": "dagtilbud"}),
+            ),
+            (
+                vec![
+                    "dueslag",
+                    "create",
+                    "--name",
+                    "Fravær",
+                    "--system",
+                    "dagtilbud",
+                    "--push-url",
+                    "https://modtager.example/modtag",
+                    "--inactive",
+                    "--max-attempts",
+                    "3",
+                    "--id",
+                    "6f1c3a52-5b0e-4c57-9a55-0d1e2f3a4b5c",
+                ],
+                Method::POST,
+                "/api/v1/dueslag",
+                json!({"name": "Fravær", "system": "dagtilbud", "push_url": "https://modtager.example/modtag",
+                    "active": false, "max_attempts": 3, "id": "6f1c3a52-5b0e-4c57-9a55-0d1e2f3a4b5c"}),
+            ),
+            (
+                vec!["dueslag", "change", "d-1", "--name", "Ny"],
+                Method::PUT,
+                "/api/v1/dueslag/d-1",
+                json!({"name": "Ny"}),
+            ),
+            (
+                vec![
+                    "dueslag",
+                    "change",
+                    "d-1",
+                    "--active",
+                    "false",
+                    "--push-url",
+                    "",
+                    "--max-attempts",
+                    "5",
+                ],
+                Method::PUT,
+                "/api/v1/dueslag/d-1",
+                json!({"active": false, "push_url": "", "max_attempts": 5}),
+            ),
+            (
+                vec!["dueslag", "change", "d-1", "--active", "true"],
+                Method::PUT,
+                "/api/v1/dueslag/d-1",
+                json!({"active": true}),
+            ),
+            (
+                vec!["dueslag", "activate", "d-1"],
+                Method::PUT,
+                "/api/v1/dueslag/d-1",
+                json!({"active": true}),
+            ),
+            (
+                vec!["dueslag", "deactivate", "d-1"],
+                Method::PUT,
+                "/api/v1/dueslag/d-1",
+                json!({"active": false}),
+            ),
+            (
+                vec![
+                    "dueslag",
+                    "subscribe",
+                    "d-1",
+                    "--filter",
+                    r#"{"beskedtype": ["absence.created"], "myndighed": ["0340"], "kle": "81.03"}"#,
+                ],
+                Method::POST,
+                "/api/v1/dueslag/d-1/subscriptions",
+                json!({"filter": {"beskedtype": ["absence.created"], "myndighed": ["0340"], "kle": "81.03"}}),
+            ),
+            (
+                vec!["dueslag", "subscribe", "d-1", "--filter", "{}"],
+                Method::POST,
+                "/api/v1/dueslag/d-1/subscriptions",
+                json!({"filter": {}}),
+            ),
+            (
+                vec!["dueslag", "requeue", "d-1", "17"],
+                Method::POST,
+                "/api/v1/dueslag/d-1/deliveries/17/requeue",
+                Value::Null,
+            ),
+            (
+                vec!["dueslag", "fejlkoe", "d-1", "17"],
+                Method::POST,
+                "/api/v1/dueslag/d-1/deliveries/17/fejlkoe",
+                Value::Null,
+            ),
+            (
+                vec!["dueslag", "unsubscribe", "d-1", "s-1"],
+                Method::DELETE,
+                "/api/v1/dueslag/d-1/subscriptions/s-1",
+                Value::Null,
+            ),
+            (
+                vec!["publisher-tokens", "issue", "dagtilbud"],
+                Method::POST,
+                "/api/v1/systems/dagtilbud/publisher-tokens",
+                json!({}),
+            ),
+            (
+                vec!["publisher-tokens", "issue", "dagtilbud", "--valid-days", "7"],
+                Method::POST,
+                "/api/v1/systems/dagtilbud/publisher-tokens",
+                json!({"valid_days": 7}),
+            ),
+            (
+                vec!["publisher-token", "issue", "dagtilbud", "--valid-seconds", "90"],
+                Method::POST,
+                "/api/v1/systems/dagtilbud/publisher-tokens",
+                json!({"valid_seconds": 90}),
+            ),
+            (
+                vec!["publisher-tokens", "revoke", "dagtilbud", "t-1"],
+                Method::DELETE,
+                "/api/v1/systems/dagtilbud/publisher-tokens/t-1",
+                Value::Null,
+            ),
         ];
         for (args, method, path, body) in cases {
             assert_eq!(mapped(&args), (method, path.to_string(), vec![], body), "{args:?}");
@@ -1035,6 +1483,103 @@ mod tests {
         assert_eq!(body, json!({"name": "s", "vendor": "v", "actor": "x"}));
         // Reads carry no body.
         assert_eq!(mapped(&["--actor", "x", "orders", "list"]).3, Value::Null);
+        let (_, _, _, body) = mapped(&["dueslag", "deactivate", "d-1", "--actor", "x"]);
+        assert_eq!(body, json!({"active": false, "actor": "x"}));
+        let (_, _, _, body) = mapped(&["--actor", "x", "dueslag", "subscribe", "d-1", "--kle", "81"]);
+        assert_eq!(body, json!({"filter": {"kle": "81"}, "actor": "x"}));
+        let (_, _, _, body) = mapped(&["--actor", "x", "publisher-tokens", "issue", "s"]);
+        assert_eq!(body, json!({"actor": "x"}));
+        let (_, _, _, body) = mapped(&["--actor", "x", "dueslag", "create", "--name", "n", "--system", "s"]);
+        assert_eq!(body, json!({"name": "n", "system": "s", "actor": "x"}));
+        // A revocation's actor goes in the query, where the server reads it.
+        let (method, path, query, body) = mapped(&["--actor", "x", "publisher-tokens", "revoke", "s", "t-1"]);
+        assert_eq!(
+            (method, path, query, body),
+            (
+                Method::DELETE,
+                "/api/v1/systems/s/publisher-tokens/t-1".into(),
+                q(&[("actor", "x")]),
+                Value::Null
+            )
+        );
+    }
+
+    #[test]
+    fn a_subscription_filter_is_built_from_the_field_options() {
+        let (method, path, _, body) = mapped(&[
+            "dueslag",
+            "subscribe",
+            "d-1",
+            "--beskedtype",
+            "absence.created",
+            "--beskedtype",
+            "absence.changed,absence.deleted",
+            "--myndighed",
+            "0340",
+            "--myndighed",
+            "urn:oio:cvr-nr:29189730",
+            "--objekttype",
+            "fravaer",
+            "--objekthandling",
+            "oprettet,slettet",
+            "--kle",
+            "81.03",
+            "--vaerdiliste",
+            "6f1c3a52-5b0e-4c57-9a55-0d1e2f3a4b5c",
+        ]);
+        assert_eq!(
+            (method, path.as_str()),
+            (Method::POST, "/api/v1/dueslag/d-1/subscriptions")
+        );
+        assert_eq!(
+            body,
+            json!({"filter": {
+                "beskedtype": ["absence.created", "absence.changed", "absence.deleted"],
+                "myndighed": ["0340", "urn:oio:cvr-nr:29189730"],
+                "objekttype": ["fravaer"],
+                "objekthandling": ["oprettet", "slettet"],
+                "kle": "81.03",
+                "vaerdiliste": "6f1c3a52-5b0e-4c57-9a55-0d1e2f3a4b5c",
+            }})
+        );
+        // Fields not given are left out, not sent empty.
+        let (_, _, _, body) = mapped(&["dueslag", "subscribe", "d-1", "--myndighed", "29189730"]);
+        assert_eq!(body, json!({"filter": {"myndighed": ["29189730"]}}));
+        // What is sent is a filter the server's own parser and checks accept.
+        let filter: Filter = serde_json::from_value(body["filter"].clone()).unwrap();
+        assert_eq!(filter.validate(), Ok(()));
+    }
+
+    #[test]
+    fn an_invalid_filter_is_refused_before_anything_is_sent() {
+        for (args, says) in [
+            (&["--filter", "{"][..], "not a subscription filter"),
+            (&["--filter", "[]"], "not a JSON object"),
+            (&["--filter", r#"[["absence.created"]]"#], "not a JSON object"),
+            (
+                &["--filter", r#"{"beskedtype": "absence.created"}"#],
+                "not a subscription filter",
+            ),
+            (&["--filter", r#"{"kommune": ["0340"]}"#], "unknown field `kommune`"),
+            (&["--filter", r#"{"myndighed": ["Sorø"]}"#], "myndighed: 'Sorø'"),
+            (&["--filter", r#"{"vaerdiliste": "x"}"#], "vaerdiliste: 'x'"),
+            (&["--myndighed", "Sorø"], "myndighed: 'Sorø'"),
+            (&["--kle", "81.x"], "kle: '81.x'"),
+            (&["--vaerdiliste", "not-a-uuid"], "vaerdiliste: 'not-a-uuid'"),
+            (&["--beskedtype", ""], "beskedtype: ugyldig værdi ''"),
+            (&["--filter", "{}", "--kle", "81"], "cannot be used with"),
+            (&[], "required arguments were not provided"),
+        ] {
+            let argv = ["admin", "dueslag", "subscribe", "d-1"]
+                .into_iter()
+                .chain(args.iter().copied());
+            let e = Cli::try_parse_from(argv)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} parsed"));
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+            let text = e.to_string();
+            assert!(text.contains(says), "{args:?}: {text}");
+        }
     }
 
     #[test]
@@ -1117,6 +1662,34 @@ mod tests {
                 "f",
             ],
             &["systems", "urgent-close", "s"],
+            &["dueslag", "create", "--name", "n"],
+            &[
+                "dueslag",
+                "create",
+                "--name",
+                "n",
+                "--system",
+                "s",
+                "--max-attempts",
+                "-1",
+            ],
+            &["dueslag", "change", "d-1"],
+            &["dueslag", "change", "d-1", "--active", "yes"],
+            &["dueslag", "deliveries", "d-1", "--state", "fejlkoe"],
+            &["dueslag", "requeue", "d-1", "x"],
+            &["dueslag", "unsubscribe", "d-1"],
+            &["envelope", "x"],
+            &[
+                "publisher-tokens",
+                "issue",
+                "s",
+                "--valid-days",
+                "1",
+                "--valid-seconds",
+                "1",
+            ],
+            &["publisher-tokens", "issue", "s", "--valid-days", "-3"],
+            &["publisher-tokens", "revoke", "s"],
         ] {
             let argv = std::iter::once("admin").chain(args.iter().copied());
             let e = Cli::try_parse_from(argv)

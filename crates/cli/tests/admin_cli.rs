@@ -1,12 +1,16 @@
 //! `snitflade admin …` against a real `serve --demo`: the demo's orders listed, a vendor registered and linked to
 //! `ingen-adgang`, its order created and advanced from the command line, the invoice as CSV, and an error answer
-//! on stderr with exit code 1.
+//! on stderr with exit code 1. The Beskedfordeler's administration likewise: a dueslag for `dagtilbud` created,
+//! subscribed, an absence's delivery moved to the fejlkø and back, its envelope shown, the dueslag deactivated;
+//! a publisher token issued (shown once), listed without its secret and revoked.
 
 mod common;
 
 use common::*;
-use serde_json::Value;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 /// Runs `snitflade admin ARGS` against `s` (token from its data dir).
 fn admin(s: &Server, args: &[&str]) -> Output {
@@ -128,4 +132,195 @@ async fn the_admin_cli_runs_an_order_end_to_end() {
     let out = admin(&s, &["orders", "show", "no-such-order"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("findes ikke"));
+}
+
+/// The elements of the JSON array a successful `snitflade admin ARGS` prints.
+fn list(s: &Server, args: &[&str]) -> Vec<Value> {
+    let v = json(s, args);
+    v.as_array()
+        .unwrap_or_else(|| panic!("{args:?}: not an array: {v}"))
+        .clone()
+}
+
+/// The stdout of a successful `snitflade admin ARGS`, as text.
+fn stdout(s: &Server, args: &[&str]) -> String {
+    let out = admin(s, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Registers a sick day for `pernr` as `dagtilbud` (granted for 0340): one `absence.created` event.
+async fn register_sick_day(s: &Server, pernr: &str, day: &str) {
+    let body = format!(
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
+         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>{day}</StartDate>\
+         <EndDate>{day}</EndDate><Operation>INS</Operation><PersonnelNumber>{pernr}</PersonnelNumber>\
+         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
+         </SOAP-ENV:Envelope>"
+    );
+    let reply = post_soap(&s.client("dagtilbud"), &s.ws_url("SetAbsenceAttendance_OS_SI"), body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("<StatusType>S</StatusType>"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn the_admin_cli_runs_a_dueslag_and_publisher_tokens() {
+    let s = Server::start().await;
+
+    // A dueslag for the demo system `dagtilbud`, read over AMQP (no push endpoint), so deliveries stay pending.
+    let d = json(
+        &s,
+        &[
+            "dueslag",
+            "create",
+            "--name",
+            "CLI-modtager",
+            "--system",
+            "dagtilbud",
+            "--max-attempts",
+            "4",
+        ],
+    );
+    let id = d["id"].as_str().unwrap().to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{d}");
+    assert_eq!(
+        (&d["name"], &d["active"], &d["push_url"], &d["max_attempts"]),
+        (&json!("CLI-modtager"), &json!(true), &Value::Null, &json!(4)),
+        "{d}"
+    );
+    let all = list(&s, &["dueslag", "list"]);
+    assert!(all.iter().any(|x| x["id"] == id.as_str()), "{all:?}");
+
+    let sub = json(
+        &s,
+        &[
+            "dueslag",
+            "subscribe",
+            &id,
+            "--beskedtype",
+            "absence.created",
+            "--myndighed",
+            "0340",
+        ],
+    );
+    assert_eq!(
+        sub["filter"],
+        json!({"beskedtype": ["absence.created"], "myndighed": ["0340"]}),
+        "{sub}"
+    );
+    let sid = sub["id"].as_str().unwrap().to_owned();
+    let subs = list(&s, &["dueslag", "subscriptions", &id]);
+    assert_eq!(subs.len(), 1, "{subs:?}");
+    assert_eq!(subs[0]["id"], sid.as_str());
+    // A filter the CLI refuses is never sent: a usage error, and the dueslag keeps its one subscription.
+    let out = admin(
+        &s,
+        &["dueslag", "subscribe", &id, "--filter", r#"{"myndighed": ["Sorø"]}"#],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(list(&s, &["dueslag", "subscriptions", &id]).len(), 1);
+
+    // An absence in 0340 is routed to the dueslag; its delivery goes to the fejlkø and back.
+    register_sick_day(&s, "00000110", "2026-03-02").await;
+    let start = Instant::now();
+    let pending = loop {
+        let pending = list(&s, &["dueslag", "deliveries", &id, "--state", "pending"]);
+        if !pending.is_empty() {
+            break pending;
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "never routed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    let seq = pending[0]["seq"].as_i64().unwrap().to_string();
+    let moved = json(&s, &["dueslag", "fejlkoe", &id, &seq]);
+    assert_eq!(moved["state"], "dead", "{moved}");
+    let dead = list(&s, &["dueslag", "deliveries", &id, "--state", "dead"]);
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0]["seq"].to_string(), seq);
+    assert!(list(&s, &["dueslag", "deliveries", &id, "--state", "pending"]).is_empty());
+    json(&s, &["dueslag", "requeue", &id, &seq]);
+    assert!(list(&s, &["dueslag", "deliveries", &id, "--state", "dead"]).is_empty());
+    let after = list(&s, &["dueslag", "deliveries", &id, "--after", &seq]);
+    assert!(after.is_empty(), "nothing after the only delivery: {after:?}");
+
+    // The event's envelope is XML (printed as it comes) with the Beskedtype of absence.created.
+    let kinds = list(&s, &["beskedtyper"]);
+    let absence = kinds
+        .iter()
+        .find(|k| k["kind"] == "absence.created")
+        .unwrap_or_else(|| panic!("{kinds:?}"));
+    let beskedtype = absence["beskedtype"].as_str().unwrap();
+    let xml = stdout(&s, &["envelope", &seq]);
+    assert!(xml.trim_start().starts_with('<'), "{xml}");
+    assert!(xml.contains("Haendelsesbesked"), "{xml}");
+    assert!(
+        between(&xml, "<kuvert:Beskedtype>", "</kuvert:Beskedtype>").is_some_and(|b| b.contains(beskedtype)),
+        "{xml}"
+    );
+
+    let d = json(&s, &["dueslag", "deactivate", &id]);
+    assert_eq!(d["active"], false, "{d}");
+    assert_eq!(json(&s, &["dueslag", "show", &id])["active"], false);
+    let d = json(
+        &s,
+        &["dueslag", "change", &id, "--name", "Omdøbt", "--max-attempts", "7"],
+    );
+    assert_eq!(
+        (&d["name"], &d["max_attempts"], &d["active"]),
+        (&json!("Omdøbt"), &json!(7), &json!(false))
+    );
+
+    // Unsubscribing leaves no subscription.
+    let out = admin(&s, &["dueslag", "unsubscribe", &id, &sid]);
+    assert!(out.status.success() && out.stdout.is_empty());
+    assert!(list(&s, &["dueslag", "subscriptions", &id]).is_empty());
+
+    // A publisher token: shown once when issued, never in the list; revoked, it stays listed as revoked.
+    let issued = json(&s, &["publisher-tokens", "issue", "dagtilbud", "--valid-days", "2"]);
+    let token = issued["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("bf_") && token.len() > 20, "{issued}");
+    let token_id = issued["id"].as_str().unwrap().to_owned();
+    let listed = stdout(&s, &["publisher-tokens", "list", "dagtilbud"]);
+    assert!(!listed.contains(&token), "the secret is listed: {listed}");
+    let tokens: Vec<Value> = serde_json::from_str(&listed).unwrap();
+    let mine = tokens.iter().find(|t| t["id"] == token_id.as_str()).unwrap();
+    assert_eq!((mine.get("token"), &mine["revoked_at"]), (None, &Value::Null), "{mine}");
+    assert_eq!(mine["system_name"], "dagtilbud");
+
+    let out = admin(&s, &["publisher-tokens", "revoke", "dagtilbud", &token_id]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tokens = list(&s, &["publisher-tokens", "list", "dagtilbud"]);
+    let mine = tokens.iter().find(|t| t["id"] == token_id.as_str()).unwrap();
+    assert!(mine["revoked_at"].is_string(), "{mine}");
+    // Revoked once is revoked: a second revocation is an error answer.
+    let out = admin(&s, &["publisher-tokens", "revoke", "dagtilbud", &token_id]);
+    assert_eq!(out.status.code(), Some(1));
+
+    // --actor reached the admin audit log, for the revocation (a query parameter) too.
+    let log: Vec<(String, String)> = list(&s, &["audit-admin", "--limit", "500"])
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["actor"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for action in [
+        "dueslag.create",
+        "dueslag.subscribe",
+        "dueslag.change",
+        "token.issue",
+        "token.revoke",
+    ] {
+        assert!(
+            log.iter().any(|(a, who)| a == action && who == "cli-test"),
+            "{action}: {log:?}"
+        );
+    }
 }
