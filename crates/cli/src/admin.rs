@@ -862,9 +862,9 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
             &["dueslag", id, "subscriptions"],
             write(json!({"filter": filter.filter()})),
         ),
-        // The server records these three under its default actor: it takes no actor for them.
         C::Dueslag(DueslagCommand::Unsubscribe { id, sid }) => {
             Request::new(Method::DELETE, &["dueslag", id, "subscriptions", sid], Body::None)
+                .query([("actor", actor.clone())])
         }
         C::Dueslag(DueslagCommand::Deliveries {
             id,
@@ -880,12 +880,14 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
             Method::POST,
             &["dueslag", id, "deliveries", &seq.to_string(), "requeue"],
             Body::None,
-        ),
+        )
+        .query([("actor", actor.clone())]),
         C::Dueslag(DueslagCommand::Fejlkoe { id, seq }) => Request::new(
             Method::POST,
             &["dueslag", id, "deliveries", &seq.to_string(), "fejlkoe"],
             Body::None,
-        ),
+        )
+        .query([("actor", actor.clone())]),
         C::Beskedtyper => Request::get(&["beskedtyper"]),
         C::Envelope { seq } => Request::get(&["events", &seq.to_string(), "envelope"]),
 

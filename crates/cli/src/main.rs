@@ -40,7 +40,7 @@ enum Command {
     /// Export data from the store.
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Talk to a running server's admin API: vendors, systems, certificates, orders, invoices, audit.
+    /// Talk to a running server's admin API: vendors, systems, certificates, orders, invoices, audit, dueslag, publisher tokens.
     Admin(admin::AdminArgs),
     /// The integration landscape of a running server: systems, relations, impact, diagrams, requirements, import.
     Landscape(landscape::LandscapeArgs),

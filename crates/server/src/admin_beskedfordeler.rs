@@ -90,7 +90,8 @@ async fn subscriptions(State(s): State<AdminState>, Path(id): Path<String>) -> R
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewSubscription {
-    filter: Filter,
+    /// A JSON object (an array would be read field by field into the filter).
+    filter: serde_json::Value,
     actor: Option<String>,
 }
 
@@ -100,14 +101,25 @@ async fn subscribe(
     b: Result<Json<NewSubscription>, JsonRejection>,
 ) -> Response {
     let n = json_body!(b);
+    if !n.filter.is_object() {
+        return error(StatusCode::BAD_REQUEST, "filter skal være et JSON-objekt");
+    }
+    let filter: Filter = match serde_json::from_value(n.filter) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("filter: {e}")),
+    };
     reply(
         StatusCode::CREATED,
-        dueslag::subscribe(s.services.store(), &id, n.filter, n.actor.as_deref()).await,
+        dueslag::subscribe(s.services.store(), &id, filter, n.actor.as_deref()).await,
     )
 }
 
-async fn unsubscribe(State(s): State<AdminState>, Path((id, sid)): Path<(String, String)>) -> Response {
-    match dueslag::unsubscribe(s.services.store(), &id, &sid, None).await {
+async fn unsubscribe(
+    State(s): State<AdminState>,
+    Path((id, sid)): Path<(String, String)>,
+    Query(q): Query<ActorQuery>,
+) -> Response {
+    match dueslag::unsubscribe(s.services.store(), &id, &sid, q.actor.as_deref()).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => fail(e),
     }
@@ -132,19 +144,27 @@ async fn deliveries(State(s): State<AdminState>, Path(id): Path<String>, Query(q
     reply(StatusCode::OK, r)
 }
 
-async fn requeue(State(s): State<AdminState>, Path((id, seq)): Path<(String, i64)>) -> Response {
+async fn requeue(
+    State(s): State<AdminState>,
+    Path((id, seq)): Path<(String, i64)>,
+    Query(q): Query<ActorQuery>,
+) -> Response {
     reply(
         StatusCode::OK,
-        dueslag::move_message(s.services.store(), &id, seq, true, None)
+        dueslag::move_message(s.services.store(), &id, seq, true, q.actor.as_deref())
             .await
             .map(|()| json!({ "dueslag": id, "seq": seq, "state": "pending" })),
     )
 }
 
-async fn to_fejlkoe(State(s): State<AdminState>, Path((id, seq)): Path<(String, i64)>) -> Response {
+async fn to_fejlkoe(
+    State(s): State<AdminState>,
+    Path((id, seq)): Path<(String, i64)>,
+    Query(q): Query<ActorQuery>,
+) -> Response {
     reply(
         StatusCode::OK,
-        dueslag::move_message(s.services.store(), &id, seq, false, None)
+        dueslag::move_message(s.services.store(), &id, seq, false, q.actor.as_deref())
             .await
             .map(|()| json!({ "dueslag": id, "seq": seq, "state": "dead" })),
     )
