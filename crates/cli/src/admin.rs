@@ -22,8 +22,9 @@ use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 
 use crate::zlpe::parse_municipality;
 
+/// How a CLI command reaches the admin API (shared by `snitflade admin` and `snitflade landscape`).
 #[derive(Args, Debug)]
-pub struct AdminArgs {
+pub struct AdminConnection {
     /// The admin listener's base URL.
     #[arg(
         long,
@@ -32,7 +33,7 @@ pub struct AdminArgs {
         global = true,
         help_heading = "Admin API"
     )]
-    admin_url: String,
+    pub admin_url: String,
     /// The admin bearer token [default: the contents of <data-dir>/admin-token].
     #[arg(
         long,
@@ -41,7 +42,7 @@ pub struct AdminArgs {
         global = true,
         help_heading = "Admin API"
     )]
-    token: Option<String>,
+    pub token: Option<String>,
     /// The server's data dir, read for admin-token when no --token is given.
     #[arg(
         long,
@@ -50,10 +51,24 @@ pub struct AdminArgs {
         global = true,
         help_heading = "Admin API"
     )]
-    data_dir: PathBuf,
+    pub data_dir: PathBuf,
     /// Who does it: recorded in order steps and the admin audit log [server default: admin].
     #[arg(long, global = true, help_heading = "Admin API")]
-    actor: Option<String>,
+    pub actor: Option<String>,
+}
+
+impl AdminConnection {
+    /// Sends `request` with the token (`--token`, else `<data-dir>/admin-token`).
+    pub(crate) async fn send(&self, request: &Request) -> Result<(reqwest::StatusCode, String)> {
+        let token = read_token(self.token.as_deref(), &self.data_dir)?;
+        send(request, &self.admin_url, &token).await
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    connection: AdminConnection,
     #[command(subcommand)]
     command: AdminCommand,
 }
@@ -923,13 +938,8 @@ fn price_list_body(text: &str, actor: &Option<String>) -> Result<Value> {
     })
 }
 
-/// `--token`, else `<data-dir>/admin-token` (trimmed).
-fn token(args: &AdminArgs) -> Result<String> {
-    read_token(args.token.as_deref(), &args.data_dir)
-}
-
 /// `token` when given, else `<data_dir>/admin-token` (trimmed).
-pub(crate) fn read_token(token: Option<&str>, data_dir: &Path) -> Result<String> {
+fn read_token(token: Option<&str>, data_dir: &Path) -> Result<String> {
     if let Some(t) = token {
         return Ok(t.to_owned());
     }
@@ -959,8 +969,8 @@ pub(crate) fn error_message(status: reqwest::StatusCode, body: &str) -> String {
 /// Runs one `snitflade admin` subcommand. Exit code 0: a 2xx answer, printed on stdout; 1: an error answer
 /// (its text on stderr) or no answer.
 pub async fn run(args: AdminArgs) -> Result<ExitCode> {
-    let request = request(&args.command, &args.actor);
-    let (status, body) = send(&request, &args.admin_url, &token(&args)?).await?;
+    let request = request(&args.command, &args.connection.actor);
+    let (status, body) = args.connection.send(&request).await?;
     if !status.is_success() {
         eprintln!("{}", error_message(status, &body));
         return Ok(ExitCode::FAILURE);
@@ -974,7 +984,7 @@ pub async fn run(args: AdminArgs) -> Result<ExitCode> {
 }
 
 /// Sends `request` to the admin API at `admin_url` with the bearer `token`; answers the status and the body.
-pub(crate) async fn send(request: &Request, admin_url: &str, token: &str) -> Result<(reqwest::StatusCode, String)> {
+async fn send(request: &Request, admin_url: &str, token: &str) -> Result<(reqwest::StatusCode, String)> {
     let url = request.url(admin_url)?;
     // reqwest builds a TLS configuration even for plain HTTP and needs a crypto provider for it.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -1041,7 +1051,7 @@ mod tests {
 
     fn req(args: &[&str]) -> Request {
         let a = parse(args);
-        request(&a.command, &a.actor)
+        request(&a.command, &a.connection.actor)
     }
 
     /// (method, path, query, JSON body or null) of a command line.
@@ -1719,6 +1729,7 @@ mod tests {
     fn the_token_comes_from_the_option_or_the_data_dir() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap();
+        let token = |a: &AdminArgs| read_token(a.connection.token.as_deref(), &a.connection.data_dir);
         assert_eq!(token(&parse(&["--token", "t", "vendors", "list"])).unwrap(), "t");
         let from_dir = parse(&["vendors", "list", "--data-dir", d]);
         assert!(token(&from_dir).is_err());

@@ -14,41 +14,13 @@ use reqwest::Method;
 use serde_json::json;
 use snitflade_domain::Kommunekode;
 
-use crate::admin::{Body, Request, error_message, print_answer, read_token, send};
+use crate::admin::{AdminConnection, Body, Request, error_message, print_answer};
 use crate::zlpe::parse_municipality;
 
 #[derive(Args, Debug)]
 pub struct LandscapeArgs {
-    /// The admin listener's base URL.
-    #[arg(
-        long,
-        env = "SNITFLADE_ADMIN_URL",
-        default_value = "http://127.0.0.1:8080",
-        global = true,
-        help_heading = "Admin API"
-    )]
-    admin_url: String,
-    /// The admin bearer token [default: the contents of <data-dir>/admin-token].
-    #[arg(
-        long,
-        env = "SNITFLADE_ADMIN_TOKEN",
-        hide_env_values = true,
-        global = true,
-        help_heading = "Admin API"
-    )]
-    token: Option<String>,
-    /// The server's data dir, read for admin-token when no --token is given.
-    #[arg(
-        long,
-        env = "SNITFLADE_DATA_DIR",
-        default_value = "./snitflade-data",
-        global = true,
-        help_heading = "Admin API"
-    )]
-    data_dir: PathBuf,
-    /// Who does it: recorded in the admin audit log [server default: admin].
-    #[arg(long, global = true, help_heading = "Admin API")]
-    actor: Option<String>,
+    #[command(flatten)]
+    connection: AdminConnection,
     #[command(subcommand)]
     command: LandscapeCommand,
 }
@@ -193,9 +165,8 @@ fn output(command: &LandscapeCommand) -> Option<&Path> {
 /// Runs one `snitflade landscape` subcommand. Exit code 0: a 2xx answer, printed on stdout or written to the
 /// `-o` file; 1: an error answer (its text on stderr) or no answer.
 pub async fn run(args: LandscapeArgs) -> Result<ExitCode> {
-    let request = request(&args.command, &args.actor);
-    let token = read_token(args.token.as_deref(), &args.data_dir)?;
-    let (status, body) = send(&request, &args.admin_url, &token).await?;
+    let request = request(&args.command, &args.connection.actor);
+    let (status, body) = args.connection.send(&request).await?;
     if !status.is_success() {
         eprintln!("{}", error_message(status, &body));
         return Ok(ExitCode::FAILURE);
@@ -233,7 +204,7 @@ mod tests {
 
     fn req(args: &[&str]) -> Request {
         let a = parse(args);
-        request(&a.command, &a.actor)
+        request(&a.command, &a.connection.actor)
     }
 
     /// (method, path, query) of a command line.

@@ -194,25 +194,9 @@ async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
 }
 
 async fn dueslag(s: &Server, port: u16, filter: Value) -> String {
-    let (status, d) = s
-        .admin
-        .post(
-            "/api/v1/dueslag",
-            Some(json!({"name": "Fraværsmodtager", "system": "dagtilbud",
-                         "push_url": format!("https://localhost:{port}/modtag"), "max_attempts": 1000})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{d}");
-    let id = d["id"].as_str().unwrap().to_owned();
-    let (status, sub) = s
-        .admin
-        .post(
-            &format!("/api/v1/dueslag/{id}/subscriptions"),
-            Some(json!({ "filter": filter })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{sub}");
-    id
+    let body = json!({"name": "Fraværsmodtager", "system": "dagtilbud",
+                      "push_url": format!("https://localhost:{port}/modtag"), "max_attempts": 1000});
+    s.admin.dueslag(body, filter).await
 }
 
 fn reference_xsd() -> PathBuf {

@@ -28,21 +28,9 @@ fn amqp_url() -> Option<String> {
 
 /// A pull dueslag (no push endpoint) of `dagtilbud` with one subscription; its UUID (= its queue).
 async fn pull_dueslag(s: &Server, filter: Value) -> String {
-    let (status, d) = s
-        .admin
-        .post("/api/v1/dueslag", Some(json!({"name": "Pull", "system": "dagtilbud"})))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{d}");
-    let id = d["id"].as_str().unwrap().to_owned();
-    let (status, sub) = s
-        .admin
-        .post(
-            &format!("/api/v1/dueslag/{id}/subscriptions"),
-            Some(json!({ "filter": filter })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{sub}");
-    id
+    s.admin
+        .dueslag(json!({"name": "Pull", "system": "dagtilbud"}), filter)
+        .await
 }
 
 /// The next message in `queue` (not acked), waiting up to `limit` for it (and for the queue to be declared).

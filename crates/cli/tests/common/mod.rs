@@ -399,6 +399,21 @@ impl AdminApi {
         .await
     }
 
+    /// Creates a dueslag (`body`: name, system, push_url, …) with one subscription; its UUID.
+    pub async fn dueslag(&self, body: Value, filter: Value) -> String {
+        let (status, d) = self.post("/api/v1/dueslag", Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{d}");
+        let id = d["id"].as_str().expect("the dueslag's id").to_owned();
+        let (status, sub) = self
+            .post(
+                &format!("/api/v1/dueslag/{id}/subscriptions"),
+                Some(serde_json::json!({ "filter": filter })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{sub}");
+        id
+    }
+
     /// The error-table entries with this external id.
     pub async fn errors_for(&self, external_id: &str) -> Vec<Value> {
         self.list(&format!("/api/v1/errors?external_id={}", url_encode(external_id)))

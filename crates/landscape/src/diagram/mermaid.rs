@@ -38,24 +38,11 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A YAML double-quoted scalar (the front matter's title).
-fn yaml(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in printable(s).chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 pub fn write(scene: &Scene) -> String {
     let mut out = String::new();
     out.push_str("---\n");
-    let _ = writeln!(out, "title: {}", yaml(&scene.title));
+    // A YAML double-quoted scalar escapes `"` and `\\` exactly as a DOT string does.
+    let _ = writeln!(out, "title: {}", super::dot::quote(&scene.title));
     out.push_str("---\n");
     out.push_str("flowchart LR\n");
     let _ = writeln!(out, "  %% {}", escape(&scene.subtitle));
