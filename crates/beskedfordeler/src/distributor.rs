@@ -179,50 +179,41 @@ impl Distributor {
         Ok(())
     }
 
+    /// Pushes a dueslag's due messages one after the other (each only after the previous one's 20). Successes are
+    /// recorded together, when the batch ends or a push fails: a crash in between means those messages are pushed
+    /// again (at least once; receivers dedupe on `BeskedId`), and the database is written once per batch.
     async fn push_dueslag(&self, client: &reqwest::Client, d: &Dueslag) -> Result<(), StoreError> {
         let url = d.push_url.as_deref().unwrap_or_default();
-        let mut cvrs = HashMap::new();
-        for _ in 0..self.config.batch {
-            let Some(head) = dueslag::head(self.store.pool(), &d.id).await? else {
-                return Ok(());
-            };
-            if head.next_attempt_at > now_text() {
-                return Ok(());
-            }
-            if cvrs.is_empty() {
-                // Read once per round, only when there is something to send.
-                cvrs = municipality_cvrs(&self.store).await?;
-            }
-            let Some(event) = dueslag::event(self.store.pool(), head.seq).await? else {
-                self.record(&head, "dead", Some("hændelsen findes ikke i outbox"))
-                    .await?;
-                continue;
-            };
-            let cvr = event
-                .municipality
-                .as_ref()
-                .and_then(|m| cvrs.get(m))
-                .map(String::as_str);
+        let batch = dueslag::pending_with_events(self.store.pool(), &d.id, self.config.batch as i64).await?;
+        match batch.first() {
+            Some((head, _)) if head.next_attempt_at <= now_text() => {}
+            _ => return Ok(()),
+        }
+        let cvrs = municipality_cvrs(&self.store).await?;
+        let mut outcomes: Vec<(Delivery, Option<String>)> = Vec::with_capacity(batch.len());
+        for (delivery, event) in batch {
+            let cvr = event.municipality.as_ref().and_then(|m| cvrs.get(m)).map(String::as_str);
             let fields: FilterFields = filter_fields(&event, cvr);
-            let body = modtag_besked_input(&event, &fields, head.attempts + 1);
-            let outcome = self.attempt(client, url, body).await;
-            match outcome {
+            let body = modtag_besked_input(&event, &fields, delivery.attempts + 1);
+            match self.attempt(client, url, body).await {
                 Attempt::Delivered => {
-                    self.record(&head, "delivered", None).await?;
                     metrics::counter!("snitflade_push_delivered_total").increment(1);
+                    outcomes.push((delivery, None));
                 }
                 Attempt::Failed(why) => {
-                    let failed = head.attempts + 1;
-                    let state = if failed >= d.max_attempts { "dead" } else { "pending" };
-                    tracing::info!(dueslag = %d.id, seq = head.seq, attempt = failed, state, reason = %why, "push failed");
                     metrics::counter!("snitflade_push_failed_total").increment(1);
-                    self.record(&head, state, Some(&why)).await?;
-                    if state == "pending" {
-                        return Ok(());
+                    let gives_up = delivery.attempts + 1 >= d.max_attempts;
+                    tracing::info!(dueslag = %d.id, seq = delivery.seq, attempt = delivery.attempts + 1, gives_up,
+                        reason = %why, "push failed");
+                    outcomes.push((delivery, Some(why)));
+                    if !gives_up {
+                        // The next message waits for this one (distribution order).
+                        break;
                     }
                 }
             }
         }
+        record_attempts(&self.store, &self.config, outcomes, Some(d.max_attempts)).await?;
         Ok(())
     }
 
@@ -245,26 +236,50 @@ impl Distributor {
             (code, kode) => Attempt::Failed(format!("HTTP {code}, StatusKode {kode:?}")),
         }
     }
+}
 
-    async fn record(&self, d: &Delivery, state: &'static str, error: Option<&str>) -> Result<(), StoreError> {
-        let next = match state {
-            "pending" => timestamp_text(jiff::Timestamp::now() + self.config.backoff(d.attempts + 1)),
-            _ => now_text(),
-        };
-        let (id, seq, error) = (
-            d.dueslag_id.clone(),
-            d.seq,
-            error.map(|e| e.chars().take(500).collect::<String>()),
-        );
-        self.store
-            .write(move |c| {
-                let (id, next, error) = (id.clone(), next.clone(), error.clone());
-                Box::pin(async move {
-                    dueslag::record_attempt(c, &id, seq, state, &next, error.as_deref(), &now_text()).await
-                })
-            })
-            .await
+/// Records attempts in one transaction: `None` = delivered; `Some(why)` = failed, pending again after the backoff,
+/// or dead (the fejlkø) once `max_attempts` are used (`None`: never dead). Answers how many were delivered.
+pub(crate) async fn record_attempts(
+    store: &Store,
+    config: &DeliveryConfig,
+    outcomes: Vec<(Delivery, Option<String>)>,
+    max_attempts: Option<i64>,
+) -> Result<usize, StoreError> {
+    if outcomes.is_empty() {
+        return Ok(0);
     }
+    let now = jiff::Timestamp::now();
+    let rows: Vec<(String, i64, &'static str, String, Option<String>)> = outcomes
+        .into_iter()
+        .map(|(d, failure)| match failure {
+            None => (d.dueslag_id, d.seq, "delivered", timestamp_text(now), None),
+            Some(why) => {
+                let failed = d.attempts + 1;
+                let why: String = why.chars().take(500).collect();
+                if max_attempts.is_some_and(|max| failed >= max) {
+                    (d.dueslag_id, d.seq, "dead", timestamp_text(now), Some(why))
+                } else {
+                    let next = timestamp_text(now + config.backoff(failed));
+                    (d.dueslag_id, d.seq, "pending", next, Some(why))
+                }
+            }
+        })
+        .collect();
+    let delivered = rows.iter().filter(|r| r.2 == "delivered").count();
+    store
+        .write(move |c| {
+            let rows = rows.clone();
+            Box::pin(async move {
+                let now = now_text();
+                for (id, seq, state, next, error) in &rows {
+                    dueslag::record_attempt(c, id, *seq, state, next, error.as_deref(), &now).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(delivered)
 }
 
 /// Kommunekode → CVR of every municipality.

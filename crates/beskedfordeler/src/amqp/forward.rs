@@ -3,12 +3,13 @@
 //! is marked delivered, so a lost connection means at most a resend (readers dedupe on `BeskedId`).
 
 use crate::DeliveryConfig;
+use crate::distributor::record_attempts;
 use crate::envelope::{filter_fields, haendelsesbesked};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection};
-use snitflade_store::dueslag::{self, Delivery};
-use snitflade_store::{Store, StoreError, now_text, timestamp_text};
+use snitflade_store::dueslag;
+use snitflade_store::{Store, StoreError, now_text};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -17,12 +18,6 @@ pub(super) struct Forwarder {
     channel: Channel,
     config: DeliveryConfig,
     declared: HashSet<String>,
-}
-
-/// What became of one published message.
-enum Outcome {
-    Confirmed,
-    Failed(String),
 }
 
 impl Forwarder {
@@ -129,50 +124,23 @@ impl Forwarder {
             let mut outcomes = Vec::with_capacity(confirms.len());
             for (delivery, confirm) in confirms {
                 let confirmation = confirm.await?;
-                let outcome = if confirmation.is_nack() {
-                    Outcome::Failed("RabbitMQ afviste beskeden (nack)".into())
+                let failure = if confirmation.is_nack() {
+                    Some("RabbitMQ afviste beskeden (nack)".to_owned())
                 } else if let Some(returned) = confirmation.take_message() {
                     // The queue is gone (deleted by an operator): declare it again next round.
                     self.declared.remove(&d.id);
-                    Outcome::Failed(format!("køen findes ikke ({})", returned.reply_text))
+                    Some(format!("køen findes ikke ({})", returned.reply_text))
                 } else {
-                    Outcome::Confirmed
+                    None
                 };
-                outcomes.push((delivery, outcome));
+                outcomes.push((delivery, failure));
             }
-            total += self.record(outcomes).await?;
+            // A broker's refusal is never the message's fault: it stays pending (no fejlkø).
+            let confirmed = record_attempts(&self.store, &self.config, outcomes, None).await?;
+            metrics::counter!("snitflade_amqp_forwarded_total").increment(confirmed as u64);
+            total += confirmed;
         }
         Ok(total)
-    }
-
-    /// Marks confirmed messages delivered and failed ones pending with backoff (or dead after the last attempt).
-    async fn record(&self, outcomes: Vec<(Delivery, Outcome)>) -> Result<usize, StoreError> {
-        let now = jiff::Timestamp::now();
-        let rows: Vec<(String, i64, &'static str, String, Option<String>)> = outcomes
-            .into_iter()
-            .map(|(d, o)| match o {
-                Outcome::Confirmed => (d.dueslag_id, d.seq, "delivered", timestamp_text(now), None),
-                Outcome::Failed(why) => {
-                    let next = timestamp_text(now + self.config.backoff(d.attempts + 1));
-                    (d.dueslag_id, d.seq, "pending", next, Some(why))
-                }
-            })
-            .collect();
-        let confirmed = rows.iter().filter(|r| r.2 == "delivered").count();
-        self.store
-            .write(move |c| {
-                let rows = rows.clone();
-                Box::pin(async move {
-                    let now = now_text();
-                    for (id, seq, state, next, error) in &rows {
-                        dueslag::record_attempt(c, id, *seq, state, next, error.as_deref(), &now).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .await?;
-        metrics::counter!("snitflade_amqp_forwarded_total").increment(confirmed as u64);
-        Ok(confirmed)
     }
 }
 
