@@ -276,7 +276,10 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
     let mut h = new_histogram();
     let mut last = Duration::ZERO;
     for ((_, i), at) in &arrivals {
-        let sent = Duration::from_micros(clock.sent[*i as usize].load(Ordering::Relaxed) as u64);
+        let Some(sent) = clock.sent.get(*i as usize).map(|s| s.load(Ordering::Relaxed)) else {
+            continue; // not one of this run's changes
+        };
+        let sent = Duration::from_micros(sent as u64);
         h.saturating_record(at.saturating_sub(sent).as_micros() as u64);
         last = last.max(*at);
     }
@@ -301,7 +304,8 @@ fn server_command(cfg: &BeskedConfig, config: Option<&std::path::Path>) -> Comma
         cmd.arg("--config").arg(c);
     }
     if let Some(url) = &cfg.amqp_url {
-        cmd.arg("--amqp-url").arg(url);
+        // By environment, not argument: `ps` shows arguments, and the URL may hold a password.
+        cmd.env("SNITFLADE_AMQP_URL", url);
     }
     cmd
 }

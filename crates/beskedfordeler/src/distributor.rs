@@ -192,7 +192,11 @@ impl Distributor {
         let cvrs = municipality_cvrs(&self.store).await?;
         let mut outcomes: Vec<(Delivery, Option<String>)> = Vec::with_capacity(batch.len());
         for (delivery, event) in batch {
-            let cvr = event.municipality.as_ref().and_then(|m| cvrs.get(m)).map(String::as_str);
+            let cvr = event
+                .municipality
+                .as_ref()
+                .and_then(|m| cvrs.get(m))
+                .map(String::as_str);
             let fields: FilterFields = filter_fields(&event, cvr);
             let body = modtag_besked_input(&event, &fields, delivery.attempts + 1);
             match self.attempt(client, url, body).await {
@@ -283,7 +287,7 @@ pub(crate) async fn record_attempts(
 }
 
 /// Kommunekode → CVR of every municipality.
-async fn municipality_cvrs(store: &Store) -> Result<HashMap<String, String>, StoreError> {
+pub(crate) async fn municipality_cvrs(store: &Store) -> Result<HashMap<String, String>, StoreError> {
     Ok(snitflade_store::access::municipalities(store.pool())
         .await?
         .into_iter()

@@ -3,7 +3,7 @@
 //! delivered exactly like snitflade's own events — but as the publisher wrote it, with its own `BeskedId` and
 //! filter values.
 
-use crate::envelope::{FilterFields, KUVERT_NS, SAGDOK_NS};
+use crate::envelope::{BESKEDTYPER, FilterFields, KUVERT_NS, SAGDOK_NS, beskedtype as beskedtype_of};
 use serde::{Deserialize, Serialize};
 use snitflade_soap::{Element, Limits, parse_document};
 use snitflade_store::outbox::{Event, NewEvent};
@@ -37,6 +37,8 @@ pub enum Invalid {
     NotHaendelsesbesked,
     #[error("{0} mangler eller er ugyldig")]
     Field(&'static str),
+    #[error("Beskedtype {0} er snitflades egen; andre systemer kan ikke aflevere den")]
+    ReservedBeskedtype(Uuid),
 }
 
 impl Received {
@@ -55,6 +57,10 @@ impl Received {
             .and_then(|b| k(&b, "Filtreringsdata"))
             .ok_or(Invalid::Field("Beskedkuvert/Filtreringsdata"))?;
         let beskedtype = uuid_of(k(&filtrering, "Beskedtype").as_ref()).ok_or(Invalid::Field("Beskedtype"))?;
+        if BESKEDTYPER.iter().any(|kind| beskedtype_of(kind) == beskedtype) {
+            // Subscribers trust these to come from snitflade's own changes.
+            return Err(Invalid::ReservedBeskedtype(beskedtype));
+        }
         let reg = k(&filtrering, "ObjektRegistrering").ok_or(Invalid::Field("ObjektRegistrering"))?;
         let myndighed = urn_of(k(&reg, "ObjektAnsvarligMyndighed").as_ref())
             .filter(|m| cvr_of(m).is_some())
@@ -210,6 +216,13 @@ mod tests {
         assert_eq!(
             Received::parse(&vec![b' '; MAX_MESSAGE_BYTES + 1]),
             Err(Invalid::TooLarge)
+        );
+        let own = crate::envelope::beskedtype("absence.created");
+        let forged =
+            sample("urn:oio:cvr-nr:29189730").replace("9a7b1d2e-0000-4000-8000-000000000001", &own.to_string());
+        assert_eq!(
+            Received::parse(forged.as_bytes()),
+            Err(Invalid::ReservedBeskedtype(own))
         );
         let no_id = sample("urn:oio:cvr-nr:29189730").replace("0d6c7a5e-1b1f-4d36-9a34-3f1a3c2b9e01", "x");
         assert_eq!(Received::parse(no_id.as_bytes()), Err(Invalid::Field("BeskedId")));

@@ -11,12 +11,21 @@ use snitflade_store::{Store, StoreError, now_text, timestamp_text};
 /// Longest validity an operator may give a token: a year.
 pub const MAX_VALID_DAYS: i64 = 366;
 
-/// A newly issued token: the secret itself is only ever in this answer.
-#[derive(Debug, Clone, Serialize)]
+/// A newly issued token: the secret itself is only ever in this answer (and never in its `Debug`).
+#[derive(Clone, Serialize)]
 pub struct IssuedToken {
     pub token: String,
     #[serde(flatten)]
     pub stored: PublisherToken,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("token", &"***")
+            .field("stored", &self.stored)
+            .finish()
+    }
 }
 
 /// What a presented token turns out to be.
@@ -72,7 +81,7 @@ pub async fn issue(store: &Store, system: &str, req: &TokenRequest) -> Result<Is
         .ok_or_else(|| DueslagError::NotFound(format!("systemet '{system}'")))?;
     let mut secret = [0u8; 32];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
-        .map_err(|_| DueslagError::BadRequest("ingen tilfældige tal til rådighed".into()))?;
+        .map_err(|_| DueslagError::Store(StoreError::Corrupt("no system randomness".into())))?;
     let token = format!("bf_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
     let now = jiff::Timestamp::now();
     let stored = PublisherToken {

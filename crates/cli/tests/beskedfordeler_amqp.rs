@@ -271,6 +271,19 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
     );
 
     // Refusals: expired token 41; unknown token, no token, a municipality without a grant 43; no envelope 40.
+    let (status, refused) = s
+        .admin
+        .post_bytes(
+            "/api/v1/systems/dagtilbud/publisher-tokens",
+            "text/plain",
+            b"valid_days=3".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a body that is not the JSON object: {refused}"
+    );
     let short = issue_token(&s, "dagtilbud", json!({"valid_seconds": 1})).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let fresh = || uuid::Uuid::new_v4().to_string();
@@ -303,6 +316,13 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
     assert!(why.contains("0751"), "{why}");
     let (kode, why) = publisher.publish("<ikke-en-besked/>", Some(&token), &other).await;
     assert_eq!(kode, 40, "{why}");
+    // snitflade's own Beskedtyper cannot be forged by a publisher.
+    let own = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:snitflade:beskedtype:absence.created").to_string();
+    let (kode, why) = publisher
+        .publish(&published(&other, &own, "29189730"), Some(&token), &other)
+        .await;
+    assert_eq!(kode, 40, "{why}");
+    assert!(why.contains(&own), "{why}");
     assert!(
         next_message(&conn, &received, Duration::from_secs(1)).await.is_none(),
         "nothing refused was delivered"

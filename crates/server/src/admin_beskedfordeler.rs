@@ -212,12 +212,16 @@ async fn tokens(State(s): State<AdminState>, Path(name): Path<String>) -> Respon
 }
 
 /// Issues a token; the answer is the only place the token itself ever appears.
-async fn issue_token(
-    State(s): State<AdminState>,
-    Path(name): Path<String>,
-    body: Option<Json<tokens::TokenRequest>>,
-) -> Response {
-    let req = body.map(|Json(b)| b).unwrap_or_default();
+async fn issue_token(State(s): State<AdminState>, Path(name): Path<String>, body: axum::body::Bytes) -> Response {
+    // An empty body takes the defaults; anything else must be the JSON object (with or without Content-Type).
+    let req = if body.iter().all(u8::is_ascii_whitespace) {
+        tokens::TokenRequest::default()
+    } else {
+        match serde_json::from_slice::<tokens::TokenRequest>(&body) {
+            Ok(r) => r,
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("ugyldig JSON: {e}")),
+        }
+    };
     reply(
         StatusCode::CREATED,
         tokens::issue(s.services.store(), &name, &req).await,

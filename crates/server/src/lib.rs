@@ -23,8 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// Everything `snitflade serve` needs, after flags, environment and config file are merged.
-#[derive(Debug, Clone)]
+/// Everything `snitflade serve` needs, after flags, environment and config file are merged. Its `Debug` leaves
+/// the passwords in the database and RabbitMQ URLs out.
+#[derive(Clone)]
 pub struct ServeOptions {
     pub data_dir: PathBuf,
     pub listen: String,
@@ -37,6 +38,51 @@ pub struct ServeOptions {
     pub handshake_timeout: Duration,
     pub request_timeout: Duration,
     pub max_connections: usize,
+}
+
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("admin_listen", &self.admin_listen)
+            .field("database_url", &self.database_url.as_deref().map(without_password))
+            .field("amqp_url", &self.amqp_url.as_deref().map(without_password))
+            .field("demo", &self.demo)
+            .field("services", &self.services)
+            .field("delivery", &self.delivery)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// A URL with the password of its user info replaced by `***` (`amqp://guest:***@host/vhost`).
+pub fn without_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        // Not a URL with an authority: if it could hold a password, show none of it.
+        return if url.contains('@') {
+            "***".into()
+        } else {
+            url.to_owned()
+        };
+    };
+    let authority_end = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| scheme_end + i);
+    let authority = &url[scheme_end..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => {
+            format!(
+                "{}{}:***{}",
+                &url[..scheme_end],
+                &authority[..colon],
+                &url[scheme_end + at..]
+            )
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// Reads the admin token, creating a random one (owner-readable only) on first start.
@@ -112,9 +158,12 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let documents_dir = data_dir.join("documents");
     let documents = snitflade_store::document_files::DocumentFiles::open(&documents_dir)
         .with_context(|| format!("opening the document store {}", documents_dir.display()))?;
-    let amqp = opts.amqp_url.clone().map(|url| {
-        snitflade_beskedfordeler::amqp::Amqp::new(url, store.clone(), access.clone(), opts.delivery.clone())
-    });
+    let amqp = opts
+        .amqp_url
+        .as_deref()
+        .map(|url| snitflade_beskedfordeler::amqp::Amqp::new(url, store.clone(), access.clone(), opts.delivery.clone()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--amqp-url: {e}"))?;
     let services = Services::new(store.clone(), access, opts.services.clone()).with_documents(documents);
     if opts.demo {
         demo::pki::ensure_push_client(&pki_dir).context("creating the demo push client certificate")?;
@@ -199,4 +248,24 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_stay_out_of_logged_urls() {
+        assert_eq!(
+            without_password("amqp://guest:s3cret@127.0.0.1:5672/%2f"),
+            "amqp://guest:***@127.0.0.1:5672/%2f"
+        );
+        assert_eq!(without_password("postgres://u:p@w@db/x"), "postgres://u:***@db/x");
+        assert_eq!(
+            without_password("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(without_password("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+        assert_eq!(without_password("amqp:user:pw@host"), "***");
+    }
 }

@@ -3,7 +3,7 @@
 //! is marked delivered, so a lost connection means at most a resend (readers dedupe on `BeskedId`).
 
 use crate::DeliveryConfig;
-use crate::distributor::record_attempts;
+use crate::distributor::{municipality_cvrs, record_attempts};
 use crate::envelope::{filter_fields, haendelsesbesked};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
@@ -77,54 +77,35 @@ impl Forwarder {
                 continue;
             }
             if cvrs.is_empty() {
-                cvrs = snitflade_store::access::municipalities(self.store.pool())
-                    .await?
-                    .into_iter()
-                    .map(|m| (m.code, m.cvr))
-                    .collect();
+                cvrs = municipality_cvrs(&self.store).await?;
             }
+            // Publish the batch, then read the confirms in order. A connection lost on the way ends the session,
+            // but only after what RabbitMQ did confirm is recorded.
             let mut confirms = Vec::with_capacity(batch.len());
+            let mut lost: Option<lapin::Error> = None;
             for (delivery, event) in &batch {
-                let cvr = event
-                    .municipality
-                    .as_ref()
-                    .and_then(|m| cvrs.get(m))
-                    .map(String::as_str);
-                let fields = filter_fields(event, cvr);
-                let body = haendelsesbesked(event, &fields, delivery.attempts + 1);
-                let besked_id = crate::received::Received::of(event)
-                    .map(|r| r.besked_id.to_string())
-                    .unwrap_or_else(|| event.id.clone());
-                let mut headers = FieldTable::default();
-                headers.insert(
-                    "beskedtype".into(),
-                    AMQPValue::LongString(fields.beskedtype.to_string().into()),
-                );
-                let properties = BasicProperties::default()
-                    .with_delivery_mode(2)
-                    .with_content_type("application/xml".into())
-                    .with_content_encoding("utf-8".into())
-                    .with_message_id(besked_id.into())
-                    .with_headers(headers);
-                let confirm = self
-                    .channel
-                    .basic_publish(
-                        "".into(),
-                        d.id.as_str().into(),
-                        BasicPublishOptions {
-                            mandatory: true,
-                            ..Default::default()
-                        },
-                        body.as_bytes(),
-                        properties,
-                    )
-                    .await?;
-                confirms.push((delivery.clone(), confirm));
+                match self.publish(&d.id, delivery.attempts + 1, event, &cvrs).await {
+                    Ok(confirm) => confirms.push((delivery.clone(), confirm)),
+                    Err(e) => {
+                        lost = Some(e);
+                        break;
+                    }
+                }
             }
             let mut outcomes = Vec::with_capacity(confirms.len());
+            let mut refused = false;
             for (delivery, confirm) in confirms {
-                let confirmation = confirm.await?;
-                let failure = if confirmation.is_nack() {
+                let confirmation = match confirm.await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        lost.get_or_insert(e);
+                        break;
+                    }
+                };
+                let failure = if refused {
+                    // Already in the queue, but after a message that is not: sent again after it, in order.
+                    Some("sendt efter en afvist besked; sendes igen i rækkefølge".to_owned())
+                } else if confirmation.is_nack() {
                     Some("RabbitMQ afviste beskeden (nack)".to_owned())
                 } else if let Some(returned) = confirmation.take_message() {
                     // The queue is gone (deleted by an operator): declare it again next round.
@@ -133,14 +114,63 @@ impl Forwarder {
                 } else {
                     None
                 };
+                refused |= failure.is_some();
                 outcomes.push((delivery, failure));
             }
             // A broker's refusal is never the message's fault: it stays pending (no fejlkø).
             let confirmed = record_attempts(&self.store, &self.config, outcomes, None).await?;
             metrics::counter!("snitflade_amqp_forwarded_total").increment(confirmed as u64);
             total += confirmed;
+            if let Some(e) = lost {
+                return Err(Failure::Amqp(e));
+            }
         }
         Ok(total)
+    }
+}
+
+impl Forwarder {
+    /// Publishes one event to a dueslag's queue: persistent, `mandatory`, `message_id` = its `BeskedId`.
+    async fn publish(
+        &self,
+        queue: &str,
+        attempt: i64,
+        event: &snitflade_store::outbox::Event,
+        cvrs: &HashMap<String, String>,
+    ) -> Result<lapin::PublisherConfirm, lapin::Error> {
+        let cvr = event
+            .municipality
+            .as_ref()
+            .and_then(|m| cvrs.get(m))
+            .map(String::as_str);
+        let fields = filter_fields(event, cvr);
+        let body = haendelsesbesked(event, &fields, attempt);
+        let besked_id = crate::received::Received::of(event)
+            .map(|r| r.besked_id.to_string())
+            .unwrap_or_else(|| event.id.clone());
+        let mut headers = FieldTable::default();
+        headers.insert(
+            "beskedtype".into(),
+            AMQPValue::LongString(fields.beskedtype.to_string().into()),
+        );
+        let properties = BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_content_type("application/xml".into())
+            .with_content_encoding("utf-8".into())
+            .with_message_id(besked_id.into())
+            .with_headers(headers);
+        self.channel
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                body.as_bytes(),
+                properties,
+            )
+            .await
     }
 }
 

@@ -5,7 +5,8 @@
 //! message with a `StandardRetur` on its `replyTo`.
 //!
 //! The database stays the source of truth: the connection may drop at any time, and the next session picks up
-//! where the last confirmed message left off.
+//! where the last confirmed message left off. Delivery (this forwarder, like the push deliverer) assumes one
+//! running snitflade per database; several would each forward the same pending messages.
 
 mod forward;
 mod publish;
@@ -15,6 +16,7 @@ pub use publish::{StatusKode, standard_retur};
 use crate::DeliveryConfig;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
+use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties, ExchangeKind};
 use snitflade_access::AccessControl;
 use snitflade_store::Store;
@@ -25,20 +27,36 @@ pub const AFSEND_EXCHANGE: &str = "AFSEND_BESKED_EXCHANGE";
 
 /// The AMQP side of the Beskedfordeler.
 pub struct Amqp {
-    url: String,
+    uri: AMQPUri,
     store: Store,
     access: AccessControl,
     config: DeliveryConfig,
 }
 
+/// A session that lasted this long was a working connection: the next failure starts the backoff afresh.
+const HEALTHY_SESSION: Duration = Duration::from_secs(30);
+
 impl Amqp {
-    pub fn new(url: String, store: Store, access: AccessControl, config: DeliveryConfig) -> Self {
-        Self {
-            url,
+    /// Checks the URL and the settings. The error never repeats the URL (it may hold a password).
+    pub fn new(url: &str, store: Store, access: AccessControl, config: DeliveryConfig) -> Result<Self, String> {
+        let uri: AMQPUri = url
+            .parse()
+            .map_err(|_| "not a valid amqp:// or amqps:// URL (amqp://user:password@host:port/vhost)".to_owned())?;
+        if config.amqp_prefetch == 0 {
+            return Err("[beskedfordeler] amqp_prefetch must be at least 1".into());
+        }
+        let queue = config.amqp_inbound_queue.trim();
+        if queue.is_empty() || queue.len() > 200 || queue.starts_with("amq.") {
+            return Err(
+                "[beskedfordeler] amqp_inbound_queue must be a queue name (1–200 characters, not amq.*)".into(),
+            );
+        }
+        Ok(Self {
+            uri,
             store,
             access,
             config,
-        }
+        })
     }
 
     /// Runs until `shutdown` completes, reconnecting (with backoff) whenever the connection is lost.
@@ -46,10 +64,14 @@ impl Amqp {
         tokio::pin!(shutdown);
         let mut failures = 0i64;
         loop {
+            let started = std::time::Instant::now();
             let session = self.session();
             tokio::select! {
                 _ = &mut shutdown => return,
                 outcome = session => {
+                    if started.elapsed() >= HEALTHY_SESSION {
+                        failures = 0;
+                    }
                     failures += 1;
                     match outcome {
                         Ok(()) => tracing::warn!("the RabbitMQ session ended; reconnecting"),
@@ -68,7 +90,7 @@ impl Amqp {
 
     /// One connection: topology, the inbound consumer and the forwarder, until one of them fails.
     async fn session(&self) -> Result<(), lapin::Error> {
-        let conn = Connection::connect(&self.url, ConnectionProperties::default()).await?;
+        let conn = Connection::connect_uri(self.uri.clone(), ConnectionProperties::default()).await?;
         let setup = conn.create_channel().await?;
         setup
             .exchange_declare(

@@ -108,11 +108,18 @@ impl Inbound {
         Ok(())
     }
 
-    /// Sends the `StandardRetur` to the message's `replyTo` (direct reply-to or a named queue), if it has one.
+    /// Sends the `StandardRetur` to the message's `replyTo`, if it is a reply queue: direct reply-to
+    /// (`amq.rabbitmq.reply-to…`) or a server-named exclusive queue (`amq.gen-…`). Any other name — a dueslag's queue,
+    /// say — gets no answer, so that publishing cannot be used to drop messages into other queues.
     async fn answer(&self, delivery: &Delivery, kode: StatusKode, text: &str) -> Result<(), lapin::Error> {
         let Some(reply_to) = delivery.properties.reply_to() else {
             return Ok(());
         };
+        if !is_reply_queue(reply_to.as_str()) {
+            tracing::warn!(reply_to = %reply_to.as_str().chars().take(100).collect::<String>(),
+                "a published message names a replyTo that is not a reply queue: not answered");
+            return Ok(());
+        }
         let mut properties = BasicProperties::default().with_content_type("application/xml".into());
         if let Some(c) = delivery.properties.correlation_id() {
             properties = properties.with_correlation_id(c.clone());
@@ -164,7 +171,7 @@ impl Inbound {
             id: publisher.system_id.clone(),
             name: publisher.system_name.clone(),
         };
-        let today = jiff::Zoned::now().date();
+        let today = snitflade_domain::maskintimer::copenhagen_day(jiff::Timestamp::now());
         let granted = Kommunekode::parse(&municipality.code).is_ok_and(|k| {
             self.access
                 .municipalities(&system, InterfaceId::Beskedfordeler, today)
@@ -210,6 +217,11 @@ impl Inbound {
     }
 }
 
+/// Whether `name` is a queue replies may go to.
+fn is_reply_queue(name: &str) -> bool {
+    name.starts_with("amq.rabbitmq.reply-to") || name.starts_with("amq.gen-")
+}
+
 /// A header's value as text (publishers send strings as long or short strings, some as bytes).
 fn header_text(headers: Option<&FieldTable>, name: &str) -> Option<String> {
     let value = headers?.inner().get(name)?;
@@ -237,6 +249,15 @@ mod tests {
             standard_retur(StatusKode::TokenExpired, "Token er udløbet")
                 .contains("<sd:StatusKode>41</sd:StatusKode><sd:FejlbeskedTekst>Token er udløbet</sd:FejlbeskedTekst>")
         );
+    }
+
+    #[test]
+    fn replies_go_only_to_reply_queues() {
+        assert!(is_reply_queue("amq.rabbitmq.reply-to"));
+        assert!(is_reply_queue("amq.rabbitmq.reply-to.g1h2AA==.xyz"));
+        assert!(is_reply_queue("amq.gen-JzTY20BRgKO-HjmUJj0wLg"));
+        assert!(!is_reply_queue("0d6c7a5e-1b1f-4d36-9a34-3f1a3c2b9e01"));
+        assert!(!is_reply_queue("snitflade.afsend-besked"));
     }
 
     #[test]
