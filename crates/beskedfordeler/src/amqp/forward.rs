@@ -1,44 +1,57 @@
 //! SF1460_D: fills each active pull dueslag's queue (named by its UUID) from the database, in distribution order.
-//! Messages are persistent and published with `mandatory` on a confirm channel; only what RabbitMQ has confirmed
-//! is marked delivered, so a lost connection means at most a resend (readers dedupe on `BeskedId`).
+//! Each dueslag has its own confirm channel and is forwarded concurrently with the others. Messages are persistent
+//! and published with `mandatory`; only what RabbitMQ has confirmed is marked delivered, so a lost connection means
+//! at most a resend (readers dedupe on `BeskedId`). A failing channel (a queue re-declared with other arguments, say)
+//! affects only its dueslag: it is reopened next round, while the others go on.
 
 use crate::DeliveryConfig;
 use crate::distributor::{municipality_cvrs, record_attempts};
 use crate::envelope::{filter_fields, haendelsesbesked};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, Connection};
-use snitflade_store::dueslag;
+use lapin::{BasicProperties, Channel, Connection, PublisherConfirm};
+use snitflade_store::dueslag::{self, Dueslag};
+use snitflade_store::outbox::Event;
 use snitflade_store::{Store, StoreError, now_text};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub(super) struct Forwarder {
     store: Store,
-    channel: Channel,
+    conn: Arc<Connection>,
     config: DeliveryConfig,
-    declared: HashSet<String>,
+    /// A confirm channel per dueslag, its queue declared.
+    channels: HashMap<String, Channel>,
+}
+
+/// How one dueslag's round went.
+struct Round {
+    confirmed: usize,
+    /// Why the channel is no good any more: drop it (a new one is opened, its queue declared, next round).
+    broken: Option<String>,
 }
 
 impl Forwarder {
-    pub(super) async fn start(conn: &Connection, store: Store, config: DeliveryConfig) -> Result<Self, lapin::Error> {
-        let channel = conn.create_channel().await?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
-        Ok(Self {
+    pub(super) fn new(conn: Arc<Connection>, store: Store, config: DeliveryConfig) -> Self {
+        Self {
             store,
-            channel,
+            conn,
             config,
-            declared: HashSet::new(),
-        })
+            channels: HashMap::new(),
+        }
     }
 
+    /// Runs until the connection is lost (a failing channel alone does not end it).
     pub(super) async fn run(mut self) -> Result<(), lapin::Error> {
         let poll = Duration::from_millis(self.config.poll_ms.max(1));
         loop {
+            if !self.conn.status().connected() {
+                return Err(lapin::ErrorKind::InvalidConnectionState(lapin::ConnectionState::Closed).into());
+            }
             let busy = match self.round().await {
                 Ok(n) => n > 0,
-                Err(Failure::Amqp(e)) => return Err(e),
-                Err(Failure::Store(e)) => {
+                Err(e) => {
                     tracing::error!(error = %e, "forwarding to RabbitMQ failed");
                     false
                 }
@@ -49,145 +62,163 @@ impl Forwarder {
         }
     }
 
-    /// One round over the pull dueslag; answers how many messages were confirmed.
-    async fn round(&mut self) -> Result<usize, Failure> {
-        let targets: Vec<_> = dueslag::all(self.store.pool())
+    /// One round: every active pull dueslag forwarded concurrently; answers how many messages were confirmed.
+    async fn round(&mut self) -> Result<usize, StoreError> {
+        let targets: Vec<Dueslag> = dueslag::all(self.store.pool())
             .await?
             .into_iter()
             .filter(|d| d.active && d.push_url.is_none())
             .collect();
-        let mut cvrs = HashMap::new();
-        let mut total = 0;
+        self.channels.retain(|id, _| targets.iter().any(|d| &d.id == id));
+        let mut cvrs: Option<Arc<HashMap<String, String>>> = None;
+        let mut tasks = tokio::task::JoinSet::new();
         for d in targets {
-            if !self.declared.contains(&d.id) {
-                self.channel
-                    .queue_declare(
-                        d.id.as_str().into(),
-                        QueueDeclareOptions::durable(),
-                        FieldTable::default(),
-                    )
-                    .await?;
-                self.declared.insert(d.id.clone());
-            }
             let batch = dueslag::pending_with_events(self.store.pool(), &d.id, self.config.batch as i64).await?;
-            let Some((head, _)) = batch.first() else {
-                continue;
-            };
-            if head.next_attempt_at > now_text() {
-                continue;
+            match batch.first() {
+                Some((head, _)) if head.next_attempt_at <= now_text() => {}
+                _ => continue,
             }
-            if cvrs.is_empty() {
-                cvrs = municipality_cvrs(&self.store).await?;
-            }
-            // Publish the batch, then read the confirms in order. A connection lost on the way ends the session,
-            // but only after what RabbitMQ did confirm is recorded.
-            let mut confirms = Vec::with_capacity(batch.len());
-            let mut lost: Option<lapin::Error> = None;
-            for (delivery, event) in &batch {
-                match self.publish(&d.id, delivery.attempts + 1, event, &cvrs).await {
-                    Ok(confirm) => confirms.push((delivery.clone(), confirm)),
-                    Err(e) => {
-                        lost = Some(e);
-                        break;
-                    }
+            let channel = match self.channel(&d.id).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(dueslag = %d.id, error = %e, "cannot open the dueslag's queue; trying again");
+                    continue;
                 }
-            }
-            let mut outcomes = Vec::with_capacity(confirms.len());
-            let mut refused = false;
-            for (delivery, confirm) in confirms {
-                let confirmation = match confirm.await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        lost.get_or_insert(e);
-                        break;
-                    }
-                };
-                let failure = if refused {
-                    // Already in the queue, but after a message that is not: sent again after it, in order.
-                    Some("sendt efter en afvist besked; sendes igen i rækkefølge".to_owned())
-                } else if confirmation.is_nack() {
-                    Some("RabbitMQ afviste beskeden (nack)".to_owned())
-                } else if let Some(returned) = confirmation.take_message() {
-                    // The queue is gone (deleted by an operator): declare it again next round.
-                    self.declared.remove(&d.id);
-                    Some(format!("køen findes ikke ({})", returned.reply_text))
-                } else {
-                    None
-                };
-                refused |= failure.is_some();
-                outcomes.push((delivery, failure));
-            }
-            // A broker's refusal is never the message's fault: it stays pending (no fejlkø).
-            let confirmed = record_attempts(&self.store, &self.config, outcomes, None).await?;
-            metrics::counter!("snitflade_amqp_forwarded_total").increment(confirmed as u64);
-            total += confirmed;
-            if let Some(e) = lost {
-                return Err(Failure::Amqp(e));
+            };
+            let cvrs = match &cvrs {
+                Some(c) => c.clone(),
+                None => cvrs.insert(Arc::new(municipality_cvrs(&self.store).await?)).clone(),
+            };
+            let (store, config) = (self.store.clone(), self.config.clone());
+            tasks.spawn(async move {
+                let round = forward(&store, &config, &channel, &d.id, batch, &cvrs).await;
+                (d.id, round)
+            });
+        }
+        let mut total = 0;
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok((_, Ok(round))) if round.broken.is_none() => total += round.confirmed,
+                Ok((id, Ok(round))) => {
+                    total += round.confirmed;
+                    let why = round.broken.unwrap_or_default();
+                    tracing::warn!(dueslag = %id, reason = %why, "the dueslag's channel failed; reopening it");
+                    self.channels.remove(&id);
+                }
+                Ok((id, Err(e))) => tracing::error!(dueslag = %id, error = %e, "recording deliveries failed"),
+                Err(e) => tracing::error!(error = %e, "a forwarding task panicked"),
             }
         }
         Ok(total)
     }
-}
 
-impl Forwarder {
-    /// Publishes one event to a dueslag's queue: persistent, `mandatory`, `message_id` = its `BeskedId`.
-    async fn publish(
-        &self,
-        queue: &str,
-        attempt: i64,
-        event: &snitflade_store::outbox::Event,
-        cvrs: &HashMap<String, String>,
-    ) -> Result<lapin::PublisherConfirm, lapin::Error> {
-        let cvr = event
-            .municipality
-            .as_ref()
-            .and_then(|m| cvrs.get(m))
-            .map(String::as_str);
-        let fields = filter_fields(event, cvr);
-        let body = haendelsesbesked(event, &fields, attempt);
-        let besked_id = crate::received::Received::of(event)
-            .map(|r| r.besked_id.to_string())
-            .unwrap_or_else(|| event.id.clone());
-        let mut headers = FieldTable::default();
-        headers.insert(
-            "beskedtype".into(),
-            AMQPValue::LongString(fields.beskedtype.to_string().into()),
-        );
-        let properties = BasicProperties::default()
-            .with_delivery_mode(2)
-            .with_content_type("application/xml".into())
-            .with_content_encoding("utf-8".into())
-            .with_message_id(besked_id.into())
-            .with_headers(headers);
-        self.channel
-            .basic_publish(
-                "".into(),
-                queue.into(),
-                BasicPublishOptions {
-                    mandatory: true,
-                    ..Default::default()
-                },
-                body.as_bytes(),
-                properties,
-            )
-            .await
+    /// The dueslag's confirm channel, opened (and its durable queue declared) when there is none.
+    async fn channel(&mut self, id: &str) -> Result<Channel, lapin::Error> {
+        if let Some(c) = self.channels.get(id).filter(|c| c.status().connected()) {
+            return Ok(c.clone());
+        }
+        let channel = self.conn.create_channel().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel
+            .queue_declare(id.into(), QueueDeclareOptions::durable(), FieldTable::default())
+            .await?;
+        self.channels.insert(id.to_owned(), channel.clone());
+        Ok(channel)
     }
 }
 
-/// A round fails on the connection (end the session) or on the database (log, try again).
-enum Failure {
-    Amqp(lapin::Error),
-    Store(StoreError),
+/// Publishes a dueslag's batch, then reads the confirms in order and records the outcomes. A channel lost on the
+/// way is reported, but only after what RabbitMQ did confirm is recorded. After a refused message the rest of the
+/// batch, though in the queue, is sent again after it, so the queue holds the messages in order at least once.
+async fn forward(
+    store: &Store,
+    config: &DeliveryConfig,
+    channel: &Channel,
+    queue: &str,
+    batch: Vec<(dueslag::Delivery, Event)>,
+    cvrs: &HashMap<String, String>,
+) -> Result<Round, StoreError> {
+    let mut confirms = Vec::with_capacity(batch.len());
+    let mut broken: Option<String> = None;
+    for (delivery, event) in batch {
+        match publish(channel, queue, delivery.attempts + 1, &event, cvrs).await {
+            Ok(confirm) => confirms.push((delivery, confirm)),
+            Err(e) => {
+                broken = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let mut outcomes = Vec::with_capacity(confirms.len());
+    let mut refused = false;
+    for (delivery, confirm) in confirms {
+        let confirmation = match confirm.await {
+            Ok(c) => c,
+            Err(e) => {
+                broken.get_or_insert(e.to_string());
+                break;
+            }
+        };
+        let failure = if refused {
+            Some("sendt efter en afvist besked; sendes igen i rækkefølge".to_owned())
+        } else if confirmation.is_nack() {
+            Some("RabbitMQ afviste beskeden (nack)".to_owned())
+        } else if let Some(returned) = confirmation.take_message() {
+            // The queue is gone (deleted by an operator): the channel is reopened and the queue declared again.
+            let why = format!("køen findes ikke ({})", returned.reply_text);
+            broken.get_or_insert(why.clone());
+            Some(why)
+        } else {
+            None
+        };
+        refused |= failure.is_some();
+        outcomes.push((delivery, failure));
+    }
+    // A broker's refusal is never the message's fault: it stays pending (no fejlkø).
+    let confirmed = record_attempts(store, config, outcomes, None).await?;
+    metrics::counter!("snitflade_amqp_forwarded_total").increment(confirmed as u64);
+    Ok(Round { confirmed, broken })
 }
 
-impl From<lapin::Error> for Failure {
-    fn from(e: lapin::Error) -> Self {
-        Failure::Amqp(e)
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
-        Failure::Store(e)
-    }
+/// Publishes one event to a dueslag's queue: persistent, `mandatory`, `message_id` = its `BeskedId`.
+async fn publish(
+    channel: &Channel,
+    queue: &str,
+    attempt: i64,
+    event: &Event,
+    cvrs: &HashMap<String, String>,
+) -> Result<PublisherConfirm, lapin::Error> {
+    let cvr = event
+        .municipality
+        .as_ref()
+        .and_then(|m| cvrs.get(m))
+        .map(String::as_str);
+    let fields = filter_fields(event, cvr);
+    let body = haendelsesbesked(event, &fields, attempt);
+    let besked_id = crate::received::Received::of(event)
+        .map(|r| r.besked_id.to_string())
+        .unwrap_or_else(|| event.id.clone());
+    let mut headers = FieldTable::default();
+    headers.insert(
+        "beskedtype".into(),
+        AMQPValue::LongString(fields.beskedtype.to_string().into()),
+    );
+    let properties = BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/xml".into())
+        .with_content_encoding("utf-8".into())
+        .with_message_id(besked_id.into())
+        .with_headers(headers);
+    channel
+        .basic_publish(
+            "".into(),
+            queue.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            body.as_bytes(),
+            properties,
+        )
+        .await
 }

@@ -118,7 +118,8 @@ impl Amqp {
             .await?;
         tracing::info!(exchange = AFSEND_EXCHANGE, queue, "connected to RabbitMQ");
         let inbound = publish::Inbound::start(&conn, self.store.clone(), self.access.clone(), &self.config).await?;
-        let forwarder = forward::Forwarder::start(&conn, self.store.clone(), self.config.clone()).await?;
+        let conn = std::sync::Arc::new(conn);
+        let forwarder = forward::Forwarder::new(conn.clone(), self.store.clone(), self.config.clone());
         let outcome = tokio::select! {
             r = inbound.run() => r,
             r = forwarder.run() => r,
