@@ -63,6 +63,26 @@ impl AdminConnection {
         let token = read_token(self.token.as_deref(), &self.data_dir)?;
         send(request, &self.admin_url, &token).await
     }
+
+    /// Sends `request` and hands a 2xx answer to the output: `-o FILE` when given, else stdout. Exit code 1 with
+    /// the error's text on stderr for an error answer.
+    pub(crate) async fn run(&self, request: &Request, output: Option<&Path>) -> Result<ExitCode> {
+        let (status, body) = self.send(request).await?;
+        if !status.is_success() {
+            eprintln!("{}", error_message(status, &body));
+            return Ok(ExitCode::FAILURE);
+        }
+        if let Some(path) = output {
+            std::fs::write(path, &body).with_context(|| format!("writing {}", path.display()))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        match print_answer(&body) {
+            // The reader (e.g. `| head`) has had enough.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            r => r.context("writing to stdout")?,
+        }
+        Ok(ExitCode::SUCCESS)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -676,7 +696,7 @@ fn certificate_type(file: &Path) -> &'static str {
     }
 }
 
-fn text<T: ToString>(v: &Option<T>) -> Option<String> {
+pub(crate) fn text<T: ToString>(v: &Option<T>) -> Option<String> {
     v.as_ref().map(T::to_string)
 }
 
@@ -954,7 +974,7 @@ fn read_token(token: Option<&str>, data_dir: &Path) -> Result<String> {
 }
 
 /// What a non-2xx answer says: its `error` text, else the body, else the status.
-pub(crate) fn error_message(status: reqwest::StatusCode, body: &str) -> String {
+fn error_message(status: reqwest::StatusCode, body: &str) -> String {
     let error = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
@@ -970,17 +990,7 @@ pub(crate) fn error_message(status: reqwest::StatusCode, body: &str) -> String {
 /// (its text on stderr) or no answer.
 pub async fn run(args: AdminArgs) -> Result<ExitCode> {
     let request = request(&args.command, &args.connection.actor);
-    let (status, body) = args.connection.send(&request).await?;
-    if !status.is_success() {
-        eprintln!("{}", error_message(status, &body));
-        return Ok(ExitCode::FAILURE);
-    }
-    match print_answer(&body) {
-        // The reader (e.g. `| head`) has had enough.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r.context("writing to stdout")?,
-    }
-    Ok(ExitCode::SUCCESS)
+    args.connection.run(&request, None).await
 }
 
 /// Sends `request` to the admin API at `admin_url` with the bearer `token`; answers the status and the body.
@@ -1014,7 +1024,7 @@ async fn send(request: &Request, admin_url: &str, token: &str) -> Result<(reqwes
 }
 
 /// A 2xx answer on stdout: JSON pretty-printed, anything else (CSV) as it is, with a final line end.
-pub(crate) fn print_answer(body: &str) -> std::io::Result<()> {
+fn print_answer(body: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match serde_json::from_str::<Value>(body) {
         Ok(v) => {

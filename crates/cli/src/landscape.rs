@@ -7,14 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::json;
 use snitflade_domain::Kommunekode;
 
-use crate::admin::{AdminConnection, Body, Request, error_message, print_answer};
+use crate::admin::{AdminConnection, Body, Request, text};
 use crate::zlpe::parse_municipality;
 
 #[derive(Args, Debug)]
@@ -98,10 +98,6 @@ enum LandscapeCommand {
     },
 }
 
-fn text<T: ToString>(v: &Option<T>) -> Option<String> {
-    v.as_ref().map(T::to_string)
-}
-
 /// The request a subcommand makes.
 fn request(command: &LandscapeCommand, actor: &Option<String>) -> Request {
     use LandscapeCommand as C;
@@ -166,21 +162,7 @@ fn output(command: &LandscapeCommand) -> Option<&Path> {
 /// `-o` file; 1: an error answer (its text on stderr) or no answer.
 pub async fn run(args: LandscapeArgs) -> Result<ExitCode> {
     let request = request(&args.command, &args.connection.actor);
-    let (status, body) = args.connection.send(&request).await?;
-    if !status.is_success() {
-        eprintln!("{}", error_message(status, &body));
-        return Ok(ExitCode::FAILURE);
-    }
-    if let Some(path) = output(&args.command) {
-        std::fs::write(path, &body).with_context(|| format!("writing {}", path.display()))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    match print_answer(&body) {
-        // The reader (e.g. `| head`) has had enough.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r.context("writing to stdout")?,
-    }
-    Ok(ExitCode::SUCCESS)
+    args.connection.run(&request, output(&args.command)).await
 }
 
 #[cfg(test)]
