@@ -19,7 +19,8 @@
 //! - Beskedfordeler (SF1460_B): zeep built from KOMBIT's reference WSDL (`shared/reference/kombit-beskedfordeler/`)
 //!   at the real path `/sts-bf-soap/StsbeskedfordelerImpl`, as `dagtilbud` after granting it `beskedfordeler` through
 //!   the admin API: a value list created, values added and removed, read, listed, searched, renamed, passivated
-//!   and deleted, flytbeskedtilfejlkoe, 403, and the served WSDL loaded (`crates/cli/tests/zeep/beskedfordeler_client.py`).
+//!   and deleted, a dueslag filtered by the list getting only the absences of the employees on it,
+//!   flytbeskedtilfejlkoe, 403, and the served WSDL loaded (`crates/cli/tests/zeep/beskedfordeler_client.py`).
 //!
 //! The Python packages live in a venv at `target/zeep-venv`, built from the pinned
 //! `crates/cli/tests/zeep/requirements.txt` and rebuilt only when that file changes (its copy is kept in the venv).

@@ -8,6 +8,8 @@ it to `dagtilbud` for 0340 through the admin API. Steps:
 
   1. opretvaerdiliste: a list with three values (one repeated), the server chooses the UUID;
   2. tilfoejvaerdier (a new and an existing value) and fjernvaerdier (a held and a missing value): both 20;
+     2b. a dueslag subscribed with this list as its `vaerdiliste` filter gets only the absences of the employees on
+     the list at the time (00000110; then, after zeep swaps the values, 00000111);
   3. laesvaerdiliste, listvaerdiliste and soegvaerdiliste (by name pattern and by value) find it as it is now;
   4. retvaerdiliste renames it (Rettet);
   5. passivervaerdiliste: read as Passiveret, and tilfoejvaerdier is refused with 49;
@@ -24,6 +26,7 @@ Usage: beskedfordeler_client.py --services HOST:PORT --admin HOST:PORT --data-di
 import json
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -97,18 +100,23 @@ class Client(StepRunner):
 
     # -- set-up ---------------------------------------------------------------------------------------------
 
-    def setup(self):
+    def admin(self, method, path, body=None, ok=(200, 201)):
+        """An admin API call with the demo's token; the JSON answer."""
         admin_host, admin_port = self.args.admin
         host = f"[{admin_host}]" if ":" in admin_host else admin_host
         token = (self.data_dir / "admin-token").read_text().strip()
-        session = direct_session()
-        response = session.post(
-            f"http://{host}:{admin_port}/api/v1/grants",
+        response = direct_session().request(
+            method,
+            f"http://{host}:{admin_port}{path}",
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            data=json.dumps({"system": SYSTEM, "interface": "beskedfordeler", "municipality": "0340"}),
+            data=None if body is None else json.dumps(body),
             timeout=30,
         )
-        check(response.status_code in (200, 201), f"granting beskedfordeler: HTTP {response.status_code} {response.text}")
+        check(response.status_code in ok, f"{method} {path}: HTTP {response.status_code} {response.text}")
+        return response.json() if response.text.strip().startswith(("{", "[")) else response.text
+
+    def setup(self):
+        self.admin("POST", "/api/v1/grants", {"system": SYSTEM, "interface": "beskedfordeler", "municipality": "0340"})
         wsdl = Path(self.args.reference_wsdl).resolve()
         xsd = wsdl.parent.parent / "xsd"
         wrapper = Path(self.workdir) / "beskedfordeler-outputs.xsd"
@@ -168,6 +176,72 @@ class Client(StepRunner):
         values = values_of(self.laes().LaesResultat.Registrering)
         check(values == ["b", EMP], f"values after tilfoej/fjern: {values}")
         return f"values {values}"
+
+    def sick_day(self, pernr, day):
+        """Registers a sick day as `dagtilbud` (Opret fravær, SetAbsenceAttendance INS): an absence.created event."""
+        body = (
+            '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body>'
+            '<ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0="urn:kmd.dk:LPT:VACAB:external">'
+            f"<StartDate>{day}</StartDate><EndDate>{day}</EndDate><Operation>INS</Operation>"
+            f"<PersonnelNumber>{pernr}</PersonnelNumber><AbsenceAttendanceType>SY</AbsenceAttendanceType>"
+            "</ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+        )
+        response = self.session.post(
+            f"https://{self.host}:{self.port}/ws/SetAbsenceAttendance_OS_SI",
+            data=body.encode(),
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+            timeout=30,
+        )
+        check(
+            response.status_code == 200 and "<StatusType>S</StatusType>" in response.text,
+            f"sick day {pernr} {day}: HTTP {response.status_code} {response.text[:500]}",
+        )
+
+    def routed(self, dueslag, count):
+        """The employees (ObjektId) of a dueslag's first `count` deliveries, once the router has queued them."""
+        deadline = time.time() + 15
+        while True:
+            deliveries = self.admin("GET", f"/api/v1/dueslag/{dueslag}/deliveries")
+            if len(deliveries) >= count or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # anything routed by mistake would be there by now too
+        deliveries = self.admin("GET", f"/api/v1/dueslag/{dueslag}/deliveries")
+        employees = []
+        for d in deliveries:
+            envelope = self.admin("GET", f"/api/v1/events/{d['seq']}/envelope")
+            found = [e for e in ("00000110", "00000111") if f"urn:oio:kmd:lpe:medarbejder:{e}" in envelope]
+            employees.extend(found)
+        return employees
+
+    def limits_delivery(self):
+        """The list, maintained with zeep, decides whose absences reach a dueslag that filters on it."""
+        on, off = "urn:oio:kmd:lpe:medarbejder:00000110", "urn:oio:kmd:lpe:medarbejder:00000111"
+        self.call("tilfoejvaerdier", "TilfoejVaerdierOutput", UUIDIdentifikator=self.list_id, Vaerdier=[on])
+        # Inactive: nothing is pushed, but the router still queues what the subscription lets through.
+        d = self.admin(
+            "POST",
+            "/api/v1/dueslag",
+            {"name": "zeep-liste", "system": SYSTEM, "active": False, "push_url": "https://localhost:9/modtag"},
+        )
+        self.admin(
+            "POST",
+            f"/api/v1/dueslag/{d['id']}/subscriptions",
+            {"filter": {"beskedtype": ["absence.created"], "vaerdiliste": self.list_id}},
+        )
+        self.sick_day("00000111", "2026-03-02")
+        self.sick_day("00000110", "2026-03-02")
+        first = self.routed(d["id"], 1)
+        check(first == ["00000110"], f"with 00000110 on the list: {first}")
+        # Swap who is on the list with zeep: now only 00000111's absences get through.
+        self.call("tilfoejvaerdier", "TilfoejVaerdierOutput", UUIDIdentifikator=self.list_id, Vaerdier=[off])
+        self.call("fjernvaerdier", "FjernVaerdierOutput", UUIDIdentifikator=self.list_id, Vaerdier=[on])
+        self.sick_day("00000110", "2026-03-03")
+        self.sick_day("00000111", "2026-03-03")
+        second = self.routed(d["id"], 2)
+        check(second == ["00000110", "00000111"], f"after the swap: {second}")
+        self.call("fjernvaerdier", "FjernVaerdierOutput", UUIDIdentifikator=self.list_id, Vaerdier=[off])
+        return f"routed {second}: only the employees on the list at the time"
 
     def read_list_search(self):
         r = self.laes().LaesResultat.Registrering
@@ -268,6 +342,7 @@ def main():
     steps = [
         ("1. opretvaerdiliste", client.opret),
         ("2. tilfoejvaerdier and fjernvaerdier", client.add_remove),
+        ("2b. the list limits delivery to the employees on it", client.limits_delivery),
         ("3. laesvaerdiliste, listvaerdiliste, soegvaerdiliste", client.read_list_search),
         ("4. retvaerdiliste", client.ret),
         ("5. passivervaerdiliste", client.passiver),
