@@ -32,6 +32,8 @@ pub struct DeliveryConfig {
     pub amqp_inbound_queue: String,
     /// Published messages in flight at once (AMQP prefetch).
     pub amqp_prefetch: u16,
+    /// How long a received BeskedId is remembered, so that a publisher's resend is not kept twice.
+    pub received_keep_days: u32,
 }
 
 impl Default for DeliveryConfig {
@@ -44,6 +46,7 @@ impl Default for DeliveryConfig {
             batch: 200,
             amqp_inbound_queue: "snitflade.afsend-besked".into(),
             amqp_prefetch: 32,
+            received_keep_days: 7,
         }
     }
 }
@@ -59,6 +62,9 @@ impl DeliveryConfig {
         Duration::from_millis(ms)
     }
 }
+
+/// How often old received BeskedIds are forgotten.
+const CLEANUP_EVERY: Duration = Duration::from_secs(600);
 
 /// The router and pusher.
 #[derive(Clone)]
@@ -84,7 +90,14 @@ impl Distributor {
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let poll = Duration::from_millis(self.config.poll_ms.max(1));
+        let mut last_cleanup: Option<std::time::Instant> = None;
         loop {
+            if last_cleanup.is_none_or(|t| t.elapsed() >= CLEANUP_EVERY) {
+                last_cleanup = Some(std::time::Instant::now());
+                if let Err(e) = self.forget_old_received().await {
+                    tracing::error!(error = %e, "forgetting old received BeskedIds failed");
+                }
+            }
             if let Err(e) = self.route().await {
                 tracing::error!(error = %e, "routing events to dueslag failed");
             }
@@ -96,6 +109,23 @@ impl Distributor {
                 _ = tokio::time::sleep(poll) => {}
             }
         }
+    }
+
+    /// Forgets received BeskedIds older than `received_keep_days`.
+    pub async fn forget_old_received(&self) -> Result<u64, StoreError> {
+        let keep = jiff::SignedDuration::from_hours(24 * i64::from(self.config.received_keep_days.max(1)));
+        let cutoff = timestamp_text(jiff::Timestamp::now() - keep);
+        let forgotten = self
+            .store
+            .write(move |c| {
+                let cutoff = cutoff.clone();
+                Box::pin(async move { snitflade_store::publishing::forget_received_before(c, &cutoff).await })
+            })
+            .await?;
+        if forgotten > 0 {
+            tracing::info!(forgotten, "old received BeskedIds forgotten");
+        }
+        Ok(forgotten)
     }
 
     /// Matches the events after the router's position against the subscriptions and queues the deliveries.

@@ -119,3 +119,12 @@ pub async fn record_received(
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// Forgets the BeskedIds received before `cutoff` (a resend after that is kept again). Answers how many.
+pub async fn forget_received_before(c: &mut AnyConnection, cutoff: &str) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM received_messages WHERE received_at < $1")
+        .bind(cutoff)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
