@@ -381,3 +381,141 @@ async fn the_demo_landscape_answers_impact_diagrams_requirements_and_import() {
     let back = snitflade_landscape::exchange::import_json(&doc).expect("the export reads back");
     assert!(back.system("kmd-aktiv").is_some() && back.system("dagtilbud").is_some());
 }
+
+/// What the review of the admin API found, end to end: a query it cannot read is a JSON 400 on every route; a
+/// blank optional system is absent; a catalogue interface id is read-only in every version; a relation from a
+/// system to itself is refused; CSV rows naming the catalogue's or derived records are rejected row by row (the
+/// dry run still reports every row); and a map whose ids hold non-ASCII letters draws.
+#[tokio::test]
+async fn the_admin_api_checks_its_input_row_by_row_and_record_by_record() {
+    let s = Server::start().await;
+    let admin = &s.admin;
+
+    // A query that cannot be read (a field twice): JSON, not axum's plain text, on the plain routes as well.
+    for path in [
+        "/api/v1/landscape?municipality=0340&municipality=0751",
+        "/api/v1/landscape/relations?system=a&system=b",
+        "/api/v1/landscape/impact?system=kmd-aktiv&depth=deep",
+    ] {
+        let (status, body) = admin.get(path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(body["error"].is_string(), "{path}: {body}");
+    }
+    let (status, body) = admin
+        .put(
+            "/api/v1/landscape/systems/e2e-q?actor=a&actor=b",
+            json!({"id": "e2e-q", "name": "Q", "kind": "external"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"].is_string(), "{body}");
+
+    // A blank system is the same as none.
+    let (status, check) = admin
+        .post(
+            "/api/v1/landscape/requirements",
+            Some(json!({"system": "  ", "information_objects": ["Sag"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+
+    // A catalogue interface cannot be stored in another version (it would pass for the catalogue's newest).
+    let opus = admin.get_ok("/api/v1/landscape/interfaces/OPUS-FRAVAER/1").await;
+    let mut newer = opus.clone();
+    newer["version"] = "9".into();
+    let (status, body) = admin.put("/api/v1/landscape/interfaces/OPUS-FRAVAER/9", newer).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let derived = admin
+        .get_ok("/api/v1/landscape/relations/snitflade-0340-dagtilbud-opret-fravaer")
+        .await;
+    assert_eq!(derived["interface"]["version"], opus["version"], "{derived}");
+
+    // A relation from a system to itself: 422, as the CSV import rejects the row.
+    let (status, body) = admin
+        .put(
+            "/api/v1/landscape/relations/e2e-self",
+            json!({"id": "e2e-self", "municipality": "0340", "system": "kmd-aktiv", "counterpart": "kmd-aktiv",
+                "direction": "to", "dependency": "weak"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["problems"][0].as_str().unwrap().contains("same system"), "{body}");
+
+    // CSV rows naming read-only records are rejected one by one; the others are reported (and stored).
+    let csv = "id,name,kind\nkmd-opus-personale,Opus,platform\ndagtilbud,Dagtilbud,external\ncsv-ny,Ny,external\n";
+    let (status, dry) = admin
+        .post_bytes("/api/v1/landscape/import/systems", "text/csv", csv.as_bytes().to_vec())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    let actions: Vec<&str> = dry["rows"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["rejected", "rejected", "created"], "{dry}");
+    assert!(
+        dry["rows"]["rows"][0]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("catalogue"),
+        "{dry}"
+    );
+    let csv = "id,municipality,system,counterpart,direction,dependency\n\
+               snitflade-0340-dagtilbud-opret-fravaer,340,kmd-opus-personale,dagtilbud,to,dependency\n\
+               e2e-csv-1,340,kmd-aktiv,dagtilbud,to,weak\n\
+               e2e-csv-2,0000,kmd-aktiv,dagtilbud,to,weak\n";
+    let (status, stored) = admin
+        .post_bytes(
+            "/api/v1/landscape/import/relations?dry_run=false&actor=csv",
+            "text/csv",
+            csv.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    let actions: Vec<&str> = stored["rows"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["rejected", "created", "rejected"], "{stored}");
+    assert_eq!(stored["stored"]["written"]["relations"]["created"], 1, "{stored}");
+    let r = admin.get_ok("/api/v1/landscape/relations/e2e-csv-1").await;
+    assert_eq!(r["municipality"], "0340");
+    // The same file again: nothing changed (340 is 0340), nothing to write.
+    let (_, again) = admin
+        .post_bytes(
+            "/api/v1/landscape/import/relations",
+            "text/csv",
+            csv.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(again["rows"]["rows"][1]["action"], "unchanged", "{again}");
+
+    // Interface ids with non-ASCII letters (a municipality's own numbering) on the transition map.
+    for id in ["KØ1", "KØ2", "KØ3"] {
+        let (status, body) = admin
+            .put(
+                &format!("/api/v1/landscape/interfaces/{id}/1"),
+                json!({"id": id, "version": "1", "name": format!("Lokal {id}"), "kind": "local"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let rid = format!("e2e-{}", id.to_lowercase());
+        let (status, body) = admin
+            .put(
+                &format!("/api/v1/landscape/relations/{rid}"),
+                json!({"id": rid, "municipality": "0340", "system": "kmd-aktiv", "counterpart": "ky",
+                    "local_number": "90", "direction": "to", "dependency": "weak",
+                    "transition": {"decision": "municipality_buys", "target_interface": {"id": id}}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, _, mermaid) = admin
+        .get_text("/api/v1/landscape/diagram?system=kmd-aktiv&municipality=340&view=transition&format=mermaid")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mermaid}");
+    assert!(mermaid.contains("KØ1–KØ3"), "{mermaid}");
+}

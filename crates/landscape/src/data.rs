@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use crate::model::{InterfaceRef, Landscape};
+use crate::naming::is_municipality_form;
 
 /// The shipped catalogue: reference data that is part of every landscape, read-only, merged in at read time.
 pub const CATALOGUE: [(&str, &str); 2] = [
@@ -66,7 +67,9 @@ impl Landscape {
     }
 
     /// Everything that does not hold together: duplicate ids, relations or transitions naming unknown systems or
-    /// interfaces, requirement areas naming unknown interfaces. Empty when the landscape is consistent.
+    /// interfaces, relations whose municipality is not a four-digit kommunekode (`0340`, not `340`) or whose two
+    /// ends are the same system, requirement areas naming unknown interfaces. Empty when the landscape is
+    /// consistent.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut systems = HashSet::new();
@@ -101,10 +104,22 @@ impl Landscape {
             if !relations.insert(r.id.as_str()) {
                 problems.push(format!("relation {} is defined twice", r.id));
             }
+            if !is_municipality_form(&r.municipality) {
+                problems.push(format!(
+                    "relation {}: municipality {:?} is not a kommunekode of four digits (e.g. 0340)",
+                    r.id, r.municipality
+                ));
+            }
             for end in [&r.system, &r.counterpart] {
                 if !systems.contains(end.as_str()) {
                     problems.push(format!("relation {}: {end} is not a system", r.id));
                 }
+            }
+            if r.system == r.counterpart {
+                problems.push(format!(
+                    "relation {}: system and counterpart are the same system ({})",
+                    r.id, r.system
+                ));
             }
             if let Some(i) = &r.interface
                 && !known_interface(i)

@@ -26,8 +26,9 @@
 //! Relations — `id,municipality,system,counterpart,interface_id,interface_version,local_number,direction,
 //! description,information_objects,dependency,transition_decision,target_system,target_interface_id,
 //! agreement_name,notice_months,expires,terminated`:
-//! - `id`, `municipality` (the kommunekode, 1–4 digits), `system`, `counterpart`, `direction`, `dependency` are
-//!   required; `system`, `counterpart` and `target_system` must be systems of the landscape;
+//! - `id`, `municipality` (the kommunekode, 1–4 digits, not 0; kept in the landscape's four-digit form, `340` →
+//!   `0340`), `system`, `counterpart`, `direction`, `dependency` are required; `system`, `counterpart` and
+//!   `target_system` must be systems of the landscape, and two different ones;
 //! - `interface_id` / `interface_version` and `target_interface_id` must be in the landscape's catalogue; without a
 //!   version the interface must have exactly one version in the catalogue;
 //! - `information_objects` is `;`-separated (quote the field in a `;`-delimited file);
@@ -41,7 +42,8 @@
 //!   `YYYY-MM-DD`.
 //!
 //! An updated relation keeps what the CSV cannot express: its costs, certificates and transition note.
-//! Records derived from snitflade's own grants cannot be imported over.
+//! Read-only records (derived from snitflade's own grants, relation ids starting with `snitflade-`, and — through
+//! [`ImportContext::with_catalogue`] — the shipped catalogue's) cannot be imported over: such a row is rejected.
 //!
 //! # JSON
 //!
@@ -54,11 +56,12 @@ use std::collections::{HashMap, HashSet};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::impact::natural_cmp;
 use crate::model::{
     Agreement, DependencyClass, Direction, InterfaceRef, Landscape, Lifecycle, Relation, Source, System, SystemKind,
     Transition, TransitionDecision,
 };
+use crate::naming::{kommunekode, natural_cmp};
+use crate::own_traffic::RELATION_ID_PREFIX;
 
 /// The largest CSV file accepted: 5 MiB.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -489,287 +492,396 @@ fn too_wide(table: &Table, record: &csv::StringRecord) -> Option<String> {
     extra.then(|| format!("the row has {} fields; the header has {}", record.len(), table.width))
 }
 
-/// Imports systems; see the module documentation for the columns.
-pub fn import_systems_csv(existing: &Landscape, csv: &[u8]) -> Result<ImportReport, ImportError> {
-    let table = read_table(csv, &SYSTEM_COLUMNS, &SYSTEM_REQUIRED)?;
-    let mut report = ImportReport::new(table.delimiter, table.encoding);
-    let mut first_line: HashMap<String, usize> = HashMap::new();
-    let mut accepted_ids: HashSet<String> = HashSet::new();
-
-    for (line, record) in &table.rows {
-        let row = Row { table: &table, record };
-        let mut errors: Vec<String> = too_wide(&table, record).into_iter().collect();
-        let id = row.required("id", &mut errors);
-        let name = row.required("name", &mut errors);
-        let kind = row
-            .required("kind", &mut errors)
-            .and_then(|k| collect(parse_enum("kind", &k, &KINDS, KINDS_TEXT), &mut errors));
-        let lifecycle = match row.opt("lifecycle") {
-            None => Some(Lifecycle::default()),
-            Some(l) => collect(parse_enum("lifecycle", &l, &LIFECYCLES, LIFECYCLES_TEXT), &mut errors),
-        };
-        let replaced_by = row.opt("replaced_by");
-        if let Some(id) = &id {
-            if let Some(first) = first_line.get(id) {
-                errors.push(format!("id {id} already appears on line {first}"));
-            } else {
-                first_line.insert(id.clone(), *line);
-            }
-            if existing.system(id).is_some_and(|s| !s.source.is_manual()) {
-                errors.push(format!(
-                    "system {id} is derived from snitflade's own grants and cannot be imported"
-                ));
-            }
-        }
-        if let Some(next) = &replaced_by {
-            if Some(next) == id.as_ref() {
-                errors.push("replaced_by: a system cannot replace itself".to_string());
-            } else if existing.system(next).is_none() && !accepted_ids.contains(next) {
-                errors.push(format!(
-                    "replaced_by: {next} is not a system (neither in the landscape nor on an earlier row of this file)"
-                ));
-            }
-        }
-
-        match (errors.is_empty(), id, name, kind, lifecycle) {
-            (true, Some(id), Some(name), Some(kind), Some(lifecycle)) => {
-                let system = System {
-                    id: id.clone(),
-                    name,
-                    vendor: row.opt("vendor"),
-                    kind,
-                    lifecycle,
-                    replaced_by,
-                    description: row.get("description").to_string(),
-                    source: Source::Manual,
-                };
-                let action = match existing.system(&id) {
-                    None => RowAction::Created,
-                    Some(old) if *old == system => RowAction::Unchanged,
-                    Some(_) => RowAction::Updated,
-                };
-                accepted_ids.insert(id.clone());
-                if action != RowAction::Unchanged {
-                    report.accepted.systems.push(system);
-                }
-                report.record(*line, Some(id), action, Vec::new());
-            }
-            (_, id, ..) => report.record(*line, id, RowAction::Rejected, errors),
-        }
-    }
-    Ok(report)
+/// Why a record of the landscape cannot be imported over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadOnly {
+    /// Part of the shipped catalogue.
+    Catalogue,
+    /// Derived from snitflade's own grants.
+    Derived,
 }
 
-/// Resolves an interface reference against the catalogue: the exact version, or the only version there is.
-fn resolve_interface(
-    existing: &Landscape,
-    column: &str,
-    id: &str,
-    version: Option<&str>,
-) -> Result<InterfaceRef, String> {
-    if let Some(version) = version {
-        let r = InterfaceRef {
-            id: id.to_string(),
-            version: version.to_string(),
-        };
-        return match existing.interface(&r) {
-            Some(_) => Ok(r),
-            None => Err(format!(
-                "{column}: interface {id} version {version} is not in the catalogue"
-            )),
-        };
-    }
-    let mut versions: Vec<&str> = existing
-        .interfaces
-        .iter()
-        .filter(|i| i.id == id)
-        .map(|i| i.version.as_str())
-        .collect();
-    versions.sort_by(|a, b| natural_cmp(a, b));
-    match versions.as_slice() {
-        [] => Err(format!("{column}: interface {id} is not in the catalogue")),
-        [only] => Ok(InterfaceRef {
-            id: id.to_string(),
-            version: only.to_string(),
-        }),
-        many => Err(format!(
-            "{column}: interface {id} has several versions in the catalogue ({}); say which",
-            many.join(", ")
-        )),
-    }
+/// What a CSV import is checked against: the landscape as it is, indexed once (so that a large file against a
+/// large landscape is checked in linear time), and which of its records are read-only. A row naming a read-only
+/// record is rejected on its own, like any other row in error.
+///
+/// Read-only are the records with `source = snitflade` in the landscape (derived from snitflade's own grants),
+/// relation ids starting with [`RELATION_ID_PREFIX`] (reserved for derived relations), and, with
+/// [`ImportContext::with_catalogue`], the systems and relations of the shipped catalogue.
+#[derive(Debug, Clone)]
+pub struct ImportContext<'a> {
+    systems: HashMap<&'a str, &'a System>,
+    relations: HashMap<&'a str, &'a Relation>,
+    /// Interface id → its versions in the catalogue, in natural order.
+    interfaces: HashMap<&'a str, Vec<&'a str>>,
+    read_only_systems: HashMap<String, ReadOnly>,
+    read_only_relations: HashMap<String, ReadOnly>,
 }
 
-/// Imports relations; see the module documentation for the columns.
-pub fn import_relations_csv(existing: &Landscape, csv: &[u8]) -> Result<ImportReport, ImportError> {
-    let table = read_table(csv, &RELATION_COLUMNS, &RELATION_REQUIRED)?;
-    let mut report = ImportReport::new(table.delimiter, table.encoding);
-    let mut first_line: HashMap<String, usize> = HashMap::new();
-
-    for (line, record) in &table.rows {
-        let row = Row { table: &table, record };
-        let mut errors: Vec<String> = too_wide(&table, record).into_iter().collect();
-        let id = row.required("id", &mut errors);
-        if let Some(id) = &id {
-            if let Some(first) = first_line.get(id) {
-                errors.push(format!("id {id} already appears on line {first}"));
-            } else {
-                first_line.insert(id.clone(), *line);
-            }
-            if existing.relations.iter().any(|r| r.id == *id && !r.source.is_manual()) {
-                errors.push(format!(
-                    "relation {id} is derived from snitflade's own grants and cannot be imported"
-                ));
-            }
+impl<'a> ImportContext<'a> {
+    /// The landscape `existing` (the whole landscape: catalogue, stored and derived records); its derived records
+    /// are read-only.
+    pub fn new(existing: &'a Landscape) -> Self {
+        let mut systems = HashMap::with_capacity(existing.systems.len());
+        for s in &existing.systems {
+            // The first definition wins, as in `Landscape::system`.
+            systems.entry(s.id.as_str()).or_insert(s);
         }
-        let municipality = row.required("municipality", &mut errors);
-        if let Some(m) = &municipality
-            && !(m.len() <= 4 && m.bytes().all(|b| b.is_ascii_digit()))
-        {
-            errors.push(format!("municipality: {m:?} is not a kommunekode (1–4 digits)"));
+        let mut relations = HashMap::with_capacity(existing.relations.len());
+        for r in &existing.relations {
+            relations.entry(r.id.as_str()).or_insert(r);
         }
-        let system_ref = |column: &str, errors: &mut Vec<String>, required: bool| {
-            let v = if required {
-                row.required(column, errors)
-            } else {
-                row.opt(column)
-            };
-            if let Some(s) = &v
-                && existing.system(s).is_none()
-            {
-                errors.push(format!("{column}: {s} is not a system in the landscape"));
-            }
-            v
-        };
-        let system = system_ref("system", &mut errors, true);
-        let counterpart = system_ref("counterpart", &mut errors, true);
-        let target_system = system_ref("target_system", &mut errors, false);
-        if system.is_some() && system == counterpart {
-            errors.push("system and counterpart are the same system".to_string());
+        let mut interfaces: HashMap<&str, Vec<&str>> = HashMap::new();
+        for i in &existing.interfaces {
+            interfaces.entry(i.id.as_str()).or_default().push(i.version.as_str());
         }
-
-        let interface = match (row.opt("interface_id"), row.opt("interface_version")) {
-            (Some(i), v) => collect(
-                resolve_interface(existing, "interface_id", &i, v.as_deref()),
-                &mut errors,
-            ),
-            (None, Some(_)) => {
-                errors.push("interface_version is given without interface_id".to_string());
-                None
-            }
-            (None, None) => None,
-        };
-        let target_interface = row.opt("target_interface_id").and_then(|i| {
-            collect(
-                resolve_interface(existing, "target_interface_id", &i, None),
-                &mut errors,
-            )
-        });
-        let direction = row
-            .required("direction", &mut errors)
-            .and_then(|d| collect(parse_enum("direction", &d, &DIRECTIONS, DIRECTIONS_TEXT), &mut errors));
-        let dependency = row.required("dependency", &mut errors).and_then(|d| {
-            collect(
-                parse_enum("dependency", &d, &DEPENDENCIES, DEPENDENCIES_TEXT),
-                &mut errors,
-            )
-        });
-        let decision = row.opt("transition_decision").and_then(|d| {
-            collect(
-                parse_enum("transition_decision", &d, &DECISIONS, DECISIONS_TEXT),
-                &mut errors,
-            )
-        });
-        if row.opt("transition_decision").is_none() {
-            for column in ["target_system", "target_interface_id"] {
-                if row.opt(column).is_some() {
-                    errors.push(format!("{column} needs a transition_decision"));
-                }
-            }
+        for versions in interfaces.values_mut() {
+            versions.sort_by(|a, b| natural_cmp(a, b));
+            versions.dedup();
         }
-
-        let notice_months = row.opt("notice_months").and_then(|n| {
-            collect(
-                n.parse::<u32>()
-                    .map_err(|_| format!("notice_months: {n:?} is not a whole number of months")),
-                &mut errors,
-            )
-        });
-        let expires = row
-            .opt("expires")
-            .and_then(|d| collect(parse_date("expires", &d), &mut errors));
-        let terminated = row
-            .opt("terminated")
-            .and_then(|d| collect(parse_date("terminated", &d), &mut errors));
-        let agreement_name = row.opt("agreement_name");
-        if agreement_name.is_none() {
-            for column in ["notice_months", "expires", "terminated"] {
-                if row.opt(column).is_some() {
-                    errors.push(format!("{column} needs an agreement_name"));
-                }
-            }
-        }
-
-        let (Some(id), Some(municipality), Some(system), Some(counterpart), Some(direction), Some(dependency), true) = (
-            id.clone(),
-            municipality,
-            system,
-            counterpart,
-            direction,
-            dependency,
-            errors.is_empty(),
-        ) else {
-            report.record(*line, id, RowAction::Rejected, errors);
-            continue;
-        };
-
-        let old = existing.relations.iter().find(|r| r.id == id);
-        let relation = Relation {
-            id: id.clone(),
-            municipality,
-            system,
-            counterpart,
-            interface,
-            local_number: row.opt("local_number"),
-            direction,
-            description: row.get("description").to_string(),
-            information_objects: row
-                .get("information_objects")
-                .split(';')
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-                .map(str::to_string)
+        let derived = |source: Source| !source.is_manual();
+        ImportContext {
+            read_only_systems: existing
+                .systems
+                .iter()
+                .filter(|s| derived(s.source))
+                .map(|s| (s.id.clone(), ReadOnly::Derived))
                 .collect(),
-            dependency,
-            transition: decision.map(|decision| Transition {
-                decision,
-                target_system,
-                target_interface,
-                note: old
-                    .and_then(|o| o.transition.as_ref())
-                    .map(|t| t.note.clone())
-                    .unwrap_or_default(),
-            }),
-            agreement: agreement_name.map(|name| Agreement {
-                name,
-                notice_months,
-                expires,
-                terminated,
-            }),
-            costs: old.map(|o| o.costs.clone()).unwrap_or_default(),
-            certificates: old.map(|o| o.certificates.clone()).unwrap_or_default(),
-            source: Source::Manual,
-        };
-        let action = match old {
-            None => RowAction::Created,
-            Some(old) if *old == relation => RowAction::Unchanged,
-            Some(_) => RowAction::Updated,
-        };
-        if action != RowAction::Unchanged {
-            report.accepted.relations.push(relation);
+            read_only_relations: existing
+                .relations
+                .iter()
+                .filter(|r| derived(r.source))
+                .map(|r| (r.id.clone(), ReadOnly::Derived))
+                .collect(),
+            systems,
+            relations,
+            interfaces,
         }
-        report.record(*line, Some(id), action, Vec::new());
     }
-    Ok(report)
+
+    /// Makes the systems and relations of `catalogue` (the shipped catalogue, whose records are in the landscape
+    /// as ordinary ones) read-only as well.
+    pub fn with_catalogue(mut self, catalogue: &Landscape) -> Self {
+        for s in &catalogue.systems {
+            self.read_only_systems.insert(s.id.clone(), ReadOnly::Catalogue);
+        }
+        for r in &catalogue.relations {
+            self.read_only_relations.insert(r.id.clone(), ReadOnly::Catalogue);
+        }
+        self
+    }
+
+    fn system(&self, id: &str) -> Option<&'a System> {
+        self.systems.get(id).copied()
+    }
+
+    /// Why the system `id` cannot be imported, if it cannot.
+    fn system_refusal(&self, id: &str) -> Option<String> {
+        self.read_only_systems.get(id).map(|why| match why {
+            ReadOnly::Catalogue => format!("system {id} is part of the shipped catalogue and cannot be imported"),
+            ReadOnly::Derived => {
+                format!("system {id} is derived from snitflade's own grants and cannot be imported")
+            }
+        })
+    }
+
+    /// Why the relation `id` cannot be imported, if it cannot.
+    fn relation_refusal(&self, id: &str) -> Option<String> {
+        match self.read_only_relations.get(id) {
+            Some(ReadOnly::Catalogue) => Some(format!(
+                "relation {id} is part of the shipped catalogue and cannot be imported"
+            )),
+            Some(ReadOnly::Derived) => Some(format!(
+                "relation {id} is derived from snitflade's own grants and cannot be imported"
+            )),
+            None if id.starts_with(RELATION_ID_PREFIX) => Some(format!(
+                "relation {id}: ids starting with {RELATION_ID_PREFIX} are reserved for relations derived from \
+                 snitflade's own grants"
+            )),
+            None => None,
+        }
+    }
+
+    /// Resolves an interface reference against the catalogue: the exact version, or the only version there is.
+    fn resolve_interface(&self, column: &str, id: &str, version: Option<&str>) -> Result<InterfaceRef, String> {
+        let versions = self.interfaces.get(id).map(Vec::as_slice).unwrap_or_default();
+        if let Some(version) = version {
+            return if versions.contains(&version) {
+                Ok(InterfaceRef {
+                    id: id.to_string(),
+                    version: version.to_string(),
+                })
+            } else {
+                Err(format!(
+                    "{column}: interface {id} version {version} is not in the catalogue"
+                ))
+            };
+        }
+        match versions {
+            [] => Err(format!("{column}: interface {id} is not in the catalogue")),
+            [only] => Ok(InterfaceRef {
+                id: id.to_string(),
+                version: only.to_string(),
+            }),
+            many => Err(format!(
+                "{column}: interface {id} has several versions in the catalogue ({}); say which",
+                many.join(", ")
+            )),
+        }
+    }
+
+    /// Imports systems; see the module documentation for the columns.
+    pub fn systems_csv(&self, csv: &[u8]) -> Result<ImportReport, ImportError> {
+        let table = read_table(csv, &SYSTEM_COLUMNS, &SYSTEM_REQUIRED)?;
+        let mut report = ImportReport::new(table.delimiter, table.encoding);
+        let mut first_line: HashMap<String, usize> = HashMap::new();
+        let mut accepted_ids: HashSet<String> = HashSet::new();
+
+        for (line, record) in &table.rows {
+            let row = Row { table: &table, record };
+            let mut errors: Vec<String> = too_wide(&table, record).into_iter().collect();
+            let id = row.required("id", &mut errors);
+            let name = row.required("name", &mut errors);
+            let kind = row
+                .required("kind", &mut errors)
+                .and_then(|k| collect(parse_enum("kind", &k, &KINDS, KINDS_TEXT), &mut errors));
+            let lifecycle = match row.opt("lifecycle") {
+                None => Some(Lifecycle::default()),
+                Some(l) => collect(parse_enum("lifecycle", &l, &LIFECYCLES, LIFECYCLES_TEXT), &mut errors),
+            };
+            let replaced_by = row.opt("replaced_by");
+            if let Some(id) = &id {
+                if let Some(first) = first_line.get(id) {
+                    errors.push(format!("id {id} already appears on line {first}"));
+                } else {
+                    first_line.insert(id.clone(), *line);
+                }
+                errors.extend(self.system_refusal(id));
+            }
+            if let Some(next) = &replaced_by {
+                if Some(next) == id.as_ref() {
+                    errors.push("replaced_by: a system cannot replace itself".to_string());
+                } else if self.system(next).is_none() && !accepted_ids.contains(next) {
+                    errors.push(format!(
+                        "replaced_by: {next} is not a system (neither in the landscape nor on an earlier row of this \
+                         file)"
+                    ));
+                }
+            }
+
+            match (errors.is_empty(), id, name, kind, lifecycle) {
+                (true, Some(id), Some(name), Some(kind), Some(lifecycle)) => {
+                    let system = System {
+                        id: id.clone(),
+                        name,
+                        vendor: row.opt("vendor"),
+                        kind,
+                        lifecycle,
+                        replaced_by,
+                        description: row.get("description").to_string(),
+                        source: Source::Manual,
+                    };
+                    let action = match self.system(&id) {
+                        None => RowAction::Created,
+                        Some(old) if *old == system => RowAction::Unchanged,
+                        Some(_) => RowAction::Updated,
+                    };
+                    accepted_ids.insert(id.clone());
+                    if action != RowAction::Unchanged {
+                        report.accepted.systems.push(system);
+                    }
+                    report.record(*line, Some(id), action, Vec::new());
+                }
+                (_, id, ..) => report.record(*line, id, RowAction::Rejected, errors),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Imports relations; see the module documentation for the columns.
+    pub fn relations_csv(&self, csv: &[u8]) -> Result<ImportReport, ImportError> {
+        let table = read_table(csv, &RELATION_COLUMNS, &RELATION_REQUIRED)?;
+        let mut report = ImportReport::new(table.delimiter, table.encoding);
+        let mut first_line: HashMap<String, usize> = HashMap::new();
+
+        for (line, record) in &table.rows {
+            let row = Row { table: &table, record };
+            let mut errors: Vec<String> = too_wide(&table, record).into_iter().collect();
+            let id = row.required("id", &mut errors);
+            if let Some(id) = &id {
+                if let Some(first) = first_line.get(id) {
+                    errors.push(format!("id {id} already appears on line {first}"));
+                } else {
+                    first_line.insert(id.clone(), *line);
+                }
+                errors.extend(self.relation_refusal(id));
+            }
+            let municipality = row.required("municipality", &mut errors).and_then(|m| {
+                let code = kommunekode(&m);
+                if code.is_none() {
+                    errors.push(format!("municipality: {m:?} is not a kommunekode (1–4 digits, not 0)"));
+                }
+                code
+            });
+            let system_ref = |column: &str, errors: &mut Vec<String>, required: bool| {
+                let v = if required {
+                    row.required(column, errors)
+                } else {
+                    row.opt(column)
+                };
+                if let Some(s) = &v
+                    && self.system(s).is_none()
+                {
+                    errors.push(format!("{column}: {s} is not a system in the landscape"));
+                }
+                v
+            };
+            let system = system_ref("system", &mut errors, true);
+            let counterpart = system_ref("counterpart", &mut errors, true);
+            let target_system = system_ref("target_system", &mut errors, false);
+            if system.is_some() && system == counterpart {
+                errors.push("system and counterpart are the same system".to_string());
+            }
+
+            let interface = match (row.opt("interface_id"), row.opt("interface_version")) {
+                (Some(i), v) => collect(self.resolve_interface("interface_id", &i, v.as_deref()), &mut errors),
+                (None, Some(_)) => {
+                    errors.push("interface_version is given without interface_id".to_string());
+                    None
+                }
+                (None, None) => None,
+            };
+            let target_interface = row
+                .opt("target_interface_id")
+                .and_then(|i| collect(self.resolve_interface("target_interface_id", &i, None), &mut errors));
+            let direction = row
+                .required("direction", &mut errors)
+                .and_then(|d| collect(parse_enum("direction", &d, &DIRECTIONS, DIRECTIONS_TEXT), &mut errors));
+            let dependency = row.required("dependency", &mut errors).and_then(|d| {
+                collect(
+                    parse_enum("dependency", &d, &DEPENDENCIES, DEPENDENCIES_TEXT),
+                    &mut errors,
+                )
+            });
+            let decision = row.opt("transition_decision").and_then(|d| {
+                collect(
+                    parse_enum("transition_decision", &d, &DECISIONS, DECISIONS_TEXT),
+                    &mut errors,
+                )
+            });
+            if row.opt("transition_decision").is_none() {
+                for column in ["target_system", "target_interface_id"] {
+                    if row.opt(column).is_some() {
+                        errors.push(format!("{column} needs a transition_decision"));
+                    }
+                }
+            }
+
+            let notice_months = row.opt("notice_months").and_then(|n| {
+                collect(
+                    n.parse::<u32>()
+                        .map_err(|_| format!("notice_months: {n:?} is not a whole number of months")),
+                    &mut errors,
+                )
+            });
+            let expires = row
+                .opt("expires")
+                .and_then(|d| collect(parse_date("expires", &d), &mut errors));
+            let terminated = row
+                .opt("terminated")
+                .and_then(|d| collect(parse_date("terminated", &d), &mut errors));
+            let agreement_name = row.opt("agreement_name");
+            if agreement_name.is_none() {
+                for column in ["notice_months", "expires", "terminated"] {
+                    if row.opt(column).is_some() {
+                        errors.push(format!("{column} needs an agreement_name"));
+                    }
+                }
+            }
+
+            let (
+                Some(id),
+                Some(municipality),
+                Some(system),
+                Some(counterpart),
+                Some(direction),
+                Some(dependency),
+                true,
+            ) = (
+                id.clone(),
+                municipality,
+                system,
+                counterpart,
+                direction,
+                dependency,
+                errors.is_empty(),
+            )
+            else {
+                report.record(*line, id, RowAction::Rejected, errors);
+                continue;
+            };
+
+            let old = self.relations.get(id.as_str()).copied();
+            let relation = Relation {
+                id: id.clone(),
+                municipality,
+                system,
+                counterpart,
+                interface,
+                local_number: row.opt("local_number"),
+                direction,
+                description: row.get("description").to_string(),
+                information_objects: row
+                    .get("information_objects")
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                dependency,
+                transition: decision.map(|decision| Transition {
+                    decision,
+                    target_system,
+                    target_interface,
+                    note: old
+                        .and_then(|o| o.transition.as_ref())
+                        .map(|t| t.note.clone())
+                        .unwrap_or_default(),
+                }),
+                agreement: agreement_name.map(|name| Agreement {
+                    name,
+                    notice_months,
+                    expires,
+                    terminated,
+                }),
+                costs: old.map(|o| o.costs.clone()).unwrap_or_default(),
+                certificates: old.map(|o| o.certificates.clone()).unwrap_or_default(),
+                source: Source::Manual,
+            };
+            let action = match old {
+                None => RowAction::Created,
+                Some(old) if *old == relation => RowAction::Unchanged,
+                Some(_) => RowAction::Updated,
+            };
+            if action != RowAction::Unchanged {
+                report.accepted.relations.push(relation);
+            }
+            report.record(*line, Some(id), action, Vec::new());
+        }
+        Ok(report)
+    }
+}
+
+/// Imports systems into `existing` (its derived records read-only); see the module documentation for the
+/// columns, and [`ImportContext`] to make the shipped catalogue read-only too.
+pub fn import_systems_csv(existing: &Landscape, csv: &[u8]) -> Result<ImportReport, ImportError> {
+    ImportContext::new(existing).systems_csv(csv)
+}
+
+/// Imports relations into `existing` (its derived records read-only); see the module documentation for the
+/// columns, and [`ImportContext`] to make the shipped catalogue read-only too.
+pub fn import_relations_csv(existing: &Landscape, csv: &[u8]) -> Result<ImportReport, ImportError> {
+    ImportContext::new(existing).relations_csv(csv)
 }
 
 /// The whole landscape as JSON, with `format` and `version` fields.

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{
     Actor, CostKind, DependencyClass, Direction, InterfaceRef, Landscape, Lifecycle, Relation, TransitionDecision,
 };
+use crate::naming::{natural_cmp, same_municipality};
 
 /// What to analyse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,52 +322,6 @@ pub fn analyse(landscape: &Landscape, query: &ImpactQuery) -> Result<ImpactRepor
     })
 }
 
-/// Compares two local numbers (or any ids with embedded numbers) naturally: runs of digits compare by value, other
-/// runs case-insensitively, so `1 < 2 < 3 < 5a < 5b < 12a < 27` and `SID009 < SID010`.
-pub fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (mut a, mut b) = (a, b);
-    loop {
-        match (a.is_empty(), b.is_empty()) {
-            (true, true) => return Ordering::Equal,
-            (true, false) => return Ordering::Less,
-            (false, true) => return Ordering::Greater,
-            (false, false) => {}
-        }
-        let (ca, ra) = split_chunk(a);
-        let (cb, rb) = split_chunk(b);
-        let a_digits = ca.starts_with(|c: char| c.is_ascii_digit());
-        let b_digits = cb.starts_with(|c: char| c.is_ascii_digit());
-        let ord = match (a_digits, b_digits) {
-            (true, true) => {
-                let (ta, tb) = (ca.trim_start_matches('0'), cb.trim_start_matches('0'));
-                // Equal values with more leading zeros sort after: "5" < "05".
-                ta.len()
-                    .cmp(&tb.len())
-                    .then_with(|| ta.cmp(tb))
-                    .then_with(|| ca.len().cmp(&cb.len()))
-            }
-            // A number sorts before text: "5" < "a".
-            (true, false) => Ordering::Less,
-            (false, true) => Ordering::Greater,
-            (false, false) => ca.to_lowercase().cmp(&cb.to_lowercase()).then_with(|| ca.cmp(cb)),
-        };
-        if ord != Ordering::Equal {
-            return ord;
-        }
-        (a, b) = (ra, rb);
-    }
-}
-
-/// Splits off the leading run of ASCII digits or of non-digits.
-fn split_chunk(s: &str) -> (&str, &str) {
-    let digits = s.starts_with(|c: char| c.is_ascii_digit());
-    let end = s
-        .char_indices()
-        .find(|(_, c)| c.is_ascii_digit() != digits)
-        .map_or(s.len(), |(i, _)| i);
-    s.split_at(end)
-}
-
 /// Local numbers in natural order, relations without one last.
 fn local_number_order(a: Option<&str>, b: Option<&str>) -> Ordering {
     match (a, b) {
@@ -485,7 +440,7 @@ fn notice_rank(n: &Notice) -> (u8, Option<Date>) {
 fn reach(landscape: &Landscape, start: &str, municipality: Option<&str>, depth: u32) -> Vec<ReachedSystem> {
     let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for r in &landscape.relations {
-        if municipality.is_some_and(|m| r.municipality != m) || r.system == r.counterpart {
+        if municipality.is_some_and(|m| !same_municipality(&r.municipality, m)) || r.system == r.counterpart {
             continue;
         }
         edges.entry(&r.system).or_default().insert(&r.counterpart);

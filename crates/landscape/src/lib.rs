@@ -10,6 +10,7 @@ pub mod diagram;
 pub mod exchange;
 pub mod impact;
 pub mod model;
+pub mod naming;
 pub mod own_traffic;
 pub mod requirements;
 

@@ -379,14 +379,15 @@ impl Landscape {
         self.interfaces.iter().find(|i| i.id == r.id && i.version == r.version)
     }
 
-    /// The relations touching `system` (as either end), optionally in one municipality.
+    /// The relations touching `system` (as either end), optionally in one municipality (`340` and `0340` alike).
     pub fn relations_of<'a>(
         &'a self,
         system: &'a str,
         municipality: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Relation> + 'a {
         self.relations.iter().filter(move |r| {
-            (r.system == system || r.counterpart == system) && municipality.is_none_or(|m| r.municipality == m)
+            (r.system == system || r.counterpart == system)
+                && municipality.is_none_or(|m| crate::naming::same_municipality(&r.municipality, m))
         })
     }
 }

@@ -151,19 +151,17 @@ pub fn mapping(snitflade_interface: &str) -> Option<&'static InterfaceMapping> {
     INTERFACES.iter().find(|m| m.snitflade == snitflade_interface)
 }
 
-/// A kommunekode in the landscape's form: four digits, as everywhere in snitflade (`340` → `0340`).
-pub fn municipality_key(code: &str) -> String {
-    let code = code.trim();
-    if !code.is_empty() && code.len() < 4 && code.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{code:0>4}")
-    } else {
-        code.to_owned()
-    }
-}
+pub use crate::naming::municipality_key;
+
+/// The prefix of the ids of derived relations, reserved for them: a relation with such an id is never stored.
+pub const RELATION_ID_PREFIX: &str = "snitflade-";
 
 /// The id of the relation derived from a grant.
 pub fn relation_id(municipality: &str, system: &str, interface: &str) -> String {
-    format!("snitflade-{}-{system}-{interface}", municipality_key(municipality))
+    format!(
+        "{RELATION_ID_PREFIX}{}-{system}-{interface}",
+        municipality_key(municipality)
+    )
 }
 
 impl GrantFact {

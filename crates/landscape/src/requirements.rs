@@ -17,8 +17,8 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::impact::natural_cmp;
 use crate::model::{Interface, InterfaceKind, Landscape};
+use crate::naming::natural_cmp;
 
 /// The maintenance period of seed 003: a supplier updates within 6 months of KOMBIT's update.
 pub const MAINTENANCE_MONTHS: i32 = 6;

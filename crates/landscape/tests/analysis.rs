@@ -4,13 +4,14 @@
 use jiff::civil::{Date, date};
 use rust_decimal::Decimal;
 use snitflade_landscape::exchange::{
-    self, ImportError, MAX_BYTES, MAX_ROWS, RowAction, export_json, import_json, import_relations_csv,
+    self, ImportContext, ImportError, MAX_BYTES, MAX_ROWS, RowAction, export_json, import_json, import_relations_csv,
     import_systems_csv,
 };
-use snitflade_landscape::impact::{self, ImpactError, ImpactQuery, Notice, natural_cmp};
+use snitflade_landscape::impact::{self, ImpactError, ImpactQuery, Notice};
+use snitflade_landscape::naming::natural_cmp;
 use snitflade_landscape::requirements::{self, ExceptionKind, RequirementQuery};
 use snitflade_landscape::{
-    Actor, CostKind, DependencyClass, Direction, InterfaceRef, Landscape, Lifecycle, TransitionDecision,
+    Actor, CostKind, DependencyClass, Direction, InterfaceRef, Landscape, Lifecycle, Source, TransitionDecision,
 };
 
 fn legacy() -> Landscape {
@@ -751,7 +752,7 @@ fn relations_csv_with_bom_semicolons_and_danish_values() {
     assert_eq!(
         report.rows[3].errors,
         [
-            "municipality: \"0340x\" is not a kommunekode (1–4 digits)",
+            "municipality: \"0340x\" is not a kommunekode (1–4 digits, not 0)",
             "counterpart: ghost is not a system in the landscape",
             "interface_id: interface NOPE is not in the catalogue",
             "direction: unknown value \"sideways\"; use to (til, ->), from (fra, <-) or both (begge, <->)",
@@ -863,4 +864,247 @@ fn line_numbers_survive_crlf_blank_lines_and_multi_line_fields() {
     let lines: Vec<(usize, RowAction)> = report.rows.iter().map(|r| (r.line, r.action)).collect();
     assert_eq!(lines, [(2, RowAction::Created), (5, RowAction::Rejected)]);
     assert_eq!(report.accepted.systems[0].description, "two\r\nlines");
+}
+
+/// A derived system and relation (as the server merges them in) and a "catalogue" made of part of the fixture.
+fn with_derived() -> (Landscape, Landscape) {
+    let mut l = legacy();
+    let mut derived_system = l.system("star").unwrap().clone();
+    derived_system.id = "dagtilbud".into();
+    derived_system.source = Source::Snitflade;
+    l.systems.push(derived_system);
+    let mut derived = l.relations[0].clone();
+    derived.id = "snitflade-0340-dagtilbud-opret-fravaer".into();
+    derived.counterpart = "dagtilbud".into();
+    derived.source = Source::Snitflade;
+    l.relations.push(derived);
+    let catalogue = Landscape {
+        systems: l
+            .systems
+            .iter()
+            .filter(|s| ["skat", "dst"].contains(&s.id.as_str()))
+            .cloned()
+            .collect(),
+        ..Landscape::default()
+    };
+    (l, catalogue)
+}
+
+#[test]
+fn rows_naming_read_only_records_are_rejected_one_by_one() {
+    let (l, catalogue) = with_derived();
+    let context = ImportContext::new(&l).with_catalogue(&catalogue);
+
+    let systems = "id,name,kind\n\
+                   skat,Skattestyrelsen,external\n\
+                   dagtilbud,Dagtilbud,external\n\
+                   nyt,Nyt system,external\n";
+    let report = context.systems_csv(systems.as_bytes()).unwrap();
+    let outcomes: Vec<(&str, RowAction)> = report
+        .rows
+        .iter()
+        .map(|r| (r.id.as_deref().unwrap(), r.action))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("skat", RowAction::Rejected),
+            ("dagtilbud", RowAction::Rejected),
+            ("nyt", RowAction::Created),
+        ]
+    );
+    assert_eq!(
+        report.rows[0].errors,
+        ["system skat is part of the shipped catalogue and cannot be imported"]
+    );
+    assert_eq!(
+        report.rows[1].errors,
+        ["system dagtilbud is derived from snitflade's own grants and cannot be imported"]
+    );
+    let accepted: Vec<&str> = report.accepted.systems.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(accepted, ["nyt"]);
+    // Without the catalogue, only the derived records are read-only (the catalogue's are ordinary records then).
+    let report = import_systems_csv(&l, systems.as_bytes()).unwrap();
+    assert_eq!(report.rows[0].action, RowAction::Updated);
+    assert_eq!(report.rows[1].action, RowAction::Rejected);
+
+    let relations = format!(
+        "{RELATIONS_HEADER}\n\
+         snitflade-0340-dagtilbud-opret-fravaer;0340;kmd-aktiv;dagtilbud;;;;to;;;weak;;;;;;;\n\
+         snitflade-0340-other;0340;kmd-aktiv;dagtilbud;;;;to;;;weak;;;;;;;\n\
+         aktiv-40;0340;kmd-aktiv;dagtilbud;;;40;to;;;weak;;;;;;;\n"
+    );
+    let report = context.relations_csv(relations.as_bytes()).unwrap();
+    let actions: Vec<RowAction> = report.rows.iter().map(|r| r.action).collect();
+    assert_eq!(actions, [RowAction::Rejected, RowAction::Rejected, RowAction::Created]);
+    assert_eq!(
+        report.rows[0].errors,
+        [
+            "relation snitflade-0340-dagtilbud-opret-fravaer is derived from snitflade's own grants and cannot be \
+             imported"
+        ]
+    );
+    assert_eq!(
+        report.rows[1].errors,
+        [
+            "relation snitflade-0340-other: ids starting with snitflade- are reserved for relations derived from \
+             snitflade's own grants"
+        ]
+    );
+    // A relation to a derived system is fine: only the derived records themselves are read-only.
+    assert_eq!(report.accepted.relations.len(), 1);
+    assert_eq!(report.accepted.relations[0].counterpart, "dagtilbud");
+}
+
+#[test]
+fn csv_municipalities_take_the_landscape_form_and_zero_is_refused() {
+    let csv = format!(
+        "{RELATIONS_HEADER}\n\
+         aktiv-1;340;kmd-aktiv;kmd-los;;;1;fra;Autorisationsoplysninger;;svag;udgår;;;;;;\n\
+         aktiv-40;751;kmd-aktiv;kmd-los;;;40;fra;;;svag;;;;;;;\n\
+         aktiv-41;0;kmd-aktiv;kmd-los;;;41;fra;;;svag;;;;;;;\n\
+         aktiv-42;0000;kmd-aktiv;kmd-los;;;42;fra;;;svag;;;;;;;\n\
+         aktiv-43;12345;kmd-aktiv;kmd-los;;;43;fra;;;svag;;;;;;;\n"
+    );
+    let report = import_relations_csv(&legacy(), csv.as_bytes()).unwrap();
+    let actions: Vec<RowAction> = report.rows.iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        [
+            // Stored as 0340: the same relation, not an update.
+            RowAction::Unchanged,
+            RowAction::Created,
+            RowAction::Rejected,
+            RowAction::Rejected,
+            RowAction::Rejected,
+        ]
+    );
+    assert_eq!(report.accepted.relations[0].municipality, "0751");
+    for (row, code) in [(2, "0"), (3, "0000"), (4, "12345")] {
+        assert_eq!(
+            report.rows[row].errors,
+            [format!(
+                "municipality: {code:?} is not a kommunekode (1–4 digits, not 0)"
+            )]
+        );
+    }
+    // What is accepted adds no problem to the landscape.
+    let mut applied = legacy();
+    applied.merge(report.accepted);
+    assert_eq!(applied.problems(), Vec::<String>::new());
+}
+
+/// 50 000 relation rows (the most a file may hold) against a landscape of 50 000 relations: half of them updates,
+/// half new. Checking is linear in both, so this finishes in well under a second even in a debug build.
+#[test]
+fn a_full_relations_file_against_a_large_landscape() {
+    let mut l = legacy();
+    let template = l.relations[0].clone();
+    for i in 0..MAX_ROWS {
+        let mut r = template.clone();
+        r.id = format!("bulk-{i}");
+        r.local_number = Some(i.to_string());
+        l.relations.push(r);
+    }
+    let mut csv = String::from(RELATIONS_HEADER);
+    csv.push('\n');
+    for i in (MAX_ROWS / 2)..(MAX_ROWS / 2 + MAX_ROWS) {
+        // Rows 25 000–49 999 change the description of existing relations; 50 000–74 999 are new.
+        csv.push_str(&format!(
+            "bulk-{i};340;kmd-aktiv;kmd-los;SF1470;3;{i};fra;ny;;svag;udgår;;;;;;\n"
+        ));
+    }
+    let report = import_relations_csv(&l, csv.as_bytes()).unwrap();
+    assert_eq!(report.rows.len(), MAX_ROWS);
+    assert_eq!(
+        (report.created, report.updated, report.unchanged, report.rejected),
+        (MAX_ROWS / 2, MAX_ROWS / 2, 0, 0)
+    );
+    assert!(report.accepted.relations.iter().all(|r| r.municipality == "0340"));
+    let updated = report.accepted.relations.iter().find(|r| r.id == "bulk-25000").unwrap();
+    assert_eq!(updated.description, "ny");
+    assert_eq!(
+        updated.interface,
+        Some(InterfaceRef {
+            id: "SF1470".into(),
+            version: "3".into()
+        })
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Municipalities and consistency
+
+#[test]
+fn municipalities_compare_in_the_landscape_form() {
+    let l = legacy();
+    let four: Vec<&str> = l
+        .relations_of("kmd-aktiv", Some("0340"))
+        .map(|r| r.id.as_str())
+        .collect();
+    let three: Vec<&str> = l
+        .relations_of("kmd-aktiv", Some("340"))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(!four.is_empty());
+    assert_eq!(four, three);
+    // A relation still holding an old three-digit code is found by either form, in every analysis.
+    let mut old = l.clone();
+    for r in &mut old.relations {
+        r.municipality = r.municipality.trim_start_matches('0').to_string();
+    }
+    for m in ["340", "0340"] {
+        let found: Vec<&str> = old.relations_of("kmd-aktiv", Some(m)).map(|r| r.id.as_str()).collect();
+        assert_eq!(found, four, "{m}");
+        assert_eq!(
+            impact::analyse(&old, &query(Some(m), 3)).unwrap().reached,
+            impact::analyse(&l, &query(Some("0340"), 3)).unwrap().reached,
+            "{m}"
+        );
+    }
+    // A diagram drawn without a municipality does not take 340 and 0340 for two municipalities.
+    let mut mixed = l.clone();
+    for r in mixed
+        .relations
+        .iter_mut()
+        .filter(|r| r.municipality == "0340")
+        .step_by(2)
+    {
+        r.municipality = "340".into();
+    }
+    mixed.relations.retain(|r| r.municipality != "0329");
+    let drawn =
+        snitflade_landscape::diagram::layout(&mixed, "kmd-aktiv", None, snitflade_landscape::diagram::View::AsIs)
+            .unwrap();
+    assert!(
+        drawn.scene.entries.iter().all(|e| !e.number.contains('/')),
+        "{:?}",
+        drawn.scene.entries
+    );
+}
+
+#[test]
+fn problems_name_municipalities_not_in_four_digits_and_relations_to_themselves() {
+    let mut l = legacy();
+    l.relations[0].municipality = "340".into();
+    l.relations[1].municipality = "0000".into();
+    l.relations[2].counterpart = l.relations[2].system.clone();
+    let (r0, r1, r2) = (&l.relations[0], &l.relations[1], &l.relations[2]);
+    assert_eq!(
+        l.problems(),
+        [
+            format!(
+                "relation {}: municipality \"340\" is not a kommunekode of four digits (e.g. 0340)",
+                r0.id
+            ),
+            format!(
+                "relation {}: municipality \"0000\" is not a kommunekode of four digits (e.g. 0340)",
+                r1.id
+            ),
+            format!(
+                "relation {}: system and counterpart are the same system ({})",
+                r2.id, r2.system
+            ),
+        ]
+    );
 }

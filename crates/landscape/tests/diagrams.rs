@@ -14,7 +14,7 @@ use snitflade_landscape::{DependencyClass, Direction, Landscape, Relation, Syste
 
 const FIXTURE: &str = include_str!("fixtures/diagram-kmd-aktiv.toml");
 const CENTRE: &str = "kmd-aktiv";
-const SOROE: Option<&str> = Some("340");
+const SOROE: Option<&str> = Some("0340");
 
 fn fixture() -> Landscape {
     Landscape::from_toml("diagram-kmd-aktiv.toml", FIXTURE)
@@ -27,7 +27,7 @@ fn fixture_numbers() -> Vec<String> {
     fixture()
         .relations
         .iter()
-        .filter(|r| r.municipality == "340")
+        .filter(|r| r.municipality == "0340")
         .filter_map(|r| r.local_number.clone())
         .collect()
 }
@@ -506,7 +506,7 @@ fn crowded() -> Landscape {
             n += 1;
             l.relations.push(Relation {
                 id: format!("r{n}"),
-                municipality: "340".to_string(),
+                municipality: "0340".to_string(),
                 system: "hub".to_string(),
                 counterpart: id.clone(),
                 interface: None,
@@ -931,7 +931,7 @@ fn without_a_municipality_numbers_are_prefixed_with_the_kommunekode() {
     let layout = layout(&fixture(), CENTRE, None, View::AsIs).unwrap();
     let numbers: Vec<&str> = layout.scene.entries.iter().map(|e| e.number.as_str()).collect();
     assert!(
-        numbers.contains(&"340/5a") && numbers.contains(&"999/99"),
+        numbers.contains(&"0340/5a") && numbers.contains(&"0999/99"),
         "{numbers:?}"
     );
     assert_geometry(&layout);

@@ -2,6 +2,8 @@
 //! interfaces (read; write and delete the stored ones), and the questions asked of it — impact analysis, diagrams,
 //! KOMBIT's requirement check, CSV import and JSON export. Each handler maps HTTP to one operation of
 //! [`crate::landscape`] or one call into `snitflade_landscape`; the changes log themselves in the admin audit log.
+//! The calls into `snitflade_landscape` (CSV checks, impact, diagrams, requirement check, export) are CPU-bound on
+//! a large landscape, so they run on the blocking pool, never on the async runtime's threads.
 
 use crate::admin::{AdminState, error, store_error};
 use crate::landscape::{self as ops, LandscapeError};
@@ -15,6 +17,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use snitflade_landscape::diagram::{self, Format, View};
+use snitflade_landscape::exchange::ImportContext;
 use snitflade_landscape::{Interface, Landscape, Relation, System, exchange, impact, requirements};
 
 /// Largest CSV import.
@@ -132,7 +135,8 @@ struct MunicipalityQuery {
 }
 
 /// `GET /landscape`: catalogue, stored records and snitflade's own traffic in one.
-async fn landscape(State(s): State<AdminState>, Query(q): Query<MunicipalityQuery>) -> Response {
+async fn landscape(State(s): State<AdminState>, q: Result<Query<MunicipalityQuery>, QueryRejection>) -> Response {
+    let q = query!(q);
     reply(ops::landscape(s.services.store(), q.municipality.as_deref()).await)
 }
 
@@ -147,13 +151,19 @@ async fn system(State(s): State<AdminState>, Path(id): Path<String>) -> Response
 async fn put_system(
     State(s): State<AdminState>,
     Path(id): Path<String>,
-    Query(q): Query<ActorQuery>,
+    q: Result<Query<ActorQuery>, QueryRejection>,
     b: Result<Json<System>, JsonRejection>,
 ) -> Response {
+    let q = query!(q);
     put_reply(ops::put_system(s.services.store(), &id, json_body!(b), &q.actor()).await)
 }
 
-async fn delete_system(State(s): State<AdminState>, Path(id): Path<String>, Query(q): Query<ActorQuery>) -> Response {
+async fn delete_system(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+    q: Result<Query<ActorQuery>, QueryRejection>,
+) -> Response {
+    let q = query!(q);
     deleted(ops::delete_system(s.services.store(), &id, &q.actor()).await)
 }
 
@@ -163,7 +173,8 @@ struct RelationQuery {
     municipality: Option<String>,
 }
 
-async fn relations(State(s): State<AdminState>, Query(q): Query<RelationQuery>) -> Response {
+async fn relations(State(s): State<AdminState>, q: Result<Query<RelationQuery>, QueryRejection>) -> Response {
+    let q = query!(q);
     reply(ops::relations(s.services.store(), q.system.as_deref(), q.municipality.as_deref()).await)
 }
 
@@ -174,13 +185,19 @@ async fn relation(State(s): State<AdminState>, Path(id): Path<String>) -> Respon
 async fn put_relation(
     State(s): State<AdminState>,
     Path(id): Path<String>,
-    Query(q): Query<ActorQuery>,
+    q: Result<Query<ActorQuery>, QueryRejection>,
     b: Result<Json<Relation>, JsonRejection>,
 ) -> Response {
+    let q = query!(q);
     put_reply(ops::put_relation(s.services.store(), &id, json_body!(b), &q.actor()).await)
 }
 
-async fn delete_relation(State(s): State<AdminState>, Path(id): Path<String>, Query(q): Query<ActorQuery>) -> Response {
+async fn delete_relation(
+    State(s): State<AdminState>,
+    Path(id): Path<String>,
+    q: Result<Query<ActorQuery>, QueryRejection>,
+) -> Response {
+    let q = query!(q);
     deleted(ops::delete_relation(s.services.store(), &id, &q.actor()).await)
 }
 
@@ -191,9 +208,10 @@ async fn interface(State(s): State<AdminState>, Path((id, version)): Path<(Strin
 async fn put_interface(
     State(s): State<AdminState>,
     Path((id, version)): Path<(String, String)>,
-    Query(q): Query<ActorQuery>,
+    q: Result<Query<ActorQuery>, QueryRejection>,
     b: Result<Json<Interface>, JsonRejection>,
 ) -> Response {
+    let q = query!(q);
     let body = json_body!(b);
     put_reply(ops::put_interface(s.services.store(), &id, &version, body, &q.actor()).await)
 }
@@ -205,7 +223,7 @@ async fn put_interface(
 /// The output formats of an impact analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ImpactFormat {
+enum ImpactFormat {
     Json,
     Text,
 }
@@ -220,12 +238,12 @@ struct ImpactQuery {
 
 /// An impact analysis asked for: what depends on `system` (in `municipality`, `depth` relations away).
 #[derive(Debug, Clone)]
-pub struct ImpactRequest {
-    pub system: String,
+struct ImpactRequest {
+    system: String,
     /// The landscape's form (four digits, `0340`).
-    pub municipality: Option<String>,
-    pub depth: Option<u32>,
-    pub format: ImpactFormat,
+    municipality: Option<String>,
+    depth: Option<u32>,
+    format: ImpactFormat,
 }
 
 /// Deepest impact analysis asked for.
@@ -233,12 +251,32 @@ const MAX_DEPTH: u32 = 20;
 
 /// Why a question is not answered: the status and the `error` text.
 #[derive(Debug)]
-pub struct Refusal(pub StatusCode, pub String);
+struct Refusal(StatusCode, String);
+
+impl Refusal {
+    /// A 500 whose cause has been logged; the answer says nothing of it.
+    fn internal() -> Refusal {
+        Refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+    }
+}
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         error(self.0, self.1)
     }
+}
+
+/// Runs a CPU-bound call into `snitflade_landscape` on the blocking pool. A panic in it is logged and answered
+/// with a 500, as is a task the runtime could not finish.
+async fn blocking<T, F>(f: F) -> Result<T, Refusal>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, Refusal> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a landscape computation failed");
+        Err(Refusal::internal())
+    })
 }
 
 /// The system a question is about: required, and in the landscape.
@@ -282,8 +320,9 @@ async fn impact(State(s): State<AdminState>, q: Result<Query<ImpactQuery>, Query
         },
         (Err(r), _) | (_, Err(r)) => return r.into_response(),
     };
-    match answer_impact(&l, &request) {
-        Ok(body) if request.format == ImpactFormat::Json => typed("application/json", body),
+    let format = request.format;
+    match blocking(move || answer_impact(&l, &request)).await {
+        Ok(body) if format == ImpactFormat::Json => typed("application/json", body),
         Ok(body) => typed("text/plain; charset=utf-8", body),
         Err(r) => r.into_response(),
     }
@@ -299,11 +338,11 @@ struct DiagramQuery {
 
 /// A map asked for: `system` and its relations (in `municipality`), as is or with the transition decisions.
 #[derive(Debug, Clone)]
-pub struct DiagramRequest {
-    pub system: String,
-    pub municipality: Option<String>,
-    pub view: View,
-    pub format: Format,
+struct DiagramRequest {
+    system: String,
+    municipality: Option<String>,
+    view: View,
+    format: Format,
 }
 
 /// `GET /landscape/diagram?system=&municipality=&view=as-is|transition&format=svg|dot|mermaid`.
@@ -322,8 +361,9 @@ async fn diagram(State(s): State<AdminState>, q: Result<Query<DiagramQuery>, Que
         },
         (Err(r), _) | (_, Err(r)) => return r.into_response(),
     };
-    match answer_diagram(&l, &request) {
-        Ok(body) => typed(request.format.content_type(), body),
+    let content_type = request.format.content_type();
+    match blocking(move || answer_diagram(&l, &request)).await {
+        Ok(body) => typed(content_type, body),
         Err(r) => r.into_response(),
     }
 }
@@ -331,18 +371,19 @@ async fn diagram(State(s): State<AdminState>, q: Result<Query<DiagramQuery>, Que
 /// `POST /landscape/requirements`: what KOMBIT requires of a supplier's system (seed 003).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RequirementsRequest {
-    /// The system checked, if it is in the landscape.
-    pub system: Option<String>,
+struct RequirementsRequest {
+    /// The system checked, if it is in the landscape; blank is the same as absent.
+    system: Option<String>,
     /// The information objects the system handles (`Sag`, `Dokument`, …).
-    pub information_objects: Vec<String>,
+    information_objects: Vec<String>,
     /// Public integrations the system already has directly (an exception of seed 003 §2.3).
     #[serde(default)]
-    pub direct_public_integrations: Vec<String>,
+    direct_public_integrations: Vec<String>,
 }
 
 async fn requirements(State(s): State<AdminState>, b: Result<Json<RequirementsRequest>, JsonRejection>) -> Response {
-    let request = json_body!(b);
+    let mut request = json_body!(b);
+    request.system = request.system.filter(|s| !s.trim().is_empty());
     let l = match ops::landscape(s.services.store(), None).await {
         Ok(l) => l,
         Err(e) => return landscape_error(e),
@@ -352,7 +393,7 @@ async fn requirements(State(s): State<AdminState>, b: Result<Json<RequirementsRe
     {
         return r.into_response();
     }
-    match answer_requirements(&l, &request) {
+    match blocking(move || answer_requirements(&l, &request)).await {
         Ok(v) => Json(v).into_response(),
         Err(r) => r.into_response(),
     }
@@ -360,7 +401,7 @@ async fn requirements(State(s): State<AdminState>, b: Result<Json<RequirementsRe
 
 /// What a CSV import holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportKind {
+enum ImportKind {
     Systems,
     Relations,
 }
@@ -392,17 +433,38 @@ async fn import(
             );
         }
     };
-    let l = match ops::landscape(s.services.store(), None).await {
-        Ok(l) => l,
+    let parts = match ops::Parts::read(s.services.store()).await {
+        Ok(p) => p,
         Err(e) => return landscape_error(e),
     };
-    let rows = match parse_import(&l, kind, &body) {
-        Ok(r) => r,
+    // The rows are checked one by one against the merged landscape (catalogue and derived records read-only: such
+    // a row is rejected on its own), then the accepted ones as a whole.
+    let checked = blocking(move || {
+        let rows = parse_import(&parts, kind, &body)?;
+        let checked = ops::check_import(&parts, rows.accepted.clone());
+        Ok((rows, checked))
+    })
+    .await;
+    let (rows, checked) = match checked {
+        Ok((rows, Ok(checked))) => (rows, checked),
+        // The accepted rows together would leave the landscape inconsistent: 422, with the rows' report still.
+        Ok((rows, Err(LandscapeError::Problems(problems)))) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({
+                    "error": "the accepted rows together would leave the landscape inconsistent",
+                    "problems": problems,
+                    "rows": rows,
+                })),
+            )
+                .into_response();
+        }
+        Ok((_, Err(e))) => return landscape_error(e),
         Err(r) => return r.into_response(),
     };
     let actor = ActorQuery { actor: q.actor }.actor();
     let dry_run = q.dry_run.unwrap_or(true);
-    match ops::import(s.services.store(), rows.accepted.clone(), dry_run, &actor).await {
+    match ops::import(s.services.store(), checked, dry_run, &actor).await {
         Ok(stored) => Json(json!({ "dry_run": dry_run, "rows": rows, "stored": stored })).into_response(),
         Err(e) => landscape_error(e),
     }
@@ -414,7 +476,7 @@ async fn export(State(s): State<AdminState>) -> Response {
         Ok(l) => l,
         Err(e) => return landscape_error(e),
     };
-    match answer_export(&l) {
+    match blocking(move || answer_export(&l)).await {
         Ok(body) => (
             [
                 (header::CONTENT_TYPE, "application/json"),
@@ -475,12 +537,14 @@ fn answer_requirements(landscape: &Landscape, request: &RequirementsRequest) -> 
     Ok(v)
 }
 
-/// The row-by-row report of a CSV file, by `snitflade_landscape::exchange` (a file that cannot be read as a whole:
-/// 400 saying why).
-fn parse_import(existing: &Landscape, kind: ImportKind, csv: &[u8]) -> Result<exchange::ImportReport, Refusal> {
+/// The row-by-row report of a CSV file against the merged landscape, by `snitflade_landscape::exchange` (a file
+/// that cannot be read as a whole: 400 saying why). Rows naming the catalogue's or derived records are rejected.
+fn parse_import(parts: &ops::Parts, kind: ImportKind, csv: &[u8]) -> Result<exchange::ImportReport, Refusal> {
+    let merged = parts.merged();
+    let context = ImportContext::new(&merged).with_catalogue(&parts.catalogue);
     let report = match kind {
-        ImportKind::Systems => exchange::import_systems_csv(existing, csv),
-        ImportKind::Relations => exchange::import_relations_csv(existing, csv),
+        ImportKind::Systems => context.systems_csv(csv),
+        ImportKind::Relations => context.relations_csv(csv),
     };
     report.map_err(|e| Refusal(StatusCode::BAD_REQUEST, e.to_string()))
 }
@@ -490,6 +554,36 @@ fn answer_export(landscape: &Landscape) -> Result<String, Refusal> {
     serde_json::to_string_pretty(&exchange::export_json(landscape)).map_err(internal)
 }
 
+/// A serialisation that failed: logged, answered with a 500 that does not repeat it.
 fn internal(e: serde_json::Error) -> Refusal {
-    Refusal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    tracing::error!(error = %e, "serialising a landscape answer");
+    Refusal::internal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_is_logged_not_answered() {
+        let e = serde_json::from_str::<u8>("\"not a number\"").unwrap_err();
+        let cause = e.to_string();
+        let Refusal(status, text) = internal(e);
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(text, "internal error");
+        assert!(!text.contains(&cause));
+    }
+
+    #[tokio::test]
+    async fn a_computation_that_panics_is_a_500() {
+        let r: Result<(), Refusal> = blocking(|| panic!("a bug in the landscape crate")).await;
+        let Err(Refusal(status, text)) = r else {
+            panic!("answered")
+        };
+        assert_eq!(
+            (status, text.as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        );
+        assert_eq!(blocking(|| Ok(7)).await.unwrap(), 7);
+    }
 }

@@ -9,6 +9,7 @@ use crate::{Result, Store, StoreError, admin_audit, corrupt, now_text};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use snitflade_landscape::naming::municipality_key;
 use snitflade_landscape::{Interface, Landscape, Relation, RequirementArea, System};
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -47,13 +48,26 @@ async fn docs<T: DeserializeOwned>(pool: &AnyPool, sql: &'static str) -> Result<
         .collect()
 }
 
-/// The whole stored landscape, each kind in the order of its key.
+/// The whole stored landscape, each kind in the byte order of its key (sorted here, not by the database: SQLite
+/// and PostgreSQL collate text differently, and both must answer the same), every relation's municipality in the
+/// landscape's four-digit form (`340` → `0340`, whatever an older version stored).
 pub async fn load(pool: &AnyPool) -> Result<Landscape> {
+    let mut systems: Vec<System> = docs(pool, "SELECT doc FROM landscape_systems").await?;
+    systems.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    let mut interfaces: Vec<Interface> = docs(pool, "SELECT doc FROM landscape_interfaces").await?;
+    interfaces.sort_unstable_by(|a, b| (&a.id, &a.version).cmp(&(&b.id, &b.version)));
+    let mut relations: Vec<Relation> = docs(pool, "SELECT doc FROM landscape_relations").await?;
+    relations.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    for r in &mut relations {
+        r.municipality = municipality_key(&r.municipality);
+    }
+    let mut requirement_areas: Vec<RequirementArea> = docs(pool, "SELECT doc FROM landscape_requirement_areas").await?;
+    requirement_areas.sort_unstable_by(|a, b| a.name.cmp(&b.name));
     Ok(Landscape {
-        systems: docs(pool, "SELECT doc FROM landscape_systems ORDER BY id").await?,
-        interfaces: docs(pool, "SELECT doc FROM landscape_interfaces ORDER BY id, version").await?,
-        relations: docs(pool, "SELECT doc FROM landscape_relations ORDER BY id").await?,
-        requirement_areas: docs(pool, "SELECT doc FROM landscape_requirement_areas ORDER BY name").await?,
+        systems,
+        interfaces,
+        relations,
+        requirement_areas,
     })
 }
 

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use super::View;
 use super::style::EdgeStyle;
-use super::text::{NaturalKey, compress_ids, natural_cmp, natural_key};
+use super::text::compress_ids;
 use crate::model::{Direction, Landscape, Lifecycle, Relation, SystemKind, TransitionDecision};
+use crate::naming::{NaturalKey, municipality_key, natural_cmp, natural_key, same_municipality};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scene {
@@ -89,7 +90,9 @@ pub fn build(landscape: &Landscape, system: &str, municipality: Option<&str>, vi
         .relations_of(system, municipality)
         .filter(|r| r.system != r.counterpart)
         .collect();
-    let several_municipalities = relations.iter().any(|r| r.municipality != relations[0].municipality);
+    let several_municipalities = relations
+        .iter()
+        .any(|r| !same_municipality(&r.municipality, &relations[0].municipality));
 
     let mut items: Vec<Item> = relations
         .iter()
@@ -111,7 +114,7 @@ pub fn build(landscape: &Landscape, system: &str, municipality: Option<&str>, vi
                 .or_else(|| r.interface.as_ref().map(|i| i.id.clone()))
                 .unwrap_or_else(|| r.id.clone());
             let number = if several_municipalities {
-                format!("{}/{bare}", r.municipality)
+                format!("{}/{bare}", municipality_key(&r.municipality))
             } else {
                 bare
             };
@@ -236,7 +239,7 @@ pub fn build(landscape: &Landscape, system: &str, municipality: Option<&str>, vi
     }
 
     let place = match municipality {
-        Some(m) => format!("Kommune {m}"),
+        Some(m) => format!("Kommune {}", municipality_key(m)),
         None => "Alle kommuner".to_string(),
     };
     let (title, subtitle) = match (view, successor) {

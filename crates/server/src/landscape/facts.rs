@@ -15,9 +15,14 @@ fn day(s: &str) -> Option<jiff::civil::Date> {
     s.get(..10).and_then(|d| d.parse().ok())
 }
 
-/// The facts as stored now; `known` (the catalogue with the stored landscape) tells which interfaces and systems
-/// the derived relations may name.
-pub async fn own_traffic_input(store: &Store, known: &Landscape) -> Result<OwnTrafficInput, StoreError> {
+/// The facts as stored now. The derived relations name the interfaces of the shipped `catalogue` only (a stored
+/// interface never changes them), and Beskedfordeler grants become relations only when the catalogue or the
+/// `stored` landscape has the Beskedfordeler system.
+pub async fn own_traffic_input(
+    store: &Store,
+    catalogue: &Landscape,
+    stored: &Landscape,
+) -> Result<OwnTrafficInput, StoreError> {
     let pool = store.pool();
     let systems = access::systems(pool).await?;
     let names: HashMap<&str, &str> = systems.iter().map(|s| (s.id.as_str(), s.name.as_str())).collect();
@@ -74,7 +79,7 @@ pub async fn own_traffic_input(store: &Store, known: &Landscape) -> Result<OwnTr
         systems,
         grants,
         orders,
-        catalogue_interfaces: known
+        catalogue_interfaces: catalogue
             .interfaces
             .iter()
             .map(|i| InterfaceRef {
@@ -82,7 +87,9 @@ pub async fn own_traffic_input(store: &Store, known: &Landscape) -> Result<OwnTr
                 version: i.version.clone(),
             })
             .collect(),
-        beskedfordeler_known: known.system(BESKEDFORDELER_SYSTEM).is_some(),
+        beskedfordeler_known: [catalogue, stored]
+            .iter()
+            .any(|l| l.system(BESKEDFORDELER_SYSTEM).is_some()),
     })
 }
 

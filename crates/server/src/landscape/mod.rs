@@ -6,15 +6,13 @@
 pub mod facts;
 
 use serde::Serialize;
-use snitflade_landscape::own_traffic::{self, municipality_key};
+use snitflade_landscape::own_traffic::{self, RELATION_ID_PREFIX, municipality_key};
 use snitflade_landscape::{Interface, Landscape, Relation, Source, System};
 use snitflade_store::landscape::{self as stored, Written};
 use snitflade_store::{Store, StoreError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::sync::OnceLock;
-
-/// The prefix of derived relation ids, reserved for them.
-const DERIVED_PREFIX: &str = "snitflade-";
 
 /// Why a landscape operation was not carried out; the admin API maps each to an HTTP status.
 #[derive(Debug, thiserror::Error)]
@@ -60,9 +58,7 @@ impl Parts {
     pub async fn read(store: &Store) -> Result<Parts> {
         let catalogue = catalogue()?.clone();
         let stored = stored::load(store.pool()).await?;
-        let mut known = catalogue.clone();
-        known.merge(stored.clone());
-        let derived = own_traffic::derive(&facts::own_traffic_input(store, &known).await?);
+        let derived = own_traffic::derive(&facts::own_traffic_input(store, &catalogue, &stored).await?);
         Ok(Parts {
             catalogue,
             stored,
@@ -75,17 +71,14 @@ impl Parts {
     pub fn merged(&self) -> Landscape {
         merged(&self.catalogue, &self.stored, &self.derived)
     }
-
-    fn is_derived_system(&self, id: &str) -> bool {
-        self.derived.system(id).is_some() && self.catalogue.system(id).is_none() && self.stored.system(id).is_none()
-    }
 }
 
 fn merged(catalogue: &Landscape, stored: &Landscape, derived: &Landscape) -> Landscape {
     let mut all = catalogue.clone();
     all.merge(stored.clone());
+    let described: HashSet<&str> = all.systems.iter().map(|s| s.id.as_str()).collect();
     let mut derived = derived.clone();
-    derived.systems.retain(|s| all.system(&s.id).is_none());
+    derived.systems.retain(|s| !described.contains(s.id.as_str()));
     all.merge(derived);
     all
 }
@@ -144,69 +137,109 @@ fn manual(source: Source, what: &str) -> Result<()> {
     }
 }
 
-/// `stored` with `fragment`'s records in place of those with the same keys, the others added.
+/// `stored` with `fragment`'s records in place of those with the same keys, the others added (of several
+/// records with one key in `fragment`, the last). Linear in the sizes of both.
 pub fn upserted(stored: &Landscape, fragment: &Landscape) -> Landscape {
     let mut out = stored.clone();
-    for s in &fragment.systems {
-        out.systems.retain(|x| x.id != s.id);
-        out.systems.push(s.clone());
-    }
-    for i in &fragment.interfaces {
-        out.interfaces.retain(|x| (&x.id, &x.version) != (&i.id, &i.version));
-        out.interfaces.push(i.clone());
-    }
-    for r in &fragment.relations {
-        out.relations.retain(|x| x.id != r.id);
-        out.relations.push(r.clone());
-    }
-    for a in &fragment.requirement_areas {
-        out.requirement_areas.retain(|x| x.name != a.name);
-        out.requirement_areas.push(a.clone());
-    }
+    replace_by_key(&mut out.systems, &fragment.systems, |s| s.id.clone());
+    replace_by_key(&mut out.interfaces, &fragment.interfaces, |i| {
+        (i.id.clone(), i.version.clone())
+    });
+    replace_by_key(&mut out.relations, &fragment.relations, |r| r.id.clone());
+    replace_by_key(&mut out.requirement_areas, &fragment.requirement_areas, |a| {
+        a.name.clone()
+    });
     out
 }
 
-/// Why the record with this id may not be written: it is the catalogue's or derived.
-fn writable_system(parts: &Parts, id: &str) -> Result<()> {
-    if parts.catalogue.system(id).is_some() {
-        return Err(LandscapeError::ReadOnly(format!(
-            "system {id} is part of the shipped catalogue and read-only"
-        )));
+/// Removes the records of `out` whose key is in `new`, then appends `new` (the last record of each key).
+fn replace_by_key<T: Clone, K: Eq + Hash>(out: &mut Vec<T>, new: &[T], key: impl Fn(&T) -> K) {
+    if new.is_empty() {
+        return;
     }
-    if parts.is_derived_system(id) {
-        return Err(LandscapeError::ReadOnly(format!(
-            "system {id} is derived from snitflade's grants and read-only"
-        )));
+    let mut last: HashMap<K, usize> = HashMap::with_capacity(new.len());
+    for (i, x) in new.iter().enumerate() {
+        last.insert(key(x), i);
     }
-    Ok(())
+    out.retain(|x| !last.contains_key(&key(x)));
+    out.extend(
+        new.iter()
+            .enumerate()
+            .filter(|(i, x)| last.get(&key(x)) == Some(i))
+            .map(|(_, x)| x.clone()),
+    );
 }
 
-fn writable_relation(parts: &Parts, id: &str) -> Result<()> {
-    if parts.catalogue.relations.iter().any(|r| r.id == id) {
-        return Err(LandscapeError::ReadOnly(format!(
-            "relation {id} is part of the shipped catalogue and read-only"
-        )));
-    }
-    if id.starts_with(DERIVED_PREFIX) {
-        return Err(LandscapeError::ReadOnly(format!(
-            "relation {id}: ids starting with {DERIVED_PREFIX} are derived from snitflade's grants and read-only"
-        )));
-    }
-    Ok(())
+/// Which records of the merged landscape may not be written: the shipped catalogue's and the derived ones. Built
+/// once per operation, so that checking many records (an import) is linear.
+struct ReadOnly<'a> {
+    catalogue_systems: HashSet<&'a str>,
+    /// Derived systems that neither the catalogue nor the stored part describes (a stored record shadows one).
+    derived_systems: HashSet<&'a str>,
+    catalogue_relations: HashSet<&'a str>,
+    /// Interface ids of the catalogue: no version of them may be stored.
+    catalogue_interfaces: HashSet<&'a str>,
 }
 
-fn writable_interface(parts: &Parts, id: &str, version: &str) -> Result<()> {
-    if parts
-        .catalogue
-        .interfaces
-        .iter()
-        .any(|i| i.id == id && i.version == version)
-    {
-        return Err(LandscapeError::ReadOnly(format!(
-            "interface {id} v{version} is part of the shipped catalogue and read-only"
-        )));
+impl<'a> ReadOnly<'a> {
+    fn of(parts: &'a Parts) -> Self {
+        let catalogue_systems: HashSet<&str> = parts.catalogue.systems.iter().map(|s| s.id.as_str()).collect();
+        let stored_systems: HashSet<&str> = parts.stored.systems.iter().map(|s| s.id.as_str()).collect();
+        ReadOnly {
+            derived_systems: parts
+                .derived
+                .systems
+                .iter()
+                .map(|s| s.id.as_str())
+                .filter(|id| !catalogue_systems.contains(id) && !stored_systems.contains(id))
+                .collect(),
+            catalogue_systems,
+            catalogue_relations: parts.catalogue.relations.iter().map(|r| r.id.as_str()).collect(),
+            catalogue_interfaces: parts.catalogue.interfaces.iter().map(|i| i.id.as_str()).collect(),
+        }
     }
-    Ok(())
+
+    /// Why the system with this id may not be written: it is the catalogue's or derived.
+    fn system(&self, id: &str) -> Result<()> {
+        if self.catalogue_systems.contains(id) {
+            return Err(LandscapeError::ReadOnly(format!(
+                "system {id} is part of the shipped catalogue and read-only"
+            )));
+        }
+        if self.derived_systems.contains(id) {
+            return Err(LandscapeError::ReadOnly(format!(
+                "system {id} is derived from snitflade's grants and read-only"
+            )));
+        }
+        Ok(())
+    }
+
+    fn relation(&self, id: &str) -> Result<()> {
+        if self.catalogue_relations.contains(id) {
+            return Err(LandscapeError::ReadOnly(format!(
+                "relation {id} is part of the shipped catalogue and read-only"
+            )));
+        }
+        if id.starts_with(RELATION_ID_PREFIX) {
+            return Err(LandscapeError::ReadOnly(format!(
+                "relation {id}: ids starting with {RELATION_ID_PREFIX} are derived from snitflade's grants and \
+                 read-only"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Any version of a catalogue interface is read-only: a stored `OPUS-FRAVAER` v9 would otherwise pass for the
+    /// catalogue's newest version.
+    fn interface(&self, id: &str, version: &str) -> Result<()> {
+        if self.catalogue_interfaces.contains(id) {
+            return Err(LandscapeError::ReadOnly(format!(
+                "interface {id} (v{version}): the id is the shipped catalogue's, whose interfaces are read-only in \
+                 every version"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// One system of the merged landscape.
@@ -228,7 +261,7 @@ pub async fn put_system(store: &Store, id: &str, system: System, actor: &str) ->
         return Err(LandscapeError::BadRequest("name skal udfyldes".into()));
     }
     let parts = Parts::read(store).await?;
-    writable_system(&parts, id)?;
+    ReadOnly::of(&parts).system(id)?;
     check(
         &parts,
         &upserted(
@@ -246,7 +279,7 @@ pub async fn put_system(store: &Store, id: &str, system: System, actor: &str) ->
 /// Deletes a stored system, unless a relation or another record still names it.
 pub async fn delete_system(store: &Store, id: &str, actor: &str) -> Result<System> {
     let parts = Parts::read(store).await?;
-    writable_system(&parts, id)?;
+    ReadOnly::of(&parts).system(id)?;
     if parts.stored.system(id).is_none() {
         return Err(LandscapeError::NotFound(format!("systemet {id}")));
     }
@@ -288,7 +321,7 @@ pub async fn put_relation(store: &Store, id: &str, mut relation: Relation, actor
     manual(relation.source, &format!("relation {id}"))?;
     relation.municipality = municipality_form(&relation.municipality)?;
     let parts = Parts::read(store).await?;
-    writable_relation(&parts, id)?;
+    ReadOnly::of(&parts).relation(id)?;
     check(
         &parts,
         &upserted(
@@ -305,7 +338,7 @@ pub async fn put_relation(store: &Store, id: &str, mut relation: Relation, actor
 
 pub async fn delete_relation(store: &Store, id: &str, actor: &str) -> Result<Relation> {
     let parts = Parts::read(store).await?;
-    writable_relation(&parts, id)?;
+    ReadOnly::of(&parts).relation(id)?;
     if !parts.stored.relations.iter().any(|r| r.id == id) {
         return Err(LandscapeError::NotFound(format!("relationen {id}")));
     }
@@ -324,7 +357,8 @@ pub async fn interface(store: &Store, id: &str, version: &str) -> Result<Interfa
         .ok_or_else(|| LandscapeError::NotFound(format!("snitfladen {id} v{version}")))
 }
 
-/// Creates or replaces a stored interface (never one of the catalogue's); answers whether it was created.
+/// Creates or replaces a stored interface (never one with a catalogue interface's id, in any version); answers
+/// whether it was created.
 pub async fn put_interface(
     store: &Store,
     id: &str,
@@ -340,7 +374,7 @@ pub async fn put_interface(
         )));
     }
     let parts = Parts::read(store).await?;
-    writable_interface(&parts, id, version)?;
+    ReadOnly::of(&parts).interface(id, version)?;
     check(
         &parts,
         &upserted(
@@ -368,24 +402,30 @@ pub struct ImportReport {
     pub written: Option<Written>,
 }
 
-/// Checks a fragment (from a CSV import) as `put_*` checks one record, and stores it in one transaction unless
-/// `dry_run`.
-pub async fn import(store: &Store, mut fragment: Landscape, dry_run: bool, actor: &str) -> Result<ImportReport> {
-    let parts = Parts::read(store).await?;
+/// A fragment [`check_import`] found fit to store.
+#[derive(Debug, Clone)]
+pub struct CheckedImport(Landscape);
+
+/// Checks a fragment (from a CSV import, whose rows `snitflade_landscape::exchange` has checked one by one against
+/// the merged landscape with the catalogue and the derived records read-only) as `put_*` checks one record: no
+/// read-only record, every relation's municipality in the landscape's form, and no problem added to the merged
+/// landscape by the fragment as a whole. Linear in the sizes, but CPU-bound: run it off the async runtime.
+pub fn check_import(parts: &Parts, mut fragment: Landscape) -> Result<CheckedImport> {
+    let read_only = ReadOnly::of(parts);
     let mut refused = Vec::new();
     for s in &fragment.systems {
-        if let Err(e) = manual(s.source, &format!("system {}", s.id)).and_then(|()| writable_system(&parts, &s.id)) {
+        if let Err(e) = manual(s.source, &format!("system {}", s.id)).and_then(|()| read_only.system(&s.id)) {
             refused.push(e.to_string());
         }
     }
     for i in &fragment.interfaces {
-        if let Err(e) = writable_interface(&parts, &i.id, &i.version) {
+        if let Err(e) = read_only.interface(&i.id, &i.version) {
             refused.push(e.to_string());
         }
     }
     for r in &mut fragment.relations {
         let ok = manual(r.source, &format!("relation {}", r.id))
-            .and_then(|()| writable_relation(&parts, &r.id))
+            .and_then(|()| read_only.relation(&r.id))
             .and_then(|()| municipality_form(&r.municipality));
         match ok {
             Ok(m) => r.municipality = m,
@@ -395,7 +435,13 @@ pub async fn import(store: &Store, mut fragment: Landscape, dry_run: bool, actor
     if !refused.is_empty() {
         return Err(LandscapeError::Problems(refused));
     }
-    check(&parts, &upserted(&parts.stored, &fragment))?;
+    check(parts, &upserted(&parts.stored, &fragment))?;
+    Ok(CheckedImport(fragment))
+}
+
+/// Stores a checked fragment in one transaction, unless `dry_run`.
+pub async fn import(store: &Store, checked: CheckedImport, dry_run: bool, actor: &str) -> Result<ImportReport> {
+    let CheckedImport(fragment) = checked;
     let mut report = ImportReport {
         dry_run,
         systems: fragment.systems.len(),
@@ -420,7 +466,7 @@ fn not_found(e: StoreError, what: &str, id: &str) -> LandscapeError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use snitflade_landscape::{DependencyClass, Direction, SystemKind};
+    use snitflade_landscape::{DependencyClass, Direction, InterfaceKind, SystemKind};
 
     fn system(id: &str, source: Source) -> System {
         System {
@@ -452,6 +498,22 @@ mod tests {
             costs: Vec::new(),
             certificates: Vec::new(),
             source: Source::Manual,
+        }
+    }
+
+    fn interface(id: &str, version: &str) -> Interface {
+        Interface {
+            id: id.into(),
+            version: version.into(),
+            name: id.into(),
+            purpose: String::new(),
+            kind: InterfaceKind::OpusStandard,
+            status: None,
+            valid_from: None,
+            information_objects: Vec::new(),
+            same_need_group: None,
+            public_alternative: None,
+            provider: None,
         }
     }
 
@@ -498,25 +560,38 @@ mod tests {
 
     #[test]
     fn catalogue_and_derived_records_are_read_only() {
-        let p = parts();
+        let mut p = parts();
+        p.catalogue.interfaces.push(interface("OPUS-FRAVAER", "1"));
+        let read_only = ReadOnly::of(&p);
         assert!(matches!(
-            writable_system(&p, "kmd-opus-personale"),
+            read_only.system("kmd-opus-personale"),
             Err(LandscapeError::ReadOnly(_))
         ));
         assert!(matches!(
-            writable_system(&p, "dagtilbud"),
+            read_only.system("dagtilbud"),
             Err(LandscapeError::ReadOnly(_))
         ));
         // Stored, though snitflade derives it too.
-        assert!(writable_system(&p, "vikar").is_ok());
-        assert!(writable_system(&p, "kmd-aktiv").is_ok());
-        assert!(writable_system(&p, "new").is_ok());
+        assert!(read_only.system("vikar").is_ok());
+        assert!(read_only.system("kmd-aktiv").is_ok());
+        assert!(read_only.system("new").is_ok());
         assert!(matches!(
-            writable_relation(&p, "snitflade-340-x-y"),
+            read_only.relation("snitflade-340-x-y"),
             Err(LandscapeError::ReadOnly(_))
         ));
-        assert!(writable_relation(&p, "soroe-kmd-aktiv-5a").is_ok());
+        assert!(read_only.relation("soroe-kmd-aktiv-5a").is_ok());
         assert!(manual(Source::Snitflade, "x").is_err());
+        // A catalogue interface's id is read-only in every version, not just the catalogue's.
+        for version in ["1", "9"] {
+            assert!(
+                matches!(
+                    read_only.interface("OPUS-FRAVAER", version),
+                    Err(LandscapeError::ReadOnly(_))
+                ),
+                "{version}"
+            );
+        }
+        assert!(read_only.interface("LOKAL-1", "1").is_ok());
     }
 
     #[test]
@@ -562,6 +637,148 @@ mod tests {
         );
         assert_eq!(out.systems.len(), 3);
         assert_eq!(out.system("vikar"), Some(&changed));
+    }
+
+    #[test]
+    fn upserting_keeps_the_last_record_of_a_key() {
+        let p = parts();
+        let (mut first, mut last) = (system("ky", Source::Manual), system("ky", Source::Manual));
+        first.name = "first".into();
+        last.name = "last".into();
+        let out = upserted(
+            &p.stored,
+            &Landscape {
+                systems: vec![first, system("kmd-aktiv", Source::Manual), last.clone()],
+                ..Landscape::default()
+            },
+        );
+        let ids: Vec<&str> = out.systems.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["vikar", "kmd-aktiv", "ky"]);
+        assert_eq!(out.system("ky"), Some(&last));
+    }
+
+    #[test]
+    fn a_relation_from_a_system_to_itself_is_refused() {
+        let p = parts();
+        let bad = upserted(
+            &p.stored,
+            &Landscape {
+                relations: vec![relation("r1", "kmd-aktiv", "kmd-aktiv")],
+                ..Landscape::default()
+            },
+        );
+        match check(&p, &bad) {
+            Err(LandscapeError::Problems(problems)) => assert_eq!(
+                problems,
+                ["relation r1: system and counterpart are the same system (kmd-aktiv)"]
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A CSV file of 50 000 relations against 50 000 stored ones: half updates, half new. Every check is linear,
+    /// so this takes a moment even in a debug build (it took minutes when each record was looked up by a scan).
+    #[test]
+    fn a_large_import_is_checked_in_linear_time() {
+        let mut p = parts();
+        p.stored.systems.push(system("ky", Source::Manual));
+        p.stored.relations = (0..50_000)
+            .map(|i| relation(&format!("r{i}"), "kmd-aktiv", "ky"))
+            .collect();
+        let fragment = Landscape {
+            relations: (25_000..75_000)
+                .map(|i| {
+                    let mut r = relation(&format!("r{i}"), "kmd-aktiv", "vikar");
+                    r.municipality = "340".into();
+                    r
+                })
+                .collect(),
+            ..Landscape::default()
+        };
+        let CheckedImport(checked) = check_import(&p, fragment).expect("consistent");
+        assert!(checked.relations.iter().all(|r| r.municipality == "0340"));
+        let after = upserted(&p.stored, &checked);
+        assert_eq!(after.relations.len(), 75_000);
+        let to_vikar = after.relations.iter().filter(|r| r.counterpart == "vikar").count();
+        assert_eq!(to_vikar, 50_000);
+
+        // Read-only records in a fragment still refuse it as a whole (the CSV check leaves them out first).
+        let derived = Landscape {
+            relations: vec![relation("snitflade-0340-x", "kmd-aktiv", "vikar")],
+            ..Landscape::default()
+        };
+        assert!(matches!(check_import(&p, derived), Err(LandscapeError::Problems(_))));
+    }
+
+    /// The derived relations name the shipped catalogue's interfaces: an interface stored with a catalogue id (which
+    /// the API refuses, 409) cannot move them to another version.
+    #[tokio::test]
+    async fn a_stored_interface_does_not_change_the_derived_relations() {
+        use snitflade_store::access::{self, GrantRecord, Municipality, SystemRecord};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&snitflade_store::db::sqlite_url_in(dir.path()))
+            .await
+            .unwrap();
+        store
+            .write(|c| {
+                Box::pin(async move {
+                    let m = Municipality {
+                        code: "0340".into(),
+                        name: "Sorø".into(),
+                        ..Municipality::default()
+                    };
+                    access::insert_municipality(c, &m).await?;
+                    let s = SystemRecord {
+                        id: "sys-1".into(),
+                        name: "dagtilbud".into(),
+                        ..SystemRecord::default()
+                    };
+                    access::insert_system(c, &s).await?;
+                    let g = GrantRecord {
+                        id: "g-1".into(),
+                        system_id: "sys-1".into(),
+                        interface: "opret-fravaer".into(),
+                        municipality: "0340".into(),
+                        valid_from: "2020-01-01".into(),
+                        ..GrantRecord::default()
+                    };
+                    access::insert_grant(c, &g).await
+                })
+            })
+            .await
+            .unwrap();
+        let derived_version = |parts: &Parts| {
+            let r = parts
+                .derived
+                .relations
+                .iter()
+                .find(|r| r.id == "snitflade-0340-dagtilbud-opret-fravaer")
+                .expect("the grant's relation")
+                .clone();
+            r.interface.expect("named").version
+        };
+        let catalogue_version = catalogue()
+            .unwrap()
+            .interfaces
+            .iter()
+            .find(|i| i.id == "OPUS-FRAVAER")
+            .expect("in the catalogue")
+            .version
+            .clone();
+        assert_eq!(derived_version(&Parts::read(&store).await.unwrap()), catalogue_version);
+
+        let mut newer = interface("OPUS-FRAVAER", "9");
+        assert!(matches!(
+            put_interface(&store, "OPUS-FRAVAER", "9", newer.clone(), "admin").await,
+            Err(LandscapeError::ReadOnly(_))
+        ));
+        // Stored all the same (as an older version could have): the derived relation keeps the catalogue's version.
+        newer.kind = InterfaceKind::Local;
+        stored::put_interface(&store, newer, "admin").await.unwrap();
+        let parts = Parts::read(&store).await.unwrap();
+        assert_eq!(parts.stored.interfaces.len(), 1);
+        assert_eq!(derived_version(&parts), catalogue_version);
+        store.close().await;
     }
 
     #[test]
