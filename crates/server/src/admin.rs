@@ -93,6 +93,44 @@ pub(crate) fn store_error(e: StoreError) -> Response {
     }
 }
 
+/// The value of a JSON body, or (returned from the handler) the 400 answer naming what is wrong with it.
+macro_rules! json_body {
+    ($b:expr) => {
+        match $b {
+            Ok(axum::Json(v)) => v,
+            Err(e) => return $crate::admin::error(axum::http::StatusCode::BAD_REQUEST, e.body_text()),
+        }
+    };
+}
+pub(crate) use json_body;
+
+/// The value of a query, or (returned from the handler) the 400 answer naming what is wrong with it.
+macro_rules! query {
+    ($q:expr) => {
+        match $q {
+            Ok(axum::extract::Query(v)) => v,
+            Err(e) => return $crate::admin::error(axum::http::StatusCode::BAD_REQUEST, e.body_text()),
+        }
+    };
+}
+pub(crate) use query;
+
+/// Who makes a change (`?actor=`), for the admin audit log.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct ActorQuery {
+    pub actor: Option<String>,
+}
+
+impl ActorQuery {
+    /// The actor as recorded: trimmed, at most 200 characters, `admin` when none is given.
+    pub fn actor(&self) -> String {
+        match self.actor.as_deref().map(str::trim) {
+            Some(a) if !a.is_empty() => a.chars().take(200).collect(),
+            _ => "admin".into(),
+        }
+    }
+}
+
 fn admin_error(e: AdminError) -> Response {
     match e {
         AdminError::NotFound => error(StatusCode::NOT_FOUND, "not found"),

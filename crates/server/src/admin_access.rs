@@ -3,7 +3,7 @@
 //! audit log. Each handler maps HTTP to one `snitflade_lifecycle` operation; urgent closing and revocation also
 //! drop the affected systems' open service connections.
 
-use crate::admin::{AdminState, error, store_error};
+use crate::admin::{ActorQuery, AdminState, error, json_body, store_error};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -68,16 +68,6 @@ fn reply<T: Serialize>(status: StatusCode, r: Result<T, LifecycleError>) -> Resp
         Ok(v) => (status, Json(v)).into_response(),
         Err(e) => lifecycle_error(e),
     }
-}
-
-/// The value of a JSON body, or (returned from the handler) the 400 answer naming what is wrong with it.
-macro_rules! json_body {
-    ($b:expr) => {
-        match $b {
-            Ok(Json(v)) => v,
-            Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-        }
-    };
 }
 
 async fn put_municipality(
@@ -156,11 +146,6 @@ async fn set_system_vendor(
         StatusCode::OK,
         s.lifecycle.set_system_vendor(&name, json_body!(b)).await,
     )
-}
-
-#[derive(Deserialize)]
-struct ActorQuery {
-    actor: Option<String>,
 }
 
 async fn upload_certificate(

@@ -2,7 +2,7 @@
 //! and fejlkø (requeue, move to the fejlkø), the list of Beskedtype UUIDs, an event's envelope as delivered, and
 //! the publisher tokens systems put in the messages they publish over AMQP (SF1460_C).
 
-use crate::admin::{AdminState, error, store_error};
+use crate::admin::{ActorQuery, AdminState, error, json_body, store_error};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -45,16 +45,6 @@ fn reply<T: Serialize>(status: StatusCode, r: Result<T, DueslagError>) -> Respon
         Ok(v) => (status, Json(v)).into_response(),
         Err(e) => fail(e),
     }
-}
-
-/// The value of a JSON body, or (returned from the handler) the 400 answer.
-macro_rules! json_body {
-    ($b:expr) => {
-        match $b {
-            Ok(Json(v)) => v,
-            Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-        }
-    };
 }
 
 async fn list(State(s): State<AdminState>) -> Response {
@@ -200,11 +190,6 @@ async fn envelope(State(s): State<AdminState>, Path(seq): Path<i64>) -> Response
         haendelsesbesked(&event, &fields, 1),
     )
         .into_response()
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ActorQuery {
-    actor: Option<String>,
 }
 
 async fn tokens(State(s): State<AdminState>, Path(name): Path<String>) -> Response {

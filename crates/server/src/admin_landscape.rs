@@ -5,7 +5,7 @@
 //! The calls into `snitflade_landscape` (CSV checks, impact, diagrams, requirement check, export) are CPU-bound on
 //! a large landscape, so they run on the blocking pool, never on the async runtime's threads.
 
-use crate::admin::{AdminState, error, store_error};
+use crate::admin::{ActorQuery, AdminState, error, json_body, query, store_error};
 use crate::landscape::{self as ops, LandscapeError};
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -91,41 +91,6 @@ fn deleted<T>(r: Result<T, LandscapeError>) -> Response {
     match r {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => landscape_error(e),
-    }
-}
-
-/// The value of a JSON body, or (returned from the handler) the 400 answer naming what is wrong with it.
-macro_rules! json_body {
-    ($b:expr) => {
-        match $b {
-            Ok(Json(v)) => v,
-            Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-        }
-    };
-}
-
-/// The value of a query, or (returned from the handler) the 400 answer naming what is wrong with it.
-macro_rules! query {
-    ($q:expr) => {
-        match $q {
-            Ok(Query(v)) => v,
-            Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-        }
-    };
-}
-
-/// Who makes a change (`?actor=`; the bodies are the model's records and carry no actor).
-#[derive(Deserialize)]
-struct ActorQuery {
-    actor: Option<String>,
-}
-
-impl ActorQuery {
-    fn actor(&self) -> String {
-        match self.actor.as_deref().map(str::trim) {
-            Some(a) if !a.is_empty() => a.chars().take(200).collect(),
-            _ => "admin".into(),
-        }
     }
 }
 
