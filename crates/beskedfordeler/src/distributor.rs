@@ -4,14 +4,17 @@
 //! receives in distribution order. HTTP 200 with `StatusKode` 20 is delivered; anything else is retried with
 //! exponential backoff, counted in `AntalLeveranceforsoeg`, and after the dueslag's `max_attempts` the message goes
 //! to its fejlkø (`dead`) and the next one follows. At least once: a message is marked delivered only after the
-//! receiver's 20, so a crash in between means one more delivery (receivers dedupe on `BeskedId`). A receiving
+//! receiver's 20, so a crash in between means one more delivery (receivers dedupe on `BeskedId`). Only the instance
+//! holding the delivery lease (`crate::lease`) routes and pushes, so instances sharing a database do not both send. A receiving
 //! system's flytbeskedtilfejlkoe (SF1460_B) moves its pending message to the fejlkø before the next attempt.
 
 use crate::envelope::{FilterFields, filter_fields, modtag_besked_input};
 use crate::filter::Filter;
+use crate::lease::Lease;
 use snitflade_store::dueslag::{self, Delivery, Dueslag};
 use snitflade_store::{Store, StoreError, now_text, outbox, timestamp_text};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How delivery behaves (the `[beskedfordeler]` table of the config file).
@@ -34,6 +37,9 @@ pub struct DeliveryConfig {
     pub amqp_prefetch: u16,
     /// How long a received BeskedId is remembered, so that a publisher's resend is not kept twice.
     pub received_keep_days: u32,
+    /// The delivery lease's length: of several instances on one database only the holder delivers; if it stops,
+    /// another takes over after at most this long.
+    pub lease_seconds: u64,
 }
 
 impl Default for DeliveryConfig {
@@ -47,6 +53,7 @@ impl Default for DeliveryConfig {
             amqp_inbound_queue: "snitflade.afsend-besked".into(),
             amqp_prefetch: 32,
             received_keep_days: 7,
+            lease_seconds: 15,
         }
     }
 }
@@ -72,6 +79,7 @@ pub struct Distributor {
     store: Store,
     client: Option<reqwest::Client>,
     config: DeliveryConfig,
+    lease: Arc<Lease>,
 }
 
 /// The outcome of one push attempt.
@@ -83,7 +91,22 @@ enum Attempt {
 impl Distributor {
     /// `client`: the HTTPS client with snitflade's client certificate; without one, push delivery waits.
     pub fn new(store: Store, client: Option<reqwest::Client>, config: DeliveryConfig) -> Self {
-        Self { store, client, config }
+        let lease = Arc::new(Lease::new(
+            store.clone(),
+            crate::lease::DELIVERY,
+            Duration::from_secs(config.lease_seconds),
+        ));
+        Self {
+            store,
+            client,
+            config,
+            lease,
+        }
+    }
+
+    /// The delivery lease, for the AMQP forwarder (which delivers too, and only while this process holds it).
+    pub fn lease(&self) -> Arc<Lease> {
+        self.lease.clone()
     }
 
     /// Runs until `shutdown` completes.
@@ -98,17 +121,24 @@ impl Distributor {
                     tracing::error!(error = %e, "forgetting old received BeskedIds failed");
                 }
             }
-            if let Err(e) = self.route().await {
-                tracing::error!(error = %e, "routing events to dueslag failed");
-            }
-            if let Err(e) = self.push_all().await {
-                tracing::error!(error = %e, "pushing to dueslag failed");
+            match self.lease.held().await {
+                Ok(true) => {
+                    if let Err(e) = self.route().await {
+                        tracing::error!(error = %e, "routing events to dueslag failed");
+                    }
+                    if let Err(e) = self.push_all().await {
+                        tracing::error!(error = %e, "pushing to dueslag failed");
+                    }
+                }
+                Ok(false) => {} // another instance delivers
+                Err(e) => tracing::error!(error = %e, "checking the delivery lease failed"),
             }
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(poll) => {}
             }
         }
+        self.lease.release().await;
     }
 
     /// Forgets received BeskedIds older than `received_keep_days`.

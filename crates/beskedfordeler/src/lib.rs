@@ -8,6 +8,7 @@ pub mod distributor;
 pub mod dueslag;
 pub mod envelope;
 pub mod filter;
+pub mod lease;
 pub mod received;
 pub mod tokens;
 

@@ -158,12 +158,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let documents_dir = data_dir.join("documents");
     let documents = snitflade_store::document_files::DocumentFiles::open(&documents_dir)
         .with_context(|| format!("opening the document store {}", documents_dir.display()))?;
-    let amqp = opts
-        .amqp_url
-        .as_deref()
-        .map(|url| snitflade_beskedfordeler::amqp::Amqp::new(url, store.clone(), access.clone(), opts.delivery.clone()))
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--amqp-url: {e}"))?;
+    let amqp_access = access.clone();
     let services = Services::new(store.clone(), access, opts.services.clone()).with_documents(documents);
     if opts.demo {
         demo::pki::ensure_push_client(&pki_dir).context("creating the demo push client certificate")?;
@@ -173,6 +168,20 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         tls::push_client(&pki_dir).context("building the push client")?,
         opts.delivery.clone(),
     );
+    let amqp = opts
+        .amqp_url
+        .as_deref()
+        .map(|url| {
+            snitflade_beskedfordeler::amqp::Amqp::new(
+                url,
+                store.clone(),
+                amqp_access,
+                opts.delivery.clone(),
+                distributor.lease(),
+            )
+        })
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--amqp-url: {e}"))?;
     let tls = tls::server_config(&pki_dir)
         .context("loading the services' TLS material from <data-dir>/pki (start with --demo to create a demo PKI)")?;
 

@@ -19,6 +19,7 @@ pub mod hr_derived;
 pub mod hr_reads;
 pub mod idempotency;
 pub mod landscape;
+pub mod leases;
 pub mod maskintimer;
 pub mod onetime;
 pub mod orders;

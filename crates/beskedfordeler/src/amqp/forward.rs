@@ -7,6 +7,7 @@
 use crate::DeliveryConfig;
 use crate::distributor::{municipality_cvrs, record_attempts};
 use crate::envelope::{filter_fields, haendelsesbesked};
+use crate::lease::Lease;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, PublisherConfirm};
@@ -23,6 +24,7 @@ pub(super) struct Forwarder {
     config: DeliveryConfig,
     /// A confirm channel per dueslag, its queue declared.
     channels: HashMap<String, Channel>,
+    lease: Arc<Lease>,
 }
 
 /// How one dueslag's round went.
@@ -33,12 +35,13 @@ struct Round {
 }
 
 impl Forwarder {
-    pub(super) fn new(conn: Arc<Connection>, store: Store, config: DeliveryConfig) -> Self {
+    pub(super) fn new(conn: Arc<Connection>, store: Store, config: DeliveryConfig, lease: Arc<Lease>) -> Self {
         Self {
             store,
             conn,
             config,
             channels: HashMap::new(),
+            lease,
         }
     }
 
@@ -64,6 +67,9 @@ impl Forwarder {
 
     /// One round: every active pull dueslag forwarded concurrently; answers how many messages were confirmed.
     async fn round(&mut self) -> Result<usize, StoreError> {
+        if !self.lease.held().await? {
+            return Ok(0); // another instance delivers
+        }
         let targets: Vec<Dueslag> = dueslag::all(self.store.pool())
             .await?
             .into_iter()

@@ -5,8 +5,8 @@
 //! message with a `StandardRetur` on its `replyTo`.
 //!
 //! The database stays the source of truth: the connection may drop at any time, and the next session picks up
-//! where the last confirmed message left off. Delivery (this forwarder, like the push deliverer) assumes one
-//! running snitflade per database; several would each forward the same pending messages.
+//! where the last confirmed message left off. Forwarding is delivery, like pushing: of several instances on one
+//! database only the holder of the delivery lease (`crate::lease`) forwards.
 
 mod forward;
 mod publish;
@@ -14,12 +14,14 @@ mod publish;
 pub use publish::{StatusKode, standard_retur};
 
 use crate::DeliveryConfig;
+use crate::lease::Lease;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties, ExchangeKind};
 use snitflade_access::AccessControl;
 use snitflade_store::Store;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The exchange publishers send to (SF1460_C).
@@ -31,6 +33,8 @@ pub struct Amqp {
     store: Store,
     access: AccessControl,
     config: DeliveryConfig,
+    /// Forwarding is delivery: only while this process holds the delivery lease.
+    lease: Arc<Lease>,
 }
 
 /// A session that lasted this long was a working connection: the next failure starts the backoff afresh.
@@ -38,7 +42,13 @@ const HEALTHY_SESSION: Duration = Duration::from_secs(30);
 
 impl Amqp {
     /// Checks the URL and the settings. The error never repeats the URL (it may hold a password).
-    pub fn new(url: &str, store: Store, access: AccessControl, config: DeliveryConfig) -> Result<Self, String> {
+    pub fn new(
+        url: &str,
+        store: Store,
+        access: AccessControl,
+        config: DeliveryConfig,
+        lease: Arc<Lease>,
+    ) -> Result<Self, String> {
         let uri: AMQPUri = url
             .parse()
             .map_err(|_| "not a valid amqp:// or amqps:// URL (amqp://user:password@host:port/vhost)".to_owned())?;
@@ -56,6 +66,7 @@ impl Amqp {
             store,
             access,
             config,
+            lease,
         })
     }
 
@@ -118,8 +129,13 @@ impl Amqp {
             .await?;
         tracing::info!(exchange = AFSEND_EXCHANGE, queue, "connected to RabbitMQ");
         let inbound = publish::Inbound::start(&conn, self.store.clone(), self.access.clone(), &self.config).await?;
-        let conn = std::sync::Arc::new(conn);
-        let forwarder = forward::Forwarder::new(conn.clone(), self.store.clone(), self.config.clone());
+        let conn = Arc::new(conn);
+        let forwarder = forward::Forwarder::new(
+            conn.clone(),
+            self.store.clone(),
+            self.config.clone(),
+            self.lease.clone(),
+        );
         let outcome = tokio::select! {
             r = inbound.run() => r,
             r = forwarder.run() => r,
