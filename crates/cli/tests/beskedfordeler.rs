@@ -408,3 +408,66 @@ async fn a_vaerdiliste_limits_delivery_to_the_employees_on_it() {
     assert_eq!(distinct(&bodies).len(), 1, "only the employee on the list");
     assert!(bodies[0].contains("urn:oio:kmd:lpe:medarbejder:00000110"));
 }
+
+/// A sick day registered through the services listener at `services`.
+async fn register_sick_day_at(data: &Path, services: std::net::SocketAddr, pernr: &str, day: &str) {
+    let client = snitflade_bench::mtls_client(data, "dagtilbud").unwrap();
+    let url = format!("https://{services}/ws/SetAbsenceAttendance_OS_SI");
+    let reply = post_soap(&client, &url, sick_day(pernr, day)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("<StatusType>S</StatusType>"), "{}", reply.body);
+}
+
+/// Two instances on one PostgreSQL database (the same data dir: PKI and admin token): only the holder of the
+/// delivery lease pushes, so each message reaches the receiver once, whichever instance took the change; when the
+/// holder is killed, the other takes over once the lease has run out. Needs `SNITFLADE_TEST_DATABASE_URL`.
+#[tokio::test]
+async fn two_instances_on_one_database_deliver_each_message_once() {
+    let Ok(base) = std::env::var(snitflade_store::testing::DATABASE_URL_VAR) else {
+        eprintln!("SNITFLADE_TEST_DATABASE_URL is not set: two instances need a shared PostgreSQL (.ci/run sets it)");
+        return;
+    };
+    let db = snitflade_store::testing::TestDb::postgres(base).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, format!("{CONFIG}lease_seconds = 3\n")).unwrap();
+    let args: [&std::ffi::OsStr; 4] = [
+        "--config".as_ref(),
+        cfg.as_os_str(),
+        "--database-url".as_ref(),
+        db.url.as_ref(),
+    ];
+    let mut first = spawn(&data, &args).await;
+    let second = spawn(&data, &args).await;
+    let admin = AdminApi::new(&data, second.admin);
+    let receiver = Receiver::start(&data, 0, Answer::Ok).await;
+    let body = json!({"name": "To instanser", "system": "dagtilbud",
+                      "push_url": format!("https://localhost:{}/modtag", receiver.port), "max_attempts": 1000});
+    admin.dueslag(body, json!({"beskedtype": ["absence.created"]})).await;
+
+    register_sick_day_at(&data, first.services, "00000110", "2026-03-02").await;
+    register_sick_day_at(&data, second.services, "00000111", "2026-03-02").await;
+    wait_for("both changes", Duration::from_secs(20), || {
+        distinct(&receiver.bodies()).len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        receiver.bodies().len(),
+        2,
+        "each message pushed once, by the lease holder alone"
+    );
+
+    // The first instance (the holder: it started first) dies without giving the lease up.
+    first.kill9().unwrap();
+    register_sick_day_at(&data, second.services, "00000110", "2026-03-03").await;
+    wait_for("the survivor's delivery", Duration::from_secs(20), || {
+        distinct(&receiver.bodies()).len() == 3
+    })
+    .await;
+    let bodies = receiver.stop().await;
+    assert_eq!(bodies.len(), 3, "still once each");
+    drop(second);
+    db.cleanup().await;
+}
