@@ -177,6 +177,37 @@ pub struct Relation {
     pub source: Source,
 }
 
+impl Relation {
+    /// A relation with only its required fields; the optional ones (interface, number, transition, agreement,
+    /// costs, …) are empty, to be set as needed.
+    pub fn new(
+        id: impl Into<String>,
+        municipality: impl Into<String>,
+        system: impl Into<String>,
+        counterpart: impl Into<String>,
+        direction: Direction,
+        dependency: DependencyClass,
+    ) -> Self {
+        Relation {
+            id: id.into(),
+            municipality: municipality.into(),
+            system: system.into(),
+            counterpart: counterpart.into(),
+            interface: None,
+            local_number: None,
+            direction,
+            description: String::new(),
+            information_objects: Vec::new(),
+            dependency,
+            transition: None,
+            agreement: None,
+            costs: Vec::new(),
+            certificates: Vec::new(),
+            source: Source::Manual,
+        }
+    }
+}
+
 /// Data-flow direction of a relation, seen from its `system`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

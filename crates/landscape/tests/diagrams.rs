@@ -505,21 +505,16 @@ fn crowded() -> Landscape {
         for j in 0..(1 + i % 3) {
             n += 1;
             l.relations.push(Relation {
-                id: format!("r{n}"),
-                municipality: "0340".to_string(),
-                system: "hub".to_string(),
-                counterpart: id.clone(),
-                interface: None,
                 local_number: Some(format!("{}{}", 40 - i, ["a", "b", "c"][j])),
-                direction: [Direction::To, Direction::From, Direction::Both][(i + j) % 3],
                 description: "Beskrivelse af snitfladen, som er temmelig lang".to_string(),
-                information_objects: vec![],
-                dependency: DependencyClass::ALL[(i + j) % 4],
-                transition: None,
-                agreement: None,
-                costs: vec![],
-                certificates: vec![],
-                source: Default::default(),
+                ..Relation::new(
+                    format!("r{n}"),
+                    "0340",
+                    "hub",
+                    id.clone(),
+                    [Direction::To, Direction::From, Direction::Both][(i + j) % 3],
+                    DependencyClass::ALL[(i + j) % 4],
+                )
             });
         }
     }

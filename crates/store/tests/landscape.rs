@@ -42,29 +42,25 @@ fn interface(id: &str, version: &str) -> Interface {
 
 fn relation(id: &str, system: &str, counterpart: &str) -> Relation {
     Relation {
-        id: id.into(),
-        municipality: "0340".into(),
-        system: system.into(),
-        counterpart: counterpart.into(),
         interface: Some(InterfaceRef {
             id: "IND01".into(),
             version: "1".into(),
         }),
         local_number: Some("5a".into()),
-        direction: Direction::From,
-        description: String::new(),
-        information_objects: Vec::new(),
-        dependency: DependencyClass::LocalAgreement,
-        transition: None,
-        agreement: None,
         costs: vec![CostLine {
             kind: CostKind::Running,
             amount: "1234.50".parse().unwrap(),
             period: "year".into(),
             note: String::new(),
         }],
-        certificates: Vec::new(),
-        source: Source::Manual,
+        ..Relation::new(
+            id,
+            "0340",
+            system,
+            counterpart,
+            Direction::From,
+            DependencyClass::LocalAgreement,
+        )
     }
 }
 

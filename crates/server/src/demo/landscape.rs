@@ -60,21 +60,15 @@ mod tests {
         Landscape {
             systems: vec![system("kmd-aktiv"), system("ky")],
             relations: vec![Relation {
-                id: "soroe-kmd-aktiv-5a".into(),
-                municipality: "340".into(),
-                system: "kmd-aktiv".into(),
-                counterpart: "ky".into(),
-                interface: None,
                 local_number: Some("5a".into()),
-                direction: Direction::To,
-                description: String::new(),
-                information_objects: Vec::new(),
-                dependency: DependencyClass::Weak,
-                transition: None,
-                agreement: None,
-                costs: Vec::new(),
-                certificates: Vec::new(),
-                source: Source::Manual,
+                ..Relation::new(
+                    "soroe-kmd-aktiv-5a",
+                    "0340",
+                    "kmd-aktiv",
+                    "ky",
+                    Direction::To,
+                    DependencyClass::Weak,
+                )
             }],
             ..Landscape::default()
         }

@@ -482,23 +482,7 @@ mod tests {
     }
 
     fn relation(id: &str, system: &str, counterpart: &str) -> Relation {
-        Relation {
-            id: id.into(),
-            municipality: "0340".into(),
-            system: system.into(),
-            counterpart: counterpart.into(),
-            interface: None,
-            local_number: None,
-            direction: Direction::To,
-            description: String::new(),
-            information_objects: Vec::new(),
-            dependency: DependencyClass::Weak,
-            transition: None,
-            agreement: None,
-            costs: Vec::new(),
-            certificates: Vec::new(),
-            source: Source::Manual,
-        }
+        Relation::new(id, "0340", system, counterpart, Direction::To, DependencyClass::Weak)
     }
 
     fn interface(id: &str, version: &str) -> Interface {
