@@ -1,8 +1,10 @@
 //! Certificate uploads (issue 6): reading the public part of an external system's OCES3 certificate with its chain
 //! (PEM, DER, or a ZIP holding such files), verifying the chain to the configured trust anchors at a given time,
-//! applying CRLs, and requiring the OCES3 identity (`NTRDK-<CVR>`, `UI:DK-O:G:<uuid>`). Reading the identity itself is
+//! applying CRLs, and requiring the OCES3 identity (`NTRDK-<CVR>`, `UI:DK-O:G:<uuid>`) and fitness for client
+//! authentication ([`crate::fitness`], the rule the TLS handshake applies too). Reading the identity itself is
 //! [`CertificateInfo::from_der`]'s job; this module decides whether a certificate may be accepted.
 
+use crate::fitness::{Unfit, check_client_certificate};
 use crate::identity::CertificateInfo;
 use base64::Engine as _;
 use rustls_pki_types::pem::PemObject;
@@ -48,6 +50,8 @@ pub enum UploadError {
     NotYetValid { not_before: jiff::Timestamp },
     #[error("certifikatet er spærret (revokeret)")]
     Revoked,
+    #[error("certifikatet må ikke bruges til klientgodkendelse: {0}")]
+    Unfit(Unfit),
     #[error("certifikatet har intet gyldigt CVR-nummer (organizationIdentifier NTRDK-<CVR>)")]
     MissingCvr,
     #[error("certifikatet har intet serialNumber på formen UI:DK-O:G:<uuid>")]
@@ -313,9 +317,12 @@ fn refused(e: webpki::Error) -> UploadError {
         E::UnknownIssuer => {
             Untrusted("ingen betroet udsteder har udstedt kæden (mangler et mellemliggende certifikat i filen?)".into())
         }
-        E::RequiredEkuNotFoundContext(_) => {
-            Untrusted("certifikatet må ikke bruges til klientautentifikation (extendedKeyUsage)".into())
-        }
+        // The leaf's EKU is checked before (fitness): this is an intermediate's.
+        E::RequiredEkuNotFoundContext(_) => Untrusted(
+            "et mellemliggende certifikat i kæden må ikke udstede certifikater til klientgodkendelse \
+             (extendedKeyUsage uden clientAuth)"
+                .into(),
+        ),
         E::InvalidCrlSignatureForPublicKey
         | E::UnsupportedCrlSignatureAlgorithmContext(_)
         | E::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_)
@@ -399,9 +406,10 @@ fn pem(der: &[u8]) -> String {
     out
 }
 
-/// Verifies an upload read by [`read_bundle`]: exactly one end-entity certificate, valid for client authentication at
-/// `now` through the bundle's other certificates to one of `anchors`, not revoked by `crls` (see [`crl_signed_by`]
-/// for which CRLs to pass), carrying `NTRDK-<CVR>` and `UI:DK-O:G:<uuid>`.
+/// Verifies an upload read by [`read_bundle`]: exactly one end-entity certificate, fit for client authentication
+/// ([`check_client_certificate`]: checked first, so its reason is the one given), valid at `now` through the
+/// bundle's other certificates to one of `anchors`, not revoked by `crls` (see [`crl_signed_by`] for which CRLs to
+/// pass), carrying `NTRDK-<CVR>` and `UI:DK-O:G:<uuid>`.
 pub fn verify_upload(
     bundle: &[CertificateDer<'_>],
     anchors: &TrustAnchors,
@@ -409,6 +417,7 @@ pub fn verify_upload(
     now: jiff::Timestamp,
 ) -> Result<VerifiedCertificate, UploadError> {
     let (leaf, others) = split_end_entity(bundle)?;
+    check_client_certificate(leaf).map_err(UploadError::Unfit)?;
     let intermediates = verify_path(leaf, &others, anchors, crls, now)?;
     let info = CertificateInfo::from_der(leaf).map_err(|e| Unreadable(e.to_string()))?;
     if info.identity.cvr.is_none() {
@@ -544,6 +553,18 @@ mod tests {
         validity: Option<(i32, i32)>,
         usage: ExtendedKeyUsagePurpose,
     ) -> Certificate {
+        leaf_params(cvr, serial_number, validity, usage)
+            .signed_by(&KeyPair::generate().unwrap(), &issuer.issuer)
+            .unwrap()
+    }
+
+    /// The parameters of [`leaf_with`]'s certificate.
+    fn leaf_params(
+        cvr: Option<&str>,
+        serial_number: Option<&str>,
+        validity: Option<(i32, i32)>,
+        usage: ExtendedKeyUsagePurpose,
+    ) -> CertificateParams {
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
         p.distinguished_name = DistinguishedName::new();
         let dn = &mut p.distinguished_name;
@@ -568,7 +589,7 @@ mod tests {
             p.not_before = date_time_ymd(from, 1, 1);
             p.not_after = date_time_ymd(until, 1, 1);
         }
-        p.signed_by(&KeyPair::generate().unwrap(), &issuer.issuer).unwrap()
+        p
     }
 
     fn leaf(issuer: &Ca) -> Certificate {
@@ -779,7 +800,54 @@ mod tests {
             None,
             ExtendedKeyUsagePurpose::ServerAuth,
         );
-        assert!(matches!(pki.verify(&chain(server), &[]), Err(Untrusted(_))));
+        assert_eq!(
+            pki.verify(&chain(server), &[]),
+            Err(Unfit(crate::fitness::Unfit::NoClientAuth("serverAuth".into())))
+        );
+    }
+
+    #[test]
+    fn a_certificate_unfit_for_client_authentication_is_refused_with_the_reason() {
+        use crate::fitness::Unfit as U;
+        let pki = pki();
+        let unfit = |change: &dyn Fn(&mut CertificateParams), key: &dyn rcgen::PublicKeyData| {
+            let mut p = leaf_params(
+                Some(CVR),
+                Some(SERIAL_NUMBER),
+                None,
+                ExtendedKeyUsagePurpose::ClientAuth,
+            );
+            change(&mut p);
+            let cert = p.signed_by(&PublicKey(key), &pki.intermediate.issuer).unwrap();
+            pki.verify(&(pki.intermediate.cert.pem() + &cert.pem()), &[])
+        };
+        let key = KeyPair::generate().unwrap();
+        let err = unfit(&|p| p.extended_key_usages.clear(), &key).unwrap_err();
+        assert_eq!(err, Unfit(U::NoExtendedKeyUsage));
+        assert_eq!(
+            err.to_string(),
+            "certifikatet må ikke bruges til klientgodkendelse: udvidet nøglebrug (EKU) mangler clientAuth \
+             (certifikatet har ingen EKU)"
+        );
+        let err = unfit(&|p| p.key_usages = vec![KeyUsagePurpose::KeyCertSign], &key).unwrap_err();
+        assert_eq!(err, Unfit(U::NoDigitalSignature("keyCertSign".into())));
+        let rsa = rcgen::SubjectPublicKeyInfo::from_pem(include_str!("../tests/data/rsa-1024-public.pem")).unwrap();
+        assert_eq!(unfit(&|_| {}, &rsa), Err(Unfit(U::WeakRsaKey(1024))));
+        // The same certificate with a fit key passes.
+        assert!(unfit(&|_| {}, &key).is_ok());
+    }
+
+    /// A public key as rcgen signs it into a certificate.
+    struct PublicKey<'a>(&'a dyn rcgen::PublicKeyData);
+
+    impl rcgen::PublicKeyData for PublicKey<'_> {
+        fn der_bytes(&self) -> &[u8] {
+            self.0.der_bytes()
+        }
+
+        fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+            self.0.algorithm()
+        }
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! certificates and CRLs, and the grants that decide access per system × interface × municipality.
 
 pub mod certificates;
+pub mod fitness;
 pub mod grants;
 pub mod identity;
 
 pub use certificates::{Crl, TrustAnchors, UploadError, VerifiedCertificate};
+pub use fitness::{Unfit, check_client_certificate};
 pub use grants::{AccessControl, Denied, SystemInfo};
 pub use identity::{CertificateInfo, PeerIdentity};

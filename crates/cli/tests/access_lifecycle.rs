@@ -675,6 +675,121 @@ async fn prices_match_the_price_list_and_invoices_follow_the_orders() {
     )));
 }
 
+/// A kantine certificate from the demo CA made by changing the demo's own parameters (`change`) and signing
+/// `key`'s public half; saved as `pki/clients/<file>.pem` (+ key, when there is one) for the bench client builder.
+/// The certificate's PEM.
+fn kantine_certificate(
+    dir: &Path,
+    file: &str,
+    change: impl FnOnce(&mut rcgen::CertificateParams),
+    key: &dyn rcgen::PublicKeyData,
+    private_key: Option<&rcgen::KeyPair>,
+) -> String {
+    use snitflade_server::demo::pki::{client_params, demo_ca};
+    struct Public<'a>(&'a dyn rcgen::PublicKeyData);
+    impl rcgen::PublicKeyData for Public<'_> {
+        fn der_bytes(&self) -> &[u8] {
+            self.0.der_bytes()
+        }
+        fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+            self.0.algorithm()
+        }
+    }
+    let pki = dir.join("pki");
+    let mut params = client_params("kantine", "Kantinedata ApS", "18838737").unwrap();
+    change(&mut params);
+    let cert = params.signed_by(&Public(key), &demo_ca(&pki).unwrap()).unwrap().pem();
+    std::fs::write(pki.join("clients").join(format!("{file}.pem")), &cert).unwrap();
+    if let Some(k) = private_key {
+        std::fs::write(pki.join("clients").join(format!("{file}-key.pem")), k.serialize_pem()).unwrap();
+    }
+    cert
+}
+
+/// Issue 16, item 5: a certificate without EKU, with key usage keyCertSign only, or with an RSA-1024 key is refused
+/// at upload with its reason (nothing stored) and — chained to the trusted demo CA all the same — in the TLS
+/// handshake, where before only the chain was checked (such a certificate then authenticated service calls).
+#[tokio::test]
+async fn certificates_unfit_for_client_authentication_are_refused_at_upload_and_in_the_handshake() {
+    let s = Server::start().await;
+    let dir = s.data_dir();
+    let a = &s.admin;
+    let read = json!({"Header": {"ClientID": "0340"}, "Medarbejder": {"Medarbejdernummer": "00000101"}});
+    let lpe = format!("https://{}/lpe/read-onetime-payments", s.proc.services);
+    let upload = |pem: String| async move {
+        a.post_bytes(
+            "/api/v1/systems/kantine/certificates",
+            "application/x-pem-file",
+            pem.into_bytes(),
+        )
+        .await
+    };
+    let before = a.list("/api/v1/certificates").await.len();
+
+    let no_eku_key = rcgen::KeyPair::generate().unwrap();
+    let no_eku = kantine_certificate(
+        &dir,
+        "no-eku",
+        |p| p.extended_key_usages.clear(),
+        &no_eku_key,
+        Some(&no_eku_key),
+    );
+    let cert_sign_key = rcgen::KeyPair::generate().unwrap();
+    let cert_sign = kantine_certificate(
+        &dir,
+        "cert-sign",
+        |p| p.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign],
+        &cert_sign_key,
+        Some(&cert_sign_key),
+    );
+    // Only the public half: ring cannot make or use an RSA key under 2048 bits, so no client can present it.
+    let rsa =
+        rcgen::SubjectPublicKeyInfo::from_pem(include_str!("../../access/tests/data/rsa-1024-public.pem")).unwrap();
+    let rsa_1024 = kantine_certificate(&dir, "rsa-1024", |_| {}, &rsa, None);
+    for (pem, reason) in [
+        (no_eku, "udvidet nøglebrug (EKU) mangler clientAuth"),
+        (
+            cert_sign,
+            "nøglebrug (keyUsage) tillader ikke digitalSignature (har: keyCertSign)",
+        ),
+        (rsa_1024, "RSA-nøglen er på 1024 bit; mindst 2048 bit kræves"),
+    ] {
+        let (status, body) = upload(pem).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reason}: {body}");
+        let text = body["error"].as_str().unwrap_or_default();
+        assert!(
+            text.starts_with("certifikatet må ikke bruges til klientgodkendelse: ") && text.contains(reason),
+            "{reason}: {body}"
+        );
+    }
+    assert_eq!(
+        a.list("/api/v1/certificates").await.len(),
+        before,
+        "an unfit certificate was stored"
+    );
+
+    // From outside: the unfit certificates with their keys do not get through the handshake.
+    for file in ["no-eku", "cert-sign"] {
+        match s.client(file).post(&lpe).json(&read).send().await {
+            Ok(r) => panic!(
+                "{file} got an HTTP answer: {} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            ),
+            Err(e) => assert!(e.status().is_none(), "{file}: {e:?}"),
+        }
+    }
+    // The same certificate left as the demo makes it is accepted at upload and authenticates.
+    let good_key = rcgen::KeyPair::generate().unwrap();
+    let good = kantine_certificate(&dir, "fit", |_| {}, &good_key, Some(&good_key));
+    let (status, cert) = upload(good).await;
+    assert_eq!(status, StatusCode::CREATED, "{cert}");
+    assert_eq!(cert["status"], "valid");
+    let r = s.client("fit").post(&lpe).json(&read).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    s.assert_healthy().await;
+}
+
 /// Creates an order and walks it to `notified` (standard integrations); the clarified order (with its cost).
 async fn order_through(a: &AdminApi, order: Value, covered: &[&str]) -> Value {
     let o = created(a, "/api/v1/orders", order).await;

@@ -1,13 +1,75 @@
-//! TLS for the services listener: the server certificate, and client certificates required and verified
-//! against the configured trust anchors (the demo CA in the demo); and the client side of SF1460_A push delivery.
+//! TLS for the services listener: the server certificate, and client certificates required, verified against
+//! the configured trust anchors (the demo CA in the demo) and held to the fitness rule of uploads
+//! ([`snitflade_access::fitness`]); and the client side of SF1460_A push delivery.
 
 use anyhow::{Context, Result, bail};
-use rustls::RootCertStore;
+use rustls::client::danger::HandshakeSignatureValid;
 use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use std::path::Path;
 use std::sync::Arc;
+
+/// The services' client-certificate verifier: webpki's (chain to the trust anchors, validity, EKU if present),
+/// then the fitness rule uploads are held to, so a certificate that could not be uploaded cannot authenticate
+/// either. webpki alone accepts a certificate without EKU and does not look at the end entity's key usage or key
+/// size (an RSA key under 2048 bits only fails later, when it signs the handshake).
+#[derive(Debug)]
+struct FitClientVerifier {
+    webpki: Arc<dyn ClientCertVerifier>,
+}
+
+impl ClientCertVerifier for FitClientVerifier {
+    fn offer_client_auth(&self) -> bool {
+        self.webpki.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.webpki.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.webpki.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        let verified = self.webpki.verify_client_cert(end_entity, intermediates, now)?;
+        snitflade_access::check_client_certificate(end_entity).map_err(|unfit| {
+            tracing::info!(reason = %unfit, "a client certificate unfit for client authentication was refused");
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(Arc::new(unfit))))
+        })?;
+        Ok(verified)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
+}
 
 /// Builds the services' TLS configuration from `pki/`: `server.pem` (chain), `server-key.pem`, and `ca.pem`
 /// (the CAs whose client certificates are accepted).
@@ -21,9 +83,10 @@ pub fn server_config(pki_dir: &Path) -> Result<Arc<rustls::ServerConfig>> {
     if roots.is_empty() {
         bail!("{} holds no CA certificate", ca_path.display());
     }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+    let webpki = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .context("building the client-certificate verifier")?;
+    let verifier = Arc::new(FitClientVerifier { webpki });
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(pki_dir.join("server.pem"))
         .context("reading pki/server.pem")?
         .collect::<Result<_, _>>()?;

@@ -103,8 +103,9 @@ pub fn ensure(pki_dir: &Path) -> Result<()> {
 }
 
 /// The parameters of an OCES3-style system certificate (C, organizationIdentifier `NTRDK-<CVR>`, O, serialNumber
-/// `UI:DK-O:G:<uuid>`, CN; client authentication), without validity.
-fn client_params(system_name: &str, vendor_name: &str, vendor_cvr: &str) -> Result<CertificateParams> {
+/// `UI:DK-O:G:<uuid>`, CN; EKU clientAuth, key usage digitalSignature), without validity: rcgen's defaults, valid
+/// from 1975 to 4096.
+pub fn client_params(system_name: &str, vendor_name: &str, vendor_cvr: &str) -> Result<CertificateParams> {
     let mut p = CertificateParams::new(Vec::<String>::new())?;
     // A fresh name: `new` starts with a default CN, which would otherwise come first in the subject.
     p.distinguished_name = DistinguishedName::new();
@@ -142,12 +143,7 @@ pub fn issue_client_certificate(
     vendor_cvr: &str,
     valid_days: i64,
 ) -> Result<(String, String)> {
-    let read = |name: &str| {
-        let path = pki_dir.join(name);
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
-    };
-    let key = KeyPair::from_pem(&read("ca-key.pem")?).context("reading the demo CA's key")?;
-    let issuer = Issuer::from_ca_cert_pem(&read("ca.pem")?, key).context("reading the demo CA")?;
+    let issuer = demo_ca(pki_dir)?;
     let today = jiff::Zoned::now().date();
     let until = today
         .checked_add(jiff::Span::new().try_days(valid_days)?)
@@ -156,6 +152,17 @@ pub fn issue_client_certificate(
     let mut p = client_params(system_name, vendor_name, vendor_cvr)?;
     set_validity(&mut p, from, until);
     sign(&p, &issuer)
+}
+
+/// The demo CA in `pki_dir` (`ca.pem`, `ca-key.pem`) as an issuer, to sign certificates of one's own making with
+/// (e.g. [`client_params`] changed, signed over any public key).
+pub fn demo_ca(pki_dir: &Path) -> Result<Issuer<'static, KeyPair>> {
+    let read = |name: &str| {
+        let path = pki_dir.join(name);
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    let key = KeyPair::from_pem(&read("ca-key.pem")?).context("reading the demo CA's key")?;
+    Issuer::from_ca_cert_pem(&read("ca.pem")?, key).context("reading the demo CA")
 }
 
 /// snitflade's own client certificate for SF1460_A push delivery (`pki/push-client.pem`, `-key.pem`), issued by the
