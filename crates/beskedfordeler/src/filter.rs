@@ -1,5 +1,6 @@
 //! The subscription filter language: a JSON object whose fields each narrow what a dueslag receives. Every field
-//! given must match (AND); a field holding a list matches when any of its values does (OR). Fields:
+//! given must match (AND); a field holding a list matches when any of its values does (OR), and each such field
+//! takes a single value as well (`"0340"` is `["0340"]`). Fields:
 //!
 //! - `beskedtype`: event kinds (`"absence.created"`) or their `Beskedtype` UUIDs;
 //! - `myndighed`: municipalities, as CVR numbers, `urn:oio:cvr-nr:<CVR>` or 4-digit kommunekoder;
@@ -11,23 +12,37 @@
 //! `{}` matches every event.
 
 use crate::envelope::{FilterFields, beskedtype, objekthandling, objekttype};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub beskedtype: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub myndighed: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub objekttype: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub objekthandling: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kle: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vaerdiliste: Option<String>,
+}
+
+/// A list field's values: a JSON list of strings, or one string standing for a list of it.
+fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged, expecting = "a string or a list of strings")]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(v) => vec![v],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// Most values in one filter field.
@@ -137,6 +152,35 @@ mod tests {
         let kle =
             filter(serde_json::json!({"kle": "81.03", "objekthandling": ["oprettet"], "objekttype": ["fravaer"]}));
         assert!(kle.matches(&absence) && !kle.matches(&other));
+    }
+
+    #[test]
+    fn a_list_field_takes_a_single_value_as_a_list_of_it() {
+        let absence = fields("absence.created", "0340", "29189730");
+        let other = fields("work_schedule.changed", "0751", "55133018");
+        for (field, one) in [
+            ("myndighed", "0340"),
+            ("beskedtype", "absence.created"),
+            ("objekttype", "fravaer"),
+            ("objekthandling", "oprettet"),
+        ] {
+            let single = filter(serde_json::json!({ field: one }));
+            assert_eq!(single, filter(serde_json::json!({ field: [one] })), "{field}");
+            assert!(single.matches(&absence) && !single.matches(&other), "{field}");
+        }
+        // Stored (serialised) as the list it stands for.
+        let f = filter(serde_json::json!({"myndighed": "0340"}));
+        assert_eq!(
+            serde_json::to_value(&f).unwrap(),
+            serde_json::json!({"myndighed": ["0340"]})
+        );
+        for bad in [
+            serde_json::json!({"myndighed": 340}),
+            serde_json::json!({"myndighed": [340]}),
+        ] {
+            let e = serde_json::from_value::<Filter>(bad.clone()).unwrap_err();
+            assert!(e.to_string().contains("a string or a list of strings"), "{bad}: {e}");
+        }
     }
 
     #[test]

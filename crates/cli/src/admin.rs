@@ -546,7 +546,8 @@ fn parse_filter(s: &str) -> Result<Filter, String> {
     if !value.is_object() {
         return Err("not a subscription filter: not a JSON object".into());
     }
-    let filter: Filter = serde_json::from_value(value).map_err(|e| format!("not a subscription filter: {e}"))?;
+    let filter: Filter =
+        snitflade_domain::json::from_value(value).map_err(|e| format!("not a subscription filter: {e}"))?;
     filter.validate()?;
     Ok(filter)
 }

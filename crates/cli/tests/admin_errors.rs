@@ -477,3 +477,195 @@ async fn registrations_can_be_paged_by_ex_ident() {
     // The registration message the bench crate sends is the one these tests use.
     assert!(registration_xml(&valid_registration()).contains("<KOMMUNEKODE>0751</KOMMUNEKODE>"));
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue 16, items 6 and 8: strict JSON bodies and JSON errors everywhere.
+
+/// The answer to a raw admin request: status, `Content-Type` and the JSON body (panics if it is not JSON).
+async fn raw(
+    s: &Server,
+    method: reqwest::Method,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, String, Value) {
+    let client = snitflade_bench::trust_only_client_config(&s.data_dir()).and_then(snitflade_bench::client_from_config);
+    let response = client
+        .expect("client")
+        .request(method.clone(), format!("{}{path}", s.admin.base))
+        .bearer_auth(&s.admin.token)
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = response.text().await.unwrap();
+    let json =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {status} {text}"));
+    (status, content_type, json)
+}
+
+/// Asserts a 400 whose JSON names the unknown key `key` at `path`.
+fn assert_unknown_key(what: &str, status: StatusCode, body: &Value, key: &str, path: &str) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
+    let text = body["error"].as_str().unwrap_or_default();
+    assert!(text.contains(&format!("unknown field `{key}`")), "{what}: {body}");
+    assert_eq!(body["path"], path, "{what}: {body}");
+}
+
+#[tokio::test]
+async fn unknown_keys_in_admin_bodies_are_400_naming_key_and_path_and_nothing_changes() {
+    let s = Server::start().await;
+    let a = &s.admin;
+
+    let vendors = a.list("/api/v1/vendors").await.len();
+    let vendor = json!({"name": "Leverandør A/S", "cvr": "29189730", "contact_name": "Ida",
+                        "contact_phone": "+45 12 34 56 78", "contact_email": "ida@example.dk", "contcat": "x"});
+    let (status, body) = a.post("/api/v1/vendors", Some(vendor)).await;
+    assert_unknown_key("vendor", status, &body, "contcat", "contcat");
+    assert_eq!(a.list("/api/v1/vendors").await.len(), vendors);
+
+    // Nested: a subscription filter, a wage type of the payroll catalogue, an absence type's attachment.
+    let (status, d) = a
+        .post(
+            "/api/v1/dueslag",
+            Some(json!({"name": "Strict", "system": "dagtilbud"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    let subscriptions = format!("/api/v1/dueslag/{}/subscriptions", d["id"].as_str().unwrap());
+    let (status, body) = a
+        .post(&subscriptions, Some(json!({"filter": {"myndighd": ["0340"]}})))
+        .await;
+    assert_unknown_key("filter", status, &body, "myndighd", "filter.myndighd");
+    assert!(a.list(&subscriptions).await.is_empty());
+
+    let catalogue_path = "/api/v1/municipalities/0340/payroll-catalogue";
+    let catalogue = a.get_ok(catalogue_path).await;
+    let mut changed = catalogue.clone();
+    changed["wage_types"][1]["unti"] = "hours".into();
+    let (status, body) = a.put(catalogue_path, changed).await;
+    assert_unknown_key("catalogue", status, &body, "unti", "wage_types[1].unti");
+    assert_eq!(a.get_ok(catalogue_path).await, catalogue);
+
+    let absence_path = "/api/v1/municipalities/0340/absence-types";
+    let types = a.get_ok(absence_path).await;
+    let mut changed = types.clone();
+    let none = changed
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .position(|t| t["attachment"]["kind"] == "none")
+        .expect("a type without attachment");
+    changed[none]["attachment"]["max_age_year"] = 12.into();
+    let (status, body) = a.put(absence_path, changed).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("unknown field `max_age_year`"),
+        "{body}"
+    );
+    assert_eq!(a.get_ok(absence_path).await, types);
+
+    // The price list's fields and its own (valid_from, actor) together: a key of neither is unknown.
+    let mut prices = a.get_ok("/api/v1/price-list").await;
+    let version = prices["version"].clone();
+    let list = prices.as_object_mut().unwrap();
+    list.remove("version");
+    list.insert("setup_fee_standardd".into(), "1".into());
+    let (status, body) = a.put("/api/v1/price-list", Value::Object(list.clone())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("setup_fee_standardd"),
+        "{body}"
+    );
+    assert_eq!(a.get_ok("/api/v1/price-list").await["version"], version);
+
+    // A discard knows only `note`.
+    let (_, e) = failing(&s, |r| r.act_work = "0".into()).await;
+    let id = e["id"].as_str().unwrap();
+    let (status, body) = act(&s, id, "discard", Some(json!({"note": "dublet", "reason": "dublet"}))).await;
+    assert_unknown_key("discard", status, &body, "reason", "reason");
+    assert_eq!(a.get_ok(&format!("/api/v1/errors/{id}")).await["status"], "open");
+}
+
+#[tokio::test]
+async fn null_counts_as_absent_in_admin_bodies() {
+    let s = Server::start().await;
+    let all = s.admin.list("/api/v1/municipalities").await;
+    let aarhus = all.iter().find(|m| m["code"] == "0751").expect("0751");
+    let customer = json!({"name": aarhus["name"], "cvr": aarhus["cvr"], "contact_name": null, "contact_email": null,
+                          "actor": null});
+    let (status, body) = s.admin.put("/api/v1/municipalities/0751", customer).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = s
+        .admin
+        .post(
+            "/api/v1/dueslag",
+            Some(json!({"name": "Null", "system": "dagtilbud", "push_url": null, "id": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["push_url"], Value::Null);
+}
+
+#[tokio::test]
+async fn every_admin_error_answers_json() {
+    let s = Server::start().await;
+    let json_error = |what: &str, status: StatusCode, expected: StatusCode, content_type: &str, body: &Value| {
+        assert_eq!(status, expected, "{what}: {body}");
+        assert!(content_type.starts_with("application/json"), "{what}: {content_type}");
+        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{what}: {body}");
+    };
+    use reqwest::Method;
+    // A certificate upload over 1 MiB.
+    let (status, ct, body) = raw(
+        &s,
+        Method::POST,
+        "/api/v1/systems/kantine/certificates",
+        "application/x-pem-file",
+        vec![b'A'; (1 << 20) + 1],
+    )
+    .await;
+    json_error("upload over 1 MiB", status, StatusCode::PAYLOAD_TOO_LARGE, &ct, &body);
+    let (status, ct, body) = raw(&s, Method::POST, "/api/v1/vendors", "text/plain", b"name=x".to_vec()).await;
+    json_error("not JSON", status, StatusCode::UNSUPPORTED_MEDIA_TYPE, &ct, &body);
+    let (status, ct, body) = raw(
+        &s,
+        Method::POST,
+        "/api/v1/vendors",
+        "application/json",
+        b"{\"name\":".to_vec(),
+    )
+    .await;
+    json_error("malformed JSON", status, StatusCode::BAD_REQUEST, &ct, &body);
+    let (status, ct, body) = raw(&s, Method::DELETE, "/api/v1/vendors", "application/json", Vec::new()).await;
+    json_error("wrong method", status, StatusCode::METHOD_NOT_ALLOWED, &ct, &body);
+    let (status, ct, body) = raw(&s, Method::GET, "/api/v1/no-such-thing", "application/json", Vec::new()).await;
+    json_error("unknown path", status, StatusCode::NOT_FOUND, &ct, &body);
+    let (status, ct, body) = raw(
+        &s,
+        Method::POST,
+        "/api/v1/dueslag/x/deliveries/not-a-number/requeue",
+        "application/json",
+        Vec::new(),
+    )
+    .await;
+    json_error("path parameter", status, StatusCode::BAD_REQUEST, &ct, &body);
+    let (status, ct, body) = raw(
+        &s,
+        Method::GET,
+        "/api/v1/events?limit=many",
+        "application/json",
+        Vec::new(),
+    )
+    .await;
+    json_error("query parameter", status, StatusCode::BAD_REQUEST, &ct, &body);
+    s.assert_healthy().await;
+}

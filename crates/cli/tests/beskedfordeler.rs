@@ -471,3 +471,55 @@ async fn two_instances_on_one_database_deliver_each_message_once() {
     drop(second);
     db.cleanup().await;
 }
+
+/// Issue 16, item 10: a filter field that takes a list takes a single value too — `{"myndighed": "0340"}` creates a
+/// subscription (before: 400) stored and matching exactly like `["0340"]`.
+#[tokio::test]
+async fn a_filter_field_takes_a_single_value_like_a_list_of_it() {
+    let s = Server::start_with_config(CONFIG).await;
+    let a = &s.admin;
+    // Dueslag without a push endpoint: their deliveries stay pending, to be looked at.
+    let body = |name: &str| json!({"name": name, "system": "dagtilbud"});
+    let single = a.dueslag(body("Enkelt værdi"), json!({"myndighed": "0340"})).await;
+    let list = a.dueslag(body("Liste"), json!({"myndighed": ["0340"]})).await;
+    let aarhus = a
+        .dueslag(
+            body("Aarhus"),
+            json!({"myndighed": "0751", "beskedtype": "maskintimer.registrering.oprettet"}),
+        )
+        .await;
+    let subscription = a.list(&format!("/api/v1/dueslag/{single}/subscriptions")).await;
+    assert_eq!(subscription[0]["filter"], json!({"myndighed": ["0340"]}));
+
+    register_sick_day(&s, "00000110", "2026-03-02").await;
+    s.register(&valid_registration()).await.assert_accepted();
+    let pending = |id: String| async move {
+        a.list(&format!("/api/v1/dueslag/{id}/deliveries?state=pending"))
+            .await
+            .iter()
+            .map(|d| d["seq"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let start = Instant::now();
+    while pending(single.clone()).await.is_empty()
+        || pending(list.clone()).await.is_empty()
+        || pending(aarhus.clone()).await.is_empty()
+    {
+        assert!(start.elapsed() < Duration::from_secs(15), "never routed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let events = a.events().await;
+    let municipality = |seq: i64| {
+        events
+            .iter()
+            .find(|e| e["seq"] == seq)
+            .map(|e| e["municipality"].as_str().unwrap_or_default().to_owned())
+            .unwrap()
+    };
+    // Routing goes in order: with the later 0751 registration routed, every earlier event is.
+    let (single, list, aarhus) = (pending(single).await, pending(list).await, pending(aarhus).await);
+    assert_eq!(single, list, "a single value routes like the list of it");
+    assert!(single.iter().all(|seq| municipality(*seq) == "0340"), "{single:?}");
+    assert_eq!(aarhus.len(), 1, "{aarhus:?}");
+    assert_eq!(municipality(aarhus[0]), "0751");
+}

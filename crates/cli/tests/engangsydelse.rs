@@ -824,3 +824,69 @@ async fn post_concurrently(s: &Server, bodies: Vec<Value>) -> Vec<Answer> {
     }
     answers
 }
+
+/// Issue 16, item 8, from outside: a key the service does not know refuses the whole request (HTTP 400, 909 naming
+/// the key and its path) and registers nothing — before, a misspelt `Beloebb` was dropped and the rest registered,
+/// and a `Kun_Valider` beside `Header` registered a real payment instead of only validating. `null` counts as absent.
+#[tokio::test]
+async fn unknown_keys_register_nothing_and_null_is_absent() {
+    let s = Server::start().await;
+    let day = date(2026, 11, 9);
+    let nothing_on = |answer: &Answer| {
+        answer.assert(StatusCode::OK, "1");
+        assert!(answer.items().is_empty(), "{}", answer.body);
+    };
+
+    // Hours with a stray `Beloebb`.
+    let hours = json!({"Startdato": instant(day), "Loenart": "1100", "Loebenummer": 4711, "Antal": "6.25",
+                       "Beloebb": "1000.00"});
+    let a = s.post("vikarsystem", UPDATE, &update("0340", 131, vec![hours])).await;
+    a.assert(StatusCode::BAD_REQUEST, "2");
+    assert_eq!(
+        a.messages(),
+        [(
+            "909".to_owned(),
+            "Ukendt felt \"Beloebb\" (Engangsydelser[0].Beloebb); intet er gemt".to_owned()
+        )]
+    );
+    let filter = json!({"FraDatoTid": instant(day), "TilDatoTid": instant(day)});
+    let read = json!({"Header": {"ClientID": "0340"}, "Medarbejder": {"Medarbejdernummer": "00000131"},
+                      "VirkningFilter": filter});
+    nothing_on(&s.post("vikarsystem", READ, &read).await);
+
+    // A validation whose `Kun_Valider` is beside `Header` instead of in it.
+    let mut validate = update("0340", 101, vec![canteen(day, 0, "45.50")]);
+    validate["Kun_Valider"] = "1".into();
+    let a = s.post("kantine", UPDATE, &validate).await;
+    a.assert(StatusCode::BAD_REQUEST, "2");
+    assert_eq!(
+        a.messages(),
+        [(
+            "909".to_owned(),
+            "Ukendt felt \"Kun_Valider\" (Kun_Valider); det hører til i Header; intet er gemt".to_owned()
+        )]
+    );
+    nothing_on(&s.read("kantine", 101, Some(filter.clone())).await);
+
+    // An unknown key in a read is refused too (the read would otherwise ignore a misspelt period).
+    let mut misspelt = read.clone();
+    misspelt["VirkningFilter"] = json!({"FraDato": instant(day)});
+    let a = s.post("vikarsystem", READ, &misspelt).await;
+    a.assert(StatusCode::BAD_REQUEST, "2");
+    assert_eq!(a.codes(), ["909"]);
+    assert!(a.messages()[0].1.contains("VirkningFilter.FraDato"), "{}", a.body);
+
+    // `null` is absent: no `OpdateringsID`, not only validating, no cost centre.
+    let mut item = canteen(day, 0, "45.50");
+    item["Afv_Omkostningssted"] = Value::Null;
+    item["Sekvensnummer"] = Value::Null;
+    let body = json!({"Header": {"ClientID": "340", "OpdateringsID": null, "Kun_Valider": null},
+                      "Medarbejder": {"Medarbejdernummer": "00000101", "Personalenummer": null},
+                      "Engangsydelser": [item]});
+    let a = s.post("kantine", UPDATE, &body).await;
+    a.assert(StatusCode::OK, "0");
+    let items = s.read("kantine", 101, Some(filter)).await;
+    assert_eq!(items.items().len(), 1, "{}", items.body);
+    assert_eq!(items.items()[0]["Beloeb"], "45.50");
+    assert_eq!(items.items()[0]["Afv_Omkostningssted"], "");
+}

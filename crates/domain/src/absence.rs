@@ -56,17 +56,18 @@ pub enum Pay {
     WithoutPay,
 }
 
-/// What `AdditionalData` of an absence of a type names.
+/// What `AdditionalData` of an absence of a type names. (The field-less variants are written `{}` so that
+/// `deny_unknown_fields` holds for them too: serde ignores the other keys of an internally tagged unit variant.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
 pub enum Attachment {
     /// Nothing; `AdditionalData` must be empty.
-    None,
+    None {},
     /// A child's number from GetChildren (two digits); `max_age_year`: the child must turn at most this many
     /// years in the absence's calendar year.
     Child { max_age_year: Option<u8> },
     /// A maternity case key from GetMaternityCases.
-    MaternityCase,
+    MaternityCase {},
     /// A reason code from GetReasons for leave of this kind.
     Reason { pay: Pay },
     /// A work-accident number from GetWorkAccidentCases; `required: false` lets it be left out.
@@ -138,9 +139,15 @@ pub fn default_catalogue() -> Vec<AbsenceType> {
         paid,
     };
     vec![
-        t("FE", "Ferie", Some(QuotaKind::Holiday), Attachment::None, true),
-        t("6F", "6. ferieuge", Some(QuotaKind::SixthWeek), Attachment::None, true),
-        t("SO", "Seniordag", Some(QuotaKind::SeniorDay), Attachment::None, true),
+        t("FE", "Ferie", Some(QuotaKind::Holiday), Attachment::None {}, true),
+        t(
+            "6F",
+            "6. ferieuge",
+            Some(QuotaKind::SixthWeek),
+            Attachment::None {},
+            true,
+        ),
+        t("SO", "Seniordag", Some(QuotaKind::SeniorDay), Attachment::None {}, true),
         t(
             "OS",
             "Omsorgsdag",
@@ -163,7 +170,7 @@ pub fn default_catalogue() -> Vec<AbsenceType> {
             Attachment::WorkAccident { required: true },
             true,
         ),
-        t("BA", "Barsel", None, Attachment::MaternityCase, true),
+        t("BA", "Barsel", None, Attachment::MaternityCase {}, true),
         t(
             "TM",
             "Tjenestefri med løn",
@@ -290,7 +297,7 @@ mod tests {
         c[0].code = "fe".into();
         assert!(validate_catalogue(&c).is_err());
         let mut c = default_catalogue();
-        c[3].attachment = Attachment::None;
+        c[3].attachment = Attachment::None {};
         assert!(validate_catalogue(&c).unwrap_err().0.contains("barn"));
         assert!(validate_catalogue(&[]).is_err());
     }

@@ -11,6 +11,7 @@ pub mod hr;
 pub mod ids;
 pub mod ind01;
 pub mod interface;
+pub mod json;
 pub mod maskintimer;
 pub mod municipalities;
 pub mod onetime;

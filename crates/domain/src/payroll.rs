@@ -40,6 +40,7 @@ impl Unit {
 
 /// One wage type of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WageType {
     /// Four digits, e.g. `6001`.
     pub code: String,
@@ -55,6 +56,7 @@ pub struct WageType {
 
 /// A municipality's payroll catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PayrollCatalogue {
     pub wage_types: Vec<WageType>,
     /// Cost centres, 10 digits each.

@@ -2,8 +2,8 @@
 //! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities and their
 //! absence type catalogues and document types, events, and the audit trail of reads and changes of employee data.
 
+use crate::admin_json::{Body, unknown_key};
 use crate::admin_payroll;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -76,6 +76,7 @@ pub fn router(state: AdminState) -> Router {
         .nest("/api/v1", api)
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
         .with_state(state)
+        .layer(middleware::map_response(crate::admin_json::json_errors))
 }
 
 pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -92,17 +93,6 @@ pub(crate) fn store_error(e: StoreError) -> Response {
         }
     }
 }
-
-/// The value of a JSON body, or (returned from the handler) the 400 answer naming what is wrong with it.
-macro_rules! json_body {
-    ($b:expr) => {
-        match $b {
-            Ok(axum::Json(v)) => v,
-            Err(e) => return $crate::admin::error(axum::http::StatusCode::BAD_REQUEST, e.body_text()),
-        }
-    };
-}
-pub(crate) use json_body;
 
 /// The value of a query, or (returned from the handler) the 400 answer naming what is wrong with it.
 macro_rules! query {
@@ -269,29 +259,46 @@ async fn get_error(State(state): State<AdminState>, Path(id): Path<String>) -> R
     }
 }
 
-/// The optional body of resubmit/discard/resolve: `{"payload": {...}}` (or the corrected fields directly) and
-/// `{"note": "..."}`.
-fn parse_body(body: &[u8]) -> Result<(Option<Value>, Option<String>), String> {
+/// The optional body of resubmit: `{"payload": {...}, "note": "..."}`, or the corrected fields directly; of
+/// discard/resolve (`payload: false`): `{"note": "..."}` alone. `null` counts as absent for `payload` and `note`;
+/// in a correction it keeps its meaning (it removes the field, see `merge_payload`). With `payload` given, any key
+/// but `note` is unknown; discard and resolve know only `note`.
+fn parse_body(body: &[u8], payload: bool) -> Result<(Option<Value>, Option<String>), Response> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok((None, None));
     }
-    let v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid JSON body: not valid JSON: {e}"),
+        )
+    })?;
     let Value::Object(mut o) = v else {
-        return Err("the body must be a JSON object".into());
+        return Err(error(StatusCode::BAD_REQUEST, "the body must be a JSON object"));
     };
-    let note = o.remove("note").and_then(|n| n.as_str().map(str::to_owned));
-    let payload = match o.remove("payload") {
+    let note = match o.remove("note") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(n)) => Some(n),
+        Some(_) => return Err(error(StatusCode::BAD_REQUEST, "note: expected a string")),
+    };
+    let correction = o.remove("payload").filter(|p| !p.is_null());
+    if (correction.is_some() || !payload)
+        && let Some(key) = o.keys().next()
+    {
+        return Err(unknown_key(key));
+    }
+    let correction = match correction {
         Some(p) => Some(p),
         None if o.is_empty() => None,
         None => Some(Value::Object(o)),
     };
-    Ok((payload, note))
+    Ok((correction, note))
 }
 
 async fn resubmit(State(state): State<AdminState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
-    let (payload, _) = match parse_body(&body) {
+    let (payload, _) = match parse_body(&body, true) {
         Ok(p) => p,
-        Err(m) => return error(StatusCode::BAD_REQUEST, m),
+        Err(r) => return r,
     };
     match state.services.resubmit_error(&id, payload, "admin").await {
         Ok(item) => Json(item).into_response(),
@@ -300,9 +307,9 @@ async fn resubmit(State(state): State<AdminState>, Path(id): Path<String>, body:
 }
 
 async fn close(state: AdminState, id: String, body: axum::body::Bytes, status: ErrorStatus) -> Response {
-    let (_, note) = match parse_body(&body) {
+    let (_, note) = match parse_body(&body, false) {
         Ok(p) => p,
-        Err(m) => return error(StatusCode::BAD_REQUEST, m),
+        Err(r) => return r,
     };
     match state.services.close_error(&id, status, note, "admin").await {
         Ok(item) => Json(item).into_response(),
@@ -366,11 +373,7 @@ struct NewGrant {
     valid_to: Option<jiff::civil::Date>,
 }
 
-async fn add_grant(State(state): State<AdminState>, body: Result<Json<NewGrant>, JsonRejection>) -> Response {
-    let Json(g) = match body {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-    };
+async fn add_grant(State(state): State<AdminState>, Body(g): Body<NewGrant>) -> Response {
     let pool = state.services.store().pool();
     let Some(interface) = snitflade_domain::InterfaceId::parse(&g.interface) else {
         return error(StatusCode::BAD_REQUEST, format!("unknown interface '{}'", g.interface));
@@ -534,7 +537,7 @@ async fn absence_types(State(state): State<AdminState>, Path(code): Path<String>
 async fn put_absence_types(
     State(state): State<AdminState>,
     Path(code): Path<String>,
-    body: Result<Json<Vec<AbsenceType>>, JsonRejection>,
+    body: Body<Vec<AbsenceType>>,
 ) -> Response {
     put_catalogue(&state, &code, body, Catalogue::Absence, |t| {
         validate_catalogue(t).map_err(|e| e.to_string())
@@ -547,17 +550,13 @@ async fn put_absence_types(
 pub(crate) async fn put_catalogue<T>(
     state: &AdminState,
     code: &str,
-    body: Result<Json<T>, JsonRejection>,
+    Body(value): Body<T>,
     which: Catalogue,
     validate: impl Fn(&T) -> Result<(), String>,
 ) -> Response
 where
     T: serde::Serialize + Send + Sync + 'static,
 {
-    let Json(value) = match body {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-    };
     let m = match known_municipality(state, code).await {
         Ok(m) => m,
         Err(r) => return r,
@@ -599,12 +598,8 @@ async fn document_types(State(state): State<AdminState>, Path(code): Path<String
 async fn put_document_types(
     State(state): State<AdminState>,
     Path(code): Path<String>,
-    body: Result<Json<Vec<DocumentType>>, JsonRejection>,
+    Body(types): Body<Vec<DocumentType>>,
 ) -> Response {
-    let Json(types) = match body {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-    };
     let m = match known_municipality(&state, &code).await {
         Ok(m) => m,
         Err(r) => return r,
@@ -642,13 +637,26 @@ mod tests {
 
     #[test]
     fn resubmit_bodies() {
-        assert_eq!(parse_body(b"").unwrap(), (None, None));
-        let (p, n) = parse_body(br#"{"payload":{"PLANT":"0020"},"note":"x"}"#).unwrap();
+        assert_eq!(parse_body(b"", true).unwrap(), (None, None));
+        let (p, n) = parse_body(br#"{"payload":{"PLANT":"0020"},"note":"x"}"#, true).unwrap();
         assert_eq!(p.unwrap()["PLANT"], "0020");
         assert_eq!(n.as_deref(), Some("x"));
-        let (p, _) = parse_body(br#"{"PLANT":"0020"}"#).unwrap();
-        assert_eq!(p.unwrap()["PLANT"], "0020");
-        assert!(parse_body(b"[1]").is_err());
-        assert!(parse_body(b"{").is_err());
+        let (p, _) = parse_body(br#"{"PLANT":"0020","WORK_CNTR":null}"#, true).unwrap();
+        assert_eq!(p.unwrap(), json!({"PLANT": "0020", "WORK_CNTR": null}));
+        assert_eq!(
+            parse_body(br#"{"payload":null,"note":null}"#, true).unwrap(),
+            (None, None)
+        );
+        assert!(parse_body(b"[1]", true).is_err());
+        assert!(parse_body(b"{", true).is_err());
+        // Beside `payload`, and in a discard, only `note` is known.
+        let status = |body: &[u8], payload| parse_body(body, payload).unwrap_err().status();
+        assert_eq!(
+            status(br#"{"payload":{},"note":"x","noet":"y"}"#, true),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(status(br#"{"note":"x","reason":"y"}"#, false), StatusCode::BAD_REQUEST);
+        assert_eq!(status(br#"{"note":1}"#, false), StatusCode::BAD_REQUEST);
+        assert_eq!(parse_body(br#"{"note":"x"}"#, false).unwrap(), (None, Some("x".into())));
     }
 }

@@ -3,8 +3,8 @@
 //! audit log. Each handler maps HTTP to one `snitflade_lifecycle` operation; urgent closing and revocation also
 //! drop the affected systems' open service connections.
 
-use crate::admin::{ActorQuery, AdminState, error, json_body, store_error};
-use axum::extract::rejection::JsonRejection;
+use crate::admin::{ActorQuery, AdminState, error, store_error};
+use crate::admin_json::{Body, BodyOrDefault};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -73,9 +73,9 @@ fn reply<T: Serialize>(status: StatusCode, r: Result<T, LifecycleError>) -> Resp
 async fn put_municipality(
     State(s): State<AdminState>,
     Path(code): Path<String>,
-    b: Result<Json<CustomerInput>, JsonRejection>,
+    Body(b): Body<CustomerInput>,
 ) -> Response {
-    match s.lifecycle.put_municipality(&code, json_body!(b)).await {
+    match s.lifecycle.put_municipality(&code, b).await {
         Ok((true, m)) => (StatusCode::CREATED, Json(m)).into_response(),
         Ok((false, m)) => Json(m).into_response(),
         Err(e) => lifecycle_error(e),
@@ -90,16 +90,12 @@ async fn vendor(State(s): State<AdminState>, Path(id): Path<String>) -> Response
     reply(StatusCode::OK, s.lifecycle.vendor(&id).await)
 }
 
-async fn add_vendor(State(s): State<AdminState>, b: Result<Json<VendorInput>, JsonRejection>) -> Response {
-    reply(StatusCode::CREATED, s.lifecycle.add_vendor(json_body!(b)).await)
+async fn add_vendor(State(s): State<AdminState>, Body(b): Body<VendorInput>) -> Response {
+    reply(StatusCode::CREATED, s.lifecycle.add_vendor(b).await)
 }
 
-async fn update_vendor(
-    State(s): State<AdminState>,
-    Path(id): Path<String>,
-    b: Result<Json<VendorInput>, JsonRejection>,
-) -> Response {
-    reply(StatusCode::OK, s.lifecycle.update_vendor(&id, json_body!(b)).await)
+async fn update_vendor(State(s): State<AdminState>, Path(id): Path<String>, Body(b): Body<VendorInput>) -> Response {
+    reply(StatusCode::OK, s.lifecycle.update_vendor(&id, b).await)
 }
 
 /// A system with the fingerprints of its certificates.
@@ -133,19 +129,16 @@ async fn systems(State(s): State<AdminState>) -> Response {
     Json(out).into_response()
 }
 
-async fn add_system(State(s): State<AdminState>, b: Result<Json<SystemInput>, JsonRejection>) -> Response {
-    reply(StatusCode::CREATED, s.lifecycle.add_system(json_body!(b)).await)
+async fn add_system(State(s): State<AdminState>, Body(b): Body<SystemInput>) -> Response {
+    reply(StatusCode::CREATED, s.lifecycle.add_system(b).await)
 }
 
 async fn set_system_vendor(
     State(s): State<AdminState>,
     Path(name): Path<String>,
-    b: Result<Json<SystemInput>, JsonRejection>,
+    Body(b): Body<SystemInput>,
 ) -> Response {
-    reply(
-        StatusCode::OK,
-        s.lifecycle.set_system_vendor(&name, json_body!(b)).await,
-    )
+    reply(StatusCode::OK, s.lifecycle.set_system_vendor(&name, b).await)
 }
 
 async fn upload_certificate(
@@ -161,12 +154,8 @@ async fn upload_certificate(
     }
 }
 
-async fn urgent_close(
-    State(s): State<AdminState>,
-    Path(name): Path<String>,
-    b: Result<Json<UrgentClose>, JsonRejection>,
-) -> Response {
-    match s.lifecycle.urgent_close(&name, json_body!(b)).await {
+async fn urgent_close(State(s): State<AdminState>, Path(name): Path<String>, Body(b): Body<UrgentClose>) -> Response {
+    match s.lifecycle.urgent_close(&name, b).await {
         Ok(mut closed) => {
             closed.connections_dropped = s.connections.drop_certificates(&closed.fingerprints);
             Json(closed).into_response()
@@ -207,14 +196,8 @@ async fn standard_integrations(State(s): State<AdminState>) -> Response {
     reply(StatusCode::OK, s.lifecycle.standard_integrations().await)
 }
 
-async fn add_standard_integration(
-    State(s): State<AdminState>,
-    b: Result<Json<StandardIntegrationInput>, JsonRejection>,
-) -> Response {
-    reply(
-        StatusCode::CREATED,
-        s.lifecycle.add_standard_integration(json_body!(b)).await,
-    )
+async fn add_standard_integration(State(s): State<AdminState>, Body(b): Body<StandardIntegrationInput>) -> Response {
+    reply(StatusCode::CREATED, s.lifecycle.add_standard_integration(b).await)
 }
 
 async fn price_list(State(s): State<AdminState>) -> Response {
@@ -236,11 +219,8 @@ fn price_list_view(p: snitflade_store::orders::PriceListRecord) -> serde_json::V
     doc
 }
 
-async fn set_price_list(State(s): State<AdminState>, b: Result<Json<PriceListInput>, JsonRejection>) -> Response {
-    reply(
-        StatusCode::OK,
-        s.lifecycle.set_price_list(json_body!(b)).await.map(price_list_view),
-    )
+async fn set_price_list(State(s): State<AdminState>, Body(b): Body<PriceListInput>) -> Response {
+    reply(StatusCode::OK, s.lifecycle.set_price_list(b).await.map(price_list_view))
 }
 
 #[derive(Deserialize)]
@@ -262,21 +242,20 @@ async fn order(State(s): State<AdminState>, Path(id): Path<String>) -> Response 
     reply(StatusCode::OK, s.lifecycle.order(&id).await)
 }
 
-async fn create_order(State(s): State<AdminState>, b: Result<Json<NewOrder>, JsonRejection>) -> Response {
-    reply(StatusCode::CREATED, s.lifecycle.create_order(json_body!(b)).await)
+async fn create_order(State(s): State<AdminState>, Body(b): Body<NewOrder>) -> Response {
+    reply(StatusCode::CREATED, s.lifecycle.create_order(b).await)
 }
 
-async fn advance_order(
+async fn advance_order(State(s): State<AdminState>, Path(id): Path<String>, Body(b): Body<Advance>) -> Response {
+    reply(StatusCode::OK, s.lifecycle.advance_order(&id, b).await)
+}
+
+async fn close_order(
     State(s): State<AdminState>,
     Path(id): Path<String>,
-    b: Result<Json<Advance>, JsonRejection>,
+    BodyOrDefault(b): BodyOrDefault<Close>,
 ) -> Response {
-    reply(StatusCode::OK, s.lifecycle.advance_order(&id, json_body!(b)).await)
-}
-
-async fn close_order(State(s): State<AdminState>, Path(id): Path<String>, b: Option<Json<Close>>) -> Response {
-    let input = b.map(|Json(c)| c).unwrap_or_default();
-    reply(StatusCode::OK, s.lifecycle.close_order(&id, input).await)
+    reply(StatusCode::OK, s.lifecycle.close_order(&id, b).await)
 }
 
 #[derive(Deserialize)]

@@ -2,8 +2,8 @@
 //! and fejlkø (requeue, move to the fejlkø), the list of Beskedtype UUIDs, an event's envelope as delivered, and
 //! the publisher tokens systems put in the messages they publish over AMQP (SF1460_C).
 
-use crate::admin::{ActorQuery, AdminState, error, json_body, store_error};
-use axum::extract::rejection::JsonRejection;
+use crate::admin::{ActorQuery, AdminState, error, store_error};
+use crate::admin_json::{Body, BodyOrDefault, refused};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -55,22 +55,12 @@ async fn one(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
     reply(StatusCode::OK, dueslag::get(s.services.store(), &id).await)
 }
 
-async fn create(State(s): State<AdminState>, b: Result<Json<NewDueslag>, JsonRejection>) -> Response {
-    reply(
-        StatusCode::CREATED,
-        dueslag::create(s.services.store(), json_body!(b)).await,
-    )
+async fn create(State(s): State<AdminState>, Body(b): Body<NewDueslag>) -> Response {
+    reply(StatusCode::CREATED, dueslag::create(s.services.store(), b).await)
 }
 
-async fn change(
-    State(s): State<AdminState>,
-    Path(id): Path<String>,
-    b: Result<Json<DueslagChange>, JsonRejection>,
-) -> Response {
-    reply(
-        StatusCode::OK,
-        dueslag::change(s.services.store(), &id, json_body!(b)).await,
-    )
+async fn change(State(s): State<AdminState>, Path(id): Path<String>, Body(b): Body<DueslagChange>) -> Response {
+    reply(StatusCode::OK, dueslag::change(s.services.store(), &id, b).await)
 }
 
 async fn subscriptions(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
@@ -85,18 +75,14 @@ struct NewSubscription {
     actor: Option<String>,
 }
 
-async fn subscribe(
-    State(s): State<AdminState>,
-    Path(id): Path<String>,
-    b: Result<Json<NewSubscription>, JsonRejection>,
-) -> Response {
-    let n = json_body!(b);
+async fn subscribe(State(s): State<AdminState>, Path(id): Path<String>, Body(b): Body<NewSubscription>) -> Response {
+    let n = b;
     if !n.filter.is_object() {
         return error(StatusCode::BAD_REQUEST, "filter skal være et JSON-objekt");
     }
-    let filter: Filter = match serde_json::from_value(n.filter) {
+    let filter: Filter = match snitflade_domain::json::from_value(n.filter) {
         Ok(f) => f,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("filter: {e}")),
+        Err(e) => return refused(e.within("filter")),
     };
     reply(
         StatusCode::CREATED,
@@ -196,17 +182,12 @@ async fn tokens(State(s): State<AdminState>, Path(name): Path<String>) -> Respon
     reply(StatusCode::OK, tokens::list(s.services.store(), &name).await)
 }
 
-/// Issues a token; the answer is the only place the token itself ever appears.
-async fn issue_token(State(s): State<AdminState>, Path(name): Path<String>, body: axum::body::Bytes) -> Response {
-    // An empty body takes the defaults; anything else must be the JSON object (with or without Content-Type).
-    let req = if body.iter().all(u8::is_ascii_whitespace) {
-        tokens::TokenRequest::default()
-    } else {
-        match serde_json::from_slice::<tokens::TokenRequest>(&body) {
-            Ok(r) => r,
-            Err(e) => return error(StatusCode::BAD_REQUEST, format!("ugyldig JSON: {e}")),
-        }
-    };
+/// Issues a token; the answer is the only place the token itself ever appears. An empty body takes the defaults.
+async fn issue_token(
+    State(s): State<AdminState>,
+    Path(name): Path<String>,
+    BodyOrDefault(req): BodyOrDefault<tokens::TokenRequest>,
+) -> Response {
     reply(
         StatusCode::CREATED,
         tokens::issue(s.services.store(), &name, &req).await,

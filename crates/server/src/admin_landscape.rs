@@ -5,10 +5,11 @@
 //! The calls into `snitflade_landscape` (CSV checks, impact, diagrams, requirement check, export) are CPU-bound on
 //! a large landscape, so they run on the blocking pool, never on the async runtime's threads.
 
-use crate::admin::{ActorQuery, AdminState, error, json_body, query, store_error};
+use crate::admin::{ActorQuery, AdminState, error, query, store_error};
+use crate::admin_json::Body;
 use crate::landscape::{self as ops, LandscapeError};
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -117,10 +118,10 @@ async fn put_system(
     State(s): State<AdminState>,
     Path(id): Path<String>,
     q: Result<Query<ActorQuery>, QueryRejection>,
-    b: Result<Json<System>, JsonRejection>,
+    Body(b): Body<System>,
 ) -> Response {
     let q = query!(q);
-    put_reply(ops::put_system(s.services.store(), &id, json_body!(b), &q.actor()).await)
+    put_reply(ops::put_system(s.services.store(), &id, b, &q.actor()).await)
 }
 
 async fn delete_system(
@@ -151,10 +152,10 @@ async fn put_relation(
     State(s): State<AdminState>,
     Path(id): Path<String>,
     q: Result<Query<ActorQuery>, QueryRejection>,
-    b: Result<Json<Relation>, JsonRejection>,
+    Body(b): Body<Relation>,
 ) -> Response {
     let q = query!(q);
-    put_reply(ops::put_relation(s.services.store(), &id, json_body!(b), &q.actor()).await)
+    put_reply(ops::put_relation(s.services.store(), &id, b, &q.actor()).await)
 }
 
 async fn delete_relation(
@@ -174,10 +175,10 @@ async fn put_interface(
     State(s): State<AdminState>,
     Path((id, version)): Path<(String, String)>,
     q: Result<Query<ActorQuery>, QueryRejection>,
-    b: Result<Json<Interface>, JsonRejection>,
+    Body(b): Body<Interface>,
 ) -> Response {
     let q = query!(q);
-    let body = json_body!(b);
+    let body = b;
     put_reply(ops::put_interface(s.services.store(), &id, &version, body, &q.actor()).await)
 }
 
@@ -346,8 +347,8 @@ struct RequirementsRequest {
     direct_public_integrations: Vec<String>,
 }
 
-async fn requirements(State(s): State<AdminState>, b: Result<Json<RequirementsRequest>, JsonRejection>) -> Response {
-    let mut request = json_body!(b);
+async fn requirements(State(s): State<AdminState>, Body(b): Body<RequirementsRequest>) -> Response {
+    let mut request = b;
     request.system = request.system.filter(|s| !s.trim().is_empty());
     let l = match ops::landscape(s.services.store(), None).await {
         Ok(l) => l,

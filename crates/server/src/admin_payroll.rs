@@ -3,8 +3,8 @@
 //! payroll changes (KMD's code 138, "Medarbejderen er låst").
 
 use crate::admin::{AdminState, error, known_municipality, store_error};
+use crate::admin_json::Body;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -31,7 +31,7 @@ pub async fn catalogue(State(state): State<AdminState>, Path(code): Path<String>
 pub async fn put_catalogue(
     State(state): State<AdminState>,
     Path(code): Path<String>,
-    body: Result<Json<PayrollCatalogue>, JsonRejection>,
+    body: Body<PayrollCatalogue>,
 ) -> Response {
     crate::admin::put_catalogue(&state, &code, body, Catalogue::Payroll, |c| {
         validate_catalogue(c).map_err(|e| e.to_string())
@@ -75,12 +75,8 @@ async fn employee(state: &AdminState, code: &str, pernr: &str) -> Result<(Kommun
 pub async fn lock(
     State(state): State<AdminState>,
     Path((code, pernr)): Path<(String, String)>,
-    body: Result<Json<LockBody>, JsonRejection>,
+    Body(body): Body<LockBody>,
 ) -> Response {
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
-    };
     let reason = body.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 200 || reason.chars().any(char::is_control) {
         return error(StatusCode::BAD_REQUEST, "reason must be 1-200 characters of text");

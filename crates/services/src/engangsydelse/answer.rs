@@ -76,10 +76,15 @@ impl JsonReply {
 
     /// A request refused as a whole before any payment was looked at (HTTP 400, 403 or 413).
     pub fn refused(status: u16, now: jiff::Timestamp, message: Message) -> Self {
+        Self::refused_all(status, now, vec![message])
+    }
+
+    /// A request refused as a whole for several reasons (e.g. each unknown key).
+    pub fn refused_all(status: u16, now: jiff::Timestamp, list: Vec<Message>) -> Self {
         Self::new(
             status,
             &json!({"Header": {"Timestamp": timestamp_text(now), "Status": STATUS_REFUSED},
-                    "Meddelelse": messages(&[message])}),
+                    "Meddelelse": messages(&list)}),
         )
     }
 

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 use snitflade_domain::hr::EmploymentStatus;
 use snitflade_domain::ind01::{self, Account, LineError};
+use snitflade_domain::json::{Shape, unknown_keys};
 use snitflade_domain::onetime::{self, OneTimePayment, Problem};
 use snitflade_domain::payroll::PayrollCatalogue;
 use snitflade_domain::{ErrorStatus, ErrorType, Kommunekode, Pernr};
@@ -309,6 +310,13 @@ pub async fn resubmit(
     payload: serde_json::Value,
     actor: String,
 ) -> Result<ErrorItem, AdminError> {
+    // The entry's payload is `{file, line_number, line}`; a correction may replace those, nothing else.
+    const PAYLOAD: Shape = Shape::Object(&[("file", Shape::Any), ("line_number", Shape::Any), ("line", Shape::Any)]);
+    if let Some(path) = unknown_keys(&payload, &PAYLOAD).first() {
+        return Err(AdminError::BadRequest(format!(
+            "payload: ukendt felt \"{path}\" (kendte: file, line_number, line)"
+        )));
+    }
     let line = payload
         .get("line")
         .and_then(|l| l.as_str())

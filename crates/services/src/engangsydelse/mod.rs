@@ -94,9 +94,15 @@ impl Services {
                 ),
             );
         }
-        let parsed = match request::Envelope::parse(body) {
+        let parsed = match request::Envelope::parse(body, op) {
             Ok(p) => p,
-            Err(m) => return JsonReply::refused(400, now, Message::error(now, m.code, m.text)),
+            Err(errors) => {
+                let messages = errors
+                    .into_iter()
+                    .map(|m| Message::error(now, m.code, m.text))
+                    .collect();
+                return JsonReply::refused_all(400, now, messages);
+            }
         };
         let municipality = match self.access().resolve(system, INTERFACE, Some(parsed.municipality), day) {
             Ok(m) => m,

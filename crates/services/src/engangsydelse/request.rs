@@ -2,12 +2,16 @@
 //! the `Medarbejder` (`Medarbejdernummer`, alias `Personalenummer`), each item of `Engangsydelser`, and the read's
 //! `VirkningFilter`.
 //!
-//! Lenient where SAP clients differ: numbers may come as JSON numbers or strings, an empty string is an absent
-//! value, `Startdato` may be an instant (`2024-05-01T00:00:00Z`, taken as the Copenhagen day it falls on) or a
-//! plain date.
+//! Lenient where SAP clients differ: numbers may come as JSON numbers or strings, an empty string or `null` is an
+//! absent value, `Startdato` may be an instant (`2024-05-01T00:00:00Z`, taken as the Copenhagen day it falls on) or
+//! a plain date. Strict about keys: one the operation does not know, anywhere in the body, refuses the request
+//! (909, naming each such key with its path) — a misspelt `Beloeb` or a `Kun_Valider` outside `Header` must not
+//! register a payment as if it had not been sent.
 
+use super::Operation;
 use jiff::civil::Date;
 use serde_json::Value;
+use snitflade_domain::json::{Shape, last_key, unknown_keys, without_nulls};
 use snitflade_domain::maskintimer::copenhagen_day;
 use snitflade_domain::onetime::{OneTimePayment, Problem};
 use snitflade_domain::payroll::parse_value;
@@ -27,6 +31,61 @@ fn refuse<T>(code: u16, text: impl Into<String>) -> Result<T, RequestError> {
     })
 }
 
+/// The keys of `Header` (both operations).
+const HEADER: Shape = Shape::Object(&[
+    ("ClientID", Shape::Any),
+    ("OpdateringsID", Shape::Any),
+    ("Kun_Valider", Shape::Any),
+]);
+const EMPLOYEE: Shape = Shape::Object(&[("Medarbejdernummer", Shape::Any), ("Personalenummer", Shape::Any)]);
+/// The keys of one item of `Engangsydelser`.
+const PAYMENT: Shape = Shape::Object(&[
+    ("Startdato", Shape::Any),
+    ("Loenart", Shape::Any),
+    ("Loebenummer", Shape::Any),
+    ("Sekvensnummer", Shape::Any),
+    ("Beloeb", Shape::Any),
+    ("Antal", Shape::Any),
+    ("Afv_Timeloen", Shape::Any),
+    ("Afv_Omkostningssted", Shape::Any),
+    ("Afv_PSP_Element", Shape::Any),
+    ("Afsendelses_System", Shape::Any),
+    ("Indv_Bemaerkning", Shape::Any),
+]);
+/// The keys of `VirkningFilter` (read).
+const PERIOD: Shape = Shape::Object(&[("FraDatoTid", Shape::Any), ("TilDatoTid", Shape::Any)]);
+/// An update request: `Header`, `Medarbejder` and the payments.
+const UPDATE: Shape = Shape::Object(&[
+    ("Header", HEADER),
+    ("Medarbejder", EMPLOYEE),
+    ("Engangsydelser", Shape::Array(&PAYMENT)),
+]);
+/// A read request: `Header`, `Medarbejder` and the period.
+const READ: Shape = Shape::Object(&[
+    ("Header", HEADER),
+    ("Medarbejder", EMPLOYEE),
+    ("VirkningFilter", PERIOD),
+]);
+
+/// Most unknown keys named in one refusal.
+const MAX_UNKNOWN_NAMED: usize = 20;
+
+/// Where a key belongs if it is one of `Header`, `Medarbejder`, a payment or `VirkningFilter` (e.g. `Kun_Valider`
+/// sent beside `Header` instead of in it).
+fn belongs_in(key: &str) -> Option<&'static str> {
+    [
+        ("Header", HEADER),
+        ("Medarbejder", EMPLOYEE),
+        ("Engangsydelser", PAYMENT),
+        ("VirkningFilter", PERIOD),
+    ]
+    .into_iter()
+    .find_map(|(place, shape)| match shape {
+        Shape::Object(fields) if fields.iter().any(|(k, _)| *k == key) => Some(place),
+        _ => None,
+    })
+}
+
 /// A request's common part.
 #[derive(Debug)]
 pub struct Envelope {
@@ -39,9 +98,10 @@ pub struct Envelope {
     pub body: Value,
 }
 
-/// A field's value as text: strings as they are, numbers written out, empty or absent as `None`.
+/// A field's value as text: strings as they are, numbers written out, empty, `null` or absent as `None`.
 pub fn text(v: &Value, field: &str) -> Option<String> {
     match v.get(field)? {
+        Value::Null => None,
         Value::String(s) if s.trim().is_empty() => None,
         Value::String(s) => Some(s.trim().to_owned()),
         Value::Number(n) => Some(n.to_string()),
@@ -49,13 +109,46 @@ pub fn text(v: &Value, field: &str) -> Option<String> {
     }
 }
 
+/// The refusal of a body holding keys `op` does not know: one 909 per key (at most [`MAX_UNKNOWN_NAMED`]).
+fn unknown(paths: &[String]) -> Vec<RequestError> {
+    paths
+        .iter()
+        .take(MAX_UNKNOWN_NAMED)
+        .map(|path| {
+            let key = last_key(path);
+            let hint = match belongs_in(key) {
+                Some(place) if !path.starts_with(place) => format!("; det hører til i {place}"),
+                _ => String::new(),
+            };
+            RequestError {
+                code: 909,
+                text: format!("Ukendt felt \"{key}\" ({path}){hint}; intet er gemt"),
+            }
+        })
+        .collect()
+}
+
 impl Envelope {
-    pub fn parse(body: &[u8]) -> Result<Self, RequestError> {
+    /// Reads a request of operation `op`. A key the operation does not know refuses it (909 per key, see
+    /// [`unknown`]); `null` counts as absent. Otherwise the first thing wrong is the one error.
+    pub fn parse(body: &[u8], op: Operation) -> Result<Self, Vec<RequestError>> {
         let body: Value = match serde_json::from_slice(body) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => return refuse(900, "Anmodningen skal være et JSON-objekt"),
-            Err(e) => return refuse(900, format!("Anmodningen er ikke gyldig JSON: {e}")),
+            Ok(v @ Value::Object(_)) => without_nulls(v),
+            Ok(_) => return refuse(900, "Anmodningen skal være et JSON-objekt").map_err(|e| vec![e]),
+            Err(e) => return refuse(900, format!("Anmodningen er ikke gyldig JSON: {e}")).map_err(|e| vec![e]),
         };
+        let shape = match op {
+            Operation::Update => UPDATE,
+            Operation::Read => READ,
+        };
+        let unknown_paths = unknown_keys(&body, &shape);
+        if !unknown_paths.is_empty() {
+            return Err(unknown(&unknown_paths));
+        }
+        Self::read(body).map_err(|e| vec![e])
+    }
+
+    fn read(body: Value) -> Result<Self, RequestError> {
         let header = body.get("Header").filter(|h| h.is_object());
         let Some(header) = header else {
             return refuse(901, "Header mangler");
@@ -226,7 +319,11 @@ mod tests {
     use serde_json::json;
 
     fn envelope(v: Value) -> Result<Envelope, RequestError> {
-        Envelope::parse(v.to_string().as_bytes())
+        envelope_of(v, Operation::Update)
+    }
+
+    fn envelope_of(v: Value, op: Operation) -> Result<Envelope, RequestError> {
+        Envelope::parse(v.to_string().as_bytes(), op).map_err(|mut e| e.remove(0))
     }
 
     #[test]
@@ -242,7 +339,7 @@ mod tests {
         assert_eq!(e.update_id.as_deref(), Some("0123456789ABCDEF0123456789ABCDEF"));
         let code = |v: Value| envelope(v).unwrap_err().code;
         assert_eq!(code(json!([1])), 900);
-        assert_eq!(Envelope::parse(b"{").unwrap_err().code, 900);
+        assert_eq!(Envelope::parse(b"{", Operation::Update).unwrap_err()[0].code, 900);
         assert_eq!(code(json!({"Medarbejder": {}})), 901);
         assert_eq!(code(json!({"Header": {"ClientID": "abc"}})), 901);
         assert_eq!(
@@ -257,16 +354,95 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keys_refuse_the_request_with_their_paths() {
+        let all = |v: Value, op| Envelope::parse(v.to_string().as_bytes(), op).unwrap_err();
+        let errors = all(
+            json!({"Header": {"ClientID": "340", "Kun_Valdier": "1"}, "Kun_Valider": "1",
+                   "Medarbejder": {"Medarbejdernummer": "101", "CPR": "x"},
+                   "Engangsydelser": [{"Loenart": "6001"}, {"Loenart": "6001", "Beloebb": "45.50", "Beloeb": null}]}),
+            Operation::Update,
+        );
+        let texts: Vec<(u16, &str)> = errors.iter().map(|e| (e.code, e.text.as_str())).collect();
+        assert_eq!(
+            texts,
+            [
+                (
+                    909,
+                    "Ukendt felt \"Beloebb\" (Engangsydelser[1].Beloebb); intet er gemt"
+                ),
+                (909, "Ukendt felt \"Kun_Valdier\" (Header.Kun_Valdier); intet er gemt"),
+                (
+                    909,
+                    "Ukendt felt \"Kun_Valider\" (Kun_Valider); det hører til i Header; intet er gemt"
+                ),
+                (909, "Ukendt felt \"CPR\" (Medarbejder.CPR); intet er gemt"),
+            ]
+        );
+        // Each operation knows its own top-level keys.
+        let read = json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "101"},
+                          "VirkningFilter": {"FraDatoTid": "2026-01-01", "Til": "x"}, "Engangsydelser": []});
+        let paths: Vec<String> = all(read, Operation::Read).into_iter().map(|e| e.text).collect();
+        assert_eq!(
+            paths,
+            [
+                "Ukendt felt \"Engangsydelser\" (Engangsydelser); intet er gemt",
+                "Ukendt felt \"Til\" (VirkningFilter.Til); intet er gemt"
+            ]
+        );
+        let update_with_filter = json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "101"},
+                                        "VirkningFilter": {}});
+        assert_eq!(
+            all(update_with_filter, Operation::Update)[0].text,
+            "Ukendt felt \"VirkningFilter\" (VirkningFilter); intet er gemt"
+        );
+    }
+
+    #[test]
+    fn null_counts_as_absent() {
+        let e = envelope(
+            json!({"Header": {"ClientID": "340", "OpdateringsID": null, "Kun_Valider": null, "Typo": null},
+                                "Medarbejder": {"Medarbejdernummer": "110", "Personalenummer": null}}),
+        )
+        .unwrap();
+        assert_eq!((e.update_id, e.validate_only), (None, false));
+        let p = payment(
+            &json!({"Startdato": "2024-05-01", "Loenart": "6001", "Loebenummer": 1, "Sekvensnummer": null,
+                    "Beloeb": "10", "Antal": null, "Afv_Omkostningssted": null, "Indv_Bemaerkning": null}),
+            "kantine",
+        )
+        .unwrap();
+        assert_eq!(
+            (p.seq, p.quantity, p.cost_centre, p.remark.as_str()),
+            (0, None, None, "")
+        );
+        let read = envelope_of(
+            json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "110"},
+                   "VirkningFilter": {"FraDatoTid": null, "TilDatoTid": "2026-01-31"}}),
+            Operation::Read,
+        )
+        .unwrap();
+        assert_eq!(read.period().unwrap(), (None, Some(jiff::civil::date(2026, 1, 31))));
+    }
+
+    #[test]
     fn items_and_period() {
-        let e = envelope(json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "110"},
-            "Engangsydelser": [], "VirkningFilter": {"FraDatoTid": "2026-05-01T00:00:00Z", "TilDatoTid": "2026-04-30T21:59:59Z"}}))
+        let e = envelope(
+            json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "110"},
+            "Engangsydelser": []}),
+        )
         .unwrap();
         assert_eq!(e.items(999).unwrap_err().code, 905);
+        let e = envelope_of(
+            json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "110"},
+            "VirkningFilter": {"FraDatoTid": "2026-05-01T00:00:00Z", "TilDatoTid": "2026-04-30T21:59:59Z"}}),
+            Operation::Read,
+        )
+        .unwrap();
         // 21:59:59Z on 30 April is still 30 April, before the start.
         assert_eq!(e.period().unwrap_err().code, 908);
         let e = envelope(
             json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "110"},
-            "Engangsydelser": [{}, {}], "VirkningFilter": {"FraDatoTid": "2026-04-30T22:00:00Z"}}),
+            "Engangsydelser": [{}, {}]}),
         )
         .unwrap();
         assert_eq!(
@@ -274,15 +450,22 @@ mod tests {
             "Højst 1 engangsydelser pr. kald (modtaget 2)"
         );
         assert_eq!(e.items(2).unwrap().len(), 2);
+        let e = envelope_of(
+            json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "110"},
+            "VirkningFilter": {"FraDatoTid": "2026-04-30T22:00:00Z"}}),
+            Operation::Read,
+        )
+        .unwrap();
         assert_eq!(e.period().unwrap(), (Some(jiff::civil::date(2026, 5, 1)), None));
     }
 
     #[test]
     fn a_period_holds_exactly_the_startdato_instants_inside_it() {
         let period = |from: &str, to: &str| {
-            envelope(
+            envelope_of(
                 json!({"Header": {"ClientID": "340"}, "Medarbejder": {"Medarbejdernummer": "110"},
                 "VirkningFilter": {"FraDatoTid": from, "TilDatoTid": to}}),
+                Operation::Read,
             )
             .unwrap()
             .period()

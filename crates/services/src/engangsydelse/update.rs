@@ -301,7 +301,7 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_layout_but_not_content() {
-        let parse = |s: &str| Envelope::parse(s.as_bytes()).unwrap();
+        let parse = |s: &str| Envelope::parse(s.as_bytes(), super::super::Operation::Update).unwrap();
         let k = Kommunekode::parse("0340").unwrap();
         let a = parse(
             r#"{"Header":{"ClientID":"340"},"Medarbejder":{"Medarbejdernummer":"110"},"Engangsydelser":[{"Loenart":"6001","Beloeb":"1"}]}"#,

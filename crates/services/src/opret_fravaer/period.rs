@@ -142,7 +142,7 @@ async fn collect(
             Attachment::Child { .. } if !links.children.contains_key(&p) => {
                 links.children.insert(p, hr::children(pool, k, p).await?);
             }
-            Attachment::MaternityCase if !links.maternity.contains_key(&p) => {
+            Attachment::MaternityCase {} if !links.maternity.contains_key(&p) => {
                 links.maternity.insert(p, hr::maternity_cases(pool, k, p).await?);
             }
             Attachment::WorkAccident { .. } if !links.accidents.contains_key(&p) => {
@@ -220,7 +220,7 @@ impl Found {
         let p = stored.pernr;
         let date_opt = |d: Option<Date>| d.map(sap::date_text).unwrap_or_default();
         match ty.attachment {
-            Attachment::MaternityCase => {
+            Attachment::MaternityCase {} => {
                 if let Some(c) = self
                     .links
                     .maternity
@@ -273,7 +273,7 @@ impl Found {
                     w.end().end();
                 }
             }
-            Attachment::None => {}
+            Attachment::None {} => {}
         }
     }
 }

@@ -80,8 +80,8 @@ fn attachment(data: &TimeData, cases: &Cases, ty: &AbsenceType, a: &Absence) -> 
     let extra = a.additional.as_str();
     let missing = |what: &str| format!("Fraværsart {} kræver {what} i AdditionalData", ty.code);
     match ty.attachment {
-        Attachment::None if extra.is_empty() => Ok(()),
-        Attachment::None => Err(format!(
+        Attachment::None {} if extra.is_empty() => Ok(()),
+        Attachment::None {} => Err(format!(
             "Fraværsart {} bruger ikke AdditionalData; lad feltet være tomt",
             ty.code
         )),
@@ -113,7 +113,7 @@ fn attachment(data: &TimeData, cases: &Cases, ty: &AbsenceType, a: &Absence) -> 
             }
             Ok(())
         }
-        Attachment::MaternityCase => {
+        Attachment::MaternityCase {} => {
             if extra.is_empty() {
                 return Err(missing("barselssagens nøgle fra GetMaternityCases"));
             }
