@@ -28,6 +28,22 @@ impl std::fmt::Display for JsonError {
 impl std::error::Error for JsonError {}
 
 impl JsonError {
+    /// A key not known at `path` (which ends in it), for bodies read by hand.
+    pub fn unknown_key(path: &str) -> Self {
+        JsonError {
+            path: path.to_owned(),
+            message: format!("unknown field `{}`", last_key(path)),
+        }
+    }
+
+    /// What is wrong with the body as a whole, or at `path`.
+    pub fn at(path: &str, message: impl Into<String>) -> Self {
+        JsonError {
+            path: path.to_owned(),
+            message: message.into(),
+        }
+    }
+
     /// The same error for a value found at `prefix` of a larger body.
     pub fn within(mut self, prefix: &str) -> Self {
         self.path = join(prefix, &self.path);

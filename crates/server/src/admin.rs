@@ -2,7 +2,7 @@
 //! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities and their
 //! absence type catalogues and document types, events, and the audit trail of reads and changes of employee data.
 
-use crate::admin_json::{Body, unknown_key};
+use crate::admin_json::{Body, refused};
 use crate::admin_payroll;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use snitflade_domain::absence::{AbsenceType, validate_catalogue};
 use snitflade_domain::documents::{DocumentType, validate_document_types};
+use snitflade_domain::json::JsonError;
 use snitflade_domain::{ErrorStatus, Kommunekode, Pernr};
 use snitflade_services::Services;
 use snitflade_services::error_handling::AdminError;
@@ -263,29 +264,24 @@ async fn get_error(State(state): State<AdminState>, Path(id): Path<String>) -> R
 /// discard/resolve (`payload: false`): `{"note": "..."}` alone. `null` counts as absent for `payload` and `note`;
 /// in a correction it keeps its meaning (it removes the field, see `merge_payload`). With `payload` given, any key
 /// but `note` is unknown; discard and resolve know only `note`.
-fn parse_body(body: &[u8], payload: bool) -> Result<(Option<Value>, Option<String>), Response> {
+fn parse_body(body: &[u8], payload: bool) -> Result<(Option<Value>, Option<String>), JsonError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok((None, None));
     }
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            format!("invalid JSON body: not valid JSON: {e}"),
-        )
-    })?;
+    let v: Value = serde_json::from_slice(body).map_err(|e| JsonError::at("", format!("not valid JSON: {e}")))?;
     let Value::Object(mut o) = v else {
-        return Err(error(StatusCode::BAD_REQUEST, "the body must be a JSON object"));
+        return Err(JsonError::at("", "the body must be a JSON object"));
     };
     let note = match o.remove("note") {
         None | Some(Value::Null) => None,
         Some(Value::String(n)) => Some(n),
-        Some(_) => return Err(error(StatusCode::BAD_REQUEST, "note: expected a string")),
+        Some(_) => return Err(JsonError::at("note", "expected a string")),
     };
     let correction = o.remove("payload").filter(|p| !p.is_null());
     if (correction.is_some() || !payload)
         && let Some(key) = o.keys().next()
     {
-        return Err(unknown_key(key));
+        return Err(JsonError::unknown_key(key));
     }
     let correction = match correction {
         Some(p) => Some(p),
@@ -298,7 +294,7 @@ fn parse_body(body: &[u8], payload: bool) -> Result<(Option<Value>, Option<Strin
 async fn resubmit(State(state): State<AdminState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
     let (payload, _) = match parse_body(&body, true) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(e) => return refused(e),
     };
     match state.services.resubmit_error(&id, payload, "admin").await {
         Ok(item) => Json(item).into_response(),
@@ -309,7 +305,7 @@ async fn resubmit(State(state): State<AdminState>, Path(id): Path<String>, body:
 async fn close(state: AdminState, id: String, body: axum::body::Bytes, status: ErrorStatus) -> Response {
     let (_, note) = match parse_body(&body, false) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(e) => return refused(e),
     };
     match state.services.close_error(&id, status, note, "admin").await {
         Ok(item) => Json(item).into_response(),
@@ -650,13 +646,10 @@ mod tests {
         assert!(parse_body(b"[1]", true).is_err());
         assert!(parse_body(b"{", true).is_err());
         // Beside `payload`, and in a discard, only `note` is known.
-        let status = |body: &[u8], payload| parse_body(body, payload).unwrap_err().status();
-        assert_eq!(
-            status(br#"{"payload":{},"note":"x","noet":"y"}"#, true),
-            StatusCode::BAD_REQUEST
-        );
-        assert_eq!(status(br#"{"note":"x","reason":"y"}"#, false), StatusCode::BAD_REQUEST);
-        assert_eq!(status(br#"{"note":1}"#, false), StatusCode::BAD_REQUEST);
+        let path = |body: &[u8], payload| parse_body(body, payload).unwrap_err().path;
+        assert_eq!(path(br#"{"payload":{},"note":"x","noet":"y"}"#, true), "noet");
+        assert_eq!(path(br#"{"note":"x","reason":"y"}"#, false), "reason");
+        assert_eq!(path(br#"{"note":1}"#, false), "note");
         assert_eq!(parse_body(br#"{"note":"x"}"#, false).unwrap(), (None, Some("x".into())));
     }
 }

@@ -49,7 +49,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         if !declares_json(req.headers()) {
             return Err(unsupported());
         }
-        read(&bytes(req, state).await?).map(Body)
+        strict::from_slice(&bytes(req, state).await?).map(Body).map_err(refused)
     }
 }
 
@@ -64,13 +64,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for BodyOrDef
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(BodyOrDefault(T::default()));
         }
-        read(&body).map(BodyOrDefault)
+        strict::from_slice(&body).map(BodyOrDefault).map_err(refused)
     }
-}
-
-/// Reads a JSON body strictly, or answers why not.
-pub(crate) fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    strict::from_slice(body).map_err(refused)
 }
 
 /// The 400 answer to a body the strict rule refused: `{"error": "invalid JSON body: <path>: <why>", "path"}`.
@@ -80,14 +75,6 @@ pub(crate) fn refused(e: JsonError) -> Response {
         body["path"] = e.path.into();
     }
     (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
-}
-
-/// The 400 answer naming an unknown key at `path` of a body read by hand.
-pub(crate) fn unknown_key(path: &str) -> Response {
-    refused(JsonError {
-        path: path.to_owned(),
-        message: format!("unknown field `{}`", strict::last_key(path)),
-    })
 }
 
 /// Largest error text of a non-JSON answer carried over into the JSON one.
