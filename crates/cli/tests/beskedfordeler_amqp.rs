@@ -281,7 +281,7 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
         .await;
     assert_eq!(
         status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "a body that is not the JSON object: {refused}"
     );
     let short = issue_token(&s, "dagtilbud", json!({"valid_seconds": 1})).await;

@@ -526,14 +526,19 @@ async fn every_request_code_can_be_produced() {
             "{body}"
         );
     }
-    let mut bad_filter = good.clone();
+    // A read knows `Header`, `Medarbejder` and `VirkningFilter` (not `Engangsydelser`: 909).
+    let mut read_body = good.clone();
+    read_body.as_object_mut().unwrap().remove("Engangsydelser");
+    let mut bad_filter = read_body.clone();
     bad_filter["VirkningFilter"] = json!({"FraDatoTid": "i går"});
     let r = s
         .handle_onetime_payments(Operation::Read, &system("k"), bad_filter.to_string().as_bytes())
         .await;
     assert_eq!(r.status, 400);
     assert!(r.body.contains("\"908\""), "{}", r.body);
-    let mut unknown = good.clone();
+    let (status, answer) = call(&s, Operation::Read, "k", &good).await;
+    assert_eq!((status, codes(&answer)), (400, vec!["909".to_owned()]), "{answer}");
+    let mut unknown = read_body.clone();
     unknown["Medarbejder"]["Medarbejdernummer"] = "77736333".into();
     let (_, answer) = call(&s, Operation::Read, "k", &unknown).await;
     assert_eq!(

@@ -96,18 +96,21 @@ impl Services {
         }
         let parsed = match request::Envelope::parse(body, op) {
             Ok(p) => p,
-            Err(errors) => {
-                let messages = errors
-                    .into_iter()
-                    .map(|m| Message::error(now, m.code, m.text))
-                    .collect();
-                return JsonReply::refused_all(400, now, messages);
-            }
+            Err(m) => return JsonReply::refused(400, now, Message::error(now, m.code, m.text)),
         };
         let municipality = match self.access().resolve(system, INTERFACE, Some(parsed.municipality), day) {
             Ok(m) => m,
             Err(d) => return self.denied(system, &d, now),
         };
+        // Keys the operation does not know, once the caller may use the municipality at all.
+        let unknown = parsed.unknown_keys();
+        if !unknown.is_empty() {
+            let messages = unknown
+                .into_iter()
+                .map(|m| Message::error(now, m.code, m.text))
+                .collect();
+            return JsonReply::refused_all(400, now, messages);
+        }
         match op {
             Operation::Update => update::handle(self, system, municipality, parsed, now).await,
             Operation::Read => read::handle(self, system, municipality, parsed, now).await,

@@ -5,8 +5,8 @@
 //! Lenient where SAP clients differ: numbers may come as JSON numbers or strings, an empty string or `null` is an
 //! absent value, `Startdato` may be an instant (`2024-05-01T00:00:00Z`, taken as the Copenhagen day it falls on) or
 //! a plain date. Strict about keys: one the operation does not know, anywhere in the body, refuses the request
-//! (909, naming each such key with its path) — a misspelt `Beloeb` or a `Kun_Valider` outside `Header` must not
-//! register a payment as if it had not been sent.
+//! (909, naming each such key with its path; checked once the caller's access to the municipality is known) — a
+//! misspelt `Beloeb` or a `Kun_Valider` outside `Header` must not register a payment as if it had not been sent.
 
 use super::Operation;
 use jiff::civil::Date;
@@ -96,6 +96,8 @@ pub struct Envelope {
     /// `Medarbejder` as sent, answered back.
     pub employee: Value,
     pub body: Value,
+    /// The paths of the keys the operation does not know (see [`Envelope::unknown_keys`]).
+    unknown: Vec<String>,
 }
 
 /// A field's value as text: strings as they are, numbers written out, empty, `null` or absent as `None`.
@@ -129,23 +131,28 @@ fn unknown(paths: &[String]) -> Vec<RequestError> {
 }
 
 impl Envelope {
-    /// Reads a request of operation `op`. A key the operation does not know refuses it (909 per key, see
-    /// [`unknown`]); `null` counts as absent. Otherwise the first thing wrong is the one error.
-    pub fn parse(body: &[u8], op: Operation) -> Result<Self, Vec<RequestError>> {
+    /// Reads a request of operation `op` (`null` counts as absent): the first thing wrong with its `Header` or
+    /// `Medarbejder` is the error. Keys the operation does not know are kept for [`Envelope::unknown_keys`].
+    pub fn parse(body: &[u8], op: Operation) -> Result<Self, RequestError> {
         let body: Value = match serde_json::from_slice(body) {
             Ok(v @ Value::Object(_)) => without_nulls(v),
-            Ok(_) => return refuse(900, "Anmodningen skal være et JSON-objekt").map_err(|e| vec![e]),
-            Err(e) => return refuse(900, format!("Anmodningen er ikke gyldig JSON: {e}")).map_err(|e| vec![e]),
+            Ok(_) => return refuse(900, "Anmodningen skal være et JSON-objekt"),
+            Err(e) => return refuse(900, format!("Anmodningen er ikke gyldig JSON: {e}")),
         };
         let shape = match op {
             Operation::Update => UPDATE,
             Operation::Read => READ,
         };
-        let unknown_paths = unknown_keys(&body, &shape);
-        if !unknown_paths.is_empty() {
-            return Err(unknown(&unknown_paths));
-        }
-        Self::read(body).map_err(|e| vec![e])
+        let unknown = unknown_keys(&body, &shape);
+        let mut envelope = Self::read(body)?;
+        envelope.unknown = unknown;
+        Ok(envelope)
+    }
+
+    /// The refusal of the keys the operation does not know, anywhere in the body: one 909 per key (at most
+    /// [`MAX_UNKNOWN_NAMED`]), none if there are none.
+    pub fn unknown_keys(&self) -> Vec<RequestError> {
+        unknown(&self.unknown)
     }
 
     fn read(body: Value) -> Result<Self, RequestError> {
@@ -186,6 +193,7 @@ impl Envelope {
             pernr,
             employee,
             body,
+            unknown: Vec::new(),
         })
     }
 
@@ -323,7 +331,7 @@ mod tests {
     }
 
     fn envelope_of(v: Value, op: Operation) -> Result<Envelope, RequestError> {
-        Envelope::parse(v.to_string().as_bytes(), op).map_err(|mut e| e.remove(0))
+        Envelope::parse(v.to_string().as_bytes(), op)
     }
 
     #[test]
@@ -339,7 +347,7 @@ mod tests {
         assert_eq!(e.update_id.as_deref(), Some("0123456789ABCDEF0123456789ABCDEF"));
         let code = |v: Value| envelope(v).unwrap_err().code;
         assert_eq!(code(json!([1])), 900);
-        assert_eq!(Envelope::parse(b"{", Operation::Update).unwrap_err()[0].code, 900);
+        assert_eq!(Envelope::parse(b"{", Operation::Update).unwrap_err().code, 900);
         assert_eq!(code(json!({"Medarbejder": {}})), 901);
         assert_eq!(code(json!({"Header": {"ClientID": "abc"}})), 901);
         assert_eq!(
@@ -355,7 +363,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_refuse_the_request_with_their_paths() {
-        let all = |v: Value, op| Envelope::parse(v.to_string().as_bytes(), op).unwrap_err();
+        let all = |v: Value, op| Envelope::parse(v.to_string().as_bytes(), op).unwrap().unknown_keys();
         let errors = all(
             json!({"Header": {"ClientID": "340", "Kun_Valdier": "1"}, "Kun_Valider": "1",
                    "Medarbejder": {"Medarbejdernummer": "101", "CPR": "x"},
