@@ -1,7 +1,8 @@
 //! `snitflade admin …`: a command-line client of the admin API, mainly for issue 6's access lifecycle (vendors,
 //! municipalities, systems, certificates and CRLs, standard integrations, the price list, orders and their
 //! closing, invoices, the audit logs) and the Beskedfordeler's administration (dueslag, their subscriptions and
-//! deliveries, the Beskedtyper, event envelopes, publisher tokens). Every subcommand is one HTTP request: [`request`] maps the parsed arguments
+//! deliveries, the Beskedtyper, event envelopes, publisher tokens) and the error-handling table (list, show,
+//! resubmit, discard, resolve). Every subcommand is one HTTP request: [`request`] maps the parsed arguments
 //! to method, path, query and body (pure, unit-tested below), [`run`] sends it with the admin bearer token and
 //! prints the answer — pretty JSON (CSV as it comes) on stdout; on a non-2xx answer the server's `error` text on
 //! stderr and exit code 1.
@@ -138,6 +139,65 @@ enum AdminCommand {
     /// The tokens a system puts in the messages it publishes over AMQP (SF1460_C).
     #[command(subcommand, alias = "publisher-token")]
     PublisherTokens(PublisherTokenCommand),
+    /// The error-handling table: requests and file lines that could not be processed, to correct and resubmit,
+    /// discard or mark resolved.
+    #[command(subcommand, alias = "error")]
+    Errors(ErrorCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ErrorCommand {
+    /// Errors, newest first, filtered by any of the options.
+    List {
+        /// Only errors in this state.
+        #[arg(long, value_parser = PossibleValuesParser::new(["open", "resubmitted", "discarded", "resolved"]))]
+        status: Option<String>,
+        /// Only errors of this interface (e.g. engangsydelse, maskintimer).
+        #[arg(long)]
+        interface: Option<String>,
+        /// Only errors of this municipality (e.g. 0340).
+        #[arg(long)]
+        municipality: Option<String>,
+        /// Only errors with this external id (the caller's message or registration id, an IND01 line's key).
+        #[arg(long)]
+        external_id: Option<String>,
+        /// At most this many [server default: 1000, at most 10000].
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Skip this many first (for paging).
+        #[arg(long)]
+        offset: Option<u32>,
+    },
+    /// One error with its payload and history.
+    Show {
+        /// The error's id.
+        id: String,
+    },
+    /// Resubmit an error's payload — as stored, or corrected — through the interface it came from.
+    Resubmit {
+        /// The error's id.
+        id: String,
+        /// A JSON file with the corrected payload (the whole payload, or the fields to replace); without it the
+        /// stored payload is resubmitted as it is.
+        #[arg(long, value_name = "FILE")]
+        payload: Option<PathBuf>,
+    },
+    /// Drop an error: it will not be processed.
+    Discard {
+        /// The error's id.
+        id: String,
+        /// Why it is dropped, kept with the error.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Mark an error as handled outside snitflade.
+    Resolve {
+        /// The error's id.
+        id: String,
+        /// How it was handled, kept with the error.
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 /// A vendor's fields: all required, by POST and PUT alike.
@@ -632,6 +692,13 @@ pub(crate) enum Body {
     File(PathBuf, &'static str),
     /// A price list file: its JSON object without `version`, with `actor` when one is given.
     PriceList(PathBuf, Option<String>),
+    /// A JSON file sent as `{"payload": <its contents>}` (a corrected error payload).
+    Payload(PathBuf),
+}
+
+/// `{"note": …}` when a note is given (the error table's discard and resolve).
+fn note_body(note: &Option<String>) -> Body {
+    note.as_ref().map_or(Body::None, |n| Body::Json(json!({ "note": n })))
 }
 
 impl Request {
@@ -923,6 +990,33 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
             Body::None,
         )
         .query([("actor", actor.clone())]),
+        C::Errors(ErrorCommand::List {
+            status,
+            interface,
+            municipality,
+            external_id,
+            limit,
+            offset,
+        }) => Request::get(&["errors"]).query([
+            ("status", status.clone()),
+            ("interface", interface.clone()),
+            ("municipality", municipality.clone()),
+            ("external_id", external_id.clone()),
+            ("limit", text(limit)),
+            ("offset", text(offset)),
+        ]),
+        C::Errors(ErrorCommand::Show { id }) => Request::get(&["errors", id]),
+        C::Errors(ErrorCommand::Resubmit { id, payload }) => Request::new(
+            Method::POST,
+            &["errors", id, "resubmit"],
+            payload.as_ref().map_or(Body::None, |f| Body::Payload(f.clone())),
+        ),
+        C::Errors(ErrorCommand::Discard { id, note }) => {
+            Request::new(Method::POST, &["errors", id, "discard"], note_body(note))
+        }
+        C::Errors(ErrorCommand::Resolve { id, note }) => {
+            Request::new(Method::POST, &["errors", id, "resolve"], note_body(note))
+        }
         C::Beskedtyper => Request::get(&["beskedtyper"]),
         C::Envelope { seq } => Request::get(&["events", &seq.to_string(), "envelope"]),
 
@@ -1014,6 +1108,12 @@ async fn send(request: &Request, admin_url: &str, token: &str) -> Result<(reqwes
         Body::PriceList(path, actor) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             builder.json(&price_list_body(&text, actor).with_context(|| format!("reading {}", path.display()))?)
+        }
+        Body::Payload(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let payload: Value =
+                serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+            builder.json(&json!({ "payload": payload }))
         }
     };
     let what = format!("{} {}", request.method, request.path());
@@ -1192,6 +1292,35 @@ mod tests {
             ),
             (&["beskedtyper"], "/api/v1/beskedtyper", &[]),
             (&["envelope", "42"], "/api/v1/events/42/envelope", &[]),
+            (&["errors", "list"], "/api/v1/errors", &[]),
+            (
+                &[
+                    "errors",
+                    "list",
+                    "--status",
+                    "open",
+                    "--interface",
+                    "engangsydelse",
+                    "--municipality",
+                    "0340",
+                    "--external-id",
+                    "x-1",
+                    "--limit",
+                    "5",
+                    "--offset",
+                    "10",
+                ],
+                "/api/v1/errors",
+                &[
+                    ("status", "open"),
+                    ("interface", "engangsydelse"),
+                    ("municipality", "0340"),
+                    ("external_id", "x-1"),
+                    ("limit", "5"),
+                    ("offset", "10"),
+                ],
+            ),
+            (&["errors", "show", "e-1"], "/api/v1/errors/e-1", &[]),
             (
                 &["publisher-tokens", "list", "dagtilbud"],
                 "/api/v1/systems/dagtilbud/publisher-tokens",
@@ -1248,6 +1377,30 @@ mod tests {
                 Method::PUT,
                 "/api/v1/systems/vikar",
                 json!({"vendor": "v2"}),
+            ),
+            (
+                vec!["errors", "resolve", "e-1", "--note", "rettet i Opus"],
+                Method::POST,
+                "/api/v1/errors/e-1/resolve",
+                json!({"note": "rettet i Opus"}),
+            ),
+            (
+                vec!["errors", "discard", "e-1", "--note", "dublet"],
+                Method::POST,
+                "/api/v1/errors/e-1/discard",
+                json!({"note": "dublet"}),
+            ),
+            (
+                vec!["errors", "discard", "e-1"],
+                Method::POST,
+                "/api/v1/errors/e-1/discard",
+                Value::Null,
+            ),
+            (
+                vec!["errors", "resubmit", "e-1"],
+                Method::POST,
+                "/api/v1/errors/e-1/resubmit",
+                Value::Null,
             ),
             (
                 vec![

@@ -74,7 +74,9 @@ async fn serve_demo_creates_a_private_data_dir_and_fixes_an_open_one() {
     assert_private(&data);
     let log = server.output_tail().join("\n");
     assert!(
-        log.contains("WARN") && log.contains("readable by group or others") && log.contains("snitflade.db (644 -> 600)"),
+        log.contains("WARN")
+            && log.contains("readable by group or others")
+            && log.contains("snitflade.db (644 -> 600)"),
         "the fix is logged as a warning naming what was fixed:\n{log}"
     );
     assert!(log.contains("ca-key.pem (644 -> 600)"), "{log}");
@@ -84,7 +86,8 @@ async fn serve_demo_creates_a_private_data_dir_and_fixes_an_open_one() {
 fn an_offline_import_creates_a_private_data_dir() {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/opus-dump/ZLPE20200101_delta.xml");
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/opus-dump/ZLPE20200101_delta.xml");
     let out = std::process::Command::new(bin())
         .args(["import", "zlpe", "--data-dir"])
         .arg(&data)

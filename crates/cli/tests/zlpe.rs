@@ -268,16 +268,25 @@ async fn a_killed_import_leaves_every_committed_change_audited_and_the_next_run_
     child.kill().unwrap(); // SIGKILL
     let status = child.wait().unwrap();
     assert!(started, "the import committed nothing");
-    assert!(!status.success(), "the import finished before it was killed: use a larger file");
+    assert!(
+        !status.success(),
+        "the import finished before it was killed: use a larger file"
+    );
 
     let employees = count("SELECT COUNT(*) FROM employees").await;
-    assert!(employees > 0 && employees < i64::from(generated.employees), "{employees}");
+    assert!(
+        employees > 0 && employees < i64::from(generated.employees),
+        "{employees}"
+    );
     let unaudited = count(
         "SELECT COUNT(*) FROM employees e WHERE NOT EXISTS (SELECT 1 FROM hr_audit a WHERE \
          a.municipality = e.municipality AND a.pernr = e.pernr AND a.action = 'import.change')",
     )
     .await;
-    assert_eq!(unaudited, 0, "of {employees} employees written by the killed import, {unaudited} have no audit entry");
+    assert_eq!(
+        unaudited, 0,
+        "of {employees} employees written by the killed import, {unaudited} have no audit entry"
+    );
     assert_eq!(count("SELECT COUNT(*) FROM hr_audit WHERE action = 'import'").await, 0);
 
     // The run that completes it.
@@ -291,7 +300,10 @@ async fn a_killed_import_leaves_every_committed_change_audited_and_the_next_run_
         e["earlier_run"].as_i64().unwrap(),
     );
     assert_eq!(created + unchanged, i64::from(generated.employees), "{e}");
-    assert_eq!(earlier, employees, "the killed run's employees are reported as such: {e}");
+    assert_eq!(
+        earlier, employees,
+        "the killed run's employees are reported as such: {e}"
+    );
     assert_eq!(unchanged, employees, "{e}");
     // Every employee, from either run, has exactly one "created" audit entry; the summary is written once.
     let total = count("SELECT COUNT(*) FROM employees").await;

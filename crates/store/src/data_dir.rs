@@ -136,8 +136,16 @@ mod tests {
         assert_eq!(mode(&dir.join("pki/clients")), 0o700);
         assert_eq!(mode(&dir.join("pki/clients/key.pem")), 0o600);
         assert_eq!(mode(&outside), 0o644, "a link's target outside is left alone");
-        assert_eq!(fixed.len(), 5, "the dir, pki/, pki/clients/, the db and the key: {fixed:?}");
-        assert!(fixed.iter().any(|f| f.path.ends_with("snitflade.db") && f.from == 0o644 && f.to == 0o600));
+        assert_eq!(
+            fixed.len(),
+            5,
+            "the dir, pki/, pki/clients/, the db and the key: {fixed:?}"
+        );
+        assert!(
+            fixed
+                .iter()
+                .any(|f| f.path.ends_with("snitflade.db") && f.from == 0o644 && f.to == 0o600)
+        );
         // Fixed once: the next start has nothing to do.
         assert!(prepare(&dir).unwrap().1.is_empty());
     }

@@ -833,12 +833,7 @@ pub async fn insert_audit(c: &mut AnyConnection, a: &NewAudit<'_>, now: &str) ->
 }
 
 /// [`insert_audit`] of an entry written by an import of the file `source` (a ZLPE dump's name).
-pub async fn insert_audit_from(
-    c: &mut AnyConnection,
-    a: &NewAudit<'_>,
-    source: Option<&str>,
-    now: &str,
-) -> Result<()> {
+pub async fn insert_audit_from(c: &mut AnyConnection, a: &NewAudit<'_>, source: Option<&str>, now: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO hr_audit (id, at, actor, interface, action, municipality, pernr, detail, source) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

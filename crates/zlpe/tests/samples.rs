@@ -198,7 +198,10 @@ async fn first_sample(store: &Store) {
         .map(|a| {
             assert_eq!(a.action, "import.change");
             assert_eq!(a.detail["file"], "ZLPE20200101_delta.xml");
-            let object = a.pernr.clone().unwrap_or_else(|| a.detail["id"].as_str().unwrap().to_owned());
+            let object = a
+                .pernr
+                .clone()
+                .unwrap_or_else(|| a.detail["id"].as_str().unwrap().to_owned());
             format!("{} {object}", a.detail["event"].as_str().unwrap())
         })
         .collect();
