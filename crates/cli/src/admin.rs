@@ -59,25 +59,29 @@ pub struct AdminConnection {
 }
 
 impl AdminConnection {
-    /// Sends `request` with the token (`--token`, else `<data-dir>/admin-token`).
-    pub(crate) async fn send(&self, request: &Request) -> Result<(reqwest::StatusCode, String)> {
-        let token = read_token(self.token.as_deref(), &self.data_dir)?;
-        send(request, &self.admin_url, &token).await
-    }
-
-    /// Sends `request` and hands a 2xx answer to the output: `-o FILE` when given, else stdout. Exit code 1 with
+    /// Sends `request` with the token (`--token`, else `<data-dir>/admin-token`) and hands a 2xx answer to the
+    /// output: `-o FILE` when given, else stdout. Exit code 1 with
     /// the error's text on stderr for an error answer.
     pub(crate) async fn run(&self, request: &Request, output: Option<&Path>) -> Result<ExitCode> {
-        let (status, body) = self.send(request).await?;
+        let token = read_token(self.token.as_deref(), &self.data_dir)?;
+        let (status, bytes) = send_bytes(request, &self.admin_url, &token).await?;
         if !status.is_success() {
-            eprintln!("{}", error_message(status, &body));
+            eprintln!("{}", error_message(status, &String::from_utf8_lossy(&bytes)));
             return Ok(ExitCode::FAILURE);
         }
         if let Some(path) = output {
-            std::fs::write(path, &body).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
             return Ok(ExitCode::SUCCESS);
         }
-        match print_answer(&body) {
+        let printed = match std::str::from_utf8(&bytes) {
+            Ok(body) => print_answer(body),
+            // A Windows-1252 CSV export: byte for byte.
+            Err(_) => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&bytes).and_then(|()| out.flush())
+            }
+        };
+        match printed {
             // The reader (e.g. `| head`) has had enough.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             r => r.context("writing to stdout")?,
@@ -1087,8 +1091,9 @@ pub async fn run(args: AdminArgs) -> Result<ExitCode> {
     args.connection.run(&request, None).await
 }
 
-/// Sends `request` to the admin API at `admin_url` with the bearer `token`; answers the status and the body.
-async fn send(request: &Request, admin_url: &str, token: &str) -> Result<(reqwest::StatusCode, String)> {
+/// Sends `request` to the admin API at `admin_url` with the bearer `token`; answers the status and the body as the
+/// server sent it (UTF-8, apart from CSV exports in Windows-1252).
+async fn send_bytes(request: &Request, admin_url: &str, token: &str) -> Result<(reqwest::StatusCode, Vec<u8>)> {
     let url = request.url(admin_url)?;
     // reqwest builds a TLS configuration even for plain HTTP and needs a crypto provider for it.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -1119,8 +1124,8 @@ async fn send(request: &Request, admin_url: &str, token: &str) -> Result<(reqwes
     let what = format!("{} {}", request.method, request.path());
     let response = builder.send().await.with_context(|| what.clone())?;
     let status = response.status();
-    let body = response.text().await.with_context(|| what.clone())?;
-    Ok((status, body))
+    let body = response.bytes().await.with_context(|| what.clone())?;
+    Ok((status, body.to_vec()))
 }
 
 /// A 2xx answer on stdout: JSON pretty-printed, anything else (CSV) as it is, with a final line end.
