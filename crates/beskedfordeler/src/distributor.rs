@@ -6,7 +6,8 @@
 //! to its fejlkø (`dead`) and the next one follows. At least once: a message is marked delivered only after the
 //! receiver's 20, so a crash in between means one more delivery (receivers dedupe on `BeskedId`). Only the instance
 //! holding the delivery lease (`crate::lease`) routes and pushes, so instances sharing a database do not both send. A receiving
-//! system's flytbeskedtilfejlkoe (SF1460_B) moves its pending message to the fejlkø before the next attempt.
+//! system's flytbeskedtilfejlkoe (SF1460_B) moves its pending message to the fejlkø before the next attempt. The
+//! same loop runs the certificate expiry check (`crate::certificate_expiry`) every `certificate_check_seconds`.
 
 use crate::envelope::{FilterFields, filter_fields, modtag_besked_input};
 use crate::filter::Filter;
@@ -40,6 +41,9 @@ pub struct DeliveryConfig {
     /// The delivery lease's length: of several instances on one database only the holder delivers; if it stops,
     /// another takes over after at most this long.
     pub lease_seconds: u64,
+    /// How often certificate expiry is checked: the gauge `snitflade_certificate_days_to_expiry` (every instance)
+    /// and the `certificate.expiring` events 30 and 7 days ahead (the lease holder).
+    pub certificate_check_seconds: u64,
 }
 
 impl Default for DeliveryConfig {
@@ -54,6 +58,7 @@ impl Default for DeliveryConfig {
             amqp_prefetch: 32,
             received_keep_days: 7,
             lease_seconds: 15,
+            certificate_check_seconds: 600,
         }
     }
 }
@@ -114,6 +119,9 @@ impl Distributor {
         tokio::pin!(shutdown);
         let poll = Duration::from_millis(self.config.poll_ms.max(1));
         let mut last_cleanup: Option<std::time::Instant> = None;
+        let certificate_check = Duration::from_secs(self.config.certificate_check_seconds.max(1));
+        let (mut last_metric, mut last_notified): (Option<std::time::Instant>, Option<std::time::Instant>) =
+            (None, None);
         loop {
             if last_cleanup.is_none_or(|t| t.elapsed() >= CLEANUP_EVERY) {
                 last_cleanup = Some(std::time::Instant::now());
@@ -121,8 +129,18 @@ impl Distributor {
                     tracing::error!(error = %e, "forgetting old received BeskedIds failed");
                 }
             }
+            if last_metric.is_none_or(|t| t.elapsed() >= certificate_check) {
+                last_metric = Some(std::time::Instant::now());
+                crate::certificate_expiry::update_metric(&self.store).await;
+            }
             match self.lease.held().await {
                 Ok(true) => {
+                    if last_notified.is_none_or(|t| t.elapsed() >= certificate_check) {
+                        last_notified = Some(std::time::Instant::now());
+                        if let Err(e) = crate::certificate_expiry::notify(&self.store).await {
+                            tracing::error!(error = %e, "emitting certificate expiry events failed");
+                        }
+                    }
                     if let Err(e) = self.route().await {
                         tracing::error!(error = %e, "routing events to dueslag failed");
                     }

@@ -44,7 +44,44 @@ pub const BESKEDTYPER: &[&str] = &[
     "access.granted",
     "access.closed",
     "vaerdiliste.changed",
+    "certificate.expiring",
 ];
+
+/// The Danish name of each Beskedtype (for listings such as `GET /beskedtyper`).
+pub const BESKEDTYPE_NAVNE: &[(&str, &str)] = &[
+    ("absence.created", "Fravær oprettet"),
+    ("absence.changed", "Fravær ændret"),
+    ("absence.deleted", "Fravær slettet"),
+    ("work_schedule.created", "Mødetidsplan oprettet"),
+    ("work_schedule.changed", "Mødetidsplan ændret"),
+    ("work_schedule.deleted", "Mødetidsplan slettet"),
+    ("onetime_payment.registered", "Engangsydelse registreret"),
+    ("fixed_supplement.created", "Fast tillæg oprettet"),
+    ("fixed_supplement.changed", "Fast tillæg ændret"),
+    ("fixed_supplement.ended", "Fast tillæg afsluttet"),
+    ("fixed_supplement.deleted", "Fast tillæg slettet"),
+    ("document.uploaded", "Dokument lagt i personalemappen"),
+    (
+        "employee.communication.changed",
+        "Medarbejderens kommunikationsoplysninger ændret",
+    ),
+    ("employee.created", "Medarbejder oprettet"),
+    ("employee.changed", "Medarbejder ændret"),
+    ("employee.left", "Medarbejder fratrådt"),
+    ("employee.deleted", "Ansættelse annulleret"),
+    ("org_unit.created", "Organisationsenhed oprettet"),
+    ("org_unit.changed", "Organisationsenhed ændret"),
+    ("maskintimer.registrering.oprettet", "Maskintimeregistrering oprettet"),
+    ("access.granted", "Adgang givet"),
+    ("access.closed", "Adgang lukket"),
+    ("vaerdiliste.changed", "Værdiliste ændret"),
+    ("certificate.expiring", "Certifikat udløber snart"),
+];
+
+/// The Danish name of an event kind's Beskedtype.
+pub fn beskedtype_navn(kind: &str) -> Option<&'static str> {
+    BESKEDTYPE_NAVNE.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n)
+}
 
 fn v5(name: &str) -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes())
@@ -108,6 +145,7 @@ fn classify(kind: &str) -> (&'static str, &'static str, &'static str) {
         "maskintimer" => ("tidsregistrering", "81.03.00"),
         "access" => ("adgang", "81.00.00"),
         "vaerdiliste" => ("vaerdiliste", "81.00.00"),
+        "certificate" => ("certifikat", "81.00.00"),
         _ => ("medarbejder", "81.02.00"),
     };
     (object, action, kle)
@@ -125,7 +163,7 @@ pub fn filter_fields(event: &Event, cvr: Option<&str>) -> FilterFields {
         .filter(|o| !o.is_empty())
         .map(|id| match objekt {
             "organisationsenhed" => format!("urn:oio:kmd:lpe:organisationsenhed:{id}"),
-            "adgang" | "vaerdiliste" => format!("urn:snitflade:{objekt}:{id}"),
+            "adgang" | "vaerdiliste" | "certifikat" => format!("urn:snitflade:{objekt}:{id}"),
             _ => format!("urn:oio:kmd:lpe:medarbejder:{id}"),
         });
     FilterFields {
@@ -252,6 +290,25 @@ mod tests {
             payload: serde_json::json!({"type": "SY", "note": "<&>"}),
             created_at: "2026-12-03T10:00:00.000000Z".into(),
         }
+    }
+
+    #[test]
+    fn every_beskedtype_has_a_danish_name() {
+        for kind in BESKEDTYPER {
+            assert!(
+                beskedtype_navn(kind).is_some_and(|n| !n.is_empty()),
+                "{kind} has no name"
+            );
+        }
+        assert_eq!(BESKEDTYPE_NAVNE.len(), BESKEDTYPER.len());
+        assert_eq!(
+            beskedtype_navn("certificate.expiring"),
+            Some("Certifikat udløber snart")
+        );
+        assert_eq!(
+            beskedtype("certificate.expiring"),
+            Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:snitflade:beskedtype:certificate.expiring")
+        );
     }
 
     #[test]

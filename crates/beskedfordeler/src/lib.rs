@@ -4,6 +4,7 @@
 //! (SF1460_D) and other systems publish their own messages (SF1460_C, `received`, with `tokens`).
 
 pub mod amqp;
+pub mod certificate_expiry;
 pub mod distributor;
 pub mod dueslag;
 pub mod envelope;

@@ -1,7 +1,8 @@
 //! `snitflade admin …`: a command-line client of the admin API, mainly for issue 6's access lifecycle (vendors,
 //! municipalities, systems, certificates and CRLs, standard integrations, the price list, orders and their
 //! closing, invoices, the audit logs) and the Beskedfordeler's administration (dueslag, their subscriptions and
-//! deliveries, the Beskedtyper, event envelopes, publisher tokens). Every subcommand is one HTTP request: [`request`] maps the parsed arguments
+//! deliveries, the Beskedtyper, event envelopes, publisher tokens) and the error-handling table (list, show,
+//! resubmit, discard, resolve). Every subcommand is one HTTP request: [`request`] maps the parsed arguments
 //! to method, path, query and body (pure, unit-tested below), [`run`] sends it with the admin bearer token and
 //! prints the answer — pretty JSON (CSV as it comes) on stdout; on a non-2xx answer the server's `error` text on
 //! stderr and exit code 1.
@@ -58,25 +59,29 @@ pub struct AdminConnection {
 }
 
 impl AdminConnection {
-    /// Sends `request` with the token (`--token`, else `<data-dir>/admin-token`).
-    pub(crate) async fn send(&self, request: &Request) -> Result<(reqwest::StatusCode, String)> {
-        let token = read_token(self.token.as_deref(), &self.data_dir)?;
-        send(request, &self.admin_url, &token).await
-    }
-
-    /// Sends `request` and hands a 2xx answer to the output: `-o FILE` when given, else stdout. Exit code 1 with
+    /// Sends `request` with the token (`--token`, else `<data-dir>/admin-token`) and hands a 2xx answer to the
+    /// output: `-o FILE` when given, else stdout. Exit code 1 with
     /// the error's text on stderr for an error answer.
     pub(crate) async fn run(&self, request: &Request, output: Option<&Path>) -> Result<ExitCode> {
-        let (status, body) = self.send(request).await?;
+        let token = read_token(self.token.as_deref(), &self.data_dir)?;
+        let (status, bytes) = send_bytes(request, &self.admin_url, &token).await?;
         if !status.is_success() {
-            eprintln!("{}", error_message(status, &body));
+            eprintln!("{}", error_message(status, &String::from_utf8_lossy(&bytes)));
             return Ok(ExitCode::FAILURE);
         }
         if let Some(path) = output {
-            std::fs::write(path, &body).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
             return Ok(ExitCode::SUCCESS);
         }
-        match print_answer(&body) {
+        let printed = match std::str::from_utf8(&bytes) {
+            Ok(body) => print_answer(body),
+            // A Windows-1252 CSV export: byte for byte.
+            Err(_) => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&bytes).and_then(|()| out.flush())
+            }
+        };
+        match printed {
             // The reader (e.g. `| head`) has had enough.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             r => r.context("writing to stdout")?,
@@ -138,6 +143,65 @@ enum AdminCommand {
     /// The tokens a system puts in the messages it publishes over AMQP (SF1460_C).
     #[command(subcommand, alias = "publisher-token")]
     PublisherTokens(PublisherTokenCommand),
+    /// The error-handling table: requests and file lines that could not be processed, to correct and resubmit,
+    /// discard or mark resolved.
+    #[command(subcommand, alias = "error")]
+    Errors(ErrorCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ErrorCommand {
+    /// Errors, newest first, filtered by any of the options.
+    List {
+        /// Only errors in this state.
+        #[arg(long, value_parser = PossibleValuesParser::new(["open", "resubmitted", "discarded", "resolved"]))]
+        status: Option<String>,
+        /// Only errors of this interface (e.g. engangsydelse, maskintimer).
+        #[arg(long)]
+        interface: Option<String>,
+        /// Only errors of this municipality (e.g. 0340).
+        #[arg(long)]
+        municipality: Option<String>,
+        /// Only errors with this external id (the caller's message or registration id, an IND01 line's key).
+        #[arg(long)]
+        external_id: Option<String>,
+        /// At most this many [server default: 1000, at most 10000].
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Skip this many first (for paging).
+        #[arg(long)]
+        offset: Option<u32>,
+    },
+    /// One error with its payload and history.
+    Show {
+        /// The error's id.
+        id: String,
+    },
+    /// Resubmit an error's payload — as stored, or corrected — through the interface it came from.
+    Resubmit {
+        /// The error's id.
+        id: String,
+        /// A JSON file with the corrected payload (the whole payload, or the fields to replace); without it the
+        /// stored payload is resubmitted as it is.
+        #[arg(long, value_name = "FILE")]
+        payload: Option<PathBuf>,
+    },
+    /// Drop an error: it will not be processed.
+    Discard {
+        /// The error's id.
+        id: String,
+        /// Why it is dropped, kept with the error.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Mark an error as handled outside snitflade.
+    Resolve {
+        /// The error's id.
+        id: String,
+        /// How it was handled, kept with the error.
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 /// A vendor's fields: all required, by POST and PUT alike.
@@ -633,6 +697,13 @@ pub(crate) enum Body {
     File(PathBuf, &'static str),
     /// A price list file: its JSON object without `version`, with `actor` when one is given.
     PriceList(PathBuf, Option<String>),
+    /// A JSON file sent as `{"payload": <its contents>}` (a corrected error payload).
+    Payload(PathBuf),
+}
+
+/// `{"note": …}` when a note is given (the error table's discard and resolve).
+fn note_body(note: &Option<String>) -> Body {
+    note.as_ref().map_or(Body::None, |n| Body::Json(json!({ "note": n })))
 }
 
 impl Request {
@@ -924,6 +995,33 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
             Body::None,
         )
         .query([("actor", actor.clone())]),
+        C::Errors(ErrorCommand::List {
+            status,
+            interface,
+            municipality,
+            external_id,
+            limit,
+            offset,
+        }) => Request::get(&["errors"]).query([
+            ("status", status.clone()),
+            ("interface", interface.clone()),
+            ("municipality", municipality.clone()),
+            ("external_id", external_id.clone()),
+            ("limit", text(limit)),
+            ("offset", text(offset)),
+        ]),
+        C::Errors(ErrorCommand::Show { id }) => Request::get(&["errors", id]),
+        C::Errors(ErrorCommand::Resubmit { id, payload }) => Request::new(
+            Method::POST,
+            &["errors", id, "resubmit"],
+            payload.as_ref().map_or(Body::None, |f| Body::Payload(f.clone())),
+        ),
+        C::Errors(ErrorCommand::Discard { id, note }) => {
+            Request::new(Method::POST, &["errors", id, "discard"], note_body(note))
+        }
+        C::Errors(ErrorCommand::Resolve { id, note }) => {
+            Request::new(Method::POST, &["errors", id, "resolve"], note_body(note))
+        }
         C::Beskedtyper => Request::get(&["beskedtyper"]),
         C::Envelope { seq } => Request::get(&["events", &seq.to_string(), "envelope"]),
 
@@ -994,8 +1092,9 @@ pub async fn run(args: AdminArgs) -> Result<ExitCode> {
     args.connection.run(&request, None).await
 }
 
-/// Sends `request` to the admin API at `admin_url` with the bearer `token`; answers the status and the body.
-async fn send(request: &Request, admin_url: &str, token: &str) -> Result<(reqwest::StatusCode, String)> {
+/// Sends `request` to the admin API at `admin_url` with the bearer `token`; answers the status and the body as the
+/// server sent it (UTF-8, apart from CSV exports in Windows-1252).
+async fn send_bytes(request: &Request, admin_url: &str, token: &str) -> Result<(reqwest::StatusCode, Vec<u8>)> {
     let url = request.url(admin_url)?;
     // reqwest builds a TLS configuration even for plain HTTP and needs a crypto provider for it.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -1016,12 +1115,18 @@ async fn send(request: &Request, admin_url: &str, token: &str) -> Result<(reqwes
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             builder.json(&price_list_body(&text, actor).with_context(|| format!("reading {}", path.display()))?)
         }
+        Body::Payload(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let payload: Value =
+                serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+            builder.json(&json!({ "payload": payload }))
+        }
     };
     let what = format!("{} {}", request.method, request.path());
     let response = builder.send().await.with_context(|| what.clone())?;
     let status = response.status();
-    let body = response.text().await.with_context(|| what.clone())?;
-    Ok((status, body))
+    let body = response.bytes().await.with_context(|| what.clone())?;
+    Ok((status, body.to_vec()))
 }
 
 /// A 2xx answer on stdout: JSON pretty-printed, anything else (CSV) as it is, with a final line end.
@@ -1193,6 +1298,35 @@ mod tests {
             ),
             (&["beskedtyper"], "/api/v1/beskedtyper", &[]),
             (&["envelope", "42"], "/api/v1/events/42/envelope", &[]),
+            (&["errors", "list"], "/api/v1/errors", &[]),
+            (
+                &[
+                    "errors",
+                    "list",
+                    "--status",
+                    "open",
+                    "--interface",
+                    "engangsydelse",
+                    "--municipality",
+                    "0340",
+                    "--external-id",
+                    "x-1",
+                    "--limit",
+                    "5",
+                    "--offset",
+                    "10",
+                ],
+                "/api/v1/errors",
+                &[
+                    ("status", "open"),
+                    ("interface", "engangsydelse"),
+                    ("municipality", "0340"),
+                    ("external_id", "x-1"),
+                    ("limit", "5"),
+                    ("offset", "10"),
+                ],
+            ),
+            (&["errors", "show", "e-1"], "/api/v1/errors/e-1", &[]),
             (
                 &["publisher-tokens", "list", "dagtilbud"],
                 "/api/v1/systems/dagtilbud/publisher-tokens",
@@ -1249,6 +1383,30 @@ mod tests {
                 Method::PUT,
                 "/api/v1/systems/vikar",
                 json!({"vendor": "v2"}),
+            ),
+            (
+                vec!["errors", "resolve", "e-1", "--note", "rettet i Opus"],
+                Method::POST,
+                "/api/v1/errors/e-1/resolve",
+                json!({"note": "rettet i Opus"}),
+            ),
+            (
+                vec!["errors", "discard", "e-1", "--note", "dublet"],
+                Method::POST,
+                "/api/v1/errors/e-1/discard",
+                json!({"note": "dublet"}),
+            ),
+            (
+                vec!["errors", "discard", "e-1"],
+                Method::POST,
+                "/api/v1/errors/e-1/discard",
+                Value::Null,
+            ),
+            (
+                vec!["errors", "resubmit", "e-1"],
+                Method::POST,
+                "/api/v1/errors/e-1/resubmit",
+                Value::Null,
             ),
             (
                 vec![

@@ -81,20 +81,31 @@ enum LandscapeCommand {
         #[arg(long, value_delimiter = ',')]
         direct: Vec<String>,
     },
-    /// Import systems or relations from a CSV file: checked only, unless --apply.
+    /// Import systems, relations or interfaces from a CSV file: checked only, unless --apply.
     Import {
-        #[arg(value_parser = PossibleValuesParser::new(["systems", "relations"]))]
+        /// What the file holds.
+        #[arg(value_parser = PossibleValuesParser::new(["systems", "relations", "interfaces"]))]
         kind: String,
         file: PathBuf,
         /// Store the records (one transaction) instead of only checking them.
         #[arg(long)]
         apply: bool,
     },
-    /// The landscape as one JSON document.
+    /// The landscape as one JSON document, or with --csv the stored systems, relations or interfaces as a CSV file
+    /// with the columns the import takes (Windows-1252 and ';' for Excel unless --encoding/--delimiter say otherwise).
     Export {
         /// Write it to this file instead of stdout.
         #[arg(short = 'o', long = "out")]
         out: Option<PathBuf>,
+        /// Export these records as CSV instead of the whole landscape as JSON.
+        #[arg(long, value_parser = PossibleValuesParser::new(["systems", "relations", "interfaces"]))]
+        csv: Option<String>,
+        /// The CSV file's encoding [server default: windows-1252]; a text windows-1252 cannot hold is refused.
+        #[arg(long, requires = "csv", value_parser = PossibleValuesParser::new(["windows-1252", "utf-8"]))]
+        encoding: Option<String>,
+        /// The CSV file's delimiter [server default: ;].
+        #[arg(long, requires = "csv", value_parser = PossibleValuesParser::new([";", ","]))]
+        delimiter: Option<String>,
     },
 }
 
@@ -146,14 +157,21 @@ fn request(command: &LandscapeCommand, actor: &Option<String>) -> Request {
             Body::File(file.clone(), "text/csv"),
         )
         .query([("dry_run", Some((!apply).to_string())), ("actor", actor.clone())]),
-        C::Export { out: _ } => Request::get(&["landscape", "export"]),
+        C::Export {
+            csv: Some(kind),
+            encoding,
+            delimiter,
+            ..
+        } => Request::get(&["landscape", "export", kind])
+            .query([("encoding", encoding.clone()), ("delimiter", delimiter.clone())]),
+        C::Export { csv: None, .. } => Request::get(&["landscape", "export"]),
     }
 }
 
 /// The file a subcommand writes its answer to, if any.
 fn output(command: &LandscapeCommand) -> Option<&Path> {
     match command {
-        LandscapeCommand::Diagram { out, .. } | LandscapeCommand::Export { out } => out.as_deref(),
+        LandscapeCommand::Diagram { out, .. } | LandscapeCommand::Export { out, .. } => out.as_deref(),
         _ => None,
     }
 }
@@ -264,6 +282,20 @@ mod tests {
             ),
             (&["export"], "/api/v1/landscape/export", &[]),
             (&["export", "-o", "l.json"], "/api/v1/landscape/export", &[]),
+            (&["export", "--csv", "systems"], "/api/v1/landscape/export/systems", &[]),
+            (
+                &[
+                    "export",
+                    "--csv",
+                    "relations",
+                    "--encoding",
+                    "utf-8",
+                    "--delimiter",
+                    ",",
+                ],
+                "/api/v1/landscape/export/relations",
+                &[("encoding", "utf-8"), ("delimiter", ",")],
+            ),
         ];
         for (args, path, query) in cases {
             assert_eq!(mapped(args), (Method::GET, path.to_string(), q(query)), "{args:?}");

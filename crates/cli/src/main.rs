@@ -111,14 +111,14 @@ impl StoreArgs {
         }
     }
 
-    /// Resolves the location and opens the store the way `serve` does: the data dir is created if needed, the
+    /// Resolves the location and opens the store the way `serve` does: the data dir is created if needed (0700;
+    /// group and other access to anything in it is removed, with a warning), the
     /// database is `--database-url` or the SQLite file `snitflade.db` in it (WAL; the store's one writer per
     /// process, so a running server and this command can share it).
     async fn open(self) -> Result<snitflade_store::Store> {
         let location = self.clone().location(&mut self.file_config()?);
-        std::fs::create_dir_all(&location.data_dir)
-            .with_context(|| format!("creating the data dir {}", location.data_dir.display()))?;
-        let data_dir = location.data_dir.canonicalize()?;
+        let (data_dir, _) = snitflade_store::data_dir::prepare(&location.data_dir)
+            .with_context(|| format!("preparing the data dir {}", location.data_dir.display()))?;
         let url = location
             .database_url
             .unwrap_or_else(|| snitflade_store::db::sqlite_url_in(&data_dir));
@@ -205,6 +205,11 @@ async fn shutdown_signal() {
 fn main() -> Result<std::process::ExitCode> {
     malloc::tune();
     let cli = Cli::parse();
+    // The commands that open the data dir write CPR numbers and keys into it: whatever they create is the
+    // owner's alone. Set before any thread starts, so it holds for every file (SQLite's -wal/-shm too).
+    if matches!(cli.command, Command::Serve(_) | Command::Import(_) | Command::Export(_)) {
+        snitflade_store::data_dir::restrict_umask();
+    }
     // The server logs its life at info; the one-shot commands print their own summary.
     let default_log = match cli.command {
         Command::Serve(_) => "info",

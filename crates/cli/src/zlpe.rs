@@ -120,6 +120,13 @@ fn file_block(f: &FileSummary) -> String {
         "  leave records: {} for numbers never active, {} for employments already ended, {} created as ended\n",
         e.leave_unknown, e.leave_repeated, e.leave_created
     );
+    if e.earlier_run > 0 {
+        out += &format!(
+            "  completes an interrupted import of this file: {} of the unchanged employees were changed by it \
+             (its audit entries account for them)\n",
+            e.earlier_run
+        );
+    }
     if let Some(reason) = &f.missing_not_checked {
         out += &format!("  employments missing from the snapshot were not ended: {reason}\n");
     }

@@ -324,3 +324,95 @@ async fn the_admin_cli_runs_a_dueslag_and_publisher_tokens() {
         );
     }
 }
+
+/// Issue 16, item 17: the error-handling table from the command line (it was curl-only): list with the API's
+/// filters, show, resubmit with a corrected payload from a file, discard and resolve with a note.
+#[tokio::test]
+async fn the_error_table_is_operated_from_the_command_line() {
+    let s = Server::start().await;
+    let mut failed = Vec::new();
+    for _ in 0..3 {
+        let mut reg = valid_registration();
+        reg.postg_date = "20251345".into();
+        s.register(&reg).await.assert_accepted();
+        failed.push(reg.ex_ident);
+    }
+
+    let listed = json(
+        &s,
+        &["errors", "list", "--status", "open", "--interface", "maskintimer"],
+    );
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    let one = json(&s, &["errors", "list", "--external-id", &failed[0]]);
+    assert_eq!(one.as_array().unwrap().len(), 1, "{one}");
+    let id = one[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        json(&s, &["errors", "list", "--limit", "2"]).as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        json(&s, &["errors", "list", "--limit", "2", "--offset", "2"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let shown = json(&s, &["errors", "show", &id]);
+    assert_eq!(
+        (shown["id"].as_str(), shown["status"].as_str()),
+        (Some(id.as_str()), Some("open"))
+    );
+
+    // Resubmitted with the date corrected from a file.
+    let correction = s.dir.path().join("correction.json");
+    let today = valid_registration().postg_date;
+    std::fs::write(&correction, json!({ "POSTG_DATE": today }).to_string()).unwrap();
+    let after = json(
+        &s,
+        &["errors", "resubmit", &id, "--payload", correction.to_str().unwrap()],
+    );
+    assert_eq!(after["status"], "resubmitted", "{after}");
+    assert_eq!(s.admin.registrations_for(&failed[0]).await.len(), 1);
+
+    let second = s.admin.error_for(&failed[1]).await["id"].as_str().unwrap().to_owned();
+    let discarded = json(&s, &["errors", "discard", &second, "--note", "dublet"]);
+    assert_eq!(discarded["status"], "discarded", "{discarded}");
+    assert!(
+        discarded.to_string().contains("dublet"),
+        "the note is kept: {discarded}"
+    );
+    let third = s.admin.error_for(&failed[2]).await["id"].as_str().unwrap().to_owned();
+    let resolved = json(&s, &["errors", "resolve", &third, "--note", "rettet i Opus"]);
+    assert_eq!(resolved["status"], "resolved", "{resolved}");
+    assert!(resolved.to_string().contains("rettet i Opus"), "{resolved}");
+    let by_status = json(&s, &["errors", "list", "--status", "resolved"]);
+    assert_eq!(by_status.as_array().unwrap().len(), 1);
+    assert_eq!(by_status[0]["id"], third.as_str());
+    assert!(
+        json(&s, &["errors", "list", "--status", "open"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // A closed entry: the server's refusal on stderr, exit code 1.
+    let out = admin(&s, &["errors", "resolve", &third]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stderr).trim().is_empty());
+    // Every argument explains itself.
+    for (sub, texts) in [
+        (
+            "list",
+            &["Only errors in this state", "external id", "Skip this many"][..],
+        ),
+        ("resubmit", &["The error's id", "corrected payload"][..]),
+        ("resolve", &["How it was handled"][..]),
+        ("discard", &["Why it is dropped"][..]),
+    ] {
+        let help = admin(&s, &["errors", sub, "--help"]);
+        let text = String::from_utf8_lossy(&help.stdout);
+        for t in texts {
+            assert!(text.contains(t), "errors {sub} --help lacks {t:?}:\n{text}");
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! registered by `dagtilbud` pushed as `ModtagBeskedInput` over mutual TLS to a local receiver, valid against
 //! KOMBIT's reference XSDs; with the receiver down for 30 s every event still arrives, in order, none lost, the
 //! retries counted in `AntalLeveranceforsoeg`; a receiver that answers an error sends the message to the fejlkø,
-//! from which it is requeued.
+//! from which it is requeued. Certificate expiry arrives as events too (30 and 7 days ahead, once each).
 
 mod common;
 
@@ -522,4 +522,128 @@ async fn a_filter_field_takes_a_single_value_like_a_list_of_it() {
     assert!(single.iter().all(|seq| municipality(*seq) == "0340"), "{single:?}");
     assert_eq!(aarhus.len(), 1, "{aarhus:?}");
     assert_eq!(municipality(aarhus[0]), "0751");
+}
+
+/// Issue 16, item 17: certificate expiry as a metric and as Beskedfordeler events. Two systems with a 20-day and a
+/// 5-day certificate: `/metrics` shows each system's days left; a dueslag subscribed to the new Beskedtype
+/// (`certificate.expiring`) gets the 30-day event of the 20-day certificate and both (30 and 7) of the 5-day one,
+/// once each — and no more after a restart.
+#[tokio::test]
+async fn expiring_certificates_are_a_metric_and_events_sent_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, format!("{CONFIG}certificate_check_seconds = 1\n")).unwrap();
+    let args: [&std::ffi::OsStr; 2] = ["--config".as_ref(), cfg.as_os_str()];
+    let mut server = spawn(&data, &args).await;
+    let admin = AdminApi::new(&data, server.admin);
+    let receiver = Receiver::start(&data, 0, Answer::Ok).await;
+    let body = json!({"name": "Certifikatovervågning", "system": "dagtilbud",
+                      "push_url": format!("https://localhost:{}/modtag", receiver.port), "max_attempts": 1000});
+    admin
+        .dueslag(body, json!({"beskedtype": ["certificate.expiring"]}))
+        .await;
+    let kinds = admin.list("/api/v1/beskedtyper").await;
+    let kind = kinds
+        .iter()
+        .find(|k| k["kind"] == "certificate.expiring")
+        .expect("the new Beskedtype is listed");
+    assert_eq!(kind["navn"], "Certifikat udløber snart");
+
+    let (status, vendor) = admin
+        .post(
+            "/api/v1/vendors",
+            Some(
+                json!({"name": "Udløb ApS", "cvr": "84847771", "contact_name": "Ida", "contact_phone": "12345678",
+                        "contact_email": "ida@example.dk"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{vendor}");
+    let mut fingerprints = Vec::new();
+    for (system, days) in [("udloeb-20", 20), ("udloeb-5", 5)] {
+        let (status, body) = admin
+            .post("/api/v1/systems", Some(json!({"name": system, "vendor": vendor["id"]})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (cert, _) = snitflade_server::demo::pki::issue_client_certificate(
+            &data.join("pki"),
+            system,
+            "Udløb ApS",
+            "84847771",
+            days,
+        )
+        .unwrap();
+        let ca = std::fs::read_to_string(data.join("pki/ca.pem")).unwrap();
+        let (status, body) = admin
+            .post_bytes(
+                &format!("/api/v1/systems/{system}/certificates"),
+                "application/x-pem-file",
+                format!("{cert}{ca}").into_bytes(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        fingerprints.push(body["fingerprint"].as_str().unwrap().to_owned());
+    }
+
+    // The gauge, set when the certificates were uploaded.
+    let (_, _, metrics) = admin.get_text("/metrics").await;
+    let gauge = |system: &str| -> i64 {
+        let prefix = format!("snitflade_certificate_days_to_expiry{{system=\"{system}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no gauge for {system} in\n{metrics}"))
+            .parse()
+            .unwrap()
+    };
+    assert!((19..=20).contains(&gauge("udloeb-20")), "{metrics}");
+    assert!((4..=5).contains(&gauge("udloeb-5")), "{metrics}");
+
+    wait_for("the three expiry events", Duration::from_secs(30), || {
+        distinct(&receiver.bodies()).len() == 3
+    })
+    .await;
+    let expiry_events = |events: Vec<Value>| -> Vec<(String, i64)> {
+        let mut out: Vec<(String, i64)> = events
+            .iter()
+            .filter(|e| e["kind"] == "certificate.expiring")
+            .map(|e| {
+                (
+                    e["payload"]["fingerprint"].as_str().unwrap().to_owned(),
+                    e["payload"]["threshold_days"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let mut expected = vec![
+        (fingerprints[0].clone(), 30),
+        (fingerprints[1].clone(), 30),
+        (fingerprints[1].clone(), 7),
+    ];
+    expected.sort();
+    assert_eq!(expiry_events(admin.events().await), expected);
+
+    // A restart: the next checks send nothing again.
+    signal(server.pid(), "TERM");
+    wait_for_exit(&mut server, Duration::from_secs(30))
+        .await
+        .expect("the server stops");
+    let server = spawn(&data, &args).await;
+    let admin = AdminApi::new(&data, server.admin);
+    let checks = |text: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix("snitflade_certificate_expiry_checks_total "))
+            .map_or(0, |v| v.trim().parse().unwrap())
+    };
+    let checked_twice = wait_until(Duration::from_secs(30), || async {
+        checks(&admin.get_text("/metrics").await.2) >= 2
+    })
+    .await;
+    assert!(checked_twice, "the restarted server ran its expiry check twice");
+    assert_eq!(expiry_events(admin.events().await), expected, "nothing sent again");
+    let bodies = receiver.stop().await;
+    assert_eq!(distinct(&bodies).len(), 3);
 }

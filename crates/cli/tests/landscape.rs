@@ -519,3 +519,173 @@ async fn the_admin_api_checks_its_input_row_by_row_and_record_by_record() {
     assert_eq!(status, StatusCode::OK, "{mermaid}");
     assert!(mermaid.contains("KØ1–KØ3"), "{mermaid}");
 }
+
+/// The import report's counts of a CSV file sent through `snitflade landscape import KIND FILE` (a dry run).
+fn dry_run(s: &Server, kind: &str, file: &Path) -> Value {
+    let out = cli(s.proc.admin, &s.data_dir(), &["import", kind, file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["dry_run"], true);
+    v["rows"].clone()
+}
+
+/// Issue 16, item 16, from outside: the CSV export has the import's columns (Windows-1252 and `;` for Excel by
+/// default, UTF-8 and `,` on request) and an exported file imports as "unchanged", row for row; a name Windows-1252
+/// cannot hold is refused, not mangled; an interface's release date is imported by CSV and gives the 6-month
+/// maintenance deadline; the CPR exception matches `CPR`.
+#[tokio::test]
+async fn the_landscape_exports_csv_that_imports_unchanged_and_release_dates_drive_maintenance() {
+    let s = Server::start().await;
+    let (admin, data) = (&s.admin, s.data_dir());
+    let dir = s.dir.path();
+
+    // The demo's Sorø relations and systems, as Danish Excel wants them.
+    let relations = dir.join("relations.csv");
+    let out = cli(
+        s.proc.admin,
+        &data,
+        &["export", "--csv", "relations", "-o", relations.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&relations).unwrap();
+    let header = "id;municipality;system;counterpart;interface_id;interface_version;local_number;direction;\
+                  description;information_objects;dependency;transition_decision;target_system;\
+                  target_interface_id;target_interface_version;agreement_name;notice_months;expires;terminated\r\n";
+    assert!(
+        bytes.starts_with(header.as_bytes()),
+        "{}",
+        String::from_utf8_lossy(&bytes[..300])
+    );
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "Windows-1252: æ, ø and å are single bytes"
+    );
+    assert!(bytes.contains(&0xF8), "ø");
+    let report = dry_run(&s, "relations", &relations);
+    let rows = report["rows"].as_array().unwrap().len();
+    assert!(rows > 50, "{report}");
+    assert_eq!(report["unchanged"], rows, "every row unchanged: {report}");
+    assert_eq!(report["encoding"], "windows-1252");
+
+    let (status, content_type, _) = admin.get_text("/api/v1/landscape/export/systems").await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "text/csv; charset=windows-1252")
+    );
+    let systems = dir.join("systems.csv");
+    let out = cli(
+        s.proc.admin,
+        &data,
+        &[
+            "export",
+            "--csv",
+            "systems",
+            "--encoding",
+            "utf-8",
+            "--delimiter",
+            ",",
+            "-o",
+            systems.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&systems).unwrap();
+    assert!(
+        text.starts_with("\u{feff}id,name,vendor,kind,lifecycle,replaced_by,description\r\n"),
+        "{text}"
+    );
+    let report = dry_run(&s, "systems", &systems);
+    assert_eq!(
+        report["unchanged"],
+        report["rows"].as_array().unwrap().len(),
+        "{report}"
+    );
+    assert_eq!(
+        (report["encoding"].as_str(), report["delimiter"].as_str()),
+        (Some("utf-8"), Some(","))
+    );
+
+    // A name Windows-1252 cannot hold: refused, naming it; UTF-8 carries it.
+    let (status, body) = admin
+        .put(
+            "/api/v1/landscape/systems/budapest",
+            json!({"id": "budapest", "name": "Kőbánya Kft.", "kind": "external"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let out = cli(s.proc.admin, &data, &["export", "--csv", "systems"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("system budapest, column name") && err.contains("'ő'") && err.contains("utf-8"),
+        "{err}"
+    );
+    let (status, _, utf8) = admin.get_text("/api/v1/landscape/export/systems?encoding=utf-8").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        utf8.contains("budapest;Kőbánya Kft.;;external;in_operation;;"),
+        "{utf8}"
+    );
+
+    // A KOMBIT interface not in the shipped catalogue, with its release date, by CSV; a catalogue id is refused.
+    let released = jiff::Zoned::now().date() - jiff::Span::new().months(7);
+    let interfaces = dir.join("interfaces.csv");
+    std::fs::write(
+        &interfaces,
+        format!(
+            "id;version;name;kind;valid_from;information_objects\n\
+             SF9001;2;Testsnitflade;kombit;{released};Prøveobjekt\n\
+             SF1520;2;CPR replica opslag;kombit;{released};Person\n"
+        ),
+    )
+    .unwrap();
+    let out = cli(
+        s.proc.admin,
+        &data,
+        &["import", "interfaces", interfaces.to_str().unwrap(), "--apply"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let rows = v["rows"]["rows"].as_array().unwrap();
+    assert_eq!(
+        (rows[0]["action"].as_str(), rows[1]["action"].as_str()),
+        (Some("created"), Some("rejected")),
+        "{v}"
+    );
+    assert!(rows[1]["errors"].to_string().contains("shipped catalogue"), "{v}");
+    let (_, _, exported) = admin
+        .get_text("/api/v1/landscape/export/interfaces?encoding=utf-8")
+        .await;
+    assert!(
+        exported.contains(&format!("SF9001;2;Testsnitflade;;kombit;;{released};Prøveobjekt;;;")),
+        "{exported}"
+    );
+
+    let (status, check) = admin
+        .post(
+            "/api/v1/landscape/requirements",
+            Some(json!({"information_objects": ["Prøveobjekt", "Person"], "direct_public_integrations": ["CPR"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+    let m = check["maintenance"].as_array().unwrap();
+    assert_eq!(m.len(), 1, "{check}");
+    assert_eq!(m[0]["id"], "SF9001");
+    assert_eq!(m[0]["valid_from"], released.to_string());
+    assert_eq!(m[0]["deadline"], (released + jiff::Span::new().months(6)).to_string());
+    assert_eq!(
+        m[0]["passed"], true,
+        "released seven months ago: the six months have passed"
+    );
+    assert!(check["text"].as_str().unwrap().contains("FRISTEN ER PASSERET"));
+    let specific = check["specific"].to_string();
+    assert!(
+        !specific.contains("SF1520"),
+        "CPR is Grunddataprogrammet (CPR): {specific}"
+    );
+    assert!(
+        check["exceptions"].to_string().contains("Grunddataprogrammet (CPR)"),
+        "{check}"
+    );
+}

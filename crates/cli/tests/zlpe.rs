@@ -227,3 +227,96 @@ async fn import_and_export_beside_a_running_server() {
     assert!(stdout(&again).contains("0 created, 0 changed, 0 refreshed, 3 unchanged"));
     server.assert_healthy().await;
 }
+
+/// Issue 16, item 4: `kill -9` of `import zlpe` after some chunks are committed. Every employee those chunks wrote
+/// has its audit entry (written with the chunk), and the run that completes the import says how many of the
+/// employees it finds unchanged the killed run had changed, instead of passing them off as simply unchanged.
+#[tokio::test]
+async fn a_killed_import_leaves_every_committed_change_audited_and_the_next_run_completes_it() {
+    use snitflade_store::Store;
+    use sqlx::Row;
+
+    const EMPLOYEES: u32 = 6_000;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let name = snitflade_zlpe::generate::file_name(0).to_string();
+    let dump = dir.path().join(&name);
+    let file = std::io::BufWriter::new(std::fs::File::create(&dump).unwrap());
+    let (_, generated) = snitflade_zlpe::generate::write_dump(file, EMPLOYEES, 0).unwrap();
+    // The test watches the database the import writes.
+    let store = Store::open(&snitflade_store::db::sqlite_url_in(&data)).await.unwrap();
+    let count = |sql: &'static str| {
+        let pool = store.pool().clone();
+        async move { sqlx::query(sql).fetch_one(&pool).await.unwrap().get::<i64, _>(0) }
+    };
+
+    let mut child = Command::new(common::bin())
+        .args(["import", "zlpe", "--data-dir"])
+        .arg(&data)
+        .arg(&dump)
+        .env_remove("SNITFLADE_DATABASE_URL")
+        .env_remove("SNITFLADE_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = common::wait_until(std::time::Duration::from_secs(120), || async {
+        count("SELECT COUNT(*) FROM employees").await > 0
+    })
+    .await;
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(started, "the import committed nothing");
+    assert!(
+        !status.success(),
+        "the import finished before it was killed: use a larger file"
+    );
+
+    let employees = count("SELECT COUNT(*) FROM employees").await;
+    assert!(
+        employees > 0 && employees < i64::from(generated.employees),
+        "{employees}"
+    );
+    let unaudited = count(
+        "SELECT COUNT(*) FROM employees e WHERE NOT EXISTS (SELECT 1 FROM hr_audit a WHERE \
+         a.municipality = e.municipality AND a.pernr = e.pernr AND a.action = 'import.change')",
+    )
+    .await;
+    assert_eq!(
+        unaudited, 0,
+        "of {employees} employees written by the killed import, {unaudited} have no audit entry"
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM hr_audit WHERE action = 'import'").await, 0);
+
+    // The run that completes it.
+    let done = import(&data, std::slice::from_ref(&dump), &["--json"]);
+    assert_eq!(done.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&done)).unwrap();
+    let e = &json["files"][0]["employees"];
+    let (created, unchanged, earlier) = (
+        e["created"].as_i64().unwrap(),
+        e["unchanged"].as_i64().unwrap(),
+        e["earlier_run"].as_i64().unwrap(),
+    );
+    assert_eq!(created + unchanged, i64::from(generated.employees), "{e}");
+    assert_eq!(
+        earlier, employees,
+        "the killed run's employees are reported as such: {e}"
+    );
+    assert_eq!(unchanged, employees, "{e}");
+    // Every employee, from either run, has exactly one "created" audit entry; the summary is written once.
+    let total = count("SELECT COUNT(*) FROM employees").await;
+    let created_entries = count(
+        "SELECT COUNT(DISTINCT pernr) FROM hr_audit WHERE action = 'import.change' AND detail LIKE '%employee.created%'",
+    )
+    .await;
+    assert_eq!(created_entries, total);
+    assert_eq!(count("SELECT COUNT(*) FROM hr_audit WHERE action = 'import'").await, 1);
+
+    // Once complete, importing the file again is an ordinary re-import: nothing from an interrupted run.
+    let again = import(&data, std::slice::from_ref(&dump), &["--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(json["files"][0]["employees"]["earlier_run"], 0);
+    store.close().await;
+}

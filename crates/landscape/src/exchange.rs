@@ -1,4 +1,4 @@
-//! Moving landscape data in and out: CSV import of systems and relations (with a per-row dry-run report), and a
+//! Moving landscape data in and out: CSV import of systems, relations and interfaces (with a per-row dry-run report), and a
 //! JSON export / import of a whole landscape.
 //!
 //! # CSV import
@@ -25,7 +25,7 @@
 //!
 //! Relations — `id,municipality,system,counterpart,interface_id,interface_version,local_number,direction,
 //! description,information_objects,dependency,transition_decision,target_system,target_interface_id,
-//! agreement_name,notice_months,expires,terminated`:
+//! target_interface_version,agreement_name,notice_months,expires,terminated`:
 //! - `id`, `municipality` (the kommunekode, 1–4 digits, not 0; kept in the landscape's four-digit form, `340` →
 //!   `0340`), `system`, `counterpart`, `direction`, `dependency` are required; `system`, `counterpart` and
 //!   `target_system` must be systems of the landscape, and two different ones;
@@ -41,7 +41,19 @@
 //! - `agreement_name` is required when `notice_months`, `expires` or `terminated` is given; dates are
 //!   `YYYY-MM-DD`.
 //!
+//! Interfaces — `id,version,name,purpose,kind,status,valid_from,information_objects,same_need_group,
+//! public_alternative,provider`:
+//! - `id`, `name`, `kind` are required; `version` defaults to `1`; an interface is keyed by `id` + `version`;
+//! - `kind`: `kombit`, `opus_standard`, `legacy_file` (`filsnitflade`), `local` (`lokal`);
+//! - `valid_from` (`YYYY-MM-DD`) is the version's release date: KOMBIT's 6-month maintenance deadline runs from it
+//!   (see [`crate::requirements`]);
+//! - `provider` must be a system of the landscape; `information_objects` is `;`-separated;
+//! - the shipped catalogue's interface ids are read-only in every version (with [`ImportContext::with_catalogue`]).
+//!
+//! Relations also take `target_interface_version` (without it the target interface must have one version).
+//!
 //! An updated relation keeps what the CSV cannot express: its costs, certificates and transition note.
+//! [`crate::csv_export`] writes all three kinds with these columns.
 //! Read-only records (derived from snitflade's own grants, relation ids starting with `snitflade-`, and — through
 //! [`ImportContext::with_catalogue`] — the shipped catalogue's) cannot be imported over: such a row is rejected.
 //!
@@ -57,8 +69,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Agreement, DependencyClass, Direction, InterfaceRef, Landscape, Lifecycle, Relation, Source, System, SystemKind,
-    Transition, TransitionDecision,
+    Agreement, DependencyClass, Direction, Interface, InterfaceKind, InterfaceRef, Landscape, Lifecycle, Relation,
+    Source, System, SystemKind, Transition, TransitionDecision,
 };
 use crate::naming::{kommunekode, natural_cmp};
 use crate::own_traffic::RELATION_ID_PREFIX;
@@ -83,7 +95,7 @@ pub const SYSTEM_COLUMNS: [&str; 7] = [
 ];
 const SYSTEM_REQUIRED: [&str; 3] = ["id", "name", "kind"];
 
-pub const RELATION_COLUMNS: [&str; 18] = [
+pub const RELATION_COLUMNS: [&str; 19] = [
     "id",
     "municipality",
     "system",
@@ -98,12 +110,28 @@ pub const RELATION_COLUMNS: [&str; 18] = [
     "transition_decision",
     "target_system",
     "target_interface_id",
+    "target_interface_version",
     "agreement_name",
     "notice_months",
     "expires",
     "terminated",
 ];
 const RELATION_REQUIRED: [&str; 6] = ["id", "municipality", "system", "counterpart", "direction", "dependency"];
+
+pub const INTERFACE_COLUMNS: [&str; 11] = [
+    "id",
+    "version",
+    "name",
+    "purpose",
+    "kind",
+    "status",
+    "valid_from",
+    "information_objects",
+    "same_need_group",
+    "public_alternative",
+    "provider",
+];
+const INTERFACE_REQUIRED: [&str; 3] = ["id", "name", "kind"];
 
 /// A problem with the file as a whole; no row was looked at.
 #[derive(Debug, thiserror::Error)]
@@ -466,6 +494,27 @@ const DECISIONS: [(&str, TransitionDecision); 11] = [
 const DECISIONS_TEXT: &str = "kombit_buys (kombit), kombit_negotiates_municipality_buys (kombit_forhandler), \
                               municipality_buys (kommunen) or not_needed (udgår)";
 
+const INTERFACE_KINDS: [(&str, InterfaceKind); 7] = [
+    ("kombit", InterfaceKind::Kombit),
+    ("opus_standard", InterfaceKind::OpusStandard),
+    ("legacy_file", InterfaceKind::LegacyFile),
+    ("fil", InterfaceKind::LegacyFile),
+    ("filsnitflade", InterfaceKind::LegacyFile),
+    ("local", InterfaceKind::Local),
+    ("lokal", InterfaceKind::Local),
+];
+const INTERFACE_KINDS_TEXT: &str = "kombit, opus_standard, legacy_file (filsnitflade) or local (lokal)";
+
+/// A `;`-separated list, trimmed, without empty entries.
+fn split_list(field: &str) -> Vec<String> {
+    field
+        .split(';')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// A `YYYY-MM-DD` date.
 fn parse_date(column: &str, value: &str) -> Result<Date, String> {
     let shaped = value.len() == 10
@@ -516,6 +565,9 @@ pub struct ImportContext<'a> {
     interfaces: HashMap<&'a str, Vec<&'a str>>,
     read_only_systems: HashMap<String, ReadOnly>,
     read_only_relations: HashMap<String, ReadOnly>,
+    /// Interface ids of the shipped catalogue: read-only in every version.
+    read_only_interfaces: HashSet<String>,
+    interface_records: HashMap<(&'a str, &'a str), &'a Interface>,
 }
 
 impl<'a> ImportContext<'a> {
@@ -555,7 +607,13 @@ impl<'a> ImportContext<'a> {
                 .collect(),
             systems,
             relations,
+            interface_records: existing
+                .interfaces
+                .iter()
+                .map(|i| ((i.id.as_str(), i.version.as_str()), i))
+                .collect(),
             interfaces,
+            read_only_interfaces: HashSet::new(),
         }
     }
 
@@ -567,6 +625,9 @@ impl<'a> ImportContext<'a> {
         }
         for r in &catalogue.relations {
             self.read_only_relations.insert(r.id.clone(), ReadOnly::Catalogue);
+        }
+        for i in &catalogue.interfaces {
+            self.read_only_interfaces.insert(i.id.clone());
         }
         self
     }
@@ -698,6 +759,80 @@ impl<'a> ImportContext<'a> {
         Ok(report)
     }
 
+    /// Imports interfaces (with their release date, `valid_from`); see the module documentation for the columns.
+    pub fn interfaces_csv(&self, csv: &[u8]) -> Result<ImportReport, ImportError> {
+        let table = read_table(csv, &INTERFACE_COLUMNS, &INTERFACE_REQUIRED)?;
+        let mut report = ImportReport::new(table.delimiter, table.encoding);
+        let mut first_line: HashMap<(String, String), usize> = HashMap::new();
+        for (line, record) in &table.rows {
+            let row = Row { table: &table, record };
+            let mut errors: Vec<String> = too_wide(&table, record).into_iter().collect();
+            let id = row.required("id", &mut errors);
+            let version = row.opt("version").unwrap_or_else(|| "1".to_string());
+            let name = row.required("name", &mut errors);
+            let kind = row.required("kind", &mut errors).and_then(|k| {
+                collect(
+                    parse_enum("kind", &k, &INTERFACE_KINDS, INTERFACE_KINDS_TEXT),
+                    &mut errors,
+                )
+            });
+            let valid_from = row
+                .opt("valid_from")
+                .and_then(|d| collect(parse_date("valid_from", &d), &mut errors));
+            let provider = row.opt("provider");
+            if let Some(p) = &provider
+                && self.system(p).is_none()
+            {
+                errors.push(format!("provider: {p} is not a system in the landscape"));
+            }
+            let label = id.as_ref().map(|id| format!("{id} v{version}"));
+            if let Some(id) = &id {
+                let key = (id.clone(), version.clone());
+                if let Some(first) = first_line.get(&key) {
+                    errors.push(format!(
+                        "interface {id} version {version} already appears on line {first}"
+                    ));
+                } else {
+                    first_line.insert(key, *line);
+                }
+                if self.read_only_interfaces.contains(id) {
+                    errors.push(format!(
+                        "interface {id} is part of the shipped catalogue, whose interfaces are read-only in every \
+                         version"
+                    ));
+                }
+            }
+            match (errors.is_empty(), id, name, kind) {
+                (true, Some(id), Some(name), Some(kind)) => {
+                    let interface = Interface {
+                        id: id.clone(),
+                        version: version.clone(),
+                        name,
+                        purpose: row.get("purpose").to_string(),
+                        kind,
+                        status: row.opt("status"),
+                        valid_from,
+                        information_objects: split_list(row.get("information_objects")),
+                        same_need_group: row.opt("same_need_group"),
+                        public_alternative: row.opt("public_alternative"),
+                        provider,
+                    };
+                    let action = match self.interface_records.get(&(id.as_str(), version.as_str())) {
+                        None => RowAction::Created,
+                        Some(old) if **old == interface => RowAction::Unchanged,
+                        Some(_) => RowAction::Updated,
+                    };
+                    if action != RowAction::Unchanged {
+                        report.accepted.interfaces.push(interface);
+                    }
+                    report.record(*line, label, action, Vec::new());
+                }
+                _ => report.record(*line, label, RowAction::Rejected, errors),
+            }
+        }
+        Ok(report)
+    }
+
     /// Imports relations; see the module documentation for the columns.
     pub fn relations_csv(&self, csv: &[u8]) -> Result<ImportReport, ImportError> {
         let table = read_table(csv, &RELATION_COLUMNS, &RELATION_REQUIRED)?;
@@ -751,9 +886,17 @@ impl<'a> ImportContext<'a> {
                 }
                 (None, None) => None,
             };
-            let target_interface = row
-                .opt("target_interface_id")
-                .and_then(|i| collect(self.resolve_interface("target_interface_id", &i, None), &mut errors));
+            let target_interface = match (row.opt("target_interface_id"), row.opt("target_interface_version")) {
+                (Some(i), v) => collect(
+                    self.resolve_interface("target_interface_id", &i, v.as_deref()),
+                    &mut errors,
+                ),
+                (None, Some(_)) => {
+                    errors.push("target_interface_version is given without target_interface_id".to_string());
+                    None
+                }
+                (None, None) => None,
+            };
             let direction = row
                 .required("direction", &mut errors)
                 .and_then(|d| collect(parse_enum("direction", &d, &DIRECTIONS, DIRECTIONS_TEXT), &mut errors));
@@ -831,13 +974,7 @@ impl<'a> ImportContext<'a> {
                 local_number: row.opt("local_number"),
                 direction,
                 description: row.get("description").to_string(),
-                information_objects: row
-                    .get("information_objects")
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|o| !o.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                information_objects: split_list(row.get("information_objects")),
                 dependency,
                 transition: decision.map(|decision| Transition {
                     decision,

@@ -5,6 +5,7 @@
 //! This crate is pure: no database, no HTTP. The server stores a [`Landscape`] and adds snitflade's own traffic
 //! (derived from the grants) before it asks the questions answered here.
 
+pub mod csv_export;
 pub mod data;
 pub mod diagram;
 pub mod exchange;

@@ -5,8 +5,10 @@
 //! - the specific requirement (the overlap rule): every KOMBIT catalogue interface handling an information object
 //!   the delivery works with;
 //! - the two exceptions: of several required interfaces covering the same need (`same_need_group`) one is enough;
-//!   a requirement lapses when the delivery integrates directly with the interface's public alternative;
-//! - the maintenance rule: an updated interface must be implemented within 6 months of its `valid_from`;
+//!   a requirement lapses when the delivery integrates directly with the interface's public alternative (under any
+//!   of its names in [`PUBLIC_ALTERNATIVE_ALIASES`]: `CPR` is "Grunddataprogrammet (CPR)");
+//! - the maintenance rule: an updated interface must be implemented within 6 months of its release date
+//!   (`valid_from`); required interfaces without one are listed, since their deadline cannot be checked;
 //!
 //! and, for a system in the landscape, which requirements its relations already meet.
 
@@ -57,6 +59,9 @@ pub struct RequirementReport {
     pub exceptions: Vec<AppliedException>,
     /// Maintenance deadlines of every required interface with a `valid_from`, earliest first.
     pub maintenance: Vec<MaintenanceItem>,
+    /// Required interfaces (`id` or `id vN`) without a release date (`valid_from`): their maintenance deadline
+    /// cannot be checked until one is registered.
+    pub maintenance_unknown: Vec<String>,
     /// Information objects of the query that no KOMBIT interface handles.
     pub unmatched_objects: Vec<String>,
     /// Met vs missing requirements, when `system` is in the landscape.
@@ -142,7 +147,37 @@ pub struct CoverageEntry {
 }
 
 fn norm(s: &str) -> String {
-    s.trim().to_lowercase()
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Public platforms and registers under the names a delivery may give them: the catalogue's name first, then its
+/// aliases. The exception of seed 003 §2.3 matches a delivery's direct integration against an interface's
+/// `public_alternative` through this table (case-insensitively, spaces collapsed).
+pub const PUBLIC_ALTERNATIVE_ALIASES: &[&[&str]] = &[
+    &[
+        "Grunddataprogrammet (CPR)",
+        "CPR",
+        "Grunddataprogrammet CPR",
+        "Det Centrale Personregister",
+        "Det Centrale Personregister (CPR)",
+        "CPR-registeret",
+    ],
+    &[
+        "NemKonto System (NKS), direkte",
+        "NemKonto",
+        "NemKonto System",
+        "NemKonto System (NKS)",
+        "NKS",
+    ],
+];
+
+/// The name a public platform is compared by: the first name of its alias group, else the name itself.
+fn public_key(name: &str) -> String {
+    let n = norm(name);
+    PUBLIC_ALTERNATIVE_ALIASES
+        .iter()
+        .find(|names| names.iter().any(|a| norm(a) == n))
+        .map_or(n, |names| norm(names[0]))
 }
 
 fn required(i: &Interface, overlapping_objects: Vec<String>) -> RequiredInterface {
@@ -192,7 +227,7 @@ pub fn check(landscape: &Landscape, query: &RequirementQuery) -> RequirementRepo
         .map(|o| norm(o))
         .filter(|o| !o.is_empty())
         .collect();
-    let public: HashSet<String> = query.direct_public_integrations.iter().map(|p| norm(p)).collect();
+    let public: HashSet<String> = query.direct_public_integrations.iter().map(|p| public_key(p)).collect();
 
     // General requirements.
     let general: Vec<GeneralArea> = landscape
@@ -254,7 +289,7 @@ pub fn check(landscape: &Landscape, query: &RequirementQuery) -> RequirementRepo
     let mut remaining = Vec::new();
     for (i, overlap) in candidates {
         match &i.public_alternative {
-            Some(alt) if public.contains(&norm(alt)) => {
+            Some(alt) if public.contains(&public_key(alt)) => {
                 exceptions.push(AppliedException {
                     kind: ExceptionKind::PublicAlternative,
                     interfaces: vec![i.id.clone()],
@@ -341,6 +376,19 @@ pub fn check(landscape: &Landscape, query: &RequirementQuery) -> RequirementRepo
         })
         .collect();
     maintenance.sort_by(|a, b| a.deadline.cmp(&b.deadline).then_with(|| natural_cmp(&a.id, &b.id)));
+    let mut seen = HashSet::new();
+    let mut maintenance_unknown: Vec<String> = all_required()
+        .filter(|i| i.in_catalogue && i.valid_from.is_none())
+        .filter(|i| seen.insert((i.id.clone(), i.version.clone())))
+        .map(|i| {
+            if i.version == "1" {
+                i.id.clone()
+            } else {
+                format!("{} v{}", i.id, i.version)
+            }
+        })
+        .collect();
+    maintenance_unknown.sort_by(|a, b| natural_cmp(a, b));
 
     // Coverage.
     let system = query.system.as_deref().and_then(|id| landscape.system(id));
@@ -400,6 +448,7 @@ pub fn check(landscape: &Landscape, query: &RequirementQuery) -> RequirementRepo
         one_of,
         exceptions,
         maintenance,
+        maintenance_unknown,
         unmatched_objects,
         coverage,
     }
@@ -494,7 +543,7 @@ impl RequirementReport {
             out,
             "## Vedligehold (opdatering senest {MAINTENANCE_MONTHS} måneder efter KOMBITs opdatering)\n"
         );
-        if self.maintenance.is_empty() {
+        if self.maintenance.is_empty() && self.maintenance_unknown.is_empty() {
             let _ = writeln!(out, "Ingen datoer registreret.\n");
         }
         for m in &self.maintenance {
@@ -514,6 +563,13 @@ impl RequirementReport {
         }
         if !self.maintenance.is_empty() {
             let _ = writeln!(out);
+        }
+        if !self.maintenance_unknown.is_empty() {
+            let _ = writeln!(
+                out,
+                "Ingen udgivelsesdato registreret (fristen kan ikke beregnes): {}.\n",
+                self.maintenance_unknown.join(", ")
+            );
         }
 
         if let Some(c) = &self.coverage {

@@ -1108,3 +1108,68 @@ fn problems_name_municipalities_not_in_four_digits_and_relations_to_themselves()
         ]
     );
 }
+
+/// Issue 16, item 16: the public-alternative exception matches the register's other names — `CPR` is
+/// "Grunddataprogrammet (CPR)", `NKS` "NemKonto System (NKS), direkte" — on the shipped catalogue.
+#[test]
+fn a_public_alternative_is_matched_under_its_aliases() {
+    let catalogue = Landscape::catalogue().unwrap();
+    let mut q = requirement_query(&["Person", "Udbetaling"]);
+    let without = requirements::check(&catalogue, &q);
+    assert!(
+        specific_ids(&without).contains(&"SF1520"),
+        "{:?}",
+        specific_ids(&without)
+    );
+    assert!(specific_ids(&without).contains(&"SF1590_E"));
+    for (cpr, nks) in [
+        ("CPR", "NKS"),
+        (" cpr ", "NemKonto"),
+        ("Grunddataprogrammet  (CPR)", "nemkonto system (nks)"),
+    ] {
+        q.direct_public_integrations = vec![cpr.to_string(), nks.to_string()];
+        let with = requirements::check(&catalogue, &q);
+        let ids = specific_ids(&with);
+        assert!(
+            !ids.contains(&"SF1520") && !ids.contains(&"SF1590_E"),
+            "{cpr}/{nks}: {ids:?}"
+        );
+        let lapsed: Vec<&str> = with
+            .exceptions
+            .iter()
+            .filter_map(|e| e.public_alternative.as_deref())
+            .collect();
+        assert_eq!(lapsed, ["Grunddataprogrammet (CPR)", "NemKonto System (NKS), direkte"]);
+    }
+    // Another register is not an alias.
+    q.direct_public_integrations = vec!["CVR".to_string()];
+    assert!(specific_ids(&requirements::check(&catalogue, &q)).contains(&"SF1520"));
+}
+
+#[test]
+fn required_interfaces_without_a_release_date_are_listed() {
+    let report = requirements::check(&kombit(), &requirement_query(&["Sag", "Faktura"]));
+    let dated: Vec<&str> = report.maintenance.iter().map(|m| m.id.as_str()).collect();
+    assert!(
+        report.maintenance_unknown.iter().all(|u| !dated.contains(&u.as_str())),
+        "{:?}",
+        report.maintenance_unknown
+    );
+    let undated: Vec<String> = report
+        .general
+        .iter()
+        .flat_map(|a| a.interfaces.iter())
+        .chain(report.specific.iter())
+        .filter(|i| i.in_catalogue && i.valid_from.is_none())
+        .map(|i| i.id.clone())
+        .collect();
+    assert!(!undated.is_empty());
+    for id in &undated {
+        assert!(
+            report.maintenance_unknown.contains(id),
+            "{id}: {:?}",
+            report.maintenance_unknown
+        );
+    }
+    assert!(report.render_text().contains("Ingen udgivelsesdato registreret"));
+}

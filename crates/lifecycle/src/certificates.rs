@@ -9,10 +9,13 @@ use serde::Serialize;
 use serde_json::json;
 use snitflade_access::certificates::{self as verify, Crl};
 use snitflade_store::access::{self, CertificateRecord, CrlRecord};
-use snitflade_store::{admin_audit, now_text, timestamp_text};
+use snitflade_store::{Store, admin_audit, now_text, timestamp_text};
 
 /// Days before expiry a certificate is warned of.
 pub const WARN_DAYS: i64 = 30;
+
+/// The gauge [`record_days_to_expiry`] sets.
+pub const DAYS_TO_EXPIRY_METRIC: &str = "snitflade_certificate_days_to_expiry";
 
 /// A certificate as the admin API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -90,29 +93,7 @@ impl Lifecycle {
     }
 
     async fn certificate_views(&self, certs: Vec<CertificateRecord>) -> Result<Vec<CertificateView>> {
-        let systems = access::systems(self.store.pool()).await?;
-        let now = jiff::Timestamp::now();
-        Ok(certs
-            .into_iter()
-            .map(|c| CertificateView {
-                system: systems
-                    .iter()
-                    .find(|s| s.id == c.system_id)
-                    .map_or_else(|| c.system_id.clone(), |s| s.name.clone()),
-                status: status(&c, now),
-                fingerprint: c.fingerprint,
-                subject: c.subject,
-                issuer: c.issuer,
-                serial: c.serial_hex,
-                serial_number: c.serial_number,
-                cvr: c.cvr,
-                not_before: c.not_before,
-                not_after: c.not_after,
-                revoked_at: c.revoked_at,
-                revocation_reason: c.revocation_reason,
-                added_at: c.added_at,
-            })
-            .collect())
+        views(&self.store, certs).await
     }
 
     pub async fn certificates(&self) -> Result<Vec<CertificateView>> {
@@ -199,6 +180,7 @@ impl Lifecycle {
             })
             .await?;
         self.reload_access().await?;
+        record_days_to_expiry(&self.store).await?;
         let certificate = self.certificate_views(vec![record]).await?.remove(0);
         Ok(Uploaded {
             created: true,
@@ -209,26 +191,7 @@ impl Lifecycle {
     /// Certificates not revoked that expire within `days` (or have expired), soonest first, each with the
     /// renewals already in place.
     pub async fn expiry_warnings(&self, days: i64) -> Result<Vec<ExpiryWarning>> {
-        let now = jiff::Timestamp::now();
-        let views = self.certificates().await?;
-        let usable: Vec<&CertificateView> = views.iter().filter(|c| c.status != "revoked").collect();
-        let mut out: Vec<ExpiryWarning> = usable
-            .iter()
-            .filter(|c| days_left(&c.not_after, now) < days)
-            .map(|c| ExpiryWarning {
-                fingerprint: c.fingerprint.clone(),
-                system: c.system.clone(),
-                not_after: c.not_after.clone(),
-                days_left: days_left(&c.not_after, now),
-                renewed_by: usable
-                    .iter()
-                    .filter(|r| r.system == c.system && r.not_after > c.not_after && r.status != "expired")
-                    .map(|r| r.fingerprint.clone())
-                    .collect(),
-            })
-            .collect();
-        out.sort_by(|a, b| a.not_after.cmp(&b.not_after));
-        Ok(out)
+        expiry_warnings_in(&self.store, days).await
     }
 
     pub async fn crls(&self) -> Result<Vec<CrlRecord>> {
@@ -288,6 +251,7 @@ impl Lifecycle {
             })
             .await?;
         self.reload_access().await?;
+        record_days_to_expiry(&self.store).await?;
         Ok(CrlAdded {
             issuer: record.issuer,
             this_update: record.this_update,
@@ -295,4 +259,76 @@ impl Lifecycle {
             revoked,
         })
     }
+}
+
+/// The admin API's view of `certs` (the system by name, the status now).
+async fn views(store: &Store, certs: Vec<CertificateRecord>) -> Result<Vec<CertificateView>> {
+    let systems = access::systems(store.pool()).await?;
+    let now = jiff::Timestamp::now();
+    Ok(certs
+        .into_iter()
+        .map(|c| CertificateView {
+            system: systems
+                .iter()
+                .find(|s| s.id == c.system_id)
+                .map_or_else(|| c.system_id.clone(), |s| s.name.clone()),
+            status: status(&c, now),
+            fingerprint: c.fingerprint,
+            subject: c.subject,
+            issuer: c.issuer,
+            serial: c.serial_hex,
+            serial_number: c.serial_number,
+            cvr: c.cvr,
+            not_before: c.not_before,
+            not_after: c.not_after,
+            revoked_at: c.revoked_at,
+            revocation_reason: c.revocation_reason,
+            added_at: c.added_at,
+        })
+        .collect())
+}
+
+/// Certificates not revoked that expire within `days` (or have expired), soonest first, each with the renewals
+/// already in place: [`Lifecycle::expiry_warnings`] for callers with only the store (the expiry watch).
+pub async fn expiry_warnings_in(store: &Store, days: i64) -> Result<Vec<ExpiryWarning>> {
+    let now = jiff::Timestamp::now();
+    let views = views(store, access::certificates(store.pool()).await?).await?;
+    let usable: Vec<&CertificateView> = views.iter().filter(|c| c.status != "revoked").collect();
+    let mut out: Vec<ExpiryWarning> = usable
+        .iter()
+        .filter(|c| days_left(&c.not_after, now) < days)
+        .map(|c| ExpiryWarning {
+            fingerprint: c.fingerprint.clone(),
+            system: c.system.clone(),
+            not_after: c.not_after.clone(),
+            days_left: days_left(&c.not_after, now),
+            renewed_by: usable
+                .iter()
+                .filter(|r| r.system == c.system && r.not_after > c.not_after && r.status != "expired")
+                .map(|r| r.fingerprint.clone())
+                .collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.not_after.cmp(&b.not_after));
+    Ok(out)
+}
+
+/// The gauge `snitflade_certificate_days_to_expiry{system}`: per system with certificates, the whole days until
+/// its last usable (not revoked) certificate expires — how long the system can still call, so a renewal uploaded
+/// beside an expiring certificate lifts it. Negative once that one has expired, 0 when every certificate of the
+/// system is revoked. Set on start, whenever a certificate is uploaded or revoked, and by the periodic check.
+pub async fn record_days_to_expiry(store: &Store) -> Result<()> {
+    let now = jiff::Timestamp::now();
+    let mut days: std::collections::BTreeMap<String, Option<i64>> = std::collections::BTreeMap::new();
+    for c in views(store, access::certificates(store.pool()).await?).await? {
+        let entry = days.entry(c.system.clone()).or_default();
+        if c.status != "revoked" {
+            let left = days_left(&c.not_after, now);
+            *entry = Some(entry.map_or(left, |d| d.max(left)));
+        }
+    }
+    for (system, left) in days {
+        metrics::gauge!(DAYS_TO_EXPIRY_METRIC, "system" => system).set(left.unwrap_or(0) as f64);
+    }
+    Ok(())
 }

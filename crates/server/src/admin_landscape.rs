@@ -1,6 +1,6 @@
 //! The landscape's admin API under `/api/v1/landscape` (issue 8): the merged landscape, its systems, relations and
 //! interfaces (read; write and delete the stored ones), and the questions asked of it — impact analysis, diagrams,
-//! KOMBIT's requirement check, CSV import and JSON export. Each handler maps HTTP to one operation of
+//! KOMBIT's requirement check, CSV import and export, and JSON export. Each handler maps HTTP to one operation of
 //! [`crate::landscape`] or one call into `snitflade_landscape`; the changes log themselves in the admin audit log.
 //! The calls into `snitflade_landscape` (CSV checks, impact, diagrams, requirement check, export) are CPU-bound on
 //! a large landscape, so they run on the blocking pool, never on the async runtime's threads.
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use snitflade_landscape::diagram::{self, Format, View};
 use snitflade_landscape::exchange::ImportContext;
-use snitflade_landscape::{Interface, Landscape, Relation, System, exchange, impact, requirements};
+use snitflade_landscape::{Interface, Landscape, Relation, System, csv_export, exchange, impact, requirements};
 
 /// Largest CSV import.
 const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
@@ -49,6 +49,7 @@ pub fn routes() -> Router<AdminState> {
             post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
         .route("/landscape/export", get(export))
+        .route("/landscape/export/{kind}", get(export_csv))
 }
 
 fn landscape_error(e: LandscapeError) -> Response {
@@ -370,6 +371,18 @@ async fn requirements(State(s): State<AdminState>, Body(b): Body<RequirementsReq
 enum ImportKind {
     Systems,
     Relations,
+    Interfaces,
+}
+
+impl ImportKind {
+    fn parse(kind: &str) -> Option<ImportKind> {
+        match kind {
+            "systems" => Some(ImportKind::Systems),
+            "relations" => Some(ImportKind::Relations),
+            "interfaces" => Some(ImportKind::Interfaces),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -379,7 +392,7 @@ struct ImportQuery {
     actor: Option<String>,
 }
 
-/// `POST /landscape/import/{systems|relations}?dry_run=`: a CSV file (UTF-8 or Windows-1252, `,` or `;`, at most
+/// `POST /landscape/import/{systems|relations|interfaces}?dry_run=`: a CSV file (UTF-8 or Windows-1252, `,` or `;`, at most
 /// 5 MiB) checked row by row against the landscape and, unless a dry run, its accepted rows stored in one
 /// transaction. The answer reports every row (created / updated / unchanged / rejected with the reasons).
 async fn import(
@@ -389,15 +402,11 @@ async fn import(
     body: Bytes,
 ) -> Response {
     let q = query!(q);
-    let kind = match kind.as_str() {
-        "systems" => ImportKind::Systems,
-        "relations" => ImportKind::Relations,
-        other => {
-            return error(
-                StatusCode::NOT_FOUND,
-                format!("unknown import '{other}' (systems or relations)"),
-            );
-        }
+    let Some(kind) = ImportKind::parse(&kind) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("unknown import '{kind}' (systems, relations or interfaces)"),
+        );
     };
     let parts = match ops::Parts::read(s.services.store()).await {
         Ok(p) => p,
@@ -458,8 +467,102 @@ async fn export(State(s): State<AdminState>) -> Response {
     }
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CsvExportQuery {
+    /// `windows-1252` (default) or `utf-8`.
+    encoding: Option<csv_export::Encoding>,
+    /// `;` (default) or `,`.
+    delimiter: Option<String>,
+}
+
+/// `GET /landscape/export/{systems|relations|interfaces}?encoding=windows-1252|utf-8&delimiter=;|,`: the stored
+/// records (the ones the CSV import can write; the catalogue's and the derived ones are in the JSON export) as a CSV
+/// file with the import's columns. Windows-1252 and `;` unless asked otherwise; a text Windows-1252 cannot hold is
+/// refused (422, naming it) rather than altered.
+async fn export_csv(
+    State(s): State<AdminState>,
+    Path(kind): Path<String>,
+    q: Result<Query<CsvExportQuery>, QueryRejection>,
+) -> Response {
+    let q = query!(q);
+    let Some(kind) = ImportKind::parse(&kind) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("unknown export '{kind}' (systems, relations or interfaces)"),
+        );
+    };
+    let delimiter = match q.delimiter.as_deref() {
+        None | Some(";") => b';',
+        Some(",") => b',',
+        Some(other) => {
+            return error(StatusCode::BAD_REQUEST, format!("delimiter {other:?}: use ; or ,"));
+        }
+    };
+    let format = csv_export::CsvFormat {
+        encoding: q.encoding.unwrap_or_default(),
+        delimiter,
+    };
+    let parts = match ops::Parts::read(s.services.store()).await {
+        Ok(p) => p,
+        Err(e) => return landscape_error(e),
+    };
+    match blocking(move || answer_csv_export(parts.stored, kind, format)).await {
+        Ok((name, body)) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    format!("text/csv; charset={}", format.encoding.charset()),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"snitflade-{name}.csv\""),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The calls into `snitflade_landscape`.
+
+/// The stored records of `kind` as CSV, by `snitflade_landscape::csv_export`, in natural order of their ids.
+fn answer_csv_export(
+    mut stored: Landscape,
+    kind: ImportKind,
+    format: csv_export::CsvFormat,
+) -> Result<(&'static str, Vec<u8>), Refusal> {
+    use snitflade_landscape::naming::natural_cmp;
+    let refused = |e: csv_export::ExportError| Refusal(StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
+    match kind {
+        ImportKind::Systems => {
+            stored.systems.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+            Ok((
+                "systems",
+                csv_export::systems_csv(&stored.systems, format).map_err(refused)?,
+            ))
+        }
+        ImportKind::Relations => {
+            stored.relations.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+            Ok((
+                "relations",
+                csv_export::relations_csv(&stored.relations, format).map_err(refused)?,
+            ))
+        }
+        ImportKind::Interfaces => {
+            stored
+                .interfaces
+                .sort_by(|a, b| natural_cmp(&a.id, &b.id).then_with(|| natural_cmp(&a.version, &b.version)));
+            Ok((
+                "interfaces",
+                csv_export::interfaces_csv(&stored.interfaces, format).map_err(refused)?,
+            ))
+        }
+    }
+}
 
 /// The impact analysis as JSON or text, by `snitflade_landscape::impact`.
 fn answer_impact(landscape: &Landscape, request: &ImpactRequest) -> Result<String, Refusal> {
@@ -511,6 +614,7 @@ fn parse_import(parts: &ops::Parts, kind: ImportKind, csv: &[u8]) -> Result<exch
     let report = match kind {
         ImportKind::Systems => context.systems_csv(csv),
         ImportKind::Relations => context.relations_csv(csv),
+        ImportKind::Interfaces => context.interfaces_csv(csv),
     };
     report.map_err(|e| Refusal(StatusCode::BAD_REQUEST, e.to_string()))
 }

@@ -112,9 +112,8 @@ fn admin_token(data_dir: &Path) -> Result<String> {
 
 /// Runs the server until `shutdown` completes; then lets in-flight requests finish and closes the store.
 pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
-    std::fs::create_dir_all(&opts.data_dir)
-        .with_context(|| format!("creating the data dir {}", opts.data_dir.display()))?;
-    let data_dir = opts.data_dir.canonicalize()?;
+    let (data_dir, _) = snitflade_store::data_dir::prepare(&opts.data_dir)
+        .with_context(|| format!("preparing the data dir {}", opts.data_dir.display()))?;
     let pki_dir = data_dir.join("pki");
     if opts.demo {
         demo::pki::ensure(&pki_dir).context("creating the demo PKI")?;

@@ -412,3 +412,23 @@ pub async fn is_empty(pool: &AnyPool) -> Result<bool> {
         .try_get("n")?;
     Ok(n == 0)
 }
+
+/// Records that the expiry notice of `fingerprint` at `threshold_days` is sent (in the transaction that emits
+/// it); false when it was recorded before, and then nothing is written.
+pub async fn record_expiry_notice(
+    c: &mut AnyConnection,
+    fingerprint: &str,
+    threshold_days: i64,
+    now: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO certificate_expiry_notices (fingerprint, threshold_days, sent_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (fingerprint, threshold_days) DO NOTHING",
+    )
+    .bind(fingerprint)
+    .bind(threshold_days)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

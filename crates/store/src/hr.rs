@@ -829,9 +829,14 @@ pub struct NewAudit<'a> {
 }
 
 pub async fn insert_audit(c: &mut AnyConnection, a: &NewAudit<'_>, now: &str) -> Result<()> {
+    insert_audit_from(c, a, None, now).await
+}
+
+/// [`insert_audit`] of an entry written by an import of the file `source` (a ZLPE dump's name).
+pub async fn insert_audit_from(c: &mut AnyConnection, a: &NewAudit<'_>, source: Option<&str>, now: &str) -> Result<()> {
     sqlx::query(
-        "INSERT INTO hr_audit (id, at, actor, interface, action, municipality, pernr, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO hr_audit (id, at, actor, interface, action, municipality, pernr, detail, source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(now)
@@ -841,9 +846,50 @@ pub async fn insert_audit(c: &mut AnyConnection, a: &NewAudit<'_>, now: &str) ->
     .bind(a.municipality.to_string())
     .bind(a.pernr.map(|p| p.to_string()))
     .bind(a.detail.to_string())
+    .bind(source)
     .execute(c)
     .await?;
     Ok(())
+}
+
+/// Whether audit entries with `action` were written by imports of the file `source`.
+pub async fn audited_from(pool: &AnyPool, source: &str, action: &str) -> Result<bool> {
+    let row = sqlx::query("SELECT COUNT(*) FROM hr_audit WHERE source = $1 AND action = $2")
+        .bind(source)
+        .bind(action)
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
+/// Those of `pernrs` of `municipality` with an audit entry `action` written by an import of the file `source`.
+pub async fn audited_employees_from(
+    pool: &AnyPool,
+    source: &str,
+    action: &str,
+    municipality: Kommunekode,
+    pernrs: &[Pernr],
+) -> Result<std::collections::HashSet<Pernr>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in pernrs.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT DISTINCT pernr FROM hr_audit WHERE source = $1 AND action = $2 AND municipality = $3 \
+             AND pernr IN ({})",
+            in_list(4, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(source)
+            .bind(action)
+            .bind(municipality.to_string());
+        for p in chunk {
+            q = q.bind(p.to_string());
+        }
+        for row in q.fetch_all(pool).await? {
+            let p: String = row.try_get(0)?;
+            out.insert(Pernr::parse(&p).map_err(corrupt)?);
+        }
+    }
+    Ok(out)
 }
 
 /// An audit entry as the admin API shows it.

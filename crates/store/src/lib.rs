@@ -8,6 +8,7 @@ pub mod absence;
 pub mod access;
 pub mod admin_audit;
 pub mod catalogues;
+pub mod data_dir;
 pub mod db;
 pub mod document_files;
 pub mod documents;

@@ -11,7 +11,14 @@
 //! municipality in the file that the file does not mention have ended (status left, leave date = the file's
 //! date from its name); cancelled employments (`workContractText` Annulleret) get `replaced_by` = the active
 //! employment of the same person in the snapshot with the latest entry date. Then one audit entry per file and
-//! municipality. Files are imported in the order of the time stamps in their names.
+//! municipality (`import`). Files are imported in the order of the time stamps in their names.
+//!
+//! Every change (an employee created, changed, cancelled or ended; an org unit created or changed) also gets an
+//! audit entry of its own (`import.change`, the employee's personnel number, the changed fields' names), written
+//! in the transaction that makes the change, so a killed import leaves no change unaccounted for. Audit entries
+//! carry the file's name as their source: a run of a file whose earlier import wrote changes but no summary
+//! completes that import, and reports how many of the employees it finds unchanged the earlier run had changed
+//! (`earlier_run`).
 //!
 //! A leave record ends an active employment; one for an unknown number that carries the ended employment's data
 //! (as the export writes it) creates the employment as ended.
@@ -93,6 +100,10 @@ pub struct EmployeeCounts {
     /// Leave records for unknown numbers that carried the ended employment's data (as snitflade's export writes
     /// them): the employment was created as ended.
     pub leave_created: u64,
+    /// Of `unchanged` and `leave_repeated`: employees an interrupted earlier import of this same file had already
+    /// changed (that run's audit entries, committed with each chunk, account for the changes). 0 unless this run
+    /// completes an interrupted one.
+    pub earlier_run: u64,
 }
 
 /// A record that was skipped.
@@ -242,6 +253,8 @@ struct Run {
     unreadable_skipped: bool,
     /// Cancelled employments of the file: whose replacement is decided at the end.
     cancelled: Vec<(Kommunekode, Pernr, Cpr)>,
+    /// An earlier import of this file was interrupted (it wrote changes but no summary): this run completes it.
+    completes_interrupted: bool,
 }
 
 impl Run {
@@ -328,6 +341,9 @@ struct ChunkWrite {
     /// Ended employments: every record still valid after the leave date ends on it.
     delimits: Vec<(Kommunekode, Pernr, Date)>,
     events: Vec<NewEvent>,
+    /// One audit entry per change (an employee's or an org unit's, with its event), committed with it.
+    changes: Vec<(Kommunekode, Option<Pernr>, Value)>,
+    /// The file's summary per municipality, after its last record.
     audits: Vec<(Kommunekode, Value)>,
 }
 
@@ -339,9 +355,33 @@ impl ChunkWrite {
             && self.replacements.is_empty()
             && self.delimits.is_empty()
             && self.events.is_empty()
+            && self.changes.is_empty()
             && self.audits.is_empty()
     }
+
+    /// A change: its event, and its audit entry (the event's payload, which names the changed fields but holds
+    /// no values, and its kind), written in the same transaction.
+    fn change(&mut self, kind: &'static str, municipality: Kommunekode, object_id: String, payload: Value) {
+        let pernr = kind
+            .starts_with("employee.")
+            .then(|| Pernr::parse(&object_id).ok())
+            .flatten();
+        let mut detail = payload.clone();
+        if let Value::Object(map) = &mut detail {
+            map.insert("event".into(), kind.into());
+            if pernr.is_none() {
+                map.entry("id").or_insert_with(|| object_id.clone().into());
+            }
+        }
+        self.changes.push((municipality, pernr, detail));
+        self.events.push(event(kind, municipality, object_id, payload));
+    }
 }
+
+/// The audit action of the file summary written after a file's last record.
+pub const AUDIT_FILE: &str = "import";
+/// The audit action of one change, written with the chunk that makes it.
+pub const AUDIT_CHANGE: &str = "import.change";
 
 fn event(kind: &'static str, municipality: Kommunekode, object_id: String, payload: Value) -> NewEvent {
     NewEvent {
@@ -422,7 +462,7 @@ fn plan_active(
             .extend(mapped.records.iter().cloned().map(|r| (p, r)));
         w.employments.push((mapped.employment, Some(mapped.zlpe)));
         let payload = json!({ "pernr": p.to_string(), "status": status.as_str(), "file": file });
-        w.events.push(event("employee.created", m, p.to_string(), payload));
+        w.change("employee.created", m, p.to_string(), payload);
         return Outcome::Created;
     };
     if status == EmploymentStatus::Deleted && stored.employment.status == EmploymentStatus::Deleted {
@@ -458,7 +498,7 @@ fn plan_active(
         "employee.changed"
     };
     let payload = json!({ "pernr": p.to_string(), "status": status.as_str(), "changes": changes, "file": file });
-    w.events.push(event(kind, m, p.to_string(), payload));
+    w.change(kind, m, p.to_string(), payload);
     Outcome::Changed
 }
 
@@ -504,7 +544,7 @@ fn plan_end(
         "reason": reason,
         "file": file,
     });
-    w.events.push(event("employee.left", m, p.to_string(), payload));
+    w.change("employee.left", m, p.to_string(), payload);
 }
 
 impl Importer<'_> {
@@ -533,7 +573,14 @@ impl Importer<'_> {
             skipped: HashSet::new(),
             unreadable_skipped: false,
             cancelled: Vec::new(),
+            completes_interrupted: false,
         };
+        let pool = self.store.pool();
+        run.completes_interrupted = hr::audited_from(pool, &run.file_name, AUDIT_CHANGE).await?
+            && !hr::audited_from(pool, &run.file_name, AUDIT_FILE).await?;
+        if run.completes_interrupted {
+            tracing::warn!(file = %run.file_name, "an earlier import of this file was interrupted; this one completes it");
+        }
         let reading = File::open(path).and_then(|f| spawn_reader(f, self.options.chunk_size));
         let (mut batches, reader) = match reading {
             Ok(r) => r,
@@ -573,7 +620,7 @@ impl Importer<'_> {
         self.org_units(run, units, &mut w).await?;
         let created_before = run.summary.employees.created;
         self.employees(run, employees, &mut w).await?;
-        self.apply(w).await?;
+        self.apply(w, &run.file_name).await?;
         self.created += run.summary.employees.created - created_before;
         if self.created >= 2 * self.created_at_statistics.max(500) {
             hr::update_statistics(self.store.pool()).await?;
@@ -664,7 +711,7 @@ impl Importer<'_> {
             };
             if let Some((kind, changes)) = kind {
                 let payload = json!({ "id": id, "changes": changes, "file": run.file_name });
-                w.events.push(event(kind, u.client, id.clone(), payload));
+                w.change(kind, u.client, id.clone(), payload);
             }
             w.org_units.push((u.client, unit.clone(), extra.clone()));
             municipality.units.insert(
@@ -720,6 +767,8 @@ impl Importer<'_> {
                     current.entry(r.pernr).or_default().push(r.record);
                 }
             }
+            // Employees found as this file has them: changed by an interrupted earlier run of the file?
+            let mut already: Vec<Pernr> = Vec::new();
             for (record, line) in group {
                 match record {
                     EmployeeRecord::Active(e) => {
@@ -750,7 +799,10 @@ impl Importer<'_> {
                             Outcome::Created => counts.created += 1,
                             Outcome::Changed => counts.changed += 1,
                             Outcome::Refreshed => counts.refreshed += 1,
-                            Outcome::Unchanged => counts.unchanged += 1,
+                            Outcome::Unchanged => {
+                                counts.unchanged += 1;
+                                already.push(p);
+                            }
                         }
                         if cancelled && !was_cancelled {
                             counts.deleted += 1;
@@ -781,6 +833,7 @@ impl Importer<'_> {
                         },
                         Some(s) if s.employment.status != EmploymentStatus::Active => {
                             run.summary.employees.leave_repeated += 1;
+                            already.push(l.id);
                         }
                         Some(s) => {
                             run.summary.employees.left += 1;
@@ -789,6 +842,10 @@ impl Importer<'_> {
                         }
                     },
                 }
+            }
+            if run.completes_interrupted && !already.is_empty() {
+                let earlier = hr::audited_employees_from(pool, &run.file_name, AUDIT_CHANGE, m, &already).await?;
+                run.summary.employees.earlier_run += earlier.len() as u64;
             }
         }
         Ok(())
@@ -827,7 +884,7 @@ impl Importer<'_> {
                             plan_end(&s, run.date, None, "missing from the snapshot", &run.file_name, &mut w);
                         }
                     }
-                    self.apply(w).await?;
+                    self.apply(w, &run.file_name).await?;
                 }
             }
             if !notes.is_empty() {
@@ -861,7 +918,7 @@ impl Importer<'_> {
                     "replaced_by": replacement.map(|r| r.to_string()),
                     "file": run.file_name,
                 });
-                w.events.push(event("employee.changed", *m, p.to_string(), payload));
+                w.change("employee.changed", *m, p.to_string(), payload);
             }
         }
         let s = &run.summary;
@@ -878,18 +935,20 @@ impl Importer<'_> {
             });
             w.audits.push((m, detail));
         }
-        self.apply(w).await
+        self.apply(w, &run.file_name).await
     }
 
-    async fn apply(&self, w: ChunkWrite) -> Result<(), StoreError> {
+    /// Applies one chunk's writes, with their audit entries, in one transaction. `source`: the file's name.
+    async fn apply(&self, w: ChunkWrite, source: &str) -> Result<(), StoreError> {
         if w.is_empty() {
             return Ok(());
         }
         let w = Arc::new(w);
         let actor: Arc<str> = self.options.actor.as_str().into();
+        let source: Arc<str> = source.into();
         self.store
             .write(move |tx| {
-                let (w, actor) = (w.clone(), actor.clone());
+                let (w, actor, source) = (w.clone(), actor.clone(), source.clone());
                 Box::pin(async move {
                     let now = snitflade_store::now_text();
                     for (m, unit, extra) in &w.org_units {
@@ -907,16 +966,27 @@ impl Importer<'_> {
                     for (m, p, leave_date) in &w.delimits {
                         hr::delimit_records(tx, *m, *p, *leave_date, &actor, &now).await?;
                     }
+                    for (m, pernr, detail) in &w.changes {
+                        let audit = NewAudit {
+                            actor: &actor,
+                            interface: INTERFACE,
+                            action: AUDIT_CHANGE,
+                            municipality: *m,
+                            pernr: *pernr,
+                            detail: detail.clone(),
+                        };
+                        hr::insert_audit_from(tx, &audit, Some(&source), &now).await?;
+                    }
                     for (m, detail) in &w.audits {
                         let audit = NewAudit {
                             actor: &actor,
                             interface: INTERFACE,
-                            action: "import",
+                            action: AUDIT_FILE,
                             municipality: *m,
                             pernr: None,
                             detail: detail.clone(),
                         };
-                        hr::insert_audit(tx, &audit, &now).await?;
+                        hr::insert_audit_from(tx, &audit, Some(&source), &now).await?;
                     }
                     for e in &w.events {
                         tx.emit(e.clone());

@@ -164,7 +164,7 @@ async fn first_sample(store: &Store) {
     assert_eq!(units[1].unit.cost_center.as_deref(), Some("345300000000"));
     assert_eq!(units[1].extra.as_ref().unwrap()["seNr"], "34590365");
 
-    // Events: one per unit and employment, none naming a CPR number; one audit entry.
+    // Events: one per unit and employment, none naming a CPR number; an audit entry per change and the summary.
     let events = events_after(store, 0).await;
     let kinds: Vec<_> = events.iter().map(|(k, id, _)| format!("{k} {id}")).collect();
     assert_eq!(
@@ -184,14 +184,35 @@ async fn first_sample(store: &Store) {
         let text = payload.to_string();
         assert!(!text.contains(CPR_SHARED) && !text.contains(CPR_1006), "{text}");
     }
-    let audit = hr::audit(store.pool(), m, None, 10).await.unwrap();
-    assert_eq!(audit.len(), 1);
+    let audit = hr::audit(store.pool(), m, None, 20).await.unwrap();
+    // The file's summary (newest), and one entry per change, each written with its chunk.
+    assert_eq!(audit.len(), 8);
     assert_eq!(
         (audit[0].action.as_str(), audit[0].interface.as_str()),
         ("import", "medarbejderoplysninger")
     );
     assert_eq!(audit[0].detail["file"], "ZLPE20200101_delta.xml");
     assert_eq!(audit[0].detail["employees"]["created"], 4);
+    let mut changes: Vec<String> = audit[1..]
+        .iter()
+        .map(|a| {
+            assert_eq!(a.action, "import.change");
+            assert_eq!(a.detail["file"], "ZLPE20200101_delta.xml");
+            let object = a
+                .pernr
+                .clone()
+                .unwrap_or_else(|| a.detail["id"].as_str().unwrap().to_owned());
+            format!("{} {object}", a.detail["event"].as_str().unwrap())
+        })
+        .collect();
+    changes.sort();
+    let mut expected: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+    expected.sort();
+    assert_eq!(changes, expected, "one audit entry per event");
+    for a in &audit {
+        let text = a.detail.to_string();
+        assert!(!text.contains(CPR_SHARED) && !text.contains(CPR_1006), "{text}");
+    }
 }
 
 async fn same_file_again_changes_nothing(store: &Store, n: u8) {
