@@ -150,11 +150,22 @@ async fn call(
     };
     let handler = services.clone();
     // Its charset counts towards the body's encoding, with the BOM and the XML declaration.
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    serve(state, peer, headers, body, Wire::Soap, limits, |system, bytes| async move {
-        let reply = handler.handle_with_content_type(def, &system, kommune, content_type.as_deref(), &bytes);
-        xml(reply.await)
-    })
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    serve(
+        state,
+        peer,
+        headers,
+        body,
+        Wire::Soap,
+        limits,
+        |system, bytes| async move {
+            let reply = handler.handle_with_content_type(def, &system, kommune, content_type.as_deref(), &bytes);
+            xml(reply.await)
+        },
+    )
     .await
 }
 

@@ -31,7 +31,9 @@ use crate::reader::XmlError;
 enum Charset {
     Utf8,
     /// UTF-16, little-endian (`Some(true)`), big-endian (`Some(false)`) or either (the label `UTF-16`).
-    Utf16 { little_endian: Option<bool> },
+    Utf16 {
+        little_endian: Option<bool>,
+    },
     /// ISO-8859-1, US-ASCII and windows-1252.
     Windows1252,
 }
@@ -182,11 +184,21 @@ pub fn decode_request<'a>(
     match charset {
         None | Some(Charset::Utf8) => Ok(Cow::Borrowed(body)),
         Some(Charset::Utf16 { .. }) => {
-            let label = claims.iter().flatten().map(|c| c.label.clone()).next().unwrap_or_default();
+            let label = claims
+                .iter()
+                .flatten()
+                .map(|c| c.label.clone())
+                .next()
+                .unwrap_or_default();
             Err(XmlError::MissingByteOrderMark(label))
         }
         Some(Charset::Windows1252) => {
-            let label = claims.iter().flatten().map(|c| c.label.clone()).next().unwrap_or_default();
+            let label = claims
+                .iter()
+                .flatten()
+                .map(|c| c.label.clone())
+                .next()
+                .unwrap_or_default();
             if let Some(position) = body.iter().position(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D)) {
                 return Err(XmlError::NotInEncoding {
                     encoding: label,
@@ -302,7 +314,10 @@ fn declared_encoding(text: &[u8]) -> Option<Declared<'_>> {
         if after_space == at || text[after_space..].starts_with(b"?>") {
             return None;
         }
-        let name_len = text[after_space..].iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let name_len = text[after_space..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
         let name = &text[after_space..after_space + name_len];
         let eq = skip_space(after_space + name_len);
         if name_len == 0 || text.get(eq) != Some(&b'=') {
@@ -311,7 +326,9 @@ fn declared_encoding(text: &[u8]) -> Option<Declared<'_>> {
         let open = skip_space(eq + 1);
         let quote = *text.get(open).filter(|q| matches!(q, b'"' | b'\''))?;
         let start = open + 1;
-        let len = text[start..].iter().position(|&b| b == quote || b == b'<' || b == b'>')?;
+        let len = text[start..]
+            .iter()
+            .position(|&b| b == quote || b == b'<' || b == b'>')?;
         let end = start + len;
         if text[end] != quote {
             return None;

@@ -168,9 +168,7 @@ pub enum XmlError {
     UnknownEntity(String),
     #[error("Navnerumspræfikset '{0}' er ikke erklæret")]
     UnboundPrefix(String),
-    #[error(
-        "Beskeden er ikke gyldig UTF-8 (et andet tegnsæt skal angives i XML-erklæringen eller Content-Type)"
-    )]
+    #[error("Beskeden er ikke gyldig UTF-8 (et andet tegnsæt skal angives i XML-erklæringen eller Content-Type)")]
     NotUtf8,
     #[error("Tegnsættet '{0}' understøttes ikke (brug UTF-8, UTF-16, ISO-8859-1 eller windows-1252)")]
     UnsupportedEncoding(String),

@@ -16,7 +16,13 @@ fn utf16(s: &str, little_endian: bool) -> Vec<u8> {
         .chain(s.chars())
         .collect::<String>()
         .encode_utf16()
-        .flat_map(|u| if little_endian { u.to_le_bytes() } else { u.to_be_bytes() })
+        .flat_map(|u| {
+            if little_endian {
+                u.to_le_bytes()
+            } else {
+                u.to_be_bytes()
+            }
+        })
         .collect()
 }
 
@@ -64,7 +70,10 @@ fn latin1_declared_in_the_document_or_the_header_is_decoded() {
     let body = latin1("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r a='Æble'>Søren Ågård</r>");
     let text = decoded(&body, None);
     let blank = spaces(" encoding=\"ISO-8859-1\"");
-    assert_eq!(text, format!("<?xml version=\"1.0\"{blank}?><r a='Æble'>Søren Ågård</r>"));
+    assert_eq!(
+        text,
+        format!("<?xml version=\"1.0\"{blank}?><r a='Æble'>Søren Ågård</r>")
+    );
     let root = parse_document(text.as_bytes(), &Limits::DEFAULT).unwrap();
     assert_eq!((root.text.as_str(), root.attribute("a")), ("Søren Ågård", Some("Æble")));
 
@@ -133,7 +142,11 @@ fn utf16_without_a_byte_order_mark_is_refused() {
         refused(b"<r/>", Some("text/xml; charset=utf-16")),
         XmlError::MissingByteOrderMark("utf-16".into())
     );
-    assert!(refused(b"<r/>", Some("text/xml; charset=utf-16")).to_string().contains("byte order mark"));
+    assert!(
+        refused(b"<r/>", Some("text/xml; charset=utf-16"))
+            .to_string()
+            .contains("byte order mark")
+    );
 }
 
 #[test]
@@ -149,7 +162,10 @@ fn malformed_utf16_is_refused_with_its_position() {
         }
     );
     let odd = &utf16("<r/>", false)[..9];
-    assert!(matches!(refused(odd, None), XmlError::NotInEncoding { position: 8, .. }));
+    assert!(matches!(
+        refused(odd, None),
+        XmlError::NotInEncoding { position: 8, .. }
+    ));
 }
 
 #[test]
@@ -200,9 +216,8 @@ fn unsupported_encodings_are_named() {
 
 #[test]
 fn the_declaration_is_found_as_the_reader_would() {
-    let found = |s: &str| {
-        declared_encoding(s.as_bytes()).map(|d| (String::from_utf8_lossy(d.label).into_owned(), d.attribute))
-    };
+    let found =
+        |s: &str| declared_encoding(s.as_bytes()).map(|d| (String::from_utf8_lossy(d.label).into_owned(), d.attribute));
     assert_eq!(
         found("<?xml version=\"1.0\" encoding=\"latin1\"?>"),
         Some(("latin1".into(), 19..37))
