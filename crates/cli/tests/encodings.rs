@@ -143,6 +143,28 @@ async fn registrations_in_latin1_windows_1252_and_utf16_are_stored_with_their_le
         assert_eq!(stored.len(), 1, "{wire:?}");
         assert_eq!(stored[0]["device_type"], device, "{wire:?}");
     }
+    // DEVICE_TYPE's limit is 16 characters whatever the encoding: 16 Danish letters are 16 bytes of Latin-1 and 32
+    // of UTF-8, and pass; 17 do not.
+    for (device, passes) in [("ÆØÅæøåÆØÅæøåÆØÅæ", true), ("ÆØÅæøåÆØÅæøåÆØÅæø", false)]
+    {
+        let (xml, ex_ident) = registration(device);
+        let (body, content_type) = encode(&xml, WIRES[0]);
+        post_soap_as(&s.maskinregistrering(), &s.ws_url(REGISTRATION), content_type, body)
+            .await
+            .assert_accepted();
+        if passes {
+            assert_eq!(s.admin.registrations_for(&ex_ident).await[0]["device_type"], device);
+        } else {
+            let e = s.admin.error_for(&ex_ident).await;
+            assert!(
+                e["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("DEVICE_TYPE må højst være 16 tegn"),
+                "{e}"
+            );
+        }
+    }
     // The SAP PI form of the URL reads the same way.
     let wire = WIRES[0];
     let (xml, ex_ident) = registration(device_type(wire));
