@@ -128,14 +128,18 @@ pub(crate) fn is_utf8_label(label: &str) -> bool {
     Charset::for_label(label.as_bytes()) == Some(Charset::Utf8)
 }
 
-/// The `charset` parameter of a `Content-Type` header value (quotes removed), if it has one.
+/// The `charset` parameter of a `Content-Type` header value (quotes removed), if it has a non-empty one.
 pub fn charset_parameter(content_type: &str) -> Option<&str> {
-    content_type.split(';').skip(1).find_map(|parameter| {
-        let (name, value) = parameter.split_once('=')?;
-        name.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| value.trim().trim_matches('"').trim())
-    })
+    content_type
+        .split(';')
+        .skip(1)
+        .find_map(|parameter| {
+            let (name, value) = parameter.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("charset")
+                .then(|| value.trim().trim_matches('"').trim())
+        })
+        .filter(|charset| !charset.is_empty())
 }
 
 /// The request body `body` as UTF-8 for [`crate::parse_document`]: borrowed when it is UTF-8 already, else decoded

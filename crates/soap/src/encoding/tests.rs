@@ -48,6 +48,7 @@ fn the_charset_parameter_is_read_from_the_content_type() {
         Some("utf-16")
     );
     assert_eq!(charset_parameter("text/xml"), None);
+    assert_eq!(charset_parameter("text/xml; charset=\"\""), None, "empty: not said");
     assert_eq!(charset_parameter("charset=utf-8"), None, "a media type comes first");
 }
 
