@@ -5,9 +5,10 @@
 //! exponential backoff, counted in `AntalLeveranceforsoeg`, and after the dueslag's `max_attempts` the message goes
 //! to its fejlkø (`dead`) and the next one follows. At least once: a message is marked delivered only after the
 //! receiver's 20, so a crash in between means one more delivery (receivers dedupe on `BeskedId`). Only the instance
-//! holding the delivery lease (`crate::lease`) routes and pushes, so instances sharing a database do not both send. A receiving
-//! system's flytbeskedtilfejlkoe (SF1460_B) moves its pending message to the fejlkø before the next attempt. The
-//! same loop runs the certificate expiry check (`crate::certificate_expiry`) every `certificate_check_seconds`.
+//! holding the delivery lease (`crate::lease`) routes and pushes, so instances sharing a database do not both send.
+//! Each message names its dueslag (`ErLeveretIHenholdTil`); a receiving system's flytbeskedtilfejlkoe (SF1460_B)
+//! moves it to the fejlkø at once (an attempt under way then records nothing: only pending deliveries are recorded).
+//! The same loop runs the certificate expiry check (`crate::certificate_expiry`) every `certificate_check_seconds`.
 
 use crate::envelope::{FilterFields, filter_fields, modtag_besked_input};
 use crate::filter::Filter;
@@ -180,13 +181,6 @@ impl Distributor {
     /// Answers how many events were routed.
     pub async fn route(&self) -> Result<usize, StoreError> {
         let pool = self.store.pool();
-        if dueslag::requested_to_fejlkoe(pool).await? > 0 {
-            let moved = self
-                .store
-                .write(|c| Box::pin(async move { dueslag::apply_fejlkoe_requests(c, &now_text()).await }))
-                .await?;
-            tracing::info!(moved, "messages moved to the fejlkø on request (flytbeskedtilfejlkoe)");
-        }
         let from = dueslag::position(pool).await?;
         let events = outbox::after(pool, from, 1000).await?;
         let Some(last) = events.last().map(|e| e.seq) else {
@@ -276,7 +270,7 @@ impl Distributor {
                 .and_then(|m| cvrs.get(m))
                 .map(String::as_str);
             let fields: FilterFields = filter_fields(&event, cvr);
-            let body = modtag_besked_input(&event, &fields, delivery.attempts + 1);
+            let body = modtag_besked_input(&event, &fields, &d.id, delivery.attempts + 1);
             match self.attempt(client, url, body).await {
                 Attempt::Delivered => {
                     metrics::counter!("snitflade_push_delivered_total").increment(1);

@@ -1,12 +1,14 @@
 //! An outbox event as KOMBIT's `Haendelsesbesked` (`Beskedkuvert.xsd`, namespace `urn:oio:besked:kuvert:1.0`) and as
 //! the `ModtagBeskedInput` of SF1460_A push delivery. The envelope is a pure function of the stored event (and the
-//! municipality's CVR and the attempt number), so the envelope of an event is the same whenever it is rendered.
+//! municipality's CVR, the dueslag it goes to and the attempt number), so the envelope of an event is the same
+//! whenever it is rendered.
 //!
 //! The filter fields: `Beskedtype` is a stable UUID per event kind (v5 of `urn:snitflade:beskedtype:<kind>`, listed
 //! by [`BESKEDTYPER`]); `ObjektAnsvarligMyndighed` is `urn:oio:cvr-nr:<municipality CVR>`; `ObjektId` names the
 //! employee by personnel number (`urn:oio:kmd:lpe:medarbejder:<pernr>`) — never by CPR number; `ObjektType` and
 //! `ObjektHandling` are stable UUIDs of the object kind and the action; `OpgaveEmne` is the KLE subject of HR
-//! (`urn:oio:kle:81…`). The change itself is in `Beskeddata` as JSON.
+//! (`urn:oio:kle:81…`). The change itself is in `Beskeddata` as JSON. Rendered for a dueslag, the `Leverancerute` names
+//! it (`ErLeveretIHenholdTil`), so that the receiver can send the message back (flytbeskedtilfejlkoe) as it got it.
 
 use serde::{Deserialize, Serialize};
 use snitflade_soap::XmlWriter;
@@ -193,9 +195,17 @@ fn time(w: &mut XmlWriter, element: &str, at: &str) {
     w.start(element).leaf("sd:TidsstempelDatoTid", at).end();
 }
 
-/// Writes the `Haendelsesbesked` element (namespaces declared on it) for delivery attempt `attempt` (1-based).
-/// A message received over AMQP is written as its publisher sent it.
-pub fn write_haendelsesbesked(w: &mut XmlWriter, event: &Event, fields: &FilterFields, attempt: i64) {
+/// Writes the `Haendelsesbesked` element (namespaces declared on it) for delivery attempt `attempt` (1-based) to
+/// `dueslag`: its UUID is the `Leverancerute`'s `ErLeveretIHenholdTil`, which the receiver's flytbeskedtilfejlkoe
+/// (SF1460_B) names the dueslag by when it hands the message back (`None`: rendered for no dueslag, e.g. for the
+/// admin API). A message received over AMQP is written as its publisher sent it.
+pub fn write_haendelsesbesked(
+    w: &mut XmlWriter,
+    event: &Event,
+    fields: &FilterFields,
+    dueslag: Option<&str>,
+    attempt: i64,
+) {
     if let Some(received) = crate::received::Received::of(event) {
         w.raw(&received.envelope);
         return;
@@ -234,6 +244,12 @@ pub fn write_haendelsesbesked(w: &mut XmlWriter, event: &Event, fields: &FilterF
     uuid_id(w, "kuvert:Fordelingssystem", &snitflade_aktoer());
     time(w, "kuvert:ModtagelsesTidspunkt", &event.created_at);
     time(w, "kuvert:LeveranceTidspunkt", &now);
+    if let Some(dueslag) = dueslag {
+        // Beskedkuvert.xsd's order: … LeveranceTidspunkt, ModtagetFraSystem, ErLeveretIHenholdTil, LokalUdvidelse.
+        w.start("kuvert:ErLeveretIHenholdTil")
+            .leaf("sd:UUIDIdentifikator", dueslag)
+            .end();
+    }
     w.start("kuvert:LeveranceruteLokalUdvidelse")
         .leaf("kuvert:AntalLeveranceforsoeg", &attempt.to_string())
         .end();
@@ -257,20 +273,21 @@ pub fn write_haendelsesbesked(w: &mut XmlWriter, event: &Event, fields: &FilterF
     w.end(); // Haendelsesbesked
 }
 
-/// The event as a stand-alone `Haendelsesbesked` document.
-pub fn haendelsesbesked(event: &Event, fields: &FilterFields, attempt: i64) -> String {
+/// The event as a stand-alone `Haendelsesbesked` document (for `dueslag`, if given: see [`write_haendelsesbesked`]).
+pub fn haendelsesbesked(event: &Event, fields: &FilterFields, dueslag: Option<&str>, attempt: i64) -> String {
     let mut w = XmlWriter::with_capacity(2048);
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    write_haendelsesbesked(&mut w, event, fields, attempt);
+    write_haendelsesbesked(&mut w, event, fields, dueslag, attempt);
     w.finish()
 }
 
-/// SF1460_A's push body: `ModtagBeskedInput` (namespace `urn:oio:sts:1.0.0`) holding the `Haendelsesbesked`.
-pub fn modtag_besked_input(event: &Event, fields: &FilterFields, attempt: i64) -> String {
+/// SF1460_A's push body to `dueslag`: `ModtagBeskedInput` (namespace `urn:oio:sts:1.0.0`) holding the
+/// `Haendelsesbesked`.
+pub fn modtag_besked_input(event: &Event, fields: &FilterFields, dueslag: &str, attempt: i64) -> String {
     let mut w = XmlWriter::with_capacity(2048);
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     w.start("sts:ModtagBeskedInput").attr("xmlns:sts", STS_NS);
-    write_haendelsesbesked(&mut w, event, fields, attempt);
+    write_haendelsesbesked(&mut w, event, fields, Some(dueslag), attempt);
     w.end();
     w.finish()
 }
@@ -332,11 +349,20 @@ mod tests {
             (f.objekt.as_str(), f.handling.as_str(), f.kle.as_str()),
             ("fravaer", "oprettet", "81.03.00")
         );
-        let xml = modtag_besked_input(&event("absence.created"), &f, 3);
+        let dueslag = "6f1c1d9e-7f43-4d6b-9d0b-1a2b3c4d5e6f";
+        let xml = modtag_besked_input(&event("absence.created"), &f, dueslag, 3);
         assert!(
             xml.contains("<kuvert:AntalLeveranceforsoeg>3</kuvert:AntalLeveranceforsoeg>"),
             "{xml}"
         );
+        // The dueslag in the Leverancerute, where Beskedkuvert.xsd puts it.
+        let route = format!(
+            "</kuvert:LeveranceTidspunkt><kuvert:ErLeveretIHenholdTil><sd:UUIDIdentifikator>{dueslag}\
+             </sd:UUIDIdentifikator></kuvert:ErLeveretIHenholdTil><kuvert:LeveranceruteLokalUdvidelse>"
+        );
+        assert!(xml.contains(&route), "{xml}");
+        let admin = haendelsesbesked(&event("absence.created"), &f, None, 1);
+        assert!(!admin.contains("ErLeveretIHenholdTil"), "{admin}");
         assert!(xml.contains("&lt;&amp;&gt;"), "the JSON is escaped: {xml}");
         assert!(xml.starts_with("<?xml"));
     }

@@ -193,8 +193,11 @@ mod tests {
         let fields = filter_fields(&event, None);
         assert_eq!(fields.beskedtype, r.fields.beskedtype);
         assert_eq!(fields.kommune.as_deref(), Some("0340"));
-        assert_eq!(haendelsesbesked(&event, &fields, 1).matches(&r.envelope).count(), 1);
-        let push = modtag_besked_input(&event, &fields, 1);
+        assert_eq!(
+            haendelsesbesked(&event, &fields, None, 1).matches(&r.envelope).count(),
+            1
+        );
+        let push = modtag_besked_input(&event, &fields, "6f1c1d9e-7f43-4d6b-9d0b-1a2b3c4d5e6f", 1);
         assert!(push.contains("<sts:ModtagBeskedInput"));
         assert!(push.contains(&r.envelope));
     }

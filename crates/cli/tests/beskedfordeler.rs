@@ -2,7 +2,9 @@
 //! registered by `dagtilbud` pushed as `ModtagBeskedInput` over mutual TLS to a local receiver, valid against
 //! KOMBIT's reference XSDs; with the receiver down for 30 s every event still arrives, in order, none lost, the
 //! retries counted in `AntalLeveranceforsoeg`; a receiver that answers an error sends the message to the fejlkø,
-//! from which it is requeued. Certificate expiry arrives as events too (30 and 7 days ahead, once each).
+//! from which it is requeued; a receiver hands messages it got back to the fejlkø (flytbeskedtilfejlkoe) as it got
+//! them, raw and through zeep built from KOMBIT's WSDL (`zeep/flyt_client.py`). Certificate expiry arrives as events
+//! too (30 and 7 days ahead, once each).
 
 mod common;
 
@@ -646,4 +648,144 @@ async fn expiring_certificates_are_a_metric_and_events_sent_once() {
     assert_eq!(expiry_events(admin.events().await), expected, "nothing sent again");
     let bodies = receiver.stop().await;
     assert_eq!(distinct(&bodies).len(), 3);
+}
+
+/// `POST /sts-bf-soap/StsbeskedfordelerImpl` as `system`: the `StatusKode` of the answer.
+async fn value_list_service(s: &Server, system: &str, body: String) -> String {
+    let url = format!("https://{}/sts-bf-soap/StsbeskedfordelerImpl", s.proc.services);
+    let reply = post_soap(&s.client(system), &url, body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    between(&reply.body, "StatusKode>", "<")
+        .unwrap_or_else(|| panic!("no StatusKode: {}", reply.body))
+        .to_owned()
+}
+
+/// The `Haendelsesbesked` element of a pushed `ModtagBeskedInput`, byte for byte.
+fn haendelsesbesked_of(body: &str) -> &str {
+    let start = body.find("<kuvert:Haendelsesbesked").expect("a Haendelsesbesked");
+    let end = body.rfind("</kuvert:Haendelsesbesked>").expect("its end") + "</kuvert:Haendelsesbesked>".len();
+    &body[start..end]
+}
+
+/// Issue 16, item 9: a pushed message names its dueslag in `Leverancerute/ErLeveretIHenholdTil` (valid against
+/// KOMBIT's XSDs), so that the receiver can send back the message it received with flytbeskedtilfejlkoe — once with
+/// the exact bytes it got, once through zeep built from KOMBIT's WSDL — and each lands in the fejlkø although it
+/// was delivered.
+#[tokio::test]
+async fn a_receiver_hands_pushed_messages_back_to_the_fejlkoe_as_it_got_them() {
+    let s = Server::start_with_config(CONFIG).await;
+    for system in ["dagtilbud", "vikarsystem"] {
+        let grant = json!({"system": system, "interface": "beskedfordeler", "municipality": "0340"});
+        let (status, body) = s.admin.post("/api/v1/grants", Some(grant)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let receiver = Receiver::start(&s.data_dir(), 0, Answer::Ok).await;
+    let id = dueslag(&s, receiver.port, json!({"beskedtype": ["absence.created"]})).await;
+    register_sick_day(&s, "00000110", "2026-03-02").await;
+    register_sick_day(&s, "00000110", "2026-03-03").await;
+    wait_for("both pushes", Duration::from_secs(10), || {
+        distinct(&receiver.bodies()).len() == 2
+    })
+    .await;
+    let port = receiver.port;
+    let bodies = receiver.stop().await;
+    let delivered = format!("/api/v1/dueslag/{id}/deliveries?state=delivered");
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            s.admin.list(&delivered).await.len() == 2
+        })
+        .await,
+        "both recorded as delivered"
+    );
+    let route = format!(
+        "<kuvert:ErLeveretIHenholdTil><sd:UUIDIdentifikator>{id}</sd:UUIDIdentifikator></kuvert:ErLeveretIHenholdTil>"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = bodies[..2]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            assert!(b.contains(&route), "the dueslag in the Leverancerute: {b}");
+            let p = out.path().join(format!("modtaget-{i}.xml"));
+            std::fs::write(&p, b).unwrap();
+            p
+        })
+        .collect();
+    python::validate_with_xmlschema(&reference_xsd(), &files).unwrap();
+    let dead = |seq: i64| {
+        let path = format!("/api/v1/dueslag/{id}/deliveries?state=dead");
+        let admin = s.admin.clone();
+        async move { admin.list(&path).await.iter().any(|d| d["seq"] == seq) }
+    };
+
+    // The exact Haendelsesbesked received, as flytbeskedtilfejlkoe's input.
+    let (besked_id, seq, _) = facts(&bodies[0]);
+    let flyt = format!(
+        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
+         <bf:FlytBeskedTilFejlkoeInput xmlns:bf=\"urn:oio:sts:beskedfordeler:1.0.0\">{}</bf:FlytBeskedTilFejlkoeInput>\
+         </s:Body></s:Envelope>",
+        haendelsesbesked_of(&bodies[0])
+    );
+    assert_eq!(
+        value_list_service(&s, "vikarsystem", flyt.clone()).await,
+        "43",
+        "not its dueslag"
+    );
+    assert!(!dead(seq).await);
+    assert_eq!(value_list_service(&s, "dagtilbud", flyt.clone()).await, "20");
+    assert!(dead(seq).await, "{besked_id} in the fejlkø");
+    let entry = s
+        .admin
+        .list(&format!("/api/v1/dueslag/{id}/deliveries?state=dead"))
+        .await
+        .into_iter()
+        .find(|d| d["seq"] == seq)
+        .unwrap();
+    assert!(
+        entry["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("flytbeskedtilfejlkoe"),
+        "{entry}"
+    );
+    // Requeued from the fejlkø, it is delivered again and stays delivered (the request is not applied again).
+    let receiver = Receiver::start(&s.data_dir(), port, Answer::Ok).await;
+    let (status, body) = s
+        .admin
+        .post(&format!("/api/v1/dueslag/{id}/deliveries/{seq}/requeue"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    wait_for("the requeued message", Duration::from_secs(10), || {
+        !receiver.bodies().is_empty()
+    })
+    .await;
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            s.admin.list(&delivered).await.len() == 2
+        })
+        .await,
+        "delivered again"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!dead(seq).await, "not moved back to the fejlkø");
+    receiver.stop().await;
+
+    // The other message, handed back by zeep built from KOMBIT's WSDL.
+    let (_, seq, _) = facts(&bodies[1]);
+    let script = python::workspace().join("crates/cli/tests/zeep/flyt_client.py");
+    let wsdl = python::workspace().join("../shared/reference/kombit-beskedfordeler/wsdl/Beskedfordeler.wsdl");
+    let mut cmd = std::process::Command::new(python::zeep_venv());
+    cmd.arg(script)
+        .args(["--services", &s.proc.services.to_string(), "--data-dir"])
+        .arg(s.data_dir())
+        .arg("--reference-wsdl")
+        .arg(wsdl)
+        .args(["--system", "dagtilbud", "--message"])
+        .arg(&files[1]);
+    let out = tokio::task::spawn_blocking(move || python::run(&mut cmd))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(out.status.success(), "{}", python::describe(&out));
+    assert!(dead(seq).await, "the message zeep handed back is in the fejlkø");
 }

@@ -215,6 +215,12 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
     assert_eq!(first.delivery.properties.delivery_mode(), &Some(2), "persistent");
     let besked_id = first.delivery.properties.message_id().as_ref().unwrap().to_string();
     assert!(body.contains(&besked_id), "message_id is the BeskedId");
+    // The dueslag in its Leverancerute, so that the reader can hand the message back (flytbeskedtilfejlkoe).
+    let route = format!(
+        "<kuvert:ErLeveretIHenholdTil><sd:UUIDIdentifikator>{absences}</sd:UUIDIdentifikator>\
+         </kuvert:ErLeveretIHenholdTil>"
+    );
+    assert!(body.contains(&route), "{body}");
     let file = s.dir.path().join("pulled.xml");
     std::fs::write(&file, &body).unwrap();
     let xsd = python::workspace().join("../shared/reference/kombit-beskedfordeler/xsd/Beskedkuvert.xsd");

@@ -173,7 +173,7 @@ async fn envelope(State(s): State<AdminState>, Path(seq): Path<i64>) -> Response
     let fields = filter_fields(&event, cvr.as_deref());
     (
         [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-        haendelsesbesked(&event, &fields, 1),
+        haendelsesbesked(&event, &fields, None, 1),
     )
         .into_response()
 }

@@ -149,6 +149,11 @@ async fn call(
         too_large: &|| xml(services.too_large(def)),
     };
     let handler = services.clone();
+    // Its charset counts towards the body's encoding, with the BOM and the XML declaration.
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     serve(
         state,
         peer,
@@ -156,7 +161,10 @@ async fn call(
         body,
         Wire::Soap,
         limits,
-        |system, bytes| async move { xml(handler.handle(def, &system, kommune, &bytes).await) },
+        |system, bytes| async move {
+            let reply = handler.handle_with_content_type(def, &system, kommune, content_type.as_deref(), &bytes);
+            xml(reply.await)
+        },
     )
     .await
 }

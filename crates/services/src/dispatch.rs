@@ -1,5 +1,6 @@
-//! The one entry point of every SOAP call: access to the interface, the hardened envelope parse, the check of
-//! the root element against the service interface, then the interface's own module.
+//! The one entry point of every SOAP call: access to the interface, the body's encoding (decoded to UTF-8 when it
+//! declares another), the hardened envelope parse, the check of the root element against the service interface,
+//! then the interface's own module.
 
 use crate::registry::ServiceInterfaceDef;
 use crate::reply::SoapReply;
@@ -10,7 +11,7 @@ use crate::{
 use snitflade_access::{AccessControl, SystemInfo};
 use snitflade_domain::maskintimer::{MasterData, copenhagen_day};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
-use snitflade_soap::{Fault, FaultCode, parse_envelope};
+use snitflade_soap::{Fault, FaultCode, SoapError, XmlError, decode_request, parse_envelope};
 use snitflade_store::Store;
 use snitflade_store::document_files::DocumentFiles;
 use std::collections::HashMap;
@@ -42,7 +43,7 @@ pub struct Call<'a> {
     /// The caller's local (Copenhagen) day.
     pub day: jiff::civil::Date,
     pub received_at: String,
-    /// The request body the message was read from (where `snitflade_soap::BulkText` content lies).
+    /// The request body the message was read from, as UTF-8 (where `snitflade_soap::BulkText` content lies).
     pub body: &'a [u8],
 }
 
@@ -129,7 +130,7 @@ impl Services {
         &self.inner.config
     }
 
-    /// Handles one SOAP request for `def` from `system`.
+    /// Handles one SOAP request for `def` from `system`, sent without a `Content-Type` charset.
     pub async fn handle(
         &self,
         def: &'static ServiceInterfaceDef,
@@ -137,15 +138,21 @@ impl Services {
         kommune_param: Option<Kommunekode>,
         body: &[u8],
     ) -> SoapReply {
-        let now = jiff::Timestamp::now();
-        let call = Call {
-            system,
-            kommune_param,
-            day: copenhagen_day(now),
-            received_at: snitflade_store::timestamp_text(now),
-            body,
-        };
-        let reply = self.handle_call(def, &call, body).await;
+        self.handle_with_content_type(def, system, kommune_param, None, body)
+            .await
+    }
+
+    /// Handles one SOAP request for `def` from `system`; `content_type` is the request's `Content-Type` header, whose
+    /// `charset` counts towards the body's encoding (`snitflade_soap::encoding`).
+    pub async fn handle_with_content_type(
+        &self,
+        def: &'static ServiceInterfaceDef,
+        system: &SystemInfo,
+        kommune_param: Option<Kommunekode>,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> SoapReply {
+        let reply = self.handle_call(def, system, kommune_param, content_type, body).await;
         metrics::counter!("snitflade_soap_requests_total",
             "interface" => def.interface.as_str(), "service" => def.name, "status" => reply.status.to_string())
         .increment(1);
@@ -172,18 +179,53 @@ impl Services {
         self.check_interface(def, system, copenhagen_day(jiff::Timestamp::now()))
     }
 
-    async fn handle_call(&self, def: &'static ServiceInterfaceDef, call: &Call<'_>, body: &[u8]) -> SoapReply {
-        if let Err(reply) = self.check_interface(def, call.system, call.day) {
+    async fn handle_call(
+        &self,
+        def: &'static ServiceInterfaceDef,
+        system: &SystemInfo,
+        kommune_param: Option<Kommunekode>,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> SoapReply {
+        let now = jiff::Timestamp::now();
+        let day = copenhagen_day(now);
+        if let Err(reply) = self.check_interface(def, system, day) {
             return reply;
         }
-        if body.len() > self.body_limit(def) {
+        let limit = self.body_limit(def);
+        if body.len() > limit {
             return self.too_large(def);
         }
-        let envelope = match parse_envelope(body, &self.xml_limits(def)) {
+        let refused = |e: &dyn std::fmt::Display| {
+            tracing::info!(system = %system.name, service = def.name, error = %e, "message refused");
+            metrics::counter!("snitflade_soap_refused_total", "service" => def.name).increment(1);
+        };
+        // The body as UTF-8 (decoded if it declares another encoding), held to the same byte limit.
+        let text = match decode_request(body, content_type, limit) {
+            Ok(text) => text,
+            Err(e @ XmlError::DecodedTooLarge { .. }) => {
+                refused(&e);
+                return SoapReply {
+                    status: 413,
+                    body: Fault::client(e.to_string()).to_xml(),
+                };
+            }
+            Err(e) => {
+                refused(&e);
+                return SoapReply::fault(SoapError::from(e).fault());
+            }
+        };
+        let call = Call {
+            system,
+            kommune_param,
+            day,
+            received_at: snitflade_store::timestamp_text(now),
+            body: &text,
+        };
+        let envelope = match parse_envelope(&text, &self.xml_limits(def)) {
             Ok(e) => e,
             Err(e) => {
-                tracing::info!(system = %call.system.name, service = def.name, error = %e, "message refused");
-                metrics::counter!("snitflade_soap_refused_total", "service" => def.name).increment(1);
+                refused(&e);
                 return SoapReply::fault(e.fault());
             }
         };
@@ -206,14 +248,14 @@ impl Services {
             ));
         }
         match def.interface {
-            InterfaceId::Maskintimer => maskintimer::handle(self, call, root).await,
-            InterfaceId::Medarbejderoplysninger => medarbejderoplysninger::handle(self, call, root).await,
-            InterfaceId::OpretFravaer => opret_fravaer::handle(self, call, root).await,
-            InterfaceId::Fravaerskvoter => fravaerskvoter::handle(self, call, root).await,
-            InterfaceId::Moedetidsplaner => moedetidsplaner::handle(self, call, root).await,
-            InterfaceId::FasteTillaeg => faste_tillaeg::handle(self, call, root).await,
-            InterfaceId::Personalemappe => personalemappe::handle(self, call, root).await,
-            InterfaceId::Beskedfordeler => beskedfordeler::handle(self, call, root).await,
+            InterfaceId::Maskintimer => maskintimer::handle(self, &call, root).await,
+            InterfaceId::Medarbejderoplysninger => medarbejderoplysninger::handle(self, &call, root).await,
+            InterfaceId::OpretFravaer => opret_fravaer::handle(self, &call, root).await,
+            InterfaceId::Fravaerskvoter => fravaerskvoter::handle(self, &call, root).await,
+            InterfaceId::Moedetidsplaner => moedetidsplaner::handle(self, &call, root).await,
+            InterfaceId::FasteTillaeg => faste_tillaeg::handle(self, &call, root).await,
+            InterfaceId::Personalemappe => personalemappe::handle(self, &call, root).await,
+            InterfaceId::Beskedfordeler => beskedfordeler::handle(self, &call, root).await,
             other => {
                 tracing::error!(interface = %other, "no handler registered");
                 SoapReply::server_error()

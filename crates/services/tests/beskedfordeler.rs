@@ -435,40 +435,103 @@ fn flyt_xml(besked: &str, dueslag: Option<&str>) -> String {
     )
 }
 
-#[tokio::test]
-async fn flytbeskedtilfejlkoe_records_a_request_for_a_known_message() {
-    let (_dir, s) = setup().await;
-    let dueslag = "7654895c-a3f3-4c77-8afd-4c77330f963c";
-    let (code, text) = simple(
-        &s,
-        "ejer",
-        &flyt_xml("01157488-c45c-4fd2-b076-1de12effbf66", Some(dueslag)),
-    )
-    .await;
-    assert_eq!(code, 44);
-    assert!(text.contains("findes ikke"), "{text}");
-    assert_eq!(
-        simple(&s, "ejer", &flyt_xml("01157488-c45c-4fd2-b076-1de12effbf66", None))
-            .await
-            .0,
-        40
-    );
-
-    // A message the Beskedfordeler knows: an outbox event.
-    opret(&s, "ejer", "Noget", &[]).await;
+/// A dueslag of system `owner` with the outbox's first event queued for it; (dueslag, that event's BeskedId).
+async fn dueslag_with_a_message(s: &Services, owner: &str) -> (String, String) {
+    use snitflade_store::dueslag::{self, Dueslag};
+    opret(s, owner, "Noget", &[]).await;
     let pool = s.store().pool();
-    let besked = snitflade_store::outbox::after(pool, 0, 1).await.unwrap()[0].id.clone();
+    let event = snitflade_store::outbox::after(pool, 0, 1).await.unwrap().remove(0);
+    let d = Dueslag {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: "modtager".into(),
+        system_id: owner.into(),
+        active: true,
+        push_url: None,
+        max_attempts: 3,
+        created_at: snitflade_store::now_text(),
+        updated_at: snitflade_store::now_text(),
+    };
+    let (d2, seq) = (d.clone(), event.seq);
+    s.store()
+        .write(move |c| {
+            let d = d2.clone();
+            Box::pin(async move {
+                dueslag::save(c, &d).await?;
+                dueslag::enqueue(c, &d.id, seq, &snitflade_store::now_text()).await
+            })
+        })
+        .await
+        .unwrap();
+    (d.id, event.id)
+}
+
+/// The state of the dueslag's only delivery.
+async fn delivery_state(s: &Services, dueslag: &str) -> String {
+    let all = snitflade_store::dueslag::deliveries(s.store().pool(), dueslag, None, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    all[0].state.clone()
+}
+
+#[tokio::test]
+async fn flytbeskedtilfejlkoe_moves_the_dueslags_message_to_its_fejlkoe() {
+    let (_dir, s) = setup().await;
+    let (dueslag, besked) = dueslag_with_a_message(&s, "ejer").await;
+    let unknown = "01157488-c45c-4fd2-b076-1de12effbf66";
+    assert_eq!(simple(&s, "ejer", &flyt_xml(&besked, None)).await.0, 40);
+    let (code, text) = simple(&s, "ejer", &flyt_xml(&besked, Some(unknown))).await;
+    assert_eq!(code, 44);
+    assert!(text.contains("Dueslaget") && text.contains("findes ikke"), "{text}");
+    let (code, text) = simple(&s, "ejer", &flyt_xml(unknown, Some(&dueslag))).await;
+    assert_eq!(code, 44);
+    assert!(text.contains("findes ikke i dueslaget"), "{text}");
+    // Another system's dueslag: 43, nothing moves.
+    let (code, text) = simple(&s, "anden", &flyt_xml(&besked, Some(&dueslag))).await;
+    assert_eq!(code, 43, "{text}");
+    assert_eq!(delivery_state(&s, &dueslag).await, "pending");
+
+    // The owner: the message goes to the fejlkø at once; asking again changes nothing.
     assert_eq!(
-        simple(&s, "ejer", &flyt_xml(&besked.to_uppercase(), Some(dueslag))).await,
+        simple(
+            &s,
+            "ejer",
+            &flyt_xml(&besked.to_uppercase(), Some(&dueslag.to_uppercase()))
+        )
+        .await,
         (20, String::new())
     );
-    assert_eq!(simple(&s, "ejer", &flyt_xml(&besked, Some(dueslag))).await.0, 20);
-    let requests = vaerdilister::fejlkoe_requests(pool, dueslag).await.unwrap();
+    assert_eq!(delivery_state(&s, &dueslag).await, "dead");
+    assert_eq!(simple(&s, "ejer", &flyt_xml(&besked, Some(&dueslag))).await.0, 20);
+    let pool = s.store().pool();
+    let requests = vaerdilister::fejlkoe_requests(pool, &dueslag).await.unwrap();
     assert_eq!(requests.len(), 1);
     assert_eq!(
         (requests[0].besked_id.as_str(), requests[0].requested_by.as_str()),
         (besked.as_str(), "ejer")
     );
+
+    // Requeued and delivered, then handed back again: in the fejlkø again (a delivered message moves too).
+    let d = dueslag.clone();
+    let seq = snitflade_store::dueslag::deliveries(pool, &d, None, 0, 10)
+        .await
+        .unwrap()[0]
+        .seq;
+    s.store()
+        .write(move |c| {
+            let d = d.clone();
+            Box::pin(async move {
+                let now = snitflade_store::now_text();
+                snitflade_store::dueslag::move_delivery(c, &d, seq, "dead", "pending", &now).await?;
+                snitflade_store::dueslag::record_attempt(c, &d, seq, "delivered", &now, None, &now).await
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(delivery_state(&s, &dueslag).await, "delivered");
+    assert_eq!(simple(&s, "ejer", &flyt_xml(&besked, Some(&dueslag))).await.0, 20);
+    assert_eq!(delivery_state(&s, &dueslag).await, "dead");
+    assert_eq!(vaerdilister::fejlkoe_requests(pool, &dueslag).await.unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -5,14 +5,17 @@
 //!
 //! Hostile input is the normal case: [`parse_document`] refuses DOCTYPEs, processing
 //! instructions, unknown entities and anything that exceeds [`Limits`] while it reads,
-//! without recursion.
+//! without recursion. [`decode_request`] turns a request declared as UTF-16, ISO-8859-1 or
+//! windows-1252 into the UTF-8 the reader reads ([`encoding`] has the rules).
 
 pub mod chars;
+pub mod encoding;
 pub mod envelope;
 pub mod fault;
 pub mod reader;
 pub mod writer;
 
+pub use encoding::decode_request;
 pub use envelope::{Envelope, SOAP11_NS, SoapError, parse_envelope};
 pub use fault::{Fault, FaultCode};
 pub use reader::{BulkText, Element, Limits, XmlError, parse_document};

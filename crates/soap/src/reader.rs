@@ -29,7 +29,7 @@ pub struct Limits {
     /// Maximum number of elements in the whole document.
     pub max_elements: usize,
     /// Maximum length in bytes of an element's (unescaped) character data, and of an
-    /// attribute value.
+    /// attribute value: bytes of UTF-8, whatever encoding the request came in.
     pub max_text_len: usize,
     /// Maximum number of attributes on one element, namespace declarations included.
     pub max_attributes: usize,
@@ -168,8 +168,18 @@ pub enum XmlError {
     UnknownEntity(String),
     #[error("Navnerumspræfikset '{0}' er ikke erklæret")]
     UnboundPrefix(String),
-    #[error("Beskeden er ikke gyldig UTF-8")]
+    #[error("Beskeden er ikke gyldig UTF-8 (et andet tegnsæt skal angives i XML-erklæringen eller Content-Type)")]
     NotUtf8,
+    #[error("Tegnsættet '{0}' understøttes ikke (brug UTF-8, UTF-16, ISO-8859-1 eller windows-1252)")]
+    UnsupportedEncoding(String),
+    #[error("Tegnsættet er angivet modstridende: {0}")]
+    EncodingConflict(String),
+    #[error("{0} kræver et byte order mark (BOM) allerførst i beskeden")]
+    MissingByteOrderMark(String),
+    #[error("Beskeden er ikke gyldig {encoding}: byte {position} er ikke et tegn i tegnsættet")]
+    NotInEncoding { encoding: String, position: usize },
+    #[error("Beskeden fylder mere end {limit} bytes, når den er omkodet til UTF-8")]
+    DecodedTooLarge { limit: usize },
     #[error("Ugyldig XML: {0}")]
     Malformed(String),
     #[error("XML-dokumentet har intet rodelement")]
@@ -178,7 +188,8 @@ pub enum XmlError {
     TrailingContent,
 }
 
-/// Parses `xml` (UTF-8, optionally with a BOM) into its root [`Element`].
+/// Parses `xml` (UTF-8, optionally with a BOM) into its root [`Element`]. A request in another encoding is
+/// decoded first with [`crate::decode_request`].
 ///
 /// Single pass, no recursion, no entity expansion beyond the five predefined entities
 /// and character references. Whitespace and comments are allowed around the root; an
@@ -470,7 +481,7 @@ impl Parser<'_, '_> {
         }
         match decl.encoding() {
             None => Ok(()),
-            Some(Ok(encoding)) if encoding.eq_ignore_ascii_case("utf-8") => Ok(()),
+            Some(Ok(encoding)) if crate::encoding::is_utf8_label(&encoding) => Ok(()),
             Some(Ok(encoding)) => {
                 let msg = format!(
                     "tegnsættet '{}' understøttes ikke – beskeden skal være UTF-8",

@@ -260,7 +260,7 @@ pub async fn record_attempt(
 }
 
 /// Moves a delivery between states by an operator: `dead` → `pending` (requeue, attempts restart) or
-/// `pending` → `dead` (flytbeskedtilfejlkoe). Answers whether it moved.
+/// `pending` → `dead` (the admin API's fejlkoe). Answers whether it moved.
 pub async fn move_delivery(
     c: &mut AnyConnection,
     dueslag_id: &str,
@@ -321,30 +321,34 @@ where
     row.as_ref().map(crate::outbox::event).transpose()
 }
 
-const REQUESTED_PENDING: &str = "FROM deliveries d WHERE d.state = 'pending' AND EXISTS (SELECT 1 FROM outbox o \
-     JOIN fejlkoe_requests r ON r.besked_id = o.id WHERE o.seq = d.seq AND r.dueslag = d.dueslag_id)";
-
-/// How many pending deliveries a receiving system has asked (SF1460_B flytbeskedtilfejlkoe) to move to the fejlkø.
-pub async fn requested_to_fejlkoe<'e, E>(executor: E) -> Result<i64>
+/// The delivery of the message (outbox event) `besked_id` to `dueslag_id`, if it was routed there.
+pub async fn delivery_of_message<'e, E>(executor: E, dueslag_id: &str, besked_id: &str) -> Result<Option<Delivery>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {REQUESTED_PENDING}")))
-        .fetch_one(executor)
-        .await?;
-    Ok(row.try_get("n")?)
+    let row = sqlx::query(
+        "SELECT d.dueslag_id, d.seq, d.state, d.attempts, d.next_attempt_at, d.last_error, d.delivered_at \
+         FROM deliveries d JOIN outbox o ON o.seq = d.seq WHERE d.dueslag_id = $1 AND o.id = $2",
+    )
+    .bind(dueslag_id)
+    .bind(besked_id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(delivery).transpose()
 }
 
-/// Carries out the flytbeskedtilfejlkoe requests: those pending deliveries go to the fejlkø.
-pub async fn apply_fejlkoe_requests(c: &mut AnyConnection, now: &str) -> Result<u64> {
+/// Moves a delivery, pending or already delivered, to the fejlkø because its receiving system asked to
+/// (SF1460_B flytbeskedtilfejlkoe). Answers whether it moved (not if it was there already).
+pub async fn to_fejlkoe_on_request(c: &mut AnyConnection, dueslag_id: &str, seq: i64, now: &str) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE deliveries SET state = 'dead', next_attempt_at = $1, \
+        "UPDATE deliveries SET state = 'dead', next_attempt_at = $3, \
          last_error = 'flyttet til fejlkøen efter anmodning (flytbeskedtilfejlkoe)' \
-         WHERE state = 'pending' AND EXISTS (SELECT 1 FROM outbox o JOIN fejlkoe_requests r ON r.besked_id = o.id \
-         WHERE o.seq = deliveries.seq AND r.dueslag = deliveries.dueslag_id)",
+         WHERE dueslag_id = $1 AND seq = $2 AND state IN ('pending', 'delivered')",
     )
+    .bind(dueslag_id)
+    .bind(seq)
     .bind(now)
     .execute(c)
     .await?;
-    Ok(done.rows_affected())
+    Ok(done.rows_affected() > 0)
 }

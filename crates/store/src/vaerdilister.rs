@@ -316,15 +316,3 @@ where
         })
         .collect()
 }
-
-/// Whether the outbox holds the message (event) `besked_id`: the Beskedfordeler's messages are its events.
-pub async fn message_known<'e, E>(executor: E, besked_id: &str) -> Result<bool>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    Ok(sqlx::query("SELECT 1 AS hit FROM outbox WHERE id = $1")
-        .bind(besked_id)
-        .fetch_optional(executor)
-        .await?
-        .is_some())
-}

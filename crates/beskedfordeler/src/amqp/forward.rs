@@ -186,7 +186,8 @@ async fn forward(
     Ok(Round { confirmed, broken })
 }
 
-/// Publishes one event to a dueslag's queue: persistent, `mandatory`, `message_id` = its `BeskedId`.
+/// Publishes one event to a dueslag's queue (named by the dueslag's UUID, which the envelope names as its
+/// `ErLeveretIHenholdTil`): persistent, `mandatory`, `message_id` = its `BeskedId`.
 async fn publish(
     channel: &Channel,
     queue: &str,
@@ -200,7 +201,7 @@ async fn publish(
         .and_then(|m| cvrs.get(m))
         .map(String::as_str);
     let fields = filter_fields(event, cvr);
-    let body = haendelsesbesked(event, &fields, attempt);
+    let body = haendelsesbesked(event, &fields, Some(queue), attempt);
     let besked_id = crate::received::Received::of(event)
         .map(|r| r.besked_id.to_string())
         .unwrap_or_else(|| event.id.clone());

@@ -210,9 +210,19 @@ impl Reply {
 
 /// POSTs `body` as a SOAP 1.1 request (SAP PI's headers) and reads the whole answer.
 pub async fn post_soap(client: &reqwest::Client, url: &str, body: impl Into<reqwest::Body>) -> Reply {
+    post_soap_as(client, url, "text/xml; charset=utf-8", body).await
+}
+
+/// [`post_soap`] with another `Content-Type` (another charset, or none).
+pub async fn post_soap_as(
+    client: &reqwest::Client,
+    url: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> Reply {
     let response = client
         .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+        .header(reqwest::header::CONTENT_TYPE, content_type)
         .header("SOAPAction", snitflade_bench::SOAP_ACTION)
         .body(body)
         .send()

@@ -1,8 +1,10 @@
-//! flytbeskedtilfejlkoe: a system asks to move a message (its BeskedId) of a dueslag (the message's
-//! `Leverancerute/ErLeveretIHenholdTil`) into that dueslag's error queue. The request is recorded in
-//! `fejlkoe_requests`; the delivery engine honours it. A message is known when the outbox holds it (the
-//! Beskedfordeler's messages are its events, BeskedId = the event's id); an unknown one is answered 44. Asking
-//! again for the same message and dueslag is no error and records nothing new.
+//! flytbeskedtilfejlkoe: a receiving system hands back a message it got (its `Haendelsesbesked` as received: the
+//! `BeskedId`, and the dueslag in `Leverancerute/ErLeveretIHenholdTil`, which every delivery names) to have it moved
+//! into that dueslag's fejlkø — whether it is still pending or was already delivered (a receiver that took a message
+//! it cannot process). The move happens in the request's transaction; an attempt under way then records nothing, as
+//! only pending deliveries are recorded. From the fejlkø an operator requeues it. Only the dueslag's own system may
+//! ask (43 otherwise); an unknown dueslag, or a message that was not routed to it, is answered 44. Asking again for
+//! a message already in the fejlkø is no error and changes nothing. Each move is recorded in `fejlkoe_requests`.
 
 use super::answer;
 use super::request::{self, RequestError};
@@ -10,6 +12,7 @@ use super::{Retur, StatusKode, store_failed};
 use crate::dispatch::{Call, Services};
 use crate::reply::SoapReply;
 use snitflade_soap::Element;
+use snitflade_store::dueslag;
 use snitflade_store::vaerdilister::{self, FejlkoeRequest};
 
 fn reply(retur: &Retur) -> SoapReply {
@@ -26,22 +29,40 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     let outcome = services
         .store()
         .write(move |tx| {
-            let (besked_id, dueslag, requested_by) = (besked_id.clone(), dueslag.clone(), requested_by.clone());
+            let (besked_id, dueslag_id, requested_by) = (besked_id.clone(), dueslag.clone(), requested_by.clone());
             Box::pin(async move {
-                if !vaerdilister::message_known(&mut **tx, &besked_id).await? {
+                match dueslag::by_id(&mut **tx, &dueslag_id).await? {
+                    None => {
+                        return Ok(Retur::with(
+                            StatusKode::NotFound,
+                            format!("Dueslaget {dueslag_id} findes ikke"),
+                        ));
+                    }
+                    Some(d) if d.system_id != requested_by => {
+                        return Ok(Retur::with(
+                            StatusKode::Forbidden,
+                            format!(
+                                "Dueslaget {dueslag_id} tilhører et andet it-system; kun dets eget kan flytte \
+                                 beskeder til fejlkøen"
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                let Some(delivery) = dueslag::delivery_of_message(&mut **tx, &dueslag_id, &besked_id).await? else {
                     return Ok(Retur::with(
                         StatusKode::NotFound,
-                        format!("Beskeden {besked_id} findes ikke i dueslaget {dueslag}"),
+                        format!("Beskeden {besked_id} findes ikke i dueslaget {dueslag_id}"),
                     ));
-                }
-                let earlier = vaerdilister::fejlkoe_requests(&mut **tx, &dueslag).await?;
-                if !earlier.iter().any(|r| r.besked_id == besked_id) {
+                };
+                let now = snitflade_store::now_text();
+                if dueslag::to_fejlkoe_on_request(tx, &dueslag_id, delivery.seq, &now).await? {
                     let r = FejlkoeRequest {
                         id: uuid::Uuid::now_v7().to_string(),
-                        dueslag,
+                        dueslag: dueslag_id,
                         besked_id,
                         requested_by,
-                        requested_at: snitflade_store::now_text(),
+                        requested_at: now,
                     };
                     vaerdilister::insert_fejlkoe_request(tx, &r).await?;
                 }
