@@ -27,6 +27,7 @@ pub const BESKEDTYPER: &[&str] = &[
     "work_schedule.created",
     "work_schedule.changed",
     "work_schedule.deleted",
+    "absence_quota.overdrawn",
     "onetime_payment.registered",
     "fixed_supplement.created",
     "fixed_supplement.changed",
@@ -101,6 +102,7 @@ fn classify(kind: &str) -> (&'static str, &'static str, &'static str) {
     };
     let (object, kle) = match kind.split('.').next().unwrap_or("") {
         "absence" => ("fravaer", "81.03.00"),
+        "absence_quota" | "holiday_transfer" => ("fravaerskvote", "81.03.00"),
         "work_schedule" => ("moedetidsplan", "81.03.00"),
         "onetime_payment" | "fixed_supplement" => ("loenart", "81.05.00"),
         "document" => ("personalesag", "81.02.00"),
@@ -275,6 +277,12 @@ mod tests {
             (f.objekt.as_str(), f.handling.as_str(), f.kle.as_str()),
             ("fravaer", "oprettet", "81.03.00")
         );
+        let q = filter_fields(&event("absence_quota.overdrawn"), Some("29189730"));
+        assert_eq!(
+            (q.objekt.as_str(), q.handling.as_str(), q.kle.as_str()),
+            ("fravaerskvote", "aendret", "81.03.00")
+        );
+        assert!(BESKEDTYPER.contains(&"absence_quota.overdrawn"));
         let xml = modtag_besked_input(&event("absence.created"), &f, 3);
         assert!(
             xml.contains("<kuvert:AntalLeveranceforsoeg>3</kuvert:AntalLeveranceforsoeg>"),

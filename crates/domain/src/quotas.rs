@@ -178,6 +178,21 @@ impl QuotaKey {
         }
     }
 
+    /// The period as a person reads it, in Danish: "ferie 2026/27", "omsorgsdage 2026 for barn 02".
+    pub fn describe(&self) -> String {
+        let name = self.kind.text().to_lowercase();
+        match self.kind {
+            QuotaKind::Holiday | QuotaKind::SixthWeek => {
+                format!("{name} {}/{:02}", self.year, (self.year + 1).rem_euclid(100))
+            }
+            QuotaKind::CareDay => match &self.child {
+                Some(c) => format!("{name} {} for barn {c}", self.year),
+                None => format!("{name} {}", self.year),
+            },
+            QuotaKind::SeniorDay => format!("{name} {}", self.year),
+        }
+    }
+
     /// The period the days can be taken in.
     pub fn deduction(&self) -> (Date, Date) {
         match self.kind {
@@ -460,6 +475,15 @@ pub fn balances(input: &QuotaInput, key_date: Date) -> Vec<Balance> {
 /// The days overdrawn in all, over every period (an absence that raises this is refused).
 pub fn total_overdrawn(input: &QuotaInput) -> Decimal {
     allocate(input).values().map(|(_, over)| *over).sum()
+}
+
+/// The days overdrawn per quota period (periods never overdrawn are left out).
+pub fn overdrawn_by_key(input: &QuotaInput) -> BTreeMap<QuotaKey, Decimal> {
+    allocate(input)
+        .into_iter()
+        .filter(|(_, (_, over))| *over > Decimal::ZERO)
+        .map(|(key, (_, over))| (key, over))
+        .collect()
 }
 
 /// The days overdrawn per quota kind (for the message that refuses an absence).

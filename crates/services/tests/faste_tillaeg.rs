@@ -233,7 +233,9 @@ fn period(id: &str, amount: &str, from: &str, to: &str) -> [String; 4] {
 async fn change_from_a_date(s: &Services) {
     let id = set_ok(s, FUNCTION).await;
     let modify = |rest: &str| {
-        format!("<Operation>MOD</Operation><PersonnelNumber>401</PersonnelNumber><SupplementId>{id}</SupplementId>{rest}")
+        format!(
+            "<Operation>MOD</Operation><PersonnelNumber>401</PersonnelNumber><SupplementId>{id}</SupplementId>{rest}"
+        )
     };
     // From 1 April 1500 kr.: January–March keep 1250 kr.
     let (st, text, answered) = set(s, &modify("<Amount>1500</Amount><StartDate>2026-04-01</StartDate>")).await;
@@ -264,7 +266,10 @@ async fn change_from_a_date(s: &Services) {
         "<PersonnelNumber>401</PersonnelNumber><StartDate>2026-02-01</StartDate><EndDate>2026-02-28</EndDate>",
     )
     .await;
-    assert_eq!(periods(&february), [period(&history, "1250.00", "2026-01-01", "2026-03-31")]);
+    assert_eq!(
+        periods(&february),
+        [period(&history, "1250.00", "2026-01-01", "2026-03-31")]
+    );
 
     // A MOD without StartDate (or with the start itself) corrects the supplement from its start; the history stays.
     set_ok(s, &modify("<Amount>1600</Amount>")).await;

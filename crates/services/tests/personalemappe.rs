@@ -468,7 +468,10 @@ async fn size_limits_are_per_service_and_say_the_limit() {
         let e = payload(&r);
         assert_eq!(
             status(&e),
-            ("E".into(), format!("Dokumentet er for stort: højst {MAX} bytes er tilladt"))
+            (
+                "E".into(),
+                format!("Dokumentet er for stort: højst {MAX} bytes er tilladt")
+            )
         );
     }
     assert_eq!(std::fs::read_dir(dir.path().join("documents/tmp")).unwrap().count(), 0);

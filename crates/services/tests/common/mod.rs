@@ -26,6 +26,7 @@ pub fn system(id: &str) -> SystemInfo {
 
 /// A store in a new temporary directory (removed when the handle is dropped) holding the municipalities
 /// `(code, name, CVR)` and the systems `ids` (see [`system`]).
+#[allow(dead_code, reason = "each test binary uses the parts of `common` it needs")]
 pub async fn store(municipalities: &[(&str, &str, &str)], ids: &[&str]) -> (TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = store_at(&snitflade_store::db::sqlite_url_in(dir.path()), municipalities, ids).await;
