@@ -28,6 +28,8 @@ pub const BESKEDTYPER: &[&str] = &[
     "work_schedule.changed",
     "work_schedule.deleted",
     "absence_quota.overdrawn",
+    "holiday_transfer.registered",
+    "holiday_transfer.deleted",
     "onetime_payment.registered",
     "fixed_supplement.created",
     "fixed_supplement.changed",
@@ -283,6 +285,9 @@ mod tests {
             ("fravaerskvote", "aendret", "81.03.00")
         );
         assert!(BESKEDTYPER.contains(&"absence_quota.overdrawn"));
+        let t = filter_fields(&event("holiday_transfer.registered"), None);
+        assert_eq!((t.objekt.as_str(), t.handling.as_str()), ("fravaerskvote", "oprettet"));
+        assert!(BESKEDTYPER.contains(&"holiday_transfer.deleted"));
         let xml = modtag_besked_input(&event("absence.created"), &f, 3);
         assert!(
             xml.contains("<kuvert:AntalLeveranceforsoeg>3</kuvert:AntalLeveranceforsoeg>"),

@@ -212,7 +212,7 @@ async fn a_schedule_changes_what_absences_cost() {
     let (_dir, s) = fixture().await;
     // The standard week: 7.40 a day.
     assert_eq!(absence_hours(&s).await, pairs(&[("FE", "37.00"), ("SY", "7.40")]));
-    assert_eq!(holiday_hours(&s).await, ("37.00".into(), "147.70".into()));
+    assert_eq!(holiday_hours(&s).await, ("37.00".into(), "148.00".into()));
     assert!(
         records(&s, Category::Moedetidsplan, "Arbejdstid", "Arbejdstid")
             .await
@@ -220,7 +220,7 @@ async fn a_schedule_changes_what_absences_cost() {
     );
 
     // 30 hours from 1 June 2026: the week's holiday now costs 30 hours and the sick day 6; MTP says 30; the
-    // holiday quota's hours follow (19.96 days left × 6.00).
+    // holiday quota's hours follow (20 days left × 6.00).
     let id = set_ok(&s, &ins("2026-06-01", None, &week("6.00", "14:00:00"))).await;
     assert_eq!(id.len(), 32);
     assert!(id.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()), "{id}");
@@ -229,7 +229,7 @@ async fn a_schedule_changes_what_absences_cost() {
         records(&s, Category::Moedetidsplan, "Arbejdstid", "Arbejdstidstype").await,
         pairs(&[("30.00", "DAG")])
     );
-    assert_eq!(holiday_hours(&s).await, ("30.00".into(), "119.76".into()));
+    assert_eq!(holiday_hours(&s).await, ("30.00".into(), "120.00".into()));
 
     // Deleting it brings the standard week back.
     set_ok(
@@ -243,7 +243,7 @@ async fn a_schedule_changes_what_absences_cost() {
             .await
             .is_empty()
     );
-    assert_eq!(holiday_hours(&s).await, ("37.00".into(), "147.70".into()));
+    assert_eq!(holiday_hours(&s).await, ("37.00".into(), "148.00".into()));
 }
 
 #[tokio::test]
