@@ -289,8 +289,10 @@ async fn apply(
     hr_derived::sync_schedule_records(tx, k, pernr, actor, &now).await?;
     hr_derived::sync_absence_records(tx, k, pernr, actor, &now).await?;
     // What the registered absences cost now, against the quotas.
-    let after_change = TimeData::load(tx, k, pernr).await?.expect("the employee was just read");
-    let overdrafts = overdraw::overdrafts(&data.current_quota_input(), &after_change.current_quota_input());
+    let overdrafts = match TimeData::load(tx, k, pernr).await? {
+        Some(now) => overdraw::overdrafts(&data.current_quota_input(), &now.current_quota_input()),
+        None => Vec::new(),
+    };
     let (action, event, verb) = match c.operation {
         Operation::Ins => ("schedule.insert", EVENT_CREATED, "oprettet"),
         Operation::Mod => ("schedule.change", EVENT_CHANGED, "ændret"),
