@@ -5,6 +5,7 @@
 //! outbox event `absence_quota.overdrawn` per quota period, so that nobody is left with a negative balance
 //! unnoticed.
 
+use crate::sap::days_phrase;
 use rust_decimal::Decimal;
 use serde_json::json;
 use snitflade_domain::quotas::{QuotaInput, QuotaKey, overdrawn_by_key};
@@ -36,21 +37,11 @@ pub fn overdrafts(before: &QuotaInput, after: &QuotaInput) -> Vec<Overdraft> {
         .collect()
 }
 
-/// Days as a person reads them: "1 dag", "0,84 dage".
-fn days_text(d: Decimal) -> String {
-    let n = d.normalize().to_string().replace('.', ",");
-    if d == Decimal::ONE {
-        format!("{n} dag")
-    } else {
-        format!("{n} dage")
-    }
-}
-
-/// The warning: "Advarsel: det registrerede fravær overskrider nu ferie 2026/27 med 0,84 dage; …".
+/// The warning: "Advarsel: det registrerede fravær overskrider nu ferie 2026/27 med 0,84 dag; …".
 pub fn warning(overdrafts: &[Overdraft]) -> String {
     let each: Vec<String> = overdrafts
         .iter()
-        .map(|o| format!("{} med {}", o.key.describe(), days_text(o.days)))
+        .map(|o| format!("{} med {}", o.key.describe(), days_phrase(o.days)))
         .collect();
     format!(
         "Advarsel: det registrerede fravær overskrider nu {}; ret fraværet eller kvoten",
@@ -105,10 +96,10 @@ mod tests {
         assert_eq!(
             warning(&[
                 o(QuotaKind::Holiday, 2026, None, "0.84"),
-                o(QuotaKind::CareDay, 2026, Some("02"), "1")
+                o(QuotaKind::CareDay, 2026, Some("02"), "3")
             ]),
-            "Advarsel: det registrerede fravær overskrider nu ferie 2026/27 med 0,84 dage, omsorgsdage 2026 for \
-             barn 02 med 1 dag; ret fraværet eller kvoten"
+            "Advarsel: det registrerede fravær overskrider nu ferie 2026/27 med 0,84 dag, omsorgsdage 2026 for \
+             barn 02 med 3 dage; ret fraværet eller kvoten"
         );
     }
 }

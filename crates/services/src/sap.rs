@@ -137,6 +137,16 @@ pub fn time_text(t: Time) -> String {
     t.strftime("%H:%M:%S").to_string()
 }
 
+/// Days as a person reads them: "1 dag", "0,5 dag", "4 dage".
+pub fn days_phrase(d: rust_decimal::Decimal) -> String {
+    let n = d.normalize().to_string().replace('.', ",");
+    if d > rust_decimal::Decimal::ZERO && d <= rust_decimal::Decimal::ONE {
+        format!("{n} dag")
+    } else {
+        format!("{n} dage")
+    }
+}
+
 /// A decimal with two decimals (hours, days).
 pub fn decimal_text(d: rust_decimal::Decimal) -> String {
     snitflade_domain::payroll::value_text(d)

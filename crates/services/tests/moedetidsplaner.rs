@@ -832,7 +832,7 @@ async fn overdraw_warning(s: &Services) {
     assert_eq!(st, "W", "{text}");
     assert!(
         text.ends_with(
-            "Advarsel: det registrerede fravær overskrider nu ferie 2026/27 med 0,84 dage; ret fraværet eller kvoten"
+            "Advarsel: det registrerede fravær overskrider nu ferie 2026/27 med 0,84 dag; ret fraværet eller kvoten"
         ),
         "{text}"
     );
