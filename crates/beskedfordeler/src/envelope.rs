@@ -21,42 +21,18 @@ pub const STS_NS: &str = "urn:oio:sts:1.0.0";
 /// The namespace of the `Beskeddata` content.
 pub const DATA_NS: &str = "urn:snitflade:haendelse:1";
 
-/// Every event kind snitflade emits, so that subscribers can look up their `Beskedtype` UUIDs.
-pub const BESKEDTYPER: &[&str] = &[
-    "absence.created",
-    "absence.changed",
-    "absence.deleted",
-    "work_schedule.created",
-    "work_schedule.changed",
-    "work_schedule.deleted",
-    "onetime_payment.registered",
-    "fixed_supplement.created",
-    "fixed_supplement.changed",
-    "fixed_supplement.ended",
-    "fixed_supplement.deleted",
-    "document.uploaded",
-    "employee.communication.changed",
-    "employee.created",
-    "employee.changed",
-    "employee.left",
-    "employee.deleted",
-    "org_unit.created",
-    "org_unit.changed",
-    "maskintimer.registrering.oprettet",
-    "access.granted",
-    "access.closed",
-    "vaerdiliste.changed",
-    "certificate.expiring",
-];
-
-/// The Danish name of each Beskedtype (for listings such as `GET /beskedtyper`).
-pub const BESKEDTYPE_NAVNE: &[(&str, &str)] = &[
+/// Every event kind snitflade emits with the Danish name of its Beskedtype, so that subscribers can look up their
+/// `Beskedtype` UUIDs (and listings such as `GET /beskedtyper` can name them).
+pub const BESKEDTYPER: &[(&str, &str)] = &[
     ("absence.created", "Fravær oprettet"),
     ("absence.changed", "Fravær ændret"),
     ("absence.deleted", "Fravær slettet"),
     ("work_schedule.created", "Mødetidsplan oprettet"),
     ("work_schedule.changed", "Mødetidsplan ændret"),
     ("work_schedule.deleted", "Mødetidsplan slettet"),
+    ("absence_quota.overdrawn", "Fraværskvote overskredet"),
+    ("holiday_transfer.registered", "Overførsel af ferie registreret"),
+    ("holiday_transfer.deleted", "Overførsel af ferie slettet"),
     ("onetime_payment.registered", "Engangsydelse registreret"),
     ("fixed_supplement.created", "Fast tillæg oprettet"),
     ("fixed_supplement.changed", "Fast tillæg ændret"),
@@ -80,9 +56,14 @@ pub const BESKEDTYPE_NAVNE: &[(&str, &str)] = &[
     ("certificate.expiring", "Certifikat udløber snart"),
 ];
 
+/// Every event kind snitflade emits.
+pub fn beskedtype_kinds() -> impl Iterator<Item = &'static str> {
+    BESKEDTYPER.iter().map(|(kind, _)| *kind)
+}
+
 /// The Danish name of an event kind's Beskedtype.
 pub fn beskedtype_navn(kind: &str) -> Option<&'static str> {
-    BESKEDTYPE_NAVNE.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n)
+    BESKEDTYPER.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n)
 }
 
 fn v5(name: &str) -> Uuid {
@@ -140,6 +121,7 @@ fn classify(kind: &str) -> (&'static str, &'static str, &'static str) {
     };
     let (object, kle) = match kind.split('.').next().unwrap_or("") {
         "absence" => ("fravaer", "81.03.00"),
+        "absence_quota" | "holiday_transfer" => ("fravaerskvote", "81.03.00"),
         "work_schedule" => ("moedetidsplan", "81.03.00"),
         "onetime_payment" | "fixed_supplement" => ("loenart", "81.05.00"),
         "document" => ("personalesag", "81.02.00"),
@@ -311,13 +293,9 @@ mod tests {
 
     #[test]
     fn every_beskedtype_has_a_danish_name() {
-        for kind in BESKEDTYPER {
-            assert!(
-                beskedtype_navn(kind).is_some_and(|n| !n.is_empty()),
-                "{kind} has no name"
-            );
+        for (kind, name) in BESKEDTYPER {
+            assert!(!name.is_empty(), "{kind} has no name");
         }
-        assert_eq!(BESKEDTYPE_NAVNE.len(), BESKEDTYPER.len());
         assert_eq!(
             beskedtype_navn("certificate.expiring"),
             Some("Certifikat udløber snart")
@@ -331,7 +309,7 @@ mod tests {
     #[test]
     fn beskedtyper_are_stable_and_distinct() {
         assert_eq!(beskedtype("absence.created"), beskedtype("absence.created"));
-        let all: std::collections::BTreeSet<_> = BESKEDTYPER.iter().map(|k| beskedtype(k)).collect();
+        let all: std::collections::BTreeSet<_> = beskedtype_kinds().map(beskedtype).collect();
         assert_eq!(all.len(), BESKEDTYPER.len());
         // Pinned: a subscriber's configuration must survive upgrades.
         assert_eq!(
@@ -349,6 +327,15 @@ mod tests {
             (f.objekt.as_str(), f.handling.as_str(), f.kle.as_str()),
             ("fravaer", "oprettet", "81.03.00")
         );
+        let q = filter_fields(&event("absence_quota.overdrawn"), Some("29189730"));
+        assert_eq!(
+            (q.objekt.as_str(), q.handling.as_str(), q.kle.as_str()),
+            ("fravaerskvote", "aendret", "81.03.00")
+        );
+        assert!(beskedtype_navn("absence_quota.overdrawn").is_some());
+        let t = filter_fields(&event("holiday_transfer.registered"), None);
+        assert_eq!((t.objekt.as_str(), t.handling.as_str()), ("fravaerskvote", "oprettet"));
+        assert!(beskedtype_navn("holiday_transfer.deleted").is_some());
         let dueslag = "6f1c1d9e-7f43-4d6b-9d0b-1a2b3c4d5e6f";
         let xml = modtag_besked_input(&event("absence.created"), &f, dueslag, 3);
         assert!(

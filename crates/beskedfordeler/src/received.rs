@@ -3,7 +3,7 @@
 //! delivered exactly like snitflade's own events — but as the publisher wrote it, with its own `BeskedId` and
 //! filter values.
 
-use crate::envelope::{BESKEDTYPER, FilterFields, KUVERT_NS, SAGDOK_NS, beskedtype as beskedtype_of};
+use crate::envelope::{FilterFields, KUVERT_NS, SAGDOK_NS, beskedtype as beskedtype_of, beskedtype_kinds};
 use serde::{Deserialize, Serialize};
 use snitflade_soap::{Element, Limits, parse_document};
 use snitflade_store::outbox::{Event, NewEvent};
@@ -57,7 +57,7 @@ impl Received {
             .and_then(|b| k(&b, "Filtreringsdata"))
             .ok_or(Invalid::Field("Beskedkuvert/Filtreringsdata"))?;
         let beskedtype = uuid_of(k(&filtrering, "Beskedtype").as_ref()).ok_or(Invalid::Field("Beskedtype"))?;
-        if BESKEDTYPER.iter().any(|kind| beskedtype_of(kind) == beskedtype) {
+        if beskedtype_kinds().any(|kind| beskedtype_of(kind) == beskedtype) {
             // Subscribers trust these to come from snitflade's own changes.
             return Err(Invalid::ReservedBeskedtype(beskedtype));
         }

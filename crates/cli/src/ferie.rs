@@ -21,7 +21,8 @@
 //! | [41,47) | | holiday days left |
 //! | [47,53) | | holiday hours used |
 //! | [53,59) | | holiday days used |
-//! | [59,65) | | * transferred hours (always 0: snitflade registers no transfer agreements) |
+//! | [59,65) | | * transferred hours: holiday days transferred into this year from the one before (an agreement,
+//! Ferieloven §21, or a hindrance, §22; part of the days left) by the file date, in hours |
 //! | [65,71) | | 6th holiday week days left |
 //! | [71,77) | | * extra holiday hours total (6th holiday week hours left) |
 
@@ -144,7 +145,7 @@ pub fn lines_of(data: &TimeData, date: Date) -> Vec<FerieLine> {
                 days_left,
                 hours_used: holiday.map_or(zero, |b| b.used_hours),
                 days_used: holiday.map_or(zero, |b| b.used),
-                transferred_hours: zero,
+                transferred_hours: holiday.map_or(zero, |b| b.transferred_in) * day_hours,
                 sixth_week_days_left: sixth_left,
                 sixth_week_hours_left: sixth_left * day_hours,
             })
@@ -223,12 +224,12 @@ mod tests {
             ekstraciffer: 0,
             year: 2025,
             municipality: m,
-            earned_days: dec("24.96"),
-            hours_left: dec("147.70"),
-            days_left: dec("19.96"),
+            earned_days: dec("25"),
+            hours_left: dec("148.00"),
+            days_left: dec("20"),
             hours_used: dec("37"),
             days_used: dec("5"),
-            transferred_hours: Decimal::ZERO,
+            transferred_hours: dec("37.00"),
             sixth_week_days_left: dec("5"),
             sixth_week_hours_left: dec("-7.4"),
         }
@@ -238,8 +239,8 @@ mod tests {
         assert_eq!(&line[9..19], "0305861234");
         assert_eq!(&line[19..20], "0");
         assert_eq!(&line[21..25], "2025");
-        assert_eq!(&line[35..41], "014770");
-        assert_eq!(&line[59..65], "000000");
+        assert_eq!(&line[35..41], "014800");
+        assert_eq!(&line[59..65], "003700");
         assert_eq!(&line[71..77], "-00740");
     }
 }

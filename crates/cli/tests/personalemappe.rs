@@ -147,3 +147,27 @@ async fn the_limit_and_the_allowed_types_come_from_the_config_file() {
     let reply = common::post_soap(&client, &url, upload("c-3", "OEVRIGT")).await;
     assert_eq!(answer(&reply.body).0, "S", "{}", reply.body);
 }
+
+/// A document just over the limit (21 MiB of the default 20 MiB; its base64 is within the upload's body limit
+/// but longer than the base64 of a 20 MiB document) gets the service's own answer, HTTP 200 with "E" — not a
+/// fault from the XML reader's limit.
+#[tokio::test]
+async fn a_document_just_over_the_limit_gets_the_services_own_answer() {
+    let server = common::Server::start().await;
+    let url = server.ws_url("UploadDocument_OS_SI");
+    // "QUFB" is "AAA": 21 MiB of text, 29,360,128 base64 characters.
+    let content = "QUFB".repeat(21 * 1024 * 1024 / 3);
+    let body = upload("big-21", "OEVRIGT")
+        .replace("text/plain; charset=utf-8", "text/plain")
+        .replace("SGVqIG1lZCBkaWc=", &content);
+    let reply = common::post_soap(&server.client("rekruttering"), &url, body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let (st, text, _) = answer(&reply.body);
+    assert_eq!(
+        (st.as_str(), text.as_str()),
+        ("E", "Dokumentet er for stort: højst 20971520 bytes (20 MB) er tilladt")
+    );
+    let tmp = server.data_dir().join("documents").join("tmp");
+    let left = std::fs::read_dir(&tmp).map_or(0, |d| d.count());
+    assert_eq!(left, 0, "nothing written");
+}

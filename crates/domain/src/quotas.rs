@@ -4,8 +4,16 @@
 //! absences used (oldest holiday first) and what is left. Pure arithmetic over civil dates; day counts are
 //! decimals, never floats. Holiday is earned in days whatever the weekly hours (Ferieloven §5): a part-timer's
 //! day is just shorter, which the hours (from the work schedule) show.
+//!
+//! Rounding: a holiday year's earned days are rounded up to a whole day once they are final (the accrual period
+//! is over, or the employment ends in it), so a full year gives 25 days, not 12 × 2.08 = 24.96; the month-by-month
+//! balance before that is not rounded. Transfer (overførsel): holiday left at the end of a holiday year's holding
+//! period moves to the next holiday year by an agreement on the days beyond 4 weeks (Ferieloven §21) or because a
+//! hindrance (illness, maternity) kept the employee from taking days of the first 4 weeks (§22); the days move on
+//! the day after the holding period, at most what the rule allows of what is left then.
 
 use crate::absence::QuotaKind;
+use crate::calendar::next_day;
 use crate::schedule::DayCost;
 use jiff::civil::{Date, date};
 use rust_decimal::Decimal;
@@ -15,6 +23,9 @@ use std::collections::BTreeMap;
 pub const HOLIDAY_PER_MONTH: Decimal = Decimal::from_parts(208, 0, 0, false, 2);
 /// Holiday days per holiday year.
 pub const HOLIDAY_PER_YEAR: Decimal = Decimal::from_parts(25, 0, 0, false, 0);
+/// The days of the first 4 weeks of holiday (which must be taken; only what lies beyond can be transferred by
+/// agreement).
+pub const FOUR_WEEKS_DAYS: Decimal = Decimal::from_parts(20, 0, 0, false, 0);
 /// Days of the 6th holiday week per holiday year.
 pub const SIXTH_WEEK_DAYS: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
 
@@ -91,10 +102,85 @@ fn counted_month_ends(period: &EmploymentPeriod, year: HolidayYear, as_of: Date)
 }
 
 /// Holiday days accrued in `year` as of `as_of`: 2.08 days for every month of the accrual period that has ended
-/// by then and whose last day the employment covers; at most 25 days.
+/// by then and whose last day the employment covers; once every month the employment gives the year has been
+/// counted, the total is rounded up to a whole day (25 for a full year); at most 25 days.
 pub fn holiday_accrued(period: &EmploymentPeriod, year: HolidayYear, as_of: Date) -> Decimal {
     let months = counted_month_ends(period, year, as_of).len();
+    let whole = counted_month_ends(period, year, year.accrual_end()).len();
+    if months == whole {
+        holiday_total(whole)
+    } else {
+        holiday_months(months)
+    }
+}
+
+/// 2.08 days a month, at most 25 (the running balance, not rounded).
+fn holiday_months(months: usize) -> Decimal {
     (HOLIDAY_PER_MONTH * Decimal::from(months as u32)).min(HOLIDAY_PER_YEAR)
+}
+
+/// A holiday year's final earning after `months` counted months: rounded up to a whole day, at most 25.
+pub fn holiday_total(months: usize) -> Decimal {
+    holiday_months(months).ceil().min(HOLIDAY_PER_YEAR)
+}
+
+/// Why holiday moves to the next holiday year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TransferReason {
+    /// Ferieloven §21: a written agreement, made by 31 December of the holding period, on days beyond 4 weeks.
+    Agreement,
+    /// Ferieloven §22: days of the first 4 weeks the employee could not take because of a hindrance (illness,
+    /// maternity leave, …) lasting to the end of the holding period.
+    Hindrance,
+}
+
+impl TransferReason {
+    pub const ALL: [TransferReason; 2] = [Self::Agreement, Self::Hindrance];
+
+    /// The code in the admin API and the store: `agreement`, `hindrance`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Agreement => "agreement",
+            Self::Hindrance => "hindrance",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// In Danish, with the act's section.
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Agreement => "aftale om overførsel, ferielovens § 21",
+            Self::Hindrance => "feriehindring, ferielovens § 22",
+        }
+    }
+}
+
+/// Holiday of one holiday year to be moved to the next (an agreement or a hindrance, as registered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolidayTransfer {
+    /// The holiday year the days come from.
+    pub from: HolidayYear,
+    pub reason: TransferReason,
+    /// The days agreed or registered; what moves is at most what the rule allows of what is left.
+    pub days: Decimal,
+}
+
+impl HolidayTransfer {
+    /// The day the days move: the day after the holding period of the year they come from.
+    pub fn effective(&self) -> Date {
+        next_day(self.from.taking_end())
+    }
+}
+
+/// A transfer as the rules apply it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedTransfer {
+    pub transfer: HolidayTransfer,
+    /// The days that move (at most `transfer.days`).
+    pub days: Decimal,
 }
 
 /// Days of the 6th holiday week earned in `year` as of `as_of`: 5/12 day per counted month (as for holiday),
@@ -154,6 +240,8 @@ pub struct QuotaInput {
     /// The children: number (GetChildren's `ChildNumber`) and birth date.
     pub children: Vec<(String, Date)>,
     pub usages: Vec<Usage>,
+    /// Holiday transfer agreements and hindrances registered for the employee.
+    pub transfers: Vec<HolidayTransfer>,
 }
 
 /// The period a balance is kept for: a holiday year (holiday, 6th week) or a calendar year (care and senior
@@ -175,6 +263,21 @@ impl QuotaKey {
                 (y.accrual_start(), y.accrual_end())
             }
             QuotaKind::CareDay | QuotaKind::SeniorDay => (date(self.year, 1, 1), date(self.year, 12, 31)),
+        }
+    }
+
+    /// The period as a person reads it, in Danish: "ferie 2026/27", "omsorgsdage 2026 for barn 02".
+    pub fn describe(&self) -> String {
+        let name = self.kind.text().to_lowercase();
+        match self.kind {
+            QuotaKind::Holiday | QuotaKind::SixthWeek => {
+                format!("{name} {}/{:02}", self.year, (self.year + 1).rem_euclid(100))
+            }
+            QuotaKind::CareDay => match &self.child {
+                Some(c) => format!("{name} {} for barn {c}", self.year),
+                None => format!("{name} {}", self.year),
+            },
+            QuotaKind::SeniorDay => format!("{name} {}", self.year),
         }
     }
 
@@ -219,6 +322,8 @@ pub struct Balance {
     pub accrued: Decimal,
     pub used: Decimal,
     pub used_hours: Decimal,
+    /// Holiday: days transferred in from the year before by the key date (part of `accrued`).
+    pub transferred_in: Decimal,
     /// Days used beyond what was available when they were taken.
     pub overdrawn: Decimal,
     pub accruals: Vec<Accrual>,
@@ -246,8 +351,9 @@ const MONTHS: [&str; 12] = [
     "december",
 ];
 
-/// The accruals of a quota by `as_of`, and its entitlement for the whole period.
-fn accruals(input: &QuotaInput, key: &QuotaKey, as_of: Date) -> (Decimal, Vec<Accrual>) {
+/// The accruals of a quota by `as_of`, and its entitlement for the whole period; `transfers` are the holiday
+/// transfers as applied.
+fn accruals(input: &QuotaInput, key: &QuotaKey, as_of: Date, transfers: &[AppliedTransfer]) -> (Decimal, Vec<Accrual>) {
     let period = &input.employment;
     match key.kind {
         QuotaKind::Holiday | QuotaKind::SixthWeek => {
@@ -269,11 +375,41 @@ fn accruals(input: &QuotaInput, key: &QuotaKey, as_of: Date) -> (Decimal, Vec<Ac
                     text: format!("Optjent for {} {}", MONTHS[end.month() as usize - 1], end.year()),
                 });
             }
-            let entitlement = if key.kind == QuotaKind::Holiday {
-                (HOLIDAY_PER_MONTH * Decimal::from(whole as u32)).min(HOLIDAY_PER_YEAR)
-            } else {
-                sixth_week_after(whole)
-            };
+            if key.kind == QuotaKind::SixthWeek {
+                return (sixth_week_after(whole), lines);
+            }
+            let mut entitlement = holiday_total(whole);
+            if ends.len() == whole
+                && let Some(last) = ends.last()
+                && entitlement > total
+            {
+                lines.push(Accrual {
+                    date: *last,
+                    days: entitlement - total,
+                    text: format!("Afrundet op til hele feriedage: {} dage i alt", entitlement.normalize()),
+                });
+            }
+            for t in transfers
+                .iter()
+                .filter(|t| t.transfer.from.start + 1 == key.year && t.days > Decimal::ZERO)
+            {
+                entitlement += t.days;
+                let date = t.transfer.effective();
+                if date <= as_of {
+                    let from = t.transfer.from;
+                    lines.push(Accrual {
+                        date,
+                        days: t.days,
+                        text: format!(
+                            "Overført fra ferieåret {}/{:02} ({})",
+                            from.start,
+                            (from.start + 1).rem_euclid(100),
+                            t.transfer.reason.text()
+                        ),
+                    });
+                }
+            }
+            lines.sort_by_key(|l| l.date);
             (entitlement, lines)
         }
         QuotaKind::CareDay | QuotaKind::SeniorDay => {
@@ -316,20 +452,85 @@ fn accruals(input: &QuotaInput, key: &QuotaKey, as_of: Date) -> (Decimal, Vec<Ac
     }
 }
 
-/// What a quota period has earned by `day` (care and senior days: granted at the start of the year).
-fn earned(input: &QuotaInput, key: &QuotaKey, day: Date) -> Decimal {
+/// What a quota period has earned by `day` (care and senior days: granted at the start of the year); `credits`
+/// are the holiday days transferred into each holiday year so far.
+fn earned(input: &QuotaInput, key: &QuotaKey, day: Date, credits: &BTreeMap<i16, Decimal>) -> Decimal {
     let year = HolidayYear { start: key.year };
     match key.kind {
-        QuotaKind::Holiday => holiday_accrued(&input.employment, year, day),
+        QuotaKind::Holiday => {
+            holiday_accrued(&input.employment, year, day) + credits.get(&key.year).copied().unwrap_or_default()
+        }
         QuotaKind::SixthWeek => sixth_week(&input.employment, year, day),
-        QuotaKind::CareDay | QuotaKind::SeniorDay => accruals(input, key, day).0,
+        QuotaKind::CareDay | QuotaKind::SeniorDay => accruals(input, key, day, &[]).0,
+    }
+}
+
+/// Every usage charged to its quota period: per period the usage lines and the days overdrawn; and the holiday
+/// transfers as applied.
+#[derive(Debug, Default)]
+struct Allocation {
+    periods: BTreeMap<QuotaKey, (Vec<UsageLine>, Decimal)>,
+    transfers: Vec<AppliedTransfer>,
+}
+
+/// The transfers still to apply, in the order they take effect.
+struct Transfers<'a> {
+    pending: std::collections::VecDeque<&'a HolidayTransfer>,
+    /// Days transferred into each holiday year so far.
+    credits: BTreeMap<i16, Decimal>,
+    applied: Vec<AppliedTransfer>,
+}
+
+impl<'a> Transfers<'a> {
+    fn new(input: &'a QuotaInput) -> Self {
+        let mut pending: Vec<&HolidayTransfer> = input.transfers.iter().collect();
+        pending.sort_by_key(|t| (t.from, t.reason));
+        Self {
+            pending: pending.into(),
+            credits: BTreeMap::new(),
+            applied: Vec::new(),
+        }
+    }
+
+    /// Applies the transfers taking effect on or before `day` (all of them for `None`): of what is left of the year
+    /// at the end of its holding period — its own final days and what was transferred into it, less what was used
+    /// — the days used are counted against the first 4 weeks first; a hindrance moves at most the days of the
+    /// first 4 weeks left, an agreement at most the rest.
+    fn apply_until(&mut self, input: &QuotaInput, day: Option<Date>, used: &BTreeMap<QuotaKey, Decimal>) {
+        while let Some(t) = self.pending.front().copied() {
+            if day.is_some_and(|d| t.effective() > d) {
+                break;
+            }
+            self.pending.pop_front();
+            let key = QuotaKey {
+                kind: QuotaKind::Holiday,
+                year: t.from.start,
+                child: None,
+            };
+            let own = holiday_accrued(&input.employment, t.from, t.from.accrual_end());
+            let transferred_in = self.credits.get(&t.from.start).copied().unwrap_or_default();
+            let used = used.get(&key).copied().unwrap_or_default();
+            let left = (own + transferred_in - used).max(Decimal::ZERO);
+            let first_weeks_left = (own.min(FOUR_WEEKS_DAYS) - used).max(Decimal::ZERO).min(left);
+            let allowed = match t.reason {
+                TransferReason::Hindrance => first_weeks_left,
+                TransferReason::Agreement => left - first_weeks_left,
+            };
+            let days = t.days.min(allowed).max(Decimal::ZERO);
+            *self.credits.entry(t.from.start + 1).or_default() += days;
+            self.applied.push(AppliedTransfer {
+                transfer: t.clone(),
+                days,
+            });
+        }
     }
 }
 
 /// Charges every usage day to a quota period (holiday and the 6th week: the oldest open holiday year that still
 /// has days earned by that day, SAP's deduction order; what none has goes to the newest) and returns, per
-/// period, the usage lines and the days overdrawn: the deepest the period went below what it had earned.
-fn allocate(input: &QuotaInput) -> BTreeMap<QuotaKey, (Vec<UsageLine>, Decimal)> {
+/// period, the usage lines and the days overdrawn: the deepest the period went below what it had earned. Holiday
+/// transfers are applied as they take effect, between the days.
+fn allocate(input: &QuotaInput) -> Allocation {
     let mut out: BTreeMap<QuotaKey, (Vec<UsageLine>, Decimal)> = BTreeMap::new();
     let mut days: Vec<(&Usage, &DayCost)> = input
         .usages
@@ -338,7 +539,10 @@ fn allocate(input: &QuotaInput) -> BTreeMap<QuotaKey, (Vec<UsageLine>, Decimal)>
         .collect();
     days.sort_by(|a, b| (a.1.day, &a.0.object_id).cmp(&(b.1.day, &b.0.object_id)));
     let mut used: BTreeMap<QuotaKey, Decimal> = BTreeMap::new();
+    let mut transfers = Transfers::new(input);
     for (usage, cost) in days {
+        transfers.apply_until(input, Some(cost.day), &used);
+        let credits = &transfers.credits;
         let keys: Vec<QuotaKey> = match usage.quota {
             QuotaKind::Holiday | QuotaKind::SixthWeek => HolidayYear::open_on(cost.day)
                 .into_iter()
@@ -359,7 +563,7 @@ fn allocate(input: &QuotaInput) -> BTreeMap<QuotaKey, (Vec<UsageLine>, Decimal)>
         let mut left = cost.days;
         for (i, key) in keys.iter().enumerate() {
             let available =
-                (earned(input, key, cost.day) - used.get(key).copied().unwrap_or_default()).max(Decimal::ZERO);
+                (earned(input, key, cost.day, credits) - used.get(key).copied().unwrap_or_default()).max(Decimal::ZERO);
             let take = if i + 1 == keys.len() { left } else { left.min(available) };
             if take > Decimal::ZERO {
                 charges.push((key, take, Decimal::ZERO));
@@ -380,7 +584,7 @@ fn allocate(input: &QuotaInput) -> BTreeMap<QuotaKey, (Vec<UsageLine>, Decimal)>
         for (key, d, h) in charges {
             let total = used.entry(key.clone()).or_default();
             *total += d;
-            let deficit = *total - earned(input, key, cost.day);
+            let deficit = *total - earned(input, key, cost.day, credits);
             let entry = out.entry(key.clone()).or_default();
             entry.1 = entry.1.max(deficit);
             match entry.0.iter_mut().find(|l| l.object_id == usage.object_id) {
@@ -399,7 +603,11 @@ fn allocate(input: &QuotaInput) -> BTreeMap<QuotaKey, (Vec<UsageLine>, Decimal)>
             }
         }
     }
-    out
+    transfers.apply_until(input, None, &used);
+    Allocation {
+        periods: out,
+        transfers: transfers.applied,
+    }
 }
 
 /// The quota periods that hold around `key_date`: the open holiday years (holiday and 6th week), the calendar
@@ -438,12 +646,23 @@ pub fn balances(input: &QuotaInput, key_date: Date) -> Vec<Balance> {
     keys_around(input, key_date)
         .into_iter()
         .filter_map(|key| {
-            let (entitlement, accruals) = accruals(input, &key, key_date);
-            let (usage, overdrawn) = allocated.get(&key).cloned().unwrap_or_default();
+            let (entitlement, accruals) = accruals(input, &key, key_date, &allocated.transfers);
+            let (usage, overdrawn) = allocated.periods.get(&key).cloned().unwrap_or_default();
             if entitlement.is_zero() && usage.is_empty() {
                 return None;
             }
+            let transferred_in = allocated
+                .transfers
+                .iter()
+                .filter(|t| {
+                    key.kind == QuotaKind::Holiday
+                        && t.transfer.from.start + 1 == key.year
+                        && t.transfer.effective() <= key_date
+                })
+                .map(|t| t.days)
+                .sum();
             Some(Balance {
+                transferred_in,
                 accrued: accruals.iter().map(|a| a.days).sum(),
                 used: usage.iter().map(|u| u.days).sum(),
                 used_hours: usage.iter().map(|u| u.hours).sum(),
@@ -459,13 +678,28 @@ pub fn balances(input: &QuotaInput, key_date: Date) -> Vec<Balance> {
 
 /// The days overdrawn in all, over every period (an absence that raises this is refused).
 pub fn total_overdrawn(input: &QuotaInput) -> Decimal {
-    allocate(input).values().map(|(_, over)| *over).sum()
+    allocate(input).periods.values().map(|(_, over)| *over).sum()
+}
+
+/// The holiday transfers as the rules apply them: how many of the registered days move.
+pub fn applied_transfers(input: &QuotaInput) -> Vec<AppliedTransfer> {
+    allocate(input).transfers
+}
+
+/// The days overdrawn per quota period (periods never overdrawn are left out).
+pub fn overdrawn_by_key(input: &QuotaInput) -> BTreeMap<QuotaKey, Decimal> {
+    allocate(input)
+        .periods
+        .into_iter()
+        .filter(|(_, (_, over))| *over > Decimal::ZERO)
+        .map(|(key, (_, over))| (key, over))
+        .collect()
 }
 
 /// The days overdrawn per quota kind (for the message that refuses an absence).
 pub fn overdrawn_by_kind(input: &QuotaInput) -> BTreeMap<QuotaKind, Decimal> {
     let mut out = BTreeMap::new();
-    for (key, (_, over)) in allocate(input) {
+    for (key, (_, over)) in allocate(input).periods {
         *out.entry(key.kind).or_insert(Decimal::ZERO) += over;
     }
     out
@@ -510,6 +744,7 @@ mod tests {
             birth: date(1965, 6, 1),
             children: vec![("01".into(), date(2016, 4, 2)), ("02".into(), date(2019, 10, 14))],
             usages,
+            transfers: Vec::new(),
         }
     }
 
@@ -538,28 +773,126 @@ mod tests {
     #[test]
     fn holiday_accrues_2_08_per_ended_month() {
         let year = HolidayYear { start: 2026 };
-        // Employed since 2020; on 2026-11-22 September and October have ended.
+        // Employed since 2020; on 2026-11-22 September and October have ended (not rounded while running).
         assert_eq!(
             holiday_accrued(&full(date(2020, 1, 1)), year, date(2026, 11, 22)),
             dec("4.16")
         );
-        // The whole accrual period: 12 × 2.08 = 24.96.
+        // By 31 July 2027, 11 months: 22.88, still running.
         assert_eq!(
-            holiday_accrued(&full(date(2020, 1, 1)), year, date(2027, 9, 1)),
-            dec("24.96")
+            holiday_accrued(&full(date(2020, 1, 1)), year, date(2027, 7, 31)),
+            dec("22.88")
         );
-        // Started 2026-03-15: the previous holiday year counts March–August (6 months) by 2026-11-22.
+        // The whole accrual period: 12 × 2.08 = 24.96, rounded up to 25 once final.
+        assert_eq!(
+            holiday_accrued(&full(date(2020, 1, 1)), year, date(2027, 8, 31)),
+            dec("25")
+        );
+        // Started 2026-03-15: the previous holiday year counts March–August (6 months): 12.48 → 13.
         let march = full(date(2026, 3, 15));
         assert_eq!(
             holiday_accrued(&march, HolidayYear { start: 2025 }, date(2026, 11, 22)),
-            dec("12.48")
+            dec("13")
         );
-        // Left 2026-10-15: only September counts.
+        // Started 2026-11-01: 10 months by the end of the year, 20.80 → 21.
+        assert_eq!(holiday_total(10), dec("21"));
+        // Left 2026-10-15: only September counts, final at once: 2.08 → 3.
         let left = EmploymentPeriod {
             leave: Some(date(2026, 10, 15)),
             ..full(date(2020, 1, 1))
         };
-        assert_eq!(holiday_accrued(&left, year, date(2027, 9, 1)), dec("2.08"));
+        assert_eq!(holiday_accrued(&left, year, date(2026, 9, 30)), dec("3"));
+        assert_eq!(holiday_accrued(&left, year, date(2027, 9, 1)), dec("3"));
+        assert_eq!(holiday_accrued(&left, year, date(2026, 9, 29)), dec("0"));
+        assert_eq!((0..=12).map(holiday_total).max(), Some(dec("25")));
+    }
+
+    #[test]
+    fn the_rounding_is_an_accrual_line_of_the_last_month() {
+        let b = balances(&input(Vec::new()), date(2026, 11, 22));
+        let h25 = find(&b, QuotaKind::Holiday, 2025, None);
+        assert_eq!((h25.entitlement, h25.accrued), (dec("25"), dec("25")));
+        let last = h25.accruals.last().unwrap();
+        assert_eq!((last.date, last.days), (date(2026, 8, 31), dec("0.04")));
+        assert_eq!(last.text, "Afrundet op til hele feriedage: 25 dage i alt");
+        // The running year: entitlement 25, accrued 4.16 without rounding.
+        let h26 = find(&b, QuotaKind::Holiday, 2026, None);
+        assert_eq!((h26.entitlement, h26.accrued), (dec("25"), dec("4.16")));
+    }
+
+    fn transfer(from: i16, reason: TransferReason, days: &str) -> HolidayTransfer {
+        HolidayTransfer {
+            from: HolidayYear { start: from },
+            reason,
+            days: dec(days),
+        }
+    }
+
+    #[test]
+    fn transferred_holiday_moves_to_the_next_year_after_the_holding_period() {
+        // 2024/25: 25 days earned, 18 taken (in July 2025) — 7 left on 31 December 2025: 2 of the first 4 weeks,
+        // 5 beyond them.
+        let july: Vec<Date> = (1..=18).map(|d| date(2025, 7, d)).collect();
+        let mut i = input(vec![usage("a", QuotaKind::Holiday, None, &july)]);
+        i.transfers = vec![
+            transfer(2024, TransferReason::Agreement, "5"),
+            transfer(2024, TransferReason::Hindrance, "4"),
+        ];
+        let applied = applied_transfers(&i);
+        let moved: Vec<Decimal> = applied.iter().map(|t| t.days).collect();
+        // The agreement moves its 5 days; the hindrance only the 2 days of the first 4 weeks left.
+        assert_eq!(moved, [dec("5"), dec("2")]);
+        assert_eq!(applied[0].transfer.effective(), date(2026, 1, 1));
+        // Before 1 January 2026 nothing has moved; from then 2025/26 has 7 more days.
+        let before = find(&balances(&i, date(2025, 12, 31)), QuotaKind::Holiday, 2025, None).clone();
+        assert_eq!((before.transferred_in, before.entitlement), (dec("0"), dec("32")));
+        let after = balances(&i, date(2026, 1, 1));
+        let h25 = find(&after, QuotaKind::Holiday, 2025, None);
+        assert_eq!(h25.transferred_in, dec("7"));
+        assert_eq!(h25.accrued, dec("8.32") + dec("7"));
+        let lines: Vec<&str> = h25.accruals.iter().map(|a| a.text.as_str()).collect();
+        assert!(
+            lines.contains(&"Overført fra ferieåret 2024/25 (aftale om overførsel, ferielovens § 21)"),
+            "{lines:?}"
+        );
+        assert!(lines.contains(&"Overført fra ferieåret 2024/25 (feriehindring, ferielovens § 22)"));
+        // The transferred days are there to be taken: 15 days in January 2026 would overdraw 2025/26 (8.32 earned
+        // by then) without them.
+        let jan: Vec<Date> = (2..=16).map(|d| date(2026, 1, d)).collect();
+        i.usages.push(usage("b", QuotaKind::Holiday, None, &jan));
+        assert_eq!(total_overdrawn(&i), Decimal::ZERO);
+        i.transfers.clear();
+        assert_eq!(total_overdrawn(&i), dec("6.68"));
+    }
+
+    #[test]
+    fn an_agreement_moves_only_what_lies_beyond_four_weeks() {
+        // Nothing taken of 2024/25: an agreement on 10 days moves 5 (25 − 20).
+        let mut i = input(Vec::new());
+        i.transfers = vec![transfer(2024, TransferReason::Agreement, "10")];
+        assert_eq!(applied_transfers(&i)[0].days, dec("5"));
+        // A hindrance when everything was taken: nothing moves.
+        let all: Vec<Date> = (1..=25).map(|d| date(2025, 7, d)).collect();
+        let mut i = input(vec![usage("a", QuotaKind::Holiday, None, &all)]);
+        i.transfers = vec![transfer(2024, TransferReason::Hindrance, "3")];
+        assert_eq!(applied_transfers(&i)[0].days, Decimal::ZERO);
+        assert!(
+            find(&balances(&i, date(2026, 1, 1)), QuotaKind::Holiday, 2025, None)
+                .accruals
+                .iter()
+                .all(|a| !a.text.starts_with("Overført"))
+        );
+        // Transferred days can be transferred again: 2025/26 has its 25 and 5 from 2024/25, nothing taken; an
+        // agreement moves 10 of them on to 2026/27.
+        let mut i = input(Vec::new());
+        i.transfers = vec![
+            transfer(2024, TransferReason::Agreement, "5"),
+            transfer(2025, TransferReason::Agreement, "10"),
+        ];
+        assert_eq!(
+            applied_transfers(&i).iter().map(|t| t.days).collect::<Vec<_>>(),
+            [dec("5"), dec("10")]
+        );
     }
 
     #[test]
@@ -611,15 +944,16 @@ mod tests {
         let h25 = find(&b, QuotaKind::Holiday, 2025, None);
         assert_eq!(
             (h25.entitlement, h25.accrued, h25.used, h25.remaining()),
-            (dec("24.96"), dec("24.96"), dec("5"), dec("19.96"))
+            (dec("25"), dec("25"), dec("5"), dec("20"))
         );
         assert_eq!(h25.used_hours, dec("37.00"));
-        assert_eq!(h25.accruals.len(), 12);
+        // 12 months and the rounding.
+        assert_eq!(h25.accruals.len(), 13);
         assert_eq!(h25.key.deduction(), (date(2025, 9, 1), date(2026, 12, 31)));
         let h26 = find(&b, QuotaKind::Holiday, 2026, None);
         assert_eq!(
             (h26.accrued, h26.used, h26.entitlement),
-            (dec("4.16"), dec("0"), dec("24.96"))
+            (dec("4.16"), dec("0"), dec("25"))
         );
         assert_eq!(find(&b, QuotaKind::SixthWeek, 2025, None).accrued, dec("5"));
         assert_eq!(find(&b, QuotaKind::SixthWeek, 2026, None).accrued, dec("0.83"));
@@ -646,14 +980,14 @@ mod tests {
         let days: Vec<Date> = (1..=31).map(|d| date(2026, 10, d)).collect();
         let i = input(vec![usage("x", QuotaKind::Holiday, None, &days)]);
         let b = balances(&i, date(2026, 12, 31));
-        assert_eq!(find(&b, QuotaKind::Holiday, 2025, None).used, dec("24.96"));
-        // 31 days of October: 24.96 from 2025/26 (1–25 Oct), the other 6.04 from 2026/27, which had earned
-        // 2.08 (September) until 31 Oct: by 30 Oct it has used 5.04, 2.96 beyond what it had; October's 2.08
-        // arrive on the 31st.
+        assert_eq!(find(&b, QuotaKind::Holiday, 2025, None).used, dec("25"));
+        // 31 days of October: 25 from 2025/26 (1–25 Oct), the other 6 from 2026/27, which had earned 2.08
+        // (September) until 31 Oct: by 30 Oct it has used 5, 2.92 beyond what it had; October's 2.08 arrive on
+        // the 31st.
         let h26 = find(&b, QuotaKind::Holiday, 2026, None);
-        assert_eq!(h26.used, dec("6.04"));
-        assert_eq!(h26.overdrawn, dec("2.96"));
-        assert_eq!(total_overdrawn(&i), dec("2.96"));
+        assert_eq!(h26.used, dec("6"));
+        assert_eq!(h26.overdrawn, dec("2.92"));
+        assert_eq!(total_overdrawn(&i), dec("2.92"));
         // A third care day for child 02 is overdrawn.
         let care: Vec<Date> = [2, 3, 4].map(|d| date(2026, 3, d)).to_vec();
         let i = input(vec![usage("y", QuotaKind::CareDay, Some("02"), &care)]);
@@ -722,7 +1056,7 @@ mod tests {
             let registered: Decimal = usages.iter().flat_map(|u| u.days.iter().map(|d| d.days)).sum();
             let registered_hours: Decimal = usages.iter().flat_map(|u| u.days.iter().map(|d| d.hours)).sum();
             let i = input(usages);
-            let allocated = allocate(&i);
+            let allocated = allocate(&i).periods;
             let used: Decimal = allocated.values().flat_map(|(lines, _)| lines.iter().map(|l| l.days)).sum();
             let hours: Decimal = allocated.values().flat_map(|(lines, _)| lines.iter().map(|l| l.hours)).sum();
             prop_assert_eq!(used, registered);

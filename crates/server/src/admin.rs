@@ -64,6 +64,14 @@ pub fn router(state: AdminState) -> Router {
             "/municipalities/{code}/document-types",
             get(document_types).put(put_document_types),
         )
+        .route(
+            "/municipalities/{code}/employees/{pernr}/holiday-transfers",
+            get(crate::admin_holiday::list).post(crate::admin_holiday::add),
+        )
+        .route(
+            "/municipalities/{code}/employees/{pernr}/holiday-transfers/{id}",
+            axum::routing::delete(crate::admin_holiday::delete),
+        )
         // The routes above log their changes by method, path and status; those below log their own.
         .route_layer(middleware::from_fn_with_state(state.clone(), audit_change))
         .route("/grants", get(grants).post(add_grant))

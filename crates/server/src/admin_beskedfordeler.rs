@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use snitflade_beskedfordeler::dueslag::{self, DueslagChange, DueslagError, NewDueslag};
-use snitflade_beskedfordeler::envelope::{BESKEDTYPER, beskedtype, beskedtype_navn, filter_fields, haendelsesbesked};
+use snitflade_beskedfordeler::envelope::{BESKEDTYPER, beskedtype, filter_fields, haendelsesbesked};
 use snitflade_beskedfordeler::filter::Filter;
 use snitflade_beskedfordeler::tokens;
 
@@ -150,7 +150,7 @@ async fn to_fejlkoe(
 async fn beskedtyper() -> Response {
     let all: Vec<_> = BESKEDTYPER
         .iter()
-        .map(|k| json!({ "kind": k, "beskedtype": beskedtype(k).to_string(), "navn": beskedtype_navn(k) }))
+        .map(|(k, navn)| json!({ "kind": k, "beskedtype": beskedtype(k).to_string(), "navn": navn }))
         .collect();
     Json(all).into_response()
 }

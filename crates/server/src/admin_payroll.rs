@@ -58,7 +58,7 @@ pub struct LockBody {
 }
 
 /// The municipality and an employee it has, or the answer that refuses them.
-async fn employee(state: &AdminState, code: &str, pernr: &str) -> Result<(Kommunekode, Pernr), Response> {
+pub(crate) async fn employee(state: &AdminState, code: &str, pernr: &str) -> Result<(Kommunekode, Pernr), Response> {
     let m = known_municipality(state, code).await?;
     let p = Pernr::parse(pernr).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string()))?;
     match hr::employment(state.services.store().pool(), m, p).await {

@@ -4,6 +4,7 @@
 pub mod admin;
 mod admin_access;
 mod admin_beskedfordeler;
+mod admin_holiday;
 mod admin_json;
 mod admin_landscape;
 mod admin_payroll;

@@ -13,6 +13,7 @@ pub mod maskintimer;
 pub mod medarbejderoplysninger;
 pub mod moedetidsplaner;
 pub mod opret_fravaer;
+pub mod overdraw;
 pub mod personalemappe;
 pub mod registry;
 pub mod reply;

@@ -1,7 +1,7 @@
 //! The conventions the SAP PI message types of Opret fravær and snitflade's own absence-quota and
 //! work-schedule interfaces share: the qualified root with unqualified fields, `ReturnStatus` with SAP's
-//! `StatusType` ("S" success, "E" error) and a Danish `MessageText`, and the strict text formats of the fields
-//! (dates `yyyy-MM-dd`, times `hh:mm:ss`, personnel numbers of up to 8 digits).
+//! `StatusType` ("S" success, "W" done with a warning, "E" error) and a Danish `MessageText`, and the strict text
+//! formats of the fields (dates `yyyy-MM-dd`, times `hh:mm:ss`, personnel numbers of up to 8 digits).
 
 use jiff::civil::{Date, Time};
 use snitflade_domain::Pernr;
@@ -11,6 +11,8 @@ use snitflade_soap::{XmlWriter, envelope_with};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusType {
     Success,
+    /// Done, with something the caller should know (SAP's "W").
+    Warning,
     Error,
 }
 
@@ -18,6 +20,7 @@ impl StatusType {
     pub fn code(self) -> &'static str {
         match self {
             Self::Success => "S",
+            Self::Warning => "W",
             Self::Error => "E",
         }
     }
@@ -34,6 +37,14 @@ impl ReturnStatus {
     pub fn success(text: impl Into<String>) -> Self {
         Self {
             status: StatusType::Success,
+            text: text.into(),
+        }
+    }
+
+    /// Done, with a warning in the text.
+    pub fn warning(text: impl Into<String>) -> Self {
+        Self {
+            status: StatusType::Warning,
             text: text.into(),
         }
     }
@@ -124,6 +135,16 @@ pub fn date_text(d: Date) -> String {
 /// A time as the interfaces write it.
 pub fn time_text(t: Time) -> String {
     t.strftime("%H:%M:%S").to_string()
+}
+
+/// Days as a person reads them: "1 dag", "0,5 dag", "4 dage".
+pub fn days_phrase(d: rust_decimal::Decimal) -> String {
+    let n = d.normalize().to_string().replace('.', ",");
+    if d > rust_decimal::Decimal::ZERO && d <= rust_decimal::Decimal::ONE {
+        format!("{n} dag")
+    } else {
+        format!("{n} dage")
+    }
 }
 
 /// A decimal with two decimals (hours, days).

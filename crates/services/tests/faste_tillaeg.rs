@@ -12,6 +12,7 @@ use snitflade_domain::hr::{Employment, EmploymentStatus};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig};
 use snitflade_soap::Element;
+use snitflade_store::testing::TestDb;
 use snitflade_store::{hr, outbox, payroll};
 use tempfile::TempDir;
 
@@ -30,7 +31,15 @@ fn p(n: u32) -> Pernr {
 /// 401 (since 2015), 402 (left 30 June 2026), 403 (locked) in 0340. System `l` has the interface in 0340 and
 /// 0751, `k` in 0340 only, `none` nothing.
 async fn fixture() -> (TempDir, Services) {
-    let (dir, store) = common::store(
+    let dir = tempfile::tempdir().unwrap();
+    let s = fixture_at(&snitflade_store::db::sqlite_url_in(dir.path())).await;
+    (dir, s)
+}
+
+/// [`fixture`] on the empty database at `url`.
+async fn fixture_at(url: &str) -> Services {
+    let store = common::store_at(
+        url,
         &[
             ("0340", "Sorø Kommune", "29188629"),
             ("0751", "Aarhus Kommune", "55133018"),
@@ -63,7 +72,7 @@ async fn fixture() -> (TempDir, Services) {
         grant("l", InterfaceId::FasteTillaeg, "0751"),
         grant("k", InterfaceId::FasteTillaeg, "0340"),
     ];
-    (dir, common::services(store, grants, ServicesConfig::default()))
+    common::services(store, grants, ServicesConfig::default())
 }
 
 /// A SetFixedSupplement as `k` (0340 only): (StatusType, MessageText, SupplementId), the answer checked
@@ -196,6 +205,125 @@ async fn register_change_end_delete_and_read() {
             .count(),
         6
     );
+}
+
+/// A MOD with a StartDate inside the supplement's period is effective-dated (SAP style): the values before the
+/// date stay, as a supplement of their own up to the day before; the SupplementId goes on with the new values.
+#[tokio::test]
+async fn a_change_from_a_date_keeps_the_history_on_every_engine() {
+    for db in TestDb::all().await {
+        let s = fixture_at(&db.url).await;
+        change_from_a_date(&s).await;
+        db.cleanup().await;
+    }
+}
+
+/// (SupplementId, Amount, StartDate, EndDate) of each item of a GetFixedSupplements answer.
+fn periods(e: &Element) -> Vec<[String; 4]> {
+    items(e)
+        .iter()
+        .map(|i| ["SupplementId", "Amount", "StartDate", "EndDate"].map(|n| i.child_text(n).unwrap_or("").to_owned()))
+        .collect()
+}
+
+fn period(id: &str, amount: &str, from: &str, to: &str) -> [String; 4] {
+    [id, amount, from, to].map(str::to_owned)
+}
+
+async fn change_from_a_date(s: &Services) {
+    let id = set_ok(s, FUNCTION).await;
+    let modify = |rest: &str| {
+        format!(
+            "<Operation>MOD</Operation><PersonnelNumber>401</PersonnelNumber><SupplementId>{id}</SupplementId>{rest}"
+        )
+    };
+    // From 1 April 1500 kr.: January–March keep 1250 kr.
+    let (st, text, answered) = set(s, &modify("<Amount>1500</Amount><StartDate>2026-04-01</StartDate>")).await;
+    assert_eq!((st.as_str(), answered.as_deref()), ("S", Some(id.as_str())), "{text}");
+    let all = get(s, "<PersonnelNumber>401</PersonnelNumber>").await;
+    let got = periods(&all);
+    assert_eq!(got.len(), 2, "{got:?}");
+    let history = got[0][0].clone();
+    assert_ne!(history, id);
+    assert_eq!(
+        got,
+        [
+            period(&history, "1250.00", "2026-01-01", "2026-03-31"),
+            period(&id, "1500.00", "2026-04-01", "9999-12-31"),
+        ]
+    );
+    assert_eq!(
+        text,
+        format!(
+            "Fast tillæg ændret (lønart 2010, 2026-04-01–9999-12-31); de hidtidige værdier gælder \
+             2026-01-01–2026-03-31 som tillæg {history}"
+        )
+    );
+    assert_eq!(items(&all)[0].child_text("Text"), Some("Funktionstillæg, teamleder"));
+    // A period read of February shows the old amount only.
+    let february = get(
+        s,
+        "<PersonnelNumber>401</PersonnelNumber><StartDate>2026-02-01</StartDate><EndDate>2026-02-28</EndDate>",
+    )
+    .await;
+    assert_eq!(
+        periods(&february),
+        [period(&history, "1250.00", "2026-01-01", "2026-03-31")]
+    );
+
+    // A MOD without StartDate (or with the start itself) corrects the supplement from its start; the history stays.
+    set_ok(s, &modify("<Amount>1600</Amount>")).await;
+    set_ok(s, &modify("<Amount>1700</Amount><StartDate>2026-04-01</StartDate>")).await;
+    assert_eq!(
+        periods(&get(s, "<PersonnelNumber>401</PersonnelNumber>").await),
+        [
+            period(&history, "1250.00", "2026-01-01", "2026-03-31"),
+            period(&id, "1700.00", "2026-04-01", "9999-12-31"),
+        ]
+    );
+    // A change from a date that changes no value, or from after the end, is refused; nothing changes.
+    let text = set_err(s, &modify("<StartDate>2026-07-01</StartDate>")).await;
+    assert!(text.contains("ændrer ingen værdier"), "{text}");
+    set_ok(
+        s,
+        &format!("<Operation>END</Operation><PersonnelNumber>401</PersonnelNumber><SupplementId>{id}</SupplementId><EndDate>2026-12-31</EndDate>"),
+    )
+    .await;
+    let text = set_err(s, &modify("<Amount>1800</Amount><StartDate>2027-01-01</StartDate>")).await;
+    assert!(text.contains("ligger efter tillæggets slutdato 2026-12-31"), "{text}");
+    // The history is a supplement like any other: it keeps its period against a new one of the wage type.
+    let text = set_err(s, &FUNCTION.replace("2026-01-01", "2026-03-01")).await;
+    assert!(text.contains("(kode 934)") && text.contains(&history), "{text}");
+
+    // The outbox: the supplement, its history (naming what it is the history of), the change from April.
+    let events = outbox::after(s.store().pool(), 0, 100).await.unwrap();
+    let seen: Vec<(&str, &str, &str, &str)> = events
+        .iter()
+        .take(3)
+        .map(|e| {
+            let f = |n: &str| e.payload[n].as_str().unwrap_or("");
+            (e.kind.as_str(), f("supplement_id"), f("amount"), f("valid_from"))
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("fixed_supplement.created", id.as_str(), "1250.00", "2026-01-01"),
+            ("fixed_supplement.created", history.as_str(), "1250.00", "2026-01-01"),
+            ("fixed_supplement.changed", id.as_str(), "1500.00", "2026-04-01"),
+        ]
+    );
+    assert_eq!(events[1].payload["valid_to"], "2026-03-31");
+    assert_eq!(events[1].payload["history_of"], id.as_str());
+    let audit = hr::audit(s.store().pool(), k(), Some(p(401)), 100).await.unwrap();
+    let change = audit
+        .iter()
+        .rev()
+        .find(|a| a.action == "fixed_supplement.changed")
+        .unwrap();
+    assert_eq!(change.detail["history"]["supplement_id"], history.as_str());
+    assert_eq!(change.detail["before"]["valid_from"], "2026-01-01");
+    assert_eq!(change.detail["after"]["valid_from"], "2026-04-01");
 }
 
 #[tokio::test]

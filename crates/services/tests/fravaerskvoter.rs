@@ -9,12 +9,14 @@ use jiff::civil::date;
 use rust_decimal::Decimal;
 use snitflade_domain::absence::Absence;
 use snitflade_domain::hr::{Child, Employment, EmploymentStatus};
+use snitflade_domain::quotas::{HolidayTransfer, HolidayYear, TransferReason};
 use snitflade_domain::schedule::AbsencePeriod;
 use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig, SoapReply, find_service};
 use snitflade_soap::Element;
-use snitflade_store::hr;
-use snitflade_store::{absence, hr_derived};
+use snitflade_store::holiday_transfers::{self, StoredTransfer};
+use snitflade_store::testing::TestDb;
+use snitflade_store::{absence, hr, hr_derived};
 use tempfile::TempDir;
 
 const QUOTAS: &str = "urn:snitflade:opus:fravaerskvoter:1";
@@ -69,7 +71,15 @@ fn absence(id: &str, code: &str, start: jiff::civil::Date, end: jiff::civil::Dat
 /// registered. 303 cancelled (replaced by 302). In 0751: 501. System `d` has the interface in 0340, `two` in
 /// 0340 and 0751, `none` nothing.
 async fn fixture() -> (TempDir, Services) {
-    let (dir, store) = common::store(
+    let dir = tempfile::tempdir().unwrap();
+    let s = fixture_at(&snitflade_store::db::sqlite_url_in(dir.path())).await;
+    (dir, s)
+}
+
+/// [`fixture`] on the empty database at `url`.
+async fn fixture_at(url: &str) -> Services {
+    let store = common::store_at(
+        url,
         &[
             ("0340", "Sorø Kommune", "29188629"),
             ("0751", "Aarhus Kommune", "55133018"),
@@ -120,7 +130,7 @@ async fn fixture() -> (TempDir, Services) {
         grant("two", InterfaceId::Fravaerskvoter, "0340"),
         grant("two", InterfaceId::Fravaerskvoter, "0751"),
     ];
-    (dir, common::services(store, grants, ServicesConfig::default()))
+    common::services(store, grants, ServicesConfig::default())
 }
 
 async fn call_in(s: &Services, who: &str, kommune: Option<&str>, service: &str, body: &str) -> SoapReply {
@@ -195,16 +205,16 @@ async fn quotas_match_hand_computed_values() {
         ("S".into(), "Kvoter for 2 medarbejdere pr. 2026-11-22".into())
     );
     let q = Quotas::of(&e);
-    // Holiday 2025/26: 12 × 2.08 = 24.96 earned, 5 used in July (5 × 7.40 hours under the standard week) →
-    // 19.96 left = 147.70 hours at 7.40 a day.
+    // Holiday 2025/26: 12 × 2.08 = 24.96 earned, rounded up to 25 once the year is over; 5 used in July (5 × 7.40
+    // hours under the standard week) → 20 left = 148.00 hours at 7.40 a day.
     let fe25 = (A, "FE", "", "2025-09-01");
     assert_eq!(q.get(fe25, "QuotaTypeText"), "Ferie");
-    assert_eq!(q.get(fe25, "Entitlement"), "24.96");
-    assert_eq!(q.get(fe25, "Accrued"), "24.96");
+    assert_eq!(q.get(fe25, "Entitlement"), "25.00");
+    assert_eq!(q.get(fe25, "Accrued"), "25.00");
     assert_eq!(q.get(fe25, "Used"), "5.00");
     assert_eq!(q.get(fe25, "UsedHours"), "37.00");
-    assert_eq!(q.get(fe25, "Remaining"), "19.96");
-    assert_eq!(q.get(fe25, "RemainingHours"), "147.70");
+    assert_eq!(q.get(fe25, "Remaining"), "20.00");
+    assert_eq!(q.get(fe25, "RemainingHours"), "148.00");
     assert_eq!(q.get(fe25, "PeriodEndDate"), "2026-08-31");
     assert_eq!(q.get(fe25, "DeductionStartDate"), "2025-09-01");
     assert_eq!(q.get(fe25, "DeductionEndDate"), "2026-12-31");
@@ -212,7 +222,7 @@ async fn quotas_match_hand_computed_values() {
     // Holiday 2026/27 by 22 November: September and October, 2 × 2.08.
     let fe26 = (A, "FE", "", "2026-09-01");
     assert_eq!(q.get(fe26, "Accrued"), "4.16");
-    assert_eq!(q.get(fe26, "Entitlement"), "24.96");
+    assert_eq!(q.get(fe26, "Entitlement"), "25.00");
     assert_eq!(q.get(fe26, "Used"), "0.00");
     // 6th week 2025/26: 5 earned, the October day (7.40 hours) taken from it; 2026/27: 2 × 5/12 = 0.83.
     let sixth = (A, "6F", "", "2025-09-01");
@@ -252,7 +262,7 @@ async fn quotas_match_hand_computed_values() {
     .await;
     assert_eq!(q.get((A, "SO", "", "2025-01-01"), "Entitlement"), "2.00");
     assert_eq!(q.get((A, "FE", "", "2024-09-01"), "Accrued"), "18.72");
-    assert_eq!(q.get((A, "FE", "", "2024-09-01"), "Entitlement"), "24.96");
+    assert_eq!(q.get((A, "FE", "", "2024-09-01"), "Entitlement"), "25.00");
     assert!(q.find((A, "FE", "", "2025-09-01")).is_none(), "not earning yet");
     // In 2027 child 01 turns 8: no more care days.
     let (_, q) = quotas_of(
@@ -262,6 +272,98 @@ async fn quotas_match_hand_computed_values() {
     .await;
     assert!(q.find((A, "OS", "01", "2027-01-01")).is_none());
     assert_eq!(q.get((A, "SO", "", "2027-01-01"), "Entitlement"), "4.00");
+}
+
+/// Registered holiday transfers (Ferieloven §§ 21-22) move into the next holiday year's quota on the day after
+/// the holding period, as much as the act allows of what is left: an accrual line, and more to take.
+#[tokio::test]
+async fn transfers_move_into_the_next_holiday_year_on_every_engine() {
+    for db in TestDb::all().await {
+        let s = fixture_at(&db.url).await;
+        transfers_move(&s).await;
+        db.cleanup().await;
+    }
+}
+
+async fn transfers_move(s: &Services) {
+    // 302 took nothing of 2024/25 (25 days): an agreement on 8 days moves the 5 beyond 4 weeks; a hindrance
+    // on 3 days moves 3 of the first 4 weeks' 20.
+    s.store()
+        .write(|c| {
+            Box::pin(async move {
+                for (i, reason, days, agreed_on) in [
+                    ("t1", TransferReason::Agreement, "8", Some(date(2025, 12, 1))),
+                    ("t2", TransferReason::Hindrance, "3", None),
+                ] {
+                    let t = StoredTransfer {
+                        id: i.into(),
+                        pernr: p(302),
+                        transfer: HolidayTransfer {
+                            from: HolidayYear { start: 2024 },
+                            reason,
+                            days: dec(days),
+                        },
+                        agreed_on,
+                        note: String::new(),
+                        registered_at: "2025-12-01T00:00:00.000000Z".into(),
+                        registered_by: "t".into(),
+                    };
+                    holiday_transfers::insert(c, k("0340"), &t).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    let details =
+        |key: &str| format!("<PersonnelNumber>302</PersonnelNumber><KeyDate>{key}</KeyDate><QuotaType>FE</QuotaType>");
+    let item = |e: &Element, start: &str| {
+        e.child("Quota")
+            .unwrap()
+            .children
+            .iter()
+            .find(|i| i.child_text("PeriodStartDate") == Some(start))
+            .unwrap_or_else(|| panic!("{start}"))
+            .clone()
+    };
+    // Before the end of 2024/25's holding period nothing has moved, but 2025/26's entitlement counts the 8 days.
+    let e = payload(&call(s, "GetAbsenceQuotaDetails_OS_SI", &details("2025-12-31")).await);
+    let fe25 = item(&e, "2025-09-01");
+    assert_eq!(
+        (fe25.child_text("Entitlement"), fe25.child_text("Accrued")),
+        (Some("33.00"), Some("8.32"))
+    );
+    assert_eq!(item(&e, "2024-09-01").child_text("Remaining"), Some("25.00"));
+    // From 1 January 2026: 8.32 earned + 8 transferred, with a line per transfer.
+    let e = payload(&call(s, "GetAbsenceQuotaDetails_OS_SI", &details("2026-01-01")).await);
+    let fe25 = item(&e, "2025-09-01");
+    assert_eq!(fe25.child_text("Accrued"), Some("16.32"));
+    assert_eq!(fe25.child_text("RemainingHours"), Some("120.77"));
+    let lines: Vec<[String; 3]> = fe25
+        .child("Accrual")
+        .unwrap()
+        .children
+        .iter()
+        .filter(|l| l.child_text("Date") == Some("2026-01-01"))
+        .map(|l| ["Date", "Days", "Text"].map(|n| l.child_text(n).unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            [
+                "2026-01-01",
+                "5.00",
+                "Overført fra ferieåret 2024/25 (aftale om overførsel, ferielovens § 21)"
+            ]
+            .map(String::from),
+            [
+                "2026-01-01",
+                "3.00",
+                "Overført fra ferieåret 2024/25 (feriehindring, ferielovens § 22)"
+            ]
+            .map(String::from),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -321,7 +423,14 @@ async fn details_show_accruals_and_usage() {
             .collect()
     };
     let fe = by("FE", "2025-09-01");
-    assert_eq!(fe.child("Accrual").unwrap().children.len(), 12);
+    // Twelve months of 2.08 and the rounding up to 25 on the last one.
+    let accruals = &fe.child("Accrual").unwrap().children;
+    assert_eq!(accruals.len(), 13);
+    let last = ["Date", "Days", "Text"].map(|n| accruals[12].child_text(n).unwrap().to_owned());
+    assert_eq!(
+        last,
+        ["2026-08-31", "0.04", "Afrundet op til hele feriedage: 25 dage i alt"].map(String::from)
+    );
     assert_eq!(
         usage_of(fe),
         [["A", "FE", "2026-07-06", "2026-07-10", "5.00", "37.00"].map(String::from)]
@@ -524,7 +633,7 @@ async fn the_municipality_of_a_call() {
     assert_eq!(status(&e).0, "S");
     assert_eq!(
         Quotas::of(&e).get(("00000501", "FE", "", "2025-09-01"), "Accrued"),
-        "24.96"
+        "25.00"
     );
     let e = payload(&call_in(&s, "two", Some("0340"), "GetAbsenceQuotas_OS_SI", body).await);
     assert!(status(&e).1.contains("findes ikke i kommune 0340"), "{:?}", status(&e));

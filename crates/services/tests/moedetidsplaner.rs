@@ -15,6 +15,7 @@ use snitflade_domain::{Cpr, InterfaceId, Kommunekode, Pernr};
 use snitflade_services::{Services, ServicesConfig};
 use snitflade_soap::Element;
 use snitflade_store::hr::{self, RegistrationFilter};
+use snitflade_store::testing::TestDb;
 use snitflade_store::{absence, hr_derived};
 use tempfile::TempDir;
 
@@ -33,7 +34,14 @@ fn p(n: u32) -> Pernr {
 /// 24 November 2026 (D), registered under the standard week. System `d` has both interfaces in 0340, `none`
 /// nothing.
 async fn fixture() -> (TempDir, Services) {
-    let (dir, store) = common::store(&[("0340", "Sorø Kommune", "29188629")], &["d", "none"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = fixture_at(&snitflade_store::db::sqlite_url_in(dir.path())).await;
+    (dir, s)
+}
+
+/// [`fixture`] on the empty database at `url`; `d` may also register absences (Opret fravær).
+async fn fixture_at(url: &str) -> Services {
+    let store = common::store_at(url, &[("0340", "Sorø Kommune", "29188629")], &["d", "none"]).await;
     store
         .write(|c| {
             Box::pin(async move {
@@ -80,8 +88,9 @@ async fn fixture() -> (TempDir, Services) {
     let grants = vec![
         grant("d", InterfaceId::Fravaerskvoter, "0340"),
         grant("d", InterfaceId::Moedetidsplaner, "0340"),
+        grant("d", InterfaceId::OpretFravaer, "0340"),
     ];
-    (dir, common::services(store, grants, ServicesConfig::default()))
+    common::services(store, grants, ServicesConfig::default())
 }
 
 /// Monday–Friday `hours` a day from 08:00 to `end`.
@@ -128,9 +137,14 @@ async fn get(s: &Services, period: &str) -> Element {
 
 /// 401's schedules as (ScheduleId, StartDate, EndDate, WeeklyHours).
 async fn schedules(s: &Services) -> Vec<(String, String, String, String)> {
-    get(s, "")
-        .await
-        .child("WorkSchedule")
+    schedules_of(s, 401).await
+}
+
+/// `pernr`'s schedules as (ScheduleId, StartDate, EndDate, WeeklyHours).
+async fn schedules_of(s: &Services, pernr: u32) -> Vec<(String, String, String, String)> {
+    let body = format!("<PersonnelNumber>{pernr}</PersonnelNumber>");
+    let e = payload(&call_as(s, "d", None, "GetWorkSchedule_OS_SI", SCHEDULES, &body).await);
+    e.child("WorkSchedule")
         .map(|w| {
             w.children
                 .iter()
@@ -198,7 +212,7 @@ async fn a_schedule_changes_what_absences_cost() {
     let (_dir, s) = fixture().await;
     // The standard week: 7.40 a day.
     assert_eq!(absence_hours(&s).await, pairs(&[("FE", "37.00"), ("SY", "7.40")]));
-    assert_eq!(holiday_hours(&s).await, ("37.00".into(), "147.70".into()));
+    assert_eq!(holiday_hours(&s).await, ("37.00".into(), "148.00".into()));
     assert!(
         records(&s, Category::Moedetidsplan, "Arbejdstid", "Arbejdstid")
             .await
@@ -206,7 +220,7 @@ async fn a_schedule_changes_what_absences_cost() {
     );
 
     // 30 hours from 1 June 2026: the week's holiday now costs 30 hours and the sick day 6; MTP says 30; the
-    // holiday quota's hours follow (19.96 days left × 6.00).
+    // holiday quota's hours follow (20 days left × 6.00).
     let id = set_ok(&s, &ins("2026-06-01", None, &week("6.00", "14:00:00"))).await;
     assert_eq!(id.len(), 32);
     assert!(id.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()), "{id}");
@@ -215,7 +229,7 @@ async fn a_schedule_changes_what_absences_cost() {
         records(&s, Category::Moedetidsplan, "Arbejdstid", "Arbejdstidstype").await,
         pairs(&[("30.00", "DAG")])
     );
-    assert_eq!(holiday_hours(&s).await, ("30.00".into(), "119.76".into()));
+    assert_eq!(holiday_hours(&s).await, ("30.00".into(), "120.00".into()));
 
     // Deleting it brings the standard week back.
     set_ok(
@@ -229,7 +243,7 @@ async fn a_schedule_changes_what_absences_cost() {
             .await
             .is_empty()
     );
-    assert_eq!(holiday_hours(&s).await, ("37.00".into(), "147.70".into()));
+    assert_eq!(holiday_hours(&s).await, ("37.00".into(), "148.00".into()));
 }
 
 #[tokio::test]
@@ -380,6 +394,8 @@ async fn insert_delimits_change_and_delete() {
             (changed, first.as_str(), "2026-01-01", "2026-12-31"),
             (changed, first.as_str(), "2026-03-01", "2026-12-31"),
             (deleted, fourth.as_str(), "2027-01-01", "2027-03-31"),
+            // The DEL restored its predecessor over its period.
+            (changed, first.as_str(), "2026-03-01", "2027-03-31"),
         ]
     );
     let e = &events[3];
@@ -642,6 +658,228 @@ async fn insert_over_the_start_or_all_of_schedules() {
         ]
     );
     assert_eq!(events[1].payload["valid_from"], "2027-01-01");
+}
+
+/// `ins`/`del` bodies for employee `pernr`.
+fn ins_for(pernr: u32, from: &str, to: Option<&str>, days: &str) -> String {
+    ins(from, to, days).replace(
+        "<PersonnelNumber>401</PersonnelNumber>",
+        &format!("<PersonnelNumber>{pernr}</PersonnelNumber>"),
+    )
+}
+
+fn del_for(pernr: u32, id: &str) -> String {
+    format!("<Operation>DEL</Operation><PersonnelNumber>{pernr}</PersonnelNumber><ScheduleId>{id}</ScheduleId>")
+}
+
+/// Registers a whole-day absence through Opret fravær: (StatusType, MessageText).
+async fn absence(s: &Services, pernr: u32, code: &str, start: &str, end: &str) -> (String, String) {
+    let body = format!(
+        "<StartDate>{start}</StartDate><EndDate>{end}</EndDate><Operation>INS</Operation>\
+         <PersonnelNumber>{pernr}</PersonnelNumber><AbsenceAttendanceType>{code}</AbsenceAttendanceType>"
+    );
+    status(&payload(
+        &call_as(
+            s,
+            "d",
+            None,
+            "SetAbsenceAttendance_OS_SI",
+            "urn:kmd.dk:LPT:VACAB:external",
+            &body,
+        )
+        .await,
+    ))
+}
+
+/// DEL restores the predecessor's validity (SAP infotype 0007, time constraint 1): a part-timer's 32-hour
+/// schedule cut by an INS runs on again when the INS is deleted, and absence costs 6.40 hours a day again, not
+/// the standard week's 7.40. In the middle of a schedule, the DEL joins the two parts again.
+#[tokio::test]
+async fn deleting_a_schedule_restores_its_predecessor_on_every_engine() {
+    for db in TestDb::all().await {
+        let s = fixture_at(&db.url).await;
+        restores_the_predecessor(&s).await;
+        db.cleanup().await;
+    }
+}
+
+async fn restores_the_predecessor(s: &Services) {
+    let part = set_ok(s, &ins("2026-01-01", None, &week("6.40", "14:24:00"))).await;
+    let full = set_ok(s, &ins("2026-12-01", None, &week("7.40", "15:24:00"))).await;
+    assert_eq!(
+        schedules(s).await,
+        [
+            row(&part, "2026-01-01", "2026-11-30", "32.00"),
+            row(&full, "2026-12-01", "9999-12-31", "37.00")
+        ]
+    );
+    let (st, text, id) = set(s, &del_for(401, &full)).await;
+    assert_eq!((st.as_str(), id.as_deref()), ("S", Some(full.as_str())), "{text}");
+    assert!(
+        text.ends_with(&format!("mødetidsplan {part} gælder igen til 9999-12-31")),
+        "{text}"
+    );
+    assert_eq!(schedules(s).await, [row(&part, "2026-01-01", "9999-12-31", "32.00")]);
+    // A sick day in December costs the part-timer's 6.40 hours, as before the INS.
+    let (st, text) = absence(s, 401, "SY", "2026-12-07", "2026-12-07").await;
+    assert_eq!(
+        (st.as_str(), text.as_str()),
+        ("S", "Fravær SY 2026-12-07 oprettet (1 dag, 6,40 timer)")
+    );
+    assert_eq!(
+        absence_hours(s).await,
+        pairs(&[("FE", "32.00"), ("SY", "6.40"), ("SY", "6.40")])
+    );
+
+    // An INS inside the schedule splits it; deleting it (not the latest schedule) joins the parts again.
+    let middle = set_ok(s, &ins("2027-01-01", Some("2027-03-31"), &week("7.40", "15:24:00"))).await;
+    let now = schedules(s).await;
+    assert_eq!(now.len(), 3, "{now:?}");
+    let rest = now[2].0.clone();
+    set_ok(s, &del_for(401, &middle)).await;
+    assert_eq!(schedules(s).await, [row(&part, "2026-01-01", "9999-12-31", "32.00")]);
+    // The first schedule has no predecessor: its period falls back to the standard week.
+    set_ok(s, &del_for(401, &part)).await;
+    assert!(schedules(s).await.is_empty());
+    assert_eq!(
+        absence_hours(s).await,
+        pairs(&[("FE", "37.00"), ("SY", "7.40"), ("SY", "7.40")])
+    );
+
+    // The outbox: each DEL's deletion first, then the restored predecessor (and the joined rest).
+    let events = snitflade_store::outbox::after(s.store().pool(), 0, 100).await.unwrap();
+    let seen: Vec<(&str, &str, &str)> = events
+        .iter()
+        .filter(|e| e.kind.starts_with("work_schedule."))
+        .map(|e| {
+            (
+                e.kind.as_str(),
+                e.payload["schedule_id"].as_str().unwrap(),
+                e.payload["valid_to"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let (created, changed, deleted) = (
+        "work_schedule.created",
+        "work_schedule.changed",
+        "work_schedule.deleted",
+    );
+    assert_eq!(
+        seen,
+        [
+            (created, part.as_str(), "9999-12-31"),
+            (changed, part.as_str(), "2026-11-30"),
+            (created, full.as_str(), "9999-12-31"),
+            (deleted, full.as_str(), "9999-12-31"),
+            (changed, part.as_str(), "9999-12-31"),
+            (changed, part.as_str(), "2026-12-31"),
+            (created, rest.as_str(), "9999-12-31"),
+            (created, middle.as_str(), "2027-03-31"),
+            (deleted, middle.as_str(), "2027-03-31"),
+            (changed, part.as_str(), "9999-12-31"),
+            (deleted, rest.as_str(), "9999-12-31"),
+            (deleted, part.as_str(), "9999-12-31"),
+        ]
+    );
+    let audit = hr::audit(s.store().pool(), k(), Some(p(401)), 100).await.unwrap();
+    let del = audit.iter().find(|a| a.action == "schedule.delete").unwrap();
+    assert_eq!(
+        del.detail["restored"].as_array().map(Vec::len),
+        Some(0),
+        "the last DEL restored nothing"
+    );
+}
+
+/// A schedule change that makes the registered absences exceed a quota is done, but answered "W" with the quota
+/// and the overdraft, and emitted as `absence_quota.overdrawn`.
+#[tokio::test]
+async fn a_schedule_that_overdraws_a_quota_is_a_warning_on_every_engine() {
+    for db in TestDb::all().await {
+        let s = fixture_at(&db.url).await;
+        overdraw_warning(&s).await;
+        db.cleanup().await;
+    }
+}
+
+async fn overdraw_warning(s: &Services) {
+    // 402 started on 1 September 2026: by 16 November, September and October have earned 4.16 holiday days.
+    s.store()
+        .write(|c| {
+            Box::pin(async move {
+                let e = Employment {
+                    entry_date: Some(date(2026, 9, 1)),
+                    ..common::employment("0340", 402, "0202801234")
+                };
+                hr::upsert_employment(c, &e, None).await
+            })
+        })
+        .await
+        .unwrap();
+    let four_days = (1..=4)
+        .map(|d| {
+            format!(
+                "<item><Weekday>{d}</Weekday><Hours>7.40</Hours><StartTime>08:00:00</StartTime>\
+                 <EndTime>15:24:00</EndTime></item>"
+            )
+        })
+        .collect::<String>();
+    let short = set_ok(s, &ins_for(402, "2026-09-01", None, &four_days)).await;
+    // A week's holiday costs 4 days in a Monday–Thursday week: within the 4.16 days.
+    let (st, text) = absence(s, 402, "FE", "2026-11-16", "2026-11-20").await;
+    assert_eq!(st, "S", "{text}");
+    // Five days a week from November: the week now costs 5 days, 0.84 more than earned. Done, with a warning.
+    let (st, text, id) = set(s, &ins_for(402, "2026-11-01", None, &week("7.40", "15:24:00"))).await;
+    assert_eq!(st, "W", "{text}");
+    assert!(
+        text.ends_with(
+            "Advarsel: det registrerede fravær overskrider nu ferie 2026/27 med 0,84 dag; ret fraværet eller kvoten"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("Mødetidsplan oprettet (37,00 timer om ugen, 2026-11-01–9999-12-31). Advarsel"),
+        "{text}"
+    );
+    let five = id.expect("the ScheduleId of a W answer");
+    let details = "<PersonnelNumber>402</PersonnelNumber><KeyDate>2026-11-22</KeyDate><QuotaType>FE</QuotaType>";
+    let e = payload(&call_as(s, "d", None, "GetAbsenceQuotaDetails_OS_SI", QUOTAS, details).await);
+    let quota = e.child("Quota").unwrap().children_named("item").next().unwrap().clone();
+    assert_eq!(
+        (quota.child_text("Used"), quota.child_text("Remaining")),
+        (Some("5.00"), Some("-0.84"))
+    );
+    let events = snitflade_store::outbox::after(s.store().pool(), 0, 100).await.unwrap();
+    let over: Vec<&snitflade_store::outbox::Event> =
+        events.iter().filter(|e| e.kind == "absence_quota.overdrawn").collect();
+    assert_eq!(over.len(), 1, "{events:?}");
+    let o = &over[0];
+    assert_eq!(
+        (o.interface.as_str(), o.municipality.as_deref(), o.object_id.as_deref()),
+        ("moedetidsplaner", Some("0340"), Some("00000402"))
+    );
+    assert_eq!(o.payload["quota_type"], "FE");
+    assert_eq!(o.payload["period_start"], "2026-09-01");
+    assert_eq!(o.payload["overdrawn_days"], "0.84");
+    assert_eq!(o.payload["overdrawn_days_before"], "0.00");
+    assert_eq!(o.payload["cause"]["work_schedule"], five.as_str());
+    // A change that overdraws nothing more is plain S: deleting the five-day week restores the four-day one.
+    let (st, text, _) = set(s, &del_for(402, &five)).await;
+    assert_eq!(st, "S", "{text}");
+    assert_eq!(schedules_of(s, 402).await[0].0, short);
+    // The answers follow the WSDL (StatusType is a string: W is allowed).
+    let e = payload(
+        &call_as(
+            s,
+            "d",
+            None,
+            "SetWorkSchedule_OS_SI",
+            SCHEDULES,
+            &ins_for(402, "2026-11-01", None, &week("7.40", "15:24:00")),
+        )
+        .await,
+    );
+    assert_eq!(status(&e).0, "W");
+    check_schema("SetWorkSchedule_OS_SI", &e).unwrap();
 }
 
 /// Every answer of both interfaces — S with items, S without, E — follows its WSDL's schema.

@@ -15,6 +15,7 @@ pub mod documents;
 pub mod dueslag;
 pub mod errors;
 pub mod fixed_supplements;
+pub mod holiday_transfers;
 pub mod hr;
 pub mod hr_derived;
 pub mod hr_reads;

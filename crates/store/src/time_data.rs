@@ -1,8 +1,10 @@
 //! An employee's time data as the absence, quota and schedule services need it, read in one go (inside a
 //! write, so the rules see exactly what the write will change): the employment, the municipality's absence
-//! types, the schedules, the current absences and the children; and the quota rules' input built from them.
+//! types, the schedules, the current absences, the children and the holiday transfers; and the quota rules' input
+//! built from them.
 
 use crate::absence::{self, StoredAbsence};
+use crate::holiday_transfers::{self, StoredTransfer};
 use crate::schedules::{self, StoredSchedule};
 use crate::{Result, hr};
 use snitflade_domain::absence::{Absence, AbsenceType};
@@ -21,6 +23,7 @@ pub struct TimeData {
     pub schedules: Schedules,
     pub absences: Vec<StoredAbsence>,
     pub children: Vec<Child>,
+    pub transfers: Vec<StoredTransfer>,
 }
 
 impl TimeData {
@@ -34,6 +37,7 @@ impl TimeData {
         let schedules = Schedules::new(stored_schedules.iter().map(|s| s.schedule.clone()).collect());
         let absences = absence::current_absences(&mut *c, municipality, pernr).await?;
         let children = hr::children(&mut *c, municipality, pernr).await?;
+        let transfers = holiday_transfers::of(&mut *c, municipality, pernr).await?;
         Ok(Some(Self {
             employment: stored.employment,
             catalogue,
@@ -41,6 +45,7 @@ impl TimeData {
             schedules,
             absences,
             children,
+            transfers,
         }))
     }
 
@@ -85,6 +90,7 @@ impl TimeData {
                 .map(|c| (c.child_number.clone(), c.cpr.birth_date()))
                 .collect(),
             usages,
+            transfers: self.transfers.iter().map(|t| t.transfer.clone()).collect(),
         }
     }
 

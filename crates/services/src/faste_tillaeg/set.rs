@@ -1,5 +1,6 @@
 //! `SetFixedSupplement`: INS a supplement, MOD one by `SupplementId` (the fields given replace the old ones; the
-//! wage type stays), END one (it holds until `EndDate`), DEL one. Each change is checked against the catalogue,
+//! wage type stays; with a `StartDate` inside its period the change holds from that date and the values before it
+//! stay as history, SAP's effective dating), END one (it holds until `EndDate`), DEL one. Each change is checked against the catalogue,
 //! the employment and its lock, and the employee's other supplements of that wage type (no overlap); it is
 //! written in one transaction with an audit entry and an outbox event. A supplement never runs past the
 //! employment's leave date: such an end is cut to it.
@@ -248,6 +249,8 @@ async fn apply(
         },
     };
     let now = snitflade_store::now_text();
+    // MOD from a date inside the supplement's period: the values before it are kept as history.
+    let mut history = None;
     let (event, verb, before, after, supplement_id) = match (c.operation, target) {
         (Operation::Del, Some(t)) => {
             stored::close(tx, &t.id, &now).await?;
@@ -272,6 +275,12 @@ async fn apply(
                 Ok(n) => n,
                 Err(text) => return refuse(text),
             };
+            if op == Operation::Mod {
+                match from_a_date(&t.supplement, &new, c.from) {
+                    Ok(h) => history = h,
+                    Err(text) => return refuse(text),
+                }
+            }
             let event = if op == Operation::End {
                 EVENT_ENDED
             } else {
@@ -283,6 +292,7 @@ async fn apply(
         (_, None) => unreachable!("MOD, END and DEL name a supplement (checked in parse)"),
     };
     let mut cut = None;
+    let mut history_id = None;
     let after = match after {
         None => None,
         Some(mut new) => {
@@ -307,6 +317,11 @@ async fn apply(
             if let Some(t) = current.iter().find(|s| s.supplement_id == supplement_id) {
                 stored::close(tx, &t.id, &now).await?;
             }
+            if let Some(h) = &history {
+                let id = new_id();
+                stored::insert(tx, k, c.pernr, &id, h, actor, &now).await?;
+                history_id = Some(id);
+            }
             stored::insert(tx, k, c.pernr, &supplement_id, &new, actor, &now).await?;
             Some(new)
         }
@@ -322,9 +337,27 @@ async fn apply(
             "supplement_id": supplement_id,
             "before": before.as_ref().map(summary),
             "after": after.as_ref().map(summary),
+            "history": history_id.as_ref().zip(history.as_ref()).map(|(id, h)| {
+                let mut v = summary(h);
+                v["supplement_id"] = id.clone().into();
+                v
+            }),
         }),
     };
     hr::insert_audit(tx, &entry, &now).await?;
+    if let (Some(id), Some(h)) = (&history_id, &history) {
+        let mut payload = summary(h);
+        payload["pernr"] = c.pernr.to_string().into();
+        payload["supplement_id"] = id.clone().into();
+        payload["history_of"] = supplement_id.clone().into();
+        tx.emit(NewEvent {
+            kind: EVENT_CREATED,
+            interface: InterfaceId::FasteTillaeg.as_str(),
+            municipality: Some(k.to_string()),
+            object_id: Some(c.pernr.to_string()),
+            payload,
+        });
+    }
     let shown = after.as_ref().or(before.as_ref()).expect("a supplement");
     let mut payload = summary(shown);
     payload["pernr"] = c.pernr.to_string().into();
@@ -340,10 +373,51 @@ async fn apply(
         "Fast tillæg {verb} (lønart {}, {}–{})",
         shown.wage_type, shown.valid_from, shown.valid_to
     );
+    if let (Some(id), Some(h)) = (&history_id, &history) {
+        text.push_str(&format!(
+            "; de hidtidige værdier gælder {}–{} som tillæg {id}",
+            h.valid_from, h.valid_to
+        ));
+    }
     if let Some(leave) = cut {
         text.push_str(&format!("; slutdatoen er sat til fratrædelsesdatoen {leave}"));
     }
     Ok((ReturnStatus::success(text), Some(supplement_id)))
+}
+
+/// Whether a MOD is a change from a date (SAP's effective dating): a `StartDate` after the supplement's start and
+/// within its period. Then the old values stay as history up to the day before — `Some(history)` — and the new
+/// ones hold from the date. A `StartDate` on or before the start corrects the whole supplement (`None`); one
+/// after its end, or a change from a date that changes no value, is refused.
+fn from_a_date(
+    old: &FixedSupplement,
+    new: &FixedSupplement,
+    from: Option<Date>,
+) -> Result<Option<FixedSupplement>, String> {
+    let Some(from) = from.filter(|d| *d > old.valid_from) else {
+        return Ok(None);
+    };
+    if from > old.valid_to {
+        return Err(format!(
+            "StartDate {from} ligger efter tillæggets slutdato {}; opret et nyt tillæg (INS)",
+            old.valid_to
+        ));
+    }
+    let same_values = FixedSupplement {
+        valid_from: new.valid_from,
+        valid_to: new.valid_to,
+        ..old.clone()
+    } == *new;
+    if same_values {
+        return Err(format!(
+            "MOD fra {from} ændrer ingen værdier; en ny startdato sættes med DEL og INS"
+        ));
+    }
+    let day_before = from.yesterday().map_err(|_| format!("StartDate {from} er ugyldig"))?;
+    Ok(Some(FixedSupplement {
+        valid_to: day_before,
+        ..old.clone()
+    }))
 }
 
 /// The employee's other current supplements, for the overlap rule.

@@ -35,6 +35,10 @@ pub const GET_ABSENCE_QUOTA_DETAILS: ServiceInterfaceDef = ServiceInterfaceDef {
     wsdl: include_str!("../../wsdl/GetAbsenceQuotaDetails_OS_SI.wsdl"),
 };
 
+/// The outbox events of holiday transfers registered and removed (admin API), which change the quotas.
+pub const EVENT_TRANSFER_REGISTERED: &str = "holiday_transfer.registered";
+pub const EVENT_TRANSFER_DELETED: &str = "holiday_transfer.deleted";
+
 /// Routes a request whose root element the dispatcher has already matched to one of the two interfaces.
 pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> SoapReply {
     read::handle(services, call, root, root.name == "GetAbsenceQuotaDetailsRequest_MT").await

@@ -1,11 +1,14 @@
 //! `SetWorkSchedule`: INS a schedule (the overlapping ones are delimited around it: what they said before and
 //! after the new period stays, SAP style), MOD one by `ScheduleId` (given fields replace the old; `Day` replaces
-//! the whole week; it must not overlap another), DEL one. All in one write with the MTP and FVNV records
-//! re-derived, an audit entry and an outbox event per schedule touched (the delimited ones included).
+//! the whole week; it must not overlap another), DEL one (its predecessor's validity is restored over its period).
+//! All in one write with the MTP and FVNV records re-derived, an audit entry and an outbox event per schedule
+//! touched (the delimited and restored ones included). A change that makes the registered absences exceed a quota
+//! is done but answered "W", naming the quota and the overdraft, with an `absence_quota.overdrawn` event.
 
 use super::{EVENT_CHANGED, EVENT_CREATED, EVENT_DELETED, SCHEDULES_NS};
 use crate::dispatch::{Call, Services};
 use crate::employee_time::{refusal, unknown};
+use crate::overdraw;
 use crate::reply::SoapReply;
 use crate::sap::{self, ReturnStatus};
 use crate::set_flow::{operation, personnel_number, run_set};
@@ -237,6 +240,7 @@ async fn apply(
         Operation::Del => {
             let t = target.expect("a target");
             close_schedule(tx, &t.id, &now).await?;
+            delimited = restore_predecessor(tx, k, pernr, current, &t, actor, &now).await?;
             (t.schedule_id, Some(t.schedule), None)
         }
         Operation::Ins => {
@@ -284,38 +288,81 @@ async fn apply(
     };
     hr_derived::sync_schedule_records(tx, k, pernr, actor, &now).await?;
     hr_derived::sync_absence_records(tx, k, pernr, actor, &now).await?;
+    // What the registered absences cost now, against the quotas.
+    let overdrafts = match TimeData::load(tx, k, pernr).await? {
+        Some(now) => overdraw::overdrafts(&data.current_quota_input(), &now.current_quota_input()),
+        None => Vec::new(),
+    };
     let (action, event, verb) = match c.operation {
         Operation::Ins => ("schedule.insert", EVENT_CREATED, "oprettet"),
         Operation::Mod => ("schedule.change", EVENT_CHANGED, "ændret"),
         Operation::Del => ("schedule.delete", EVENT_DELETED, "slettet"),
     };
+    let mut detail = json!({
+        "system_id": system_id,
+        "schedule_id": schedule_id,
+        "before": before.as_ref().map(summary),
+        "after": after.as_ref().map(summary),
+        "overdrawn": overdrafts
+            .iter()
+            .map(|o| json!({"quota": o.key.describe(), "days": sap::decimal_text(o.days)}))
+            .collect::<Vec<_>>(),
+    });
+    detail[neighbours_key(c.operation)] = delimited.iter().map(Delimited::detail).collect();
     let entry = NewAudit {
         actor,
         interface: InterfaceId::Moedetidsplaner.as_str(),
         action,
         municipality: k,
         pernr: Some(pernr),
-        detail: json!({
-            "system_id": system_id,
-            "schedule_id": schedule_id,
-            "before": before.as_ref().map(summary),
-            "after": after.as_ref().map(summary),
-            "delimited": delimited.iter().map(Delimited::detail).collect::<Vec<_>>(),
-        }),
+        detail,
     };
     hr::insert_audit(tx, &entry, &now).await?;
     let shown = after.as_ref().or(before.as_ref()).expect("a schedule");
-    for d in &delimited {
-        tx.emit(schedule_event(d.event, k, pernr, &d.schedule_id, &d.schedule));
+    // Made room for (INS): the neighbours' events first; restored (DEL): the deletion first. So a consumer never
+    // sees two schedules over one day.
+    if c.operation != Operation::Del {
+        for d in &delimited {
+            tx.emit(schedule_event(d.event, k, pernr, &d.schedule_id, &d.schedule));
+        }
     }
     tx.emit(schedule_event(event, k, pernr, &schedule_id, shown));
-    let text = format!(
+    if c.operation == Operation::Del {
+        for d in &delimited {
+            tx.emit(schedule_event(d.event, k, pernr, &d.schedule_id, &d.schedule));
+        }
+    }
+    let cause = json!({"work_schedule": schedule_id, "operation": action});
+    for o in &overdrafts {
+        tx.emit(overdraw::event(
+            InterfaceId::Moedetidsplaner,
+            k,
+            pernr,
+            o,
+            cause.clone(),
+        ));
+    }
+    let mut text = format!(
         "Mødetidsplan {verb} ({} timer om ugen, {}–{})",
         sap::decimal_text(shown.pattern.weekly_hours()).replace('.', ","),
         shown.valid_from,
         shown.valid_to
     );
-    Ok((ReturnStatus::success(text), Some(schedule_id)))
+    if c.operation == Operation::Del
+        && let Some(r) = delimited.iter().find(|d| d.event == EVENT_CHANGED)
+    {
+        text.push_str(&format!(
+            "; mødetidsplan {} gælder igen til {}",
+            r.schedule_id, r.schedule.valid_to
+        ));
+    }
+    if overdrafts.is_empty() {
+        Ok((ReturnStatus::success(text), Some(schedule_id)))
+    } else {
+        text.push_str(". ");
+        text.push_str(&overdraw::warning(&overdrafts));
+        Ok((ReturnStatus::warning(text), Some(schedule_id)))
+    }
 }
 
 /// The outbox event of one schedule's creation, change or deletion.
@@ -330,6 +377,68 @@ fn schedule_event(kind: &'static str, k: Kommunekode, pernr: Pernr, schedule_id:
         object_id: Some(pernr.to_string()),
         payload,
     }
+}
+
+/// The audit detail's name for the neighbours a change touched: cut to make room (INS) or restored (DEL).
+fn neighbours_key(op: Operation) -> &'static str {
+    if op == Operation::Del { "restored" } else { "delimited" }
+}
+
+/// DEL restores the predecessor's validity, as SAP does for infotype 0007 (time constraint 1): the schedule that
+/// ends the day before the deleted one starts (the one an INS of it delimited, typically) continues over the
+/// deleted period, to its end; and when the schedule after that period is the same week (the rest of a schedule
+/// the INS split), the two are joined again under the predecessor's id. Without a predecessor the period falls
+/// back to the standard week. Returns what happened to each, for the outbox.
+async fn restore_predecessor(
+    tx: &mut Tx,
+    k: Kommunekode,
+    pernr: Pernr,
+    current: &[StoredSchedule],
+    deleted: &StoredSchedule,
+    actor: &str,
+    now: &str,
+) -> snitflade_store::Result<Vec<Delimited>> {
+    let gone = &deleted.schedule;
+    let Some(pred) = current.iter().find(|s| {
+        s.id != deleted.id && s.schedule.valid_to < gone.valid_from && day_after(s.schedule.valid_to) == gone.valid_from
+    }) else {
+        return Ok(Vec::new());
+    };
+    let same_week = |s: &WorkSchedule| {
+        s.kind == pred.schedule.kind && s.text == pred.schedule.text && s.pattern == pred.schedule.pattern
+    };
+    let rest = current.iter().find(|s| {
+        s.id != deleted.id
+            && gone.valid_to < s.schedule.valid_from
+            && day_after(gone.valid_to) == s.schedule.valid_from
+            && same_week(&s.schedule)
+    });
+    let mut done = Vec::new();
+    let mut valid_to = gone.valid_to;
+    if let Some(r) = rest {
+        close_schedule(tx, &r.id, now).await?;
+        valid_to = r.schedule.valid_to;
+        done.push(Delimited {
+            event: EVENT_DELETED,
+            schedule_id: r.schedule_id.clone(),
+            schedule: r.schedule.clone(),
+        });
+    }
+    let restored = WorkSchedule {
+        valid_to,
+        ..pred.schedule.clone()
+    };
+    close_schedule(tx, &pred.id, now).await?;
+    insert_schedule(tx, k, pernr, &pred.schedule_id, &restored, actor, now).await?;
+    done.insert(
+        0,
+        Delimited {
+            event: EVENT_CHANGED,
+            schedule_id: pred.schedule_id.clone(),
+            schedule: restored,
+        },
+    );
+    Ok(done)
 }
 
 /// What making room for a new schedule did to an existing one: shortened it (changed), registered its part

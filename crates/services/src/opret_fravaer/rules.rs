@@ -12,6 +12,8 @@ use snitflade_domain::schedule::{AbsencePeriod, cost};
 use snitflade_store::absence::StoredAbsence;
 use snitflade_store::time_data::TimeData;
 
+pub use crate::sap::days_phrase;
+
 /// The employee's cases an absence may link to.
 pub struct Cases {
     pub maternity: Vec<MaternityCase>,
@@ -161,16 +163,6 @@ fn attachment(data: &TimeData, cases: &Cases, ty: &AbsenceType, a: &Absence) -> 
                 ))
             }
         }
-    }
-}
-
-/// Days as a person reads them: "1 dag", "0,5 dag", "4 dage".
-pub fn days_phrase(d: Decimal) -> String {
-    let n = d.normalize().to_string().replace('.', ",");
-    if d > Decimal::ZERO && d <= Decimal::ONE {
-        format!("{n} dag")
-    } else {
-        format!("{n} dage")
     }
 }
 

@@ -101,6 +101,20 @@ impl Sink<'_> {
     }
 }
 
+/// The size the base64 `pieces` decode to, counted without decoding (whitespace and padding do not count; a
+/// character that is not base64 counts as one, and decoding refuses it later). Cheap enough to judge the size
+/// limit before anything is written.
+pub fn decoded_size<'i>(pieces: impl Iterator<Item = &'i [u8]>) -> u64 {
+    let chars: u64 = pieces
+        .map(|p| {
+            p.iter()
+                .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'='))
+                .count() as u64
+        })
+        .sum();
+    chars * 3 / 4
+}
+
 /// Decodes the base64 `pieces` (whitespace between characters allowed) into `out`, at most `max` bytes.
 pub fn decode_into<'i>(
     pieces: impl Iterator<Item = &'i [u8]>,

@@ -69,13 +69,15 @@ pub fn max_upload_body(config: &ServicesConfig) -> usize {
     max_content_text(config).saturating_add(config.max_body_bytes)
 }
 
-/// The reader's limits for an upload: `Content` is left in the body with its own limit.
+/// The reader's limits for an upload: `Content` is left in the body, bounded only by the body limit. Its size is
+/// judged by the upload itself — the decoded size against `max_document_bytes`, before anything is decoded — so
+/// a document over the limit gets the service's own "for stort" answer, never a reader fault.
 pub fn upload_xml_limits(config: &ServicesConfig) -> snitflade_soap::Limits {
     snitflade_soap::Limits {
         bulk_text: Some(BulkText {
             ns: None,
             name: CONTENT,
-            max_len: max_content_text(config),
+            max_len: max_upload_body(config),
         }),
         ..config.xml_limits()
     }
@@ -162,7 +164,7 @@ mod tests {
         };
         assert_eq!(max_content_text(&c), 4000 + 105);
         assert_eq!(max_upload_body(&c), 5105);
-        assert_eq!(upload_xml_limits(&c).bulk_text.unwrap().max_len, 4105);
+        assert_eq!(upload_xml_limits(&c).bulk_text.unwrap().max_len, 5105);
         let d = ServicesConfig::default();
         assert!(max_upload_body(&d) > 20 * 1024 * 1024 * 4 / 3 + 1024 * 1024);
         assert_eq!(size_text(20 * 1024 * 1024), "20971520 bytes (20 MB)");

@@ -5,7 +5,7 @@
 //! The client's `DocumentId` is the idempotency key: the same id with the same content answers the registered
 //! document and registers nothing; with other content it is refused.
 
-use super::content::{DecodeError, Decoded, decode_into};
+use super::content::{DecodeError, Decoded, decode_into, decoded_size};
 use super::{CONTENT, EVENT_UPLOADED, document_answer, size_text};
 use crate::dispatch::{Call, Services};
 use crate::employee_time::{read, store_failed};
@@ -52,6 +52,11 @@ fn answer(status: &ReturnStatus, doc: Option<&StoredDocument>) -> SoapReply {
 
 fn error(text: impl Into<String>) -> SoapReply {
     answer(&ReturnStatus::error(text), None)
+}
+
+/// The answer to a document over the limit of `max` bytes.
+fn too_large(max: u64) -> SoapReply {
+    error(format!("Dokumentet er for stort: højst {} er tilladt", size_text(max)))
 }
 
 /// A client document id: 1-64 characters of `A-Z a-z 0-9 . _ : -` (a UUID fits).
@@ -158,6 +163,11 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     let Some(content) = content.filter(|c| c.spans.iter().any(|r| !r.is_empty())) else {
         return error("Content skal angives: dokumentets indhold, base64-kodet");
     };
+    // The size first: a document over the limit is refused before anything is looked up or written.
+    let max = services.config().max_document_bytes as u64;
+    if decoded_size(content.bulk_text(call.body)) > max {
+        return too_large(max);
+    }
     let Some(files) = services.documents() else {
         tracing::error!("UploadDocument: no document store configured");
         return SoapReply::server_error();
@@ -184,12 +194,9 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
             return SoapReply::server_error();
         }
     };
-    let max = services.config().max_document_bytes as u64;
     let decoded: Decoded = match decode_into(content.bulk_text(call.body), max, &mut out) {
         Ok(d) => d,
-        Err(DecodeError::TooLarge) => {
-            return error(format!("Dokumentet er for stort: højst {} er tilladt", size_text(max)));
-        }
+        Err(DecodeError::TooLarge) => return too_large(max),
         Err(DecodeError::NotBase64(why)) => return error(format!("Content er ikke gyldig base64: {why}")),
         Err(DecodeError::Io(e)) => {
             tracing::error!(error = %e, "UploadDocument: writing the content file failed");

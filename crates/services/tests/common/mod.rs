@@ -26,11 +26,17 @@ pub fn system(id: &str) -> SystemInfo {
 
 /// A store in a new temporary directory (removed when the handle is dropped) holding the municipalities
 /// `(code, name, CVR)` and the systems `ids` (see [`system`]).
+#[allow(dead_code, reason = "each test binary uses the parts of `common` it needs")]
 pub async fn store(municipalities: &[(&str, &str, &str)], ids: &[&str]) -> (TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&snitflade_store::db::sqlite_url_in(dir.path()))
-        .await
-        .unwrap();
+    let store = store_at(&snitflade_store::db::sqlite_url_in(dir.path()), municipalities, ids).await;
+    (dir, store)
+}
+
+/// As [`store`], on the (empty) database at `url` — for the tests that run on every engine
+/// (`snitflade_store::testing::TestDb::all`).
+pub async fn store_at(url: &str, municipalities: &[(&str, &str, &str)], ids: &[&str]) -> Store {
+    let store = Store::open(url).await.unwrap_or_else(|e| panic!("opening {url}: {e}"));
     let municipalities: Arc<Vec<Municipality>> = Arc::new(
         municipalities
             .iter()
@@ -68,7 +74,7 @@ pub async fn store(municipalities: &[(&str, &str, &str)], ids: &[&str]) -> (Temp
         })
         .await
         .unwrap();
-    (dir, store)
+    store
 }
 
 /// An active employment `pernr` in `municipality` since 1 January 2015, for CPR number `cpr`, ekstraciffer 0.
