@@ -4,10 +4,10 @@
 //! rules move at most what the act allows of what is left at the end of the holding period, and the quotas
 //! (Hent fraværskvoter) and the FERIE export show it. Each answer names the days that move (`moved_days`).
 
-use crate::admin::{AdminState, error, json_body, store_error};
+use crate::admin::{AdminState, error, store_error};
+use crate::admin_json::Body;
 use crate::admin_payroll::employee;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -149,9 +149,8 @@ pub async fn list(State(state): State<AdminState>, Path((code, pernr)): Path<(St
 pub async fn add(
     State(state): State<AdminState>,
     Path((code, pernr)): Path<(String, String)>,
-    body: Result<Json<NewTransfer>, JsonRejection>,
+    Body(body): Body<NewTransfer>,
 ) -> Response {
-    let body = json_body!(body);
     let transfer = match check(&body) {
         Ok(t) => t,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
