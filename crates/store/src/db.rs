@@ -55,6 +55,9 @@ async fn configure(conn: &mut AnyConnection, engine: Engine) -> std::result::Res
     Ok(())
 }
 
+/// The longest opening a connection may take (a host that does not answer at all), at start and when reconnecting.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long a read waits for a pooled connection before it fails: short, so that a read while the database is
 /// away answers with an error within seconds instead of hanging (the pool retries a refused connection until then).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -93,7 +96,11 @@ impl Store {
         let connect: Connect = Box::new(move |first| {
             let options = writer_options.clone();
             Box::pin(async move {
-                let mut conn = options.connect().await?;
+                let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, options.connect())
+                    .await
+                    .map_err(|_| {
+                        StoreError::Unavailable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
+                    })??;
                 configure(&mut conn, engine).await?;
                 if first {
                     // `run_direct` rather than `run`: the latter's `Acquire` bound is not general enough inside a

@@ -13,7 +13,7 @@
 //! connection the writer reconnects with backoff and jitter ([`Backoff::reconnect`]); writes arriving meanwhile
 //! are answered at once with [`StoreError::Unavailable`] rather than queued.
 
-use crate::db::{Engine, is_connection_error};
+use crate::db::{CONNECT_TIMEOUT, Engine, is_connection_error};
 use crate::outbox::NewEvent;
 use crate::retry::{Backoff, RepeatLog};
 use crate::{Result, StoreError, now_text};
@@ -76,9 +76,6 @@ pub type Connect = Box<dyn Fn(bool) -> BoxFuture<'static, Result<AnyConnection>>
 
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 256;
-
-/// The longest a reconnection attempt may take (a host that does not answer at all).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The longest the check of a connection after a failed batch may take.
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
