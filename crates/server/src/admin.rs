@@ -1,6 +1,7 @@
-//! The admin listener (CONTRACT §6): open `/healthz`, `/readyz` (see `health`) and `/metrics`; everything under `/api/v1/` behind the
-//! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities and their
-//! absence type catalogues and document types, events, and the audit trail of reads and changes of employee data.
+//! The admin listener (CONTRACT §6): open `/healthz`, `/readyz` (see `health`) and `/metrics`; everything under
+//! `/api/v1/` behind the bearer token: the error-handling table, machine-hours registrations, systems, grants,
+//! municipalities and their absence type catalogues and document types, events, and the audit trail of reads and
+//! changes of employee data.
 
 use crate::admin_payroll;
 use axum::extract::rejection::JsonRejection;
