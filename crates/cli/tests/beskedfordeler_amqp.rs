@@ -411,6 +411,7 @@ async fn rabbitmq_comes_back_and_so_does_delivery() {
         .expect("RabbitMQ at SNITFLADE_TEST_AMQP_URL");
 
     proxy.cut();
+    let cut_at = Instant::now();
     let not_ready = wait_until(Duration::from_secs(10), move || async move {
         api.readyz().await.0 == StatusCode::SERVICE_UNAVAILABLE
     })
@@ -422,6 +423,8 @@ async fn rabbitmq_comes_back_and_so_does_delivery() {
     let (status, _) = s.admin.healthz().await;
     assert_eq!(status, StatusCode::OK);
     register_sick_day(&s).await;
+    // RabbitMQ stays away for 2 s: snitflade's reconnection attempts meanwhile are refused.
+    tokio::time::sleep(Duration::from_secs(2).saturating_sub(cut_at.elapsed())).await;
 
     proxy.restore().await;
     assert!(
