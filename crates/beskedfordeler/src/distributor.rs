@@ -14,6 +14,7 @@ use crate::envelope::{FilterFields, filter_fields, modtag_besked_input};
 use crate::filter::Filter;
 use crate::lease::Lease;
 use snitflade_store::dueslag::{self, Delivery, Dueslag};
+use snitflade_store::retry::{Backoff, RepeatLog};
 use snitflade_store::{Store, StoreError, now_text, outbox, timestamp_text};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -115,7 +116,8 @@ impl Distributor {
         self.lease.clone()
     }
 
-    /// Runs until `shutdown` completes.
+    /// Runs until `shutdown` completes. While a step fails (the database is away, say), the loop waits with
+    /// backoff instead of the poll interval, and each step's failure is logged when it starts, then now and then.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let poll = Duration::from_millis(self.config.poll_ms.max(1));
@@ -123,12 +125,24 @@ impl Distributor {
         let certificate_check = Duration::from_secs(self.config.certificate_check_seconds.max(1));
         let (mut last_metric, mut last_notified): (Option<std::time::Instant>, Option<std::time::Instant>) =
             (None, None);
+        let mut backoff = Backoff::reconnect();
+        let cleanup_log = RepeatLog::new("forgetting old received BeskedIds");
+        let lease_log = RepeatLog::new("checking the delivery lease");
+        let route_log = RepeatLog::new("routing events to dueslag");
+        let push_log = RepeatLog::new("pushing to dueslag");
+        let expiry_log = RepeatLog::new("emitting certificate expiry events");
         loop {
+            let mut failed = false;
+            let mut note = |log: &RepeatLog, outcome: Result<(), StoreError>| match outcome {
+                Ok(()) => log.succeeded(),
+                Err(e) => {
+                    failed = true;
+                    log.failed(&e);
+                }
+            };
             if last_cleanup.is_none_or(|t| t.elapsed() >= CLEANUP_EVERY) {
                 last_cleanup = Some(std::time::Instant::now());
-                if let Err(e) = self.forget_old_received().await {
-                    tracing::error!(error = %e, "forgetting old received BeskedIds failed");
-                }
+                note(&cleanup_log, self.forget_old_received().await.map(drop));
             }
             if last_metric.is_none_or(|t| t.elapsed() >= certificate_check) {
                 last_metric = Some(std::time::Instant::now());
@@ -136,25 +150,26 @@ impl Distributor {
             }
             match self.lease.held().await {
                 Ok(true) => {
+                    lease_log.succeeded();
                     if last_notified.is_none_or(|t| t.elapsed() >= certificate_check) {
                         last_notified = Some(std::time::Instant::now());
-                        if let Err(e) = crate::certificate_expiry::notify(&self.store).await {
-                            tracing::error!(error = %e, "emitting certificate expiry events failed");
-                        }
+                        note(&expiry_log, crate::certificate_expiry::notify(&self.store).await.map(drop));
                     }
-                    if let Err(e) = self.route().await {
-                        tracing::error!(error = %e, "routing events to dueslag failed");
-                    }
-                    if let Err(e) = self.push_all().await {
-                        tracing::error!(error = %e, "pushing to dueslag failed");
-                    }
+                    note(&route_log, self.route().await.map(drop));
+                    note(&push_log, self.push_all().await);
                 }
-                Ok(false) => {} // another instance delivers
-                Err(e) => tracing::error!(error = %e, "checking the delivery lease failed"),
+                Ok(false) => lease_log.succeeded(), // another instance delivers
+                Err(e) => note(&lease_log, Err(e)),
             }
+            let wait = if failed {
+                backoff.next_wait().max(poll)
+            } else {
+                backoff.reset();
+                poll
+            };
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = tokio::time::sleep(poll) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
         self.lease.release().await;
@@ -241,14 +256,18 @@ impl Distributor {
             let (this, client) = (self.clone(), client.clone());
             tasks.spawn(async move { this.push_dueslag(&client, &d).await });
         }
+        // The first failing dueslag's error stands for the round (the caller logs it, without flooding).
+        let mut failure = None;
         while let Some(done) = tasks.join_next().await {
             match done {
-                Ok(Err(e)) => tracing::error!(error = %e, "a dueslag's push round failed"),
+                Ok(Err(e)) => {
+                    failure.get_or_insert(e);
+                }
                 Err(e) => tracing::error!(error = %e, "a dueslag's push task panicked"),
                 Ok(Ok(())) => {}
             }
         }
-        Ok(())
+        failure.map_or(Ok(()), Err)
     }
 
     /// Pushes a dueslag's due messages one after the other (each only after the previous one's 20). Successes are

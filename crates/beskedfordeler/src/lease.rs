@@ -72,6 +72,12 @@ impl Lease {
         Ok(taken)
     }
 
+    /// Whether this process holds the lease now, by what it last heard from the database (never asks it).
+    pub fn is_held(&self) -> bool {
+        let state = self.state.lock().expect("lease state");
+        state.valid_until.is_some_and(|until| Instant::now() < until)
+    }
+
     /// Gives the lease up at shutdown.
     pub async fn release(&self) {
         if self.state.lock().expect("lease state").valid_until.take().is_none() {

@@ -4,11 +4,15 @@
 //! `AFSEND_BESKED_EXCHANGE` with direct reply-to gets `StatusKode` 20 and its message reaches a subscribed dueslag
 //! (once, however often it is resent); an expired token gets 41, other refusals 43 or 40.
 //!
-//! Needs RabbitMQ: `SNITFLADE_TEST_AMQP_URL` (set by `.ci/run`). All checks share one server, because all servers
-//! on one broker read the same inbound queue.
+//! And RabbitMQ going away and coming back (issue 16): behind a TCP proxy the test cuts and restores, `/readyz`
+//! reports it disconnected and then connected again, and an absence registered meanwhile reaches the queue after.
+//!
+//! Needs RabbitMQ: `SNITFLADE_TEST_AMQP_URL` (set by `.ci/run`). The checks of SF1460 share one server, and the
+//! tests take turns (`amqp_lock`), because all servers on one broker read the same inbound queue.
 
 mod common;
 
+use common::proxy::{Proxy, authority, redirect};
 use common::*;
 use futures_lite::StreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
@@ -66,6 +70,21 @@ async fn next_message(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     None
+}
+
+/// `dagtilbud` registers a sick day of employee 00000110 (2026-03-02): an `absence.created` event.
+async fn register_sick_day(s: &Server) {
+    let reply = post_soap(
+        &s.client("dagtilbud"),
+        &s.ws_url("SetAbsenceAttendance_OS_SI"),
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
+         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>2026-03-02</StartDate>\
+         <EndDate>2026-03-02</EndDate><Operation>INS</Operation><PersonnelNumber>00000110</PersonnelNumber>\
+         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
+         </SOAP-ENV:Envelope>",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
 
 fn text(data: &[u8]) -> String {
@@ -173,6 +192,7 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
         eprintln!("SNITFLADE_TEST_AMQP_URL is not set: the RabbitMQ test needs it (.ci/run sets it)");
         return;
     };
+    let _turn = amqp_lock().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, CONFIG).unwrap();
@@ -195,17 +215,7 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
 
     // SF1460_D: an absence lands in the pull dueslag's queue.
     let absences = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
-    let reply = post_soap(
-        &s.client("dagtilbud"),
-        &s.ws_url("SetAbsenceAttendance_OS_SI"),
-        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
-         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>2026-03-02</StartDate>\
-         <EndDate>2026-03-02</EndDate><Operation>INS</Operation><PersonnelNumber>00000110</PersonnelNumber>\
-         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
-         </SOAP-ENV:Envelope>",
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    register_sick_day(&s).await;
     let (first_channel, first) = next_message(&conn, &absences, Duration::from_secs(20))
         .await
         .expect("the absence in the dueslag's queue");
@@ -358,4 +368,81 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
             .0,
         43
     );
+}
+
+/// RabbitMQ behind a proxy that is cut and restored: while it is away `/readyz` answers 503 naming RabbitMQ as
+/// disconnected (the database is fine); once it is back 200 again, and an absence registered meanwhile reaches the
+/// pull dueslag's queue.
+#[tokio::test]
+async fn rabbitmq_comes_back_and_so_does_delivery() {
+    let Some(url) = amqp_url() else {
+        eprintln!("SNITFLADE_TEST_AMQP_URL is not set: the RabbitMQ test needs it (.ci/run sets it)");
+        return;
+    };
+    let _turn = amqp_lock().await;
+    let proxy = Proxy::start(&authority(&url, 5672)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let data = dir.path().join("data");
+    let proxied = redirect(&url, proxy.addr);
+    let proc = spawn(
+        &data,
+        &[
+            "--config".as_ref(),
+            cfg.as_os_str(),
+            "--amqp-url".as_ref(),
+            proxied.as_ref(),
+        ],
+    )
+    .await;
+    let admin = AdminApi::new(&data, proc.admin);
+    let s = Server { proc, admin, dir };
+    let api = &s.admin;
+    let ready = move || async move { api.readyz().await.0 == StatusCode::OK };
+    assert!(
+        wait_until(Duration::from_secs(20), ready).await,
+        "not ready with RabbitMQ: {:?}",
+        s.admin.readyz().await
+    );
+    let (_, body) = s.admin.readyz().await;
+    assert_eq!(
+        body["rabbitmq"],
+        json!({"configured": true, "connected": true}),
+        "{body}"
+    );
+    let absences = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
+    let conn = Connection::connect(&url, ConnectionProperties::default())
+        .await
+        .expect("RabbitMQ at SNITFLADE_TEST_AMQP_URL");
+
+    proxy.cut();
+    let cut_at = Instant::now();
+    let not_ready = wait_until(Duration::from_secs(10), move || async move {
+        api.readyz().await.0 == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    let (status, body) = s.admin.readyz().await;
+    assert!(not_ready, "/readyz without RabbitMQ: {status} {body}");
+    assert_eq!(body["rabbitmq"]["connected"], false, "{body}");
+    assert_eq!(body["database"]["writable"], true, "{body}");
+    let (status, _) = s.admin.healthz().await;
+    assert_eq!(status, StatusCode::OK);
+    register_sick_day(&s).await;
+    // RabbitMQ stays away for 2 s: snitflade's reconnection attempts meanwhile are refused.
+    tokio::time::sleep(Duration::from_secs(2).saturating_sub(cut_at.elapsed())).await;
+
+    proxy.restore().await;
+    assert!(
+        wait_until(Duration::from_secs(10), ready).await,
+        "not ready again 10 s after RabbitMQ came back: {:?}",
+        s.admin.readyz().await
+    );
+    let (channel, m) = next_message(&conn, &absences, Duration::from_secs(20))
+        .await
+        .expect("the absence registered while RabbitMQ was away reaches the queue after");
+    let body = text(&m.delivery.data);
+    assert!(body.contains("urn:oio:kmd:lpe:medarbejder:00000110"), "{body}");
+    m.delivery.ack(BasicAckOptions::default()).await.unwrap();
+    let _ = channel.queue_delete(absences.as_str().into(), Default::default()).await;
 }

@@ -1,6 +1,7 @@
-//! The admin listener (CONTRACT §6): open `/healthz` and `/metrics`; everything under `/api/v1/` behind the
-//! bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities and their
-//! absence type catalogues and document types, events, and the audit trail of reads and changes of employee data.
+//! The admin listener (CONTRACT §6): open `/healthz`, `/readyz` (see `health`) and `/metrics`; everything under
+//! `/api/v1/` behind the bearer token: the error-handling table, machine-hours registrations, systems, grants,
+//! municipalities and their absence type catalogues and document types, events, and the audit trail of reads and
+//! changes of employee data.
 
 use crate::admin_json::{Body, refused};
 use crate::admin_payroll;
@@ -31,6 +32,7 @@ pub struct AdminState {
     pub connections: crate::listener::Connections,
     pub token: Arc<str>,
     pub metrics: Option<PrometheusHandle>,
+    pub readiness: crate::health::Readiness,
 }
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -80,7 +82,7 @@ pub fn router(state: AdminState) -> Router {
         .merge(crate::admin_landscape::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
-        .route("/healthz", get(healthz))
+        .merge(crate::health::routes())
         .route("/metrics", get(metrics))
         .nest("/api/v1", api)
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
@@ -96,6 +98,13 @@ pub(crate) fn store_error(e: StoreError) -> Response {
     match e {
         StoreError::NotFound => error(StatusCode::NOT_FOUND, "not found"),
         StoreError::Conflict(m) => error(StatusCode::CONFLICT, m),
+        other if other.is_unavailable() => {
+            tracing::warn!(error = %other, "admin API: the database is unavailable");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable; try again later",
+            )
+        }
         other => {
             tracing::error!(error = %other, "admin API storage failure");
             error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
@@ -198,24 +207,6 @@ async fn audit_change(State(state): State<AdminState>, req: Request, next: Next)
         tracing::error!(error = %e, "an admin action could not be written to the audit log");
     }
     response
-}
-
-async fn healthz(State(state): State<AdminState>) -> Response {
-    match sqlx_ping(&state.services).await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            error(StatusCode::SERVICE_UNAVAILABLE, format!("unhealthy: {e}"))
-        }
-    }
-}
-
-/// The database answers a read, and the writer takes writes.
-async fn sqlx_ping(services: &Services) -> Result<(), StoreError> {
-    if !services.store().is_writable() {
-        return Err(StoreError::Closed);
-    }
-    access::is_empty(services.store().pool()).await.map(|_| ())
 }
 
 async fn metrics(State(state): State<AdminState>) -> Response {

@@ -9,6 +9,7 @@ mod admin_json;
 mod admin_landscape;
 mod admin_payroll;
 pub mod demo;
+pub mod health;
 mod landscape;
 pub mod listener;
 pub mod services_http;
@@ -200,12 +201,18 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         request_timeout: opts.request_timeout,
         fallback_authority: services_addr.to_string(),
     });
+    let readiness = health::Readiness {
+        store: store.clone(),
+        amqp: amqp.as_ref().map(|a| a.status()),
+        lease: distributor.lease(),
+    };
     let admin_app = admin::router(admin::AdminState {
         services: services.clone(),
         lifecycle,
         connections: connections.clone(),
         token,
         metrics,
+        readiness,
     });
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

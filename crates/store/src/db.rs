@@ -1,11 +1,12 @@
 //! Opening the database: engine choice from the URL, connection settings, migrations, and the [`Store`] handle.
 
-use crate::writer::Writer;
+use crate::writer::{Connect, Writer};
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// One portable schema for both engines. (SQLite-only storage forms — WITHOUT ROWID, rowid sequences — were
 /// measured with the load driver and made no difference, so the schema is written once.)
@@ -54,6 +55,34 @@ async fn configure(conn: &mut AnyConnection, engine: Engine) -> std::result::Res
     Ok(())
 }
 
+/// The longest opening a connection may take (a host that does not answer at all), at start and when reconnecting.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a read waits for a pooled connection before it fails: short, so that a read while the database is
+/// away answers with an error within seconds instead of hanging (the pool retries a refused connection until then).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Whether `e` means the connection is broken — lost, closed, or ended by the server — rather than a statement
+/// failing on a working connection: then it must be dropped and a new one opened.
+pub fn is_connection_error(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::PoolClosed => true,
+        // PostgreSQL's class 08 (connection exception) and the server shutting down or starting up.
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
+/// A write that changes nothing but is refused where writing is not possible (a read-only SQLite file, a
+/// read-only PostgreSQL transaction or standby): the readiness probe.
+const WRITE_PROBE: &str = "DELETE FROM leases WHERE 1 = 0";
+
 impl Store {
     /// Opens (creating if needed) the database at `url`, runs the migrations and starts the writer.
     pub async fn open(url: &str) -> Result<Self> {
@@ -62,19 +91,32 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("unsupported database URL scheme in {}", redact(url))))?;
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
         let writer_options = options.clone();
-        let writer = Writer::start(engine, move || {
+        // The writer's connection: migrated when first opened; a new one after a lost connection gets the
+        // settings again (SQLite's pragmas are per connection) but not the migrations.
+        let connect: Connect = Box::new(move |first| {
+            let options = writer_options.clone();
             Box::pin(async move {
-                let mut conn = writer_options.connect().await?;
+                let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, options.connect())
+                    .await
+                    .map_err(|_| {
+                        StoreError::Unavailable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
+                    })??;
                 configure(&mut conn, engine).await?;
-                // `run_direct` rather than `run`: the latter's `Acquire` bound is not general enough inside a boxed future.
-                MIGRATOR.run_direct(None, &mut conn, false).await?;
+                if first {
+                    // `run_direct` rather than `run`: the latter's `Acquire` bound is not general enough inside a
+                    // boxed future.
+                    MIGRATOR.run_direct(None, &mut conn, false).await?;
+                }
                 Ok(conn)
             })
-        })
-        .await?;
+        });
+        let writer = Writer::start(engine, connect).await?;
+        // The pool tests a connection before handing it out (`test_before_acquire`, on by default) and replaces a
+        // broken one, so reads recover by themselves when the database is back.
         let pool = AnyPoolOptions::new()
             .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
             .min_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| Box::pin(configure(conn, engine)))
             .connect_with(options)
             .await?;
@@ -92,7 +134,8 @@ impl Store {
 
     /// Runs `f` inside the writer's current transaction and answers once that transaction is committed.
     /// If `f` fails, its own changes are rolled back and the others in the batch are unaffected. `f` may be run
-    /// twice (see `writer`), so it must only depend on what it captured and on the database.
+    /// more than once (see `writer`), so it must only depend on what it captured and on the database. Without a
+    /// connection to the database it fails at once with [`StoreError::Unavailable`].
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -104,6 +147,25 @@ impl Store {
     /// Whether writes are being taken (the writer task is alive).
     pub fn is_writable(&self) -> bool {
         self.writer.is_running()
+    }
+
+    /// Whether the database takes writes now: a write that changes nothing, through the writer, answered within
+    /// `within`. Fails at once while the writer has no connection; fails with the database's refusal on a
+    /// read-only database; and fails when the writer does not answer in time (stalled, or busy with a long batch).
+    pub async fn check_writable(&self, within: Duration) -> Result<()> {
+        let probe = self.write(|c| {
+            Box::pin(async move {
+                c.execute(WRITE_PROBE).await?;
+                Ok(())
+            })
+        });
+        match tokio::time::timeout(within, probe).await {
+            Ok(done) => done,
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "the writer did not answer within {} ms",
+                within.as_millis()
+            ))),
+        }
     }
 
     /// Stops accepting writes, finishes the queued ones and closes the pool.

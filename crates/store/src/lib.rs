@@ -28,6 +28,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payroll;
 pub mod publishing;
+pub mod retry;
 pub mod schedules;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -55,12 +56,27 @@ pub enum StoreError {
     /// The write was not committed: the writer has stopped, or the batch it was in failed before it ran.
     #[error("the write was not committed (the writer stopped or its batch failed)")]
     Closed,
+    /// The database cannot be reached (its connection was lost and is not back yet). The write was not committed
+    /// — or, when the connection was lost while committing, its outcome is unknown; a resend is safe either way
+    /// (the interfaces' idempotency keys answer a resend of a stored write as the first one).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
     /// Whether a unique constraint refused the write (the thing exists already).
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, Self::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+
+    /// Whether the database could not be reached (rather than refusing the operation): the connection was lost
+    /// or is not back, or the read pool found none in time.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Db(e) => db::is_connection_error(e) || matches!(e, sqlx::Error::PoolTimedOut),
+            _ => false,
+        }
     }
 }
 

@@ -5,15 +5,24 @@
 //! alone. Writes are therefore re-runnable closures (`Fn`). Every caller is answered after `COMMIT` returns, never
 //! before. Events a write emits are buffered and inserted into the outbox with one statement per batch, in the
 //! same transaction.
+//!
+//! The connection may be lost (the database restarts, the network drops). A batch that loses it before `COMMIT`
+//! was sent committed nothing: it is run again once on a new connection. One that loses it while committing may or
+//! may not be stored; its callers get an error (never success), and a resend is safe because every interface
+//! keys its writes (EX_IDENT and the like) and answers a resend of a stored write as the first one. Without a
+//! connection the writer reconnects with backoff and jitter ([`Backoff::reconnect`]); writes arriving meanwhile
+//! are answered at once with [`StoreError::Unavailable`] rather than queued.
 
-use crate::db::Engine;
+use crate::db::{CONNECT_TIMEOUT, Engine, is_connection_error};
 use crate::outbox::NewEvent;
+use crate::retry::{Backoff, RepeatLog};
 use crate::{Result, StoreError, now_text};
-use sqlx::{AnyConnection, Executor};
+use sqlx::{AnyConnection, Connection, Executor};
 use std::any::Any;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -51,7 +60,7 @@ type Outcome = Result<Box<dyn Any + Send>>;
 /// Runs a write in the current transaction.
 type Run = Box<dyn for<'c> Fn(&'c mut Tx) -> BoxFuture<'c, Outcome> + Send + Sync>;
 
-/// A queued write: how to run it (possibly twice, see the module comment) and how to answer its caller.
+/// A queued write: how to run it (possibly more than once, see the module comment) and how to answer its caller.
 struct Job {
     run: Run,
     reply: Box<dyn FnOnce(Outcome) + Send>,
@@ -62,8 +71,14 @@ enum Msg {
     Close(oneshot::Sender<()>),
 }
 
+/// Opens and prepares a connection (settings; with `true`, the first time, also the migrations).
+pub type Connect = Box<dyn Fn(bool) -> BoxFuture<'static, Result<AnyConnection>> + Send>;
+
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 256;
+
+/// The longest the check of a connection after a failed batch may take.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub struct Writer {
@@ -72,11 +87,9 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer on a thread of its own (so its many short awaits never queue behind request handling),
-    /// with a connection that `connect` opens and prepares there (e.g. runs the migrations).
-    pub async fn start<C>(engine: Engine, connect: C) -> Result<Self>
-    where
-        C: FnOnce() -> BoxFuture<'static, Result<AnyConnection>> + Send + 'static,
-    {
+    /// with a connection that `connect(true)` opens and prepares there (e.g. runs the migrations); after a lost
+    /// connection it opens a new one with `connect(false)`.
+    pub async fn start(engine: Engine, connect: Connect) -> Result<Self> {
         let (tx, rx) = mpsc::channel(4096);
         let (ready_tx, ready_rx) = oneshot::channel::<Result<()>>();
         std::thread::Builder::new()
@@ -90,7 +103,7 @@ impl Writer {
                     }
                 };
                 runtime.block_on(async move {
-                    let conn = match connect().await {
+                    let conn = match connect(true).await {
                         Ok(c) => c,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -98,14 +111,22 @@ impl Writer {
                         }
                     };
                     let _ = ready_tx.send(Ok(()));
-                    run(
-                        Tx {
+                    Task {
+                        tx: Some(Tx {
                             conn,
                             events: Vec::new(),
+                        }),
+                        begin: match engine {
+                            Engine::Sqlite => "BEGIN IMMEDIATE",
+                            Engine::Postgres => "BEGIN",
                         },
-                        engine,
+                        connect,
                         rx,
-                    )
+                        backoff: Backoff::reconnect(),
+                        log: RepeatLog::new("writing to the database"),
+                        lost: String::new(),
+                    }
+                    .run()
                     .await;
                 });
             })
@@ -147,77 +168,221 @@ impl Writer {
     }
 }
 
-async fn run(mut tx: Tx, engine: Engine, mut rx: mpsc::Receiver<Msg>) {
-    let begin = match engine {
-        Engine::Sqlite => "BEGIN IMMEDIATE",
-        Engine::Postgres => "BEGIN",
-    };
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    let mut closing: Option<oneshot::Sender<()>> = None;
-    loop {
-        match rx.recv().await {
-            Some(Msg::Job(j)) => batch.push(j),
-            Some(Msg::Close(done)) => closing = Some(done),
-            None => break,
-        }
-        while batch.len() < MAX_BATCH && closing.is_none() {
-            match rx.try_recv() {
-                Ok(Msg::Job(j)) => batch.push(j),
-                Ok(Msg::Close(done)) => closing = Some(done),
-                Err(_) => break,
+/// The writer task's state.
+struct Task {
+    /// The connection (with the batch's events); `None` while it is lost.
+    tx: Option<Tx>,
+    begin: &'static str,
+    connect: Connect,
+    rx: mpsc::Receiver<Msg>,
+    backoff: Backoff,
+    /// Failing batches and reconnection attempts, logged without flooding the log.
+    log: RepeatLog,
+    /// Why the connection was lost (for the answers while it is).
+    lost: String,
+}
+
+impl Task {
+    async fn run(mut self) {
+        let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+        let mut closing: Option<oneshot::Sender<()>> = None;
+        loop {
+            if self.tx.is_none() && !self.reconnect().await {
+                return;
             }
-        }
-        if !batch.is_empty() {
-            commit_batch(&mut tx, begin, &mut batch).await;
-        }
-        if let Some(done) = closing.take() {
-            rx.close();
-            while let Ok(Msg::Job(j)) = rx.try_recv() {
-                batch.push(j);
+            match self.rx.recv().await {
+                Some(Msg::Job(j)) => batch.push(j),
+                Some(Msg::Close(done)) => closing = Some(done),
+                None => break,
+            }
+            while batch.len() < MAX_BATCH && closing.is_none() {
+                match self.rx.try_recv() {
+                    Ok(Msg::Job(j)) => batch.push(j),
+                    Ok(Msg::Close(done)) => closing = Some(done),
+                    Err(_) => break,
+                }
             }
             if !batch.is_empty() {
-                commit_batch(&mut tx, begin, &mut batch).await;
+                self.commit_batch(&mut batch).await;
             }
-            let _ = done.send(());
-            break;
+            if let Some(done) = closing.take() {
+                self.rx.close();
+                while let Ok(Msg::Job(j)) = self.rx.try_recv() {
+                    batch.push(j);
+                }
+                if !batch.is_empty() {
+                    self.commit_batch(&mut batch).await;
+                }
+                let _ = done.send(());
+                break;
+            }
+        }
+    }
+
+    /// The answer to a write while there is no connection.
+    fn unavailable(&self) -> StoreError {
+        StoreError::Unavailable(format!("no connection to the database ({})", self.lost))
+    }
+
+    /// Waits (backoff) and connects, again and again, until connected (`true`) or closed (`false`). Writes that
+    /// arrive meanwhile are answered at once with [`StoreError::Unavailable`].
+    async fn reconnect(&mut self) -> bool {
+        loop {
+            let wait = self.backoff.next_wait();
+            let connect = &self.connect;
+            let attempt = async move {
+                tokio::time::sleep(wait).await;
+                match tokio::time::timeout(CONNECT_TIMEOUT, connect(false)).await {
+                    Ok(connected) => connected,
+                    Err(_) => Err(StoreError::Unavailable(format!(
+                        "no connection within {} s",
+                        CONNECT_TIMEOUT.as_secs()
+                    ))),
+                }
+            };
+            tokio::pin!(attempt);
+            let connected = loop {
+                tokio::select! {
+                    connected = &mut attempt => break connected,
+                    msg = self.rx.recv() => match msg {
+                        Some(Msg::Job(j)) => (j.reply)(Err(self.unavailable())),
+                        Some(Msg::Close(done)) => {
+                            self.rx.close();
+                            while let Ok(Msg::Job(j)) = self.rx.try_recv() {
+                                (j.reply)(Err(self.unavailable()));
+                            }
+                            let _ = done.send(());
+                            return false;
+                        }
+                        None => return false,
+                    },
+                }
+            };
+            match connected {
+                Ok(conn) => {
+                    self.log.succeeded();
+                    self.backoff.reset();
+                    self.tx = Some(Tx {
+                        conn,
+                        events: Vec::new(),
+                    });
+                    return true;
+                }
+                Err(e) => {
+                    self.log.failed(&e);
+                    self.lost = e.to_string();
+                }
+            }
+        }
+    }
+
+    /// Commits a batch and answers its callers. A batch that lost the connection before committing is run again
+    /// once on a new connection; if that fails too, or the connection was lost while committing, the callers get
+    /// [`StoreError::Unavailable`] and the writer reconnects.
+    async fn commit_batch(&mut self, batch: &mut Vec<Job>) {
+        let size = batch.len();
+        let started = std::time::Instant::now();
+        let mut retried = false;
+        let outcome = loop {
+            let Some(tx) = self.tx.as_mut() else {
+                break Err(self.unavailable());
+            };
+            let tried = match attempt(tx, self.begin, batch, false).await {
+                Tried::WriteFailed => {
+                    metrics::counter!("snitflade_store_isolated_retries_total").increment(1);
+                    attempt(tx, self.begin, batch, true).await
+                }
+                other => other,
+            };
+            match tried {
+                Tried::Committed(outcomes) => break Ok(outcomes),
+                Tried::WriteFailed => unreachable!("an isolated attempt runs every write"),
+                Tried::Failed { error, committing } => {
+                    let lost = is_lost(&error) || !alive(tx).await;
+                    if !lost {
+                        break Err(StoreError::Corrupt(format!("the batch was rolled back: {error}")));
+                    }
+                    self.tx = None;
+                    self.lost = error.to_string();
+                    metrics::counter!("snitflade_store_connections_lost_total").increment(1);
+                    if committing {
+                        break Err(StoreError::Unavailable(format!(
+                            "the connection was lost while committing, so the write may or may not be stored; \
+                             a resend is answered as the first ({error})"
+                        )));
+                    }
+                    if retried {
+                        break Err(self.unavailable());
+                    }
+                    // Nothing was committed: run the batch again on a new connection, if there is one at once.
+                    retried = true;
+                    match tokio::time::timeout(CONNECT_TIMEOUT, (self.connect)(false)).await {
+                        Ok(Ok(conn)) => {
+                            tracing::warn!(error = %error, "the database connection was lost; reconnected");
+                            self.tx = Some(Tx {
+                                conn,
+                                events: Vec::new(),
+                            });
+                        }
+                        Ok(Err(e)) => self.lost = e.to_string(),
+                        Err(_) => {}
+                    }
+                }
+            }
+        };
+        metrics::histogram!("snitflade_store_batch_size").record(size as f64);
+        metrics::histogram!("snitflade_store_commit_seconds").record(started.elapsed().as_secs_f64());
+        match outcome {
+            Ok(outcomes) => {
+                self.log.succeeded();
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    (job.reply)(outcome);
+                }
+            }
+            Err(e) => {
+                self.log.failed(&e);
+                let message = e.to_string();
+                for job in batch.drain(..) {
+                    (job.reply)(Err(match &e {
+                        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+                        _ => StoreError::Corrupt(message.clone()),
+                    }));
+                }
+            }
         }
     }
 }
 
-async fn commit_batch(tx: &mut Tx, begin: &'static str, batch: &mut Vec<Job>) {
-    let size = batch.len();
-    let started = std::time::Instant::now();
-    let outcomes = match attempt(tx, begin, batch, false).await {
-        Ok(Some(outcomes)) => Ok(outcomes),
-        Ok(None) => {
-            metrics::counter!("snitflade_store_isolated_retries_total").increment(1);
-            attempt(tx, begin, batch, true)
-                .await
-                .map(|o| o.expect("an isolated attempt runs every write"))
-        }
-        Err(e) => Err(e),
-    };
-    metrics::histogram!("snitflade_store_batch_size").record(size as f64);
-    metrics::histogram!("snitflade_store_commit_seconds").record(started.elapsed().as_secs_f64());
-    match outcomes {
-        Ok(outcomes) => {
-            for (job, outcome) in batch.drain(..).zip(outcomes) {
-                (job.reply)(outcome);
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, batch = size, "write batch failed; rolled back");
-            for job in batch.drain(..) {
-                (job.reply)(Err(StoreError::Corrupt(format!("the batch was rolled back: {e}"))));
-            }
-        }
+/// Whether an error means the connection is lost (as opposed to a statement failing on a working one).
+fn is_lost(e: &StoreError) -> bool {
+    match e {
+        StoreError::Db(e) => is_connection_error(e),
+        StoreError::Unavailable(_) => true,
+        _ => false,
     }
 }
 
-/// One try at committing `batch`. Without isolation the first failing write ends the try (`Ok(None)`, rolled
-/// back); with it, each write runs in a savepoint and a failing one is rolled back alone.
-async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool) -> Result<Option<Vec<Outcome>>> {
+/// Whether the connection still answers, after a batch failed for a reason that does not say it is lost.
+async fn alive(tx: &mut Tx) -> bool {
+    matches!(tokio::time::timeout(PING_TIMEOUT, tx.conn.ping()).await, Ok(Ok(())))
+}
+
+/// The outcome of one try at a batch.
+enum Tried {
+    /// Committed; each write's own outcome.
+    Committed(Vec<Outcome>),
+    /// A write failed (without isolation): rolled back, to be tried again with a savepoint per write.
+    WriteFailed,
+    /// The batch failed as a whole (rolled back unless the connection is lost); `committing` when it failed on
+    /// `COMMIT` itself, so that whether it was committed is unknown.
+    Failed { error: StoreError, committing: bool },
+}
+
+/// One try at committing `batch`. Without isolation the first failing write ends the try (rolled back); with it,
+/// each write runs in a savepoint and a failing one is rolled back alone.
+async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool) -> Tried {
     tx.events.clear();
+    let mut committing = false;
     let result: Result<Option<Vec<Outcome>>> = async {
         tx.execute(begin).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -227,7 +392,10 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
             }
             let events_before = tx.events.len();
             let outcome = (job.run)(tx).await;
-            if outcome.is_err() {
+            if let Err(e) = &outcome {
+                if is_lost(e) {
+                    return Err(StoreError::Unavailable(e.to_string()));
+                }
                 if !isolated {
                     return Ok(None);
                 }
@@ -237,15 +405,25 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
             outcomes.push(outcome);
         }
         flush_events(tx).await?;
+        committing = true;
         tx.execute("COMMIT").await?;
         Ok(Some(outcomes))
     }
     .await;
-    if !matches!(result, Ok(Some(_))) {
-        let _ = tx.execute("ROLLBACK").await;
-    }
     tx.events.clear();
-    result
+    match result {
+        Ok(Some(outcomes)) => Tried::Committed(outcomes),
+        Ok(None) => {
+            let _ = tx.execute("ROLLBACK").await;
+            Tried::WriteFailed
+        }
+        Err(error) => {
+            if !is_lost(&error) {
+                let _ = tx.execute("ROLLBACK").await;
+            }
+            Tried::Failed { error, committing }
+        }
+    }
 }
 
 /// Most events in one INSERT. SQLite resolves `$N` parameters with a linear scan, so binding grows with the

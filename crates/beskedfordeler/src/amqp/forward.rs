@@ -13,6 +13,7 @@ use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, PublisherConfirm};
 use snitflade_store::dueslag::{self, Dueslag};
 use snitflade_store::outbox::Event;
+use snitflade_store::retry::{Backoff, RepeatLog};
 use snitflade_store::{Store, StoreError, now_text};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,22 +46,28 @@ impl Forwarder {
         }
     }
 
-    /// Runs until the connection is lost (a failing channel alone does not end it).
+    /// Runs until the connection is lost (a failing channel alone does not end it). While rounds fail (the
+    /// database is away, say) it waits with backoff, and logs the failure when it starts, then now and then.
     pub(super) async fn run(mut self) -> Result<(), lapin::Error> {
         let poll = Duration::from_millis(self.config.poll_ms.max(1));
+        let mut backoff = Backoff::reconnect();
+        let log = RepeatLog::new("forwarding to RabbitMQ");
         loop {
             if !self.conn.status().connected() {
                 return Err(lapin::ErrorKind::InvalidConnectionState(lapin::ConnectionState::Closed).into());
             }
-            let busy = match self.round().await {
-                Ok(n) => n > 0,
-                Err(e) => {
-                    tracing::error!(error = %e, "forwarding to RabbitMQ failed");
-                    false
+            match self.round().await {
+                Ok(n) => {
+                    log.succeeded();
+                    backoff.reset();
+                    if n == 0 {
+                        tokio::time::sleep(poll).await;
+                    }
                 }
-            };
-            if !busy {
-                tokio::time::sleep(poll).await;
+                Err(e) => {
+                    log.failed(&e);
+                    tokio::time::sleep(backoff.next_wait().max(poll)).await;
+                }
             }
         }
     }

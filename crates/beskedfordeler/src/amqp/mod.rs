@@ -21,7 +21,8 @@ use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties, ExchangeKind};
 use snitflade_access::AccessControl;
 use snitflade_store::Store;
-use std::sync::Arc;
+use snitflade_store::retry::{Backoff, RepeatLog};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The exchange publishers send to (SF1460_C).
@@ -35,6 +36,35 @@ pub struct Amqp {
     config: DeliveryConfig,
     /// Forwarding is delivery: only while this process holds the delivery lease.
     lease: Arc<Lease>,
+    status: AmqpStatus,
+    log: RepeatLog,
+}
+
+/// Whether the RabbitMQ session is up, and why not (for readiness). Cheap to clone.
+#[derive(Clone, Default)]
+pub struct AmqpStatus(Arc<Mutex<Session>>);
+
+#[derive(Default)]
+struct Session {
+    connected: bool,
+    /// Why the last session ended or could not start.
+    error: Option<String>,
+}
+
+impl AmqpStatus {
+    pub fn connected(&self) -> bool {
+        self.0.lock().expect("AMQP status").connected
+    }
+
+    /// Why there is no session (the last failure), while there is none.
+    pub fn error(&self) -> Option<String> {
+        let s = self.0.lock().expect("AMQP status");
+        if s.connected { None } else { s.error.clone() }
+    }
+
+    fn set(&self, connected: bool, error: Option<String>) {
+        *self.0.lock().expect("AMQP status") = Session { connected, error };
+    }
 }
 
 /// A session that lasted this long was a working connection: the next failure starts the backoff afresh.
@@ -67,13 +97,21 @@ impl Amqp {
             access,
             config,
             lease,
+            status: AmqpStatus::default(),
+            log: RepeatLog::new("the RabbitMQ connection"),
         })
     }
 
-    /// Runs until `shutdown` completes, reconnecting (with backoff) whenever the connection is lost.
+    /// The session's state, for readiness (before [`Amqp::run`] takes `self`).
+    pub fn status(&self) -> AmqpStatus {
+        self.status.clone()
+    }
+
+    /// Runs until `shutdown` completes, reconnecting whenever the connection is lost: with backoff and jitter
+    /// ([`Backoff::reconnect`]), starting afresh after a session that lasted [`HEALTHY_SESSION`].
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
-        let mut failures = 0i64;
+        let mut backoff = Backoff::reconnect();
         loop {
             let started = std::time::Instant::now();
             let session = self.session();
@@ -81,20 +119,20 @@ impl Amqp {
                 _ = &mut shutdown => return,
                 outcome = session => {
                     if started.elapsed() >= HEALTHY_SESSION {
-                        failures = 0;
+                        backoff.reset();
                     }
-                    failures += 1;
-                    match outcome {
-                        Ok(()) => tracing::warn!("the RabbitMQ session ended; reconnecting"),
-                        Err(e) => tracing::warn!(error = %e, "RabbitMQ is unavailable; reconnecting"),
-                    }
+                    let why = match outcome {
+                        Ok(()) => "the session ended".to_owned(),
+                        Err(e) => e.to_string(),
+                    };
+                    self.log.failed(&why);
+                    self.status.set(false, Some(why));
                 }
             }
             metrics::counter!("snitflade_amqp_reconnects_total").increment(1);
-            let wait = self.config.backoff(failures.min(8));
             tokio::select! {
                 _ = &mut shutdown => return,
-                _ = tokio::time::sleep(wait) => {}
+                _ = tokio::time::sleep(backoff.next_wait()) => {}
             }
         }
     }
@@ -127,7 +165,6 @@ impl Amqp {
                 FieldTable::default(),
             )
             .await?;
-        tracing::info!(exchange = AFSEND_EXCHANGE, queue, "connected to RabbitMQ");
         let inbound = publish::Inbound::start(&conn, self.store.clone(), self.access.clone(), &self.config).await?;
         let conn = Arc::new(conn);
         let forwarder = forward::Forwarder::new(
@@ -136,6 +173,9 @@ impl Amqp {
             self.config.clone(),
             self.lease.clone(),
         );
+        tracing::info!(exchange = AFSEND_EXCHANGE, queue, "connected to RabbitMQ");
+        self.log.succeeded();
+        self.status.set(true, None);
         let outcome = tokio::select! {
             r = inbound.run() => r,
             r = forwarder.run() => r,

@@ -19,6 +19,7 @@ use lapin::{BasicProperties, Channel, Connection, Consumer};
 use snitflade_access::{AccessControl, SystemInfo};
 use snitflade_domain::{InterfaceId, Kommunekode};
 use snitflade_soap::XmlWriter;
+use snitflade_store::retry::RepeatLog;
 use snitflade_store::{Store, StoreError, now_text, publishing};
 use std::time::Duration;
 
@@ -84,17 +85,20 @@ impl Inbound {
     }
 
     pub(super) async fn run(mut self) -> Result<(), lapin::Error> {
+        let log = RepeatLog::new("keeping published messages");
         while let Some(delivery) = self.consumer.next().await {
             let delivery = delivery?;
             match self.receive(&delivery).await {
                 Ok((kode, text)) => {
+                    log.succeeded();
                     self.answer(&delivery, kode, &text).await?;
                     delivery.ack(BasicAckOptions::default()).await?;
                     metrics::counter!("snitflade_amqp_received_total", "status" => (kode as i32).to_string())
                         .increment(1);
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "a published message could not be kept; it goes back to the queue");
+                    // The message goes back to the queue, and is read again after a pause.
+                    log.failed(&e);
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     delivery
                         .nack(BasicNackOptions {

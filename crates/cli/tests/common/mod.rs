@@ -4,6 +4,7 @@
 //! Every test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod python;
 
 use std::collections::HashMap;
@@ -399,6 +400,20 @@ impl AdminApi {
         self.send(req).await
     }
 
+    /// `GET /healthz` (open), which must answer within a second whatever the database does.
+    pub async fn healthz(&self) -> (StatusCode, Value) {
+        tokio::time::timeout(Duration::from_secs(1), self.get_unauthenticated("/healthz"))
+            .await
+            .expect("GET /healthz answers within 1 s")
+    }
+
+    /// `GET /readyz` (open), which must answer within a second whatever the database does.
+    pub async fn readyz(&self) -> (StatusCode, Value) {
+        tokio::time::timeout(Duration::from_secs(1), self.get_unauthenticated("/readyz"))
+            .await
+            .expect("GET /readyz answers within 1 s")
+    }
+
     /// DELETE with the token.
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.send(
@@ -450,6 +465,20 @@ impl AdminApi {
     pub async fn events(&self) -> Vec<Value> {
         self.list("/api/v1/events?limit=10000").await
     }
+}
+
+/// Holds a lock (a file in the temp dir, so across test processes) while a test runs a server against the
+/// RabbitMQ of `SNITFLADE_TEST_AMQP_URL`: every such server reads the one inbound queue bound to
+/// `AFSEND_BESKED_EXCHANGE`, so two at once would answer each other's publishers.
+pub async fn amqp_lock() -> std::fs::File {
+    tokio::task::spawn_blocking(|| {
+        let file = std::fs::File::create(std::env::temp_dir().join("snitflade-tests-rabbitmq.lock"))
+            .expect("creating the RabbitMQ test lock");
+        file.lock().expect("taking the RabbitMQ test lock");
+        file
+    })
+    .await
+    .expect("the lock task")
 }
 
 /// Polls `check` until it returns true or `limit` passes.
