@@ -153,7 +153,10 @@ impl Distributor {
                     lease_log.succeeded();
                     if last_notified.is_none_or(|t| t.elapsed() >= certificate_check) {
                         last_notified = Some(std::time::Instant::now());
-                        note(&expiry_log, crate::certificate_expiry::notify(&self.store).await.map(drop));
+                        note(
+                            &expiry_log,
+                            crate::certificate_expiry::notify(&self.store).await.map(drop),
+                        );
                     }
                     note(&route_log, self.route().await.map(drop));
                     note(&push_log, self.push_all().await);

@@ -10,11 +10,7 @@ use snitflade_store::StoreError;
 use snitflade_store::hr::{NewAudit, insert_audit};
 use snitflade_store::time_data::TimeData;
 
-/// A storage failure: logged, answered with a `Server` fault that names nothing.
-pub fn store_failed(what: &str, e: &StoreError) -> SoapReply {
-    tracing::error!(error = %e, "{what} failed");
-    SoapReply::server_error()
-}
+pub use crate::reply::store_failed;
 
 /// The text for a number the municipality does not have.
 pub fn unknown(pernr: Pernr, municipality: Kommunekode) -> String {

@@ -2,6 +2,8 @@
 
 use snitflade_access::Denied;
 use snitflade_soap::{EMPTY_RESPONSE, Fault};
+use snitflade_store::StoreError;
+use snitflade_store::retry::RepeatLog;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SoapReply {
@@ -52,4 +54,22 @@ impl SoapReply {
             body: Fault::client(format!("Beskeden er for stor (højst {limit} bytes)")).to_xml(),
         }
     }
+}
+
+/// Logs a request's storage failure. While the database cannot be reached every request fails the same way, so
+/// those failures share one rate-limited line ([`RepeatLog`]) instead of one line per request; any other failure
+/// points at a fault of its own and is logged each time.
+pub fn log_store_failure(what: &str, e: &StoreError) {
+    static UNAVAILABLE: RepeatLog = RepeatLog::new("answering requests while the database is unavailable");
+    if e.is_unavailable() {
+        UNAVAILABLE.failed(&format_args!("{what}: {e}"));
+    } else {
+        tracing::error!(error = %e, "{what} failed");
+    }
+}
+
+/// A storage failure: logged (see [`log_store_failure`]), answered with a `Server` fault that names nothing.
+pub fn store_failed(what: &str, e: &StoreError) -> SoapReply {
+    log_store_failure(what, e);
+    SoapReply::server_error()
 }

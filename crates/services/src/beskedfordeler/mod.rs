@@ -125,11 +125,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     }
 }
 
-/// A storage failure: logged, answered with a `Server` fault that names nothing.
-fn store_failed(what: &str, e: &snitflade_store::StoreError) -> SoapReply {
-    tracing::error!(error = %e, "beskedfordeler: {what} failed");
-    SoapReply::server_error()
-}
+use crate::reply::store_failed;
 
 /// The refusal of a change to another system's list.
 fn not_owner(id: &str) -> Retur {

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 /// A failure of the store: logged, answered with HTTP 500 naming nothing.
 pub(super) fn store_failed(now: jiff::Timestamp, what: &str, e: &StoreError) -> JsonReply {
-    tracing::error!(error = %e, "{what} failed");
+    crate::reply::log_store_failure(what, e);
     JsonReply::refused(500, now, Message::error(now, 999, "Intern fejl; prøv igen senere"))
 }
 

@@ -80,7 +80,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
             );
         }
         Err(e) => {
-            tracing::error!(error = %e, "master data look-up failed");
+            crate::reply::log_store_failure("master data look-up", &e);
             return SoapReply::server_error();
         }
     };
@@ -114,7 +114,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
                 );
             }
             Err(e) => {
-                tracing::error!(error = %e, "recording the master-data fetch failed");
+                crate::reply::log_store_failure("recording the master-data fetch", &e);
                 return SoapReply::server_error();
             }
         }

@@ -6,7 +6,7 @@
 
 use crate::dispatch::{Call, Services};
 use crate::error_handling::{AdminError, resubmitted_entry};
-use crate::reply::SoapReply;
+use crate::reply::{SoapReply, store_failed};
 use crate::wire::{StructureError, text_fields};
 use serde_json::json;
 use snitflade_access::SystemInfo;
@@ -102,10 +102,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     };
     let verdict = match verdict(services, &raw, kommune).await {
         Ok(v) => v,
-        Err(e) => {
-            tracing::error!(error = %e, "master data look-up failed");
-            return SoapReply::server_error();
-        }
+        Err(e) => return store_failed("master data look-up", &e),
     };
     let system = call.system.clone();
     let received_at = call.received_at.clone();
@@ -129,10 +126,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
             SoapReply::accepted()
         }
         Err(StoreError::Conflict(m)) => SoapReply::client_fault(m),
-        Err(e) => {
-            tracing::error!(error = %e, "committing a registration failed");
-            SoapReply::server_error()
-        }
+        Err(e) => store_failed("committing a registration", &e),
     }
 }
 

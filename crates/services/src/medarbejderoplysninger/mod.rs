@@ -79,8 +79,4 @@ fn municipality(services: &Services, call: &Call<'_>, named: Option<Kommunekode>
     call.municipality(services, InterfaceId::Medarbejderoplysninger, named)
 }
 
-/// A storage failure: logged, answered with a `Server` fault that names nothing.
-fn store_failed(what: &str, e: &snitflade_store::StoreError) -> SoapReply {
-    tracing::error!(error = %e, "medarbejderoplysninger: {what} failed");
-    SoapReply::server_error()
-}
+use crate::reply::store_failed;
