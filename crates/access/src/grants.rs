@@ -93,6 +93,19 @@ impl AccessControl {
             })
     }
 
+    /// Whether the system behind a certificate holds any grant that has not ended (one that starts later counts:
+    /// its connections are expected). The listener gives connections without one a short idle deadline.
+    pub fn has_any_grant(&self, fingerprint: &str) -> bool {
+        let snap = self.snapshot();
+        let Some(system) = snap.by_fingerprint.get(fingerprint) else {
+            return false;
+        };
+        let today = jiff::Zoned::now().date();
+        snap.grants
+            .iter()
+            .any(|((id, _), gs)| id == &system.id && gs.iter().any(|g| g.valid_to.is_none_or(|to| today < to)))
+    }
+
     /// The municipalities in which `system` may use `interface` on `day`.
     pub fn municipalities(
         &self,

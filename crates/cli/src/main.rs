@@ -11,10 +11,11 @@ mod landscape;
 mod malloc;
 mod zlpe;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use serde::Deserialize;
 use snitflade_server::ServeOptions;
+use snitflade_server::listener::{AdmissionLimits, ConnectionOptions};
 use snitflade_services::ServicesConfig;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -159,6 +160,12 @@ struct FileConfig {
     handshake_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
+    max_handshakes: Option<usize>,
+    max_connections_per_ip: Option<usize>,
+    max_handshakes_per_ip: Option<usize>,
+    idle_timeout_secs: Option<u64>,
+    idle_timeout_without_grant_secs: Option<u64>,
+    admin_max_connections: Option<usize>,
     services: ServicesConfig,
     beskedfordeler: snitflade_beskedfordeler::DeliveryConfig,
 }
@@ -166,6 +173,7 @@ struct FileConfig {
 fn options(args: ServeArgs) -> Result<ServeOptions> {
     let mut file = args.store.file_config()?;
     let location = args.store.location(&mut file);
+    let connections = connection_options(&file)?;
     Ok(ServeOptions {
         demo: args.demo || file.demo.unwrap_or(false),
         data_dir: location.data_dir,
@@ -178,9 +186,47 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
         amqp_url: args.amqp_url.or(file.amqp_url),
         services: file.services,
         delivery: file.beskedfordeler,
-        handshake_timeout: Duration::from_secs(file.handshake_timeout_secs.unwrap_or(10)),
         request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(30)),
-        max_connections: file.max_connections.unwrap_or(4096),
+        connections,
+    })
+}
+
+/// The listeners' bounds: the file's values over the defaults.
+fn connection_options(file: &FileConfig) -> Result<ConnectionOptions> {
+    let zero = [
+        (
+            "handshake_timeout_secs",
+            file.handshake_timeout_secs.map(|v| v as usize),
+        ),
+        ("idle_timeout_secs", file.idle_timeout_secs.map(|v| v as usize)),
+        (
+            "idle_timeout_without_grant_secs",
+            file.idle_timeout_without_grant_secs.map(|v| v as usize),
+        ),
+        ("max_connections", file.max_connections),
+        ("max_handshakes", file.max_handshakes),
+        ("max_connections_per_ip", file.max_connections_per_ip),
+        ("max_handshakes_per_ip", file.max_handshakes_per_ip),
+        ("admin_max_connections", file.admin_max_connections),
+    ]
+    .into_iter()
+    .find(|(_, v)| *v == Some(0));
+    if let Some((key, _)) = zero {
+        bail!("{key} must be at least 1");
+    }
+    let d = ConnectionOptions::default();
+    let secs = |v: Option<u64>, default: Duration| v.map_or(default, Duration::from_secs);
+    Ok(ConnectionOptions {
+        handshake_timeout: secs(file.handshake_timeout_secs, d.handshake_timeout),
+        idle_timeout: secs(file.idle_timeout_secs, d.idle_timeout),
+        idle_timeout_without_grant: secs(file.idle_timeout_without_grant_secs, d.idle_timeout_without_grant),
+        services: AdmissionLimits {
+            max_connections: file.max_connections.unwrap_or(d.services.max_connections),
+            max_handshakes: file.max_handshakes.unwrap_or(d.services.max_handshakes),
+            max_connections_per_ip: file.max_connections_per_ip.unwrap_or(d.services.max_connections_per_ip),
+            max_handshakes_per_ip: file.max_handshakes_per_ip.unwrap_or(d.services.max_handshakes_per_ip),
+        },
+        admin_max_connections: file.admin_max_connections.unwrap_or(d.admin_max_connections),
     })
 }
 
@@ -215,11 +261,15 @@ fn main() -> Result<std::process::ExitCode> {
         Command::Serve(_) => "info",
         _ => "warn",
     };
+    let mut filter = std::env::var("SNITFLADE_LOG").unwrap_or_else(|_| default_log.to_owned());
+    // rustls reports each peer's mistake at WARN (an IP address as server name, as PHP's SoapClient sends; a
+    // failed handshake): the peer's fault, counted in `snitflade_tls_handshake_failures_total` and logged at debug
+    // by the listener. Unless the filter asks for rustls by name, only its errors are shown.
+    if !filter.contains("rustls") {
+        filter.push_str(",rustls=error");
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SNITFLADE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_log)),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

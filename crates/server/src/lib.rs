@@ -9,6 +9,7 @@ mod admin_json;
 mod admin_landscape;
 mod admin_payroll;
 pub mod demo;
+mod fd_limit;
 pub mod health;
 mod landscape;
 pub mod listener;
@@ -38,9 +39,8 @@ pub struct ServeOptions {
     pub demo: bool,
     pub services: ServicesConfig,
     pub delivery: snitflade_beskedfordeler::DeliveryConfig,
-    pub handshake_timeout: Duration,
     pub request_timeout: Duration,
-    pub max_connections: usize,
+    pub connections: listener::ConnectionOptions,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -54,9 +54,8 @@ impl std::fmt::Debug for ServeOptions {
             .field("demo", &self.demo)
             .field("services", &self.services)
             .field("delivery", &self.delivery)
-            .field("handshake_timeout", &self.handshake_timeout)
             .field("request_timeout", &self.request_timeout)
-            .field("max_connections", &self.max_connections)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -120,6 +119,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     if opts.demo {
         demo::pki::ensure(&pki_dir).context("creating the demo PKI")?;
     }
+    fd_limit::raise(opts.connections.max_sockets());
     let token: Arc<str> = admin_token(&data_dir).context("preparing the admin token")?.into();
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
@@ -222,28 +222,37 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
             let _ = rx.wait_for(|s| *s).await;
         }
     };
-    let limits = listener::ListenerLimits {
-        handshake_timeout: opts.handshake_timeout,
-        header_timeout: Duration::from_secs(30),
-        max_connections: opts.max_connections,
-    };
     let drain = opts.request_timeout + Duration::from_secs(5);
-    let services_task = tokio::spawn(listener::serve_tls(
-        services_listener,
-        tls,
+    let services_task = tokio::spawn(listener::serve(
+        listener::Listener {
+            name: "services",
+            tcp: services_listener,
+            security: listener::Security::MutualTls {
+                acceptor: tokio_rustls::TlsAcceptor::from(tls),
+                access: services.access().clone(),
+                connections,
+            },
+            options: opts.connections,
+            limits: opts.connections.services,
+        },
         services_app,
-        limits,
-        connections,
         stopped(),
         drain,
     ));
     let distributor_task = tokio::spawn(distributor.run(stopped()));
     let amqp_task = amqp.map(|a| tokio::spawn(a.run(stopped())));
-    let admin_task = tokio::spawn(
-        axum::serve(admin_listener, admin_app)
-            .with_graceful_shutdown(stopped())
-            .into_future(),
-    );
+    let admin_task = tokio::spawn(listener::serve(
+        listener::Listener {
+            name: "admin",
+            tcp: admin_listener,
+            security: listener::Security::Plain,
+            options: opts.connections,
+            limits: opts.connections.admin(),
+        },
+        admin_app,
+        stopped(),
+        drain,
+    ));
 
     tracing::info!(services = %services_addr, admin = %admin_addr, data_dir = %data_dir.display(), "snitflade is ready");
     {

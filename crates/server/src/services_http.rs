@@ -290,7 +290,9 @@ where
         Err(d) => return wire.denied(&d),
     };
     if let Some(refused) = (limits.admit)(&system) {
-        drain_in_background(body);
+        // Dropped unread, the body is drained in the background while the answer goes out (the listener's
+        // `DrainOnDrop`), so the client sees the answer.
+        drop(body);
         return closing(refused);
     }
     let limit = limits.bytes;
@@ -300,7 +302,7 @@ where
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        drain_in_background(body);
+        drop(body);
         return too_large();
     }
     let work = async {
@@ -310,7 +312,7 @@ where
         match read_body(body, limit, capacity).await {
             BodyRead::Complete(bytes) => handle(system, bytes).await,
             BodyRead::TooLarge(rest) => {
-                drain_in_background(rest);
+                drop(rest);
                 too_large()
             }
             BodyRead::Broken => closing(wire.unreadable()),
@@ -325,12 +327,6 @@ where
         }
     }
 }
-
-/// The most of an oversized body that is read and thrown away after the 413 has been sent, so that a client still
-/// sending sees the answer instead of a reset connection. Past this, or after [`DRAIN_TIME`], the connection is
-/// closed.
-const DRAIN_MAX: usize = 32 * 1024 * 1024;
-const DRAIN_TIME: Duration = Duration::from_secs(10);
 
 enum BodyRead {
     Complete(bytes::Bytes),
@@ -353,22 +349,6 @@ async fn read_body(mut body: Body, limit: usize, capacity: usize) -> BodyRead {
         buf.extend_from_slice(&data);
     }
     BodyRead::Complete(buf.freeze())
-}
-
-/// Reads and discards the rest of a refused body while the answer goes out (bounded in bytes and time).
-fn drain_in_background(mut body: Body) {
-    tokio::spawn(async move {
-        let drain = async {
-            let mut total = 0usize;
-            while let Some(Ok(frame)) = body.frame().await {
-                total += frame.data_ref().map_or(0, |d| d.len());
-                if total > DRAIN_MAX {
-                    break;
-                }
-            }
-        };
-        let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
-    });
 }
 
 /// Asks hyper to close the connection after this response (its request body may not have been read).
