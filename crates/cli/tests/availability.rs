@@ -15,6 +15,21 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpSocket, TcpStream};
 
+/// Raises this test process's soft open-files limit to its hard limit: the tests hold thousands of sockets.
+fn raise_own_fd_limit() {
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed by pointer.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max.min(1 << 20);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
+}
+
 /// A TCP connection to `addr` from the loopback address 127.0.0.`source`.
 async fn tcp_from(source: u8, addr: SocketAddr) -> std::io::Result<TcpStream> {
     let socket = TcpSocket::new_v4()?;
@@ -61,6 +76,7 @@ async fn granted_call(s: &Server) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bare_tcp_and_stalled_handshakes_do_not_delay_a_granted_call() {
+    raise_own_fd_limit();
     let s = Server::start_with_config(
         "handshake_timeout_secs = 10\nmax_connections = 300\nmax_handshakes = 200\nmax_handshakes_per_ip = 40\n",
     )
@@ -198,6 +214,7 @@ fn open_files_limits(pid: u32) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooded_admin_listener_leaves_the_services_working() {
+    raise_own_fd_limit();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let proc = spawn_with_low_soft_fd_limit(&data).await;
@@ -291,9 +308,15 @@ async fn a_client_that_sends_its_whole_body_first_sees_the_fault_the_url_decided
         for path in &paths {
             for _ in 0..3 {
                 let mut c = RawConn::connect(&data, "maskinregistrering", addr, Duration::from_secs(10));
+                // Sent as a client on a real network does, a piece at a time, all of it before reading.
                 let answer = c
                     .write(RawConn::post_head(path, addr, body.len()).as_bytes())
-                    .and_then(|()| c.write(body.as_bytes()))
+                    .and_then(|()| {
+                        body.as_bytes().chunks(16 * 1024).try_for_each(|piece| {
+                            std::thread::sleep(Duration::from_millis(2));
+                            c.write(piece)
+                        })
+                    })
                     .and_then(|()| c.read_response());
                 answers.push((path.clone(), answer.map_err(|e| e.to_string())));
             }
