@@ -81,7 +81,7 @@ enum Command {
     /// Hold thousands of hostile connections (bare TCP, stalled handshakes,
     /// idle mTLS of a system without grants) open from many loopback source
     /// addresses and measure a granted system's calls meanwhile; fail unless
-    /// p99 < --p99-limit and no call failed.
+    /// p99 < --p99-limit (overall and per path) and no call failed.
     Hostile(HostileArgs),
 }
 
@@ -127,7 +127,7 @@ struct HostileArgs {
     /// Start a granted call this often on each path (keep-alive, new connection).
     #[arg(long, value_parser = parse_duration, default_value = "50ms")]
     interval: Duration,
-    /// The goal: p99 of all granted calls below this.
+    /// The goal: p99 of all granted calls, and of each path, below this.
     #[arg(long, value_parser = parse_duration, default_value = "100ms")]
     p99_limit: Duration,
     /// The granted calling system.
