@@ -67,6 +67,25 @@ impl Admin {
         Ok(response.status() == reqwest::StatusCode::OK)
     }
 
+    /// Authenticated GET of `path` (starting with `/`), e.g. `/metrics`;
+    /// fails unless the answer is 200. Returns the body as text.
+    pub async fn get_text(&self, path: &str) -> Result<String> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .client
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("GET {url}"))?;
+        let status = response.status();
+        let body = response.text().await.with_context(|| format!("reading {url}"))?;
+        if status != reqwest::StatusCode::OK {
+            bail!("GET {url} answered {status}: {}", truncate(&body, 500));
+        }
+        Ok(body)
+    }
+
     /// Authenticated GET of `path` (starting with `/`) with the given query
     /// parameters; fails unless the answer is 200 with a JSON body.
     pub async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value> {

@@ -21,6 +21,7 @@ pub mod beskedfordeler;
 pub mod crash;
 pub mod duration;
 pub mod employee_list;
+pub mod hostile;
 pub mod load;
 pub mod message;
 pub mod onetime;

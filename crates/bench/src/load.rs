@@ -303,7 +303,7 @@ fn error_kind(e: &reqwest::Error) -> &'static str {
 }
 
 /// An error with its whole source chain, on one line.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
     let mut source = e.source();
     while let Some(inner) = source {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
 use snitflade_bench::crash::{CrashCheckConfig, run_crash_check};
+use snitflade_bench::hostile::{DEFAULT_IDLE_SYSTEM, HostileConfig, MAX_SOURCES, Mix};
 use snitflade_bench::load::{LoadConfig, StopCondition, start_load};
 use snitflade_bench::zlpe_import::{ZlpeImportConfig, run_zlpe_import};
 use snitflade_bench::{DEFAULT_SYSTEM, mtls_client_config, parse_duration};
@@ -28,6 +29,10 @@ const EXIT_MISSING: u8 = 2;
 
 /// Exit code when a run acknowledged nothing (so it proved nothing).
 const EXIT_NOTHING_ACKED: u8 = 3;
+
+/// Exit code when the hostile check missed its goal (p99 too high or a call
+/// failed).
+const EXIT_GOAL_MISSED: u8 = 4;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,6 +78,67 @@ enum Command {
     /// --amqp-url); one absence per employee as `dagtilbud`; report events/s
     /// from change to delivery and the end-to-end latency.
     Beskedfordeler(BeskedfordelerArgs),
+    /// Hold thousands of hostile connections (bare TCP, stalled handshakes,
+    /// idle mTLS of a system without grants) open from many loopback source
+    /// addresses and measure a granted system's calls meanwhile; fail unless
+    /// p99 < --p99-limit (overall and per path) and no call failed.
+    Hostile(HostileArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["bin", "services"])))]
+struct HostileArgs {
+    /// Path of the snitflade binary: start `serve --demo` on a fresh --dir.
+    #[arg(long, requires = "dir", conflicts_with_all = ["services", "admin", "data_dir"])]
+    bin: Option<PathBuf>,
+    /// Working directory for the started server's data dir (replaced if present).
+    #[arg(long, requires = "bin")]
+    dir: Option<PathBuf>,
+    /// Configuration file passed to the started server as `--config`.
+    #[arg(long, requires = "bin")]
+    config: Option<PathBuf>,
+    /// Attach instead to this running services listener (IPv4 loopback).
+    #[arg(long, requires = "data_dir")]
+    services: Option<SocketAddr>,
+    /// The running server's admin listener, for `/metrics`.
+    #[arg(long, requires = "services")]
+    admin: Option<SocketAddr>,
+    /// The running server's data dir (CA, client certificates, admin token).
+    #[arg(long, requires = "services")]
+    data_dir: Option<PathBuf>,
+    /// Hostile connections to hold open.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(0..=15_000))]
+    connections: u32,
+    /// Relative weights of the hostile kinds.
+    #[arg(long, default_value_t = Mix::default())]
+    mix: Mix,
+    /// Distinct source addresses 127.0.0.2, 127.0.0.3, … (connections spread evenly).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_SOURCES)))]
+    sources: u32,
+    /// Open the population over this long (reconnects are paced at the same rate).
+    #[arg(long, value_parser = parse_duration, default_value = "2s")]
+    ramp: Duration,
+    /// Wait this long after the population is up before measuring.
+    #[arg(long, value_parser = parse_duration, default_value = "3s")]
+    warmup: Duration,
+    /// Measured duration.
+    #[arg(long, value_parser = parse_duration, default_value = "20s")]
+    duration: Duration,
+    /// Start a granted call this often on each path (keep-alive, new connection).
+    #[arg(long, value_parser = parse_duration, default_value = "50ms")]
+    interval: Duration,
+    /// The goal: p99 of all granted calls, and of each path, below this.
+    #[arg(long, value_parser = parse_duration, default_value = "100ms")]
+    p99_limit: Duration,
+    /// The granted calling system.
+    #[arg(long, default_value = DEFAULT_SYSTEM)]
+    system: String,
+    /// The system whose certificate the idle connections present.
+    #[arg(long, default_value = DEFAULT_IDLE_SYSTEM)]
+    idle_system: String,
+    /// Print the report as one JSON line on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -536,8 +602,67 @@ async fn beskedfordeler(args: BeskedfordelerArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn hostile(args: HostileArgs) -> Result<ExitCode> {
+    use snitflade_bench::ServerProcess;
+    let (soft, hard) = snitflade_bench::hostile::raise_nofile_limit()?;
+    let needed = u64::from(args.connections) + 256;
+    if soft < needed {
+        eprintln!("warning: open-file limit {soft} (hard {hard}) is below the {needed} this run needs");
+    }
+    let mut server = None;
+    let (services, admin, data_dir) = match (&args.bin, &args.dir, &args.services, &args.data_dir) {
+        (Some(bin), Some(dir), _, _) => {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir)?;
+            }
+            let mut cmd = ServerProcess::demo_command(bin, dir);
+            if let Some(config) = &args.config {
+                cmd.arg("--config").arg(config);
+            }
+            let s = ServerProcess::spawn_async(cmd).await?;
+            let addrs = (s.services, Some(s.admin), dir.clone());
+            server = Some(s);
+            addrs
+        }
+        (_, _, Some(services), Some(data_dir)) => (*services, args.admin, data_dir.clone()),
+        _ => bail!("give --bin and --dir, or --services and --data-dir"),
+    };
+    let cfg = HostileConfig {
+        services,
+        admin,
+        data_dir,
+        connections: args.connections as usize,
+        mix: args.mix,
+        sources: args.sources,
+        ramp: args.ramp,
+        warmup: args.warmup,
+        duration: args.duration,
+        interval: args.interval,
+        system: args.system,
+        idle_system: args.idle_system,
+        p99_limit: args.p99_limit,
+        server_pid: server.as_ref().map(ServerProcess::pid),
+    };
+    let report = snitflade_bench::hostile::run(&cfg).await?;
+    if let Some(s) = server.as_mut()
+        && let Some(status) = s.try_wait()?
+    {
+        eprintln!("the server exited during the run: {status}");
+    }
+    human(args.json, &report.table());
+    if args.json {
+        println!("{}", report.to_json());
+    }
+    Ok(if report.goal_met() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_GOAL_MISSED)
+    })
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Hostile(args) => hostile(args).await,
         Command::Beskedfordeler(args) => beskedfordeler(args).await,
         Command::Onetime(args) => onetime(args).await,
         Command::Personalemappe(args) => personalemappe(args).await,
@@ -677,6 +802,57 @@ mod tests {
         assert!(a.database_url.is_none() && !a.json);
         assert!(parse(&["zlpe-import", "--bin", "b", "--dir", "d", "--employees", "0"]).is_err());
         assert!(parse(&["zlpe-import", "--dir", "d"]).is_err());
+    }
+
+    #[test]
+    fn hostile_arguments() {
+        let cli = parse(&["hostile", "--bin", "b", "--dir", "/tmp/h"]).unwrap();
+        let Command::Hostile(a) = cli.command else {
+            panic!("not hostile");
+        };
+        assert_eq!((a.connections, a.sources, a.mix), (5_000, 50, Mix([40, 40, 20])));
+        assert_eq!(
+            (a.duration, a.warmup, a.ramp),
+            (Duration::from_secs(20), Duration::from_secs(3), Duration::from_secs(2))
+        );
+        assert_eq!(a.p99_limit, Duration::from_millis(100));
+        assert_eq!(
+            (a.system.as_str(), a.idle_system.as_str()),
+            ("maskinregistrering", "ingen-adgang")
+        );
+
+        let cli = parse(&[
+            "hostile",
+            "--services",
+            "127.0.0.1:8443",
+            "--admin",
+            "127.0.0.1:8080",
+            "--data-dir",
+            "/d",
+            "--mix",
+            "bare=1,idle=1",
+            "--connections",
+            "100",
+            "--sources",
+            "3",
+            "--p99-limit",
+            "250ms",
+        ])
+        .unwrap();
+        let Command::Hostile(a) = cli.command else {
+            panic!("not hostile");
+        };
+        assert_eq!(a.services, Some("127.0.0.1:8443".parse().unwrap()));
+        assert_eq!(a.mix, Mix([1, 0, 1]));
+        assert_eq!(a.p99_limit, Duration::from_millis(250));
+
+        assert!(parse(&["hostile"]).is_err());
+        assert!(parse(&["hostile", "--bin", "b"]).is_err());
+        assert!(parse(&["hostile", "--services", "127.0.0.1:1"]).is_err());
+        assert!(parse(&["hostile", "--bin", "b", "--dir", "d", "--services", "127.0.0.1:1"]).is_err());
+        assert!(parse(&["hostile", "--bin", "b", "--dir", "d", "--mix", "slow=1"]).is_err());
+        assert!(parse(&["hostile", "--bin", "b", "--dir", "d", "--sources", "0"]).is_err());
+        assert!(parse(&["hostile", "--bin", "b", "--dir", "d", "--sources", "251"]).is_err());
     }
 
     #[test]
