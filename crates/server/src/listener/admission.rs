@@ -266,13 +266,16 @@ mod tests {
     fn one_address_cannot_take_more_than_its_share() {
         let a = Admission::new("test", limits());
         let mut t1 = a.admit(ip(2)).unwrap();
-        let _t2 = a.admit(ip(2)).unwrap();
+        let mut t2 = a.admit(ip(2)).unwrap();
         assert_eq!(a.admit(ip(2)).unwrap_err(), Refusal::PerIpHandshakes);
         t1.establish(true).unwrap();
         let _t3 = a.admit(ip(2)).unwrap();
         assert_eq!(a.admit(ip(2)).unwrap_err(), Refusal::PerIpConnections);
         // Another address is not affected.
         let _t4 = a.admit(ip(3)).unwrap();
+        // A finished handshake and a closed connection each give their place back.
+        t2.establish(true).unwrap();
+        assert_eq!(a.admit(ip(2)).unwrap_err(), Refusal::PerIpConnections);
         drop(t1);
         let _t5 = a.admit(ip(2)).unwrap();
     }
