@@ -6,6 +6,8 @@ use serde_json::Value;
 use snitflade_landscape::own_traffic::{
     BESKEDFORDELER_SYSTEM, CertificateFact, ExternalSystem, GrantFact, OrderFact, OwnTrafficInput, PriceFact,
 };
+use snitflade_domain::access_level::{self, AccessLevel};
+use snitflade_domain::InterfaceId;
 use snitflade_landscape::{CostKind, InterfaceRef, Landscape};
 use snitflade_store::{Store, StoreError, access, orders};
 use std::collections::HashMap;
@@ -42,6 +44,9 @@ pub async fn own_traffic_input(
             valid_from,
             valid_to: g.valid_to.as_deref().and_then(day),
             order: g.order_id,
+            read_only: g.access == AccessLevel::Read
+                && InterfaceId::parse(&g.interface)
+                    .is_some_and(|i| i.nature() == access_level::Nature::ReadsAndWrites),
         });
     }
     let orders = orders::list(pool, None, None, None)
