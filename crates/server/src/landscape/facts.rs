@@ -37,6 +37,8 @@ pub async fn own_traffic_input(
             tracing::warn!(grant = %g.id, "the landscape leaves out an unreadable grant");
             continue;
         };
+        let read_only = g.access == AccessLevel::Read
+            && InterfaceId::parse(&g.interface).is_some_and(|i| i.nature() == access_level::Nature::ReadsAndWrites);
         grants.push(GrantFact {
             system,
             interface: g.interface,
@@ -44,9 +46,7 @@ pub async fn own_traffic_input(
             valid_from,
             valid_to: g.valid_to.as_deref().and_then(day),
             order: g.order_id,
-            read_only: g.access == AccessLevel::Read
-                && InterfaceId::parse(&g.interface)
-                    .is_some_and(|i| i.nature() == access_level::Nature::ReadsAndWrites),
+            read_only,
         });
     }
     let orders = orders::list(pool, None, None, None)
