@@ -328,7 +328,12 @@ mod tests {
                     AccessLevel::ReadWrite,
                     Some(jiff::civil::date(2021, 1, 1)),
                 ),
-                g(InterfaceId::Medarbejderoplysninger, "0751", AccessLevel::ReadWrite, None),
+                g(
+                    InterfaceId::Medarbejderoplysninger,
+                    "0751",
+                    AccessLevel::ReadWrite,
+                    None,
+                ),
                 g(InterfaceId::Engangsydelse, "0340", AccessLevel::Read, None),
             ],
         );
@@ -372,7 +377,12 @@ mod tests {
         ));
         // No grant at all is still the refusal it was.
         assert!(matches!(
-            ac.authorize(&sys, op("GetChildren_OS_SI", Some("GetChildrenRequest_MT")), None, today),
+            ac.authorize(
+                &sys,
+                op("GetChildren_OS_SI", Some("GetChildrenRequest_MT")),
+                None,
+                today
+            ),
             Err(Denied::NoInterfaceGrant { .. })
         ));
     }
@@ -387,6 +397,9 @@ mod tests {
         assert!(!refused.to_string().contains("for kommune"), "{refused}");
         assert!(ac.admit(&sys, op("/lpe/read-onetime-payments", None), today).is_ok());
         // Read-write in 0751 is enough to be let in; the call's municipality decides then.
-        assert!(ac.admit(&sys, op("Employee_Provide_Out", Some("RetInput")), today).is_ok());
+        assert!(
+            ac.admit(&sys, op("Employee_Provide_Out", Some("RetInput")), today)
+                .is_ok()
+        );
     }
 }

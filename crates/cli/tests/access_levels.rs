@@ -16,7 +16,11 @@ async fn the_demo_grants_keep_every_operation_and_the_admin_api_shows_and_checks
     assert!(!grants.is_empty());
     for g in &grants {
         // Fravaerskvoter only reads; every other demo grant may do all its interface does, as before levels.
-        let expected = if g["interface"] == "fravaerskvoter" { "read" } else { "read-write" };
+        let expected = if g["interface"] == "fravaerskvoter" {
+            "read"
+        } else {
+            "read-write"
+        };
         assert_eq!(g["access"], expected, "{g}");
     }
     for o in s.admin.list("/api/v1/orders").await {

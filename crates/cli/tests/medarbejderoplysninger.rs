@@ -507,7 +507,9 @@ async fn ret_needs_a_read_write_grant() {
     assert!(private_mails("vikarsystem").await.is_empty());
     let audit = s
         .admin
-        .list(&format!("/api/v1/audit?municipality=0340&pernr={pernr}&system=ingen-adgang"))
+        .list(&format!(
+            "/api/v1/audit?municipality=0340&pernr={pernr}&system=ingen-adgang"
+        ))
         .await;
     assert!(audit.iter().all(|e| e["action"] != "ret"), "{audit:?}");
     let changed = |events: Vec<serde_json::Value>| {

@@ -1,7 +1,7 @@
 //! Access levels of grants (`read`, `read-write`) and the one table that says, for every operation of every
 //! interface, whether it changes the municipality's data. The access check (`snitflade_access`) looks operations
 //! up here; orders and grants take an interface's nature and default level from here; the README's table is this
-//! one (a test in the services crate holds the two together).
+//! one (a test below holds the two together; another in the services crate, this table and the services served).
 //!
 //! The rule: a read works with either level; an operation that changes data needs `read-write`. An interface
 //! with only reads (or only writes) has one level by nature: `read` (`read-write`) — a grant of the other level
@@ -101,12 +101,48 @@ use Effect::{Reads, Writes};
 
 /// Every operation of every interface, and whether it changes data.
 pub static OPERATIONS: &[Operation] = &[
-    soap(Maskintimer, "MobileEquipMasterdata_OS_SI", "ZPSA_CN27_MASTERDATA_REQUEST_MT", "MobileEquipMasterdata", Reads),
-    soap(Maskintimer, "MobileEquipRegistration_OS_SI", "ZPSA_CN27_DATA_MT", "MobileEquipRegistration", Writes),
-    soap(Medarbejderoplysninger, "Employee_Provide_Out", "LaesInput", "Laes", Reads),
-    soap(Medarbejderoplysninger, "Employee_Provide_Out", "ListInput", "List", Reads),
-    soap(Medarbejderoplysninger, "Employee_Provide_Out", "RetInput", "Ret", Writes),
-    soap(OpretFravaer, "SetAbsenceAttendance_OS_SI", "SetAbsenceAttendanceRequest_MT", "SetAbsenceAttendance", Writes),
+    soap(
+        Maskintimer,
+        "MobileEquipMasterdata_OS_SI",
+        "ZPSA_CN27_MASTERDATA_REQUEST_MT",
+        "MobileEquipMasterdata",
+        Reads,
+    ),
+    soap(
+        Maskintimer,
+        "MobileEquipRegistration_OS_SI",
+        "ZPSA_CN27_DATA_MT",
+        "MobileEquipRegistration",
+        Writes,
+    ),
+    soap(
+        Medarbejderoplysninger,
+        "Employee_Provide_Out",
+        "LaesInput",
+        "Laes",
+        Reads,
+    ),
+    soap(
+        Medarbejderoplysninger,
+        "Employee_Provide_Out",
+        "ListInput",
+        "List",
+        Reads,
+    ),
+    soap(
+        Medarbejderoplysninger,
+        "Employee_Provide_Out",
+        "RetInput",
+        "Ret",
+        Writes,
+    ),
+    soap(
+        OpretFravaer,
+        "SetAbsenceAttendance_OS_SI",
+        "SetAbsenceAttendanceRequest_MT",
+        "SetAbsenceAttendance",
+        Writes,
+    ),
     soap(
         OpretFravaer,
         "GetAbsenceAttendanceByPeriod_OS_SI",
@@ -114,11 +150,41 @@ pub static OPERATIONS: &[Operation] = &[
         "GetAbsenceAttendanceByPeriod",
         Reads,
     ),
-    soap(OpretFravaer, "GetChildren_OS_SI", "GetChildrenRequest_MT", "GetChildren", Reads),
-    soap(OpretFravaer, "GetMaternityCases_OS_SI", "GetMaternityCasesRequest_MT", "GetMaternityCases", Reads),
-    soap(OpretFravaer, "GetReasons_OS_SI", "GetReasonsRequest_MT", "GetReasons", Reads),
-    soap(OpretFravaer, "GetWorkAccidentCases_OS_SI", "GetWorkAccidentCasesRequest_MT", "GetWorkAccidentCases", Reads),
-    soap(Fravaerskvoter, "GetAbsenceQuotas_OS_SI", "GetAbsenceQuotasRequest_MT", "GetAbsenceQuotas", Reads),
+    soap(
+        OpretFravaer,
+        "GetChildren_OS_SI",
+        "GetChildrenRequest_MT",
+        "GetChildren",
+        Reads,
+    ),
+    soap(
+        OpretFravaer,
+        "GetMaternityCases_OS_SI",
+        "GetMaternityCasesRequest_MT",
+        "GetMaternityCases",
+        Reads,
+    ),
+    soap(
+        OpretFravaer,
+        "GetReasons_OS_SI",
+        "GetReasonsRequest_MT",
+        "GetReasons",
+        Reads,
+    ),
+    soap(
+        OpretFravaer,
+        "GetWorkAccidentCases_OS_SI",
+        "GetWorkAccidentCasesRequest_MT",
+        "GetWorkAccidentCases",
+        Reads,
+    ),
+    soap(
+        Fravaerskvoter,
+        "GetAbsenceQuotas_OS_SI",
+        "GetAbsenceQuotasRequest_MT",
+        "GetAbsenceQuotas",
+        Reads,
+    ),
     soap(
         Fravaerskvoter,
         "GetAbsenceQuotaDetails_OS_SI",
@@ -126,15 +192,67 @@ pub static OPERATIONS: &[Operation] = &[
         "GetAbsenceQuotaDetails",
         Reads,
     ),
-    soap(Moedetidsplaner, "SetWorkSchedule_OS_SI", "SetWorkScheduleRequest_MT", "SetWorkSchedule", Writes),
-    soap(Moedetidsplaner, "GetWorkSchedule_OS_SI", "GetWorkScheduleRequest_MT", "GetWorkSchedule", Reads),
-    soap(FasteTillaeg, "SetFixedSupplement_OS_SI", "SetFixedSupplementRequest_MT", "SetFixedSupplement", Writes),
-    soap(FasteTillaeg, "GetFixedSupplements_OS_SI", "GetFixedSupplementsRequest_MT", "GetFixedSupplements", Reads),
-    soap(Personalemappe, "UploadDocument_OS_SI", "UploadDocumentRequest_MT", "UploadDocument", Writes),
-    soap(Personalemappe, "ListDocuments_OS_SI", "ListDocumentsRequest_MT", "ListDocuments", Reads),
-    soap(Personalemappe, "GetDocument_OS_SI", "GetDocumentRequest_MT", "GetDocument", Reads),
-    json(Engangsydelse, "/lpe/update-onetime-payments", "update-onetime-payments", Writes),
-    json(Engangsydelse, "/lpe/read-onetime-payments", "read-onetime-payments", Reads),
+    soap(
+        Moedetidsplaner,
+        "SetWorkSchedule_OS_SI",
+        "SetWorkScheduleRequest_MT",
+        "SetWorkSchedule",
+        Writes,
+    ),
+    soap(
+        Moedetidsplaner,
+        "GetWorkSchedule_OS_SI",
+        "GetWorkScheduleRequest_MT",
+        "GetWorkSchedule",
+        Reads,
+    ),
+    soap(
+        FasteTillaeg,
+        "SetFixedSupplement_OS_SI",
+        "SetFixedSupplementRequest_MT",
+        "SetFixedSupplement",
+        Writes,
+    ),
+    soap(
+        FasteTillaeg,
+        "GetFixedSupplements_OS_SI",
+        "GetFixedSupplementsRequest_MT",
+        "GetFixedSupplements",
+        Reads,
+    ),
+    soap(
+        Personalemappe,
+        "UploadDocument_OS_SI",
+        "UploadDocumentRequest_MT",
+        "UploadDocument",
+        Writes,
+    ),
+    soap(
+        Personalemappe,
+        "ListDocuments_OS_SI",
+        "ListDocumentsRequest_MT",
+        "ListDocuments",
+        Reads,
+    ),
+    soap(
+        Personalemappe,
+        "GetDocument_OS_SI",
+        "GetDocumentRequest_MT",
+        "GetDocument",
+        Reads,
+    ),
+    json(
+        Engangsydelse,
+        "/lpe/update-onetime-payments",
+        "update-onetime-payments",
+        Writes,
+    ),
+    json(
+        Engangsydelse,
+        "/lpe/read-onetime-payments",
+        "read-onetime-payments",
+        Reads,
+    ),
     // SF1460_B: the value lists belong to the calling system itself (its delivery filters), so maintaining them
     // changes none of the municipality's data; neither does moving one of its own messages to the fejlkø.
     soap(Beskedfordeler, "Beskedfordeler", "OpretInput", "opret", Reads),
@@ -145,16 +263,32 @@ pub static OPERATIONS: &[Operation] = &[
     soap(Beskedfordeler, "Beskedfordeler", "PassiverInput", "passiver", Reads),
     soap(Beskedfordeler, "Beskedfordeler", "ListInput", "list", Reads),
     soap(Beskedfordeler, "Beskedfordeler", "SoegInput", "soeg", Reads),
-    soap(Beskedfordeler, "Beskedfordeler", "TilfoejVaerdierInput", "tilfoejvaerdier", Reads),
-    soap(Beskedfordeler, "Beskedfordeler", "FjernVaerdierInput", "fjernvaerdier", Reads),
-    soap(Beskedfordeler, "Beskedfordeler", "FlytBeskedTilFejlkoeInput", "flytbeskedtilfejlkoe", Reads),
+    soap(
+        Beskedfordeler,
+        "Beskedfordeler",
+        "TilfoejVaerdierInput",
+        "tilfoejvaerdier",
+        Reads,
+    ),
+    soap(
+        Beskedfordeler,
+        "Beskedfordeler",
+        "FjernVaerdierInput",
+        "fjernvaerdier",
+        Reads,
+    ),
+    soap(
+        Beskedfordeler,
+        "Beskedfordeler",
+        "FlytBeskedTilFejlkoeInput",
+        "flytbeskedtilfejlkoe",
+        Reads,
+    ),
 ];
 
 /// The operation of a SOAP request (`request`: its root element's local name) or, with `None`, of a JSON path.
 pub fn operation(service: &str, request: Option<&str>) -> Option<&'static Operation> {
-    OPERATIONS
-        .iter()
-        .find(|o| o.service == service && o.request == request)
+    OPERATIONS.iter().find(|o| o.service == service && o.request == request)
 }
 
 /// Which operations an interface has.
@@ -258,7 +392,10 @@ mod tests {
             Some(Reads)
         );
         // A root of another service, or a JSON path asked with a root, is no operation.
-        assert_eq!(operation("Employee_Provide_Out", Some("SetWorkScheduleRequest_MT")), None);
+        assert_eq!(
+            operation("Employee_Provide_Out", Some("SetWorkScheduleRequest_MT")),
+            None
+        );
         assert_eq!(operation("/lpe/read-onetime-payments", Some("x")), None);
         // Every Get is a read.
         assert!(
@@ -284,6 +421,45 @@ mod tests {
         }
     }
 
+    /// The README's table of access levels says what [`OPERATIONS`] and the defaults say, interface by interface.
+    #[test]
+    fn the_readme_table_is_this_table() {
+        let readme = include_str!("../../../README.md");
+        let names = |cell: &str| -> Vec<String> {
+            let mut v: Vec<String> = cell
+                .split(", ")
+                .map(|n| n.trim().to_owned())
+                .filter(|n| n != "—")
+                .collect();
+            v.sort();
+            v
+        };
+        for i in InterfaceId::ALL {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{i}` |")))
+                .unwrap_or_else(|| panic!("no README row for {i}"));
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let of = |effect: Effect| {
+                let mut v: Vec<String> = OPERATIONS
+                    .iter()
+                    .filter(|o| o.interface == i && o.effect == effect)
+                    .map(|o| o.name.to_owned())
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(names(cells[2]), of(Reads), "{row}");
+            assert_eq!(names(cells[3]), of(Writes), "{row}");
+            assert_eq!(cells[4], format!("`{}`", i.default_level()), "{row}");
+            let possible = match i.nature().fixed_level() {
+                Some(l) => format!("`{l}` only"),
+                None => "both".to_owned(),
+            };
+            assert_eq!(cells[5], possible, "{row}");
+        }
+    }
+
     #[test]
     fn levels_allow_reads_always_and_writes_with_read_write_only() {
         assert!(AccessLevel::Read.allows(Reads));
@@ -302,7 +478,14 @@ mod tests {
         assert_eq!(Medarbejderoplysninger.nature(), Nature::ReadsAndWrites);
         assert_eq!(Fravaerskvoter.nature(), Nature::ReadOnly);
         assert_eq!(Beskedfordeler.nature(), Nature::ReadOnly);
-        for i in [Maskintimer, OpretFravaer, Moedetidsplaner, FasteTillaeg, Personalemappe, Engangsydelse] {
+        for i in [
+            Maskintimer,
+            OpretFravaer,
+            Moedetidsplaner,
+            FasteTillaeg,
+            Personalemappe,
+            Engangsydelse,
+        ] {
             assert_eq!(i.nature(), Nature::ReadsAndWrites, "{i}");
             assert_eq!(grant_level(i, None), Ok(AccessLevel::ReadWrite), "{i}");
             assert_eq!(grant_level(i, Some(AccessLevel::Read)), Ok(AccessLevel::Read), "{i}");

@@ -139,9 +139,10 @@ fn ordered_levels(
 
 /// The level of `interface`'s grant by order `o`; an order from before levels gives every operation.
 fn level_of(o: &OrderRecord, interface: &str) -> AccessLevel {
-    o.access.get(interface).copied().unwrap_or_else(|| {
-        InterfaceId::parse(interface).map_or(AccessLevel::ReadWrite, InterfaceId::full_level)
-    })
+    o.access
+        .get(interface)
+        .copied()
+        .unwrap_or_else(|| InterfaceId::parse(interface).map_or(AccessLevel::ReadWrite, InterfaceId::full_level))
 }
 
 fn progress(o: &OrderRecord) -> Result<Progress> {

@@ -300,7 +300,10 @@ async fn scenario(url: &str) {
     let ind = l.create_order(new_order(&["opret-fravaer"], None)).await.unwrap();
     assert_eq!(ind.kind, "individual");
     // Opret fravær exists to register absence: without a level it is read-write.
-    assert_eq!(ind.access, [("opret-fravaer".to_owned(), AccessLevel::ReadWrite)].into());
+    assert_eq!(
+        ind.access,
+        [("opret-fravaer".to_owned(), AccessLevel::ReadWrite)].into()
+    );
     let c = l.advance_order(&ind.id, advance(OrderState::Clarified)).await.unwrap();
     assert_eq!(
         amounts(&c.cost.unwrap()),

@@ -128,9 +128,17 @@ mod tests {
                 assert_eq!(op.interface, def.interface, "{} {local}", def.name);
                 served.push((def.name, Some(local)));
             }
-            assert_eq!(def.sole_operation().is_some(), def.request_roots.len() == 1, "{}", def.name);
+            assert_eq!(
+                def.sole_operation().is_some(),
+                def.request_roots.len() == 1,
+                "{}",
+                def.name
+            );
         }
-        for op in [crate::engangsydelse::Operation::Update, crate::engangsydelse::Operation::Read] {
+        for op in [
+            crate::engangsydelse::Operation::Update,
+            crate::engangsydelse::Operation::Read,
+        ] {
             assert_eq!(op.access().interface, InterfaceId::Engangsydelse);
             served.push((op.path(), None));
         }

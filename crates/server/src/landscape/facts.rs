@@ -3,11 +3,11 @@
 
 use rust_decimal::Decimal;
 use serde_json::Value;
+use snitflade_domain::InterfaceId;
+use snitflade_domain::access_level::{self, AccessLevel};
 use snitflade_landscape::own_traffic::{
     BESKEDFORDELER_SYSTEM, CertificateFact, ExternalSystem, GrantFact, OrderFact, OwnTrafficInput, PriceFact,
 };
-use snitflade_domain::access_level::{self, AccessLevel};
-use snitflade_domain::InterfaceId;
 use snitflade_landscape::{CostKind, InterfaceRef, Landscape};
 use snitflade_store::{Store, StoreError, access, orders};
 use std::collections::HashMap;

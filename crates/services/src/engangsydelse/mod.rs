@@ -106,7 +106,10 @@ impl Services {
             Ok(p) => p,
             Err(m) => return JsonReply::refused(400, now, Message::error(now, m.code, m.text)),
         };
-        let municipality = match self.access().authorize(system, op.access(), Some(parsed.municipality), day) {
+        let municipality = match self
+            .access()
+            .authorize(system, op.access(), Some(parsed.municipality), day)
+        {
             Ok(m) => m,
             Err(d) => return self.denied(system, &d, now),
         };
