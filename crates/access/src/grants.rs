@@ -1,7 +1,9 @@
 //! The access check done on every call: which system a certificate belongs to, and whether that system holds a
-//! grant for the interface in the municipality. Kept in memory (swapped as a whole on change) so the check costs
-//! a hash look-up.
+//! grant for the interface in the municipality — of the level the operation needs (a change needs `read-write`,
+//! `snitflade_domain::access_level`). Kept in memory (swapped as a whole on change) so the check costs a hash
+//! look-up.
 
+use snitflade_domain::access_level::{AccessLevel, Effect, Operation};
 use snitflade_domain::{InterfaceId, Kommunekode};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
@@ -13,14 +15,21 @@ pub struct SystemInfo {
     pub name: String,
 }
 
-/// One grant: system × interface × municipality, valid in a half-open day interval.
+/// One grant: system × interface × municipality at an access level, valid in a half-open day interval.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub system_id: String,
     pub interface: InterfaceId,
     pub municipality: Kommunekode,
+    pub access: AccessLevel,
     pub valid_from: jiff::civil::Date,
     pub valid_to: Option<jiff::civil::Date>,
+}
+
+impl Grant {
+    fn in_force(&self, day: jiff::civil::Date) -> bool {
+        self.valid_from <= day && self.valid_to.is_none_or(|to| day < to)
+    }
 }
 
 /// Why a call is refused. The texts are Danish and name what is missing, so the vendor knows what to order.
@@ -43,6 +52,17 @@ pub enum Denied {
         system: String,
         interface: InterfaceId,
         choices: String,
+    },
+    #[error(
+        "Systemet '{system}' har kun læseadgang (read) til snitfladen '{interface}'{}; {operation} ændrer data og kræver adgangsniveauet read-write",
+        .municipality.map(|m| format!(" for kommune {m}")).unwrap_or_default()
+    )]
+    ReadOnly {
+        system: String,
+        interface: InterfaceId,
+        /// `None`: the system may write in none of its municipalities (refused before the message is read).
+        municipality: Option<Kommunekode>,
+        operation: &'static str,
     },
 }
 
@@ -116,13 +136,26 @@ impl AccessControl {
         self.snapshot()
             .grants
             .get(&(system.id.clone(), interface))
-            .map(|gs| {
-                gs.iter()
-                    .filter(|g| g.valid_from <= day && g.valid_to.is_none_or(|to| day < to))
-                    .map(|g| g.municipality)
-                    .collect()
-            })
+            .map(|gs| gs.iter().filter(|g| g.in_force(day)).map(|g| g.municipality).collect())
             .unwrap_or_default()
+    }
+
+    /// The level at which `system` may use `interface` in `municipality` on `day` (the highest of its grants in
+    /// force there); `None` without a grant.
+    pub fn level(
+        &self,
+        system: &SystemInfo,
+        interface: InterfaceId,
+        municipality: Kommunekode,
+        day: jiff::civil::Date,
+    ) -> Option<AccessLevel> {
+        self.snapshot()
+            .grants
+            .get(&(system.id.clone(), interface))?
+            .iter()
+            .filter(|g| g.municipality == municipality && g.in_force(day))
+            .map(|g| g.access)
+            .max()
     }
 
     /// Checks that `system` may use `interface` at all (in some municipality).
@@ -173,6 +206,50 @@ impl AccessControl {
             }),
         }
     }
+
+    /// The access check of one call of `op`: the municipality as [`AccessControl::resolve`] decides it (from
+    /// every grant, whatever its level), then the level there — a change needs `read-write`, a read either level.
+    pub fn authorize(
+        &self,
+        system: &SystemInfo,
+        op: &Operation,
+        named: Option<Kommunekode>,
+        day: jiff::civil::Date,
+    ) -> Result<Kommunekode, Denied> {
+        let k = self.resolve(system, op.interface, named, day)?;
+        match self.level(system, op.interface, k, day) {
+            Some(level) if level.allows(op.effect) => Ok(k),
+            _ => Err(Denied::ReadOnly {
+                system: system.name.clone(),
+                interface: op.interface,
+                municipality: Some(k),
+                operation: op.name,
+            }),
+        }
+    }
+
+    /// Checks, before the message is read, that `system` may call `op` in some municipality: a grant of the
+    /// interface, and for a change one of level `read-write`. [`AccessControl::authorize`] still decides the call.
+    pub fn admit(&self, system: &SystemInfo, op: &Operation, day: jiff::civil::Date) -> Result<(), Denied> {
+        self.check_interface(system, op.interface, day)?;
+        if op.effect == Effect::Reads {
+            return Ok(());
+        }
+        let writes_somewhere = self
+            .municipalities(system, op.interface, day)
+            .into_iter()
+            .any(|k| self.level(system, op.interface, k, day) == Some(AccessLevel::ReadWrite));
+        if writes_somewhere {
+            Ok(())
+        } else {
+            Err(Denied::ReadOnly {
+                system: system.name.clone(),
+                interface: op.interface,
+                municipality: None,
+                operation: op.name,
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +270,7 @@ mod tests {
             system_id: "s1".into(),
             interface: InterfaceId::Maskintimer,
             municipality: k(m),
+            access: AccessLevel::ReadWrite,
             valid_from: jiff::civil::date(2020, 1, 1),
             valid_to: to,
         };
@@ -234,6 +312,107 @@ mod tests {
         assert!(
             ac.check_interface(&sys, InterfaceId::Maskintimer, jiff::civil::date(2019, 1, 1))
                 .is_err()
+        );
+    }
+
+    /// `vikarsystem`: Medarbejderoplysninger read-write in 0751, read in 0340 (and a read-write grant there that
+    /// ended); Engangsydelse read in 0340 only.
+    fn levels() -> (AccessControl, SystemInfo) {
+        let sys = SystemInfo {
+            id: "v".into(),
+            name: "vikarsystem".into(),
+        };
+        let g = |interface, m: &str, access, to: Option<jiff::civil::Date>| Grant {
+            system_id: "v".into(),
+            interface,
+            municipality: k(m),
+            access,
+            valid_from: jiff::civil::date(2020, 1, 1),
+            valid_to: to,
+        };
+        let ac = AccessControl::new();
+        ac.replace(
+            [],
+            vec![
+                g(InterfaceId::Medarbejderoplysninger, "0340", AccessLevel::Read, None),
+                g(
+                    InterfaceId::Medarbejderoplysninger,
+                    "0340",
+                    AccessLevel::ReadWrite,
+                    Some(jiff::civil::date(2021, 1, 1)),
+                ),
+                g(
+                    InterfaceId::Medarbejderoplysninger,
+                    "0751",
+                    AccessLevel::ReadWrite,
+                    None,
+                ),
+                g(InterfaceId::Engangsydelse, "0340", AccessLevel::Read, None),
+            ],
+        );
+        (ac, sys)
+    }
+
+    fn op(service: &str, request: Option<&str>) -> &'static Operation {
+        snitflade_domain::access_level::operation(service, request).unwrap()
+    }
+
+    #[test]
+    fn a_change_needs_read_write_where_it_is_made_and_a_read_either_level() {
+        let (ac, sys) = levels();
+        let today = jiff::civil::date(2026, 11, 22);
+        let (ret, laes) = (
+            op("Employee_Provide_Out", Some("RetInput")),
+            op("Employee_Provide_Out", Some("LaesInput")),
+        );
+        assert_eq!(
+            ac.level(&sys, InterfaceId::Medarbejderoplysninger, k("0340"), today),
+            Some(AccessLevel::Read)
+        );
+        assert_eq!(ac.authorize(&sys, laes, Some(k("0340")), today), Ok(k("0340")));
+        let refused = ac.authorize(&sys, ret, Some(k("0340")), today).unwrap_err();
+        assert!(matches!(refused, Denied::ReadOnly { municipality: Some(m), .. } if m == k("0340")));
+        assert_eq!(
+            refused.to_string(),
+            "Systemet 'vikarsystem' har kun læseadgang (read) til snitfladen 'medarbejderoplysninger' for kommune \
+             0340; Ret ændrer data og kræver adgangsniveauet read-write"
+        );
+        assert_eq!(ac.authorize(&sys, ret, Some(k("0751")), today), Ok(k("0751")));
+        // While the read-write grant of 0340 was in force, Ret was allowed there.
+        assert_eq!(
+            ac.authorize(&sys, ret, Some(k("0340")), jiff::civil::date(2020, 6, 1)),
+            Ok(k("0340"))
+        );
+        // The municipality is decided from every grant before the level: unnamed, two municipalities are ambiguous.
+        assert!(matches!(
+            ac.authorize(&sys, ret, None, today),
+            Err(Denied::AmbiguousMunicipality { .. })
+        ));
+        // No grant at all is still the refusal it was.
+        assert!(matches!(
+            ac.authorize(
+                &sys,
+                op("GetChildren_OS_SI", Some("GetChildrenRequest_MT")),
+                None,
+                today
+            ),
+            Err(Denied::NoInterfaceGrant { .. })
+        ));
+    }
+
+    #[test]
+    fn admission_refuses_a_change_where_the_system_writes_nowhere() {
+        let (ac, sys) = levels();
+        let today = jiff::civil::date(2026, 11, 22);
+        let update = op("/lpe/update-onetime-payments", None);
+        let refused = ac.admit(&sys, update, today).unwrap_err();
+        assert!(matches!(refused, Denied::ReadOnly { municipality: None, .. }));
+        assert!(!refused.to_string().contains("for kommune"), "{refused}");
+        assert!(ac.admit(&sys, op("/lpe/read-onetime-payments", None), today).is_ok());
+        // Read-write in 0751 is enough to be let in; the call's municipality decides then.
+        assert!(
+            ac.admit(&sys, op("Employee_Provide_Out", Some("RetInput")), today)
+                .is_ok()
         );
     }
 }

@@ -366,6 +366,10 @@ enum OrderCommand {
         /// An interface id; repeat the option (or separate by commas) for more.
         #[arg(long = "interface", required_unless_present = "package", value_delimiter = ',', value_parser = interface_ids())]
         interfaces: Vec<String>,
+        /// An interface's access level, `<interface>=read` or `<interface>=read-write`; repeatable [default: read
+        /// for medarbejderoplysninger and the read-only interfaces, read-write for the others].
+        #[arg(long = "access", value_parser = parse_access)]
+        access: Vec<(String, String)>,
         /// An integration package instead of single interfaces.
         #[arg(long)]
         package: bool,
@@ -669,6 +673,20 @@ fn interface_ids() -> PossibleValuesParser {
     PossibleValuesParser::new(InterfaceId::ALL.map(InterfaceId::as_str))
 }
 
+/// `<interface>=<level>` of `orders create --access`.
+fn parse_access(s: &str) -> Result<(String, String), String> {
+    let (interface, level) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not <interface>=read or <interface>=read-write"))?;
+    if InterfaceId::parse(interface).is_none() {
+        return Err(format!("unknown interface {interface:?}"));
+    }
+    if snitflade_domain::AccessLevel::parse(level).is_none() {
+        return Err(format!("access level {level:?}: read or read-write"));
+    }
+    Ok((interface.to_owned(), level.to_owned()))
+}
+
 /// A billing period, `yyyy-mm`.
 fn parse_period(s: &str) -> Result<String, String> {
     let ok = s.len() == 7 && s.as_bytes()[4] == b'-' && format!("{s}-01").parse::<Date>().is_ok();
@@ -876,6 +894,7 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
             municipality,
             system,
             interfaces,
+            access,
             package,
             standard_integration,
             certificate,
@@ -886,6 +905,7 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
             &["orders"],
             write(json!({
                 "municipality": municipality.to_string(), "system": system, "interfaces": interfaces,
+                "access": (!access.is_empty()).then(|| access.iter().cloned().collect::<std::collections::BTreeMap<_, _>>()),
                 "package": package, "standard_integration": standard_integration, "certificate": certificate,
                 "valid_from": text(valid_from), "note": note,
             })),
@@ -1464,6 +1484,27 @@ mod tests {
                     "orders",
                     "create",
                     "--municipality",
+                    "340",
+                    "--system",
+                    "vikar",
+                    "--interface",
+                    "medarbejderoplysninger,engangsydelse",
+                    "--access",
+                    "medarbejderoplysninger=read-write",
+                    "--access",
+                    "engangsydelse=read",
+                ],
+                Method::POST,
+                "/api/v1/orders",
+                json!({"municipality": "0340", "system": "vikar",
+                    "interfaces": ["medarbejderoplysninger", "engangsydelse"], "package": false,
+                    "access": {"medarbejderoplysninger": "read-write", "engangsydelse": "read"}}),
+            ),
+            (
+                vec![
+                    "orders",
+                    "create",
+                    "--municipality",
                     "751",
                     "--system",
                     "vikar",
@@ -1757,6 +1798,34 @@ mod tests {
             assert_eq!(e.exit_code(), 2, "{args:?}");
             let text = e.to_string();
             assert!(text.contains(says), "{args:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_access_level_is_refused_before_anything_is_sent() {
+        for (access, says) in [
+            ("medarbejderoplysninger", "is not <interface>=read"),
+            ("medarbejderoplysninger=write", "read or read-write"),
+            ("nope=read", "unknown interface"),
+        ] {
+            let argv = [
+                "admin",
+                "orders",
+                "create",
+                "--municipality",
+                "340",
+                "--system",
+                "vikar",
+                "--interface",
+                "medarbejderoplysninger",
+                "--access",
+                access,
+            ];
+            let e = Cli::try_parse_from(argv)
+                .err()
+                .unwrap_or_else(|| panic!("{access} parsed"));
+            assert_eq!(e.exit_code(), 2, "{access}");
+            assert!(e.to_string().contains(says), "{access}: {e}");
         }
     }
 

@@ -3,20 +3,11 @@
 
 mod common;
 
+use common::sick_day;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const PATH: &str = "/api/v1/municipalities/0340/absence-types";
-
-fn sick_day(pernr: &str, day: &str) -> String {
-    format!(
-        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
-         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>{day}</StartDate>\
-         <EndDate>{day}</EndDate><Operation>INS</Operation><PersonnelNumber>{pernr}</PersonnelNumber>\
-         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
-         </SOAP-ENV:Envelope>"
-    )
-}
 
 fn status_type(xml: &str) -> String {
     let node = common::parse_xml(xml).expect("a SOAP answer");

@@ -496,6 +496,44 @@ async fn grants_are_enforced() {
     );
 }
 
+/// An update changes data: with a `read` grant it is refused with the service's JSON 403, naming the missing
+/// level, and nothing is registered; the read works. With `read-write` the update goes through.
+#[tokio::test]
+async fn an_update_needs_a_read_write_grant() {
+    let s = Server::start().await;
+    let grant = |access: &str, valid_from: &str| {
+        json!({"system": "ingen-adgang", "interface": "engangsydelse", "municipality": "0340",
+               "access": access, "valid_from": valid_from})
+    };
+    let (status, made) = s.admin.post("/api/v1/grants", Some(grant("read", "2020-01-01"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["access"], "read");
+    let soroe = update("0340", 101, vec![canteen(date(2026, 11, 2), 0, "10.00")]);
+
+    let a = s.post("ingen-adgang", UPDATE, &soroe).await;
+    a.assert(StatusCode::FORBIDDEN, "2");
+    let messages = a.messages();
+    assert_eq!(messages.len(), 1, "{}", a.body);
+    assert_eq!(messages[0].0, "403");
+    assert!(
+        messages[0].1.contains("kun læseadgang (read)")
+            && messages[0].1.contains("'engangsydelse'")
+            && messages[0].1.contains("kræver adgangsniveauet read-write"),
+        "{}",
+        a.body
+    );
+    s.read("ingen-adgang", 101, None).await.assert(StatusCode::OK, "1");
+    s.read("kantine", 101, None).await.assert(StatusCode::OK, "1");
+
+    let today = jiff::Zoned::now().date().to_string();
+    let (status, made) = s.admin.post("/api/v1/grants", Some(grant("read-write", &today))).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    s.post("ingen-adgang", UPDATE, &soroe).await.assert(StatusCode::OK, "0");
+    let a = s.read("kantine", 101, None).await;
+    a.assert(StatusCode::OK, "0");
+    assert_eq!(a.items().len(), 1);
+}
+
 #[tokio::test]
 async fn the_documented_codes_over_the_wire() {
     let s = Server::start().await;

@@ -454,6 +454,89 @@ async fn access_is_per_system_and_municipality() {
     r.assert_fault(StatusCode::INTERNAL_SERVER_ERROR, "SOAP:Client");
 }
 
+/// Ret changes data: a system whose grant is `read` gets the 403 Client fault of every access refusal, naming the
+/// level it lacks, and nothing changes; Laes works with it. A `read-write` grant beside it lets Ret through.
+#[tokio::test]
+async fn ret_needs_a_read_write_grant() {
+    let s = Server::start().await;
+    let pernr = "00000110";
+    let grant = |access: Option<&str>, valid_from: &str| {
+        let mut g = serde_json::json!({"system": "ingen-adgang", "interface": "medarbejderoplysninger",
+            "municipality": "0340", "valid_from": valid_from});
+        if let Some(a) = access {
+            g["access"] = a.into();
+        }
+        g
+    };
+    // Without a level, Medarbejderoplysninger is granted `read`.
+    let (status, made) = s.admin.post("/api/v1/grants", Some(grant(None, "2020-01-01"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["access"], "read");
+    let private_mails = |system: &'static str| {
+        let s = &s;
+        async move {
+            let body = receiver("340") + &employee(pernr) + &category("0105");
+            let r = s.call(system, &s.ws_url(SERVICE), "LaesInput", &body).await;
+            let out = parse_out(&r, "LaesOutput");
+            assert_eq!(out.status, 0, "{system}: {}", out.text);
+            records(&out.results[0])
+                .iter()
+                .filter(|r| field(r, "Kommunikationsart") == Some("PMAI"))
+                .filter_map(|r| field(r, "KommunikationsID").map(str::to_owned))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(private_mails("ingen-adgang").await.is_empty(), "a read grant reads");
+
+    let create = kommunikation(&[("Kommunikationsart", "PMAI"), ("KommunikationsID", "laest@example.dk")]);
+    let body = receiver("340") + &ret(pernr, std::slice::from_ref(&create));
+    for url in s.employee_urls() {
+        let r = s.call("ingen-adgang", &url, "RetInput", &body).await;
+        let fault = r.assert_fault(StatusCode::FORBIDDEN, "SOAP:Client");
+        let text = fault.all_text();
+        assert!(
+            text.contains("kun læseadgang (read)")
+                && text.contains("'medarbejderoplysninger'")
+                && text.contains("kommune 0340")
+                && text.contains("Ret ændrer data og kræver adgangsniveauet read-write"),
+            "{url}: {}",
+            r.body
+        );
+    }
+    // Nothing changed: no record, no change in the audit trail, no event.
+    assert!(private_mails("vikarsystem").await.is_empty());
+    let audit = s
+        .admin
+        .list(&format!(
+            "/api/v1/audit?municipality=0340&pernr={pernr}&system=ingen-adgang"
+        ))
+        .await;
+    assert!(audit.iter().all(|e| e["action"] != "ret"), "{audit:?}");
+    let changed = |events: Vec<serde_json::Value>| {
+        events
+            .into_iter()
+            .filter(|e| e["kind"] == "employee.communication.changed")
+            .count()
+    };
+    assert_eq!(changed(s.admin.events().await), 0);
+
+    // Read-write (here a second grant, from today): Ret goes through and is seen by everyone.
+    let (status, made) = s
+        .admin
+        .post(
+            "/api/v1/grants",
+            Some(grant(Some("read-write"), &jiff::Zoned::now().date().to_string())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["access"], "read-write");
+    let r = s.call("ingen-adgang", &s.ws_url(SERVICE), "RetInput", &body).await;
+    let out = parse_out(&r, "RetOutput");
+    assert_eq!(out.status, 0, "{}", out.text);
+    assert_eq!(private_mails("vikarsystem").await, ["laest@example.dk"]);
+    assert_eq!(changed(s.admin.events().await), 1);
+}
+
 #[tokio::test]
 async fn the_wsdl_is_served_with_its_address() {
     let s = Server::start().await;

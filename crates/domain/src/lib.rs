@@ -3,6 +3,7 @@
 //! Outside input becomes these types once, at the edge; past the edge an invalid value cannot exist.
 
 pub mod absence;
+pub mod access_level;
 pub mod calendar;
 pub mod documents;
 pub mod errors;
@@ -22,6 +23,7 @@ pub mod prices;
 pub mod quotas;
 pub mod schedule;
 
+pub use access_level::AccessLevel;
 pub use errors::{ErrorStatus, ErrorType};
 pub use ids::{Cpr, Cvr, Guid32, IdError, Kommunekode, Pernr};
 pub use interface::InterfaceId;

@@ -70,6 +70,9 @@ pub struct GrantFact {
     pub valid_to: Option<Date>,
     /// The order that created the grant, if any.
     pub order: Option<String>,
+    /// The grant's access level is `read` on an interface that also writes: the system only reads through it, so
+    /// data flows to it only.
+    pub read_only: bool,
 }
 
 /// An order of access: what was bought and what it cost.
@@ -257,6 +260,8 @@ pub fn derive(input: &OwnTrafficInput) -> Landscape {
             .get(system)
             .map(|s| s.certificates.iter().map(|c| c.fingerprint.clone()).collect())
             .unwrap_or_default();
+        // Read-only grants withhold the interface's writes: the data flows to the system only.
+        let read_only = grants.iter().all(|g| g.read_only);
         relations.push(Relation {
             id: relation_id(municipality, system, interface),
             municipality: municipality.clone(),
@@ -264,9 +269,10 @@ pub fn derive(input: &OwnTrafficInput) -> Landscape {
             counterpart: (*system).into(),
             interface: Some(iref),
             local_number: None,
-            direction: m.direction,
+            direction: if read_only { Direction::To } else { m.direction },
             description: format!(
-                "{system} har adgang til {interface} for kommune {municipality} gennem snitflade (fra {})",
+                "{system} har {} til {interface} for kommune {municipality} gennem snitflade (fra {})",
+                if read_only { "læseadgang" } else { "adgang" },
                 first.valid_from
             ),
             information_objects: Vec::new(),

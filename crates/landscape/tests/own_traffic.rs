@@ -24,6 +24,7 @@ fn grant(system: &str, interface: &str, municipality: &str, order: Option<&str>)
         valid_from: date(2020, 1, 1),
         valid_to: None,
         order: order.map(Into::into),
+        read_only: false,
     }
 }
 
@@ -131,6 +132,26 @@ fn each_grant_in_force_becomes_a_relation_with_kmd_opus_personale() {
     let direct = relation(&l, "snitflade-0751-dagtilbud-medarbejderoplysninger");
     assert!(direct.costs.is_empty() && direct.agreement.is_none());
     assert_eq!(direct.municipality, "0751");
+    assert_eq!(direct.direction, Direction::Both);
+}
+
+#[test]
+fn a_read_only_grant_is_a_relation_with_data_to_the_system_only() {
+    let mut i = input();
+    for g in i.grants.iter_mut().filter(|g| g.interface == "medarbejderoplysninger") {
+        g.read_only = true;
+    }
+    let l = derive(&i);
+    let r = relation(&l, "snitflade-0751-dagtilbud-medarbejderoplysninger");
+    assert_eq!(r.direction, Direction::To);
+    assert!(r.description.contains("læseadgang"), "{}", r.description);
+    // A read-write grant beside it (an upgrade ordered later) lets data flow both ways again.
+    i.grants.push(GrantFact {
+        valid_from: date(2024, 1, 1),
+        ..grant("dagtilbud", "medarbejderoplysninger", "751", None)
+    });
+    let r = relation(&derive(&i), "snitflade-0751-dagtilbud-medarbejderoplysninger").clone();
+    assert_eq!(r.direction, Direction::Both);
 }
 
 #[test]

@@ -98,6 +98,7 @@ pub async fn load_access(store: &Store, access: &AccessControl) -> Result<()> {
             system_id: g.system_id,
             interface,
             municipality,
+            access: g.access,
             valid_from,
             valid_to: g.valid_to.as_deref().and_then(day),
         });

@@ -7,13 +7,14 @@ use crate::parties::in_tx;
 use crate::{Lifecycle, LifecycleError, Result, actor_or_default, day, interface, system_named, today};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use snitflade_domain::access_level::grant_level;
 use snitflade_domain::orders::{IntegrationKind, OrderState, Progress};
 use snitflade_domain::prices::{PriceList, PricedOrder, Purchase, order_cost};
-use snitflade_domain::{InterfaceId, Kommunekode};
+use snitflade_domain::{AccessLevel, InterfaceId, Kommunekode};
 use snitflade_store::access::{self, GrantRecord, GrantScope};
 use snitflade_store::orders::{self as store_orders, OrderRecord, PriceListRecord};
 use snitflade_store::{StoreError, Tx, admin_audit, now_text, vendors};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `POST /orders`.
 #[derive(Debug, Clone, Deserialize)]
@@ -22,6 +23,10 @@ pub struct NewOrder {
     pub municipality: String,
     pub system: String,
     pub interfaces: Vec<String>,
+    /// The access level ordered per interface (`read`, `read-write`); an interface left out gets its default
+    /// (`snitflade_domain::access_level`).
+    #[serde(default)]
+    pub access: BTreeMap<String, AccessLevel>,
     #[serde(default)]
     pub package: bool,
     pub standard_integration: Option<String>,
@@ -71,6 +76,8 @@ pub struct OrderView {
     pub kind: String,
     pub standard_integration: Option<String>,
     pub interfaces: Vec<String>,
+    /// The access level of each interface's grant.
+    pub access: BTreeMap<String, AccessLevel>,
     pub package: bool,
     pub covered_by_contract: Vec<String>,
     pub certificate: Option<String>,
@@ -106,6 +113,38 @@ fn interfaces_of(list: &[String]) -> Result<BTreeSet<InterfaceId>> {
     list.iter().map(|s| interface(s)).collect()
 }
 
+/// The level of each ordered interface: the one asked for in `asked` (which names ordered interfaces only), else
+/// the interface's default; a level the interface's nature does not allow is refused.
+fn ordered_levels(
+    interfaces: &BTreeSet<InterfaceId>,
+    asked: &BTreeMap<String, AccessLevel>,
+) -> Result<BTreeMap<String, AccessLevel>> {
+    for name in asked.keys() {
+        let i = interface(name)?;
+        if !interfaces.contains(&i) {
+            return Err(LifecycleError::BadRequest(format!(
+                "access nævner snitfladen {i}, som bestillingen ikke omfatter"
+            )));
+        }
+    }
+    interfaces
+        .iter()
+        .map(|i| {
+            let level = grant_level(*i, asked.get(i.as_str()).copied())
+                .map_err(|e| LifecycleError::BadRequest(e.to_string()))?;
+            Ok((i.as_str().to_owned(), level))
+        })
+        .collect()
+}
+
+/// The level of `interface`'s grant by order `o`; an order from before levels gives every operation.
+fn level_of(o: &OrderRecord, interface: &str) -> AccessLevel {
+    o.access
+        .get(interface)
+        .copied()
+        .unwrap_or_else(|| InterfaceId::parse(interface).map_or(AccessLevel::ReadWrite, InterfaceId::full_level))
+}
+
 fn progress(o: &OrderRecord) -> Result<Progress> {
     serde_json::from_value(o.steps.clone())
         .map_err(|e| LifecycleError::Store(StoreError::Corrupt(format!("order {} steps: {e}", o.id))))
@@ -114,6 +153,7 @@ fn progress(o: &OrderRecord) -> Result<Progress> {
 impl Lifecycle {
     fn view(o: OrderRecord, system: String) -> OrderView {
         OrderView {
+            access: o.interfaces.iter().map(|i| (i.clone(), level_of(&o, i))).collect(),
             closed: o.closed_kind.clone().map(|kind| Closed {
                 kind,
                 on: o.closed_on.clone(),
@@ -207,6 +247,7 @@ impl Lifecycle {
                 "interfaces skal nævne mindst én snitflade".into(),
             ));
         }
+        let access = ordered_levels(&interfaces, &input.access)?;
         let (kind, certificate) = match input.standard_integration.as_deref() {
             Some(si_id) => {
                 let si = vendors::standard_integration_by_id(self.store.pool(), si_id)
@@ -252,6 +293,7 @@ impl Lifecycle {
             .into(),
             standard_integration: input.standard_integration.clone(),
             interfaces: interfaces.iter().map(|i| i.as_str().to_owned()).collect(),
+            access,
             package: input.package,
             covered_by_contract: Vec::new(),
             certificate: certificate.map(|c| c.trim().to_ascii_lowercase()),
@@ -275,7 +317,7 @@ impl Lifecycle {
                 Box::pin(async move {
                     store_orders::save(c, &o).await?;
                     let detail = json!({ "municipality": o.municipality, "system": o.system_id,
-                        "interfaces": o.interfaces, "kind": o.kind, "package": o.package });
+                        "interfaces": o.interfaces, "access": o.access, "kind": o.kind, "package": o.package });
                     admin_audit::record(c, &actor, "order.create", "order", &o.id, &detail, &o.created_at).await
                 })
             })
@@ -515,7 +557,8 @@ async fn price(c: &mut Tx, o: &OrderRecord, list: &PriceListRecord) -> snitflade
     )
 }
 
-/// Access set-up: one grant per interface in the order's municipality, from the order's first day.
+/// Access set-up: one grant per interface in the order's municipality at the ordered level, from the order's
+/// first day.
 async fn deliver(c: &mut Tx, o: &mut OrderRecord) -> snitflade_store::Result<()> {
     let today = today().to_string();
     for i in &o.interfaces {
@@ -524,6 +567,7 @@ async fn deliver(c: &mut Tx, o: &mut OrderRecord) -> snitflade_store::Result<()>
             system_id: o.system_id.clone(),
             interface: i.clone(),
             municipality: o.municipality.clone(),
+            access: level_of(o, i),
             valid_from: o.valid_from.clone(),
             order_id: Some(o.id.clone()),
             ..GrantRecord::default()
@@ -544,7 +588,7 @@ async fn deliver(c: &mut Tx, o: &mut OrderRecord) -> snitflade_store::Result<()>
             "access.granted",
             o,
             i,
-            json!({ "valid_from": o.valid_from }),
+            json!({ "valid_from": o.valid_from, "access": level_of(o, i.as_str()) }),
         ));
     }
     o.delivered_on = Some(today);

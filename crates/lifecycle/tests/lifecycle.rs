@@ -11,7 +11,7 @@ use serde_json::json;
 use snitflade_access::SystemInfo;
 use snitflade_access::certificates::TrustAnchors;
 use snitflade_domain::orders::OrderState;
-use snitflade_domain::{InterfaceId, Kommunekode};
+use snitflade_domain::{AccessLevel, InterfaceId, Kommunekode};
 use snitflade_lifecycle::closing::UrgentClose;
 use snitflade_lifecycle::orders::{Advance, Close, NewOrder, PriceListInput};
 use snitflade_lifecycle::parties::{CustomerInput, StandardIntegrationInput, SystemInput, VendorInput};
@@ -121,6 +121,11 @@ fn allowed(l: &Lifecycle, system: &SystemInfo, interface: InterfaceId) -> bool {
     l.access().resolve(system, interface, Some(k), today()).is_ok()
 }
 
+fn level(l: &Lifecycle, system: &SystemInfo, interface: InterfaceId) -> Option<AccessLevel> {
+    l.access()
+        .level(system, interface, Kommunekode::parse("0340").unwrap(), today())
+}
+
 fn amounts(cost: &serde_json::Value) -> (String, String) {
     (
         cost["one_time"].as_str().unwrap().to_owned(),
@@ -217,6 +222,7 @@ async fn scenario(url: &str) {
         municipality: "0340".into(),
         system: "vikar".into(),
         interfaces: interfaces.iter().map(|s| s.to_string()).collect(),
+        access: Default::default(),
         package: false,
         standard_integration: si.map(str::to_owned),
         certificate: None,
@@ -260,6 +266,15 @@ async fn scenario(url: &str) {
     let delivered = l.advance_order(&o.id, advance(OrderState::AccessSetUp)).await.unwrap();
     assert_eq!(delivered.delivered_on, Some(today().to_string()));
     assert!(allowed(&l, &info, InterfaceId::Medarbejderoplysninger));
+    // Ordered without a level, Medarbejderoplysninger reads only (Ret must be ordered).
+    assert_eq!(
+        delivered.access,
+        [("medarbejderoplysninger".to_owned(), AccessLevel::Read)].into()
+    );
+    assert_eq!(
+        level(&l, &info, InterfaceId::Medarbejderoplysninger),
+        Some(AccessLevel::Read)
+    );
     assert!(matches!(
         l.advance_order(&o.id, advance(OrderState::Cancelled)).await,
         Err(LifecycleError::Conflict(_))
@@ -268,8 +283,27 @@ async fn scenario(url: &str) {
 
     // An individual order needs the certificates clarified; the set-up fee is the individual one, and no second
     // set-up for a system that has access already... except that it is a new purchase of another interface.
+    // A level the interface cannot have, or one for an interface not ordered, is refused.
+    let mut wrong = new_order(&["opret-fravaer", "fravaerskvoter"], None);
+    wrong.access = [("fravaerskvoter".to_owned(), AccessLevel::ReadWrite)].into();
+    let refused = l.create_order(wrong).await;
+    assert!(
+        matches!(&refused, Err(LifecycleError::BadRequest(t)) if t.contains("fravaerskvoter")),
+        "{refused:?}"
+    );
+    let mut wrong = new_order(&["opret-fravaer"], None);
+    wrong.access = [("medarbejderoplysninger".to_owned(), AccessLevel::ReadWrite)].into();
+    assert!(matches!(
+        l.create_order(wrong).await,
+        Err(LifecycleError::BadRequest(_))
+    ));
     let ind = l.create_order(new_order(&["opret-fravaer"], None)).await.unwrap();
     assert_eq!(ind.kind, "individual");
+    // Opret fravær exists to register absence: without a level it is read-write.
+    assert_eq!(
+        ind.access,
+        [("opret-fravaer".to_owned(), AccessLevel::ReadWrite)].into()
+    );
     let c = l.advance_order(&ind.id, advance(OrderState::Clarified)).await.unwrap();
     assert_eq!(
         amounts(&c.cost.unwrap()),
@@ -291,6 +325,10 @@ async fn scenario(url: &str) {
         l.advance_order(&ind.id, advance(to)).await.unwrap();
     }
     assert!(allowed(&l, &info, InterfaceId::OpretFravaer));
+    assert_eq!(
+        level(&l, &info, InterfaceId::OpretFravaer),
+        Some(AccessLevel::ReadWrite)
+    );
 
     // A cancelled order creates nothing.
     let cancelled = l

@@ -356,7 +356,8 @@ async fn grants(State(state): State<AdminState>) -> Response {
     }
 }
 
-/// `POST /api/v1/grants`: grants a system an interface for a municipality (e.g. one a ZLPE import created).
+/// `POST /api/v1/grants`: grants a system an interface for a municipality (e.g. one a ZLPE import created), at
+/// an access level (`read`, `read-write`; default the interface's, `snitflade_domain::access_level`).
 /// The in-memory access table is reloaded before the answer, so the grant holds for the next call.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -364,6 +365,7 @@ struct NewGrant {
     system: String,
     interface: String,
     municipality: String,
+    access: Option<snitflade_domain::AccessLevel>,
     valid_from: Option<jiff::civil::Date>,
     valid_to: Option<jiff::civil::Date>,
 }
@@ -376,6 +378,10 @@ async fn add_grant(State(state): State<AdminState>, Body(g): Body<NewGrant>) -> 
     let municipality = match Kommunekode::parse(&g.municipality) {
         Ok(m) => m.to_string(),
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("municipality: {e}")),
+    };
+    let level = match snitflade_domain::access_level::grant_level(interface, g.access) {
+        Ok(level) => level,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("access: {e}")),
     };
     let (systems, municipalities) = match (access::systems(pool).await, access::municipalities(pool).await) {
         (Ok(s), Ok(m)) => (s, m),
@@ -399,6 +405,7 @@ async fn add_grant(State(state): State<AdminState>, Body(g): Body<NewGrant>) -> 
         system_id: system.id,
         interface: interface.as_str().into(),
         municipality,
+        access: level,
         valid_from: valid_from.to_string(),
         valid_to: g.valid_to.map(|d| d.to_string()),
         ..access::GrantRecord::default()

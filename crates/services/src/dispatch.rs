@@ -8,7 +8,8 @@ use crate::{
     ServicesConfig, beskedfordeler, faste_tillaeg, fravaerskvoter, maskintimer, medarbejderoplysninger,
     moedetidsplaner, opret_fravaer, personalemappe,
 };
-use snitflade_access::{AccessControl, SystemInfo};
+use snitflade_access::{AccessControl, Denied, SystemInfo};
+use snitflade_domain::access_level::Operation;
 use snitflade_domain::maskintimer::{MasterData, copenhagen_day};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 use snitflade_soap::{Fault, FaultCode, SoapError, XmlError, decode_request, parse_envelope};
@@ -38,6 +39,8 @@ const MASTER_DATA_CACHE_MAX: usize = 100_000;
 /// One call, as a service module sees it.
 pub struct Call<'a> {
     pub system: &'a SystemInfo,
+    /// The operation called (`snitflade_domain::access_level::OPERATIONS`): what access level it needs.
+    pub operation: &'static Operation,
     /// `kommune=` from the URL, when given.
     pub kommune_param: Option<Kommunekode>,
     /// The caller's local (Copenhagen) day.
@@ -48,22 +51,27 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// The municipality of the call (CONTRACT §5), or the reply that refuses it.
+    /// The municipality of the call (CONTRACT §5), or the reply that refuses it: no grant there, or a `read` grant
+    /// for an operation that changes data. `interface` is the operation's own.
     pub fn municipality(
         &self,
         services: &Services,
         interface: InterfaceId,
         named: Option<Kommunekode>,
     ) -> Result<Kommunekode, SoapReply> {
+        debug_assert_eq!(interface, self.operation.interface);
         services
             .access()
-            .resolve(self.system, interface, named.or(self.kommune_param), self.day)
-            .map_err(|d| {
-                tracing::info!(system = %self.system.name, %interface, reason = %d, "access refused");
-                metrics::counter!("snitflade_access_denied_total", "interface" => interface.as_str()).increment(1);
-                SoapReply::denied(&d)
-            })
+            .authorize(self.system, self.operation, named.or(self.kommune_param), self.day)
+            .map_err(|d| refused(self.system, interface, &d))
     }
+}
+
+/// The 403 of a refused access check, logged and counted.
+fn refused(system: &SystemInfo, interface: InterfaceId, d: &Denied) -> SoapReply {
+    tracing::info!(system = %system.name, %interface, reason = %d, "access refused");
+    metrics::counter!("snitflade_access_denied_total", "interface" => interface.as_str()).increment(1);
+    SoapReply::denied(d)
 }
 
 impl Services {
@@ -159,18 +167,19 @@ impl Services {
         reply
     }
 
-    /// Whether `system` may use `def`'s interface at all on `day`; the 403 reply otherwise.
+    /// Whether `system` may use `def`'s interface at all on `day` — and, for a service interface of one operation
+    /// that changes data, whether it may write anywhere; the 403 reply otherwise.
     fn check_interface(
         &self,
         def: &ServiceInterfaceDef,
         system: &SystemInfo,
         day: jiff::civil::Date,
     ) -> Result<(), SoapReply> {
-        self.access().check_interface(system, def.interface, day).map_err(|d| {
-            tracing::info!(system = %system.name, interface = %def.interface, reason = %d, "access refused");
-            metrics::counter!("snitflade_access_denied_total", "interface" => def.interface.as_str()).increment(1);
-            SoapReply::denied(&d)
-        })
+        match def.sole_operation() {
+            Some(op) => self.access().admit(system, op, day),
+            None => self.access().check_interface(system, def.interface, day),
+        }
+        .map_err(|d| refused(system, def.interface, &d))
     }
 
     /// The access check of [`Services::handle`] ahead of reading the body, for a service whose body may be large
@@ -215,13 +224,6 @@ impl Services {
                 return SoapReply::fault(SoapError::from(e).fault());
             }
         };
-        let call = Call {
-            system,
-            kommune_param,
-            day,
-            received_at: snitflade_store::timestamp_text(now),
-            body: &text,
-        };
         let envelope = match parse_envelope(&text, &self.xml_limits(def)) {
             Ok(e) => e,
             Err(e) => {
@@ -247,6 +249,18 @@ impl Services {
                 root.ns.as_deref().unwrap_or("(intet)")
             ));
         }
+        let Some(operation) = def.operation(&root.name) else {
+            tracing::error!(service = def.name, root = %root.name, "an operation missing from the access table");
+            return SoapReply::server_error();
+        };
+        let call = Call {
+            system,
+            operation,
+            kommune_param,
+            day,
+            received_at: snitflade_store::timestamp_text(now),
+            body: &text,
+        };
         match def.interface {
             InterfaceId::Maskintimer => maskintimer::handle(self, &call, root).await,
             InterfaceId::Medarbejderoplysninger => medarbejderoplysninger::handle(self, &call, root).await,

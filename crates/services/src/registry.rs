@@ -2,6 +2,7 @@
 //! `/ws/<ServiceInterface>`): which interface id they belong to, their namespaces, root elements and WSDL.
 
 use snitflade_domain::InterfaceId;
+use snitflade_domain::access_level::{self, Operation};
 
 /// One SOAP service interface.
 #[derive(Debug)]
@@ -48,6 +49,20 @@ pub fn find_service(name: &str) -> Option<&'static ServiceInterfaceDef> {
 }
 
 impl ServiceInterfaceDef {
+    /// The operation of a request with root element `root` (local name), from the access table.
+    pub fn operation(&self, root: &str) -> Option<&'static Operation> {
+        access_level::operation(self.name, Some(root))
+    }
+
+    /// The operation of a service interface that has only one (every one but Employee_Provide_Out and the
+    /// Beskedfordeler's), known before the message is read.
+    pub fn sole_operation(&self) -> Option<&'static Operation> {
+        match self.request_roots {
+            [root] => self.operation(root.rsplit('}').next().unwrap_or(root)),
+            _ => None,
+        }
+    }
+
     /// Whether a request root element `name` in namespace `ns` is one of this interface's.
     pub fn accepts_root(&self, ns: Option<&str>, name: &str) -> bool {
         self.request_roots
@@ -97,5 +112,42 @@ mod tests {
         ));
         assert!(!w.contains("{{ADDRESS}}"));
         assert!(find_service("Nope_OS_SI").is_none());
+    }
+
+    /// The access table (`snitflade_domain::access_level::OPERATIONS`) names exactly the operations served: every
+    /// request root of every service interface, of its interface, and the two JSON paths.
+    #[test]
+    fn every_operation_served_is_in_the_access_table_and_nothing_else() {
+        let mut served = Vec::new();
+        for def in SERVICES {
+            for root in def.request_roots {
+                let local = root.rsplit('}').next().unwrap();
+                let op = def
+                    .operation(local)
+                    .unwrap_or_else(|| panic!("{} {local} is not in the access table", def.name));
+                assert_eq!(op.interface, def.interface, "{} {local}", def.name);
+                served.push((def.name, Some(local)));
+            }
+            assert_eq!(
+                def.sole_operation().is_some(),
+                def.request_roots.len() == 1,
+                "{}",
+                def.name
+            );
+        }
+        for op in [
+            crate::engangsydelse::Operation::Update,
+            crate::engangsydelse::Operation::Read,
+        ] {
+            assert_eq!(op.access().interface, InterfaceId::Engangsydelse);
+            served.push((op.path(), None));
+        }
+        for op in access_level::OPERATIONS {
+            assert!(served.contains(&(op.service, op.request)), "{op:?} is not served");
+        }
+        assert_eq!(served.len(), access_level::OPERATIONS.len());
+        let upload = find_service("UploadDocument_OS_SI").unwrap().sole_operation().unwrap();
+        assert_eq!(upload.effect, access_level::Effect::Writes);
+        assert!(find_service("Employee_Provide_Out").unwrap().sole_operation().is_none());
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::{Result, StoreError, now_text};
 use serde::Serialize;
+use snitflade_domain::AccessLevel;
 use sqlx::{AnyConnection, AnyPool, Row, any::AnyRow};
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -51,6 +52,8 @@ pub struct GrantRecord {
     pub system_id: String,
     pub interface: String,
     pub municipality: String,
+    /// `read` or `read-write` (migration 0021).
+    pub access: AccessLevel,
     pub valid_from: String,
     pub valid_to: Option<String>,
     /// The order that created the grant; `None` for a grant made directly.
@@ -321,13 +324,14 @@ where
 
 pub async fn insert_grant(c: &mut AnyConnection, g: &GrantRecord) -> Result<()> {
     sqlx::query(
-        "INSERT INTO grants (id, system_id, interface, municipality, valid_from, valid_to, order_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO grants (id, system_id, interface, municipality, access, valid_from, valid_to, order_id, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&g.id)
     .bind(&g.system_id)
     .bind(&g.interface)
     .bind(&g.municipality)
+    .bind(g.access.as_str())
     .bind(&g.valid_from)
     .bind(&g.valid_to)
     .bind(&g.order_id)
@@ -376,7 +380,7 @@ pub async fn close_grants(
 }
 
 const GRANT_COLUMNS: &str =
-    "id, system_id, interface, municipality, valid_from, valid_to, order_id, closed_at, closed_reason";
+    "id, system_id, interface, municipality, access, valid_from, valid_to, order_id, closed_at, closed_reason";
 
 pub async fn grants<'e, E>(executor: E) -> Result<Vec<GrantRecord>>
 where
@@ -394,6 +398,7 @@ where
                 system_id: r.try_get("system_id")?,
                 interface: r.try_get("interface")?,
                 municipality: r.try_get("municipality")?,
+                access: access_level(&r.try_get::<String, _>("access")?)?,
                 valid_from: r.try_get("valid_from")?,
                 valid_to: r.try_get("valid_to")?,
                 order_id: r.try_get("order_id")?,
@@ -402,6 +407,11 @@ where
             })
         })
         .collect()
+}
+
+/// A stored access level.
+pub(crate) fn access_level(s: &str) -> Result<AccessLevel> {
+    AccessLevel::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown access level '{s}'")))
 }
 
 /// Whether anything has been set up yet (a fresh data dir has no municipality).

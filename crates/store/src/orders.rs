@@ -3,7 +3,9 @@
 
 use crate::{Result, corrupt};
 use serde::{Deserialize, Serialize};
+use snitflade_domain::AccessLevel;
 use sqlx::{AnyConnection, Row, any::AnyRow};
+use std::collections::BTreeMap;
 
 /// An order as stored; the JSON columns are kept as values so the store needs no knowledge of their rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +18,8 @@ pub struct OrderRecord {
     pub kind: String,
     pub standard_integration: Option<String>,
     pub interfaces: Vec<String>,
+    /// The access level ordered per interface (migration 0021); empty for orders from before levels.
+    pub access: BTreeMap<String, AccessLevel>,
     pub package: bool,
     pub covered_by_contract: Vec<String>,
     pub certificate: Option<String>,
@@ -36,7 +40,7 @@ pub struct OrderRecord {
 
 const COLUMNS: &str = "id, municipality, system_id, vendor, kind, standard_integration, interfaces, package, \
      covered_by_contract, certificate, valid_from, state, steps, cost, delivered_on, closed_kind, closed_on, \
-     closed_at, closed_by, closed_reason, created_at, updated_at";
+     closed_at, closed_by, closed_reason, created_at, updated_at, access";
 
 fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(corrupt)
@@ -55,6 +59,7 @@ fn order(r: &AnyRow) -> Result<OrderRecord> {
         kind: r.try_get("kind")?,
         standard_integration: r.try_get("standard_integration")?,
         interfaces: parse(r, "interfaces")?,
+        access: parse(r, "access")?,
         package: r.try_get::<i64, _>("package")? != 0,
         covered_by_contract: parse(r, "covered_by_contract")?,
         certificate: r.try_get("certificate")?,
@@ -80,8 +85,9 @@ fn order(r: &AnyRow) -> Result<OrderRecord> {
 pub async fn save(c: &mut AnyConnection, o: &OrderRecord) -> Result<()> {
     let sql = format!(
         "INSERT INTO orders ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-         $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (id) DO UPDATE SET vendor = excluded.vendor, \
+         $16, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT (id) DO UPDATE SET vendor = excluded.vendor, \
          standard_integration = excluded.standard_integration, interfaces = excluded.interfaces, \
+         access = excluded.access, \
          package = excluded.package, covered_by_contract = excluded.covered_by_contract, \
          certificate = excluded.certificate, valid_from = excluded.valid_from, state = excluded.state, \
          steps = excluded.steps, cost = excluded.cost, delivered_on = excluded.delivered_on, \
@@ -111,6 +117,7 @@ pub async fn save(c: &mut AnyConnection, o: &OrderRecord) -> Result<()> {
         .bind(&o.closed_reason)
         .bind(&o.created_at)
         .bind(&o.updated_at)
+        .bind(json(&o.access)?)
         .execute(c)
         .await?;
     Ok(())

@@ -150,6 +150,17 @@ impl Server {
     }
 }
 
+/// A SetAbsenceAttendance (opret-fravaer) message registering a sick day (SY) of `pernr` on `day`.
+pub fn sick_day(pernr: &str, day: &str) -> String {
+    format!(
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
+         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>{day}</StartDate>\
+         <EndDate>{day}</EndDate><Operation>INS</Operation><PersonnelNumber>{pernr}</PersonnelNumber>\
+         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
+         </SOAP-ENV:Envelope>"
+    )
+}
+
 /// The text between the first `open` and the next `close` after it.
 pub fn between<'a>(xml: &'a str, open: &str, close: &str) -> Option<&'a str> {
     let start = xml.find(open)? + open.len();

@@ -5,6 +5,7 @@
 
 use super::{DemoSystem, SYSTEMS};
 use anyhow::{Context, Result, anyhow};
+use snitflade_domain::InterfaceId;
 use snitflade_domain::orders::{IntegrationKind, OrderState};
 use snitflade_domain::prices::PriceList;
 use snitflade_lifecycle::Lifecycle;
@@ -113,6 +114,12 @@ pub async fn ensure(lifecycle: &Lifecycle) -> Result<()> {
                         .create_order(NewOrder {
                             municipality: m.into(),
                             system: s.name.into(),
+                            // CONTRACT §3: the demo systems may do all their interfaces do, as before levels.
+                            access: interfaces
+                                .iter()
+                                .filter_map(|i| InterfaceId::parse(i))
+                                .map(|i| (i.as_str().to_owned(), i.full_level()))
+                                .collect(),
                             interfaces,
                             package: false,
                             standard_integration: Some(si.clone()),

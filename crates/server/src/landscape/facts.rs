@@ -3,6 +3,8 @@
 
 use rust_decimal::Decimal;
 use serde_json::Value;
+use snitflade_domain::InterfaceId;
+use snitflade_domain::access_level::{self, AccessLevel};
 use snitflade_landscape::own_traffic::{
     BESKEDFORDELER_SYSTEM, CertificateFact, ExternalSystem, GrantFact, OrderFact, OwnTrafficInput, PriceFact,
 };
@@ -35,6 +37,8 @@ pub async fn own_traffic_input(
             tracing::warn!(grant = %g.id, "the landscape leaves out an unreadable grant");
             continue;
         };
+        let read_only = g.access == AccessLevel::Read
+            && InterfaceId::parse(&g.interface).is_some_and(|i| i.nature() == access_level::Nature::ReadsAndWrites);
         grants.push(GrantFact {
             system,
             interface: g.interface,
@@ -42,6 +46,7 @@ pub async fn own_traffic_input(
             valid_from,
             valid_to: g.valid_to.as_deref().and_then(day),
             order: g.order_id,
+            read_only,
         });
     }
     let orders = orders::list(pool, None, None, None)

@@ -723,6 +723,7 @@ mod tests {
                         system_id: "sys-1".into(),
                         interface: "opret-fravaer".into(),
                         municipality: "0340".into(),
+                        access: snitflade_domain::AccessLevel::ReadWrite,
                         valid_from: "2020-01-01".into(),
                         ..GrantRecord::default()
                     };

@@ -11,7 +11,7 @@
 //! - [`ind01`] imports an IND01 file through the same rules.
 //!
 //! The calling system's certificate must hold the `engangsydelse` grant for the municipality named by
-//! `Header.ClientID` (HTTP 403 otherwise).
+//! `Header.ClientID`, of level `read-write` for an update (HTTP 403 otherwise).
 
 mod answer;
 pub mod ind01;
@@ -46,11 +46,7 @@ pub enum Operation {
 impl Operation {
     /// The operation served at `path` (`/lpe/update-onetime-payments`, `/lpe/read-onetime-payments`).
     pub fn from_path(path: &str) -> Option<Self> {
-        match path {
-            "/lpe/update-onetime-payments" => Some(Self::Update),
-            "/lpe/read-onetime-payments" => Some(Self::Read),
-            _ => None,
-        }
+        [Self::Update, Self::Read].into_iter().find(|op| op.path() == path)
     }
 
     fn as_str(self) -> &'static str {
@@ -58,6 +54,18 @@ impl Operation {
             Self::Update => "update",
             Self::Read => "read",
         }
+    }
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Update => "/lpe/update-onetime-payments",
+            Self::Read => "/lpe/read-onetime-payments",
+        }
+    }
+
+    /// The operation in the access table: what access level it needs.
+    pub fn access(self) -> &'static snitflade_domain::access_level::Operation {
+        snitflade_domain::access_level::operation(self.path(), None).expect("both paths are in the access table")
     }
 }
 
@@ -80,7 +88,7 @@ impl Services {
         now: jiff::Timestamp,
     ) -> JsonReply {
         let day = copenhagen_day(now);
-        if let Err(d) = self.access().check_interface(system, INTERFACE, day) {
+        if let Err(d) = self.access().admit(system, op.access(), day) {
             return self.denied(system, &d, now);
         }
         if body.len() > self.config().max_body_bytes {
@@ -98,7 +106,10 @@ impl Services {
             Ok(p) => p,
             Err(m) => return JsonReply::refused(400, now, Message::error(now, m.code, m.text)),
         };
-        let municipality = match self.access().resolve(system, INTERFACE, Some(parsed.municipality), day) {
+        let municipality = match self
+            .access()
+            .authorize(system, op.access(), Some(parsed.municipality), day)
+        {
             Ok(m) => m,
             Err(d) => return self.denied(system, &d, now),
         };

@@ -96,12 +96,13 @@ pub fn employment(municipality: &str, pernr: u32, cpr: &str) -> Employment {
     }
 }
 
-/// System `id` may use `interface` in `municipality` from 1 January 2020 on.
+/// System `id` may use `interface` (every operation of it) in `municipality` from 1 January 2020 on.
 pub fn grant(id: &str, interface: InterfaceId, municipality: &str) -> Grant {
     Grant {
         system_id: id.into(),
         interface,
         municipality: Kommunekode::parse(municipality).unwrap(),
+        access: interface.full_level(),
         valid_from: jiff::civil::date(2020, 1, 1),
         valid_to: None,
     }
