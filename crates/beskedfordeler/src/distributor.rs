@@ -66,6 +66,30 @@ impl Default for DeliveryConfig {
 }
 
 impl DeliveryConfig {
+    /// Refuses values that would make delivery spin or never happen (an interval, a deadline, a batch or a
+    /// prefetch of 0), naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let zero = [
+            ("poll_ms", self.poll_ms),
+            ("backoff_base_ms", self.backoff_base_ms),
+            ("backoff_max_ms", self.backoff_max_ms),
+            ("push_timeout_ms", self.push_timeout_ms),
+            ("batch", self.batch as u64),
+            ("amqp_prefetch", u64::from(self.amqp_prefetch)),
+            ("lease_seconds", self.lease_seconds),
+            ("certificate_check_seconds", self.certificate_check_seconds),
+        ]
+        .into_iter()
+        .find(|(_, v)| *v == 0);
+        if let Some((key, _)) = zero {
+            return Err(format!("[beskedfordeler] {key} must be at least 1"));
+        }
+        if self.backoff_max_ms < self.backoff_base_ms {
+            return Err("[beskedfordeler] backoff_max_ms must not be below backoff_base_ms".into());
+        }
+        Ok(())
+    }
+
     /// The delay before attempt `n + 1` after `n` failed attempts.
     pub fn backoff(&self, failed: i64) -> Duration {
         let exp = u32::try_from(failed.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
@@ -418,6 +442,21 @@ pub fn status_kode(xml: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_intervals_are_refused_by_name() {
+        assert!(DeliveryConfig::default().validate().is_ok());
+        let c = DeliveryConfig {
+            poll_ms: 0,
+            ..DeliveryConfig::default()
+        };
+        assert_eq!(c.validate().unwrap_err(), "[beskedfordeler] poll_ms must be at least 1");
+        let c = DeliveryConfig {
+            lease_seconds: 0,
+            ..DeliveryConfig::default()
+        };
+        assert!(c.validate().unwrap_err().contains("lease_seconds"));
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_maximum() {

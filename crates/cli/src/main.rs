@@ -174,6 +174,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
     let mut file = args.store.file_config()?;
     let location = args.store.location(&mut file);
     let connections = connection_options(&file)?;
+    file.beskedfordeler.validate().map_err(anyhow::Error::msg)?;
     Ok(ServeOptions {
         demo: args.demo || file.demo.unwrap_or(false),
         data_dir: location.data_dir,
@@ -230,6 +231,24 @@ fn connection_options(file: &FileConfig) -> Result<ConnectionOptions> {
     })
 }
 
+/// Logging to stderr: text (colour only on a terminal, and never with `NO_COLOR` set) or, with
+/// `SNITFLADE_LOG_FORMAT=json`, one JSON object per line for log collectors.
+fn init_logging(filter: &str) -> Result<()> {
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr);
+    match std::env::var("SNITFLADE_LOG_FORMAT").as_deref() {
+        Ok("json") => builder.json().flatten_event(true).init(),
+        Ok("text") | Err(_) => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            builder.with_ansi(colour).init();
+        }
+        Ok(other) => bail!("SNITFLADE_LOG_FORMAT must be json or text, not {other:?}"),
+    }
+    Ok(())
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -268,10 +287,7 @@ fn main() -> Result<std::process::ExitCode> {
     if !filter.contains("rustls") {
         filter.push_str(",rustls=error");
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(&filter)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Command::Serve(args) => {

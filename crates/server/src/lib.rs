@@ -125,6 +125,17 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         .install_recorder()
         .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
         .ok();
+    if let Some(handle) = metrics.clone() {
+        // Histogram samples pile up in the recorder until its upkeep drains them; without a scrape nobody else
+        // would (metrics-rs/metrics#467).
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    }
 
     let url = opts
         .database_url
