@@ -1,11 +1,11 @@
 //! The demo's grants of CONTRACT §3, made the way a municipality would make them: each demo system's vendor and
 //! standard integration, a price list, and per system and municipality an order walked through every step to
-//! `notified` by the actor "demo". Re-entrant: a start that stopped half-way carries on where it stopped; a data dir
+//! `notified` by the actor "demo", as the operator. Re-entrant: a start that stopped half-way carries on where it stopped; a data dir
 //! from before orders existed (its grants made directly, no vendors) is left as it is.
 
 use super::{DemoSystem, SYSTEMS};
 use anyhow::{Context, Result, anyhow};
-use snitflade_domain::orders::{IntegrationKind, OrderState};
+use snitflade_domain::orders::{IntegrationKind, OrderState, Party};
 use snitflade_domain::prices::PriceList;
 use snitflade_lifecycle::Lifecycle;
 use snitflade_lifecycle::orders::{Advance, NewOrder, PriceListInput};
@@ -110,17 +110,20 @@ pub async fn ensure(lifecycle: &Lifecycle) -> Result<()> {
                 Some(o) => o.clone(),
                 None => {
                     lifecycle
-                        .create_order(NewOrder {
-                            municipality: m.into(),
-                            system: s.name.into(),
-                            interfaces,
-                            package: false,
-                            standard_integration: Some(si.clone()),
-                            certificate: None,
-                            valid_from: Some(VALID_FROM),
-                            note: Some("Demo: bestilt efter leverandørens anvisning".into()),
-                            actor: Some(ACTOR.into()),
-                        })
+                        .create_order(
+                            NewOrder {
+                                municipality: m.into(),
+                                system: s.name.into(),
+                                interfaces,
+                                package: false,
+                                standard_integration: Some(si.clone()),
+                                certificate: None,
+                                valid_from: Some(VALID_FROM),
+                                note: Some("Demo: bestilt efter leverandørens anvisning".into()),
+                                actor: Some(ACTOR.into()),
+                            },
+                            Party::Operator,
+                        )
                         .await?
                 }
             };
@@ -137,6 +140,7 @@ pub async fn ensure(lifecycle: &Lifecycle) -> Result<()> {
                             covered_by_contract: None,
                             certificate: None,
                         },
+                        Party::Operator,
                     )
                     .await
                     .with_context(|| format!("walking the demo order of {} in {m} to {}", s.name, to.as_str()))?;
