@@ -64,12 +64,16 @@ async fn tokens(store: &Store) {
     assert_eq!(api_tokens::by_digest(pool, "d2").await.unwrap().unwrap().id, "t2");
     assert!(api_tokens::by_digest(pool, "nope").await.unwrap().is_none());
     assert_eq!(api_tokens::list(pool, None).await.unwrap().len(), 3);
-    let mine = api_tokens::list(pool, Some(("municipality", Some("0340")))).await.unwrap();
-    assert_eq!(mine.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["t1"]);
-    assert!(api_tokens::list(pool, Some(("vendor", Some("v"))))
+    let mine = api_tokens::list(pool, Some(("municipality", Some("0340"))))
         .await
-        .unwrap()
-        .is_empty());
+        .unwrap();
+    assert_eq!(mine.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["t1"]);
+    assert!(
+        api_tokens::list(pool, Some(("vendor", Some("v"))))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let revoke = || store.write(|c| Box::pin(async move { api_tokens::revoke(c, "t1", &now_text()).await }));
     assert!(revoke().await.unwrap());
