@@ -2,8 +2,9 @@
 //! municipalities, systems, certificates and CRLs, standard integrations, the price list, orders and their
 //! closing, invoices, the audit logs) and the Beskedfordeler's administration (dueslag, their subscriptions and
 //! deliveries, the Beskedtyper, event envelopes, publisher tokens) and the error-handling table (list, show,
-//! resubmit, discard, resolve). Every subcommand is one HTTP request: [`request`] maps the parsed arguments
-//! to method, path, query and body (pure, unit-tested below), [`run`] sends it with the admin bearer token and
+//! resubmit, discard, resolve), and the admin API's own named tokens and `whoami`. Every subcommand is one HTTP
+//! request: [`request`] maps the parsed arguments to method, path, query and body (pure, unit-tested below),
+//! [`run`] sends it with the bearer token (`--token`: an API token acting as its role, else the admin token) and
 //! prints the answer — pretty JSON (CSV as it comes) on stdout; on a non-2xx answer the server's `error` text on
 //! stderr and exit code 1.
 
@@ -35,7 +36,8 @@ pub struct AdminConnection {
         help_heading = "Admin API"
     )]
     pub admin_url: String,
-    /// The admin bearer token [default: the contents of <data-dir>/admin-token].
+    /// The bearer token: an API token (`snf_…`, acting as its role) or the admin token [default: the contents
+    /// of <data-dir>/admin-token, the operator's break-glass credential].
     #[arg(
         long,
         env = "SNITFLADE_ADMIN_TOKEN",
@@ -53,7 +55,8 @@ pub struct AdminConnection {
         help_heading = "Admin API"
     )]
     pub data_dir: PathBuf,
-    /// Who does it: recorded in order steps and the admin audit log [server default: admin].
+    /// Ignored by the server since roles exist (kept so that old scripts still run): order steps and the admin
+    /// audit log record the token's principal instead.
     #[arg(long, global = true, help_heading = "Admin API")]
     pub actor: Option<String>,
 }
@@ -147,6 +150,37 @@ enum AdminCommand {
     /// discard or mark resolved.
     #[command(subcommand, alias = "error")]
     Errors(ErrorCommand),
+    /// Named API tokens: each authenticates its holder as one role (operator, municipality, vendor, auditor).
+    #[command(subcommand, alias = "token")]
+    Tokens(TokenCommand),
+    /// Who the token (--token, else <data-dir>/admin-token) authenticates.
+    Whoami,
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create a token; the answer's `secret` is the only time the token itself is shown.
+    Create {
+        /// A name saying whose or what the token is (e.g. "sorø-løn").
+        name: String,
+        /// The role the token acts as.
+        #[arg(long, value_parser = PossibleValuesParser::new(["operator", "municipality", "vendor", "auditor"]))]
+        role: String,
+        /// The kommunekode (municipality) or vendor id (vendor) [default for a municipality's or vendor's own
+        /// token: its own].
+        #[arg(long)]
+        scope: Option<String>,
+        /// An RFC 3339 time, a duration (30s, 15m, 12h, 90d) or "never" [server default: 90d].
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// The tokens in your scope, newest first, with their last use (never their secret).
+    List,
+    /// Revoke a token: refused from the next request on.
+    Revoke {
+        /// The token's id (not its secret).
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -1062,6 +1096,22 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
             Request::new(Method::DELETE, &["systems", system, "publisher-tokens", id], Body::None)
                 .query([("actor", actor.clone())])
         }
+        C::Tokens(TokenCommand::Create {
+            name,
+            role,
+            scope,
+            expires,
+        }) => Request::new(
+            Method::POST,
+            &["tokens"],
+            write_body(
+                &None,
+                json!({"name": name, "role": role, "scope": scope, "expires": expires}),
+            ),
+        ),
+        C::Tokens(TokenCommand::List) => Request::get(&["tokens"]),
+        C::Tokens(TokenCommand::Revoke { id }) => Request::new(Method::DELETE, &["tokens", id], Body::None),
+        C::Whoami => Request::get(&["whoami"]),
     }
 }
 
@@ -1357,6 +1407,8 @@ mod tests {
                 "/api/v1/systems/dagtilbud/publisher-tokens",
                 &[],
             ),
+            (&["tokens", "list"], "/api/v1/tokens", &[]),
+            (&["whoami"], "/api/v1/whoami", &[]),
         ];
         for (args, path, query) in cases {
             assert_eq!(
@@ -1687,6 +1739,32 @@ mod tests {
                 vec!["publisher-tokens", "revoke", "dagtilbud", "t-1"],
                 Method::DELETE,
                 "/api/v1/systems/dagtilbud/publisher-tokens/t-1",
+                Value::Null,
+            ),
+            (
+                vec![
+                    "tokens",
+                    "create",
+                    "sorø-løn",
+                    "--role",
+                    "municipality",
+                    "--scope",
+                    "0340",
+                ],
+                Method::POST,
+                "/api/v1/tokens",
+                json!({"name": "sorø-løn", "role": "municipality", "scope": "0340"}),
+            ),
+            (
+                vec!["token", "create", "revisor", "--role", "auditor", "--expires", "30d"],
+                Method::POST,
+                "/api/v1/tokens",
+                json!({"name": "revisor", "role": "auditor", "expires": "30d"}),
+            ),
+            (
+                vec!["tokens", "revoke", "t-1"],
+                Method::DELETE,
+                "/api/v1/tokens/t-1",
                 Value::Null,
             ),
         ];

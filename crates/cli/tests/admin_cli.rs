@@ -105,7 +105,8 @@ async fn the_admin_cli_runs_an_order_end_to_end() {
         .iter()
         .map(|s| s["actor"].as_str().unwrap())
         .collect();
-    assert_eq!(actors, ["cli-test"; 7]);
+    // --actor is still accepted and ignored: the steps record the token's principal.
+    assert_eq!(actors, ["operator (admin-token)"; 7]);
 
     let month = jiff::Zoned::now().date().strftime("%Y-%m").to_string();
     let out = admin(&s, &["invoices", "--period", &month, "--municipality", "0751", "--csv"]);
@@ -125,7 +126,7 @@ async fn the_admin_cli_runs_an_order_end_to_end() {
         log.as_array()
             .unwrap()
             .iter()
-            .any(|e| e["actor"] == "cli-test" && e["action"] == "order.advance")
+            .any(|e| e["actor"] == "operator (admin-token)" && e["action"] == "order.advance")
     );
 
     // An error answer: the server's text on stderr, exit code 1.
@@ -301,7 +302,7 @@ async fn the_admin_cli_runs_a_dueslag_and_publisher_tokens() {
     let out = admin(&s, &["publisher-tokens", "revoke", "dagtilbud", &token_id]);
     assert_eq!(out.status.code(), Some(1));
 
-    // --actor reached the admin audit log, for the revocation (a query parameter) too.
+    // The admin audit log records the principal (not --actor), for the revocation too.
     let log: Vec<(String, String)> = list(&s, &["audit-admin", "--limit", "500"])
         .iter()
         .map(|e| {
@@ -319,7 +320,8 @@ async fn the_admin_cli_runs_a_dueslag_and_publisher_tokens() {
         "token.revoke",
     ] {
         assert!(
-            log.iter().any(|(a, who)| a == action && who == "cli-test"),
+            log.iter()
+                .any(|(a, who)| a == action && who == "operator (admin-token)"),
             "{action}: {log:?}"
         );
     }

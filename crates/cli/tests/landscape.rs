@@ -178,7 +178,8 @@ async fn the_landscape_shows_snitflades_own_traffic_and_keeps_what_is_typed_in()
     assert_eq!(relation["costs"][0]["amount"], "1200.50");
     let log = admin.list("/api/v1/audit/admin?object_type=landscape_system").await;
     assert_eq!(log.len(), 2, "{log:?}");
-    assert_eq!(log[1]["actor"], "ann");
+    // `?actor=` is accepted and ignored: the principal is recorded.
+    assert_eq!(log[1]["actor"], "operator (admin-token)");
     assert_eq!(log[1]["action"], "landscape.system.put");
 
     // A relation to a system the landscape does not have: 422 naming the problem; nothing stored.

@@ -75,6 +75,72 @@ impl OrderState {
     }
 }
 
+/// The parties of an order (seed 000): the vendor indicates the integration and supplies its certificates, the
+/// municipality (the customer) orders, signs the addendum and closes, the operator (KMD's role) clarifies, sets up
+/// the access and closes urgently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    Operator,
+    Municipality,
+    Vendor,
+}
+
+impl Party {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Operator => "operator",
+            Party::Municipality => "municipality",
+            Party::Vendor => "vendor",
+        }
+    }
+
+    /// The party in Danish, with its article ("kommunen").
+    pub fn danish(self) -> &'static str {
+        match self {
+            Party::Operator => "operatøren",
+            Party::Municipality => "kommunen",
+            Party::Vendor => "leverandøren",
+        }
+    }
+}
+
+/// Why `party` may not take `step`, which belongs to `parties` (in Danish, then English).
+pub fn not_the_party(step: &str, parties: &[Party], party: Party) -> String {
+    let join = |names: Vec<&str>, or: &str| names.join(or);
+    format!(
+        "trinnet {step} tages af {} — ikke af {} ({step} belongs to {}, not the {})",
+        join(parties.iter().map(|p| p.danish()).collect(), " eller "),
+        party.danish(),
+        join(parties.iter().map(|p| p.as_str()).collect(), " or "),
+        party.as_str()
+    )
+}
+
+/// Who may take the step to `to` from `from`. The operator may take every step (on a party's behalf, recorded as
+/// the operator's); otherwise each step belongs to its party: proposing to the municipality or the vendor,
+/// clarifying to the operator, the certificates' clarification to the vendor, the addendum to the municipality,
+/// ordering the delivery, setting up access and notifying to the operator. Cancelling belongs to the municipality
+/// (and the vendor while the order is only proposed).
+pub fn step_parties(from: OrderState, to: OrderState) -> &'static [Party] {
+    use OrderState::*;
+    use Party::*;
+    match to {
+        Proposed => &[Municipality, Vendor, Operator],
+        Clarified | DeliveryOrdered | AccessSetUp | Notified => &[Operator],
+        CertificatesClarified => &[Vendor, Operator],
+        AddendumSigned => &[Municipality, Operator],
+        Cancelled if from == Proposed => &[Municipality, Vendor, Operator],
+        Cancelled => &[Municipality, Operator],
+    }
+}
+
+/// Who may close a delivered order normally (its grants end on a day).
+pub const NORMAL_CLOSE_PARTIES: &[Party] = &[Party::Municipality, Party::Operator];
+
+/// Who may close a system's access urgently.
+pub const URGENT_CLOSE_PARTIES: &[Party] = &[Party::Operator];
+
 /// One step taken: which, by whom, when (RFC 3339), with an optional note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
@@ -265,6 +331,36 @@ mod tests {
         assert_eq!(
             q.advance(Cancelled, "a", "t", None),
             Err(StepError::NotCancellable("access_set_up"))
+        );
+    }
+
+    #[test]
+    fn each_step_belongs_to_its_party() {
+        use Party::*;
+        let may = |from, to, p: Party| step_parties(from, to).contains(&p);
+        assert!(may(Proposed, Proposed, Municipality) && may(Proposed, Proposed, Vendor));
+        assert!(may(Proposed, Clarified, Operator) && !may(Proposed, Clarified, Municipality));
+        assert!(!may(Proposed, Clarified, Vendor));
+        assert!(may(Clarified, CertificatesClarified, Vendor));
+        assert!(!may(Clarified, CertificatesClarified, Municipality));
+        assert!(may(Clarified, AddendumSigned, Municipality) && !may(Clarified, AddendumSigned, Vendor));
+        for to in [DeliveryOrdered, AccessSetUp, Notified] {
+            assert!(may(AddendumSigned, to, Operator));
+            assert!(!may(AddendumSigned, to, Municipality) && !may(AddendumSigned, to, Vendor));
+        }
+        // The vendor may withdraw its proposal, not an order the customer is working on.
+        assert!(may(Proposed, Cancelled, Vendor) && !may(Clarified, Cancelled, Vendor));
+        assert!(may(AddendumSigned, Cancelled, Municipality) && may(AddendumSigned, Cancelled, Operator));
+        assert!(NORMAL_CLOSE_PARTIES.contains(&Municipality) && !NORMAL_CLOSE_PARTIES.contains(&Vendor));
+        assert_eq!(URGENT_CLOSE_PARTIES, &[Operator]);
+        assert_eq!(
+            not_the_party(
+                "access_set_up",
+                step_parties(DeliveryOrdered, AccessSetUp),
+                Municipality
+            ),
+            "trinnet access_set_up tages af operatøren — ikke af kommunen \
+             (access_set_up belongs to operator, not the municipality)"
         );
     }
 

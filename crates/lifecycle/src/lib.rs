@@ -31,6 +31,9 @@ pub enum LifecycleError {
     /// 422: a certificate or CRL that cannot be accepted.
     #[error("{0}")]
     Refused(String),
+    /// 403: the step belongs to another party of the order.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("intern fejl: {0}")]
     Store(#[from] StoreError),
 }

@@ -8,7 +8,9 @@ use crate::{Lifecycle, LifecycleError, Result, actor_or_default, day, interface,
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use snitflade_domain::access_level::grant_level;
-use snitflade_domain::orders::{IntegrationKind, OrderState, Progress};
+use snitflade_domain::orders::{
+    IntegrationKind, NORMAL_CLOSE_PARTIES, OrderState, Party, Progress, not_the_party, step_parties,
+};
 use snitflade_domain::prices::{PriceList, PricedOrder, Purchase, order_cost};
 use snitflade_domain::{AccessLevel, InterfaceId, Kommunekode};
 use snitflade_store::access::{self, GrantRecord, GrantScope};
@@ -221,8 +223,10 @@ impl Lifecycle {
     }
 
     /// Creates an order in state `proposed`: for a standard integration (its system, interfaces and certificate)
-    /// or, without one, an individual integration.
-    pub async fn create_order(&self, input: NewOrder) -> Result<OrderView> {
+    /// or, without one, an individual integration. `by` is the party proposing it (the caller has checked that it
+    /// is a party to the order: the municipality itself, or the system's vendor).
+    pub async fn create_order(&self, input: NewOrder, by: Party) -> Result<OrderView> {
+        party_may(by, step_parties(OrderState::Proposed, OrderState::Proposed), "proposed")?;
         let municipality = Kommunekode::parse(&input.municipality)
             .map_err(|e| LifecycleError::BadRequest(format!("municipality: {e}")))?
             .to_string();
@@ -325,9 +329,10 @@ impl Lifecycle {
         self.one_view(record).await
     }
 
-    /// Takes the order's next step (or cancels it). `clarified` prices the order; `access_set_up` creates its
+    /// Takes the order's next step (or cancels it) as party `by` (to the order: the caller has checked that), if
+    /// the step is that party's (see [`step_parties`]). `clarified` prices the order; `access_set_up` creates its
     /// grants, which are in force when this answers.
-    pub async fn advance_order(&self, id: &str, input: Advance) -> Result<OrderView> {
+    pub async fn advance_order(&self, id: &str, input: Advance, by: Party) -> Result<OrderView> {
         let actor = actor_or_default(input.actor.as_deref());
         let note = note(input.note.clone())?;
         let covered = input.covered_by_contract.as_deref().map(interfaces_of).transpose()?;
@@ -339,6 +344,12 @@ impl Lifecycle {
         let current = store_orders::by_id(self.store.pool(), id)
             .await?
             .ok_or_else(|| LifecycleError::NotFound(format!("bestillingen {id}")))?;
+        // Checked before anything else is read, and again on the state the write finds.
+        party_may(
+            by,
+            step_parties(progress(&current)?.state(), input.to),
+            input.to.as_str(),
+        )?;
         if let Some(fp) = &input.certificate {
             if OrderState::AccessSetUp <= progress(&current)?.state() {
                 return Err(LifecycleError::Conflict(
@@ -386,6 +397,9 @@ impl Lifecycle {
                     let mut steps: Progress =
                         serde_json::from_value(o.steps.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     let from = steps.state();
+                    if let Err(refused) = party_may(by, step_parties(from, to), to.as_str()) {
+                        return Ok(Err(refused));
+                    }
                     let now = now_text();
                     steps
                         .advance(to, &actor, &now, note.clone())
@@ -406,20 +420,21 @@ impl Lifecycle {
                     store_orders::save(c, &o).await?;
                     let detail = json!({ "from": from.as_str(), "to": to.as_str(), "note": note });
                     admin_audit::record(c, &actor, "order.advance", "order", &o.id, &detail, &now).await?;
-                    Ok(o)
+                    Ok(Ok(o))
                 })
             })
             .await
-            .map_err(in_tx(&format!("bestillingen {id}")))?;
+            .map_err(in_tx(&format!("bestillingen {id}")))??;
         if to == OrderState::AccessSetUp {
             self.reload_access().await?;
         }
         self.one_view(order).await
     }
 
-    /// Normal closing: the order's grants end on `on` (default today; from that day calls are refused) and its
-    /// running fees stop after that month.
-    pub async fn close_order(&self, id: &str, input: Close) -> Result<OrderView> {
+    /// Normal closing by party `by` (the municipality or the operator): the order's grants end on `on` (default
+    /// today; from that day calls are refused) and its running fees stop after that month.
+    pub async fn close_order(&self, id: &str, input: Close, by: Party) -> Result<OrderView> {
+        party_may(by, NORMAL_CLOSE_PARTIES, "close")?;
         let on = input.on.unwrap_or_else(today).to_string();
         let actor = actor_or_default(input.actor.as_deref());
         let reason = note(input.reason)?;
@@ -506,6 +521,15 @@ impl Lifecycle {
             document,
             created_at: now,
         })
+    }
+}
+
+/// Whether `party` may take a step that belongs to `parties` (403 otherwise).
+fn party_may(party: Party, parties: &[Party], step: &str) -> Result<()> {
+    if parties.contains(&party) {
+        Ok(())
+    } else {
+        Err(LifecycleError::Forbidden(not_the_party(step, parties, party)))
     }
 }
 

@@ -10,7 +10,7 @@ use rcgen::{
 use serde_json::json;
 use snitflade_access::SystemInfo;
 use snitflade_access::certificates::TrustAnchors;
-use snitflade_domain::orders::OrderState;
+use snitflade_domain::orders::{OrderState, Party};
 use snitflade_domain::{AccessLevel, InterfaceId, Kommunekode};
 use snitflade_lifecycle::closing::UrgentClose;
 use snitflade_lifecycle::orders::{Advance, Close, NewOrder, PriceListInput};
@@ -103,6 +103,15 @@ fn advance(to: OrderState) -> Advance {
         note: None,
         covered_by_contract: None,
         certificate: None,
+    }
+}
+
+/// The party whose step `to` is (seed 000): the one that takes it in these tests.
+fn party(to: OrderState) -> Party {
+    match to {
+        OrderState::Proposed | OrderState::CertificatesClarified => Party::Vendor,
+        OrderState::AddendumSigned | OrderState::Cancelled => Party::Municipality,
+        _ => Party::Operator,
     }
 }
 
@@ -231,11 +240,12 @@ async fn scenario(url: &str) {
         actor: Some("leverandør".into()),
     };
     assert!(matches!(
-        l.create_order(new_order(&["opret-fravaer"], Some("SI-1"))).await,
+        l.create_order(new_order(&["opret-fravaer"], Some("SI-1")), Party::Vendor)
+            .await,
         Err(LifecycleError::Conflict(_))
     ));
     let o = l
-        .create_order(new_order(&["medarbejderoplysninger"], Some("SI-1")))
+        .create_order(new_order(&["medarbejderoplysninger"], Some("SI-1")), Party::Vendor)
         .await
         .unwrap();
     assert_eq!(
@@ -244,26 +254,41 @@ async fn scenario(url: &str) {
         "the standard integration's certificate"
     );
     assert!(matches!(
-        l.advance_order(&o.id, advance(OrderState::Clarified)).await,
+        l.advance_order(&o.id, advance(OrderState::Clarified), party(OrderState::Clarified))
+            .await,
         Err(LifecycleError::Conflict(_))
     ));
     l.set_price_list(price_list()).await.unwrap();
+    // Each step belongs to its party: the vendor does not clarify, nor the municipality set up its own access.
+    assert!(matches!(
+        l.advance_order(&o.id, advance(OrderState::Clarified), Party::Vendor)
+            .await,
+        Err(LifecycleError::Forbidden(_))
+    ));
     let mut walked = None;
     for to in [
         OrderState::Clarified,
         OrderState::AddendumSigned,
         OrderState::DeliveryOrdered,
     ] {
-        walked = Some(l.advance_order(&o.id, advance(to)).await.unwrap());
+        walked = Some(l.advance_order(&o.id, advance(to), party(to)).await.unwrap());
         assert!(!allowed(&l, &info, InterfaceId::Medarbejderoplysninger));
     }
     let cost = walked.unwrap().cost.unwrap();
     assert_eq!(amounts(&cost), ("45000".into(), "2500".into()));
     assert!(matches!(
-        l.advance_order(&o.id, advance(OrderState::Notified)).await,
+        l.advance_order(&o.id, advance(OrderState::Notified), party(OrderState::Notified))
+            .await,
         Err(LifecycleError::Conflict(_))
     ));
-    let delivered = l.advance_order(&o.id, advance(OrderState::AccessSetUp)).await.unwrap();
+    let refused = l
+        .advance_order(&o.id, advance(OrderState::AccessSetUp), Party::Municipality)
+        .await;
+    assert!(matches!(refused, Err(LifecycleError::Forbidden(m)) if m.contains("operatøren")));
+    let delivered = l
+        .advance_order(&o.id, advance(OrderState::AccessSetUp), party(OrderState::AccessSetUp))
+        .await
+        .unwrap();
     assert_eq!(delivered.delivered_on, Some(today().to_string()));
     assert!(allowed(&l, &info, InterfaceId::Medarbejderoplysninger));
     // Ordered without a level, Medarbejderoplysninger reads only (Ret must be ordered).
@@ -276,17 +301,20 @@ async fn scenario(url: &str) {
         Some(AccessLevel::Read)
     );
     assert!(matches!(
-        l.advance_order(&o.id, advance(OrderState::Cancelled)).await,
+        l.advance_order(&o.id, advance(OrderState::Cancelled), party(OrderState::Cancelled))
+            .await,
         Err(LifecycleError::Conflict(_))
     ));
-    l.advance_order(&o.id, advance(OrderState::Notified)).await.unwrap();
+    l.advance_order(&o.id, advance(OrderState::Notified), party(OrderState::Notified))
+        .await
+        .unwrap();
 
     // An individual order needs the certificates clarified; the set-up fee is the individual one, and no second
     // set-up for a system that has access already... except that it is a new purchase of another interface.
     // A level the interface cannot have, or one for an interface not ordered, is refused.
     let mut wrong = new_order(&["opret-fravaer", "fravaerskvoter"], None);
     wrong.access = [("fravaerskvoter".to_owned(), AccessLevel::ReadWrite)].into();
-    let refused = l.create_order(wrong).await;
+    let refused = l.create_order(wrong, Party::Vendor).await;
     assert!(
         matches!(&refused, Err(LifecycleError::BadRequest(t)) if t.contains("fravaerskvoter")),
         "{refused:?}"
@@ -294,35 +322,46 @@ async fn scenario(url: &str) {
     let mut wrong = new_order(&["opret-fravaer"], None);
     wrong.access = [("medarbejderoplysninger".to_owned(), AccessLevel::ReadWrite)].into();
     assert!(matches!(
-        l.create_order(wrong).await,
+        l.create_order(wrong, Party::Vendor).await,
         Err(LifecycleError::BadRequest(_))
     ));
-    let ind = l.create_order(new_order(&["opret-fravaer"], None)).await.unwrap();
+    let ind = l
+        .create_order(new_order(&["opret-fravaer"], None), Party::Vendor)
+        .await
+        .unwrap();
     assert_eq!(ind.kind, "individual");
     // Opret fravær exists to register absence: without a level it is read-write.
     assert_eq!(
         ind.access,
         [("opret-fravaer".to_owned(), AccessLevel::ReadWrite)].into()
     );
-    let c = l.advance_order(&ind.id, advance(OrderState::Clarified)).await.unwrap();
+    let c = l
+        .advance_order(&ind.id, advance(OrderState::Clarified), party(OrderState::Clarified))
+        .await
+        .unwrap();
     assert_eq!(
         amounts(&c.cost.unwrap()),
         ("30000".into(), "2000".into()),
         "no set-up: the system has access"
     );
     assert!(matches!(
-        l.advance_order(&ind.id, advance(OrderState::AddendumSigned)).await,
+        l.advance_order(
+            &ind.id,
+            advance(OrderState::AddendumSigned),
+            party(OrderState::AddendumSigned)
+        )
+        .await,
         Err(LifecycleError::Conflict(_))
     ));
     let mut step = advance(OrderState::CertificatesClarified);
     step.certificate = Some(fp.clone());
-    l.advance_order(&ind.id, step).await.unwrap();
+    l.advance_order(&ind.id, step, Party::Vendor).await.unwrap();
     for to in [
         OrderState::AddendumSigned,
         OrderState::DeliveryOrdered,
         OrderState::AccessSetUp,
     ] {
-        l.advance_order(&ind.id, advance(to)).await.unwrap();
+        l.advance_order(&ind.id, advance(to), party(to)).await.unwrap();
     }
     assert!(allowed(&l, &info, InterfaceId::OpretFravaer));
     assert_eq!(
@@ -332,11 +371,15 @@ async fn scenario(url: &str) {
 
     // A cancelled order creates nothing.
     let cancelled = l
-        .create_order(new_order(&["medarbejderoplysninger"], Some("SI-1")))
+        .create_order(new_order(&["medarbejderoplysninger"], Some("SI-1")), Party::Vendor)
         .await
         .unwrap();
     let gone = l
-        .advance_order(&cancelled.id, advance(OrderState::Cancelled))
+        .advance_order(
+            &cancelled.id,
+            advance(OrderState::Cancelled),
+            party(OrderState::Cancelled),
+        )
         .await
         .unwrap();
     assert_eq!(gone.state, "cancelled");
@@ -361,6 +404,7 @@ async fn scenario(url: &str) {
                 reason: Some("Opsagt".into()),
                 actor: None,
             },
+            Party::Municipality,
         )
         .await
         .unwrap();

@@ -5,6 +5,8 @@
 
 use crate::admin_json::{Body, refused};
 use crate::admin_payroll;
+use crate::auth::Caller;
+use crate::scope::{vendor_of_system_named, vendors_by_system};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -35,7 +37,7 @@ pub struct AdminState {
     pub readiness: crate::health::Readiness,
 }
 
-const OPENAPI: &str = include_str!("openapi.json");
+pub(crate) const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn router(state: AdminState) -> Router {
     let api = Router::new()
@@ -80,7 +82,12 @@ pub fn router(state: AdminState) -> Router {
         .merge(crate::admin_access::routes())
         .merge(crate::admin_beskedfordeler::routes())
         .merge(crate::admin_landscape::routes())
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+        .merge(crate::admin_tokens::routes())
+        // Which roles may call each route (openapi.json's x-roles), once the caller is known …
+        .route_layer(middleware::from_fn_with_state(state.clone(), crate::roles::gate))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
+        // … and who the caller is: every request under /api/v1, unknown paths too.
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::authenticate));
     Router::new()
         .merge(crate::health::routes())
         .route("/metrics", get(metrics))
@@ -123,20 +130,12 @@ macro_rules! query {
 }
 pub(crate) use query;
 
-/// Who makes a change (`?actor=`), for the admin audit log.
+/// The `?actor=` that changes used to take: still read (so a malformed query is still a 400) and ignored — the
+/// caller's principal is what is recorded.
 #[derive(Debug, Default, serde::Deserialize)]
 pub(crate) struct ActorQuery {
-    pub actor: Option<String>,
-}
-
-impl ActorQuery {
-    /// The actor as recorded: trimmed, at most 200 characters, `admin` when none is given.
-    pub fn actor(&self) -> String {
-        match self.actor.as_deref().map(str::trim) {
-            Some(a) if !a.is_empty() => a.chars().take(200).collect(),
-            _ => "admin".into(),
-        }
-    }
+    #[serde(rename = "actor")]
+    _actor: Option<String>,
 }
 
 fn admin_error(e: AdminError) -> Response {
@@ -148,34 +147,6 @@ fn admin_error(e: AdminError) -> Response {
     }
 }
 
-/// Compares in time independent of where the inputs differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-async fn require_token(State(state): State<AdminState>, req: Request, next: Next) -> Response {
-    // The scheme is case-insensitive (RFC 7235 §2.1).
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    match presented {
-        Some(t) if constant_time_eq(t.as_bytes(), state.token.as_bytes()) => next.run(req).await,
-        _ => {
-            let mut r = error(
-                StatusCode::UNAUTHORIZED,
-                "missing or wrong bearer token (see <data-dir>/admin-token)",
-            );
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-            r
-        }
-    }
-}
-
 /// Appends every change made through the routes it wraps (not GET) to the admin audit log: method, path and the
 /// answer's status. Bodies are not logged (a resubmitted payload may hold personal data).
 async fn audit_change(State(state): State<AdminState>, req: Request, next: Next) -> Response {
@@ -184,6 +155,10 @@ async fn audit_change(State(state): State<AdminState>, req: Request, next: Next)
         return next.run(req).await;
     }
     let path = req.uri().path().to_owned();
+    let actor = req
+        .extensions()
+        .get::<snitflade_access::Principal>()
+        .map_or_else(|| "admin".to_owned(), |p| p.actor());
     let response = next.run(req).await;
     let status = response.status().as_u16();
     let trimmed = path.trim_start_matches('/');
@@ -195,11 +170,16 @@ async fn audit_change(State(state): State<AdminState>, req: Request, next: Next)
         .services
         .store()
         .write(move |c| {
-            let (action, object_type, object_id, detail) =
-                (action.clone(), object_type.clone(), object_id.clone(), detail.clone());
+            let (actor, action, object_type, object_id, detail) = (
+                actor.clone(),
+                action.clone(),
+                object_type.clone(),
+                object_id.clone(),
+                detail.clone(),
+            );
             Box::pin(async move {
                 let now = snitflade_store::now_text();
-                snitflade_store::admin_audit::record(c, "admin", &action, &object_type, &object_id, &detail, &now).await
+                snitflade_store::admin_audit::record(c, &actor, &action, &object_type, &object_id, &detail, &now).await
             })
         })
         .await;
@@ -233,16 +213,22 @@ struct ErrorQuery {
     offset: Option<i64>,
 }
 
-async fn list_errors(State(state): State<AdminState>, Query(q): Query<ErrorQuery>) -> Response {
+/// `GET /errors`: a municipality's are its municipality's entries, a vendor's those of messages its systems sent.
+async fn list_errors(State(state): State<AdminState>, caller: Caller, Query(q): Query<ErrorQuery>) -> Response {
     let status = match q.status.as_deref().map(|s| ErrorStatus::parse(s).ok_or(s)).transpose() {
         Ok(s) => s,
         Err(s) => return error(StatusCode::BAD_REQUEST, format!("unknown status '{s}'")),
     };
+    let municipality = match caller.municipality_filter(q.municipality.as_deref()) {
+        Ok(m) => m,
+        Err(r) => return r.into_response(),
+    };
     let filter = ErrorFilter {
         status,
         interface: q.interface,
-        municipality: q.municipality,
+        municipality,
         external_id: q.external_id,
+        vendor_id: caller.own_vendor(),
         limit: q.limit.unwrap_or(1000).clamp(1, 10_000),
         offset: q.offset.unwrap_or(0).max(0),
     };
@@ -252,10 +238,25 @@ async fn list_errors(State(state): State<AdminState>, Query(q): Query<ErrorQuery
     }
 }
 
-async fn get_error(State(state): State<AdminState>, Path(id): Path<String>) -> Response {
-    match errors::get(state.services.store().pool(), &id).await {
+/// An error-table entry the caller may see and handle: its municipality's, or its sending system's vendor's.
+async fn visible_error(state: &AdminState, caller: &Caller, id: &str) -> Result<errors::ErrorItem, Response> {
+    let item = errors::get(state.services.store().pool(), id)
+        .await
+        .map_err(store_error)?;
+    if !caller.is_operator() {
+        let vendor = vendor_of_system_named(state, &item.system).await?;
+        let owner = snitflade_access::Owner::new(item.municipality.as_deref(), vendor.as_deref());
+        caller
+            .visible(&owner, "not found")
+            .map_err(|_| error(StatusCode::NOT_FOUND, "not found"))?;
+    }
+    Ok(item)
+}
+
+async fn get_error(State(state): State<AdminState>, caller: Caller, Path(id): Path<String>) -> Response {
+    match visible_error(&state, &caller, &id).await {
         Ok(item) => Json(item).into_response(),
-        Err(e) => store_error(e),
+        Err(r) => r,
     }
 }
 
@@ -290,34 +291,61 @@ fn parse_body(body: &[u8], payload: bool) -> Result<(Option<Value>, Option<Strin
     Ok((correction, note))
 }
 
-async fn resubmit(State(state): State<AdminState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+async fn resubmit(
+    State(state): State<AdminState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
     let (payload, _) = match parse_body(&body, true) {
         Ok(p) => p,
         Err(e) => return refused(e),
     };
-    match state.services.resubmit_error(&id, payload, "admin").await {
+    if let Err(r) = visible_error(&state, &caller, &id).await {
+        return r;
+    }
+    match state.services.resubmit_error(&id, payload, &caller.actor()).await {
         Ok(item) => Json(item).into_response(),
         Err(e) => admin_error(e),
     }
 }
 
-async fn close(state: AdminState, id: String, body: axum::body::Bytes, status: ErrorStatus) -> Response {
+async fn close(
+    state: AdminState,
+    caller: Caller,
+    id: String,
+    body: axum::body::Bytes,
+    status: ErrorStatus,
+) -> Response {
     let (_, note) = match parse_body(&body, false) {
         Ok(p) => p,
         Err(e) => return refused(e),
     };
-    match state.services.close_error(&id, status, note, "admin").await {
+    if let Err(r) = visible_error(&state, &caller, &id).await {
+        return r;
+    }
+    match state.services.close_error(&id, status, note, &caller.actor()).await {
         Ok(item) => Json(item).into_response(),
         Err(e) => admin_error(e),
     }
 }
 
-async fn discard(State(state): State<AdminState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
-    close(state, id, body, ErrorStatus::Discarded).await
+async fn discard(
+    State(state): State<AdminState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    close(state, caller, id, body, ErrorStatus::Discarded).await
 }
 
-async fn resolve(State(state): State<AdminState>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
-    close(state, id, body, ErrorStatus::Resolved).await
+async fn resolve(
+    State(state): State<AdminState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    close(state, caller, id, body, ErrorStatus::Resolved).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -327,13 +355,23 @@ struct RegistrationQuery {
     limit: Option<i64>,
 }
 
-async fn registrations(State(state): State<AdminState>, Query(q): Query<RegistrationQuery>) -> Response {
+/// `GET /maskintimer/registrations`: a municipality's are its municipality's, a vendor's its systems'.
+async fn registrations(
+    State(state): State<AdminState>,
+    caller: Caller,
+    Query(q): Query<RegistrationQuery>,
+) -> Response {
     let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
-    match maskintimer::registrations(
+    let scope = maskintimer::RegistrationScope {
+        municipality: caller.own_municipality(),
+        vendor_id: caller.own_vendor(),
+    };
+    match maskintimer::registrations_in(
         state.services.store().pool(),
         q.ex_ident.as_deref(),
         q.after.as_deref(),
         limit,
+        &scope,
     )
     .await
     {
@@ -342,16 +380,32 @@ async fn registrations(State(state): State<AdminState>, Query(q): Query<Registra
     }
 }
 
-async fn municipalities(State(state): State<AdminState>) -> Response {
+/// `GET /municipalities`: a municipality's is itself.
+async fn municipalities(State(state): State<AdminState>, caller: Caller) -> Response {
+    let own = caller.own_municipality();
     match access::municipalities(state.services.store().pool()).await {
-        Ok(rows) => Json(rows).into_response(),
+        Ok(mut rows) => {
+            rows.retain(|m| own.as_ref().is_none_or(|own| *own == m.code));
+            Json(rows).into_response()
+        }
         Err(e) => store_error(e),
     }
 }
 
-async fn grants(State(state): State<AdminState>) -> Response {
+/// `GET /grants`: a municipality's are the grants in its municipality, a vendor's its systems' grants.
+async fn grants(State(state): State<AdminState>, caller: Caller) -> Response {
+    let vendors = match vendors_by_system(&state).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     match access::grants(state.services.store().pool()).await {
-        Ok(rows) => Json(rows).into_response(),
+        Ok(mut rows) => {
+            rows.retain(|g| {
+                let vendor = vendors.get(&g.system_id).cloned().flatten();
+                caller.sees(&snitflade_access::Owner::new(Some(&g.municipality), vendor.as_deref()))
+            });
+            Json(rows).into_response()
+        }
         Err(e) => store_error(e),
     }
 }
@@ -370,7 +424,7 @@ struct NewGrant {
     valid_to: Option<jiff::civil::Date>,
 }
 
-async fn add_grant(State(state): State<AdminState>, Body(g): Body<NewGrant>) -> Response {
+async fn add_grant(State(state): State<AdminState>, caller: Caller, Body(g): Body<NewGrant>) -> Response {
     let pool = state.services.store().pool();
     let Some(interface) = snitflade_domain::InterfaceId::parse(&g.interface) else {
         return error(StatusCode::BAD_REQUEST, format!("unknown interface '{}'", g.interface));
@@ -410,17 +464,17 @@ async fn add_grant(State(state): State<AdminState>, Body(g): Body<NewGrant>) -> 
         valid_to: g.valid_to.map(|d| d.to_string()),
         ..access::GrantRecord::default()
     };
-    let insert = record.clone();
+    let (insert, actor) = (record.clone(), caller.actor());
     if let Err(e) = state
         .services
         .store()
         .write(move |c| {
-            let g = insert.clone();
+            let (g, actor) = (insert.clone(), actor.clone());
             Box::pin(async move {
                 access::insert_grant(c, &g).await?;
                 let detail = serde_json::to_value(&g).unwrap_or_default();
                 let now = snitflade_store::now_text();
-                snitflade_store::admin_audit::record(c, "admin", "grant.add", "grant", &g.id, &detail, &now).await
+                snitflade_store::admin_audit::record(c, &actor, "grant.add", "grant", &g.id, &detail, &now).await
             })
         })
         .await
@@ -470,8 +524,13 @@ struct AuditQuery {
 
 /// `GET /api/v1/audit`: reads and writes of personal data through the services, newest first, filtered by
 /// municipality, system, interface, employee and time (`from` inclusive, `to` exclusive; a day or RFC 3339).
-async fn audit(State(state): State<AdminState>, Query(q): Query<AuditQuery>) -> Response {
-    let municipality = match q.municipality.as_deref().map(Kommunekode::parse).transpose() {
+/// A municipality's are the reads and writes of its own employees.
+async fn audit(State(state): State<AdminState>, caller: Caller, Query(q): Query<AuditQuery>) -> Response {
+    let asked = match caller.municipality_filter(q.municipality.as_deref()) {
+        Ok(m) => m,
+        Err(r) => return r.into_response(),
+    };
+    let municipality = match asked.as_deref().map(Kommunekode::parse).transpose() {
         Ok(m) => m,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("municipality: {e}")),
     };
@@ -538,10 +597,11 @@ async fn absence_types(State(state): State<AdminState>, Path(code): Path<String>
 /// Registered absences keep their type code; a type taken out of the catalogue only stops new registrations.
 async fn put_absence_types(
     State(state): State<AdminState>,
+    caller: Caller,
     Path(code): Path<String>,
     body: Body<Vec<AbsenceType>>,
 ) -> Response {
-    put_catalogue(&state, &code, body, Catalogue::Absence, |t| {
+    put_catalogue(&state, &caller, &code, body, Catalogue::Absence, |t| {
         validate_catalogue(t).map_err(|e| e.to_string())
     })
     .await
@@ -551,6 +611,7 @@ async fn put_absence_types(
 /// catalogue stored.
 pub(crate) async fn put_catalogue<T>(
     state: &AdminState,
+    caller: &Caller,
     code: &str,
     Body(value): Body<T>,
     which: Catalogue,
@@ -567,13 +628,13 @@ where
         return error(StatusCode::BAD_REQUEST, e);
     }
     let stored = Arc::new(value);
-    let written = stored.clone();
+    let (written, actor) = (stored.clone(), caller.actor());
     let result = state
         .services
         .store()
         .write(move |c| {
-            let value = written.clone();
-            Box::pin(async move { catalogues::set(c, which, m, &*value, "admin", &snitflade_store::now_text()).await })
+            let (value, actor) = (written.clone(), actor.clone());
+            Box::pin(async move { catalogues::set(c, which, m, &*value, &actor, &snitflade_store::now_text()).await })
         })
         .await;
     match result {
@@ -599,6 +660,7 @@ async fn document_types(State(state): State<AdminState>, Path(code): Path<String
 /// whole). Registered documents keep the folder they were filed in.
 async fn put_document_types(
     State(state): State<AdminState>,
+    caller: Caller,
     Path(code): Path<String>,
     Body(types): Body<Vec<DocumentType>>,
 ) -> Response {
@@ -609,14 +671,14 @@ async fn put_document_types(
     if let Err(e) = validate_document_types(&types) {
         return error(StatusCode::BAD_REQUEST, e.to_string());
     }
-    let stored = Arc::new(types.clone());
+    let (stored, actor) = (Arc::new(types.clone()), caller.actor());
     let result = state
         .services
         .store()
         .write(move |c| {
-            let types = stored.clone();
+            let (types, actor) = (stored.clone(), actor.clone());
             Box::pin(
-                async move { documents::set_document_types(c, m, &types, "admin", &snitflade_store::now_text()).await },
+                async move { documents::set_document_types(c, m, &types, &actor, &snitflade_store::now_text()).await },
             )
         })
         .await;
@@ -629,13 +691,6 @@ async fn put_document_types(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn token_comparison() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
-    }
 
     #[test]
     fn resubmit_bodies() {

@@ -1,9 +1,12 @@
 //! The Beskedfordeler's admin API: dueslag (create, change, activate/deactivate), their subscriptions, deliveries
 //! and fejlkø (requeue, move to the fejlkø), the list of Beskedtype UUIDs, an event's envelope as delivered, and
-//! the publisher tokens systems put in the messages they publish over AMQP (SF1460_C).
+//! the publisher tokens systems put in the messages they publish over AMQP (SF1460_C). A vendor acts on its own
+//! systems' dueslag and tokens; a municipality reads the dueslag of the systems it has granted (issue 17).
 
-use crate::admin::{ActorQuery, AdminState, error, store_error};
+use crate::admin::{AdminState, error, store_error};
 use crate::admin_json::{Body, BodyOrDefault, refused};
+use crate::auth::Caller;
+use crate::scope::{hidden, own_system, systems_granted_by, vendors_by_system};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,10 +14,12 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use snitflade_access::Role;
 use snitflade_beskedfordeler::dueslag::{self, DueslagChange, DueslagError, NewDueslag};
 use snitflade_beskedfordeler::envelope::{BESKEDTYPER, beskedtype, filter_fields, haendelsesbesked};
 use snitflade_beskedfordeler::filter::Filter;
 use snitflade_beskedfordeler::tokens;
+use snitflade_store::dueslag::Dueslag;
 
 pub fn routes() -> Router<AdminState> {
     Router::new()
@@ -47,23 +52,85 @@ fn reply<T: Serialize>(status: StatusCode, r: Result<T, DueslagError>) -> Respon
     }
 }
 
-async fn list(State(s): State<AdminState>) -> Response {
-    reply(StatusCode::OK, dueslag::list(s.services.store()).await)
+/// Which systems' dueslag the caller sees: `None` all (the operator); a vendor's systems; the systems a
+/// municipality has granted.
+async fn seen_systems(s: &AdminState, caller: &Caller) -> Result<Option<std::collections::HashSet<String>>, Response> {
+    Ok(match &caller.role {
+        Role::Vendor(v) => Some(
+            vendors_by_system(s)
+                .await?
+                .into_iter()
+                .filter(|(_, vendor)| vendor.as_deref() == Some(v.as_str()))
+                .map(|(id, _)| id)
+                .collect(),
+        ),
+        Role::Municipality(m) => Some(systems_granted_by(s, &m.to_string()).await?),
+        Role::Operator | Role::Auditor => None,
+    })
 }
 
-async fn one(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
-    reply(StatusCode::OK, dueslag::get(s.services.store(), &id).await)
+/// A dueslag the caller sees (404 for another's).
+async fn seen(s: &AdminState, caller: &Caller, id: &str) -> Result<Dueslag, Response> {
+    let d = dueslag::get(s.services.store(), id).await.map_err(fail)?;
+    match seen_systems(s, caller).await? {
+        Some(systems) if !systems.contains(&d.system_id) => Err(hidden(&format!("dueslaget {id}"))),
+        _ => Ok(d),
+    }
 }
 
-async fn create(State(s): State<AdminState>, Body(b): Body<NewDueslag>) -> Response {
+/// A dueslag the caller may change: the operator any, a vendor its systems' (the gate lets no one else here).
+async fn own(s: &AdminState, caller: &Caller, id: &str) -> Result<Dueslag, Response> {
+    if matches!(caller.role, Role::Municipality(_)) {
+        return Err(hidden(&format!("dueslaget {id}")));
+    }
+    seen(s, caller, id).await
+}
+
+async fn list(State(s): State<AdminState>, caller: Caller) -> Response {
+    let systems = match seen_systems(&s, &caller).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let r = dueslag::list(s.services.store()).await.map(|mut all| {
+        all.retain(|d| systems.as_ref().is_none_or(|x| x.contains(&d.system_id)));
+        all
+    });
+    reply(StatusCode::OK, r)
+}
+
+async fn one(State(s): State<AdminState>, caller: Caller, Path(id): Path<String>) -> Response {
+    match seen(&s, &caller, &id).await {
+        Ok(d) => Json(d).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// A vendor creates dueslag for its own systems only.
+async fn create(State(s): State<AdminState>, caller: Caller, Body(mut b): Body<NewDueslag>) -> Response {
+    if let Err(r) = own_system(&s, &caller, &b.system).await {
+        return r;
+    }
+    b.actor = Some(caller.actor());
     reply(StatusCode::CREATED, dueslag::create(s.services.store(), b).await)
 }
 
-async fn change(State(s): State<AdminState>, Path(id): Path<String>, Body(b): Body<DueslagChange>) -> Response {
+async fn change(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(mut b): Body<DueslagChange>,
+) -> Response {
+    if let Err(r) = own(&s, &caller, &id).await {
+        return r;
+    }
+    b.actor = Some(caller.actor());
     reply(StatusCode::OK, dueslag::change(s.services.store(), &id, b).await)
 }
 
-async fn subscriptions(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
+async fn subscriptions(State(s): State<AdminState>, caller: Caller, Path(id): Path<String>) -> Response {
+    if let Err(r) = seen(&s, &caller, &id).await {
+        return r;
+    }
     reply(StatusCode::OK, dueslag::subscriptions(s.services.store(), &id).await)
 }
 
@@ -72,10 +139,20 @@ async fn subscriptions(State(s): State<AdminState>, Path(id): Path<String>) -> R
 struct NewSubscription {
     /// A JSON object (an array would be read field by field into the filter).
     filter: serde_json::Value,
-    actor: Option<String>,
+    /// Accepted from older clients and ignored: the caller's principal is recorded.
+    #[serde(rename = "actor")]
+    _actor: Option<String>,
 }
 
-async fn subscribe(State(s): State<AdminState>, Path(id): Path<String>, Body(b): Body<NewSubscription>) -> Response {
+async fn subscribe(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<NewSubscription>,
+) -> Response {
+    if let Err(r) = own(&s, &caller, &id).await {
+        return r;
+    }
     let n = b;
     if !n.filter.is_object() {
         return error(StatusCode::BAD_REQUEST, "filter skal være et JSON-objekt");
@@ -86,16 +163,15 @@ async fn subscribe(State(s): State<AdminState>, Path(id): Path<String>, Body(b):
     };
     reply(
         StatusCode::CREATED,
-        dueslag::subscribe(s.services.store(), &id, filter, n.actor.as_deref()).await,
+        dueslag::subscribe(s.services.store(), &id, filter, Some(&caller.actor())).await,
     )
 }
 
-async fn unsubscribe(
-    State(s): State<AdminState>,
-    Path((id, sid)): Path<(String, String)>,
-    Query(q): Query<ActorQuery>,
-) -> Response {
-    match dueslag::unsubscribe(s.services.store(), &id, &sid, q.actor.as_deref()).await {
+async fn unsubscribe(State(s): State<AdminState>, caller: Caller, Path((id, sid)): Path<(String, String)>) -> Response {
+    if let Err(r) = own(&s, &caller, &id).await {
+        return r;
+    }
+    match dueslag::unsubscribe(s.services.store(), &id, &sid, Some(&caller.actor())).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => fail(e),
     }
@@ -108,7 +184,15 @@ struct DeliveryQuery {
     limit: Option<i64>,
 }
 
-async fn deliveries(State(s): State<AdminState>, Path(id): Path<String>, Query(q): Query<DeliveryQuery>) -> Response {
+async fn deliveries(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<DeliveryQuery>,
+) -> Response {
+    if let Err(r) = seen(&s, &caller, &id).await {
+        return r;
+    }
     let r = dueslag::deliveries(
         s.services.store(),
         &id,
@@ -120,27 +204,25 @@ async fn deliveries(State(s): State<AdminState>, Path(id): Path<String>, Query(q
     reply(StatusCode::OK, r)
 }
 
-async fn requeue(
-    State(s): State<AdminState>,
-    Path((id, seq)): Path<(String, i64)>,
-    Query(q): Query<ActorQuery>,
-) -> Response {
+async fn requeue(State(s): State<AdminState>, caller: Caller, Path((id, seq)): Path<(String, i64)>) -> Response {
+    if let Err(r) = own(&s, &caller, &id).await {
+        return r;
+    }
     reply(
         StatusCode::OK,
-        dueslag::move_message(s.services.store(), &id, seq, true, q.actor.as_deref())
+        dueslag::move_message(s.services.store(), &id, seq, true, Some(&caller.actor()))
             .await
             .map(|()| json!({ "dueslag": id, "seq": seq, "state": "pending" })),
     )
 }
 
-async fn to_fejlkoe(
-    State(s): State<AdminState>,
-    Path((id, seq)): Path<(String, i64)>,
-    Query(q): Query<ActorQuery>,
-) -> Response {
+async fn to_fejlkoe(State(s): State<AdminState>, caller: Caller, Path((id, seq)): Path<(String, i64)>) -> Response {
+    if let Err(r) = own(&s, &caller, &id).await {
+        return r;
+    }
     reply(
         StatusCode::OK,
-        dueslag::move_message(s.services.store(), &id, seq, false, q.actor.as_deref())
+        dueslag::move_message(s.services.store(), &id, seq, false, Some(&caller.actor()))
             .await
             .map(|()| json!({ "dueslag": id, "seq": seq, "state": "dead" })),
     )
@@ -155,12 +237,13 @@ async fn beskedtyper() -> Response {
     Json(all).into_response()
 }
 
-/// `GET /events/{seq}/envelope`: the event as the `Haendelsesbesked` a subscriber receives (first attempt).
-async fn envelope(State(s): State<AdminState>, Path(seq): Path<i64>) -> Response {
+/// `GET /events/{seq}/envelope`: the event as the `Haendelsesbesked` a subscriber receives (first attempt). A
+/// municipality sees its own municipality's events.
+async fn envelope(State(s): State<AdminState>, caller: Caller, Path(seq): Path<i64>) -> Response {
     let pool = s.services.store().pool();
     let event = match snitflade_store::dueslag::event(pool, seq).await {
-        Ok(Some(e)) => e,
-        Ok(None) => return error(StatusCode::NOT_FOUND, format!("hændelsen {seq} findes ikke")),
+        Ok(Some(e)) if caller.sees(&snitflade_access::Owner::new(e.municipality.as_deref(), None)) => e,
+        Ok(_) => return error(StatusCode::NOT_FOUND, format!("hændelsen {seq} findes ikke")),
         Err(e) => return store_error(e),
     };
     let cvr = match snitflade_store::access::municipalities(pool).await {
@@ -178,16 +261,24 @@ async fn envelope(State(s): State<AdminState>, Path(seq): Path<i64>) -> Response
         .into_response()
 }
 
-async fn tokens(State(s): State<AdminState>, Path(name): Path<String>) -> Response {
+async fn tokens(State(s): State<AdminState>, caller: Caller, Path(name): Path<String>) -> Response {
+    if let Err(r) = own_system(&s, &caller, &name).await {
+        return r;
+    }
     reply(StatusCode::OK, tokens::list(s.services.store(), &name).await)
 }
 
 /// Issues a token; the answer is the only place the token itself ever appears. An empty body takes the defaults.
 async fn issue_token(
     State(s): State<AdminState>,
+    caller: Caller,
     Path(name): Path<String>,
-    BodyOrDefault(req): BodyOrDefault<tokens::TokenRequest>,
+    BodyOrDefault(mut req): BodyOrDefault<tokens::TokenRequest>,
 ) -> Response {
+    if let Err(r) = own_system(&s, &caller, &name).await {
+        return r;
+    }
+    req.actor = Some(caller.actor());
     reply(
         StatusCode::CREATED,
         tokens::issue(s.services.store(), &name, &req).await,
@@ -196,10 +287,13 @@ async fn issue_token(
 
 async fn revoke_token(
     State(s): State<AdminState>,
+    caller: Caller,
     Path((name, id)): Path<(String, String)>,
-    Query(q): Query<ActorQuery>,
 ) -> Response {
-    match tokens::revoke(s.services.store(), &name, &id, q.actor.as_deref()).await {
+    if let Err(r) = own_system(&s, &caller, &name).await {
+        return r;
+    }
+    match tokens::revoke(s.services.store(), &name, &id, Some(&caller.actor())).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => fail(e),
     }

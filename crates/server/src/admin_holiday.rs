@@ -7,6 +7,7 @@
 use crate::admin::{AdminState, error, store_error};
 use crate::admin_json::Body;
 use crate::admin_payroll::employee;
+use crate::auth::Caller;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -148,6 +149,7 @@ pub async fn list(State(state): State<AdminState>, Path((code, pernr)): Path<(St
 /// year and reason.
 pub async fn add(
     State(state): State<AdminState>,
+    caller: Caller,
     Path((code, pernr)): Path<(String, String)>,
     Body(body): Body<NewTransfer>,
 ) -> Response {
@@ -166,7 +168,7 @@ pub async fn add(
         agreed_on: body.agreed_on,
         note: body.note.trim().to_owned(),
         registered_at: snitflade_store::now_text(),
-        registered_by: "admin".into(),
+        registered_by: caller.actor(),
     };
     let written = stored.clone();
     let result = state

@@ -3,11 +3,15 @@
 //! KOMBIT's requirement check, CSV import and export, and JSON export. Each handler maps HTTP to one operation of
 //! [`crate::landscape`] or one call into `snitflade_landscape`; the changes log themselves in the admin audit log.
 //! The calls into `snitflade_landscape` (CSV checks, impact, diagrams, requirement check, export) are CPU-bound on
-//! a large landscape, so they run on the blocking pool, never on the async runtime's threads.
+//! a large landscape, so they run on the blocking pool, never on the async runtime's threads. A municipality sees
+//! the shared catalogue (systems, interfaces) and its own part of the landscape — its relations — which alone it may
+//! change; its questions are answered from its own part (issue 17).
 
 use crate::admin::{ActorQuery, AdminState, error, query, store_error};
 use crate::admin_json::Body;
+use crate::auth::Caller;
 use crate::landscape::{self as ops, LandscapeError};
+use crate::scope::{forbidden, hidden};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -102,9 +106,31 @@ struct MunicipalityQuery {
 }
 
 /// `GET /landscape`: catalogue, stored records and snitflade's own traffic in one.
-async fn landscape(State(s): State<AdminState>, q: Result<Query<MunicipalityQuery>, QueryRejection>) -> Response {
+async fn landscape(
+    State(s): State<AdminState>,
+    caller: Caller,
+    q: Result<Query<MunicipalityQuery>, QueryRejection>,
+) -> Response {
     let q = query!(q);
-    reply(ops::landscape(s.services.store(), q.municipality.as_deref()).await)
+    let municipality = match caller.municipality_filter(q.municipality.as_deref()) {
+        Ok(m) => m,
+        Err(r) => return r.into_response(),
+    };
+    reply(ops::landscape(s.services.store(), municipality.as_deref()).await)
+}
+
+/// The landscape the caller's questions are answered from: a municipality's own part, else the whole.
+async fn landscape_of(s: &AdminState, caller: &Caller) -> Result<Landscape, Response> {
+    ops::landscape(s.services.store(), caller.own_municipality().as_deref())
+        .await
+        .map_err(landscape_error)
+}
+
+/// Whether a relation is in the caller's part of the landscape (a municipality's own, or any for the operator).
+fn own_relation(caller: &Caller, r: &Relation) -> bool {
+    caller
+        .own_municipality()
+        .is_none_or(|own| ops::municipality_form(&r.municipality).ok() == Some(own))
 }
 
 async fn systems(State(s): State<AdminState>) -> Response {
@@ -117,21 +143,23 @@ async fn system(State(s): State<AdminState>, Path(id): Path<String>) -> Response
 
 async fn put_system(
     State(s): State<AdminState>,
+    caller: Caller,
     Path(id): Path<String>,
     q: Result<Query<ActorQuery>, QueryRejection>,
     Body(b): Body<System>,
 ) -> Response {
-    let q = query!(q);
-    put_reply(ops::put_system(s.services.store(), &id, b, &q.actor()).await)
+    let _ = query!(q);
+    put_reply(ops::put_system(s.services.store(), &id, b, &caller.actor()).await)
 }
 
 async fn delete_system(
     State(s): State<AdminState>,
+    caller: Caller,
     Path(id): Path<String>,
     q: Result<Query<ActorQuery>, QueryRejection>,
 ) -> Response {
-    let q = query!(q);
-    deleted(ops::delete_system(s.services.store(), &id, &q.actor()).await)
+    let _ = query!(q);
+    deleted(ops::delete_system(s.services.store(), &id, &caller.actor()).await)
 }
 
 #[derive(Deserialize)]
@@ -140,32 +168,70 @@ struct RelationQuery {
     municipality: Option<String>,
 }
 
-async fn relations(State(s): State<AdminState>, q: Result<Query<RelationQuery>, QueryRejection>) -> Response {
+async fn relations(
+    State(s): State<AdminState>,
+    caller: Caller,
+    q: Result<Query<RelationQuery>, QueryRejection>,
+) -> Response {
     let q = query!(q);
-    reply(ops::relations(s.services.store(), q.system.as_deref(), q.municipality.as_deref()).await)
+    let municipality = match caller.municipality_filter(q.municipality.as_deref()) {
+        Ok(m) => m,
+        Err(r) => return r.into_response(),
+    };
+    reply(ops::relations(s.services.store(), q.system.as_deref(), municipality.as_deref()).await)
 }
 
-async fn relation(State(s): State<AdminState>, Path(id): Path<String>) -> Response {
-    reply(ops::relation(s.services.store(), &id).await)
+/// The relation `id` if it is in the caller's part of the landscape (another municipality's does not exist for
+/// it); `Ok(None)` when there is none.
+async fn seen_relation(s: &AdminState, caller: &Caller, id: &str) -> Result<Option<Relation>, Response> {
+    match ops::relation(s.services.store(), id).await {
+        Ok(r) if own_relation(caller, &r) => Ok(Some(r)),
+        Ok(_) => Err(hidden(&format!("relationen {id}"))),
+        Err(LandscapeError::NotFound(_)) => Ok(None),
+        Err(e) => Err(landscape_error(e)),
+    }
 }
 
+async fn relation(State(s): State<AdminState>, caller: Caller, Path(id): Path<String>) -> Response {
+    match seen_relation(&s, &caller, &id).await {
+        Ok(Some(r)) => Json(r).into_response(),
+        Ok(None) => reply(ops::relation(s.services.store(), &id).await),
+        Err(r) => r,
+    }
+}
+
+/// A municipality creates and replaces relations in its own municipality only.
 async fn put_relation(
     State(s): State<AdminState>,
+    caller: Caller,
     Path(id): Path<String>,
     q: Result<Query<ActorQuery>, QueryRejection>,
     Body(b): Body<Relation>,
 ) -> Response {
-    let q = query!(q);
-    put_reply(ops::put_relation(s.services.store(), &id, b, &q.actor()).await)
+    let _ = query!(q);
+    if let Err(r) = seen_relation(&s, &caller, &id).await {
+        return r;
+    }
+    if !own_relation(&caller, &b) {
+        return forbidden(format!(
+            "you act for municipality {}: relations in it only",
+            caller.own_municipality().unwrap_or_default()
+        ));
+    }
+    put_reply(ops::put_relation(s.services.store(), &id, b, &caller.actor()).await)
 }
 
 async fn delete_relation(
     State(s): State<AdminState>,
+    caller: Caller,
     Path(id): Path<String>,
     q: Result<Query<ActorQuery>, QueryRejection>,
 ) -> Response {
-    let q = query!(q);
-    deleted(ops::delete_relation(s.services.store(), &id, &q.actor()).await)
+    let _ = query!(q);
+    if let Err(r) = seen_relation(&s, &caller, &id).await {
+        return r;
+    }
+    deleted(ops::delete_relation(s.services.store(), &id, &caller.actor()).await)
 }
 
 async fn interface(State(s): State<AdminState>, Path((id, version)): Path<(String, String)>) -> Response {
@@ -174,13 +240,14 @@ async fn interface(State(s): State<AdminState>, Path((id, version)): Path<(Strin
 
 async fn put_interface(
     State(s): State<AdminState>,
+    caller: Caller,
     Path((id, version)): Path<(String, String)>,
     q: Result<Query<ActorQuery>, QueryRejection>,
     Body(b): Body<Interface>,
 ) -> Response {
-    let q = query!(q);
+    let _ = query!(q);
     let body = b;
-    put_reply(ops::put_interface(s.services.store(), &id, &version, body, &q.actor()).await)
+    put_reply(ops::put_interface(s.services.store(), &id, &version, body, &caller.actor()).await)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -272,13 +339,21 @@ fn typed(content_type: &'static str, body: String) -> Response {
 }
 
 /// `GET /landscape/impact?system=&municipality=&depth=&format=json|text`.
-async fn impact(State(s): State<AdminState>, q: Result<Query<ImpactQuery>, QueryRejection>) -> Response {
+async fn impact(
+    State(s): State<AdminState>,
+    caller: Caller,
+    q: Result<Query<ImpactQuery>, QueryRejection>,
+) -> Response {
     let q = query!(q);
-    let l = match ops::landscape(s.services.store(), None).await {
-        Ok(l) => l,
-        Err(e) => return landscape_error(e),
+    let asked = match caller.municipality_filter(q.municipality.as_deref()) {
+        Ok(m) => m,
+        Err(r) => return r.into_response(),
     };
-    let request = match (subject(&l, q.system), municipality(q.municipality.as_deref())) {
+    let l = match landscape_of(&s, &caller).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let request = match (subject(&l, q.system), municipality(asked.as_deref())) {
         (Ok(system), Ok(municipality)) => ImpactRequest {
             system,
             municipality,
@@ -313,13 +388,21 @@ struct DiagramRequest {
 }
 
 /// `GET /landscape/diagram?system=&municipality=&view=as-is|transition&format=svg|dot|mermaid`.
-async fn diagram(State(s): State<AdminState>, q: Result<Query<DiagramQuery>, QueryRejection>) -> Response {
+async fn diagram(
+    State(s): State<AdminState>,
+    caller: Caller,
+    q: Result<Query<DiagramQuery>, QueryRejection>,
+) -> Response {
     let q = query!(q);
-    let l = match ops::landscape(s.services.store(), None).await {
-        Ok(l) => l,
-        Err(e) => return landscape_error(e),
+    let asked = match caller.municipality_filter(q.municipality.as_deref()) {
+        Ok(m) => m,
+        Err(r) => return r.into_response(),
     };
-    let request = match (subject(&l, q.system), municipality(q.municipality.as_deref())) {
+    let l = match landscape_of(&s, &caller).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let request = match (subject(&l, q.system), municipality(asked.as_deref())) {
         (Ok(system), Ok(municipality)) => DiagramRequest {
             system,
             municipality,
@@ -348,12 +431,12 @@ struct RequirementsRequest {
     direct_public_integrations: Vec<String>,
 }
 
-async fn requirements(State(s): State<AdminState>, Body(b): Body<RequirementsRequest>) -> Response {
+async fn requirements(State(s): State<AdminState>, caller: Caller, Body(b): Body<RequirementsRequest>) -> Response {
     let mut request = b;
     request.system = request.system.filter(|s| !s.trim().is_empty());
-    let l = match ops::landscape(s.services.store(), None).await {
+    let l = match landscape_of(&s, &caller).await {
         Ok(l) => l,
-        Err(e) => return landscape_error(e),
+        Err(r) => return r,
     };
     if let Some(system) = &request.system
         && let Err(r) = subject(&l, Some(system.clone()))
@@ -389,7 +472,9 @@ impl ImportKind {
 struct ImportQuery {
     /// Check only [default: true]; `false` stores.
     dry_run: Option<bool>,
-    actor: Option<String>,
+    /// Accepted and ignored: the caller's principal is recorded.
+    #[serde(rename = "actor")]
+    _actor: Option<String>,
 }
 
 /// `POST /landscape/import/{systems|relations|interfaces}?dry_run=`: a CSV file (UTF-8 or Windows-1252, `,` or `;`, at most
@@ -397,6 +482,7 @@ struct ImportQuery {
 /// transaction. The answer reports every row (created / updated / unchanged / rejected with the reasons).
 async fn import(
     State(s): State<AdminState>,
+    caller: Caller,
     Path(kind): Path<String>,
     q: Result<Query<ImportQuery>, QueryRejection>,
     body: Bytes,
@@ -437,7 +523,7 @@ async fn import(
         Ok((_, Err(e))) => return landscape_error(e),
         Err(r) => return r.into_response(),
     };
-    let actor = ActorQuery { actor: q.actor }.actor();
+    let actor = caller.actor();
     let dry_run = q.dry_run.unwrap_or(true);
     match ops::import(s.services.store(), checked, dry_run, &actor).await {
         Ok(stored) => Json(json!({ "dry_run": dry_run, "rows": rows, "stored": stored })).into_response(),
@@ -446,10 +532,10 @@ async fn import(
 }
 
 /// `GET /landscape/export`: the merged landscape as the JSON document of `snitflade_landscape::exchange`.
-async fn export(State(s): State<AdminState>) -> Response {
-    let l = match ops::landscape(s.services.store(), None).await {
+async fn export(State(s): State<AdminState>, caller: Caller) -> Response {
+    let l = match landscape_of(&s, &caller).await {
         Ok(l) => l,
-        Err(e) => return landscape_error(e),
+        Err(r) => return r,
     };
     match blocking(move || answer_export(&l)).await {
         Ok(body) => (
@@ -482,6 +568,7 @@ struct CsvExportQuery {
 /// refused (422, naming it) rather than altered.
 async fn export_csv(
     State(s): State<AdminState>,
+    caller: Caller,
     Path(kind): Path<String>,
     q: Result<Query<CsvExportQuery>, QueryRejection>,
 ) -> Response {
@@ -503,10 +590,11 @@ async fn export_csv(
         encoding: q.encoding.unwrap_or_default(),
         delimiter,
     };
-    let parts = match ops::Parts::read(s.services.store()).await {
+    let mut parts = match ops::Parts::read(s.services.store()).await {
         Ok(p) => p,
         Err(e) => return landscape_error(e),
     };
+    parts.stored.relations.retain(|r| own_relation(&caller, r));
     match blocking(move || answer_csv_export(parts.stored, kind, format)).await {
         Ok((name, body)) => (
             [

@@ -4,6 +4,7 @@
 
 use crate::admin::{AdminState, error, known_municipality, store_error};
 use crate::admin_json::Body;
+use crate::auth::Caller;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -30,10 +31,11 @@ pub async fn catalogue(State(state): State<AdminState>, Path(code): Path<String>
 /// `PUT …/payroll-catalogue`: replaces the catalogue (validated whole). Registered payments keep their codes.
 pub async fn put_catalogue(
     State(state): State<AdminState>,
+    caller: Caller,
     Path(code): Path<String>,
     body: Body<PayrollCatalogue>,
 ) -> Response {
-    crate::admin::put_catalogue(&state, &code, body, Catalogue::Payroll, |c| {
+    crate::admin::put_catalogue(&state, &caller, &code, body, Catalogue::Payroll, |c| {
         validate_catalogue(c).map_err(|e| e.to_string())
     })
     .await
@@ -74,6 +76,7 @@ pub(crate) async fn employee(state: &AdminState, code: &str, pernr: &str) -> Res
 /// `PUT …/employee-locks/{pernr}` with `{"reason": "…"}`: locks the employee for payroll changes.
 pub async fn lock(
     State(state): State<AdminState>,
+    caller: Caller,
     Path((code, pernr)): Path<(String, String)>,
     Body(body): Body<LockBody>,
 ) -> Response {
@@ -85,12 +88,13 @@ pub async fn lock(
         Ok(v) => v,
         Err(r) => return r,
     };
+    let actor = caller.actor();
     let result = state
         .services
         .store()
         .write(move |c| {
-            let reason = reason.clone();
-            Box::pin(async move { payroll::lock(c, m, p, &reason, "admin").await })
+            let (reason, actor) = (reason.clone(), actor.clone());
+            Box::pin(async move { payroll::lock(c, m, p, &reason, &actor).await })
         })
         .await;
     match result {

@@ -8,11 +8,15 @@ mod admin_holiday;
 mod admin_json;
 mod admin_landscape;
 mod admin_payroll;
+mod admin_tokens;
+mod auth;
 pub mod demo;
 mod fd_limit;
 pub mod health;
 mod landscape;
 pub mod listener;
+mod roles;
+mod scope;
 pub mod services_http;
 pub mod tls;
 

@@ -56,6 +56,8 @@ pub struct ErrorFilter {
     pub interface: Option<String>,
     pub municipality: Option<String>,
     pub external_id: Option<String>,
+    /// Only the entries of messages sent by this vendor's systems.
+    pub vendor_id: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -128,6 +130,7 @@ pub async fn list(pool: &AnyPool, f: &ErrorFilter) -> Result<Vec<ErrorItem>> {
         select_items!(),
         "WHERE ($1 IS NULL OR e.status = $1) AND ($2 IS NULL OR e.interface = $2) \
          AND ($3 IS NULL OR e.municipality = $3) AND ($4 IS NULL OR e.external_id = $4) \
+         AND ($7 IS NULL OR s.vendor_id = $7) \
          ORDER BY e.received_at, e.id LIMIT $5 OFFSET $6"
     ))
     .bind(f.status.map(|s| s.as_str()))
@@ -136,6 +139,7 @@ pub async fn list(pool: &AnyPool, f: &ErrorFilter) -> Result<Vec<ErrorItem>> {
     .bind(f.external_id.as_deref())
     .bind(f.limit)
     .bind(f.offset)
+    .bind(f.vendor_id.as_deref())
     .fetch_all(pool)
     .await?;
     rows.iter().map(from_row).collect()

@@ -7,6 +7,7 @@
 pub mod absence;
 pub mod access;
 pub mod admin_audit;
+pub mod api_tokens;
 pub mod catalogues;
 pub mod data_dir;
 pub mod db;

@@ -145,15 +145,36 @@ pub async fn registrations(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<RegistrationRow>> {
+    registrations_in(pool, ex_ident, after, limit, &RegistrationScope::default()).await
+}
+
+/// Whose registrations: one municipality's, one vendor's systems' (either, both or neither).
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationScope {
+    pub municipality: Option<String>,
+    pub vendor_id: Option<String>,
+}
+
+/// [`registrations`] limited to `scope`.
+pub async fn registrations_in(
+    pool: &AnyPool,
+    ex_ident: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+    scope: &RegistrationScope,
+) -> Result<Vec<RegistrationRow>> {
     let rows = sqlx::query(
         "SELECT r.ex_ident, r.municipality, s.name AS system, r.pernr, r.device_type, r.network, r.activity, \
          r.work_cntr, r.plant, r.postg_date, r.act_type, r.act_work, r.received_at, r.registered_at, r.error_id \
          FROM mh_registrations r JOIN systems s ON s.id = r.system_id \
-         WHERE ($1 IS NULL OR r.ex_ident = $1) AND ($2 IS NULL OR r.ex_ident > $2) ORDER BY r.ex_ident LIMIT $3",
+         WHERE ($1 IS NULL OR r.ex_ident = $1) AND ($2 IS NULL OR r.ex_ident > $2) \
+         AND ($4 IS NULL OR r.municipality = $4) AND ($5 IS NULL OR s.vendor_id = $5) ORDER BY r.ex_ident LIMIT $3",
     )
     .bind(ex_ident)
     .bind(after)
     .bind(limit)
+    .bind(scope.municipality.as_deref())
+    .bind(scope.vendor_id.as_deref())
     .fetch_all(pool)
     .await?;
     rows.iter()

@@ -315,6 +315,14 @@ impl AdminApi {
         }
     }
 
+    /// The same API with another bearer token (e.g. an API token acting as its role).
+    pub fn as_token(&self, token: &str) -> AdminApi {
+        AdminApi {
+            token: token.to_owned(),
+            ..self.clone()
+        }
+    }
+
     async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
         let response = req.send().await.expect("admin request");
         let status = response.status();

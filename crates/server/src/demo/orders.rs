@@ -1,12 +1,12 @@
 //! The demo's grants of CONTRACT §3, made the way a municipality would make them: each demo system's vendor and
 //! standard integration, a price list, and per system and municipality an order walked through every step to
-//! `notified` by the actor "demo". Re-entrant: a start that stopped half-way carries on where it stopped; a data dir
+//! `notified` by the actor "demo", as the operator. Re-entrant: a start that stopped half-way carries on where it stopped; a data dir
 //! from before orders existed (its grants made directly, no vendors) is left as it is.
 
 use super::{DemoSystem, SYSTEMS};
 use anyhow::{Context, Result, anyhow};
 use snitflade_domain::InterfaceId;
-use snitflade_domain::orders::{IntegrationKind, OrderState};
+use snitflade_domain::orders::{IntegrationKind, OrderState, Party};
 use snitflade_domain::prices::PriceList;
 use snitflade_lifecycle::Lifecycle;
 use snitflade_lifecycle::orders::{Advance, NewOrder, PriceListInput};
@@ -111,23 +111,26 @@ pub async fn ensure(lifecycle: &Lifecycle) -> Result<()> {
                 Some(o) => o.clone(),
                 None => {
                     lifecycle
-                        .create_order(NewOrder {
-                            municipality: m.into(),
-                            system: s.name.into(),
-                            // CONTRACT §3: the demo systems may do all their interfaces do, as before levels.
-                            access: interfaces
-                                .iter()
-                                .filter_map(|i| InterfaceId::parse(i))
-                                .map(|i| (i.as_str().to_owned(), i.full_level()))
-                                .collect(),
-                            interfaces,
-                            package: false,
-                            standard_integration: Some(si.clone()),
-                            certificate: None,
-                            valid_from: Some(VALID_FROM),
-                            note: Some("Demo: bestilt efter leverandørens anvisning".into()),
-                            actor: Some(ACTOR.into()),
-                        })
+                        .create_order(
+                            NewOrder {
+                                municipality: m.into(),
+                                system: s.name.into(),
+                                // CONTRACT §3: the demo systems may do all their interfaces do, as before levels.
+                                access: interfaces
+                                    .iter()
+                                    .filter_map(|i| InterfaceId::parse(i))
+                                    .map(|i| (i.as_str().to_owned(), i.full_level()))
+                                    .collect(),
+                                interfaces,
+                                package: false,
+                                standard_integration: Some(si.clone()),
+                                certificate: None,
+                                valid_from: Some(VALID_FROM),
+                                note: Some("Demo: bestilt efter leverandørens anvisning".into()),
+                                actor: Some(ACTOR.into()),
+                            },
+                            Party::Operator,
+                        )
                         .await?
                 }
             };
@@ -144,6 +147,7 @@ pub async fn ensure(lifecycle: &Lifecycle) -> Result<()> {
                             covered_by_contract: None,
                             certificate: None,
                         },
+                        Party::Operator,
                     )
                     .await
                     .with_context(|| format!("walking the demo order of {} in {m} to {}", s.name, to.as_str()))?;
