@@ -196,6 +196,13 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
     )?;
     let server = ServerProcess::spawn_async(server_command(cfg, Some(&config))).await?;
     let admin = AdminClient::new(cfg, server.admin)?;
+    // The receiving system's dueslag get 0340's absences only with the bus's grant (issue 17).
+    admin
+        .post(
+            "/grants",
+            json!({"system": "dagtilbud", "interface": "beskedfordeler", "municipality": "0340"}),
+        )
+        .await?;
     let clock = Arc::new(Clock::new(cfg.events));
 
     let mut receivers = Vec::new();

@@ -273,14 +273,15 @@ pub async fn subscriptions(store: &Store, id: &str) -> Result<Vec<Subscription>>
     Ok(dueslag::subscriptions(store.pool(), Some(id)).await?)
 }
 
-/// A dueslag's deliveries (`state`: `pending`, `delivered` or `dead` = the fejlkø).
+/// A dueslag's deliveries (`state`: `pending`, `delivered`, `dead` = the fejlkø, or `filtered` = not delivered because
+/// the dueslag's system lacks a grant, `last_error` saying which).
 pub async fn deliveries(store: &Store, id: &str, state: Option<&str>, after: i64, limit: i64) -> Result<Vec<Delivery>> {
     get(store, id).await?;
     if let Some(s) = state
-        && !["pending", "delivered", "dead"].contains(&s)
+        && !["pending", "delivered", "dead", "filtered"].contains(&s)
     {
         return Err(DueslagError::BadRequest(format!(
-            "state skal være pending, delivered eller dead, ikke '{s}'"
+            "state skal være pending, delivered, dead eller filtered, ikke '{s}'"
         )));
     }
     Ok(dueslag::deliveries(store.pool(), id, state, after, limit.clamp(1, 10_000)).await?)

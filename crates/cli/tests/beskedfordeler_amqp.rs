@@ -213,7 +213,8 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
         .await
         .expect("RabbitMQ at SNITFLADE_TEST_AMQP_URL");
 
-    // SF1460_D: an absence lands in the pull dueslag's queue.
+    // SF1460_D: an absence lands in the pull dueslag's queue (dagtilbud holds the bus for 0340).
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
     let absences = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
     register_sick_day(&s).await;
     let (first_channel, first) = next_message(&conn, &absences, Duration::from_secs(20))
@@ -254,9 +255,6 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
     );
 
     // SF1460_C: dagtilbud publishes its own message type for Sorø (CVR 29189730).
-    let grant = json!({"system": "dagtilbud", "interface": "beskedfordeler", "municipality": "0340"});
-    let (status, g) = s.admin.post("/api/v1/grants", Some(grant)).await;
-    assert_eq!(status, StatusCode::CREATED, "{g}");
     let beskedtype = uuid::Uuid::new_v4().to_string();
     let received = pull_dueslag(&s, json!({"beskedtype": [beskedtype]})).await;
     let token = issue_token(&s, "dagtilbud", json!({"valid_days": 1})).await;
@@ -411,6 +409,7 @@ async fn rabbitmq_comes_back_and_so_does_delivery() {
         json!({"configured": true, "connected": true}),
         "{body}"
     );
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
     let absences = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
     let conn = Connection::connect(&url, ConnectionProperties::default())
         .await

@@ -146,11 +146,17 @@ async fn to_fejlkoe(
     )
 }
 
-/// `GET /beskedtyper`: every event kind with its stable `Beskedtype` UUID and Danish name.
+/// `GET /beskedtyper`: every event kind with its stable `Beskedtype` UUID, Danish name, and what a receiving system
+/// needs besides the `beskedfordeler` grant: a grant for one of `interfaces`, or (`own_system_only`) to be the
+/// system the event is about.
 async fn beskedtyper() -> Response {
     let all: Vec<_> = BESKEDTYPER
         .iter()
-        .map(|(k, navn)| json!({ "kind": k, "beskedtype": beskedtype(k).to_string(), "navn": navn }))
+        .map(|b| {
+            let interfaces: Vec<&str> = b.seen.interfaces().iter().map(|i| i.as_str()).collect();
+            json!({ "kind": b.kind, "beskedtype": beskedtype(b.kind).to_string(), "navn": b.navn,
+                    "interfaces": interfaces, "own_system_only": b.seen.own_system_only() })
+        })
         .collect();
     Json(all).into_response()
 }

@@ -1,11 +1,12 @@
-//! SF1460_D: fills each active pull dueslag's queue (named by its UUID) from the database, in distribution order.
+//! SF1460_D: fills each active pull dueslag's queue (named by its UUID) from the database, in distribution order,
+//! with what the dueslag's system may see (checked just before publishing; the rest is recorded as filtered).
 //! Each dueslag has its own confirm channel and is forwarded concurrently with the others. Messages are persistent
 //! and published with `mandatory`; only what RabbitMQ has confirmed is marked delivered, so a lost connection means
 //! at most a resend (readers dedupe on `BeskedId`). A failing channel (a queue re-declared with other arguments, say)
 //! affects only its dueslag: it is reopened next round, while the others go on.
 
 use crate::DeliveryConfig;
-use crate::distributor::{municipality_cvrs, record_attempts};
+use crate::distributor::{municipality_cvrs, record_attempts, screen};
 use crate::envelope::{filter_fields, haendelsesbesked};
 use crate::lease::Lease;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
@@ -90,6 +91,11 @@ impl Forwarder {
             match batch.first() {
                 Some((head, _)) if head.next_attempt_at <= now_text() => {}
                 _ => continue,
+            }
+            // Checked again just before delivery: a closing stops what is not yet delivered at once.
+            let batch = screen(&self.store, &d, batch).await?;
+            if batch.is_empty() {
+                continue;
             }
             let channel = match self.channel(&d.id).await {
                 Ok(c) => c,

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod push;
 pub mod python;
 
 use std::collections::HashMap;
@@ -437,6 +438,14 @@ impl AdminApi {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{sub}");
         id
+    }
+
+    /// Grants `system` the interface `interface` for `municipality` from today (`POST /api/v1/grants`); e.g. the
+    /// `beskedfordeler` grant without which a system's dueslag receive nothing.
+    pub async fn grant(&self, system: &str, interface: &str, municipality: &str) {
+        let body = serde_json::json!({"system": system, "interface": interface, "municipality": municipality});
+        let (status, g) = self.post("/api/v1/grants", Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{g}");
     }
 
     /// The error-table entries with this external id.
