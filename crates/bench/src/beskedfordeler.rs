@@ -207,7 +207,7 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
 
     let mut receivers = Vec::new();
     for d in 0..cfg.dueslag {
-        let id = match &cfg.amqp_url {
+        let queue = match &cfg.amqp_url {
             None => {
                 let (port, task) = push_receiver(cfg, d, clock.clone()).await?;
                 receivers.push(task);
@@ -218,7 +218,7 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
             Some(_) => admin.dueslag(d, None).await?,
         };
         if let Some(url) = &cfg.amqp_url {
-            receivers.push(amqp_consumer(url.clone(), id, d, clock.clone()).await?);
+            receivers.push(amqp_consumer(url.clone(), queue, d, clock.clone()).await?);
         }
     }
 
@@ -347,7 +347,7 @@ impl AdminClient {
         Ok(v)
     }
 
-    /// A dueslag of `dagtilbud` subscribed to `absence.created`; its id.
+    /// A dueslag of `dagtilbud` subscribed to `absence.created`; its AMQP queue (its id when pushed).
     async fn dueslag(&self, n: u32, push_url: Option<String>) -> Result<String> {
         let d = self
             .post(
@@ -361,7 +361,7 @@ impl AdminClient {
             json!({"filter": {"beskedtype": ["absence.created"]}}),
         )
         .await?;
-        Ok(id)
+        Ok(d["amqp_queue"].as_str().unwrap_or(&id).to_owned())
     }
 }
 

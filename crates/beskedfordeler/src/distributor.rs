@@ -47,6 +47,10 @@ pub struct DeliveryConfig {
     /// The delivery lease's length: of several instances on one database only the holder delivers; if it stops,
     /// another takes over after at most this long.
     pub lease_seconds: u64,
+    /// RabbitMQ's management API, through which snitflade gives each system its own broker login limited to its
+    /// queues (`http://host:15672`, optionally with its own user info). Default: the AMQP URL's host on port 15672
+    /// (15671 for `amqps://`) with the AMQP URL's login.
+    pub amqp_management_url: Option<String>,
     /// How often certificate expiry is checked: the gauge `snitflade_certificate_days_to_expiry` (every instance)
     /// and the `certificate.expiring` events 30 and 7 days ahead (the lease holder).
     pub certificate_check_seconds: u64,
@@ -64,6 +68,7 @@ impl Default for DeliveryConfig {
             amqp_prefetch: 32,
             received_keep_days: 7,
             lease_seconds: 15,
+            amqp_management_url: None,
             certificate_check_seconds: 600,
         }
     }

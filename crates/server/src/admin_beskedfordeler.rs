@@ -1,6 +1,7 @@
 //! The Beskedfordeler's admin API: dueslag (create, change, activate/deactivate), their subscriptions, deliveries
 //! and fejlkø (requeue, move to the fejlkø), the list of Beskedtype UUIDs, an event's envelope as delivered, and
-//! the publisher tokens systems put in the messages they publish over AMQP (SF1460_C).
+//! the publisher tokens systems put in the messages they publish over AMQP (SF1460_C), and each system's own
+//! RabbitMQ login for its pull queues (SF1460_D).
 
 use crate::admin::{ActorQuery, AdminState, error, store_error};
 use crate::admin_json::{Body, BodyOrDefault, refused};
@@ -29,6 +30,10 @@ pub fn routes() -> Router<AdminState> {
         .route("/events/{seq}/envelope", get(envelope))
         .route("/systems/{name}/publisher-tokens", get(tokens).post(issue_token))
         .route("/systems/{name}/publisher-tokens/{id}", delete(revoke_token))
+        .route(
+            "/systems/{name}/amqp-credentials",
+            post(issue_amqp_credentials).delete(revoke_amqp_credentials),
+        )
 }
 
 fn fail(e: DueslagError) -> Response {
@@ -36,6 +41,7 @@ fn fail(e: DueslagError) -> Response {
         DueslagError::NotFound(what) => error(StatusCode::NOT_FOUND, format!("{what} findes ikke")),
         DueslagError::BadRequest(m) => error(StatusCode::BAD_REQUEST, m),
         DueslagError::Conflict(m) => error(StatusCode::CONFLICT, m),
+        DueslagError::Broker(m) => error(StatusCode::BAD_GATEWAY, m),
         DueslagError::Store(e) => store_error(e),
     }
 }
@@ -208,5 +214,48 @@ async fn revoke_token(
     match tokens::revoke(s.services.store(), &name, &id, q.actor.as_deref()).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => fail(e),
+    }
+}
+
+/// The 409 when there is no broker.
+fn no_broker() -> Response {
+    error(
+        StatusCode::CONFLICT,
+        "RabbitMQ er ikke sat op (--amqp-url): dueslag uden push_url læses ikke over AMQP",
+    )
+}
+
+/// `POST /systems/{name}/amqp-credentials`: (re)creates the system's RabbitMQ user, limited to its own dueslag's
+/// queues; the answer is the only place the password ever appears.
+async fn issue_amqp_credentials(
+    State(s): State<AdminState>,
+    Path(name): Path<String>,
+    Query(q): Query<ActorQuery>,
+) -> Response {
+    match &s.broker {
+        Some(b) => reply(
+            StatusCode::CREATED,
+            b.issue(s.services.store(), &name, q.actor.as_deref()).await,
+        ),
+        None => no_broker(),
+    }
+}
+
+/// `DELETE /systems/{name}/amqp-credentials`: deletes the system's RabbitMQ user.
+async fn revoke_amqp_credentials(
+    State(s): State<AdminState>,
+    Path(name): Path<String>,
+    Query(q): Query<ActorQuery>,
+) -> Response {
+    match &s.broker {
+        Some(b) => match b.revoke(s.services.store(), &name, q.actor.as_deref()).await {
+            Ok(true) => StatusCode::NO_CONTENT.into_response(),
+            Ok(false) => error(
+                StatusCode::NOT_FOUND,
+                format!("systemet '{name}' har ingen RabbitMQ-bruger"),
+            ),
+            Err(e) => fail(e),
+        },
+        None => no_broker(),
     }
 }

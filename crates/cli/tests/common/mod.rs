@@ -476,6 +476,11 @@ impl AdminApi {
     }
 }
 
+/// The RabbitMQ of the tests that need one (`SNITFLADE_TEST_AMQP_URL`, set by `.ci/run`).
+pub fn test_amqp_url() -> Option<String> {
+    std::env::var("SNITFLADE_TEST_AMQP_URL").ok().filter(|u| !u.is_empty())
+}
+
 /// Holds a lock (a file in the temp dir, so across test processes) while a test runs a server against the
 /// RabbitMQ of `SNITFLADE_TEST_AMQP_URL`: every such server reads the one inbound queue bound to
 /// `AFSEND_BESKED_EXCHANGE`, so two at once would answer each other's publishers.
