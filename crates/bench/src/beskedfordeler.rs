@@ -196,11 +196,18 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
     )?;
     let server = ServerProcess::spawn_async(server_command(cfg, Some(&config))).await?;
     let admin = AdminClient::new(cfg, server.admin)?;
+    // The receiving system's dueslag get 0340's absences only with the bus's grant (issue 17).
+    admin
+        .post(
+            "/grants",
+            json!({"system": "dagtilbud", "interface": "beskedfordeler", "municipality": "0340"}),
+        )
+        .await?;
     let clock = Arc::new(Clock::new(cfg.events));
 
     let mut receivers = Vec::new();
     for d in 0..cfg.dueslag {
-        let id = match &cfg.amqp_url {
+        let queue = match &cfg.amqp_url {
             None => {
                 let (port, task) = push_receiver(cfg, d, clock.clone()).await?;
                 receivers.push(task);
@@ -211,7 +218,7 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
             Some(_) => admin.dueslag(d, None).await?,
         };
         if let Some(url) = &cfg.amqp_url {
-            receivers.push(amqp_consumer(url.clone(), id, d, clock.clone()).await?);
+            receivers.push(amqp_consumer(url.clone(), queue, d, clock.clone()).await?);
         }
     }
 
@@ -340,7 +347,7 @@ impl AdminClient {
         Ok(v)
     }
 
-    /// A dueslag of `dagtilbud` subscribed to `absence.created`; its id.
+    /// A dueslag of `dagtilbud` subscribed to `absence.created`; its AMQP queue (its id when pushed).
     async fn dueslag(&self, n: u32, push_url: Option<String>) -> Result<String> {
         let d = self
             .post(
@@ -354,7 +361,7 @@ impl AdminClient {
             json!({"filter": {"beskedtype": ["absence.created"]}}),
         )
         .await?;
-        Ok(id)
+        Ok(d["amqp_queue"].as_str().unwrap_or(&id).to_owned())
     }
 }
 

@@ -8,11 +8,15 @@
 //! holding the delivery lease (`crate::lease`) routes and pushes, so instances sharing a database do not both send.
 //! Each message names its dueslag (`ErLeveretIHenholdTil`); a receiving system's flytbeskedtilfejlkoe (SF1460_B)
 //! moves it to the fejlkø at once (an attempt under way then records nothing: only pending deliveries are recorded).
+//! Only what the dueslag's system may see is queued, and it is checked again just before each push
+//! (`crate::visibility`): what it may not see is recorded as `filtered` with the reason, never delivered.
 //! The same loop runs the certificate expiry check (`crate::certificate_expiry`) every `certificate_check_seconds`.
 
 use crate::envelope::{FilterFields, filter_fields, modtag_besked_input};
 use crate::filter::Filter;
 use crate::lease::Lease;
+use crate::visibility::Grants;
+use snitflade_access::SystemInfo;
 use snitflade_store::dueslag::{self, Delivery, Dueslag};
 use snitflade_store::retry::{Backoff, RepeatLog};
 use snitflade_store::{Store, StoreError, now_text, outbox, timestamp_text};
@@ -43,6 +47,10 @@ pub struct DeliveryConfig {
     /// The delivery lease's length: of several instances on one database only the holder delivers; if it stops,
     /// another takes over after at most this long.
     pub lease_seconds: u64,
+    /// RabbitMQ's management API, through which snitflade gives each system its own broker login limited to its
+    /// queues (`http://host:15672`, optionally with its own user info). Default: the AMQP URL's host on port 15672
+    /// (15671 for `amqps://`) with the AMQP URL's login.
+    pub amqp_management_url: Option<String>,
     /// How often certificate expiry is checked: the gauge `snitflade_certificate_days_to_expiry` (every instance)
     /// and the `certificate.expiring` events 30 and 7 days ahead (the lease holder).
     pub certificate_check_seconds: u64,
@@ -60,6 +68,7 @@ impl Default for DeliveryConfig {
             amqp_prefetch: 32,
             received_keep_days: 7,
             lease_seconds: 15,
+            amqp_management_url: None,
             certificate_check_seconds: 600,
         }
     }
@@ -234,7 +243,10 @@ impl Distributor {
             .filter_map(|s| Some((s.dueslag_id, serde_json::from_value(s.filter).ok()?)))
             .collect();
         let cvrs = municipality_cvrs(&self.store).await?;
-        let mut queued: Vec<(String, i64)> = Vec::new();
+        let receivers = dueslag_systems(&self.store).await?;
+        let grants = Grants::all(&self.store).await?;
+        // (dueslag, event, why it is filtered out: the receiving system lacks a grant).
+        let mut queued: Vec<(String, i64, Option<String>)> = Vec::new();
         for e in &events {
             let fields = filter_fields(e, e.municipality.as_ref().and_then(|m| cvrs.get(m)).map(String::as_str));
             let mut targets: Vec<&str> = Vec::new();
@@ -249,22 +261,30 @@ impl Distributor {
                 }
                 targets.push(dueslag_id);
             }
-            queued.extend(targets.into_iter().map(|d| (d.to_owned(), e.seq)));
+            for d in targets {
+                let Some(system) = receivers.get(d) else { continue };
+                queued.push((d.to_owned(), e.seq, grants.check(system, e).err()));
+            }
         }
         let n = events.len();
+        let filtered = queued.iter().filter(|q| q.2.is_some()).count();
         self.store
             .write(move |c| {
                 let queued = queued.clone();
                 Box::pin(async move {
                     let now = now_text();
-                    for (d, seq) in &queued {
-                        dueslag::enqueue(c, d, *seq, &now).await?;
+                    for (d, seq, filtered) in &queued {
+                        match filtered {
+                            None => dueslag::enqueue(c, d, *seq, &now).await?,
+                            Some(why) => dueslag::enqueue_filtered(c, d, *seq, why, &now).await?,
+                        }
                     }
                     dueslag::set_position(c, last).await
                 })
             })
             .await?;
         metrics::counter!("snitflade_events_routed_total").increment(n as u64);
+        metrics::counter!(FILTERED_METRIC).increment(filtered as u64);
         Ok(n)
     }
 
@@ -308,8 +328,23 @@ impl Distributor {
             _ => return Ok(()),
         }
         let cvrs = municipality_cvrs(&self.store).await?;
+        let system = system_info(&self.store, &d.system_id).await?;
         let mut outcomes: Vec<(Delivery, Option<String>)> = Vec::with_capacity(batch.len());
+        let mut filtered: Vec<(i64, String)> = Vec::new();
+        let mut failure = None;
         for (delivery, event) in batch {
+            // Checked again just before each push: a closing stops what is not yet delivered at once.
+            let grants = match Grants::of_system(&self.store, &d.system_id).await {
+                Ok(g) => g,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            if let Err(why) = grants.check(&system, &event) {
+                filtered.push((delivery.seq, why));
+                continue;
+            }
             let cvr = event
                 .municipality
                 .as_ref()
@@ -335,8 +370,9 @@ impl Distributor {
                 }
             }
         }
+        record_filtered(&self.store, &d.id, filtered).await?;
         record_attempts(&self.store, &self.config, outcomes, Some(d.max_attempts)).await?;
-        Ok(())
+        failure.map_or(Ok(()), Err)
     }
 
     async fn attempt(&self, client: &reqwest::Client, url: &str, body: String) -> Attempt {
@@ -402,6 +438,83 @@ pub(crate) async fn record_attempts(
         })
         .await?;
     Ok(delivered)
+}
+
+/// Counts the deliveries filtered out because the receiving system lacked a grant.
+const FILTERED_METRIC: &str = "snitflade_deliveries_filtered_total";
+
+/// Records deliveries of `dueslag` that are no longer delivered (`filtered`, each with why), in one transaction.
+pub(crate) async fn record_filtered(store: &Store, id: &str, filtered: Vec<(i64, String)>) -> Result<(), StoreError> {
+    if filtered.is_empty() {
+        return Ok(());
+    }
+    let n = filtered.len();
+    let owned = id.to_owned();
+    store
+        .write(move |c| {
+            let (id, filtered) = (owned.clone(), filtered.clone());
+            Box::pin(async move {
+                let now = now_text();
+                for (seq, why) in &filtered {
+                    dueslag::filter_pending(c, &id, *seq, why, &now).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    tracing::info!(dueslag = %id, messages = n, "messages not delivered: the receiving system lacks a grant");
+    metrics::counter!(FILTERED_METRIC).increment(n as u64);
+    Ok(())
+}
+
+/// The part of a dueslag's batch its system may receive now; the rest is recorded as filtered.
+pub(crate) async fn screen(
+    store: &Store,
+    d: &Dueslag,
+    batch: Vec<(Delivery, outbox::Event)>,
+) -> Result<Vec<(Delivery, outbox::Event)>, StoreError> {
+    let system = system_info(store, &d.system_id).await?;
+    let grants = Grants::of_system(store, &d.system_id).await?;
+    let mut filtered = Vec::new();
+    let mut allowed = Vec::with_capacity(batch.len());
+    for (delivery, event) in batch {
+        match grants.check(&system, &event) {
+            Ok(()) => allowed.push((delivery, event)),
+            Err(why) => filtered.push((delivery.seq, why)),
+        }
+    }
+    record_filtered(store, &d.id, filtered).await?;
+    Ok(allowed)
+}
+
+/// A system's id and name (its id alone if it is unknown, which the foreign key rules out).
+async fn system_info(store: &Store, id: &str) -> Result<SystemInfo, StoreError> {
+    let name = snitflade_store::access::systems(store.pool())
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .map_or_else(|| id.to_owned(), |s| s.name);
+    Ok(SystemInfo {
+        id: id.to_owned(),
+        name,
+    })
+}
+
+/// Every dueslag's receiving system.
+async fn dueslag_systems(store: &Store) -> Result<HashMap<String, SystemInfo>, StoreError> {
+    let names: HashMap<String, String> = snitflade_store::access::systems(store.pool())
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    Ok(dueslag::all(store.pool())
+        .await?
+        .into_iter()
+        .map(|d| {
+            let name = names.get(&d.system_id).cloned().unwrap_or_else(|| d.system_id.clone());
+            (d.id, SystemInfo { id: d.system_id, name })
+        })
+        .collect())
 }
 
 /// Kommunekode → CVR of every municipality.

@@ -17,6 +17,9 @@ pub enum DueslagError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// The broker (RabbitMQ's management API) failed or refused: 502.
+    #[error("{0}")]
+    Broker(String),
     #[error("intern fejl: {0}")]
     Store(#[from] StoreError),
 }
@@ -127,18 +130,41 @@ where
         })
 }
 
-pub async fn list(store: &Store) -> Result<Vec<Dueslag>> {
-    Ok(dueslag::all(store.pool()).await?)
+/// A dueslag as the admin API shows it: with the name of its AMQP queue when it is read over AMQP (no push
+/// endpoint).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DueslagView {
+    #[serde(flatten)]
+    pub dueslag: Dueslag,
+    pub amqp_queue: Option<String>,
 }
 
-pub async fn get(store: &Store, id: &str) -> Result<Dueslag> {
+impl From<Dueslag> for DueslagView {
+    fn from(d: Dueslag) -> Self {
+        let amqp_queue = d
+            .push_url
+            .is_none()
+            .then(|| crate::amqp::queue_name(&d.system_id, &d.id));
+        Self { dueslag: d, amqp_queue }
+    }
+}
+
+pub async fn list(store: &Store) -> Result<Vec<DueslagView>> {
+    Ok(dueslag::all(store.pool()).await?.into_iter().map(Into::into).collect())
+}
+
+pub async fn get(store: &Store, id: &str) -> Result<DueslagView> {
+    Ok(fetch(store, id).await?.into())
+}
+
+async fn fetch(store: &Store, id: &str) -> Result<Dueslag> {
     dueslag::by_id(store.pool(), id)
         .await?
         .ok_or_else(|| DueslagError::NotFound(format!("dueslaget {id}")))
 }
 
 /// Creates a dueslag for a receiving system.
-pub async fn create(store: &Store, input: NewDueslag) -> Result<Dueslag> {
+pub async fn create(store: &Store, input: NewDueslag) -> Result<DueslagView> {
     let system = snitflade_store::access::system_by_name(store.pool(), &input.system)
         .await?
         .ok_or_else(|| DueslagError::NotFound(format!("systemet '{}'", input.system)))?;
@@ -174,12 +200,12 @@ pub async fn create(store: &Store, input: NewDueslag) -> Result<Dueslag> {
         },
     )
     .await?;
-    Ok(d)
+    Ok(d.into())
 }
 
 /// Changes a dueslag: name, active/inactive, push endpoint, attempts before the fejlkø.
-pub async fn change(store: &Store, id: &str, input: DueslagChange) -> Result<Dueslag> {
-    let old = get(store, id).await?;
+pub async fn change(store: &Store, id: &str, input: DueslagChange) -> Result<DueslagView> {
+    let old = fetch(store, id).await?;
     let d = Dueslag {
         name: input.name.as_deref().map(name).transpose()?.unwrap_or(old.name.clone()),
         active: input.active.unwrap_or(old.active),
@@ -209,12 +235,12 @@ pub async fn change(store: &Store, id: &str, input: DueslagChange) -> Result<Due
         },
     )
     .await?;
-    Ok(d)
+    Ok(d.into())
 }
 
 /// Attaches a subscription (see [`Filter`] for the language).
 pub async fn subscribe(store: &Store, id: &str, filter: Filter, who: Option<&str>) -> Result<Subscription> {
-    get(store, id).await?;
+    fetch(store, id).await?;
     filter.validate().map_err(DueslagError::BadRequest)?;
     let existing = dueslag::subscriptions(store.pool(), Some(id)).await?;
     if existing.len() >= 100 {
@@ -269,18 +295,19 @@ pub async fn unsubscribe(store: &Store, id: &str, subscription: &str, who: Optio
 }
 
 pub async fn subscriptions(store: &Store, id: &str) -> Result<Vec<Subscription>> {
-    get(store, id).await?;
+    fetch(store, id).await?;
     Ok(dueslag::subscriptions(store.pool(), Some(id)).await?)
 }
 
-/// A dueslag's deliveries (`state`: `pending`, `delivered` or `dead` = the fejlkø).
+/// A dueslag's deliveries (`state`: `pending`, `delivered`, `dead` = the fejlkø, or `filtered` = not delivered because
+/// the dueslag's system lacks a grant, `last_error` saying which).
 pub async fn deliveries(store: &Store, id: &str, state: Option<&str>, after: i64, limit: i64) -> Result<Vec<Delivery>> {
-    get(store, id).await?;
+    fetch(store, id).await?;
     if let Some(s) = state
-        && !["pending", "delivered", "dead"].contains(&s)
+        && !["pending", "delivered", "dead", "filtered"].contains(&s)
     {
         return Err(DueslagError::BadRequest(format!(
-            "state skal være pending, delivered eller dead, ikke '{s}'"
+            "state skal være pending, delivered, dead eller filtered, ikke '{s}'"
         )));
     }
     Ok(dueslag::deliveries(store.pool(), id, state, after, limit.clamp(1, 10_000)).await?)
@@ -289,7 +316,7 @@ pub async fn deliveries(store: &Store, id: &str, state: Option<&str>, after: i64
 /// Moves a message between the queue and the fejlkø: `requeue` (dead → pending, attempts start over) or
 /// `to_fejlkoe` (pending → dead).
 pub async fn move_message(store: &Store, id: &str, seq: i64, requeue: bool, who: Option<&str>) -> Result<()> {
-    get(store, id).await?;
+    fetch(store, id).await?;
     let (from, to, action) = if requeue {
         ("dead", "pending", "dueslag.requeue")
     } else {

@@ -10,7 +10,9 @@
 //! (`urn:oio:kle:81…`). The change itself is in `Beskeddata` as JSON. Rendered for a dueslag, the `Leverancerute` names
 //! it (`ErLeveretIHenholdTil`), so that the receiver can send the message back (flytbeskedtilfejlkoe) as it got it.
 
+use crate::visibility::{self, Seen};
 use serde::{Deserialize, Serialize};
+use snitflade_domain::InterfaceId;
 use snitflade_soap::XmlWriter;
 use snitflade_store::outbox::Event;
 use uuid::Uuid;
@@ -21,49 +23,92 @@ pub const STS_NS: &str = "urn:oio:sts:1.0.0";
 /// The namespace of the `Beskeddata` content.
 pub const DATA_NS: &str = "urn:snitflade:haendelse:1";
 
+/// An event kind snitflade emits: its Danish Beskedtype name, and who may receive it besides the `beskedfordeler`
+/// grant (`crate::visibility`).
+#[derive(Debug, Clone, Copy)]
+pub struct BeskedtypeInfo {
+    pub kind: &'static str,
+    pub navn: &'static str,
+    pub seen: Seen,
+}
+
+const fn bt(kind: &'static str, navn: &'static str, seen: Seen) -> BeskedtypeInfo {
+    BeskedtypeInfo { kind, navn, seen }
+}
+
+use InterfaceId::{
+    Engangsydelse, FasteTillaeg, Fravaerskvoter, Maskintimer, Medarbejderoplysninger, Moedetidsplaner, OpretFravaer,
+    Personalemappe,
+};
+/// Absences: registered through opret-fravaer, read through it and Medarbejderoplysninger's FVNV category.
+const ABSENCES: Seen = Seen::Through(&[OpretFravaer, Medarbejderoplysninger]);
+/// Work schedules: moedetidsplaner, and Medarbejderoplysninger's MTP category.
+const SCHEDULES: Seen = Seen::Through(&[Moedetidsplaner, Medarbejderoplysninger]);
+const QUOTAS: Seen = Seen::Through(&[Fravaerskvoter]);
+const ONE_TIME: Seen = Seen::Through(&[Engangsydelse]);
+const SUPPLEMENTS: Seen = Seen::Through(&[FasteTillaeg]);
+const DOCUMENTS: Seen = Seen::Through(&[Personalemappe]);
+/// Employees and org units: Medarbejderoplysninger (Persondata, Organisation, Kommunikation, ...).
+const EMPLOYEES: Seen = Seen::Through(&[Medarbejderoplysninger]);
+const MACHINE_HOURS: Seen = Seen::Through(&[Maskintimer]);
+
 /// Every event kind snitflade emits with the Danish name of its Beskedtype, so that subscribers can look up their
-/// `Beskedtype` UUIDs (and listings such as `GET /beskedtyper` can name them).
-pub const BESKEDTYPER: &[(&str, &str)] = &[
-    ("absence.created", "Fravær oprettet"),
-    ("absence.changed", "Fravær ændret"),
-    ("absence.deleted", "Fravær slettet"),
-    ("work_schedule.created", "Mødetidsplan oprettet"),
-    ("work_schedule.changed", "Mødetidsplan ændret"),
-    ("work_schedule.deleted", "Mødetidsplan slettet"),
-    ("absence_quota.overdrawn", "Fraværskvote overskredet"),
-    ("holiday_transfer.registered", "Overførsel af ferie registreret"),
-    ("holiday_transfer.deleted", "Overførsel af ferie slettet"),
-    ("onetime_payment.registered", "Engangsydelse registreret"),
-    ("fixed_supplement.created", "Fast tillæg oprettet"),
-    ("fixed_supplement.changed", "Fast tillæg ændret"),
-    ("fixed_supplement.ended", "Fast tillæg afsluttet"),
-    ("fixed_supplement.deleted", "Fast tillæg slettet"),
-    ("document.uploaded", "Dokument lagt i personalemappen"),
-    (
+/// `Beskedtype` UUIDs (and listings such as `GET /beskedtyper` can name them), and — in this one place — what a
+/// receiving system needs besides the `beskedfordeler` grant to receive it (see the README's table).
+pub const BESKEDTYPER: &[BeskedtypeInfo] = &[
+    bt("absence.created", "Fravær oprettet", ABSENCES),
+    bt("absence.changed", "Fravær ændret", ABSENCES),
+    bt("absence.deleted", "Fravær slettet", ABSENCES),
+    bt("work_schedule.created", "Mødetidsplan oprettet", SCHEDULES),
+    bt("work_schedule.changed", "Mødetidsplan ændret", SCHEDULES),
+    bt("work_schedule.deleted", "Mødetidsplan slettet", SCHEDULES),
+    bt("absence_quota.overdrawn", "Fraværskvote overskredet", QUOTAS),
+    bt("holiday_transfer.registered", "Overførsel af ferie registreret", QUOTAS),
+    bt("holiday_transfer.deleted", "Overførsel af ferie slettet", QUOTAS),
+    bt("onetime_payment.registered", "Engangsydelse registreret", ONE_TIME),
+    bt("fixed_supplement.created", "Fast tillæg oprettet", SUPPLEMENTS),
+    bt("fixed_supplement.changed", "Fast tillæg ændret", SUPPLEMENTS),
+    bt("fixed_supplement.ended", "Fast tillæg afsluttet", SUPPLEMENTS),
+    bt("fixed_supplement.deleted", "Fast tillæg slettet", SUPPLEMENTS),
+    bt("document.uploaded", "Dokument lagt i personalemappen", DOCUMENTS),
+    bt(
         "employee.communication.changed",
         "Medarbejderens kommunikationsoplysninger ændret",
+        EMPLOYEES,
     ),
-    ("employee.created", "Medarbejder oprettet"),
-    ("employee.changed", "Medarbejder ændret"),
-    ("employee.left", "Medarbejder fratrådt"),
-    ("employee.deleted", "Ansættelse annulleret"),
-    ("org_unit.created", "Organisationsenhed oprettet"),
-    ("org_unit.changed", "Organisationsenhed ændret"),
-    ("maskintimer.registrering.oprettet", "Maskintimeregistrering oprettet"),
-    ("access.granted", "Adgang givet"),
-    ("access.closed", "Adgang lukket"),
-    ("vaerdiliste.changed", "Værdiliste ændret"),
-    ("certificate.expiring", "Certifikat udløber snart"),
+    bt("employee.created", "Medarbejder oprettet", EMPLOYEES),
+    bt("employee.changed", "Medarbejder ændret", EMPLOYEES),
+    bt("employee.left", "Medarbejder fratrådt", EMPLOYEES),
+    bt("employee.deleted", "Ansættelse annulleret", EMPLOYEES),
+    bt("org_unit.created", "Organisationsenhed oprettet", EMPLOYEES),
+    bt("org_unit.changed", "Organisationsenhed ændret", EMPLOYEES),
+    bt(
+        "maskintimer.registrering.oprettet",
+        "Maskintimeregistrering oprettet",
+        MACHINE_HOURS,
+    ),
+    bt("access.granted", "Adgang givet", Seen::OwnSystem(visibility::access_of)),
+    bt("access.closed", "Adgang lukket", Seen::OwnSystem(visibility::access_of)),
+    bt(
+        "vaerdiliste.changed",
+        "Værdiliste ændret",
+        Seen::OwnSystem(visibility::list_of),
+    ),
+    bt(
+        "certificate.expiring",
+        "Certifikat udløber snart",
+        Seen::OwnSystem(visibility::certificate_of),
+    ),
 ];
 
 /// Every event kind snitflade emits.
 pub fn beskedtype_kinds() -> impl Iterator<Item = &'static str> {
-    BESKEDTYPER.iter().map(|(kind, _)| *kind)
+    BESKEDTYPER.iter().map(|b| b.kind)
 }
 
 /// The Danish name of an event kind's Beskedtype.
 pub fn beskedtype_navn(kind: &str) -> Option<&'static str> {
-    BESKEDTYPER.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n)
+    BESKEDTYPER.iter().find(|b| b.kind == kind).map(|b| b.navn)
 }
 
 fn v5(name: &str) -> Uuid {
@@ -293,8 +338,8 @@ mod tests {
 
     #[test]
     fn every_beskedtype_has_a_danish_name() {
-        for (kind, name) in BESKEDTYPER {
-            assert!(!name.is_empty(), "{kind} has no name");
+        for b in BESKEDTYPER {
+            assert!(!b.navn.is_empty(), "{} has no name", b.kind);
         }
         assert_eq!(
             beskedtype_navn("certificate.expiring"),

@@ -554,8 +554,8 @@ enum DueslagCommand {
     /// A dueslag's deliveries, in order.
     Deliveries {
         id: String,
-        /// Only these: `dead` is the fejlkø.
-        #[arg(long, value_parser = PossibleValuesParser::new(["pending", "delivered", "dead"]))]
+        /// Only these: `dead` is the fejlkø; `filtered` = not delivered, the system lacks a grant.
+        #[arg(long, value_parser = PossibleValuesParser::new(["pending", "delivered", "dead", "filtered"]))]
         state: Option<String>,
         /// Only events after this sequence number.
         #[arg(long)]

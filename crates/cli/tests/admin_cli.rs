@@ -171,6 +171,7 @@ async fn register_sick_day(s: &Server, pernr: &str, day: &str) {
 #[tokio::test]
 async fn the_admin_cli_runs_a_dueslag_and_publisher_tokens() {
     let s = Server::start().await;
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
 
     // A dueslag for the demo system `dagtilbud`, read over AMQP (no push endpoint), so deliveries stay pending.
     let d = json(

@@ -8,15 +8,12 @@
 
 mod common;
 
+use common::push::{Answer, Receiver, distinct, facts, wait_for};
 use common::*;
 use reqwest::StatusCode;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CONFIG: &str = "[beskedfordeler]\npoll_ms = 20\nbackoff_base_ms = 100\nbackoff_max_ms = 1000\n";
 
@@ -41,160 +38,6 @@ async fn register_sick_day(s: &Server, pernr: &str, day: &str) {
     assert!(reply.body.contains("<StatusType>S</StatusType>"), "{}", reply.body);
 }
 
-/// What the receiver answers.
-#[derive(Clone, Copy, PartialEq)]
-enum Answer {
-    Ok,
-    Error,
-}
-
-/// A push receiver: HTTPS with a demo-CA server certificate, client certificates required (the demo CA), every
-/// request body kept, answered with `ModtagBeskedOutput`.
-struct Receiver {
-    port: u16,
-    bodies: Arc<Mutex<Vec<String>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-fn receiver_tls(dir: &Path) -> Arc<rustls::ServerConfig> {
-    let pki = dir.join("pki");
-    let ca_pem = std::fs::read_to_string(pki.join("ca.pem")).unwrap();
-    let ca_key = rcgen::KeyPair::from_pem(&std::fs::read_to_string(pki.join("ca-key.pem")).unwrap()).unwrap();
-    let issuer = rcgen::Issuer::from_ca_cert_pem(&ca_pem, ca_key).unwrap();
-    let mut p = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = p.signed_by(&key, &issuer).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
-        .unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(
-            vec![cert.der().clone()],
-            PrivateKeyDer::from_pem_slice(key.serialize_pem().as_bytes()).unwrap(),
-        )
-        .unwrap();
-    Arc::new(config)
-}
-
-/// Reads one HTTP/1.1 request's body; `None` at the end of the connection.
-async fn read_request<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, buf: &mut Vec<u8>) -> Option<String> {
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + length {
-                let body = String::from_utf8_lossy(&buf[end + 4..end + 4 + length]).into_owned();
-                buf.drain(..end + 4 + length);
-                return Some(body);
-            }
-        }
-        let mut chunk = [0u8; 16 * 1024];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-impl Receiver {
-    async fn start(dir: &Path, port: u16, answer: Answer) -> Receiver {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let acceptor = tokio_rustls::TlsAcceptor::from(receiver_tls(dir));
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let kept = bodies.clone();
-        let task =
-            tokio::spawn(async move {
-                let mut connections = tokio::task::JoinSet::new();
-                loop {
-                    let Ok((tcp, _)) = listener.accept().await else { return };
-                    let (acceptor, kept) = (acceptor.clone(), kept.clone());
-                    connections.spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                    let mut buf = Vec::new();
-                    while let Some(body) = read_request(&mut tls, &mut buf).await {
-                        kept.lock().unwrap().push(body);
-                        let (status, kode) = match answer {
-                            Answer::Ok => ("200 OK", 20),
-                            Answer::Error => ("500 Internal Server Error", 50),
-                        };
-                        let out = format!(
-                            "<sts:ModtagBeskedOutput xmlns:sts=\"urn:oio:sts:1.0.0\" xmlns=\"urn:oio:sagdok:3.0.0\">\
-                             <StandardRetur><StatusKode>{kode}</StatusKode><FejlbeskedTekst></FejlbeskedTekst>\
-                             </StandardRetur></sts:ModtagBeskedOutput>"
-                        );
-                        let response = format!(
-                            "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n{out}",
-                            out.len()
-                        );
-                        if tls.write_all(response.as_bytes()).await.is_err() {
-                            return;
-                        }
-                    }
-                });
-                }
-            });
-        Receiver { port, bodies, task }
-    }
-
-    /// Stops listening and drops every open connection (the listener is closed when this returns).
-    async fn stop(self) -> Vec<String> {
-        self.task.abort();
-        let _ = self.task.await;
-        self.bodies.lock().unwrap().clone()
-    }
-
-    fn bodies(&self) -> Vec<String> {
-        self.bodies.lock().unwrap().clone()
-    }
-}
-
-/// (BeskedId, Sekvensnummer, AntalLeveranceforsoeg) of a pushed body.
-fn facts(body: &str) -> (String, i64, i64) {
-    let id = between(body, "<kuvert:BeskedId><sd:UUIDIdentifikator>", "<")
-        .unwrap()
-        .to_owned();
-    let seq = between(body, "<h:Sekvensnummer>", "<").unwrap().parse().unwrap();
-    let attempt = between(body, "<kuvert:AntalLeveranceforsoeg>", "<")
-        .unwrap()
-        .parse()
-        .unwrap();
-    (id, seq, attempt)
-}
-
-/// The distinct messages in first-arrival order.
-fn distinct(bodies: &[String]) -> Vec<(String, i64, i64)> {
-    let mut seen = Vec::<(String, i64, i64)>::new();
-    for b in bodies {
-        let f = facts(b);
-        if !seen.iter().any(|s| s.0 == f.0) {
-            seen.push(f);
-        }
-    }
-    seen
-}
-
-async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn dueslag(s: &Server, port: u16, filter: Value) -> String {
     let body = json!({"name": "Fraværsmodtager", "system": "dagtilbud",
                       "push_url": format!("https://localhost:{port}/modtag"), "max_attempts": 1000});
@@ -208,6 +51,7 @@ fn reference_xsd() -> PathBuf {
 #[tokio::test]
 async fn an_absence_is_pushed_in_order_through_an_outage_and_validates_against_the_reference_xsd() {
     let s = Server::start_with_config(CONFIG).await;
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
     let dir = s.data_dir();
     let receiver = Receiver::start(&dir, 0, Answer::Ok).await;
     let port = receiver.port;
@@ -287,6 +131,7 @@ async fn an_absence_is_pushed_in_order_through_an_outage_and_validates_against_t
 #[tokio::test]
 async fn failed_messages_go_to_the_fejlkoe_and_are_requeued_from_it() {
     let s = Server::start_with_config(CONFIG).await;
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
     let dir = s.data_dir();
     let refusing = Receiver::start(&dir, 0, Answer::Error).await;
     let port = refusing.port;
@@ -443,6 +288,7 @@ async fn two_instances_on_one_database_deliver_each_message_once() {
     let mut first = spawn(&data, &args).await;
     let second = spawn(&data, &args).await;
     let admin = AdminApi::new(&data, second.admin);
+    admin.grant("dagtilbud", "beskedfordeler", "0340").await;
     let receiver = Receiver::start(&data, 0, Answer::Ok).await;
     let body = json!({"name": "To instanser", "system": "dagtilbud",
                       "push_url": format!("https://localhost:{}/modtag", receiver.port), "max_attempts": 1000});
@@ -480,13 +326,15 @@ async fn two_instances_on_one_database_deliver_each_message_once() {
 async fn a_filter_field_takes_a_single_value_like_a_list_of_it() {
     let s = Server::start_with_config(CONFIG).await;
     let a = &s.admin;
+    a.grant("dagtilbud", "beskedfordeler", "0340").await;
+    a.grant("maskinregistrering", "beskedfordeler", "0751").await;
     // Dueslag without a push endpoint: their deliveries stay pending, to be looked at.
     let body = |name: &str| json!({"name": name, "system": "dagtilbud"});
     let single = a.dueslag(body("Enkelt værdi"), json!({"myndighed": "0340"})).await;
     let list = a.dueslag(body("Liste"), json!({"myndighed": ["0340"]})).await;
     let aarhus = a
         .dueslag(
-            body("Aarhus"),
+            json!({"name": "Aarhus", "system": "maskinregistrering"}),
             json!({"myndighed": "0751", "beskedtype": "maskintimer.registrering.oprettet"}),
         )
         .await;
@@ -527,9 +375,10 @@ async fn a_filter_field_takes_a_single_value_like_a_list_of_it() {
 }
 
 /// Issue 16, item 17: certificate expiry as a metric and as Beskedfordeler events. Two systems with a 20-day and a
-/// 5-day certificate: `/metrics` shows each system's days left; a dueslag subscribed to the new Beskedtype
-/// (`certificate.expiring`) gets the 30-day event of the 20-day certificate and both (30 and 7) of the 5-day one,
-/// once each — and no more after a restart.
+/// 5-day certificate: `/metrics` shows each system's days left; the events are emitted for the 30-day mark of the
+/// 20-day certificate and both (30 and 7) of the 5-day one, once each — and no more after a restart. A dueslag of
+/// the 5-day system subscribed to the new Beskedtype (`certificate.expiring`) receives its own two (issue 17: a
+/// system's certificate is its own business), the other system's is filtered out.
 #[tokio::test]
 async fn expiring_certificates_are_a_metric_and_events_sent_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -540,11 +389,6 @@ async fn expiring_certificates_are_a_metric_and_events_sent_once() {
     let mut server = spawn(&data, &args).await;
     let admin = AdminApi::new(&data, server.admin);
     let receiver = Receiver::start(&data, 0, Answer::Ok).await;
-    let body = json!({"name": "Certifikatovervågning", "system": "dagtilbud",
-                      "push_url": format!("https://localhost:{}/modtag", receiver.port), "max_attempts": 1000});
-    admin
-        .dueslag(body, json!({"beskedtype": ["certificate.expiring"]}))
-        .await;
     let kinds = admin.list("/api/v1/beskedtyper").await;
     let kind = kinds
         .iter()
@@ -563,11 +407,19 @@ async fn expiring_certificates_are_a_metric_and_events_sent_once() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{vendor}");
     let mut fingerprints = Vec::new();
-    for (system, days) in [("udloeb-20", 20), ("udloeb-5", 5)] {
+    for system in ["udloeb-20", "udloeb-5"] {
         let (status, body) = admin
             .post("/api/v1/systems", Some(json!({"name": system, "vendor": vendor["id"]})))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    admin.grant("udloeb-5", "beskedfordeler", "0340").await;
+    let body = json!({"name": "Certifikatovervågning", "system": "udloeb-5",
+                      "push_url": format!("https://localhost:{}/modtag", receiver.port), "max_attempts": 1000});
+    let watch = admin
+        .dueslag(body, json!({"beskedtype": ["certificate.expiring"]}))
+        .await;
+    for (system, days) in [("udloeb-20", 20), ("udloeb-5", 5)] {
         let (cert, _) = snitflade_server::demo::pki::issue_client_certificate(
             &data.join("pki"),
             system,
@@ -602,10 +454,30 @@ async fn expiring_certificates_are_a_metric_and_events_sent_once() {
     assert!((19..=20).contains(&gauge("udloeb-20")), "{metrics}");
     assert!((4..=5).contains(&gauge("udloeb-5")), "{metrics}");
 
-    wait_for("the three expiry events", Duration::from_secs(30), || {
-        distinct(&receiver.bodies()).len() == 3
-    })
+    wait_for(
+        "the 5-day certificate's two expiry events",
+        Duration::from_secs(30),
+        || distinct(&receiver.bodies()).len() == 2,
+    )
     .await;
+    let own = format!("urn:snitflade:certifikat:{}", fingerprints[1]);
+    assert!(
+        receiver.bodies().iter().all(|b| b.contains(&own)),
+        "only its own certificate's"
+    );
+    let filtered = format!("/api/v1/dueslag/{watch}/deliveries?state=filtered");
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            admin.list(&filtered).await.len() == 1
+        })
+        .await,
+        "the other system's event is filtered out"
+    );
+    let why = admin.list(&filtered).await[0]["last_error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(why.starts_with("no grant: "), "{why}");
     let expiry_events = |events: Vec<Value>| -> Vec<(String, i64)> {
         let mut out: Vec<(String, i64)> = events
             .iter()
@@ -647,7 +519,7 @@ async fn expiring_certificates_are_a_metric_and_events_sent_once() {
     assert!(checked_twice, "the restarted server ran its expiry check twice");
     assert_eq!(expiry_events(admin.events().await), expected, "nothing sent again");
     let bodies = receiver.stop().await;
-    assert_eq!(distinct(&bodies).len(), 3);
+    assert_eq!(distinct(&bodies).len(), 2);
 }
 
 /// `POST /sts-bf-soap/StsbeskedfordelerImpl` as `system`: the `StatusKode` of the answer.

@@ -1,6 +1,6 @@
 //! The Beskedfordeler over RabbitMQ, from outside (issue 7): `serve --demo --amqp-url` with a pull dueslag. An
-//! absence registered by `dagtilbud` lands in the dueslag's queue (named by its UUID) as a `Haendelsesbesked`
-//! valid against KOMBIT's `Beskedkuvert.xsd`, and is delivered again when not acked. A system publishing to
+//! absence registered by `dagtilbud` lands in the dueslag's queue (named by its system and UUID) as a
+//! `Haendelsesbesked` valid against KOMBIT's `Beskedkuvert.xsd`, and is delivered again when not acked. A system publishing to
 //! `AFSEND_BESKED_EXCHANGE` with direct reply-to gets `StatusKode` 20 and its message reaches a subscribed dueslag
 //! (once, however often it is resent); an expired token gets 41, other refusals 43 or 40.
 //!
@@ -26,15 +26,17 @@ const CONFIG: &str = "[beskedfordeler]\npoll_ms = 20\nbackoff_base_ms = 100\nbac
 const KUVERT: &str = "urn:oio:besked:kuvert:1.0";
 const SAGDOK: &str = "urn:oio:sagdok:3.0.0";
 
-fn amqp_url() -> Option<String> {
-    std::env::var("SNITFLADE_TEST_AMQP_URL").ok().filter(|u| !u.is_empty())
-}
-
-/// A pull dueslag (no push endpoint) of `dagtilbud` with one subscription; its UUID (= its queue).
-async fn pull_dueslag(s: &Server, filter: Value) -> String {
-    s.admin
+/// A pull dueslag (no push endpoint) of `dagtilbud` with one subscription; (its UUID, its queue).
+async fn pull_dueslag(s: &Server, filter: Value) -> (String, String) {
+    let id = s
+        .admin
         .dueslag(json!({"name": "Pull", "system": "dagtilbud"}), filter)
-        .await
+        .await;
+    let queue = s.admin.get_ok(&format!("/api/v1/dueslag/{id}")).await["amqp_queue"]
+        .as_str()
+        .expect("a pull dueslag names its queue")
+        .to_owned();
+    (id, queue)
 }
 
 /// The next message in `queue` (not acked), waiting up to `limit` for it (and for the queue to be declared).
@@ -188,7 +190,7 @@ async fn issue_token(s: &Server, system: &str, body: Value) -> String {
 
 #[tokio::test]
 async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
-    let Some(url) = amqp_url() else {
+    let Some(url) = test_amqp_url() else {
         eprintln!("SNITFLADE_TEST_AMQP_URL is not set: the RabbitMQ test needs it (.ci/run sets it)");
         return;
     };
@@ -213,8 +215,13 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
         .await
         .expect("RabbitMQ at SNITFLADE_TEST_AMQP_URL");
 
-    // SF1460_D: an absence lands in the pull dueslag's queue.
-    let absences = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
+    // SF1460_D: an absence lands in the pull dueslag's queue (dagtilbud holds the bus for 0340).
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
+    let (absences_id, absences) = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
+    assert!(
+        absences.starts_with("snitflade.dueslag.") && absences.ends_with(&absences_id),
+        "{absences}"
+    );
     register_sick_day(&s).await;
     let (first_channel, first) = next_message(&conn, &absences, Duration::from_secs(20))
         .await
@@ -227,7 +234,7 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
     assert!(body.contains(&besked_id), "message_id is the BeskedId");
     // The dueslag in its Leverancerute, so that the reader can hand the message back (flytbeskedtilfejlkoe).
     let route = format!(
-        "<kuvert:ErLeveretIHenholdTil><sd:UUIDIdentifikator>{absences}</sd:UUIDIdentifikator>\
+        "<kuvert:ErLeveretIHenholdTil><sd:UUIDIdentifikator>{absences_id}</sd:UUIDIdentifikator>\
          </kuvert:ErLeveretIHenholdTil>"
     );
     assert!(body.contains(&route), "{body}");
@@ -254,11 +261,8 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
     );
 
     // SF1460_C: dagtilbud publishes its own message type for Sorø (CVR 29189730).
-    let grant = json!({"system": "dagtilbud", "interface": "beskedfordeler", "municipality": "0340"});
-    let (status, g) = s.admin.post("/api/v1/grants", Some(grant)).await;
-    assert_eq!(status, StatusCode::CREATED, "{g}");
     let beskedtype = uuid::Uuid::new_v4().to_string();
-    let received = pull_dueslag(&s, json!({"beskedtype": [beskedtype]})).await;
+    let (_, received) = pull_dueslag(&s, json!({"beskedtype": [beskedtype]})).await;
     let token = issue_token(&s, "dagtilbud", json!({"valid_days": 1})).await;
     let mut publisher = Publisher::new(&conn).await;
     let id = uuid::Uuid::new_v4().to_string();
@@ -375,7 +379,7 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
 /// pull dueslag's queue.
 #[tokio::test]
 async fn rabbitmq_comes_back_and_so_does_delivery() {
-    let Some(url) = amqp_url() else {
+    let Some(url) = test_amqp_url() else {
         eprintln!("SNITFLADE_TEST_AMQP_URL is not set: the RabbitMQ test needs it (.ci/run sets it)");
         return;
     };
@@ -411,7 +415,8 @@ async fn rabbitmq_comes_back_and_so_does_delivery() {
         json!({"configured": true, "connected": true}),
         "{body}"
     );
-    let absences = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
+    let (_, absences) = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
     let conn = Connection::connect(&url, ConnectionProperties::default())
         .await
         .expect("RabbitMQ at SNITFLADE_TEST_AMQP_URL");

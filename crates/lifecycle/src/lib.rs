@@ -87,8 +87,15 @@ pub async fn load_access(store: &Store, access: &AccessControl) -> Result<()> {
             let name = names.get(&c.system_id)?.clone();
             Some((c.fingerprint, SystemInfo { id: c.system_id, name }))
         });
-    let mut grants = Vec::new();
-    for g in snitflade_store::access::grants(pool).await? {
+    let grants = grants_of(snitflade_store::access::grants(pool).await?);
+    access.replace(certs, grants);
+    Ok(())
+}
+
+/// Stored grants as the access table holds them (an unreadable one is logged and left out).
+pub fn grants_of(records: Vec<snitflade_store::access::GrantRecord>) -> Vec<Grant> {
+    let mut grants = Vec::with_capacity(records.len());
+    for g in records {
         let (Some(interface), Ok(municipality), Some(valid_from)) = (
             InterfaceId::parse(&g.interface),
             Kommunekode::parse(&g.municipality),
@@ -106,8 +113,7 @@ pub async fn load_access(store: &Store, access: &AccessControl) -> Result<()> {
             valid_to: g.valid_to.as_deref().and_then(day),
         });
     }
-    access.replace(certs, grants);
-    Ok(())
+    grants
 }
 
 /// The day of a stored date or timestamp text.

@@ -35,6 +35,8 @@ pub struct AdminState {
     pub token: Arc<str>,
     pub metrics: Option<PrometheusHandle>,
     pub readiness: crate::health::Readiness,
+    /// RabbitMQ's management API, with `--amqp-url`: per-system broker logins for the pull queues.
+    pub broker: Option<snitflade_beskedfordeler::amqp::Broker>,
 }
 
 pub(crate) const OPENAPI: &str = include_str!("openapi.json");

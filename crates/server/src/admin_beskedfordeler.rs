@@ -1,7 +1,8 @@
 //! The Beskedfordeler's admin API: dueslag (create, change, activate/deactivate), their subscriptions, deliveries
 //! and fejlkø (requeue, move to the fejlkø), the list of Beskedtype UUIDs, an event's envelope as delivered, and
-//! the publisher tokens systems put in the messages they publish over AMQP (SF1460_C). A vendor acts on its own
-//! systems' dueslag and tokens; a municipality reads the dueslag of the systems it has granted (issue 17).
+//! the publisher tokens systems put in the messages they publish over AMQP (SF1460_C), and each system's own
+//! RabbitMQ login for its pull queues (SF1460_D). A vendor acts on its own systems' dueslag, tokens and logins; a
+//! municipality reads the dueslag of the systems it has granted (issue 17).
 
 use crate::admin::{AdminState, error, store_error};
 use crate::admin_json::{Body, BodyOrDefault, refused};
@@ -15,11 +16,10 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use snitflade_access::Role;
-use snitflade_beskedfordeler::dueslag::{self, DueslagChange, DueslagError, NewDueslag};
+use snitflade_beskedfordeler::dueslag::{self, DueslagChange, DueslagError, DueslagView, NewDueslag};
 use snitflade_beskedfordeler::envelope::{BESKEDTYPER, beskedtype, filter_fields, haendelsesbesked};
 use snitflade_beskedfordeler::filter::Filter;
 use snitflade_beskedfordeler::tokens;
-use snitflade_store::dueslag::Dueslag;
 
 pub fn routes() -> Router<AdminState> {
     Router::new()
@@ -34,6 +34,10 @@ pub fn routes() -> Router<AdminState> {
         .route("/events/{seq}/envelope", get(envelope))
         .route("/systems/{name}/publisher-tokens", get(tokens).post(issue_token))
         .route("/systems/{name}/publisher-tokens/{id}", delete(revoke_token))
+        .route(
+            "/systems/{name}/amqp-credentials",
+            post(issue_amqp_credentials).delete(revoke_amqp_credentials),
+        )
 }
 
 fn fail(e: DueslagError) -> Response {
@@ -41,6 +45,7 @@ fn fail(e: DueslagError) -> Response {
         DueslagError::NotFound(what) => error(StatusCode::NOT_FOUND, format!("{what} findes ikke")),
         DueslagError::BadRequest(m) => error(StatusCode::BAD_REQUEST, m),
         DueslagError::Conflict(m) => error(StatusCode::CONFLICT, m),
+        DueslagError::Broker(m) => error(StatusCode::BAD_GATEWAY, m),
         DueslagError::Store(e) => store_error(e),
     }
 }
@@ -70,16 +75,16 @@ async fn seen_systems(s: &AdminState, caller: &Caller) -> Result<Option<std::col
 }
 
 /// A dueslag the caller sees (404 for another's).
-async fn seen(s: &AdminState, caller: &Caller, id: &str) -> Result<Dueslag, Response> {
+async fn seen(s: &AdminState, caller: &Caller, id: &str) -> Result<DueslagView, Response> {
     let d = dueslag::get(s.services.store(), id).await.map_err(fail)?;
     match seen_systems(s, caller).await? {
-        Some(systems) if !systems.contains(&d.system_id) => Err(hidden(&format!("dueslaget {id}"))),
+        Some(systems) if !systems.contains(&d.dueslag.system_id) => Err(hidden(&format!("dueslaget {id}"))),
         _ => Ok(d),
     }
 }
 
 /// A dueslag the caller may change: the operator any, a vendor its systems' (the gate lets no one else here).
-async fn own(s: &AdminState, caller: &Caller, id: &str) -> Result<Dueslag, Response> {
+async fn own(s: &AdminState, caller: &Caller, id: &str) -> Result<DueslagView, Response> {
     if matches!(caller.role, Role::Municipality(_)) {
         return Err(hidden(&format!("dueslaget {id}")));
     }
@@ -92,7 +97,7 @@ async fn list(State(s): State<AdminState>, caller: Caller) -> Response {
         Err(r) => return r,
     };
     let r = dueslag::list(s.services.store()).await.map(|mut all| {
-        all.retain(|d| systems.as_ref().is_none_or(|x| x.contains(&d.system_id)));
+        all.retain(|d| systems.as_ref().is_none_or(|x| x.contains(&d.dueslag.system_id)));
         all
     });
     reply(StatusCode::OK, r)
@@ -228,11 +233,17 @@ async fn to_fejlkoe(State(s): State<AdminState>, caller: Caller, Path((id, seq))
     )
 }
 
-/// `GET /beskedtyper`: every event kind with its stable `Beskedtype` UUID and Danish name.
+/// `GET /beskedtyper`: every event kind with its stable `Beskedtype` UUID, Danish name, and what a receiving system
+/// needs besides the `beskedfordeler` grant: a grant for one of `interfaces`, or (`own_system_only`) to be the
+/// system the event is about.
 async fn beskedtyper() -> Response {
     let all: Vec<_> = BESKEDTYPER
         .iter()
-        .map(|(k, navn)| json!({ "kind": k, "beskedtype": beskedtype(k).to_string(), "navn": navn }))
+        .map(|b| {
+            let interfaces: Vec<&str> = b.seen.interfaces().iter().map(|i| i.as_str()).collect();
+            json!({ "kind": b.kind, "beskedtype": beskedtype(b.kind).to_string(), "navn": b.navn,
+                    "interfaces": interfaces, "own_system_only": b.seen.own_system_only() })
+        })
         .collect();
     Json(all).into_response()
 }
@@ -296,5 +307,46 @@ async fn revoke_token(
     match tokens::revoke(s.services.store(), &name, &id, Some(&caller.actor())).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => fail(e),
+    }
+}
+
+/// The 409 when there is no broker.
+fn no_broker() -> Response {
+    error(
+        StatusCode::CONFLICT,
+        "RabbitMQ er ikke sat op (--amqp-url): dueslag uden push_url læses ikke over AMQP",
+    )
+}
+
+/// `POST /systems/{name}/amqp-credentials`: (re)creates the system's RabbitMQ user, limited to its own dueslag's
+/// queues; the answer is the only place the password ever appears.
+async fn issue_amqp_credentials(State(s): State<AdminState>, caller: Caller, Path(name): Path<String>) -> Response {
+    if let Err(r) = own_system(&s, &caller, &name).await {
+        return r;
+    }
+    match &s.broker {
+        Some(b) => reply(
+            StatusCode::CREATED,
+            b.issue(s.services.store(), &name, Some(&caller.actor())).await,
+        ),
+        None => no_broker(),
+    }
+}
+
+/// `DELETE /systems/{name}/amqp-credentials`: deletes the system's RabbitMQ user.
+async fn revoke_amqp_credentials(State(s): State<AdminState>, caller: Caller, Path(name): Path<String>) -> Response {
+    if let Err(r) = own_system(&s, &caller, &name).await {
+        return r;
+    }
+    match &s.broker {
+        Some(b) => match b.revoke(s.services.store(), &name, Some(&caller.actor())).await {
+            Ok(true) => StatusCode::NO_CONTENT.into_response(),
+            Ok(false) => error(
+                StatusCode::NOT_FOUND,
+                format!("systemet '{name}' har ingen RabbitMQ-bruger"),
+            ),
+            Err(e) => fail(e),
+        },
+        None => no_broker(),
     }
 }

@@ -199,6 +199,12 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         })
         .transpose()
         .map_err(|e| anyhow::anyhow!("--amqp-url: {e}"))?;
+    let broker = opts
+        .amqp_url
+        .as_deref()
+        .map(|url| snitflade_beskedfordeler::amqp::Broker::new(url, opts.delivery.amqp_management_url.as_deref()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("RabbitMQ's management API: {e}"))?;
     let tls = tls::server_config(&pki_dir)
         .context("loading the services' TLS material from <data-dir>/pki (start with --demo to create a demo PKI)")?;
 
@@ -228,6 +234,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         token,
         metrics,
         readiness,
+        broker,
     });
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

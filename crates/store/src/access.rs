@@ -391,22 +391,36 @@ where
     )))
     .fetch_all(executor)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(GrantRecord {
-                id: r.try_get("id")?,
-                system_id: r.try_get("system_id")?,
-                interface: r.try_get("interface")?,
-                municipality: r.try_get("municipality")?,
-                access: access_level(&r.try_get::<String, _>("access")?)?,
-                valid_from: r.try_get("valid_from")?,
-                valid_to: r.try_get("valid_to")?,
-                order_id: r.try_get("order_id")?,
-                closed_at: r.try_get("closed_at")?,
-                closed_reason: r.try_get("closed_reason")?,
-            })
-        })
-        .collect()
+    rows.iter().map(grant).collect()
+}
+
+/// One system's grants (what the Beskedfordeler checks before each delivery to the system's dueslag).
+pub async fn grants_of_system<'e, E>(executor: E, system_id: &str) -> Result<Vec<GrantRecord>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {GRANT_COLUMNS} FROM grants WHERE system_id = $1 ORDER BY interface, municipality, valid_from"
+    )))
+    .bind(system_id)
+    .fetch_all(executor)
+    .await?;
+    rows.iter().map(grant).collect()
+}
+
+fn grant(r: &AnyRow) -> Result<GrantRecord> {
+    Ok(GrantRecord {
+        id: r.try_get("id")?,
+        system_id: r.try_get("system_id")?,
+        interface: r.try_get("interface")?,
+        municipality: r.try_get("municipality")?,
+        access: access_level(&r.try_get::<String, _>("access")?)?,
+        valid_from: r.try_get("valid_from")?,
+        valid_to: r.try_get("valid_to")?,
+        order_id: r.try_get("order_id")?,
+        closed_at: r.try_get("closed_at")?,
+        closed_reason: r.try_get("closed_reason")?,
+    })
 }
 
 /// A stored access level.

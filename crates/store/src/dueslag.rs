@@ -1,5 +1,6 @@
 //! The Beskedfordeler's storage: dueslag, their subscriptions (filters kept as JSON), the router's position in the
-//! outbox, and the deliveries of events to dueslag with their attempts and fejlkø state.
+//! outbox, and the deliveries of events to dueslag with their attempts, fejlkø state, and the events filtered out
+//! because the receiving system lacked the grant.
 
 use crate::{Result, StoreError, corrupt};
 use serde::Serialize;
@@ -159,7 +160,8 @@ pub async fn set_position(c: &mut AnyConnection, seq: i64) -> Result<()> {
 pub struct Delivery {
     pub dueslag_id: String,
     pub seq: i64,
-    /// `pending`, `delivered` or `dead` (in the fejlkø).
+    /// `pending`, `delivered`, `dead` (in the fejlkø) or `filtered` (never delivered: the receiving system lacked
+    /// the grant; `last_error` says which).
     pub state: String,
     pub attempts: i64,
     pub next_attempt_at: String,
@@ -193,6 +195,38 @@ pub async fn enqueue(c: &mut AnyConnection, dueslag_id: &str, seq: i64, now: &st
     .execute(c)
     .await?;
     Ok(())
+}
+
+/// Records that an event matched a dueslag's subscription but is not delivered to it (`filtered`), and `why`
+/// (once: routing the same event again changes nothing).
+pub async fn enqueue_filtered(c: &mut AnyConnection, dueslag_id: &str, seq: i64, why: &str, now: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO deliveries (dueslag_id, seq, state, attempts, next_attempt_at, last_error) \
+         VALUES ($1, $2, 'filtered', 0, $3, $4) ON CONFLICT (dueslag_id, seq) DO NOTHING",
+    )
+    .bind(dueslag_id)
+    .bind(seq)
+    .bind(now)
+    .bind(why)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Takes a pending delivery out of the queue for good (`filtered`, with `why`): its receiving system no longer
+/// holds the grant. Answers whether it was pending.
+pub async fn filter_pending(c: &mut AnyConnection, dueslag_id: &str, seq: i64, why: &str, now: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET state = 'filtered', next_attempt_at = $3, last_error = $4 \
+         WHERE dueslag_id = $1 AND seq = $2 AND state = 'pending'",
+    )
+    .bind(dueslag_id)
+    .bind(seq)
+    .bind(now)
+    .bind(why)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// The oldest pending delivery of a dueslag: the only one that may be attempted (distribution order).

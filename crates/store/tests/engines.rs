@@ -897,6 +897,49 @@ async fn dueslag_scenario(url: &str) {
             .is_none()
     );
     assert!(dueslag::delivery_of_message(pool, &id, "b1").await.unwrap().is_none());
+
+    // Filtered for want of a grant (issue 17): recorded so when routed, taken out of the queue when pending, once;
+    // and one system's grants read by themselves.
+    let id2 = id.clone();
+    let filtered = store
+        .write(move |c| {
+            let id = id2.clone();
+            Box::pin(async move {
+                let now = "2026-12-03T10:00:03.000000Z";
+                dueslag::enqueue_filtered(c, &id, 40, "no grant: a", now).await?;
+                dueslag::enqueue_filtered(c, &id, 40, "no grant: again", now).await?;
+                dueslag::enqueue(c, &id, 41, now).await?;
+                let pending = dueslag::filter_pending(c, &id, 41, "no grant: b", now).await?;
+                let again = dueslag::filter_pending(c, &id, 41, "no grant: c", now).await?;
+                access::insert_grant(
+                    c,
+                    &access::GrantRecord {
+                        id: "g1".into(),
+                        system_id: "sys-1".into(),
+                        interface: "beskedfordeler".into(),
+                        municipality: "0751".into(),
+                        valid_from: "2026-01-01".into(),
+                        ..access::GrantRecord::default()
+                    },
+                )
+                .await?;
+                Ok((pending, again))
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(filtered, (true, false), "a pending delivery is filtered once");
+    let all = dueslag::deliveries(pool, &id, Some("filtered"), 0, 10).await.unwrap();
+    let seen: Vec<(i64, &str)> = all.iter().map(|d| (d.seq, d.last_error.as_deref().unwrap())).collect();
+    assert_eq!(seen, [(40, "no grant: a"), (41, "no grant: b")]);
+    assert!(dueslag::head(pool, &id).await.unwrap().is_none_or(|h| h.seq != 41));
+    let grants = access::grants_of_system(pool, "sys-1").await.unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(
+        (grants[0].interface.as_str(), grants[0].valid_to.as_deref()),
+        ("beskedfordeler", None)
+    );
+    assert!(access::grants_of_system(pool, "sys-2").await.unwrap().is_empty());
     store.close().await;
 }
 

@@ -1,11 +1,14 @@
-//! SF1460_D: fills each active pull dueslag's queue (named by its UUID) from the database, in distribution order.
+//! SF1460_D: fills each active pull dueslag's queue (`queue_name`: its system and its UUID) from the database, in
+//! distribution order, with what the dueslag's system may see (checked just before publishing; the rest is recorded
+//! as filtered).
 //! Each dueslag has its own confirm channel and is forwarded concurrently with the others. Messages are persistent
 //! and published with `mandatory`; only what RabbitMQ has confirmed is marked delivered, so a lost connection means
 //! at most a resend (readers dedupe on `BeskedId`). A failing channel (a queue re-declared with other arguments, say)
 //! affects only its dueslag: it is reopened next round, while the others go on.
 
+use super::queue_name;
 use crate::DeliveryConfig;
-use crate::distributor::{municipality_cvrs, record_attempts};
+use crate::distributor::{municipality_cvrs, record_attempts, screen};
 use crate::envelope::{filter_fields, haendelsesbesked};
 use crate::lease::Lease;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
@@ -91,7 +94,12 @@ impl Forwarder {
                 Some((head, _)) if head.next_attempt_at <= now_text() => {}
                 _ => continue,
             }
-            let channel = match self.channel(&d.id).await {
+            // Checked again just before delivery: a closing stops what is not yet delivered at once.
+            let batch = screen(&self.store, &d, batch).await?;
+            if batch.is_empty() {
+                continue;
+            }
+            let channel = match self.channel(&d).await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(dueslag = %d.id, error = %e, "cannot open the dueslag's queue; trying again");
@@ -104,7 +112,7 @@ impl Forwarder {
             };
             let (store, config) = (self.store.clone(), self.config.clone());
             tasks.spawn(async move {
-                let round = forward(&store, &config, &channel, &d.id, batch, &cvrs).await;
+                let round = forward(&store, &config, &channel, &d, batch, &cvrs).await;
                 (d.id, round)
             });
         }
@@ -126,16 +134,20 @@ impl Forwarder {
     }
 
     /// The dueslag's confirm channel, opened (and its durable queue declared) when there is none.
-    async fn channel(&mut self, id: &str) -> Result<Channel, lapin::Error> {
-        if let Some(c) = self.channels.get(id).filter(|c| c.status().connected()) {
+    async fn channel(&mut self, d: &Dueslag) -> Result<Channel, lapin::Error> {
+        if let Some(c) = self.channels.get(&d.id).filter(|c| c.status().connected()) {
             return Ok(c.clone());
         }
         let channel = self.conn.create_channel().await?;
         channel.confirm_select(ConfirmSelectOptions::default()).await?;
         channel
-            .queue_declare(id.into(), QueueDeclareOptions::durable(), FieldTable::default())
+            .queue_declare(
+                queue_name(&d.system_id, &d.id).as_str().into(),
+                QueueDeclareOptions::durable(),
+                FieldTable::default(),
+            )
             .await?;
-        self.channels.insert(id.to_owned(), channel.clone());
+        self.channels.insert(d.id.clone(), channel.clone());
         Ok(channel)
     }
 }
@@ -147,14 +159,15 @@ async fn forward(
     store: &Store,
     config: &DeliveryConfig,
     channel: &Channel,
-    queue: &str,
+    d: &Dueslag,
     batch: Vec<(dueslag::Delivery, Event)>,
     cvrs: &HashMap<String, String>,
 ) -> Result<Round, StoreError> {
     let mut confirms = Vec::with_capacity(batch.len());
     let mut broken: Option<String> = None;
+    let queue = queue_name(&d.system_id, &d.id);
     for (delivery, event) in batch {
-        match publish(channel, queue, delivery.attempts + 1, &event, cvrs).await {
+        match publish(channel, &queue, &d.id, delivery.attempts + 1, &event, cvrs).await {
             Ok(confirm) => confirms.push((delivery, confirm)),
             Err(e) => {
                 broken = Some(e.to_string());
@@ -193,11 +206,12 @@ async fn forward(
     Ok(Round { confirmed, broken })
 }
 
-/// Publishes one event to a dueslag's queue (named by the dueslag's UUID, which the envelope names as its
+/// Publishes one event to `queue`, the queue of dueslag `dueslag` (whose UUID the envelope names as its
 /// `ErLeveretIHenholdTil`): persistent, `mandatory`, `message_id` = its `BeskedId`.
 async fn publish(
     channel: &Channel,
     queue: &str,
+    dueslag: &str,
     attempt: i64,
     event: &Event,
     cvrs: &HashMap<String, String>,
@@ -208,7 +222,7 @@ async fn publish(
         .and_then(|m| cvrs.get(m))
         .map(String::as_str);
     let fields = filter_fields(event, cvr);
-    let body = haendelsesbesked(event, &fields, Some(queue), attempt);
+    let body = haendelsesbesked(event, &fields, Some(dueslag), attempt);
     let besked_id = crate::received::Received::of(event)
         .map(|r| r.besked_id.to_string())
         .unwrap_or_else(|| event.id.clone());

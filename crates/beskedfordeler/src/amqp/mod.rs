@@ -1,5 +1,6 @@
 //! RabbitMQ (with `--amqp-url`): SF1460_D, where every active dueslag without a push endpoint is a durable queue
-//! named by its UUID that snitflade fills from the database (persistent messages, publisher confirms; a message is
+//! named by its system and its UUID ([`queue_name`]), read by the system with its own broker login
+//! (`credentials`), that snitflade fills from the database (persistent messages, publisher confirms; a message is
 //! marked delivered only once RabbitMQ has confirmed it, and it leaves the queue only when the reader acks it); and
 //! SF1460_C, where other systems publish to the exchange `AFSEND_BESKED_EXCHANGE` and snitflade answers each
 //! message with a `StandardRetur` on its `replyTo`.
@@ -8,9 +9,11 @@
 //! where the last confirmed message left off. Forwarding is delivery, like pushing: of several instances on one
 //! database only the holder of the delivery lease (`crate::lease`) forwards.
 
+pub mod credentials;
 mod forward;
 mod publish;
 
+pub use credentials::{Broker, queue_name};
 pub use publish::{StatusKode, standard_retur};
 
 use crate::DeliveryConfig;

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod push;
 pub mod python;
 
 use std::collections::HashMap;
@@ -458,6 +459,14 @@ impl AdminApi {
         id
     }
 
+    /// Grants `system` the interface `interface` for `municipality` from today (`POST /api/v1/grants`); e.g. the
+    /// `beskedfordeler` grant without which a system's dueslag receive nothing.
+    pub async fn grant(&self, system: &str, interface: &str, municipality: &str) {
+        let body = serde_json::json!({"system": system, "interface": interface, "municipality": municipality});
+        let (status, g) = self.post("/api/v1/grants", Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{g}");
+    }
+
     /// The error-table entries with this external id.
     pub async fn errors_for(&self, external_id: &str) -> Vec<Value> {
         self.list(&format!("/api/v1/errors?external_id={}", url_encode(external_id)))
@@ -484,6 +493,11 @@ impl AdminApi {
     pub async fn events(&self) -> Vec<Value> {
         self.list("/api/v1/events?limit=10000").await
     }
+}
+
+/// The RabbitMQ of the tests that need one (`SNITFLADE_TEST_AMQP_URL`, set by `.ci/run`).
+pub fn test_amqp_url() -> Option<String> {
+    std::env::var("SNITFLADE_TEST_AMQP_URL").ok().filter(|u| !u.is_empty())
 }
 
 /// Holds a lock (a file in the temp dir, so across test processes) while a test runs a server against the
