@@ -7,7 +7,6 @@
 mod common;
 
 use common::*;
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -154,20 +153,6 @@ fn stdout(s: &Server, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Registers a sick day for `pernr` as `dagtilbud` (granted for 0340): one `absence.created` event.
-async fn register_sick_day(s: &Server, pernr: &str, day: &str) {
-    let body = format!(
-        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
-         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>{day}</StartDate>\
-         <EndDate>{day}</EndDate><Operation>INS</Operation><PersonnelNumber>{pernr}</PersonnelNumber>\
-         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
-         </SOAP-ENV:Envelope>"
-    );
-    let reply = post_soap(&s.client("dagtilbud"), &s.ws_url("SetAbsenceAttendance_OS_SI"), body).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert!(reply.body.contains("<StatusType>S</StatusType>"), "{}", reply.body);
-}
-
 #[tokio::test]
 async fn the_admin_cli_runs_a_dueslag_and_publisher_tokens() {
     let s = Server::start().await;
@@ -227,7 +212,7 @@ async fn the_admin_cli_runs_a_dueslag_and_publisher_tokens() {
     assert_eq!(list(&s, &["dueslag", "subscriptions", &id]).len(), 1);
 
     // An absence in 0340 is routed to the dueslag; its delivery goes to the fejlkø and back.
-    register_sick_day(&s, "00000110", "2026-03-02").await;
+    s.register_sick_day("00000110", "2026-03-02").await;
     let start = Instant::now();
     let pending = loop {
         let pending = list(&s, &["dueslag", "deliveries", &id, "--state", "pending"]);

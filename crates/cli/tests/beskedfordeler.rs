@@ -27,17 +27,6 @@ fn sick_day(pernr: &str, day: &str) -> String {
     )
 }
 
-async fn register_sick_day(s: &Server, pernr: &str, day: &str) {
-    let reply = post_soap(
-        &s.client("dagtilbud"),
-        &s.ws_url("SetAbsenceAttendance_OS_SI"),
-        sick_day(pernr, day),
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert!(reply.body.contains("<StatusType>S</StatusType>"), "{}", reply.body);
-}
-
 async fn dueslag(s: &Server, port: u16, filter: Value) -> String {
     let body = json!({"name": "Fraværsmodtager", "system": "dagtilbud",
                       "push_url": format!("https://localhost:{port}/modtag"), "max_attempts": 1000});
@@ -62,7 +51,7 @@ async fn an_absence_is_pushed_in_order_through_an_outage_and_validates_against_t
     )
     .await;
 
-    register_sick_day(&s, "00000110", "2026-03-02").await;
+    s.register_sick_day("00000110", "2026-03-02").await;
     wait_for("the first push", Duration::from_secs(10), || {
         !receiver.bodies().is_empty()
     })
@@ -71,7 +60,7 @@ async fn an_absence_is_pushed_in_order_through_an_outage_and_validates_against_t
 
     // The receiver is down for 30 s while three more absences are registered.
     for day in ["2026-03-03", "2026-03-04", "2026-03-05"] {
-        register_sick_day(&s, "00000110", day).await;
+        s.register_sick_day("00000110", day).await;
     }
     tokio::time::sleep(Duration::from_secs(30)).await;
     let pending = s
@@ -147,8 +136,8 @@ async fn failed_messages_go_to_the_fejlkoe_and_are_requeued_from_it() {
         .await;
     assert_eq!(status, StatusCode::OK);
 
-    register_sick_day(&s, "00000111", "2026-03-02").await;
-    register_sick_day(&s, "00000111", "2026-03-03").await;
+    s.register_sick_day("00000111", "2026-03-02").await;
+    s.register_sick_day("00000111", "2026-03-03").await;
     let path = format!("/api/v1/dueslag/{id}/deliveries?state=dead");
     let start = Instant::now();
     let dead = loop {
@@ -243,9 +232,9 @@ async fn a_vaerdiliste_limits_delivery_to_the_employees_on_it() {
         json!({"beskedtype": ["absence.created"], "vaerdiliste": list}),
     )
     .await;
-    register_sick_day(&s, "00000111", "2026-03-02").await;
-    register_sick_day(&s, "00000110", "2026-03-02").await;
-    register_sick_day(&s, "00000111", "2026-03-03").await;
+    s.register_sick_day("00000111", "2026-03-02").await;
+    s.register_sick_day("00000110", "2026-03-02").await;
+    s.register_sick_day("00000111", "2026-03-03").await;
     wait_for("the listed employee's absence", Duration::from_secs(10), || {
         !receiver.bodies().is_empty()
     })
@@ -341,7 +330,7 @@ async fn a_filter_field_takes_a_single_value_like_a_list_of_it() {
     let subscription = a.list(&format!("/api/v1/dueslag/{single}/subscriptions")).await;
     assert_eq!(subscription[0]["filter"], json!({"myndighed": ["0340"]}));
 
-    register_sick_day(&s, "00000110", "2026-03-02").await;
+    s.register_sick_day("00000110", "2026-03-02").await;
     s.register(&valid_registration()).await.assert_accepted();
     let pending = |id: String| async move {
         a.list(&format!("/api/v1/dueslag/{id}/deliveries?state=pending"))
@@ -553,8 +542,8 @@ async fn a_receiver_hands_pushed_messages_back_to_the_fejlkoe_as_it_got_them() {
     }
     let receiver = Receiver::start(&s.data_dir(), 0, Answer::Ok).await;
     let id = dueslag(&s, receiver.port, json!({"beskedtype": ["absence.created"]})).await;
-    register_sick_day(&s, "00000110", "2026-03-02").await;
-    register_sick_day(&s, "00000110", "2026-03-03").await;
+    s.register_sick_day("00000110", "2026-03-02").await;
+    s.register_sick_day("00000110", "2026-03-03").await;
     wait_for("both pushes", Duration::from_secs(10), || {
         distinct(&receiver.bodies()).len() == 2
     })

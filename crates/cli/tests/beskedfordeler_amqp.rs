@@ -74,21 +74,6 @@ async fn next_message(
     None
 }
 
-/// `dagtilbud` registers a sick day of employee 00000110 (2026-03-02): an `absence.created` event.
-async fn register_sick_day(s: &Server) {
-    let reply = post_soap(
-        &s.client("dagtilbud"),
-        &s.ws_url("SetAbsenceAttendance_OS_SI"),
-        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
-         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>2026-03-02</StartDate>\
-         <EndDate>2026-03-02</EndDate><Operation>INS</Operation><PersonnelNumber>00000110</PersonnelNumber>\
-         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
-         </SOAP-ENV:Envelope>",
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-}
-
 fn text(data: &[u8]) -> String {
     String::from_utf8(data.to_vec()).unwrap()
 }
@@ -222,7 +207,7 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
         absences.starts_with("snitflade.dueslag.") && absences.ends_with(&absences_id),
         "{absences}"
     );
-    register_sick_day(&s).await;
+    s.register_sick_day("00000110", "2026-03-02").await;
     let (first_channel, first) = next_message(&conn, &absences, Duration::from_secs(20))
         .await
         .expect("the absence in the dueslag's queue");
@@ -433,7 +418,7 @@ async fn rabbitmq_comes_back_and_so_does_delivery() {
     assert_eq!(body["database"]["writable"], true, "{body}");
     let (status, _) = s.admin.healthz().await;
     assert_eq!(status, StatusCode::OK);
-    register_sick_day(&s).await;
+    s.register_sick_day("00000110", "2026-03-02").await;
     // RabbitMQ stays away for 2 s: snitflade's reconnection attempts meanwhile are refused.
     tokio::time::sleep(Duration::from_secs(2).saturating_sub(cut_at.elapsed())).await;
 

@@ -102,17 +102,7 @@ async fn a_system_reads_only_its_own_queues_with_its_own_login() {
     let other = credentials(&s, "vikarsystem").await;
 
     // The system's own login declares its queue and consumes the absence from it.
-    let reply = post_soap(
-        &s.client("dagtilbud"),
-        &s.ws_url("SetAbsenceAttendance_OS_SI"),
-        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
-         <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>2026-03-02</StartDate>\
-         <EndDate>2026-03-02</EndDate><Operation>INS</Operation><PersonnelNumber>00000110</PersonnelNumber>\
-         <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
-         </SOAP-ENV:Envelope>",
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    s.register_sick_day("00000110", "2026-03-02").await;
     let mine = connect(&own).await.expect("its own login connects");
     let channel = mine.create_channel().await.unwrap();
     channel

@@ -57,3 +57,13 @@ fn zero_intervals_and_limits_are_refused_at_start_by_name() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_quick_starts_example_message_in_the_repository_is_answered() {
+    let s = Server::start().await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/masterdata-request.xml");
+    let body = std::fs::read(&path).expect("the README's example message is in the repository");
+    let reply = common::post_soap(&s.maskinregistrering(), &s.ws_url(common::MASTERDATA), body).await;
+    assert_eq!(reply.status, reqwest::StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("00012345"), "{}", reply.body);
+}

@@ -143,6 +143,19 @@ impl Server {
         .await
     }
 
+    /// Registers a sick day for `pernr` as `dagtilbud` (granted opret-fravaer for 0340): one `absence.created`
+    /// event.
+    pub async fn register_sick_day(&self, pernr: &str, day: &str) {
+        let reply = post_soap(
+            &self.client("dagtilbud"),
+            &self.ws_url("SetAbsenceAttendance_OS_SI"),
+            sick_day(pernr, day),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert!(reply.body.contains("<StatusType>S</StatusType>"), "{}", reply.body);
+    }
+
     /// Asserts that `/healthz` answers 200 `{"status":"ok"}`.
     pub async fn assert_healthy(&self) {
         let (status, body) = self.admin.get_unauthenticated("/healthz").await;
