@@ -65,7 +65,7 @@ impl Lease {
             .await?;
         let mut state = self.state.lock().expect("lease state");
         if taken != state.valid_until.is_some() {
-            tracing::info!(lease = self.name, held = taken, "the delivery lease changed hands");
+            tracing::info!(lease = self.name, held = taken, "a lease changed hands");
         }
         state.asked = Some(now);
         state.valid_until = taken.then(|| now + self.length * 2 / 3);

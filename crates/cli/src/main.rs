@@ -168,6 +168,7 @@ struct FileConfig {
     admin_max_connections: Option<usize>,
     services: ServicesConfig,
     beskedfordeler: snitflade_beskedfordeler::DeliveryConfig,
+    retention: snitflade_server::retention::RetentionConfig,
 }
 
 fn options(args: ServeArgs) -> Result<ServeOptions> {
@@ -175,6 +176,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
     let location = args.store.location(&mut file);
     let connections = connection_options(&file)?;
     file.beskedfordeler.validate().map_err(anyhow::Error::msg)?;
+    file.retention.validate()?;
     Ok(ServeOptions {
         demo: args.demo || file.demo.unwrap_or(false),
         data_dir: location.data_dir,
@@ -189,6 +191,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
         delivery: file.beskedfordeler,
         request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(30)),
         connections,
+        retention: file.retention,
     })
 }
 

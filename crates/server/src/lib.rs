@@ -15,6 +15,7 @@ mod fd_limit;
 pub mod health;
 mod landscape;
 pub mod listener;
+pub mod retention;
 mod roles;
 mod scope;
 pub mod services_http;
@@ -45,6 +46,7 @@ pub struct ServeOptions {
     pub delivery: snitflade_beskedfordeler::DeliveryConfig,
     pub request_timeout: Duration,
     pub connections: listener::ConnectionOptions,
+    pub retention: retention::RetentionConfig,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -60,6 +62,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("delivery", &self.delivery)
             .field("request_timeout", &self.request_timeout)
             .field("connections", &self.connections)
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -262,6 +265,12 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         drain,
     ));
     let distributor_task = tokio::spawn(distributor.run(stopped()));
+    let retention = Arc::new(retention::Retention::new(
+        store.clone(),
+        &data_dir,
+        opts.retention.clone(),
+    ));
+    let retention_task = tokio::spawn(retention.run(stopped()));
     let amqp_task = amqp.map(|a| tokio::spawn(a.run(stopped())));
     let admin_task = tokio::spawn(listener::serve(
         listener::Listener {
@@ -290,6 +299,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let _ = services_task.await;
     let _ = admin_task.await;
     let _ = distributor_task.await;
+    let _ = retention_task.await;
     if let Some(task) = amqp_task {
         let _ = task.await;
     }

@@ -29,6 +29,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payroll;
 pub mod publishing;
+pub mod retention;
 pub mod retry;
 pub mod schedules;
 #[cfg(feature = "test-support")]
