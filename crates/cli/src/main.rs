@@ -5,6 +5,7 @@
 //! and `landscape` (in [`landscape`]) are clients of a running server's admin API.
 
 mod admin;
+mod backup;
 mod ferie;
 mod ind01;
 mod landscape;
@@ -45,6 +46,9 @@ enum Command {
     Admin(admin::AdminArgs),
     /// The integration landscape of a running server: systems, relations, impact, diagrams, requirements, import.
     Landscape(landscape::LandscapeArgs),
+    /// Copy the database (an online snapshot; pg_dump for PostgreSQL) and the data dir's files into a new
+    /// directory, while the server runs. A SQLite backup is itself a data dir.
+    Backup(backup::BackupArgs),
 }
 
 #[derive(Subcommand)]
@@ -275,7 +279,10 @@ fn main() -> Result<std::process::ExitCode> {
     let cli = Cli::parse();
     // The commands that open the data dir write CPR numbers and keys into it: whatever they create is the
     // owner's alone. Set before any thread starts, so it holds for every file (SQLite's -wal/-shm too).
-    if matches!(cli.command, Command::Serve(_) | Command::Import(_) | Command::Export(_)) {
+    if matches!(
+        cli.command,
+        Command::Serve(_) | Command::Import(_) | Command::Export(_) | Command::Backup(_)
+    ) {
         snitflade_store::data_dir::restrict_umask();
     }
     // The server logs its life at info; the one-shot commands print their own summary.
@@ -304,6 +311,7 @@ fn main() -> Result<std::process::ExitCode> {
         Command::Export(ExportCommand::Ferie(args)) => runtime.block_on(ferie::export(args)),
         Command::Admin(args) => runtime.block_on(admin::run(args)),
         Command::Landscape(args) => runtime.block_on(landscape::run(args)),
+        Command::Backup(args) => runtime.block_on(backup::run(args)),
     }
 }
 
@@ -355,6 +363,7 @@ mod tests {
                 Command::Export(ExportCommand::Zlpe(a)) => a.store,
                 Command::Export(ExportCommand::Ferie(a)) => a.store,
                 Command::Serve(a) => a.store,
+                Command::Backup(a) => a.store,
                 Command::Admin(_) | Command::Landscape(_) => unreachable!("admin and landscape open no store"),
             };
             let mut file = store.file_config().unwrap();

@@ -168,6 +168,21 @@ impl Store {
         }
     }
 
+    /// Writes a consistent snapshot of a SQLite database to `target` (which must not exist) with `VACUUM INTO`:
+    /// online — writers carry on — and compact. PostgreSQL is backed up with `pg_dump`, so it is refused here.
+    pub async fn backup_into(&self, target: &std::path::Path) -> Result<()> {
+        if self.engine != Engine::Sqlite {
+            return Err(StoreError::Conflict(
+                "VACUUM INTO is SQLite's; back PostgreSQL up with pg_dump".into(),
+            ));
+        }
+        let target = target
+            .to_str()
+            .ok_or_else(|| StoreError::Conflict("the backup path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Stops accepting writes, finishes the queued ones and closes the pool.
     pub async fn close(&self) {
         self.writer.close().await;
