@@ -24,16 +24,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How delivery behaves (the `[beskedfordeler]` table of the config file).
-#[derive(Debug, Clone, serde::Deserialize)]
+/// How delivery behaves (the `[beskedfordeler]` table of the config file). The doc comments of the fields are the
+/// configuration reference's descriptions.
+#[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeliveryConfig {
     /// How often the outbox and the dueslag are looked at, in milliseconds.
     pub poll_ms: u64,
-    /// The first retry's delay; each further retry doubles it, up to `backoff_max_ms`.
+    /// The first retry's delay in milliseconds; each further retry doubles it, up to `backoff_max_ms`.
     pub backoff_base_ms: u64,
+    /// The longest delay between two retries, in milliseconds.
     pub backoff_max_ms: u64,
-    /// Deadline of one push request.
+    /// Deadline of one push request, in milliseconds.
     pub push_timeout_ms: u64,
     /// Most messages pushed (or forwarded to RabbitMQ) for one dueslag per round.
     pub batch: usize,

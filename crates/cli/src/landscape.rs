@@ -69,7 +69,7 @@ enum LandscapeCommand {
         #[arg(short = 'o', long = "out")]
         out: Option<PathBuf>,
     },
-    /// KOMBIT's integration requirements for a system handling these information objects (seed 003).
+    /// KOMBIT's integration requirements for a system handling these information objects.
     Requirements {
         /// The system checked, if it is in the landscape.
         #[arg(long)]

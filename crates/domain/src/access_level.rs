@@ -421,10 +421,11 @@ mod tests {
         }
     }
 
-    /// The README's table of access levels says what [`OPERATIONS`] and the defaults say, interface by interface.
+    /// The book's table of access levels (docs/src/access/levels.md) says what [`OPERATIONS`] and the defaults say,
+    /// interface by interface.
     #[test]
-    fn the_readme_table_is_this_table() {
-        let readme = include_str!("../../../README.md");
+    fn the_books_table_is_this_table() {
+        let book = include_str!("../../../docs/src/access/levels.md");
         let names = |cell: &str| -> Vec<String> {
             let mut v: Vec<String> = cell
                 .split(", ")
@@ -435,10 +436,10 @@ mod tests {
             v
         };
         for i in InterfaceId::ALL {
-            let row = readme
+            let row = book
                 .lines()
                 .find(|l| l.starts_with(&format!("| `{i}` |")))
-                .unwrap_or_else(|| panic!("no README row for {i}"));
+                .unwrap_or_else(|| panic!("no row for {i} in docs/src/access/levels.md"));
             let cells: Vec<&str> = row.split('|').map(str::trim).collect();
             let of = |effect: Effect| {
                 let mut v: Vec<String> = OPERATIONS

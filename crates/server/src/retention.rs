@@ -20,7 +20,7 @@ const LEASE: &str = "retention";
 
 /// How long things are kept (the `[retention]` table of the config file). Ages are in days; fractions are
 /// allowed (`0.5` is twelve hours).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RetentionConfig {
     /// How often the job runs, in seconds (and once a minute after start).

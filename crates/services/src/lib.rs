@@ -26,11 +26,13 @@ pub use dispatch::Services;
 pub use registry::{ServiceInterfaceDef, find_service};
 pub use reply::SoapReply;
 
-/// Settings of the services (the `[services]` table of the config file).
-#[derive(Debug, Clone, serde::Deserialize)]
+/// Settings of the services (the `[services]` table of the config file). The doc comments of the fields are the
+/// configuration reference's descriptions.
+#[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServicesConfig {
-    /// Seed 004: master data at most once per day per employee (per calling system). Relax only in test set-ups.
+    /// Machine hours: master data at most once a day per employee and calling system, as KMD's interface
+    /// description requires. Relax only in test set-ups.
     pub masterdata_once_per_day: bool,
     /// Largest request body accepted on the SOAP endpoints, in bytes.
     pub max_body_bytes: usize,
