@@ -5,6 +5,7 @@
 //! and `landscape` (in [`landscape`]) are clients of a running server's admin API.
 
 mod admin;
+mod build_info;
 mod ferie;
 mod ind01;
 mod landscape;
@@ -23,7 +24,8 @@ use std::time::Duration;
 #[derive(Parser)]
 #[command(
     name = "snitflade",
-    version,
+    version = build_info::VERSION,
+    long_version = build_info::LONG_VERSION,
     about = "The Danish municipal HR-integration platform's standard interfaces"
 )]
 struct Cli {
@@ -189,6 +191,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
         delivery: file.beskedfordeler,
         request_timeout: Duration::from_secs(file.request_timeout_secs.unwrap_or(30)),
         connections,
+        build: build_info::build(),
     })
 }
 

@@ -15,6 +15,9 @@ mod fd_limit;
 pub mod health;
 mod landscape;
 pub mod listener;
+pub mod metrics;
+pub mod observe;
+mod process;
 mod roles;
 mod scope;
 pub mod services_http;
@@ -45,6 +48,8 @@ pub struct ServeOptions {
     pub delivery: snitflade_beskedfordeler::DeliveryConfig,
     pub request_timeout: Duration,
     pub connections: listener::ConnectionOptions,
+    /// The running build, for `snitflade_build_info`.
+    pub build: metrics::BuildInfo,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -60,6 +65,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("delivery", &self.delivery)
             .field("request_timeout", &self.request_timeout)
             .field("connections", &self.connections)
+            .field("build", &self.build)
             .finish()
     }
 }
@@ -125,10 +131,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     }
     fd_limit::raise(opts.connections.max_sockets());
     let token: Arc<str> = admin_token(&data_dir).context("preparing the admin token")?.into();
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
-        .ok();
+    let metrics = metrics::install(&opts.build);
     if let Some(handle) = metrics.clone() {
         // Histogram samples pile up in the recorder until its upkeep drains them; without a scrape nobody else
         // would (metrics-rs/metrics#467).
@@ -227,12 +230,17 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         amqp: amqp.as_ref().map(|a| a.status()),
         lease: distributor.lease(),
     };
+    let exporter = metrics.map(|handle| metrics::Exporter {
+        handle,
+        store: store.clone(),
+        lease: distributor.lease(),
+    });
     let admin_app = admin::router(admin::AdminState {
         services: services.clone(),
         lifecycle,
         connections: connections.clone(),
         token,
-        metrics,
+        metrics: exporter,
         readiness,
         broker,
     });
@@ -262,6 +270,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         drain,
     ));
     let distributor_task = tokio::spawn(distributor.run(stopped()));
+    let gauges_task = tokio::spawn(metrics::refresh_database_gauges(store.clone(), stopped()));
     let amqp_task = amqp.map(|a| tokio::spawn(a.run(stopped())));
     let admin_task = tokio::spawn(listener::serve(
         listener::Listener {
@@ -290,6 +299,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let _ = services_task.await;
     let _ = admin_task.await;
     let _ = distributor_task.await;
+    let _ = gauges_task.await;
     if let Some(task) = amqp_task {
         let _ = task.await;
     }

@@ -31,6 +31,7 @@ pub mod payroll;
 pub mod publishing;
 pub mod retry;
 pub mod schedules;
+pub mod stats;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time_data;
