@@ -13,6 +13,38 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// Runs `promtool` with `args` and `input` on stdin; panics, saying how to install it, if it cannot be started.
+fn promtool(args: &[&str], input: &str) -> std::process::Output {
+    let mut child = Command::new("promtool")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "promtool is needed to check /metrics and the PromQL in docs/ and could not be started ({e}): \
+                 install Debian's `prometheus` package (apt-get install prometheus), as .ci/run does"
+            )
+        });
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Asserts that `promtool check rules` accepts `rules` (a rules file, so every expression in it parses).
+fn assert_rules_parse(rules: &str, what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.yml");
+    std::fs::write(&path, rules).unwrap();
+    let out = promtool(&["check", "rules", path.to_str().unwrap()], "");
+    assert!(
+        out.status.success(),
+        "promtool check rules refuses {what}:\n{}{}\n{rules}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// How long the server may take to read its database gauges again (every 15 s).
 const GAUGES_REFRESHED: Duration = Duration::from_secs(25);
 
@@ -64,20 +96,7 @@ fn declared(text: &str) -> Vec<(String, String)> {
 #[tokio::test]
 async fn metrics_pass_promtool_with_help_and_type_for_every_family() {
     let (_s, text) = scraped().await;
-    let mut promtool = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "promtool is needed to check /metrics and could not be started ({e}): install Debian's \
-                 `prometheus` package (apt-get install prometheus), as .ci/run does"
-            )
-        });
-    promtool.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = promtool.wait_with_output().unwrap();
+    let out = promtool(&["check", "metrics"], &text);
     assert!(
         out.status.success(),
         "promtool check metrics failed:\n{}{}\n--- /metrics ---\n{text}",
@@ -197,6 +216,16 @@ async fn the_grafana_dashboard_queries_only_families_metrics_has() {
     let mut queries = Vec::new();
     exprs(&dashboard["panels"], &mut queries);
     assert!(queries.len() >= 10, "{queries:?}");
+    // Every query parses (as a recording rule; the dashboard's $job variable as a regex matching all).
+    let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
+    for (i, q) in queries.iter().enumerate() {
+        let q = q.replace("$job", ".*");
+        rules.push_str(&format!(
+            "      - record: dashboard_query_{i}\n        expr: {}\n",
+            serde_json::to_string(&q).unwrap()
+        ));
+    }
+    assert_rules_parse(&rules, "a dashboard query");
 
     let (_s, text) = scraped().await;
     let families = declared(&text);
@@ -223,6 +252,16 @@ async fn the_grafana_dashboard_queries_only_families_metrics_has() {
     ] {
         assert!(used.contains(family), "the dashboard shows no {family}");
     }
+}
+
+#[test]
+fn the_alert_rules_in_the_monitoring_chapter_parse() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/src/operations/monitoring.md");
+    let chapter = std::fs::read_to_string(path).unwrap();
+    let start = chapter.find("```yaml\ngroups:").expect("the chapter's alert rules") + "```yaml\n".len();
+    let rules = &chapter[start..start + chapter[start..].find("```").unwrap()];
+    assert!(rules.matches("- alert:").count() >= 10, "{rules}");
+    assert_rules_parse(rules, "the monitoring chapter's alert rules");
 }
 
 #[test]
