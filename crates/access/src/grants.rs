@@ -66,6 +66,20 @@ pub enum Denied {
     },
 }
 
+impl Denied {
+    /// Why, as one of a fixed set of words (a metric label): `unknown_certificate`, `no_interface_grant`,
+    /// `no_municipality_grant`, `ambiguous_municipality` or `read_only`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::UnknownCertificate { .. } => "unknown_certificate",
+            Self::NoInterfaceGrant { .. } => "no_interface_grant",
+            Self::NoMunicipalityGrant { .. } => "no_municipality_grant",
+            Self::AmbiguousMunicipality { .. } => "ambiguous_municipality",
+            Self::ReadOnly { .. } => "read_only",
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Snapshot {
     by_fingerprint: HashMap<String, SystemInfo>,

@@ -1,13 +1,13 @@
 //! Certificate expiry as events and a metric: the periodic check the distributor runs every
-//! `certificate_check_seconds`. Every instance sets the gauge `snitflade_certificate_days_to_expiry{system}`
-//! (`snitflade_lifecycle::certificates::record_days_to_expiry`); the instance holding the delivery lease also emits
+//! `certificate_check_seconds`. Every instance sets the gauge `snitflade_certificate_expiry_timestamp_seconds{system}`
+//! (`snitflade_lifecycle::certificates::record_expiry`); the instance holding the delivery lease also emits
 //! a `certificate.expiring` event ("Certifikat udløber snart") when a usable certificate has 30 days or less left,
 //! and another at 7 days or less — each once per certificate and threshold, durably: the notice is recorded in the
 //! transaction that emits the event (`certificate_expiry_notices`), so neither a restart nor a second instance sends
 //! it again. A certificate first seen with 5 days left gets both. Revoked and expired certificates get none.
 
 use serde_json::json;
-use snitflade_lifecycle::certificates::{expiry_warnings_in, record_days_to_expiry};
+use snitflade_lifecycle::certificates::{expiry_warnings_in, record_expiry};
 use snitflade_store::outbox::NewEvent;
 use snitflade_store::{Store, StoreError, access, now_text};
 
@@ -22,7 +22,7 @@ pub const CHECKS_METRIC: &str = "snitflade_certificate_expiry_checks_total";
 
 /// Sets the gauge (every instance).
 pub async fn update_metric(store: &Store) {
-    if let Err(e) = record_days_to_expiry(store).await {
+    if let Err(e) = record_expiry(store).await {
         tracing::error!(error = %e, "updating the certificate expiry metric failed");
     }
 }

@@ -53,7 +53,7 @@ pub struct DeliveryConfig {
     /// queues (`http://host:15672`, optionally with its own user info). Default: the AMQP URL's host on port 15672
     /// (15671 for `amqps://`) with the AMQP URL's login.
     pub amqp_management_url: Option<String>,
-    /// How often certificate expiry is checked: the gauge `snitflade_certificate_days_to_expiry` (every instance)
+    /// How often certificate expiry is checked: the gauge `snitflade_certificate_expiry_timestamp_seconds` (every instance)
     /// and the `certificate.expiring` events 30 and 7 days ahead (the lease holder).
     pub certificate_check_seconds: u64,
 }

@@ -179,6 +179,7 @@ pub(crate) fn options(args: ServeArgs) -> Result<ServeOptions> {
         request_timeout: Duration::from_secs(file.request_timeout_secs),
         connections,
         retention: file.retention,
+        build: crate::build_info::build(),
     })
 }
 

@@ -7,6 +7,7 @@
 
 mod admin;
 mod backup;
+mod build_info;
 mod config;
 #[cfg(test)]
 mod config_doc;
@@ -23,7 +24,8 @@ use config::{ServeArgs, StoreArgs};
 #[derive(Parser)]
 #[command(
     name = "snitflade",
-    version,
+    version = build_info::VERSION,
+    long_version = build_info::LONG_VERSION,
     about = "The Danish municipal HR-integration platform's standard interfaces"
 )]
 struct Cli {

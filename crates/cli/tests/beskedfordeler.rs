@@ -431,14 +431,16 @@ async fn expiring_certificates_are_a_metric_and_events_sent_once() {
 
     // The gauge, set when the certificates were uploaded.
     let (_, _, metrics) = admin.get_text("/metrics").await;
+    // Whole days from now to the expiry the gauge names.
     let gauge = |system: &str| -> i64 {
-        let prefix = format!("snitflade_certificate_days_to_expiry{{system=\"{system}\"}} ");
-        metrics
+        let prefix = format!("snitflade_certificate_expiry_timestamp_seconds{{system=\"{system}\"}} ");
+        let at: f64 = metrics
             .lines()
             .find_map(|l| l.strip_prefix(&prefix))
             .unwrap_or_else(|| panic!("no gauge for {system} in\n{metrics}"))
             .parse()
-            .unwrap()
+            .unwrap();
+        (at as i64 - jiff::Timestamp::now().as_second()).div_euclid(86_400)
     };
     assert!((19..=20).contains(&gauge("udloeb-20")), "{metrics}");
     assert!((4..=5).contains(&gauge("udloeb-5")), "{metrics}");

@@ -491,7 +491,7 @@ async fn grants_are_enforced() {
         metrics
             .as_str()
             .unwrap()
-            .contains("snitflade_access_denied_total{interface=\"engangsydelse\"}"),
+            .contains("snitflade_access_denied_total{interface=\"engangsydelse\",reason=\"no_municipality_grant\"}"),
         "{metrics}"
     );
 }

@@ -214,10 +214,12 @@ async fn refusals_are_counted_and_the_server_stays_healthy() {
     let (status, text) = s.admin.get_unauthenticated("/metrics").await;
     assert_eq!(status, StatusCode::OK);
     let text = text.as_str().expect("metrics are text").to_owned();
-    assert!(
-        text.contains("snitflade_access_denied_total{interface=\"maskintimer\"} 3"),
-        "{text}"
-    );
+    for counted in [
+        "snitflade_access_denied_total{interface=\"maskintimer\",reason=\"no_interface_grant\"} 3",
+        "snitflade_tls_handshake_failures_total{reason=\"no_certificate\"} 3",
+    ] {
+        assert!(text.contains(counted), "no {counted} in\n{text}");
+    }
     s.register(&reg).await.assert_accepted();
 }
 

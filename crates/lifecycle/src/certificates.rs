@@ -14,8 +14,8 @@ use snitflade_store::{Store, admin_audit, now_text, timestamp_text};
 /// Days before expiry a certificate is warned of.
 pub const WARN_DAYS: i64 = 30;
 
-/// The gauge [`record_days_to_expiry`] sets.
-pub const DAYS_TO_EXPIRY_METRIC: &str = "snitflade_certificate_days_to_expiry";
+/// The gauge [`record_expiry`] sets.
+pub const EXPIRY_METRIC: &str = "snitflade_certificate_expiry_timestamp_seconds";
 
 /// A certificate as the admin API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -180,7 +180,7 @@ impl Lifecycle {
             })
             .await?;
         self.reload_access().await?;
-        record_days_to_expiry(&self.store).await?;
+        record_expiry(&self.store).await?;
         let certificate = self.certificate_views(vec![record]).await?.remove(0);
         Ok(Uploaded {
             created: true,
@@ -251,7 +251,7 @@ impl Lifecycle {
             })
             .await?;
         self.reload_access().await?;
-        record_days_to_expiry(&self.store).await?;
+        record_expiry(&self.store).await?;
         Ok(CrlAdded {
             issuer: record.issuer,
             this_update: record.this_update,
@@ -313,22 +313,23 @@ pub async fn expiry_warnings_in(store: &Store, days: i64) -> Result<Vec<ExpiryWa
     Ok(out)
 }
 
-/// The gauge `snitflade_certificate_days_to_expiry{system}`: per system with certificates, the whole days until
-/// its last usable (not revoked) certificate expires — how long the system can still call, so a renewal uploaded
-/// beside an expiring certificate lifts it. Negative once that one has expired, 0 when every certificate of the
-/// system is revoked. Set on start, whenever a certificate is uploaded or revoked, and by the periodic check.
-pub async fn record_days_to_expiry(store: &Store) -> Result<()> {
-    let now = jiff::Timestamp::now();
-    let mut days: std::collections::BTreeMap<String, Option<i64>> = std::collections::BTreeMap::new();
+/// The gauge `snitflade_certificate_expiry_timestamp_seconds{system}`: per system with certificates, when (Unix
+/// time) its last usable (not revoked) certificate expires — until when the system can still call, so a renewal
+/// uploaded beside an expiring certificate lifts it; days left are `(value - time()) / 86400`. 0 when every
+/// certificate of the system is revoked. A point in time rather than a countdown, so it is never stale between
+/// refreshes; set on start, whenever a certificate is uploaded or revoked, and by the periodic check.
+pub async fn record_expiry(store: &Store) -> Result<()> {
+    let mut expires: std::collections::BTreeMap<String, Option<i64>> = std::collections::BTreeMap::new();
     for c in views(store, access::certificates(store.pool()).await?).await? {
-        let entry = days.entry(c.system.clone()).or_default();
-        if c.status != "revoked" {
-            let left = days_left(&c.not_after, now);
-            *entry = Some(entry.map_or(left, |d| d.max(left)));
+        let entry = expires.entry(c.system.clone()).or_default();
+        if c.status != "revoked"
+            && let Ok(t) = c.not_after.parse::<jiff::Timestamp>()
+        {
+            *entry = Some(entry.map_or(t.as_second(), |e| e.max(t.as_second())));
         }
     }
-    for (system, left) in days {
-        metrics::gauge!(DAYS_TO_EXPIRY_METRIC, "system" => system).set(left.unwrap_or(0) as f64);
+    for (system, at) in expires {
+        metrics::gauge!(EXPIRY_METRIC, "system" => system).set(at.unwrap_or(0) as f64);
     }
     Ok(())
 }

@@ -13,7 +13,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use snitflade_domain::absence::{AbsenceType, validate_catalogue};
@@ -33,7 +32,7 @@ pub struct AdminState {
     pub lifecycle: snitflade_lifecycle::Lifecycle,
     pub connections: crate::listener::Connections,
     pub token: Arc<str>,
-    pub metrics: Option<PrometheusHandle>,
+    pub metrics: Option<crate::metrics::Exporter>,
     pub readiness: crate::health::Readiness,
     /// RabbitMQ's management API, with `--amqp-url`: per-system broker logins for the pull queues.
     pub broker: Option<snitflade_beskedfordeler::amqp::Broker>,
@@ -97,6 +96,7 @@ pub fn router(state: AdminState) -> Router {
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
         .with_state(state)
         .layer(middleware::map_response(crate::admin_json::json_errors))
+        .layer(middleware::from_fn(crate::observe::observe))
 }
 
 pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -192,7 +192,7 @@ async fn audit_change(State(state): State<AdminState>, req: Request, next: Next)
 }
 
 async fn metrics(State(state): State<AdminState>) -> Response {
-    let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
+    let body = state.metrics.as_ref().map(|m| m.render()).unwrap_or_default();
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -15,6 +15,9 @@ mod fd_limit;
 pub mod health;
 mod landscape;
 pub mod listener;
+pub mod metrics;
+pub mod observe;
+mod process;
 pub mod retention;
 mod roles;
 mod scope;
@@ -47,6 +50,8 @@ pub struct ServeOptions {
     pub request_timeout: Duration,
     pub connections: listener::ConnectionOptions,
     pub retention: retention::RetentionConfig,
+    /// The running build, for `snitflade_build_info`.
+    pub build: metrics::BuildInfo,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -63,6 +68,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("request_timeout", &self.request_timeout)
             .field("connections", &self.connections)
             .field("retention", &self.retention)
+            .field("build", &self.build)
             .finish()
     }
 }
@@ -128,10 +134,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     }
     fd_limit::raise(opts.connections.max_sockets());
     let token: Arc<str> = admin_token(&data_dir).context("preparing the admin token")?.into();
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
-        .ok();
+    let metrics = metrics::install(&opts.build);
     if let Some(handle) = metrics.clone() {
         // Histogram samples pile up in the recorder until its upkeep drains them; without a scrape nobody else
         // would (metrics-rs/metrics#467).
@@ -230,12 +233,17 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         amqp: amqp.as_ref().map(|a| a.status()),
         lease: distributor.lease(),
     };
+    let exporter = metrics.map(|handle| metrics::Exporter {
+        handle,
+        store: store.clone(),
+        lease: distributor.lease(),
+    });
     let admin_app = admin::router(admin::AdminState {
         services: services.clone(),
         lifecycle,
         connections: connections.clone(),
         token,
-        metrics,
+        metrics: exporter,
         readiness,
         broker,
     });
@@ -271,6 +279,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         opts.retention.clone(),
     ));
     let retention_task = tokio::spawn(retention.run(stopped()));
+    let gauges_task = tokio::spawn(metrics::refresh_database_gauges(store.clone(), stopped()));
     let amqp_task = amqp.map(|a| tokio::spawn(a.run(stopped())));
     let admin_task = tokio::spawn(listener::serve(
         listener::Listener {
@@ -300,6 +309,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let _ = admin_task.await;
     let _ = distributor_task.await;
     let _ = retention_task.await;
+    let _ = gauges_task.await;
     if let Some(task) = amqp_task {
         let _ = task.await;
     }

@@ -5,6 +5,7 @@
 //! here is about HTTP; the SOAP work is in `snitflade-services`.
 
 use crate::listener::Peer;
+use crate::observe::Endpoint;
 use axum::body::Body;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -12,9 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Router};
 use http_body_util::BodyExt;
-use snitflade_domain::Kommunekode;
+use snitflade_domain::{InterfaceId, Kommunekode};
 use snitflade_services::beskedfordeler;
 use snitflade_services::engangsydelse::{JsonReply, Operation};
+use snitflade_services::reply::note_refusal;
 use snitflade_services::{ServiceInterfaceDef, Services, SoapReply, find_service};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -43,6 +45,7 @@ pub fn router(state: ServicesState) -> Router {
         )
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(crate::observe::observe))
 }
 
 fn xml(reply: SoapReply) -> Response {
@@ -130,9 +133,19 @@ async fn call(
     headers: &HeaderMap,
     body: Body,
 ) -> Response {
+    let endpoint = Endpoint {
+        wire: "soap",
+        interface: def.interface,
+        operation: def.name,
+    };
     let kommune = match query.get("kommune").map(|k| Kommunekode::parse(k)).transpose() {
         Ok(k) => k,
-        Err(e) => return xml(SoapReply::client_fault(format!("URL-parameteren kommune: {e}"))),
+        Err(e) => {
+            return marked(
+                xml(SoapReply::client_fault(format!("URL-parameteren kommune: {e}"))),
+                endpoint,
+            );
+        }
     };
     let services = state.services.clone();
     let limit = services.body_limit(def);
@@ -154,11 +167,12 @@ async fn call(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    serve(
+    let response = serve(
         state,
         peer,
         headers,
         body,
+        endpoint,
         Wire::Soap,
         limits,
         |system, bytes| async move {
@@ -166,7 +180,14 @@ async fn call(
             xml(reply.await)
         },
     )
-    .await
+    .await;
+    marked(response, endpoint)
+}
+
+/// `response` marked as the answer to a call of `endpoint` (the labels of its latency).
+fn marked(mut response: Response, endpoint: Endpoint) -> Response {
+    response.extensions_mut().insert(endpoint);
+    response
 }
 
 /// `POST /lpe/update-onetime-payments` and `POST /lpe/read-onetime-payments` (Engangsydelser, JSON).
@@ -187,16 +208,23 @@ async fn onetime_payments(
         admit: &|_| None,
         too_large: &|| Wire::Json.too_large(limit),
     };
-    serve(
+    let endpoint = Endpoint {
+        wire: "json",
+        interface: InterfaceId::Engangsydelse,
+        operation: op.as_str(),
+    };
+    let response = serve(
         &state,
         &peer,
         &headers,
         body,
+        endpoint,
         Wire::Json,
         limits,
         |system, bytes| async move { json(services.handle_onetime_payments(op, &system, &bytes).await) },
     )
-    .await
+    .await;
+    marked(response, endpoint)
 }
 
 /// Any method but POST on the JSON routes: HTTP 405 with a JSON answer.
@@ -272,11 +300,13 @@ struct BodyLimits<'a> {
 
 /// What every call shares: the caller's system from its certificate, the body within the size limit, and one
 /// deadline for reading the body and handling it (a client that stalls mid-body is cut off too).
+#[allow(clippy::too_many_arguments)]
 async fn serve<F, Fut>(
     state: &ServicesState,
     peer: &Peer,
     headers: &HeaderMap,
     body: Body,
+    endpoint: Endpoint,
     wire: Wire,
     limits: BodyLimits<'_>,
     handle: F,
@@ -287,7 +317,10 @@ where
 {
     let system = match state.services.access().system(&peer.0.fingerprint) {
         Ok(s) => s,
-        Err(d) => return wire.denied(&d),
+        Err(d) => {
+            note_refusal(None, endpoint.interface, &d);
+            return wire.denied(&d);
+        }
     };
     if let Some(refused) = (limits.admit)(&system) {
         // Dropped unread, the body is drained in the background while the answer goes out (the listener's

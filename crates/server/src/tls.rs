@@ -42,7 +42,7 @@ impl ClientCertVerifier for FitClientVerifier {
     ) -> Result<ClientCertVerified, rustls::Error> {
         let verified = self.webpki.verify_client_cert(end_entity, intermediates, now)?;
         snitflade_access::check_client_certificate(end_entity).map_err(|unfit| {
-            tracing::info!(reason = %unfit, "a client certificate unfit for client authentication was refused");
+            tracing::debug!(reason = %unfit, "a client certificate unfit for client authentication was refused");
             rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(Arc::new(unfit))))
         })?;
         Ok(verified)
@@ -100,6 +100,58 @@ pub fn server_config(pki_dir: &Path) -> Result<Arc<rustls::ServerConfig>> {
     Ok(Arc::new(config))
 }
 
+/// Every reason [`handshake_failure_reason`] answers, and `timeout` (counted by the listener).
+pub const HANDSHAKE_FAILURE_REASONS: [&str; 13] = [
+    "no_certificate",
+    "certificate_expired",
+    "certificate_not_yet_valid",
+    "certificate_revoked",
+    "unknown_issuer",
+    "certificate_unfit",
+    "bad_certificate",
+    "alert_received",
+    "incompatible",
+    "protocol_error",
+    "connection_closed",
+    "timeout",
+    "other",
+];
+
+/// Why a services handshake failed, as one of a fixed set of words (the label of
+/// `snitflade_tls_handshake_failures_total`), from the error `tokio_rustls` answered with.
+pub fn handshake_failure_reason(e: &std::io::Error) -> &'static str {
+    use rustls::{CertificateError as C, Error as E};
+    let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<E>()) else {
+        return match e.kind() {
+            std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe => "connection_closed",
+            // Not TLS at all (plain HTTP to the TLS port, say).
+            std::io::ErrorKind::InvalidData => "protocol_error",
+            _ => "other",
+        };
+    };
+    match tls {
+        E::NoCertificatesPresented => "no_certificate",
+        E::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => "certificate_expired",
+        E::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => "certificate_not_yet_valid",
+        E::InvalidCertificate(C::Revoked) => "certificate_revoked",
+        E::InvalidCertificate(C::UnknownIssuer) => "unknown_issuer",
+        E::InvalidCertificate(C::Other(o)) if o.0.is::<snitflade_access::Unfit>() => "certificate_unfit",
+        E::InvalidCertificate(_) => "bad_certificate",
+        E::AlertReceived(_) => "alert_received",
+        E::PeerIncompatible(_) => "incompatible",
+        E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. }
+        | E::InvalidMessage(_)
+        | E::PeerMisbehaved(_)
+        | E::PeerSentOversizedRecord
+        | E::DecryptError => "protocol_error",
+        _ => "other",
+    }
+}
+
 /// The HTTPS client of SF1460_A push delivery: snitflade's client certificate `pki/push-client.pem` (+ `-key.pem`),
 /// receivers' server certificates verified against `pki/ca.pem`. `None` (push waits, with a warning) when the
 /// certificate is not there.
@@ -135,4 +187,56 @@ pub fn push_client(pki_dir: &Path) -> Result<Option<reqwest::Client>> {
         .build()
         .context("building the push client")?;
     Ok(Some(client))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn handshake_failures_get_a_reason_from_a_fixed_set() {
+        let tls = |e: rustls::Error| {
+            let reason = handshake_failure_reason(&Error::new(ErrorKind::InvalidData, e));
+            assert!(HANDSHAKE_FAILURE_REASONS.contains(&reason), "{reason}");
+            reason
+        };
+        assert_eq!(tls(rustls::Error::NoCertificatesPresented), "no_certificate");
+        assert_eq!(
+            tls(rustls::Error::InvalidCertificate(rustls::CertificateError::Expired)),
+            "certificate_expired"
+        );
+        assert_eq!(
+            tls(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer
+            )),
+            "unknown_issuer"
+        );
+        let unfit = snitflade_access::Unfit::Unreadable("x".into());
+        assert_eq!(
+            tls(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
+                rustls::OtherError(Arc::new(unfit))
+            ))),
+            "certificate_unfit"
+        );
+        assert_eq!(
+            tls(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::BadSignature
+            )),
+            "bad_certificate"
+        );
+        assert_eq!(
+            tls(rustls::Error::AlertReceived(rustls::AlertDescription::UnknownCA)),
+            "alert_received"
+        );
+        assert_eq!(tls(rustls::Error::General("x".into())), "other");
+        assert_eq!(
+            handshake_failure_reason(&Error::from(ErrorKind::UnexpectedEof)),
+            "connection_closed"
+        );
+        assert_eq!(
+            handshake_failure_reason(&Error::new(ErrorKind::InvalidData, "not TLS")),
+            "protocol_error"
+        );
+    }
 }

@@ -69,8 +69,7 @@ impl Call<'_> {
 
 /// The 403 of a refused access check, logged and counted.
 fn refused(system: &SystemInfo, interface: InterfaceId, d: &Denied) -> SoapReply {
-    tracing::info!(system = %system.name, %interface, reason = %d, "access refused");
-    metrics::counter!("snitflade_access_denied_total", "interface" => interface.as_str()).increment(1);
+    crate::reply::note_refusal(Some(&system.name), interface, d);
     SoapReply::denied(d)
 }
 
@@ -206,7 +205,7 @@ impl Services {
             return self.too_large(def);
         }
         let refused = |e: &dyn std::fmt::Display| {
-            tracing::info!(system = %system.name, service = def.name, error = %e, "message refused");
+            tracing::debug!(system = %system.name, service = def.name, error = %e, "message refused");
             metrics::counter!("snitflade_soap_refused_total", "service" => def.name).increment(1);
         };
         // The body as UTF-8 (decoded if it declares another encoding), held to the same byte limit.

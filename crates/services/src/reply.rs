@@ -56,6 +56,14 @@ impl SoapReply {
     }
 }
 
+/// Logs (at debug: one line per refused request) and counts an access refusal of a call to `interface`, in
+/// `snitflade_access_denied_total{interface, reason}`.
+pub fn note_refusal(system: Option<&str>, interface: snitflade_domain::InterfaceId, d: &Denied) {
+    tracing::debug!(system, %interface, reason = %d, "access refused");
+    metrics::counter!("snitflade_access_denied_total", "interface" => interface.as_str(), "reason" => d.reason())
+        .increment(1);
+}
+
 /// Logs a request's storage failure. While the database cannot be reached every request fails the same way, so
 /// those failures share one rate-limited line ([`RepeatLog`]) instead of one line per request; any other failure
 /// points at a fault of its own and is logged each time.

@@ -78,6 +78,46 @@ impl Fault {
     }
 }
 
+/// The namespace of snitflade's own fault detail entries.
+pub const DETAIL_NS: &str = "urn:snitflade:fault";
+
+/// The code of a fault [`Fault::to_xml`] wrote; `None` for any other document.
+pub fn code_of(xml: &str) -> Option<FaultCode> {
+    let rest = xml
+        .strip_prefix(ENVELOPE_OPEN)?
+        .strip_prefix("<SOAP:Fault><faultcode>")?;
+    let code = &rest[..rest.find('<')?];
+    [
+        FaultCode::VersionMismatch,
+        FaultCode::MustUnderstand,
+        FaultCode::Client,
+        FaultCode::Server,
+    ]
+    .into_iter()
+    .find(|c| c.qname() == code)
+}
+
+/// `xml`, a fault [`Fault::to_xml`] wrote without a detail, with a `<detail>` holding the request's id, so support
+/// can find the request's log lines: `<detail><sf:requestId xmlns:sf="urn:snitflade:fault">…</sf:requestId>
+/// </detail>`. SOAP 1.1 (§4.4) allows any namespace-qualified detail entries, and WS-I Basic Profile 1.1 (R2742)
+/// detail entries the WSDL does not describe, so clients built from the WSDLs read such a fault as before (none of
+/// the generic faults is declared in any WSDL). `None` for anything else: a fault with a detail of its own — an
+/// interface's declared fault, answered exactly as its contract shows it — or a document that is not our fault.
+pub fn with_request_id(xml: &str, id: &str) -> Option<String> {
+    let tail = ["</faultstring></SOAP:Fault>", ENVELOPE_CLOSE].concat();
+    code_of(xml)?;
+    let head = xml.strip_suffix(tail.as_str())?;
+    let mut entry = XmlWriter::with_capacity(96 + id.len());
+    entry
+        .start("detail")
+        .start("sf:requestId")
+        .attr("xmlns:sf", DETAIL_NS)
+        .text(id)
+        .end()
+        .end();
+    Some([head, "</faultstring>", &entry.finish(), "</SOAP:Fault>", ENVELOPE_CLOSE].concat())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +173,39 @@ mod tests {
         assert!(env.payload.is(Some(SOAP11_NS), "Fault"));
         assert_eq!(env.payload.child_text("faultcode"), Some("SOAP:Server"));
         assert_eq!(env.payload.child("detail").unwrap().child_text("d"), Some("1"));
+    }
+
+    #[test]
+    fn a_request_id_goes_into_a_new_detail_of_a_fault_without_one() {
+        let xml = Fault::client("nej").to_xml();
+        assert_eq!(code_of(&xml), Some(FaultCode::Client));
+        let with = with_request_id(&xml, "abc-1<&").unwrap();
+        assert_eq!(
+            with,
+            "<SOAP:Envelope xmlns:SOAP=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP:Header/><SOAP:Body>\
+             <SOAP:Fault><faultcode>SOAP:Client</faultcode><faultstring>nej</faultstring><detail>\
+             <sf:requestId xmlns:sf=\"urn:snitflade:fault\">abc-1&lt;&amp;</sf:requestId></detail></SOAP:Fault>\
+             </SOAP:Body></SOAP:Envelope>"
+        );
+        let env = parse_envelope(with.as_bytes(), &Limits::default()).unwrap();
+        let detail = env.payload.child("detail").unwrap();
+        assert_eq!(detail.children.len(), 1);
+        assert_eq!(detail.child_ns(Some(DETAIL_NS), "requestId").unwrap().text, "abc-1<&");
+        assert_eq!(code_of(&with), Some(FaultCode::Client));
+    }
+
+    #[test]
+    fn a_fault_with_its_own_detail_and_other_documents_are_left_alone() {
+        let typed = Fault::server("Server Error")
+            .with_detail("<x:D xmlns:x=\"urn:x\"/>".into())
+            .to_xml();
+        assert_eq!(code_of(&typed), Some(FaultCode::Server));
+        assert_eq!(with_request_id(&typed, "id"), None);
+        assert_eq!(with_request_id(crate::EMPTY_RESPONSE, "id"), None);
+        assert_eq!(code_of(crate::EMPTY_RESPONSE), None);
+        let answer = crate::envelope_with(|w| {
+            w.leaf("faultstring", "x");
+        });
+        assert_eq!(with_request_id(&answer, "id"), None);
     }
 }

@@ -32,6 +32,7 @@ pub mod publishing;
 pub mod retention;
 pub mod retry;
 pub mod schedules;
+pub mod stats;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time_data;

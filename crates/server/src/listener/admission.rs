@@ -46,6 +46,10 @@ impl Refusal {
     }
 }
 
+/// Why a connection is closed to make room: a handshake when the handshake stage is full, an idle connection
+/// without a grant when `max_connections` are established.
+const EVICTIONS: [&str; 2] = ["handshake_stage_full", "idle_without_grant"];
+
 /// The admission state of one listener. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Admission {
@@ -91,12 +95,20 @@ pub struct Ticket {
 
 impl Admission {
     /// `listener` names it in the metrics (`services`, `admin`).
+    /// A listener's admission; its refusal and eviction counters start at 0 (so alerts on them have a series).
     pub fn new(listener: &'static str, limits: AdmissionLimits) -> Self {
-        Self {
+        let admission = Self {
             listener,
             limits,
             state: Arc::default(),
+        };
+        for r in [Refusal::PerIpConnections, Refusal::PerIpHandshakes, Refusal::Full] {
+            admission.count_refused(r, 0);
         }
+        for reason in EVICTIONS {
+            admission.count_evicted(reason, 0);
+        }
+        admission
     }
 
     pub fn limits(&self) -> AdmissionLimits {
@@ -148,13 +160,22 @@ impl Admission {
     }
 
     fn refused(&self, r: Refusal) {
+        self.count_refused(r, 1);
+    }
+
+    fn count_refused(&self, r: Refusal, n: u64) {
         metrics::counter!("snitflade_connections_refused_total", "listener" => self.listener, "reason" => r.reason())
-            .increment(1);
+            .increment(n);
     }
 
     fn evicted(&self, reason: &'static str) {
+        self.count_evicted(reason, 1);
+    }
+
+    fn count_evicted(&self, reason: &'static str, n: u64) {
+        debug_assert!(EVICTIONS.contains(&reason), "{reason}");
         metrics::counter!("snitflade_connections_evicted_total", "listener" => self.listener, "reason" => reason)
-            .increment(1);
+            .increment(n);
     }
 
     fn gauges(&self, s: &State) {

@@ -205,8 +205,9 @@ impl Connection {
             done = handshake => match done {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => {
-                    tracing::debug!(%remote, error = %e, "TLS handshake refused");
-                    metrics::counter!("snitflade_tls_handshake_failures_total", "reason" => "refused").increment(1);
+                    let reason = crate::tls::handshake_failure_reason(&e);
+                    tracing::debug!(%remote, error = %e, reason, "TLS handshake refused");
+                    metrics::counter!("snitflade_tls_handshake_failures_total", "reason" => reason).increment(1);
                     return;
                 }
                 Err(_) => {

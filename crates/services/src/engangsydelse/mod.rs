@@ -49,7 +49,8 @@ impl Operation {
         [Self::Update, Self::Read].into_iter().find(|op| op.path() == path)
     }
 
-    fn as_str(self) -> &'static str {
+    /// `update` or `read`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Update => "update",
             Self::Read => "read",
@@ -129,8 +130,7 @@ impl Services {
     }
 
     fn denied(&self, system: &SystemInfo, d: &snitflade_access::Denied, now: jiff::Timestamp) -> JsonReply {
-        tracing::info!(system = %system.name, interface = %INTERFACE, reason = %d, "access refused");
-        metrics::counter!("snitflade_access_denied_total", "interface" => INTERFACE.as_str()).increment(1);
+        crate::reply::note_refusal(Some(&system.name), INTERFACE, d);
         JsonReply::refused(403, now, Message::error(now, 403, d.to_string()))
     }
 }

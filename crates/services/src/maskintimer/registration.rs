@@ -122,7 +122,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     match outcome {
         Ok(outcome) => {
             metrics::counter!("snitflade_maskintimer_registrations_total", "outcome" => outcome).increment(1);
-            tracing::info!(system = %call.system.name, municipality = %kommune, outcome, "machine-hours registration");
+            tracing::debug!(system = %call.system.name, municipality = %kommune, outcome, "machine-hours registration");
             SoapReply::accepted()
         }
         Err(StoreError::Conflict(m)) => SoapReply::client_fault(m),
