@@ -41,9 +41,11 @@ enum Command {
     /// Export data from the store.
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Talk to a running server's admin API: vendors, systems, certificates, orders, invoices, audit, dueslag, publisher tokens.
+    /// Talk to a running server's admin API: vendors, systems, certificates, orders, grants, catalogues, the error
+    /// table, audit, the Beskedfordeler, tokens.
     Admin(admin::AdminArgs),
-    /// The integration landscape of a running server: systems, relations, impact, diagrams, requirements, import.
+    /// The integration landscape of a running server: systems, relations, interfaces, impact, diagrams,
+    /// requirements, import and export.
     Landscape(landscape::LandscapeArgs),
 }
 
