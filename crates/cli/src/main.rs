@@ -2,13 +2,15 @@
 //! `--config` file, in that order of precedence), logging set-up, and signal handling. `serve` runs the server;
 //! `import zlpe` / `export zlpe` (in [`zlpe`]) move the nightly Opus dump in and out of the same store;
 //! `import ind01` (in [`ind01`]) and `export ferie` (in [`ferie`]) serve the legacy files; `admin` (in [`admin`])
-//! and `landscape` (in [`landscape`]) are clients of a running server's admin API.
+//! and `landscape` (in [`landscape`]) are clients of a running server's admin API; `completions` and `man` (in
+//! [`manual`]) describe the commands themselves.
 
 mod admin;
 mod ferie;
 mod ind01;
 mod landscape;
 mod malloc;
+mod manual;
 mod zlpe;
 
 use anyhow::{Context, Result, bail};
@@ -47,6 +49,10 @@ enum Command {
     /// The integration landscape of a running server: systems, relations, interfaces, impact, diagrams,
     /// requirements, import and export.
     Landscape(landscape::LandscapeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(manual::CompletionsArgs),
+    /// Print the man page, or write every command's page into a directory.
+    Man(manual::ManArgs),
 }
 
 #[derive(Subcommand)]
@@ -303,6 +309,8 @@ fn main() -> Result<std::process::ExitCode> {
         Command::Export(ExportCommand::Ferie(args)) => runtime.block_on(ferie::export(args)),
         Command::Admin(args) => runtime.block_on(admin::run(args)),
         Command::Landscape(args) => runtime.block_on(landscape::run(args)),
+        Command::Completions(args) => manual::completions(args),
+        Command::Man(args) => manual::man(args),
     }
 }
 
@@ -354,7 +362,9 @@ mod tests {
                 Command::Export(ExportCommand::Zlpe(a)) => a.store,
                 Command::Export(ExportCommand::Ferie(a)) => a.store,
                 Command::Serve(a) => a.store,
-                Command::Admin(_) | Command::Landscape(_) => unreachable!("admin and landscape open no store"),
+                Command::Admin(_) | Command::Landscape(_) | Command::Completions(_) | Command::Man(_) => {
+                    unreachable!("these open no store")
+                }
             };
             let mut file = store.file_config().unwrap();
             store.location(&mut file)
