@@ -183,6 +183,7 @@ fn options(args: ServeArgs) -> Result<ServeOptions> {
     let location = args.store.location(&mut file);
     let connections = connection_options(&file)?;
     file.beskedfordeler.validate().map_err(anyhow::Error::msg)?;
+    file.services.validate().map_err(anyhow::Error::msg)?;
     Ok(ServeOptions {
         demo: args.demo || file.demo.unwrap_or(false),
         data_dir: location.data_dir,
@@ -208,6 +209,7 @@ fn connection_options(file: &FileConfig) -> Result<ConnectionOptions> {
             file.handshake_timeout_secs.map(|v| v as usize),
         ),
         ("idle_timeout_secs", file.idle_timeout_secs.map(|v| v as usize)),
+        ("request_timeout_secs", file.request_timeout_secs.map(|v| v as usize)),
         (
             "idle_timeout_without_grant_secs",
             file.idle_timeout_without_grant_secs.map(|v| v as usize),

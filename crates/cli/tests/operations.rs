@@ -72,8 +72,14 @@ fn zero_intervals_and_limits_are_refused_at_start_by_name() {
     for (toml, key) in [
         ("[beskedfordeler]\npoll_ms = 0\n", "poll_ms"),
         ("[beskedfordeler]\nlease_seconds = 0\n", "lease_seconds"),
+        ("[beskedfordeler]\nreceived_keep_days = 0\n", "received_keep_days"),
         ("max_connections = 0\n", "max_connections"),
         ("handshake_timeout_secs = 0\n", "handshake_timeout_secs"),
+        ("request_timeout_secs = 0\n", "request_timeout_secs"),
+        ("[services]\nmax_body_bytes = 0\n", "max_body_bytes"),
+        ("[services]\nmax_elements = 0\n", "max_elements"),
+        ("[services]\nemployee_list_budget_ms = 0\n", "employee_list_budget_ms"),
+        ("[services]\nmax_document_bytes = 0\n", "max_document_bytes"),
     ] {
         let (status, stderr) = serve_with_config(toml);
         assert!(!status.success(), "{toml} was accepted");
@@ -81,6 +87,20 @@ fn zero_intervals_and_limits_are_refused_at_start_by_name() {
             stderr.contains(&format!("{key} must be at least 1")),
             "{toml}: {stderr}"
         );
+    }
+}
+
+#[test]
+fn negative_values_are_refused_at_start_by_name() {
+    for (toml, key) in [
+        ("[beskedfordeler]\npoll_ms = -50\n", "poll_ms"),
+        ("idle_timeout_secs = -1\n", "idle_timeout_secs"),
+        ("request_timeout_secs = -30\n", "request_timeout_secs"),
+        ("[services]\nmax_depth = -1\n", "max_depth"),
+    ] {
+        let (status, stderr) = serve_with_config(toml);
+        assert!(!status.success(), "{toml} was accepted");
+        assert!(stderr.contains(key) && stderr.contains("-"), "{toml}: {stderr}");
     }
 }
 
