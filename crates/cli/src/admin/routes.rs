@@ -1,7 +1,8 @@
 //! Every route of the admin API with a command line that calls it — `snitflade admin …` and `snitflade landscape
 //! …` alike. The tests hold the table against `openapi.json` both ways (each documented operation has a command,
 //! each command calls a documented operation), check that each example makes the request its row says, that
-//! every command of the two trees has a row, and that every command and argument explains itself in `--help`.
+//! every command of the two trees has a row, that every command and argument explains itself in `--help`, and
+//! that the book's chapter on the command line (`docs/src/cli.md`) shows this very table.
 
 /// (an example command line after `snitflade`, the method, the route as `openapi.json` writes it).
 pub(crate) const ROUTES: &[(&str, &str, &str)] = &[
@@ -419,6 +420,20 @@ mod tests {
         assert!(commands.contains("admin employee-locks lock"), "{commands:?}");
         assert!(commands.contains("landscape systems"), "{commands:?}");
         assert!(commands.contains("landscape systems delete"), "{commands:?}");
+    }
+
+    #[test]
+    fn the_cli_chapter_shows_the_table() {
+        let mut table = String::from("| Route | Command |\n| --- | --- |\n");
+        for (line, method, route) in ROUTES {
+            table.push_str(&format!("| `{method} {route}` | `snitflade {line}` |\n"));
+        }
+        let chapter = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/src/cli.md"))
+            .expect("docs/src/cli.md");
+        assert!(
+            chapter.contains(&table),
+            "docs/src/cli.md should show the route table as it is:\n{table}"
+        );
     }
 
     /// Every command and every argument of a tree with its help text (clap's own help and version aside).
