@@ -77,8 +77,8 @@ impl Default for DeliveryConfig {
 }
 
 impl DeliveryConfig {
-    /// Refuses values that would make delivery spin or never happen (an interval, a deadline, a batch or a
-    /// prefetch of 0), naming the key.
+    /// Refuses values that would make delivery spin or never happen (an interval, a deadline, a batch, a
+    /// prefetch or a memory of resends of 0), naming the key.
     pub fn validate(&self) -> Result<(), String> {
         let zero = [
             ("poll_ms", self.poll_ms),
@@ -87,6 +87,7 @@ impl DeliveryConfig {
             ("push_timeout_ms", self.push_timeout_ms),
             ("batch", self.batch as u64),
             ("amqp_prefetch", u64::from(self.amqp_prefetch)),
+            ("received_keep_days", u64::from(self.received_keep_days)),
             ("lease_seconds", self.lease_seconds),
             ("certificate_check_seconds", self.certificate_check_seconds),
         ]
@@ -571,6 +572,14 @@ mod tests {
             ..DeliveryConfig::default()
         };
         assert!(c.validate().unwrap_err().contains("lease_seconds"));
+        let c = DeliveryConfig {
+            received_keep_days: 0,
+            ..DeliveryConfig::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "[beskedfordeler] received_keep_days must be at least 1"
+        );
     }
 
     #[test]

@@ -166,6 +166,7 @@ pub(crate) fn options(args: ServeArgs) -> Result<ServeOptions> {
     let location = args.store.location(&mut file);
     let connections = connection_options(&file)?;
     file.beskedfordeler.validate().map_err(anyhow::Error::msg)?;
+    file.services.validate().map_err(anyhow::Error::msg)?;
     file.retention.validate()?;
     Ok(ServeOptions {
         demo: args.demo || file.demo,
@@ -188,6 +189,7 @@ fn connection_options(file: &FileConfig) -> Result<ConnectionOptions> {
     let zero = [
         ("handshake_timeout_secs", file.handshake_timeout_secs as usize),
         ("idle_timeout_secs", file.idle_timeout_secs as usize),
+        ("request_timeout_secs", file.request_timeout_secs as usize),
         (
             "idle_timeout_without_grant_secs",
             file.idle_timeout_without_grant_secs as usize,

@@ -1,8 +1,9 @@
 //! `snitflade landscape …`: a command-line client of the admin API's integration landscape (issue 8) — the merged
-//! landscape, its systems and relations, impact analysis, diagrams, KOMBIT's requirement check, CSV import and
-//! JSON export. Every subcommand is one HTTP request: [`request`] maps the parsed arguments to it (pure,
-//! unit-tested below), [`run`] sends it the way `snitflade admin` does and prints the answer (or writes it to
-//! `-o FILE`).
+//! landscape, its systems, relations and interfaces (shown, and the stored ones written and deleted), impact
+//! analysis, diagrams, KOMBIT's requirement check, CSV import and export, and JSON export. Every subcommand is one
+//! HTTP request: [`request`] maps the parsed arguments to it (pure, unit-tested below), [`run`] sends it the way
+//! `snitflade admin` does and prints the answer (or writes it to `-o FILE`). Its routes are in the table of
+//! `admin::routes` with the admin API's others.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ use serde_json::json;
 use snitflade_domain::Kommunekode;
 
 use crate::admin::{AdminConnection, Body, Request, text};
+
 use crate::zlpe::parse_municipality;
 
 #[derive(Args, Debug)]
@@ -33,18 +35,30 @@ enum LandscapeCommand {
         #[arg(long, value_parser = parse_municipality)]
         municipality: Option<Kommunekode>,
     },
-    /// Every system of the landscape.
-    Systems,
-    /// The relations, optionally of one system (at either end) and one municipality.
+    /// Every system of the landscape; or one system shown, stored (created or replaced) or deleted.
+    Systems {
+        #[command(subcommand)]
+        record: Option<RecordCommand>,
+    },
+    /// The relations, optionally of one system (at either end) and one municipality; or one relation shown,
+    /// stored (created or replaced) or deleted.
+    #[command(args_conflicts_with_subcommands = true)]
     Relations {
+        /// Only the relations of this system (at either end).
         #[arg(long)]
         system: Option<String>,
         /// The municipality's code (e.g. 0340 or 340).
         #[arg(long, value_parser = parse_municipality)]
         municipality: Option<Kommunekode>,
+        #[command(subcommand)]
+        record: Option<RecordCommand>,
     },
+    /// One interface of the catalogue or a stored one; or a local or legacy interface stored.
+    #[command(subcommand)]
+    Interfaces(InterfaceCommand),
     /// What is affected when a system is phased out or changed (text; --json for JSON).
     Impact {
+        /// The system phased out or changed.
         system: String,
         /// The municipality's code (e.g. 0340 or 340).
         #[arg(long, value_parser = parse_municipality)]
@@ -52,17 +66,21 @@ enum LandscapeCommand {
         /// How many relations away [server default].
         #[arg(long)]
         depth: Option<u32>,
+        /// The answer as JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// The system's map, as is or with the transition decisions.
     Diagram {
+        /// The system the map is drawn around.
         system: String,
         /// The municipality's code (e.g. 0340 or 340).
         #[arg(long, value_parser = parse_municipality)]
         municipality: Option<Kommunekode>,
+        /// as-is: the relations today; transition: with what becomes of each.
         #[arg(long, default_value = "as-is", value_parser = PossibleValuesParser::new(["as-is", "transition"]))]
         view: String,
+        /// The diagram's format.
         #[arg(long, default_value = "svg", value_parser = PossibleValuesParser::new(["svg", "dot", "mermaid"]))]
         format: String,
         /// Write the diagram to this file instead of stdout.
@@ -86,6 +104,7 @@ enum LandscapeCommand {
         /// What the file holds.
         #[arg(value_parser = PossibleValuesParser::new(["systems", "relations", "interfaces"]))]
         kind: String,
+        /// The CSV file (the columns `export --csv` writes).
         file: PathBuf,
         /// Store the records (one transaction) instead of only checking them.
         #[arg(long)]
@@ -109,20 +128,90 @@ enum LandscapeCommand {
     },
 }
 
+/// One system or relation of the landscape.
+#[derive(Subcommand, Debug)]
+enum RecordCommand {
+    /// One record (from the catalogue, stored, or derived from snitflade's grants).
+    Show {
+        /// The record's id.
+        id: String,
+    },
+    /// Create or replace a stored record from a JSON file in the shape `show` prints (checked against the rest
+    /// of the landscape).
+    Put {
+        /// The record's id.
+        id: String,
+        /// The JSON file (`-`: standard input).
+        file: PathBuf,
+    },
+    /// Delete a stored record (the catalogue's cannot be).
+    Delete {
+        /// The record's id.
+        id: String,
+    },
+}
+
+impl RecordCommand {
+    /// The request on the record at `route` (`…/systems/{id}` or `…/relations/{id}`).
+    fn request(&self, route: &'static str) -> Request {
+        match self {
+            Self::Show { id } => Request::get(route, &[id]),
+            Self::Put { id, file } => Request::new(Method::PUT, route, &[id], Body::JsonFile(file.clone())),
+            Self::Delete { id } => Request::new(Method::DELETE, route, &[id], Body::None),
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum InterfaceCommand {
+    /// One interface (from the catalogue, or stored).
+    Show {
+        /// The interface's id, e.g. SF1490.
+        id: String,
+        /// The interface's version, e.g. 1.
+        version: String,
+    },
+    /// Create or replace a stored interface (a local or legacy one; the catalogue's are read-only) from a JSON
+    /// file in the shape `show` prints.
+    Put {
+        /// The interface's id.
+        id: String,
+        /// The interface's version.
+        version: String,
+        /// The JSON file (`-`: standard input).
+        file: PathBuf,
+    },
+}
+
 /// The request a subcommand makes.
 fn request(command: &LandscapeCommand, actor: &Option<String>) -> Request {
     use LandscapeCommand as C;
+    const SYSTEM: &str = "/api/v1/landscape/systems/{id}";
+    const RELATION: &str = "/api/v1/landscape/relations/{id}";
+    const INTERFACE: &str = "/api/v1/landscape/interfaces/{id}/{version}";
     match command {
-        C::Show { municipality } => Request::get(&["landscape"]).query([("municipality", text(municipality))]),
-        C::Systems => Request::get(&["landscape", "systems"]),
-        C::Relations { system, municipality } => Request::get(&["landscape", "relations"])
+        C::Show { municipality } => {
+            Request::get("/api/v1/landscape", &[]).query([("municipality", text(municipality))])
+        }
+        C::Systems { record: None } => Request::get("/api/v1/landscape/systems", &[]),
+        C::Systems { record: Some(r) } => r.request(SYSTEM),
+        C::Relations {
+            system,
+            municipality,
+            record: None,
+        } => Request::get("/api/v1/landscape/relations", &[])
             .query([("system", system.clone()), ("municipality", text(municipality))]),
+        C::Relations { record: Some(r), .. } => r.request(RELATION),
+        C::Interfaces(InterfaceCommand::Show { id, version }) => Request::get(INTERFACE, &[id, version]),
+        C::Interfaces(InterfaceCommand::Put { id, version, file }) => {
+            Request::new(Method::PUT, INTERFACE, &[id, version], Body::JsonFile(file.clone()))
+        }
         C::Impact {
             system,
             municipality,
             depth,
             json,
-        } => Request::get(&["landscape", "impact"]).query([
+        } => Request::get("/api/v1/landscape/impact", &[]).query([
             ("system", Some(system.clone())),
             ("municipality", text(municipality)),
             ("depth", text(depth)),
@@ -134,7 +223,7 @@ fn request(command: &LandscapeCommand, actor: &Option<String>) -> Request {
             view,
             format,
             out: _,
-        } => Request::get(&["landscape", "diagram"]).query([
+        } => Request::get("/api/v1/landscape/diagram", &[]).query([
             ("system", Some(system.clone())),
             ("municipality", text(municipality)),
             ("view", Some(view.clone())),
@@ -149,11 +238,12 @@ fn request(command: &LandscapeCommand, actor: &Option<String>) -> Request {
             if let Some(s) = system {
                 body["system"] = s.as_str().into();
             }
-            Request::new(Method::POST, &["landscape", "requirements"], Body::Json(body))
+            Request::new(Method::POST, "/api/v1/landscape/requirements", &[], Body::Json(body))
         }
         C::Import { kind, file, apply } => Request::new(
             Method::POST,
-            &["landscape", "import", kind],
+            "/api/v1/landscape/import/{kind}",
+            &[kind],
             Body::File(file.clone(), "text/csv"),
         )
         .query([("dry_run", Some((!apply).to_string())), ("actor", actor.clone())]),
@@ -162,10 +252,16 @@ fn request(command: &LandscapeCommand, actor: &Option<String>) -> Request {
             encoding,
             delimiter,
             ..
-        } => Request::get(&["landscape", "export", kind])
+        } => Request::get("/api/v1/landscape/export/{kind}", &[kind])
             .query([("encoding", encoding.clone()), ("delimiter", delimiter.clone())]),
-        C::Export { csv: None, .. } => Request::get(&["landscape", "export"]),
+        C::Export { csv: None, .. } => Request::get("/api/v1/landscape/export", &[]),
     }
+}
+
+/// The request of a parsed `snitflade landscape` command line (for the route table's test).
+#[cfg(test)]
+pub(crate) fn request_of(args: &LandscapeArgs) -> Request {
+    request(&args.command, &args.connection.actor)
 }
 
 /// The file a subcommand writes its answer to, if any.
@@ -233,6 +329,13 @@ mod tests {
                 &[("municipality", "0340")],
             ),
             (&["systems"], "/api/v1/landscape/systems", &[]),
+            (&["systems", "show", "ky"], "/api/v1/landscape/systems/ky", &[]),
+            (&["relations", "show", "r 1"], "/api/v1/landscape/relations/r 1", &[]),
+            (
+                &["interfaces", "show", "SF1490", "1"],
+                "/api/v1/landscape/interfaces/SF1490/1",
+                &[],
+            ),
             (&["relations"], "/api/v1/landscape/relations", &[]),
             (
                 &["relations", "--system", "dagtilbud", "--municipality", "0340"],
@@ -350,6 +453,44 @@ mod tests {
     }
 
     #[test]
+    fn stored_records_are_written_from_json_files_and_deleted() {
+        let r = req(&["systems", "put", "ky", "ky.json"]);
+        assert_eq!(
+            (r.method.clone(), r.path(), r.body.clone()),
+            (
+                Method::PUT,
+                "/api/v1/landscape/systems/ky".into(),
+                Body::JsonFile("ky.json".into())
+            )
+        );
+        let r = req(&["relations", "put", "r-1", "-"]);
+        assert_eq!(
+            (r.method.clone(), r.path(), r.body.clone()),
+            (
+                Method::PUT,
+                "/api/v1/landscape/relations/r-1".into(),
+                Body::JsonFile("-".into())
+            )
+        );
+        let r = req(&["interfaces", "put", "LOCAL-1", "2", "i.json"]);
+        assert_eq!(
+            (r.method.clone(), r.path(), r.body.clone()),
+            (
+                Method::PUT,
+                "/api/v1/landscape/interfaces/LOCAL-1/2".into(),
+                Body::JsonFile("i.json".into())
+            )
+        );
+        for (args, path) in [
+            (&["systems", "delete", "ky"], "/api/v1/landscape/systems/ky"),
+            (&["relations", "delete", "r-1"], "/api/v1/landscape/relations/r-1"),
+        ] {
+            assert_eq!(mapped(args), (Method::DELETE, path.to_string(), vec![]), "{args:?}");
+            assert_eq!(req(args).body, Body::None);
+        }
+    }
+
+    #[test]
     fn diagrams_and_exports_may_go_to_a_file() {
         let a = parse(&["diagram", "ky", "-o", "ky.svg"]);
         assert_eq!(output(&a.command), Some(Path::new("ky.svg")));
@@ -370,6 +511,11 @@ mod tests {
             &["import", "systems"],
             &["show", "--municipality", "x"],
             &["impact", "ky", "--depth", "-1"],
+            &["systems", "put", "ky"],
+            &["systems", "drop", "ky"],
+            &["relations", "--system", "ky", "show", "r-1"],
+            &["interfaces", "show", "SF1490"],
+            &["interfaces", "delete", "SF1490", "1"],
         ] {
             let argv = std::iter::once("landscape").chain(args.iter().copied());
             let e = Cli::try_parse_from(argv)

@@ -3,7 +3,8 @@
 //! handling. `serve` runs the server;
 //! `import zlpe` / `export zlpe` (in [`zlpe`]) move the nightly Opus dump in and out of the same store;
 //! `import ind01` (in [`ind01`]) and `export ferie` (in [`ferie`]) serve the legacy files; `admin` (in [`admin`])
-//! and `landscape` (in [`landscape`]) are clients of a running server's admin API.
+//! and `landscape` (in [`landscape`]) are clients of a running server's admin API; `completions` and `man` (in
+//! [`manual`]) describe the commands themselves.
 
 mod admin;
 mod backup;
@@ -15,6 +16,7 @@ mod ferie;
 mod ind01;
 mod landscape;
 mod malloc;
+mod manual;
 mod zlpe;
 
 use anyhow::{Result, bail};
@@ -43,13 +45,19 @@ enum Command {
     /// Export data from the store.
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Talk to a running server's admin API: vendors, systems, certificates, orders, invoices, audit, dueslag, publisher tokens.
+    /// Talk to a running server's admin API: vendors, systems, certificates, orders, grants, catalogues, the error
+    /// table, audit, the Beskedfordeler, tokens.
     Admin(admin::AdminArgs),
-    /// The integration landscape of a running server: systems, relations, impact, diagrams, requirements, import.
+    /// The integration landscape of a running server: systems, relations, interfaces, impact, diagrams,
+    /// requirements, import and export.
     Landscape(landscape::LandscapeArgs),
     /// Copy the database (an online snapshot; pg_dump for PostgreSQL) and the data dir's files into a new
     /// directory, while the server runs. A SQLite backup is itself a data dir.
     Backup(backup::BackupArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(manual::CompletionsArgs),
+    /// Print the man page, or write every command's page into a directory.
+    Man(manual::ManArgs),
 }
 
 #[derive(Subcommand)]
@@ -147,5 +155,7 @@ fn main() -> Result<std::process::ExitCode> {
         Command::Admin(args) => runtime.block_on(admin::run(args)),
         Command::Landscape(args) => runtime.block_on(landscape::run(args)),
         Command::Backup(args) => runtime.block_on(backup::run(args)),
+        Command::Completions(args) => manual::completions(args),
+        Command::Man(args) => manual::man(args),
     }
 }

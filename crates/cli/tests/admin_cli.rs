@@ -2,7 +2,9 @@
 //! `ingen-adgang`, its order created and advanced from the command line, the invoice as CSV, and an error answer
 //! on stderr with exit code 1. The Beskedfordeler's administration likewise: a dueslag for `dagtilbud` created,
 //! subscribed, an absence's delivery moved to the fejlkø and back, its envelope shown, the dueslag deactivated;
-//! a publisher token issued (shown once), listed without its secret and revoked.
+//! a publisher token issued (shown once), listed without its secret and revoked. The rest of the admin API
+//! (issue 18): grants, payroll catalogues and employee locks, absence and document types, holiday transfers, the
+//! open routes without a token, and the landscape's writes.
 
 mod common;
 
@@ -13,8 +15,15 @@ use std::time::{Duration, Instant};
 
 /// Runs `snitflade admin ARGS` against `s` (token from its data dir).
 fn admin(s: &Server, args: &[&str]) -> Output {
-    std::process::Command::new(bin())
-        .arg("admin")
+    client(s, "admin", args, None)
+}
+
+/// Runs `snitflade TREE ARGS` (`admin` or `landscape`) against `s`, token from its data dir, `stdin` (if any) as
+/// standard input.
+fn client(s: &Server, tree: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(bin())
+        .arg(tree)
         .arg("--admin-url")
         .arg(format!("http://{}", s.proc.admin))
         .arg("--data-dir")
@@ -23,13 +32,25 @@ fn admin(s: &Server, args: &[&str]) -> Output {
         .args(args)
         .env_remove("SNITFLADE_ADMIN_TOKEN")
         .env_remove("SNITFLADE_ADMIN_URL")
-        .output()
-        .expect("running snitflade admin")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running snitflade");
+    let mut input = child.stdin.take().expect("stdin");
+    // A command that reads no input may be gone before it is written.
+    let _ = input.write_all(stdin.unwrap_or_default());
+    drop(input);
+    child.wait_with_output().expect("running snitflade")
 }
 
 /// The JSON printed by a successful `snitflade admin ARGS`.
 fn json(s: &Server, args: &[&str]) -> Value {
-    let out = admin(s, args);
+    parsed(admin(s, args), args)
+}
+
+/// The JSON of a successful run's stdout.
+fn parsed(out: Output, args: &[&str]) -> Value {
     assert!(
         out.status.success(),
         "{args:?}: {}\n{}",
@@ -403,4 +424,283 @@ async fn the_error_table_is_operated_from_the_command_line() {
             assert!(text.contains(t), "errors {sub} --help lacks {t:?}:\n{text}");
         }
     }
+}
+
+/// Writes `value` as a JSON file in the server's temp dir; answers its path.
+fn json_file(s: &Server, name: &str, value: &Value) -> String {
+    let path = s.dir.path().join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// The stderr of a failed `snitflade admin ARGS` (exit code 1).
+fn refused(s: &Server, args: &[&str]) -> String {
+    let out = admin(s, args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Issue 18: what used to take curl — grants, the payroll catalogue and employee locks, absence and document
+/// types, holiday transfers — from the command line, each change seen in what is shown next.
+#[tokio::test]
+async fn catalogues_locks_grants_and_holiday_transfers_are_operated_from_the_command_line() {
+    let s = Server::start().await;
+
+    // Grants: one added (the interface's default level), listed, and refused the second time.
+    let before = list(&s, &["grants", "list"]).len();
+    let grant = json(
+        &s,
+        &[
+            "grants",
+            "add",
+            "--system",
+            "ingen-adgang",
+            "--interface",
+            "medarbejderoplysninger",
+            "--municipality",
+            "751",
+            "--valid-from",
+            "2026-01-01",
+        ],
+    );
+    assert_eq!(
+        (grant["municipality"].as_str(), grant["access"].as_str()),
+        (Some("0751"), Some("read")),
+        "{grant}"
+    );
+    assert_eq!(list(&s, &["grants", "list"]).len(), before + 1);
+    let again = [
+        "grants",
+        "add",
+        "--system",
+        "ingen-adgang",
+        "--interface",
+        "medarbejderoplysninger",
+        "--municipality",
+        "0751",
+        "--valid-from",
+        "2026-01-01",
+    ];
+    assert!(refused(&s, &again).contains("exists already"));
+
+    // The payroll catalogue: shown, a cost centre added through a file, an invalid one refused whole.
+    let mut catalogue = json(&s, &["payroll-catalogue", "show", "340"]);
+    assert!(
+        catalogue["cost_centres"].to_string().contains("1000000001"),
+        "{catalogue}"
+    );
+    catalogue["cost_centres"]
+        .as_array_mut()
+        .unwrap()
+        .push("3000000001".into());
+    let file = json_file(&s, "payroll.json", &catalogue);
+    let stored = json(&s, &["payroll-catalogue", "set", "0340", &file]);
+    assert_eq!(stored, catalogue);
+    assert_eq!(json(&s, &["payroll-catalogue", "show", "0340"]), catalogue);
+    catalogue["cost_centres"].as_array_mut().unwrap().push("12".into());
+    let file = json_file(&s, "payroll-bad.json", &catalogue);
+    assert!(!refused(&s, &["payroll-catalogue", "set", "0340", &file]).is_empty());
+    assert!(
+        !json(&s, &["payroll-catalogue", "show", "0340"])
+            .to_string()
+            .contains("\"12\"")
+    );
+
+    // Employee locks: the demo's, one added with its reason, lifted, and lifting it again refused.
+    let locks = list(&s, &["employee-locks", "list", "0340"]);
+    assert!(locks.iter().any(|l| l.to_string().contains("00000127")), "{locks:?}");
+    let locked = json(
+        &s,
+        &["employee-locks", "lock", "0340", "110", "--reason", "Efterregulering"],
+    );
+    assert_eq!(locked, json!({"pernr": "00000110", "locked": true}));
+    let locks = list(&s, &["employee-locks", "list", "0340"]);
+    assert!(
+        locks.iter().any(|l| l.to_string().contains("Efterregulering")),
+        "{locks:?}"
+    );
+    assert_eq!(
+        json(&s, &["employee-locks", "unlock", "0340", "00000110"]),
+        json!({"pernr": "00000110", "locked": false})
+    );
+    assert!(refused(&s, &["employee-locks", "unlock", "0340", "110"]).contains("not locked"));
+
+    // Absence types: TU taken out through standard input.
+    let types = list(&s, &["absence-types", "show", "0340"]);
+    assert!(types.iter().any(|t| t["code"] == "TU"));
+    let without: Vec<Value> = types.into_iter().filter(|t| t["code"] != "TU").collect();
+    let out = client(
+        &s,
+        "admin",
+        &["absence-types", "set", "0340", "-"],
+        Some(&serde_json::to_vec(&without).unwrap()),
+    );
+    assert_eq!(parsed(out, &["absence-types", "set"]), Value::Array(without.clone()));
+    assert_eq!(list(&s, &["absence-types", "show", "0340"]), without);
+    assert!(
+        list(&s, &["absence-types", "show", "0751"])
+            .iter()
+            .any(|t| t["code"] == "TU")
+    );
+
+    // Document types: one dropped, the rest kept.
+    let types = list(&s, &["document-types", "show", "0340"]);
+    assert!(types.len() > 1, "{types:?}");
+    let kept = Value::Array(types[1..].to_vec());
+    let file = json_file(&s, "document-types.json", &kept);
+    assert_eq!(json(&s, &["document-types", "set", "0340", &file]), kept);
+    assert_eq!(json(&s, &["document-types", "show", "0340"]), kept);
+    let mut bad = kept.clone();
+    bad[0]["kle"] = json!("not a KLE number");
+    let file = json_file(&s, "document-types-bad.json", &bad);
+    assert!(!refused(&s, &["document-types", "set", "0340", &file]).is_empty());
+
+    // Holiday transfers: a hindrance registered, listed with the days it moves, removed.
+    let transfer = json(
+        &s,
+        &[
+            "holiday-transfers",
+            "add",
+            "0340",
+            "110",
+            "--holiday-year",
+            "2025",
+            "--reason",
+            "hindrance",
+            "--days",
+            "2.5",
+            "--note",
+            "sygdom i ferien",
+        ],
+    );
+    let id = transfer["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{transfer}"))
+        .to_owned();
+    let transfers = list(&s, &["holiday-transfers", "list", "0340", "110"]);
+    assert_eq!(transfers.len(), 1, "{transfers:?}");
+    assert!(transfers[0].get("moved_days").is_some(), "{transfers:?}");
+    assert!(
+        refused(
+            &s,
+            &[
+                "holiday-transfers",
+                "add",
+                "0340",
+                "110",
+                "--holiday-year",
+                "2025",
+                "--reason",
+                "agreement",
+                "--days",
+                "1"
+            ]
+        )
+        .contains("agreed_on")
+    );
+    json(&s, &["holiday-transfers", "remove", "0340", "110", &id]);
+    assert!(list(&s, &["holiday-transfers", "list", "0340", "110"]).is_empty());
+
+    // The outbox and the registrations can be read too.
+    let events = list(&s, &["events", "--limit", "2"]);
+    assert!(events.len() <= 2);
+    assert!(events.iter().any(|e| e.to_string().contains("holiday_transfer")) || events.len() == 2);
+    list(&s, &["registrations", "--limit", "5"]);
+}
+
+/// Issue 18: the open routes answer the CLI without any token, the others still need one; and the landscape's
+/// stored records are written and deleted from the command line.
+#[tokio::test]
+async fn open_routes_need_no_token_and_the_landscape_is_written_from_the_command_line() {
+    let s = Server::start().await;
+    let no_token = |args: &[&str]| {
+        std::process::Command::new(bin())
+            .arg("admin")
+            .arg("--admin-url")
+            .arg(format!("http://{}", s.proc.admin))
+            .arg("--data-dir")
+            .arg(s.dir.path().join("no-such-dir"))
+            .args(args)
+            .env_remove("SNITFLADE_ADMIN_TOKEN")
+            .output()
+            .unwrap()
+    };
+    for args in [&["health"][..], &["ready"], &["metrics"]] {
+        let out = no_token(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = no_token(&["metrics"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("# TYPE snitflade_"));
+    let doc = s.dir.path().join("openapi.json");
+    let out = no_token(&["openapi", "-o", doc.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&doc).unwrap()).unwrap();
+    assert!(doc["paths"]["/api/v1/grants"].is_object());
+    let out = no_token(&["whoami"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("admin-token"));
+
+    // The landscape: a local system stored, shown, replaced, and deleted; a relation likewise.
+    let landscape = |args: &[&str]| client(&s, "landscape", args, None);
+    let system = json!({"id": "lokal-vagtplan", "name": "Lokal vagtplan", "kind": "external"});
+    let file = json_file(&s, "system.json", &system);
+    let out = landscape(&["systems", "put", "lokal-vagtplan", &file]);
+    assert_eq!(parsed(out, &["systems", "put"])["name"], "Lokal vagtplan");
+    let shown = parsed(landscape(&["systems", "show", "lokal-vagtplan"]), &["systems", "show"]);
+    assert_eq!(shown["id"], "lokal-vagtplan");
+    let mut renamed = system.clone();
+    renamed["name"] = json!("Vagtplan");
+    let file = json_file(&s, "system2.json", &renamed);
+    parsed(
+        landscape(&["systems", "put", "lokal-vagtplan", &file]),
+        &["systems", "put"],
+    );
+    assert_eq!(
+        parsed(landscape(&["systems", "show", "lokal-vagtplan"]), &["show"])["name"],
+        "Vagtplan"
+    );
+    let relations = parsed(landscape(&["relations", "--municipality", "0340"]), &["relations"]);
+    let mut relation = relations
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r.get("source").is_none())
+        .unwrap_or_else(|| panic!("a stored relation in {relations}"))
+        .clone();
+    relation["id"] = json!("cli-relation");
+    relation["counterpart"] = json!("lokal-vagtplan");
+    let file = json_file(&s, "relation.json", &relation);
+    parsed(
+        landscape(&["relations", "put", "cli-relation", &file]),
+        &["relations", "put"],
+    );
+    let shown = parsed(
+        landscape(&["relations", "show", "cli-relation"]),
+        &["relations", "show"],
+    );
+    assert_eq!(shown["counterpart"], "lokal-vagtplan");
+    // The system is named by a relation: its deletion is refused until the relation goes.
+    let out = landscape(&["systems", "delete", "lokal-vagtplan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    for args in [
+        &["relations", "delete", "cli-relation"][..],
+        &["systems", "delete", "lokal-vagtplan"],
+    ] {
+        let out = landscape(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(landscape(&["systems", "show", "lokal-vagtplan"]).status.code(), Some(1));
 }

@@ -22,7 +22,7 @@ async fn the_api_needs_the_bearer_token_while_health_and_metrics_are_open() {
         "/api/v1/systems",
         "/api/v1/grants",
         "/api/v1/municipalities",
-        "/api/v1/openapi.json",
+        "/api/v1/whoami",
     ] {
         let (status, body) = s.admin.get_unauthenticated(path).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path} without a token: {body}");
@@ -80,10 +80,28 @@ async fn the_api_needs_the_bearer_token_while_health_and_metrics_are_open() {
     );
 }
 
+/// Issue 18: the OpenAPI document describes and discloses nothing, so it is open — without a token, and whatever
+/// token comes with it — while the paths beside it still need one.
 #[tokio::test]
-async fn the_openapi_document_describes_the_api() {
+async fn the_openapi_document_is_open_and_describes_the_api() {
     let s = Server::start().await;
-    let doc = s.admin.get_ok("/api/v1/openapi.json").await;
+    let (status, doc) = s.admin.get_unauthenticated("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    let (status, with_wrong) = s
+        .admin
+        .get_with_authorization("/api/v1/openapi.json", "Bearer wrong")
+        .await;
+    assert_eq!((status, &with_wrong), (StatusCode::OK, &doc));
+    assert_eq!(s.admin.get_ok("/api/v1/openapi.json").await, doc);
+    assert_eq!(
+        doc["paths"]["/api/v1/openapi.json"]["get"]["security"],
+        json!([]),
+        "documented as open"
+    );
+    for beside in ["/api/v1/openapi.json/x", "/api/v1/openapi.jsonx", "/api/v1/openapi"] {
+        let (status, body) = s.admin.get_unauthenticated(beside).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{beside}: {body}");
+    }
     assert!(
         doc.get("openapi")
             .and_then(Value::as_str)

@@ -1,5 +1,6 @@
-//! What an operator meets when running the server (issue 18, first part): JSON logs that parse line by line, and
-//! configuration values that would make the server spin or stall refused at start with the key's name.
+//! What an operator meets when running the server (issue 18): JSON logs that parse line by line, configuration
+//! values that would make the server spin or stall refused at start with the key's name, and start-up errors that
+//! say what is wrong and what to do (an unsupported database URL, a missing PKI).
 
 mod common;
 
@@ -30,15 +31,40 @@ async fn json_logs_parse_line_by_line() {
     }
 }
 
-/// `serve --demo` with this config file; answers its exit status and what it printed.
+/// `serve --demo` with this config file; answers its exit status and what it printed. A server that accepts the
+/// config runs on: it is stopped after a while, and answers as a success.
 fn serve_with_config(toml: &str) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, toml).unwrap();
     let mut cmd = ServerProcess::demo_command(&bin(), &dir.path().join("data"));
     cmd.arg("--config").arg(&cfg);
-    let out = cmd.output().expect("running snitflade");
-    (out.status, String::from_utf8_lossy(&out.stderr).into_owned())
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running snitflade");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for snitflade") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().expect("stopping snitflade");
+            child.wait().expect("waiting for snitflade");
+            break std::process::ExitStatus::default();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (status, stderr)
 }
 
 #[test]
@@ -46,8 +72,14 @@ fn zero_intervals_and_limits_are_refused_at_start_by_name() {
     for (toml, key) in [
         ("[beskedfordeler]\npoll_ms = 0\n", "poll_ms"),
         ("[beskedfordeler]\nlease_seconds = 0\n", "lease_seconds"),
+        ("[beskedfordeler]\nreceived_keep_days = 0\n", "received_keep_days"),
         ("max_connections = 0\n", "max_connections"),
         ("handshake_timeout_secs = 0\n", "handshake_timeout_secs"),
+        ("request_timeout_secs = 0\n", "request_timeout_secs"),
+        ("[services]\nmax_body_bytes = 0\n", "max_body_bytes"),
+        ("[services]\nmax_elements = 0\n", "max_elements"),
+        ("[services]\nemployee_list_budget_ms = 0\n", "employee_list_budget_ms"),
+        ("[services]\nmax_document_bytes = 0\n", "max_document_bytes"),
     ] {
         let (status, stderr) = serve_with_config(toml);
         assert!(!status.success(), "{toml} was accepted");
@@ -56,6 +88,123 @@ fn zero_intervals_and_limits_are_refused_at_start_by_name() {
             "{toml}: {stderr}"
         );
     }
+}
+
+#[test]
+fn negative_values_are_refused_at_start_by_name() {
+    for (toml, key) in [
+        ("[beskedfordeler]\npoll_ms = -50\n", "poll_ms"),
+        ("idle_timeout_secs = -1\n", "idle_timeout_secs"),
+        ("request_timeout_secs = -30\n", "request_timeout_secs"),
+        ("[services]\nmax_depth = -1\n", "max_depth"),
+    ] {
+        let (status, stderr) = serve_with_config(toml);
+        assert!(!status.success(), "{toml} was accepted");
+        assert!(stderr.contains(key) && stderr.contains("-"), "{toml}: {stderr}");
+    }
+}
+
+/// `snitflade ARGS`; answers its exit status and what it printed on stderr.
+fn snitflade(args: &[&std::ffi::OsStr]) -> (std::process::ExitStatus, String) {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .env_remove("SNITFLADE_DATABASE_URL")
+        .env_remove("SNITFLADE_DATA_DIR")
+        .output()
+        .expect("running snitflade");
+    (out.status, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn an_unsupported_database_url_names_the_supported_schemes_and_no_invented_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let zlpe = dir.path().join("ZLPE20260101000000_delta.xml");
+    std::fs::write(&zlpe, "<x/>").unwrap();
+    for (url, shown) in [
+        ("mysql://u@h/db", "mysql://u@h/db"),
+        ("mysql://u:secret@h/db", "mysql://u:***@h/db"),
+    ] {
+        let serve: Vec<&std::ffi::OsStr> = vec![
+            "serve".as_ref(),
+            "--demo".as_ref(),
+            "--data-dir".as_ref(),
+            data.as_os_str(),
+            "--listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+            "--admin-listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+            "--database-url".as_ref(),
+            url.as_ref(),
+        ];
+        let import: Vec<&std::ffi::OsStr> = vec![
+            "import".as_ref(),
+            "zlpe".as_ref(),
+            "--data-dir".as_ref(),
+            data.as_os_str(),
+            "--database-url".as_ref(),
+            url.as_ref(),
+            zlpe.as_os_str(),
+        ];
+        for args in [serve, import] {
+            let (status, stderr) = snitflade(&args);
+            assert!(!status.success(), "{url} {args:?}");
+            assert!(stderr.contains(&format!("opening the database {shown}")), "{stderr}");
+            assert!(
+                stderr.contains("the database URL scheme 'mysql' is not supported"),
+                "{stderr}"
+            );
+            assert!(
+                stderr.contains("sqlite://") && stderr.contains("postgres://"),
+                "{stderr}"
+            );
+            assert!(
+                !stderr.contains("inconsistent") && !stderr.contains("secret"),
+                "{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_missing_pki_is_named_with_its_real_path_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let serve = || {
+        snitflade(&[
+            "serve".as_ref(),
+            "--data-dir".as_ref(),
+            data.as_os_str(),
+            "--listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+            "--admin-listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+        ])
+    };
+    let (status, stderr) = serve();
+    assert!(!status.success());
+    let pki = data.canonicalize().unwrap().join("pki");
+    assert!(
+        stderr.contains(&format!("{} is missing", pki.join("ca.pem").display())),
+        "{stderr}"
+    );
+    for says in ["snitflade serve --demo", "OCES3 root CA certificates"] {
+        assert!(stderr.contains(says), "{says}: {stderr}");
+    }
+    assert!(!stderr.contains("<data-dir>") && !stderr.contains("filen"), "{stderr}");
+    assert!(
+        !data.join("snitflade.db").exists(),
+        "nothing is opened before the PKI is there"
+    );
+
+    std::fs::create_dir_all(&pki).unwrap();
+    std::fs::write(pki.join("ca.pem"), "").unwrap();
+    let (_, stderr) = serve();
+    assert!(
+        stderr.contains(&format!("{} is missing", pki.join("server.pem").display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("server certificate"), "{stderr}");
 }
 
 #[tokio::test]

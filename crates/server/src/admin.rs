@@ -1,5 +1,6 @@
-//! The admin listener (CONTRACT §6): open `/healthz`, `/readyz` (see `health`) and `/metrics`; everything under
-//! `/api/v1/` behind the bearer token: the error-handling table, machine-hours registrations, systems, grants,
+//! The admin listener (CONTRACT §6): open `/healthz`, `/readyz` (see `health`), `/metrics` and the OpenAPI document
+//! `/api/v1/openapi.json` (it describes the API, it discloses nothing); everything else under `/api/v1/` behind the
+//! bearer token: the error-handling table, machine-hours registrations, systems, grants,
 //! municipalities and their absence type catalogues and document types, events, and the audit trail of reads and
 //! changes of employee data.
 
@@ -42,7 +43,6 @@ pub(crate) const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn router(state: AdminState) -> Router {
     let api = Router::new()
-        .route("/openapi.json", get(openapi))
         .route("/errors", get(list_errors))
         .route("/errors/{id}", get(get_error))
         .route("/errors/{id}/resubmit", post(resubmit))
@@ -92,6 +92,8 @@ pub fn router(state: AdminState) -> Router {
     Router::new()
         .merge(crate::health::routes())
         .route("/metrics", get(metrics))
+        // Outside the nested router, so that no token is asked for.
+        .route("/api/v1/openapi.json", get(openapi))
         .nest("/api/v1", api)
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
         .with_state(state)

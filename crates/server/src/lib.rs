@@ -132,6 +132,13 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     if opts.demo {
         demo::pki::ensure(&pki_dir).context("creating the demo PKI")?;
     }
+    // Before anything else is created or opened: a server without its certificates cannot serve.
+    tls::require_pki(&pki_dir)?;
+    let tls = tls::server_config(&pki_dir)
+        .with_context(|| format!("loading the services' TLS material from {}", pki_dir.display()))?;
+    let ca_path = pki_dir.join("ca.pem");
+    let anchors = TrustAnchors::from_pem_file(&ca_path)
+        .with_context(|| format!("reading the CA certificates in {} as trust anchors", ca_path.display()))?;
     fd_limit::raise(opts.connections.max_sockets());
     let token: Arc<str> = admin_token(&data_dir).context("preparing the admin token")?.into();
     let metrics = metrics::install(&opts.build);
@@ -155,13 +162,6 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         .await
         .with_context(|| format!("opening the database {}", snitflade_store::db::redact(&url)))?;
     let access = AccessControl::new();
-    let ca_path = pki_dir.join("ca.pem");
-    let anchors = TrustAnchors::from_pem_file(&ca_path).with_context(|| {
-        format!(
-            "reading the trust anchors {} (start with --demo to create a demo PKI)",
-            ca_path.display()
-        )
-    })?;
     if opts.demo {
         demo::data::ensure(&store, &pki_dir, &anchors)
             .await
@@ -211,8 +211,6 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         .map(|url| snitflade_beskedfordeler::amqp::Broker::new(url, opts.delivery.amqp_management_url.as_deref()))
         .transpose()
         .map_err(|e| anyhow::anyhow!("RabbitMQ's management API: {e}"))?;
-    let tls = tls::server_config(&pki_dir)
-        .context("loading the services' TLS material from <data-dir>/pki (start with --demo to create a demo PKI)")?;
 
     let services_listener = TcpListener::bind(&opts.listen)
         .await

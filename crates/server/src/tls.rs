@@ -71,6 +71,41 @@ impl ClientCertVerifier for FitClientVerifier {
     }
 }
 
+/// The files of `pki/` the services listener cannot start without, each with what it is and where it comes from.
+const REQUIRED_PKI: [(&str, &str, &str); 3] = [
+    (
+        "ca.pem",
+        "the CA certificates (PEM) that the systems' client certificates must be issued by",
+        "put the OCES3 root CA certificates there",
+    ),
+    (
+        "server.pem",
+        "the services listener's certificate chain (PEM, the server's certificate first)",
+        "put the server certificate and its chain there",
+    ),
+    (
+        "server-key.pem",
+        "the private key (PEM) of the server certificate in server.pem",
+        "put the server certificate's key there",
+    ),
+];
+
+/// Refuses to start, saying which file is missing, what it is and what to do, when `pki_dir` lacks one of the
+/// files the services listener needs.
+pub fn require_pki(pki_dir: &Path) -> Result<()> {
+    for (file, what, production) in REQUIRED_PKI {
+        let path = pki_dir.join(file);
+        if !path.is_file() {
+            bail!(
+                "{} is missing: {what}. To try snitflade, `snitflade serve --demo` creates a demo PKI in the data dir; \
+                 in production, {production}",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Builds the services' TLS configuration from `pki/`: `server.pem` (chain), `server-key.pem`, and `ca.pem`
 /// (the CAs whose client certificates are accepted).
 pub fn server_config(pki_dir: &Path) -> Result<Arc<rustls::ServerConfig>> {

@@ -75,12 +75,57 @@ impl Default for ServicesConfig {
 }
 
 impl ServicesConfig {
+    /// Refuses the sizes, counts and time budgets of 0, which would refuse every request (or answer every list
+    /// empty), naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let zero = [
+            ("max_body_bytes", self.max_body_bytes as u64),
+            ("max_depth", self.max_depth as u64),
+            ("max_elements", self.max_elements as u64),
+            ("max_text_bytes", self.max_text_bytes as u64),
+            ("employee_list_max", self.employee_list_max as u64),
+            ("employee_list_budget_ms", self.employee_list_budget_ms),
+            ("max_document_bytes", self.max_document_bytes as u64),
+        ]
+        .into_iter()
+        .find(|(_, v)| *v == 0);
+        match zero {
+            Some((key, _)) => Err(format!("[services] {key} must be at least 1")),
+            None => Ok(()),
+        }
+    }
+
     pub fn xml_limits(&self) -> snitflade_soap::Limits {
         snitflade_soap::Limits {
             max_depth: self.max_depth,
             max_elements: self.max_elements,
             max_text_len: self.max_text_bytes,
             ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::ServicesConfig;
+
+    #[test]
+    fn zero_sizes_counts_and_budgets_are_refused_by_name() {
+        assert_eq!(ServicesConfig::default().validate(), Ok(()));
+        type Zero = fn(&mut ServicesConfig);
+        let zeroed: [(&str, Zero); 7] = [
+            ("max_body_bytes", |c| c.max_body_bytes = 0),
+            ("max_depth", |c| c.max_depth = 0),
+            ("max_elements", |c| c.max_elements = 0),
+            ("max_text_bytes", |c| c.max_text_bytes = 0),
+            ("employee_list_max", |c| c.employee_list_max = 0),
+            ("employee_list_budget_ms", |c| c.employee_list_budget_ms = 0),
+            ("max_document_bytes", |c| c.max_document_bytes = 0),
+        ];
+        for (key, zero) in zeroed {
+            let mut c = ServicesConfig::default();
+            zero(&mut c);
+            assert_eq!(c.validate(), Err(format!("[services] {key} must be at least 1")));
         }
     }
 }

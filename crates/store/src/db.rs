@@ -87,8 +87,7 @@ impl Store {
     /// Opens (creating if needed) the database at `url`, runs the migrations and starts the writer.
     pub async fn open(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let engine = Engine::of_url(url)
-            .ok_or_else(|| StoreError::Corrupt(format!("unsupported database URL scheme in {}", redact(url))))?;
+        let engine = Engine::of_url(url).ok_or_else(|| StoreError::UnsupportedUrl(unsupported(url)))?;
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
         let writer_options = options.clone();
         // The writer's connection: migrated when first opened; a new one after a lost connection gets the
@@ -190,16 +189,52 @@ impl Store {
     }
 }
 
-/// A database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            let user = creds.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+/// Why `url` names no engine: its scheme, and the ones there are.
+fn unsupported(url: &str) -> String {
+    let scheme = match url.split_once(':') {
+        Some((scheme, _))
+            if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            format!("the database URL scheme '{scheme}' is not supported")
         }
-        _ => url.to_owned(),
-    }
+        _ => "the database URL has no scheme".to_owned(),
+    };
+    format!(
+        "{scheme}: use sqlite://<file> (SQLite, the default: snitflade.db in the data dir) or \
+         postgres://<user>@<host>/<database> (PostgreSQL; postgresql:// too)"
+    )
+}
+
+/// A database URL without its password, for messages: a password in the user info (`user:password@`) or in
+/// the query (`?password=`) becomes `***`; a URL without one is shown as it is.
+pub fn redact(url: &str) -> String {
+    let Some(s) = url.find("://") else {
+        return url.to_owned();
+    };
+    let (head, rest) = url.split_at(s + 3);
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{head}{authority}{tail}")
 }
 
 #[cfg(test)]
@@ -210,5 +245,40 @@ mod tests {
     fn redacts_passwords() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("sqlite:///x.db"), "sqlite:///x.db");
+    }
+
+    #[test]
+    fn only_a_password_that_is_there_is_redacted() {
+        for url in [
+            "mysql://u@h/db",
+            "postgres://h/db",
+            "postgres://u@h/db?sslmode=require",
+            "postgres://h/db?application_name=a@b",
+            "sqlite:///srv/a@b/snitflade.db?mode=rwc",
+        ] {
+            assert_eq!(redact(url), url);
+        }
+        assert_eq!(redact("postgres://u:p@ss@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("postgres://u:@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact("postgres://u@h/db?sslmode=require&password=secret"),
+            "postgres://u@h/db?sslmode=require&password=***"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unsupported_scheme_names_the_supported_ones() {
+        for (url, says) in [
+            ("mysql://u@h/db", "the database URL scheme 'mysql' is not supported"),
+            ("/srv/snitflade.db", "the database URL has no scheme"),
+        ] {
+            let Err(e) = Store::open(url).await else {
+                panic!("{url} opened")
+            };
+            let text = e.to_string();
+            assert!(text.starts_with(says), "{url}: {text}");
+            assert!(text.contains("sqlite://") && text.contains("postgres://"), "{text}");
+            assert!(!text.contains("inconsistent") && !text.contains("***"), "{text}");
+        }
     }
 }

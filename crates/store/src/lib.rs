@@ -64,6 +64,9 @@ pub enum StoreError {
     /// (the interfaces' idempotency keys answer a resend of a stored write as the first one).
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database URL names no engine snitflade has.
+    #[error("{0}")]
+    UnsupportedUrl(String),
 }
 
 impl StoreError {
