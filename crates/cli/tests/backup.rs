@@ -96,7 +96,8 @@ async fn a_backup_taken_under_load_restores_into_a_working_server() {
     assert!(text(&again).contains("not empty"), "{}", text(&again));
 
     // The drill: a server on the backup directory has the entry, and takes calls with the same certificates.
-    let restored = AdminApi::new(&out, spawn(&out, &[]).await.admin);
+    let server = spawn(&out, &[]).await;
+    let restored = AdminApi::new(&out, server.admin);
     let after = restored.list("/api/v1/errors").await;
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!(after[0]["id"], before[0]["id"]);

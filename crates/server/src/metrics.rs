@@ -284,6 +284,13 @@ pub const FAMILIES: &[Family] = &[
         "Time the writer took to run and commit one batch.",
     ),
     family(
+        "snitflade_retention_deleted_total",
+        Counter,
+        &["kind"],
+        "Rows the retention job deleted: kind events, closed_errors, master_data_fetches, hr_audit or admin_audit \
+         (audit rows are archived first).",
+    ),
+    family(
         "snitflade_store_isolated_retries_total",
         Counter,
         &[],
