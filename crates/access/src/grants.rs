@@ -188,9 +188,9 @@ impl AccessControl {
         Ok(())
     }
 
-    /// Decides the municipality of a call (CONTRACT §5): the one the message names, else the one from the URL's
-    /// `kommune=`, else the caller's only granted municipality for this interface. A named municipality must be
-    /// granted; several candidates without a choice are refused.
+    /// Decides the municipality of a call (docs/src/interfaces/conventions.md#the-municipality-of-a-call): the one the
+    /// message names, else the one from the URL's `kommune=`, else the caller's only granted municipality for this
+    /// interface. A named municipality must be granted; several candidates without a choice are refused.
     pub fn resolve(
         &self,
         system: &SystemInfo,

@@ -1,7 +1,7 @@
-//! Access levels (`read`, `read-write`) from outside: the demo's grants keep every operation (CONTRACT §3), the
-//! admin API shows and checks the levels of grants and orders, and a Set of Opret fravær with a `read` grant is
-//! refused with the service's 403 fault — before its message is read — while the reads work and nothing is
-//! written. (Ret and the Engangsydelser update are tested beside their services.)
+//! Access levels (`read`, `read-write`) from outside: the demo's grants keep every operation
+//! (docs/src/getting-started.md#the-demo-systems), the admin API shows and checks the levels of grants and orders, and
+//! a Set of Opret fravær with a `read` grant is refused with the service's 403 fault — before its message is read —
+//! while the reads work and nothing is written. (Ret and the Engangsydelser update are tested beside their services.)
 
 mod common;
 

@@ -1,9 +1,8 @@
-//! The access lifecycle of seeds 000 and 001 from outside (issue 6): the real server started with `--demo`, run
-//! through the admin API alone — a vendor and a standard integration for `ingen-adgang`, its certificate uploaded
-//! as a zip with the chain, an order walked to delivery and the system's next call allowed; urgent closing
-//! dropping an open keep-alive connection; expiry warnings, renewal beside the old certificate and revocation by
-//! CRL; prices of single-interface, package and individual orders against the price list by hand, invoices as
-//! CSV; and the audit logs.
+//! The access lifecycle (docs/src/access/lifecycle.md) from outside (issue 6): the real server started with `--demo`,
+//! run through the admin API alone — a vendor and a standard integration for `ingen-adgang`, its certificate uploaded
+//! as a zip with the chain, an order walked to delivery and the system's next call allowed; urgent closing dropping an
+//! open keep-alive connection; expiry warnings, renewal beside the old certificate and revocation by CRL; prices of
+//! single-interface, package and individual orders against the price list by hand, invoices as CSV; and the audit logs.
 
 mod common;
 

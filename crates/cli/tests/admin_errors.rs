@@ -123,8 +123,8 @@ async fn the_openapi_document_is_open_and_describes_the_api() {
     }
 }
 
-/// CONTRACT §6: the OpenAPI document "documents all of it". The API answers 400 to a resubmit, discard or
-/// resolve with a body it cannot use; the document lists only 200, 404 and 409 for them.
+/// The OpenAPI document describes every route and its answers (docs/src/admin.md). The API answers 400 to a resubmit,
+/// discard or resolve with a body it cannot use; the document lists only 200, 404 and 409 for them.
 #[tokio::test]
 async fn the_openapi_document_lists_every_answer_the_api_gives() {
     let s = Server::start().await;
@@ -300,7 +300,8 @@ async fn the_seed_registration_can_be_corrected_into_a_registration() {
     let e = s.admin.error_for(ex).await;
     let id = e["id"].as_str().unwrap();
     let today = valid_registration().postg_date;
-    // Filling in the empty fields leaves the seed's unknown employee 77736 and work centre 1000.
+    // Filling in the empty fields leaves the unknown employee 77736 and work centre 1000 of the service description's
+    // example.
     let (status, after) = act(
         &s,
         id,

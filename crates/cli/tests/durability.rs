@@ -164,7 +164,7 @@ async fn starting_again_on_the_same_data_dir_keeps_token_ca_and_access_without_d
     .collect();
     assert_eq!(names, expected);
     assert_eq!(municipalities.len(), 2, "{municipalities:?}");
-    // CONTRACT §3: 2 + 2 + 4 + 1 + 1 + 4 + 0 grants.
+    // The demo systems' grants (docs/src/getting-started.md#the-demo-systems): 2 + 2 + 4 + 1 + 1 + 4 + 0.
     assert_eq!(grants.len(), 14, "{grants:?}");
 
     // A client built before the restarts keeps working across them.

@@ -1,10 +1,10 @@
 //! Requests in other encodings than UTF-8 from outside (issue 16, item 7): SAP PI and older Java/.NET clients send
-//! ISO-8859-1, windows-1252 or UTF-16 with a byte order mark, declared in the XML declaration and/or the
-//! `Content-Type` charset. Against `serve --demo`: the machine-hours registration (the bench's valid one and the
-//! seed's own message) and a Medarbejderoplysninger Ret and Laes with Danish letters in each encoding are accepted
-//! and the letters are stored and answered right (in UTF-8); undeclared Latin-1 bytes, conflicting declarations,
-//! UTF-16 without a byte order mark and unsupported encodings are refused with a Danish fault and nothing is kept; the
-//! decoded text is held to the body limit.
+//! ISO-8859-1, windows-1252 or UTF-16 with a byte order mark, declared in the XML declaration and/or the `Content-Type`
+//! charset. Against `serve --demo`: the machine-hours registration (the bench's valid one and the example message of
+//! KMD's machine-hours service description) and a Medarbejderoplysninger Ret and Laes with Danish letters in each
+//! encoding are accepted and the letters are stored and answered right (in UTF-8); undeclared Latin-1 bytes,
+//! conflicting declarations, UTF-16 without a byte order mark and unsupported encodings are refused with a Danish fault
+//! and nothing is kept; the decoded text is held to the body limit.
 
 mod common;
 
@@ -179,8 +179,8 @@ async fn registrations_in_latin1_windows_1252_and_utf16_are_stored_with_their_le
 #[tokio::test]
 async fn the_seeds_registration_is_read_in_every_encoding() {
     let s = Server::start().await;
-    // The seed's message as it is (its own XML declaration-less text), with Danish letters in DEVICE_TYPE and its
-    // EX_IDENT made unique per encoding.
+    // The service description's example message as it is (its own XML declaration-less text), with Danish letters in
+    // DEVICE_TYPE and its EX_IDENT made unique per encoding.
     for (i, wire) in WIRES.into_iter().enumerate() {
         let ex_ident = format!("ABCDEABCDE66598040861E00000020{i:02}");
         let xml = SEED_REGISTRATION_REQUEST
@@ -192,7 +192,7 @@ async fn the_seeds_registration_is_read_in_every_encoding() {
         let (body, content_type) = encode(&xml, wire);
         let reply = post_soap_as(&s.maskinregistrering(), &s.ws_url(REGISTRATION), content_type, body).await;
         reply.assert_accepted();
-        // The seed leaves PLANT, POSTG_DATE, … empty: an entry in the error table, as for the UTF-8 seed.
+        // The example leaves PLANT, POSTG_DATE, … empty: an entry in the error table, as for the UTF-8 example.
         let e = s.admin.error_for(&ex_ident).await;
         assert_eq!(e["error_type"], "invalid_data", "{wire:?}: {e}");
         assert!(e.to_string().contains("Højlift Æ"), "{wire:?}: {e}");

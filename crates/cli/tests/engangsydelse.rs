@@ -1,8 +1,8 @@
-//! Engangsydelser from outside: the real server started with `--demo`, called over HTTPS with mutual TLS by the
-//! demo systems of seed 001's cases — the canteen system posting a month of deductions, the school substitute
-//! system reading a substitute through Medarbejderoplysninger and posting hours — plus the grants, KMD's codes
-//! (119, 138, 151, 167) and snitflade's request codes produced over the wire, and the admin API's payroll
-//! catalogue and employee locks.
+//! Engangsydelser from outside: the real server started with `--demo`, called over HTTPS with mutual TLS by the demo
+//! systems of the integration cases in KMD's brochure "Integration til KMD Opus Personale" — the canteen system posting
+//! a month of deductions, the school substitute system reading a substitute through Medarbejderoplysninger and posting
+//! hours — plus the grants, KMD's codes (119, 138, 151, 167) and snitflade's request codes produced over the wire, and
+//! the admin API's payroll catalogue and employee locks.
 
 mod common;
 

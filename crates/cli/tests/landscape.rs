@@ -273,8 +273,9 @@ async fn the_landscape_shows_snitflades_own_traffic_and_keeps_what_is_typed_in()
 }
 
 /// The Sorø maps the demo stores answer the analyses: impact of phasing out KMD Aktiv lists its numbered interfaces
-/// under all four classes, its SVG shows every number and the legend, KOMBIT's requirement check gives seed 003's
-/// example, a CSV dry run reports per row and stores nothing, and the export round-trips through the crate.
+/// under all four classes, its SVG shows every number and the legend, KOMBIT's requirement check gives the example of
+/// KOMBIT's integration requirements, a CSV dry run reports per row and stores nothing, and the export round-trips
+/// through the crate.
 #[tokio::test]
 async fn the_demo_landscape_answers_impact_diagrams_requirements_and_import() {
     let s = Server::start().await;

@@ -1,5 +1,6 @@
-//! The machine-hours service (seed 004) from the outside, with the demo certificates: the seed's own examples,
-//! registration idempotency, both URL forms, the three error types, the once-a-day master-data rule and the WSDL.
+//! The machine-hours service (docs/src/interfaces/maskintimer.md) from the outside, with the demo certificates: the
+//! example messages of KMD's machine-hours service description, registration idempotency, both URL forms, the three
+//! error types, the once-a-day master-data rule and the WSDL.
 
 mod common;
 
@@ -31,7 +32,7 @@ fn the_test_xml_reader_resolves_namespaces_and_entities() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// 1. The seed's three examples.
+// 1. The service description's three examples.
 
 #[tokio::test]
 async fn the_seed_master_data_request_gets_the_seed_response_with_pernr_00012345() {
@@ -41,7 +42,7 @@ async fn the_seed_master_data_request_gets_the_seed_response_with_pernr_00012345
     assert!(r.content_type.starts_with("text/xml"), "{}", r.content_type);
     let ours = parse_xml(&r.body).expect("the answer is XML");
     let expected = parse_xml(&SEED_MASTERDATA_RESPONSE.replace("<PERNR>00000001</PERNR>", "<PERNR>00012345</PERNR>"))
-        .expect("the seed is XML");
+        .expect("the example is XML");
     assert_eq!(ours.canonical(), expected.canonical(), "answer: {}", r.body);
 }
 
@@ -59,7 +60,7 @@ async fn the_seed_unknown_employee_fault_is_answered_exactly() {
     let ours = parse_xml(&r.body).unwrap();
     let seed = parse_xml(SEED_MASTERDATA_FAULT).unwrap();
     assert_eq!(ours.canonical(), seed.canonical(), "answer: {}", r.body);
-    // Spelled out, in case the seed file and the comparison ever drift apart.
+    // Spelled out, in case the example file and the comparison ever drift apart.
     let detail = fault.detail.expect("detail");
     let fmt = detail
         .child_ns(Some(MASTERDATA_NS), "CN27_FaultMsg_FMT_OB")
@@ -498,8 +499,9 @@ async fn master_data_errors_go_to_the_error_table() {
     assert_eq!(e["municipality"], "0340");
 }
 
-/// Employee 00012345 has the seed's master data: one network, one work centre, one activity type. Values taken
-/// from another employee's master data (Sorø's) are unknown for 00012345: master-data errors, not dependencies.
+/// Employee 00012345 has the service description's example master data: one network, one work centre, one activity
+/// type. Values taken from another employee's master data (Sorø's) are unknown for 00012345: master-data errors, not
+/// dependencies.
 #[tokio::test]
 async fn with_the_demo_data_every_mismatch_is_a_master_data_error() {
     let s = Server::start().await;

@@ -650,8 +650,8 @@ async fn the_reference_dumps_import_into_a_running_server_and_show_through_laes(
     import(&s, "ZLPE20200102_delta.xml");
     let again = s.laes(&laes("1001")).await;
     assert_eq!(again.results, after.results);
-    // Sorø's demo employees are untouched by Andeby's snapshot; with two granted municipalities a message
-    // without ModtagerRef is now ambiguous (CONTRACT §5).
+    // Sorø's demo employees are untouched by Andeby's snapshot; with two granted municipalities a message without
+    // ModtagerRef is now ambiguous (docs/src/interfaces/conventions.md#the-municipality-of-a-call).
     assert_eq!(s.laes(&laes_in("340", "00000101")).await.status, 0);
     let r = s
         .call("vikarsystem", &s.ws_url(SERVICE), "LaesInput", &employee("00000101"))

@@ -588,7 +588,7 @@ async fn a_vendor_sees_and_changes_only_its_own_systems() {
         "dagtilbud sent no failing message"
     );
     assert!(d.list("/api/v1/maskintimer/registrations").await.is_empty());
-    // The seed 004 sender corrects and resubmits its own entry; another vendor does not see it.
+    // `maskinregistrering`'s vendor, which sent the failing registration, sees its own entry; another vendor does not.
     assert_eq!(
         d.get(&format!("/api/v1/errors/{err_0340}")).await.0,
         StatusCode::NOT_FOUND

@@ -1,5 +1,6 @@
-//! Access to the services (CONTRACT §5): the TLS handshake refuses connections without a certificate from the
-//! trusted CA; systems without the grant for the interface or the municipality get HTTP 403 with a Client fault.
+//! Access to the services (docs/src/interfaces/conventions.md): the TLS handshake refuses connections without a
+//! certificate from the trusted CA; systems without the grant for the interface or the municipality get HTTP 403 with a
+//! Client fault.
 
 mod common;
 
@@ -145,7 +146,7 @@ async fn a_municipality_outside_the_grant_gets_403() {
     assert!(f.string.contains("maskintimer"), "{}", f.string);
     nothing_stored(&s, &reg.ex_ident).await;
 
-    // The same municipality as the seed writes it (no leading zero).
+    // The same municipality as KMD's example messages write it (no leading zero).
     reg.kommunekode = "101".into();
     s.register(&reg)
         .await
@@ -319,7 +320,7 @@ async fn without_demo_an_empty_data_dir_is_a_clear_start_failure() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The demo identities (CONTRACT §2, §3).
+// The demo identities (the demo PKI and systems, docs/src/getting-started.md#the-demo-systems).
 
 /// One DER element: tag, contents, and what follows it.
 fn der(b: &[u8]) -> (u8, &[u8], &[u8]) {
@@ -451,7 +452,8 @@ async fn the_demo_systems_and_grants_are_those_of_the_contract() {
     }
 }
 
-/// CONTRACT §2: subject `C=DK, organizationIdentifier=NTRDK-<vendor CVR>, O=<vendor>,
+/// The demo client certificates' subject is shaped like an OCES3 system certificate's
+/// (docs/src/operations/certificates.md): `C=DK, organizationIdentifier=NTRDK-<vendor CVR>, O=<vendor>,
 /// serialNumber=UI:DK-O:G:<uuid>, CN=<system>`, in that order, with nothing else.
 #[tokio::test]
 async fn the_demo_client_certificates_look_like_oces3_system_certificates() {

@@ -1,9 +1,10 @@
-//! The error-handling table's vocabulary (seed 004 §8.2): what kind of error, and where its handling stands.
+//! The error-handling table's vocabulary (§8.2 of KMD's machine-hours service description;
+//! docs/src/interfaces/maskintimer.md#the-error-handling-table): what kind of error, and where its handling stands.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Seed 004's three validation error types, plus transmission errors.
+/// The three validation error types of KMD's machine-hours service description, plus transmission errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorType {

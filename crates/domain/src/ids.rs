@@ -38,7 +38,8 @@ pub fn pad_digits(s: &str, width: usize) -> Option<String> {
 pub struct Kommunekode(u16);
 
 impl Kommunekode {
-    /// Accepts 1–4 digits and pads (the seed's own examples send `751`); KMD's "client" form has no leading zero.
+    /// Accepts 1–4 digits and pads (the example messages of KMD's machine-hours service description send `751`); KMD's
+    /// "client" form has no leading zero.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let padded = pad_digits(s, 4).ok_or_else(|| format_err("KOMMUNEKODE", "4 cifre", s))?;
         let n: u16 = padded.parse().map_err(|_| format_err("KOMMUNEKODE", "4 cifre", s))?;

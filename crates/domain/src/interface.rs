@@ -1,4 +1,5 @@
-//! The interface ids of CONTRACT §3: they name an interface in grants, orders, prices, metrics and events.
+//! The interface ids (the table in docs/src/introduction.md): they name an interface in grants, orders, prices, metrics
+//! and events.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -1,7 +1,8 @@
-//! Machine-hours time registration (seed 004): master data, the registration and its validation rules.
+//! Machine-hours time registration (KMD's machine-hours service description, docs/src/interfaces/maskintimer.md):
+//! master data, the registration and its validation rules.
 //!
-//! Validation runs after the message has been accepted and committed, and sorts a failing registration into one
-//! of seed 004's three error types: invalid data, unmet field dependencies, master-data errors.
+//! Validation runs after the message has been accepted and committed, and sorts a failing registration into one of the
+//! service description's three error types: invalid data, unmet field dependencies, master-data errors.
 
 use crate::errors::ErrorType;
 use crate::ids::{Guid32, Kommunekode, Pernr, pad_digits};
@@ -168,7 +169,8 @@ impl Fields<'_> {
     }
 }
 
-/// Checks formats and lengths (seed 004's field table). Everything found is reported, not just the first.
+/// Checks formats and lengths (the service description's field table). Everything found is reported, not just the
+/// first.
 fn check_formats(raw: &RawRegistration, kommune: Kommunekode) -> Result<Registration, Rejection> {
     let mut f = Fields {
         problems: Vec::new(),
@@ -355,7 +357,8 @@ pub fn validate(
     }
 }
 
-/// The master data of seed 004's response example (CONTRACT §4: employee 00012345 in 0751).
+/// The master data of the response example in KMD's machine-hours service description (the demo's employee 00012345 in
+/// 0751).
 pub fn seed_example_master_data() -> MasterData {
     let na = |activity: &str, sub: Option<&str>| NetworkActivity {
         network: "000000519827".into(),
@@ -424,7 +427,8 @@ mod tests {
 
     #[test]
     fn the_seed_example_is_invalid_data() {
-        // Seed 004's registration example leaves PLANT, POSTG_DATE, ACT_TYPE and ACT_WORK empty.
+        // The registration example of KMD's machine-hours service description leaves PLANT, POSTG_DATE, ACT_TYPE and
+        // ACT_WORK empty.
         let raw = RawRegistration {
             personal_id: Some("77736".into()),
             device_type: Some("Mobile".into()),

@@ -1,8 +1,8 @@
-//! Orders of access to standard interfaces (seed 000): the contract addendum that is also the data controller's
-//! instruction, walked through its steps — proposed by the vendor, clarified with the customer (what the contract
-//! covers, what must be bought), addendum signed, delivery ordered, access set up on the agreed certificate,
-//! customer and vendor told. An individual integration (no standard integration agreement) needs one more step
-//! before the addendum: the clarification of certificates and access rights.
+//! Orders of access to standard interfaces (KMD's ordering process, docs/src/access/lifecycle.md): the contract
+//! addendum that is also the data controller's instruction, walked through its steps — proposed by the vendor,
+//! clarified with the customer (what the contract covers, what must be bought), addendum signed, delivery ordered,
+//! access set up on the agreed certificate, customer and vendor told. An individual integration (no standard
+//! integration agreement) needs one more step before the addendum: the clarification of certificates and access rights.
 //!
 //! Only the rules live here: which step may follow which, and what each step records. Storage, the admin API and
 //! the grants an order creates are built on top (issue 6).
@@ -75,9 +75,9 @@ impl OrderState {
     }
 }
 
-/// The parties of an order (seed 000): the vendor indicates the integration and supplies its certificates, the
-/// municipality (the customer) orders, signs the addendum and closes, the operator (KMD's role) clarifies, sets up
-/// the access and closes urgently.
+/// The parties of an order (in KMD's ordering process): the vendor indicates the integration and supplies its
+/// certificates, the municipality (the customer) orders, signs the addendum and closes, the operator (KMD's role)
+/// clarifies, sets up the access and closes urgently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Party {

@@ -89,8 +89,8 @@ fn wage_type(code: &str, text: &str, unit: Unit, one_time: bool, fixed: bool) ->
     }
 }
 
-/// The built-in catalogue (CONTRACT §4: `6001`, `1100` and `6666`; cost centre `1000000001`; PSP element
-/// `XG-0000000001-00001`), plus the usual fixed supplements.
+/// The built-in catalogue (with the demo examples' `6001`, `1100` and `6666`, cost centre `1000000001` and PSP element
+/// `XG-0000000001-00001`; listed in docs/src/interfaces/engangsydelser.md), plus the usual fixed supplements.
 pub fn default_catalogue() -> PayrollCatalogue {
     PayrollCatalogue {
         wage_types: vec![

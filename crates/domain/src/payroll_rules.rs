@@ -99,7 +99,7 @@ impl Problem {
         }
     }
 
-    /// The error-handling table's kind of error (seed 004 §8.2).
+    /// The error-handling table's kind of error (§8.2 of KMD's machine-hours service description).
     pub fn error_type(&self) -> crate::ErrorType {
         use crate::ErrorType::*;
         match self {

@@ -1,4 +1,5 @@
-//! What an order of access costs (seed 001, "Køb af snitflader"), by a configurable price list:
+//! What an order of access costs (KMD's brochure "Integration til KMD Opus Personale", "Køb af snitflader";
+//! docs/src/access/lifecycle.md), by a configurable price list:
 //!
 //! - **single interfaces** (enkeltkøb): a start-up licence fee per interface the municipality buys for the first
 //!   time, and a running fee per interface per period;
@@ -6,10 +7,10 @@
 //! - a **set-up fee** when access is set up for a system new to the municipality, higher for an individual
 //!   integration than for a standard one.
 //!
-//! An interface bought once serves every external system of the municipality (seed 001: "har I adgang til at
+//! An interface bought once serves every external system of the municipality (the brochure: "har I adgang til at
 //! anvende disse til alle de eksterne systemer"), so an interface the municipality already pays for costs only the
-//! set-up of the new system. Interfaces the customer's contract already covers cost nothing here: they are paid
-//! under the contract (a rule chosen where the seed is silent).
+//! set-up of the new system. Interfaces the customer's contract already covers cost nothing here: they are paid under
+//! the contract (a rule chosen where KMD's brochure is silent).
 
 use crate::InterfaceId;
 use crate::orders::IntegrationKind;

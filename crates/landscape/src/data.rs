@@ -1,5 +1,6 @@
-//! Reading landscape fragments from TOML, the shipped data files (seed 001's standard interfaces, seed 003's KOMBIT
-//! catalogue and requirements, seed 002's Sorø maps), and checking that a landscape's references hold together.
+//! Reading landscape fragments from TOML, the shipped data files (KMD Opus Personale's standard interfaces, KOMBIT's
+//! interface catalogue and integration requirements, Sorø Kommune's "Snitfladeoversigt" maps), and checking that a
+//! landscape's references hold together.
 
 use std::collections::HashSet;
 
@@ -12,7 +13,7 @@ pub const CATALOGUE: [(&str, &str); 2] = [
     ("kombit-catalogue.toml", include_str!("../data/kombit-catalogue.toml")),
 ];
 
-/// The demo's landscape (seed 002's Sorø maps): stored by `serve --demo` like any typed-in data.
+/// The demo's landscape (Sorø Kommune's "Snitfladeoversigt" maps): stored by `serve --demo` like any typed-in data.
 pub const DEMO: [(&str, &str); 1] = [("soroe.toml", include_str!("../data/soroe.toml"))];
 
 #[derive(Debug, thiserror::Error)]
@@ -36,14 +37,15 @@ impl Landscape {
         })
     }
 
-    /// The shipped catalogue (seed 001's standard interfaces, seed 003's KOMBIT catalogue and requirements),
-    /// validated.
+    /// The shipped catalogue (KMD Opus Personale's standard interfaces, KOMBIT's interface catalogue and integration
+    /// requirements), validated.
     pub fn catalogue() -> Result<Landscape, DataError> {
         let all = Self::parse_all(&CATALOGUE)?;
         all.checked()
     }
 
-    /// The demo fragment (seed 002's Sorø maps) alone; it refers to the catalogue, so check it merged with that.
+    /// The demo fragment (Sorø's "Snitfladeoversigt" maps) alone; it refers to the catalogue, so check it merged with
+    /// that.
     pub fn demo() -> Result<Landscape, DataError> {
         Self::parse_all(&DEMO)
     }

@@ -1,8 +1,8 @@
-//! Impact analysis: "what happens if we phase out system X?" (seed 002). Given a system (and optionally one
-//! municipality), [`analyse`] collects every relation touching it, grouped by dependency class and by transition
-//! decision, says who must act, which agreements must be terminated and by when, which systems are reached
-//! transitively, and which costs are affected. [`ImpactReport::render_text`] turns the result into a readable
-//! Markdown report with seed 002's Danish labels.
+//! Impact analysis: "what happens if we phase out system X?", the question the municipalities' "Snitfladeoversigt" maps
+//! are drawn for. Given a system (and optionally one municipality), [`analyse`] collects every relation touching it,
+//! grouped by dependency class and by transition decision, says who must act, which agreements must be terminated and
+//! by when, which systems are reached transitively, and which costs are affected. [`ImpactReport::render_text`] turns
+//! the result into a readable Markdown report with the maps' Danish labels.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -651,7 +651,7 @@ fn format_amount(amount: Decimal) -> String {
 }
 
 impl ImpactReport {
-    /// A readable Markdown report (Danish labels, as on seed 002's maps).
+    /// A readable Markdown report (Danish labels, as on the "Snitfladeoversigt" maps).
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         let s = &self.system;

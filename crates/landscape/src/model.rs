@@ -16,7 +16,8 @@ pub struct Landscape {
     pub interfaces: Vec<Interface>,
     #[serde(default, rename = "relation")]
     pub relations: Vec<Relation>,
-    /// KOMBIT's integration requirements (seed 003): general areas, exceptions, maintenance period.
+    /// KOMBIT's integration requirements (SKI 02.19; docs/src/landscape.md): general areas, exceptions, maintenance
+    /// period.
     #[serde(default, rename = "requirement_area")]
     pub requirement_areas: Vec<RequirementArea>,
 }
@@ -99,14 +100,16 @@ pub struct Interface {
     /// When this version of the interface was released / is valid from (starts the 6-month maintenance period).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<Date>,
-    /// The information objects the interface handles (the overlap rule of seed 003 compares these).
+    /// The information objects the interface handles (KOMBIT's overlap rule compares these).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub information_objects: Vec<String>,
-    /// Interfaces covering the same need share a group; integrating with one of them is enough (seed 003 §2.3).
+    /// Interfaces covering the same need share a group; integrating with one of them is enough (§2.3 of KOMBIT's
+    /// integration requirements).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_need_group: Option<String>,
-    /// A public service platform or base register that offers at least the same (seed 003 §2.3's second
-    /// exception), e.g. "Grunddataprogrammet (CPR)".
+    /// A public service platform or base register that offers at least the same (the second exception in §2.3 of
+    /// KOMBIT's integration requirements: a direct integration with it makes the interface unnecessary), e.g.
+    /// "Grunddataprogrammet (CPR)".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_alternative: Option<String>,
     /// The system providing the interface (a system id), if it is in the landscape.
@@ -148,7 +151,7 @@ pub struct Relation {
     pub id: String,
     /// The municipality's kommunekode, four digits as everywhere in snitflade (`0340` Sorø); relations are always per municipality.
     pub municipality: String,
-    /// The system the map is drawn around (the legacy system in seed 002's diagrams).
+    /// The system the map is drawn around (the legacy system in Sorø's "Snitfladeoversigt" maps).
     pub system: String,
     /// The system at the other end.
     pub counterpart: String,
@@ -219,7 +222,7 @@ pub enum Direction {
     Both,
 }
 
-/// Seed 002's four dependency classes.
+/// The four dependency classes of the "Snitfladeoversigt" maps (docs/src/landscape.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DependencyClass {
@@ -244,7 +247,7 @@ impl DependencyClass {
         DependencyClass::LocalAgreement,
     ];
 
-    /// The Danish label used on seed 002's maps.
+    /// The Danish label used on the "Snitfladeoversigt" maps.
     pub fn label_da(self) -> &'static str {
         match self {
             DependencyClass::Weak => "Svag afhængighed",
@@ -254,7 +257,7 @@ impl DependencyClass {
         }
     }
 
-    /// The meaning, as seed 002's legend states it (Danish).
+    /// The meaning, as the maps' legend states it (Danish).
     pub fn meaning_da(self) -> &'static str {
         match self {
             DependencyClass::Weak => {
@@ -276,7 +279,7 @@ impl DependencyClass {
     }
 }
 
-/// Seed 002's four transition decisions.
+/// The four transition decisions of the "Snitfladeoversigt" maps' transition view (docs/src/landscape.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransitionDecision {
@@ -384,7 +387,8 @@ pub enum CostKind {
     SetUp,
 }
 
-/// A general requirement area of seed 003 (Tabel 1): every supplier must integrate with these interfaces.
+/// A general requirement area of KOMBIT's integration requirements (Tabel 1): every supplier must integrate with these
+/// interfaces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequirementArea {

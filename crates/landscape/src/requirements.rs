@@ -1,5 +1,5 @@
-//! KOMBIT's integration requirements (seed 003, SKI 02.19 bilag 2, sections 2.2–2.3): which catalogue interfaces a
-//! supplier's delivery must integrate with. [`check`] applies
+//! KOMBIT's integration requirements (SKI 02.19 bilag 2, sections 2.2–2.3; docs/src/landscape.md): which catalogue
+//! interfaces a supplier's delivery must integrate with. [`check`] applies
 //! - the general requirements (the landscape's requirement areas: access control, message distribution), which
 //!   always apply;
 //! - the specific requirement (the overlap rule): every KOMBIT catalogue interface handling an information object
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Interface, InterfaceKind, Landscape};
 use crate::naming::natural_cmp;
 
-/// The maintenance period of seed 003: a supplier updates within 6 months of KOMBIT's update.
+/// The maintenance period of KOMBIT's integration requirements: a supplier updates within 6 months of KOMBIT's update.
 pub const MAINTENANCE_MONTHS: i32 = 6;
 
 /// What the delivery does.
@@ -151,8 +151,8 @@ fn norm(s: &str) -> String {
 }
 
 /// Public platforms and registers under the names a delivery may give them: the catalogue's name first, then its
-/// aliases. The exception of seed 003 §2.3 matches a delivery's direct integration against an interface's
-/// `public_alternative` through this table (case-insensitively, spaces collapsed).
+/// aliases. The exception of §2.3 of KOMBIT's integration requirements matches a delivery's direct integration against
+/// an interface's `public_alternative` through this table (case-insensitively, spaces collapsed).
 pub const PUBLIC_ALTERNATIVE_ALIASES: &[&[&str]] = &[
     &[
         "Grunddataprogrammet (CPR)",
@@ -477,7 +477,7 @@ fn interface_line(i: &RequiredInterface) -> String {
 }
 
 impl RequirementReport {
-    /// A readable Markdown report (Danish, as seed 003).
+    /// A readable Markdown report (in Danish, as KOMBIT's requirements are).
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         match (&self.system, &self.system_name) {

@@ -1,5 +1,6 @@
-//! Issue 8's acceptance on the shipped data: phasing out KMD Aktiv in Sorø lists its numbered interfaces under each
-//! of seed 002's four dependency classes, and KOMBIT's requirement check gives seed 003's own example.
+//! Issue 8's acceptance on the shipped data: phasing out KMD Aktiv in Sorø lists its numbered interfaces under each of
+//! the four dependency classes of Sorø's "Snitfladeoversigt" maps, and KOMBIT's requirement check gives the example in
+//! KOMBIT's own integration requirements.
 
 use snitflade_landscape::impact::{self, ImpactQuery};
 use snitflade_landscape::requirements::{self, RequirementQuery};

@@ -1,6 +1,6 @@
 //! Diagrams (issue 8): golden files for every format × view of a fixture modelled on a part of Sorø's KMD Aktiv map
-//! (seed 002), and properties that must hold for any output: well-formed XML, every number explained, complete
-//! legends, no overlapping boxes, everything inside the viewBox, byte-identical output.
+//! ("Snitfladeoversigt"), and properties that must hold for any output: well-formed XML, every number explained,
+//! complete legends, no overlapping boxes, everything inside the viewBox, byte-identical output.
 //!
 //! Rewrite the golden files with `UPDATE_GOLDEN=1 cargo test -p snitflade-landscape --test diagrams`.
 

@@ -1,6 +1,7 @@
-//! The shipped data files (`data/*.toml`) against their sources: seed 001 (KMD Opus standard interfaces), seed 003
-//! (KOMBIT's catalogue and requirement areas) and seed 002 (Sorø's maps). The expected lists below are read off the
-//! seeds themselves, not off the data files, so a transcription slip shows up here.
+//! The shipped data files (`data/*.toml`) against their sources: KMD's brochure "Integration til KMD Opus Personale"
+//! (the standard interfaces), KOMBIT's integration requirements and interface catalogue (SKI 02.19; the catalogue and
+//! requirement areas) and Sorø Kommune's "Snitfladeoversigt" maps. The expected lists below are read off those
+//! documents themselves, not off the data files, so a transcription slip shows up here.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -25,20 +26,20 @@ fn iref(id: &str) -> InterfaceRef {
     }
 }
 
-/// The numbered interfaces on seed 002's "Snitfladeoversigt – KMD aktiv - Systemafhængigheder, Sorø - AS-IS":
-/// 1, 2, 3, 4, "5a,5b,5C,5D", 6, "7,8", "9, 16", 10a, "11, 12a, 12b", 13a, 14, 15, 17, 18, "21, 28", 27.
+/// The numbered interfaces on Sorø's "Snitfladeoversigt – KMD aktiv - Systemafhængigheder, Sorø - AS-IS": 1, 2, 3, 4,
+/// "5a,5b,5C,5D", 6, "7,8", "9, 16", 10a, "11, 12a, 12b", 13a, 14, 15, 17, 18, "21, 28", 27.
 const KMD_AKTIV_NUMBERS: [&str; 25] = [
     "1", "2", "3", "4", "5a", "5b", "5c", "5d", "6", "7", "8", "9", "10a", "11", "12a", "12b", "13a", "14", "15", "16",
     "17", "18", "21", "27", "28",
 ];
 
-/// The numbered interfaces on seed 002's "Snitfladeoversigt – KMD Dagpenge - Systemafhængigheder, Sorø - AS-IS".
+/// The numbered interfaces on Sorø's "Snitfladeoversigt – KMD Dagpenge - Systemafhængigheder, Sorø - AS-IS".
 const KMD_DAGPENGE_NUMBERS: [&str; 34] = [
     "6", "8", "9", "10", "12", "13", "14", "16", "17", "19", "20a", "20b", "21", "22a", "22b", "23", "24", "26", "27",
     "28", "29", "30", "31", "32", "34", "37", "38", "39", "40", "41", "42", "44", "45", "46",
 ];
 
-/// Every SF interface in seed 003's Bilag 2 (Snitfladekatalog), in the document's order.
+/// Every SF interface in Bilag 2 (Snitfladekatalog) of KOMBIT's integration requirements, in the document's order.
 const SF_INTERFACES: [&str; 40] = [
     "SF0741", "SF0810", "SF0830", "SF1320_A", "SF1411_A", "SF1411_B", "SF1411_D", "SF1411_E", "SF1460_A", "SF1460_B",
     "SF1460_C", "SF1460_D", "SF1470", "SF1490", "SF1500", "SF1510", "SF1511", "SF1512", "SF1514", "SF1515", "SF1518",
@@ -100,7 +101,7 @@ fn the_opus_standard_interfaces_and_the_legacy_files_are_there() {
     let ind01 = c.interface(&iref("IND01")).unwrap();
     assert!(
         ind01.purpose.contains("Engangsydelser"),
-        "seed 001: IND01 → Webservice Engangsydelser"
+        "KMD's brochure: IND01 → Webservice Engangsydelser"
     );
 }
 
@@ -145,7 +146,8 @@ fn the_requirement_areas_name_exactly_the_seeds_interfaces() {
 
 #[test]
 fn information_objects_support_the_seeds_overlap_example() {
-    // Seed 003: a delivery that handles cases and documents and invoices must integrate with SF1470 and SF1590_B.
+    // KOMBIT's example: a delivery that handles cases and documents and invoices must integrate with SF1470 and
+    // SF1590_B.
     let c = catalogue();
     let handles = |objects: &[&str]| -> BTreeSet<String> {
         c.interfaces

@@ -1,7 +1,8 @@
-//! Certificates of external systems (seed 001): uploaded as `.pem` or as a `.zip` holding a `.pem` with the full
-//! chain, verified to the trust anchors, the CVR checked against the system's vendor; renewed certificates sit
-//! beside the old ones (both identify the system, so rotation needs no downtime); expiry is warned of 30 days
-//! ahead (seed 004's renewal rule); CRL uploads revoke the certificates they list.
+//! Certificates of external systems (docs/src/operations/certificates.md): uploaded as `.pem` or as a `.zip` holding a
+//! `.pem` with the full chain, verified to the trust anchors, the CVR checked against the system's vendor; renewed
+//! certificates sit beside the old ones (both identify the system, so rotation needs no downtime); expiry is warned of
+//! 30 days ahead (KMD's machine-hours service description asks for a renewed certificate at least 30 days before the
+//! old one expires); CRL uploads revoke the certificates they list.
 
 use crate::{Lifecycle, LifecycleError, Result, system_named};
 use base64::Engine as _;

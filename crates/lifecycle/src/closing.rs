@@ -1,7 +1,7 @@
-//! Urgent closing (seed 001: "akut lukning", e.g. a security breach at the vendor): every grant of a system — in
-//! one municipality or everywhere — ends now, the orders behind them are closed as urgent, and the access table is
-//! reloaded before this answers. The caller (the server) then drops the system's open connections, using the
-//! certificate fingerprints this returns.
+//! Urgent closing (KMD: "akut lukning", e.g. a security breach at the vendor): every grant of a system — in one
+//! municipality or everywhere — ends now, the orders behind them are closed as urgent, and the access table is reloaded
+//! before this answers. The caller (the server) then drops the system's open connections, using the certificate
+//! fingerprints this returns.
 
 use crate::{Lifecycle, LifecycleError, Result, actor_or_default, system_named, today};
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,9 @@
-//! The access lifecycle (seeds 000 and 001) as operations an operator runs: vendors and their systems,
-//! certificates (upload with chain, expiry warnings, revocation), standard integrations, orders walked from
-//! proposal to delivery (which creates the grants), normal and urgent closing, the price list and invoices.
-//! Every operation is one store transaction that also appends to the admin audit log, and every change to who
-//! may call what is put into force (the in-memory access table reloaded) before the operation answers.
+//! The access lifecycle (KMD's ordering and closing of access to the standard interfaces; docs/src/access/lifecycle.md)
+//! as operations an operator runs: vendors and their systems, certificates (upload with chain, expiry warnings,
+//! revocation), standard integrations, orders walked from proposal to delivery (which creates the grants), normal and
+//! urgent closing, the price list and invoices. Every operation is one store transaction that also appends to the admin
+//! audit log, and every change to who may call what is put into force (the in-memory access table reloaded) before the
+//! operation answers.
 
 pub mod certificates;
 pub mod closing;

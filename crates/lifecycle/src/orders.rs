@@ -1,7 +1,7 @@
-//! Orders of access (seed 000's five steps; an individual integration adds the clarification of certificates):
-//! created by the customer on the vendor's proposal, priced by the price list when clarified, and — once access is
-//! set up on the agreed certificate — the grants for each interface in the municipality, put into force at once.
-//! Normal closing ends an order's grants (and its running fees) on a date.
+//! Orders of access (the five steps of KMD's ordering process, docs/src/access/lifecycle.md; an individual integration
+//! adds the clarification of certificates): created by the customer on the vendor's proposal, priced by the price list
+//! when clarified, and — once access is set up on the agreed certificate — the grants for each interface in the
+//! municipality, put into force at once. Normal closing ends an order's grants (and its running fees) on a date.
 
 use crate::parties::in_tx;
 use crate::{Lifecycle, LifecycleError, Result, actor_or_default, day, interface, system_named, today};

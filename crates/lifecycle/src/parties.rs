@@ -1,5 +1,5 @@
-//! The parties of an integration: customers (municipalities with their contact), vendors (with the contact person
-//! seed 000 asks for), external systems and their vendor, and KMD's standard integration agreements.
+//! The parties of an integration: customers (municipalities with their contact), vendors (with the contact person KMD's
+//! ordering process asks for), external systems and their vendor, and KMD's standard integration agreements.
 
 use crate::{Lifecycle, LifecycleError, Result, actor_or_default, interface, system_named};
 use serde::Deserialize;

@@ -106,7 +106,7 @@ fn advance(to: OrderState) -> Advance {
     }
 }
 
-/// The party whose step `to` is (seed 000): the one that takes it in these tests.
+/// The party whose step `to` is (in KMD's ordering process): the one that takes it in these tests.
 fn party(to: OrderState) -> Party {
     match to {
         OrderState::Proposed | OrderState::CertificatesClarified => Party::Vendor,

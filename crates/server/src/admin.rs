@@ -1,8 +1,7 @@
-//! The admin listener (CONTRACT §6): open `/healthz`, `/readyz` (see `health`), `/metrics` and the OpenAPI document
-//! `/api/v1/openapi.json` (it describes the API, it discloses nothing); everything else under `/api/v1/` behind the
-//! bearer token: the error-handling table, machine-hours registrations, systems, grants,
-//! municipalities and their absence type catalogues and document types, events, and the audit trail of reads and
-//! changes of employee data.
+//! The admin listener (docs/src/admin.md): open `/healthz`, `/readyz` (see `health`), `/metrics` and the OpenAPI
+//! document `/api/v1/openapi.json` (it describes the API, it discloses nothing); everything else under `/api/v1/`
+//! behind the bearer token: the error-handling table, machine-hours registrations, systems, grants, municipalities and
+//! their absence type catalogues and document types, events, and the audit trail of reads and changes of employee data.
 
 use crate::admin_json::{Body, refused};
 use crate::admin_payroll;

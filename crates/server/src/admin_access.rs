@@ -405,8 +405,8 @@ async fn create_order(State(s): State<AdminState>, caller: Caller, Body(mut b): 
     reply(StatusCode::CREATED, s.lifecycle.create_order(b, party).await)
 }
 
-/// Each step belongs to a party of the order (seed 000; see `snitflade_domain::orders::step_parties`): the wrong
-/// party is refused with 403 and the reason.
+/// Each step belongs to a party of the order (KMD's ordering process, docs/src/access/lifecycle.md; see
+/// `snitflade_domain::orders::step_parties`): the wrong party is refused with 403 and the reason.
 async fn advance_order(
     State(s): State<AdminState>,
     caller: Caller,

@@ -418,7 +418,8 @@ async fn diagram(
     }
 }
 
-/// `POST /landscape/requirements`: what KOMBIT requires of a supplier's system (seed 003).
+/// `POST /landscape/requirements`: what KOMBIT requires of a supplier's system (KOMBIT's integration requirements,
+/// docs/src/landscape.md#kombits-requirement-check).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RequirementsRequest {
@@ -426,7 +427,8 @@ struct RequirementsRequest {
     system: Option<String>,
     /// The information objects the system handles (`Sag`, `Dokument`, …).
     information_objects: Vec<String>,
-    /// Public integrations the system already has directly (an exception of seed 003 §2.3).
+    /// Public integrations the system already has directly: a requirement lapses when the system integrates directly
+    /// with the interface's public alternative (an exception in §2.3 of KOMBIT's integration requirements).
     #[serde(default)]
     direct_public_integrations: Vec<String>,
 }

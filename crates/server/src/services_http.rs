@@ -1,8 +1,8 @@
-//! HTTP routes of the services listener (CONTRACT §5): the SAP PI form
+//! HTTP routes of the services listener (docs/src/interfaces/conventions.md#urls): the SAP PI form
 //! `/XISOAPAdapter/MessageServlet?…&interface=<ServiceInterface>&interfaceNamespace=<ns>`, the clean form
-//! `/ws/<ServiceInterface>`, and `GET /ws/<ServiceInterface>?wsdl`; the Beskedfordeler's value-list service at
-//! KOMBIT's path `/sts-bf-soap/StsbeskedfordelerImpl` (`?wsdl`, its XSDs below `/sts-bf-soap/xsd/`). Everything
-//! here is about HTTP; the SOAP work is in `snitflade-services`.
+//! `/ws/<ServiceInterface>`, and `GET /ws/<ServiceInterface>?wsdl`; the Beskedfordeler's value-list service at KOMBIT's
+//! path `/sts-bf-soap/StsbeskedfordelerImpl` (`?wsdl`, its XSDs below `/sts-bf-soap/xsd/`). Everything here is about
+//! HTTP; the SOAP work is in `snitflade-services`.
 
 use crate::listener::Peer;
 use crate::observe::Endpoint;

@@ -51,8 +51,9 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// The municipality of the call (CONTRACT §5), or the reply that refuses it: no grant there, or a `read` grant
-    /// for an operation that changes data. `interface` is the operation's own.
+    /// The municipality of the call (docs/src/interfaces/conventions.md#the-municipality-of-a-call), or the reply that
+    /// refuses it: no grant there, or a `read` grant for an operation that changes data. `interface` is the operation's
+    /// own.
     pub fn municipality(
         &self,
         services: &Services,

@@ -1,5 +1,6 @@
-//! Operating the error-handling table (CONTRACT §6): resubmit with a correction (revalidated by the entry's own
-//! interface), discard, or mark resolved. Each step is recorded in the entry's history.
+//! Operating the error-handling table (through the admin API,
+//! docs/src/interfaces/maskintimer.md#the-error-handling-table): resubmit with a correction (revalidated by the entry's
+//! own interface), discard, or mark resolved. Each step is recorded in the entry's history.
 
 use crate::dispatch::Services;
 use crate::{engangsydelse, maskintimer};

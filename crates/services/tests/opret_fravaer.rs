@@ -1,6 +1,7 @@
-//! Opret fravær in process (no HTTP or TLS), on a small fixture of its own: SetAbsenceAttendance INS/MOD/DEL
-//! and every rule that answers "E", GetAbsenceAttendanceByPeriod with hours from the schedule, the four lookups,
-//! the FVNV records, the outbox event and the audit trail, and the municipality rule of CONTRACT §5.
+//! Opret fravær in process (no HTTP or TLS), on a small fixture of its own: SetAbsenceAttendance INS/MOD/DEL and every
+//! rule that answers "E", GetAbsenceAttendanceByPeriod with hours from the schedule, the four lookups, the FVNV
+//! records, the outbox event and the audit trail, and the municipality rule
+//! (docs/src/interfaces/conventions.md#the-municipality-of-a-call).
 
 mod common;
 

@@ -1,6 +1,6 @@
-//! Benchmarks: parsing the seed's registration request and a ~50-row response-sized
-//! envelope (with a bare quick-xml event loop as baseline), and building a masterdata-like
-//! response with `XmlWriter`.
+//! Benchmarks: parsing the example registration request of KMD's machine-hours service description and a ~50-row
+//! response-sized envelope (with a bare quick-xml event loop as baseline), and building a masterdata-like response with
+//! `XmlWriter`.
 
 use std::hint::black_box;
 

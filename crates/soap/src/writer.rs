@@ -13,7 +13,7 @@ pub(crate) const ENVELOPE_OPEN: &str =
 /// Closing of every response envelope.
 pub(crate) const ENVELOPE_CLOSE: &str = "</SOAP:Body></SOAP:Envelope>";
 
-/// The seed's empty answer (e.g. to a registration), byte for byte.
+/// The empty answer of KMD's machine-hours service description (e.g. to a registration), byte for byte.
 pub const EMPTY_RESPONSE: &str =
     "<SOAP:Envelope xmlns:SOAP='http://schemas.xmlsoap.org/soap/envelope/'><SOAP:Header/><SOAP:Body/></SOAP:Envelope>";
 

@@ -1,4 +1,5 @@
-//! The error-handling table (seed 004 §8.2, CONTRACT §6): what a client sent that could not be registered, kept
+//! The error-handling table (§8.2 of KMD's machine-hours service description; operated through the admin API,
+//! docs/src/interfaces/maskintimer.md#the-error-handling-table): what a client sent that could not be registered, kept
 //! with its reason until an operator resubmits a correction, discards it or marks it resolved. History is kept.
 
 use crate::{Result, StoreError, now_text};

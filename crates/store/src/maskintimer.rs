@@ -1,5 +1,5 @@
-//! Storage of the machine-hours service (seed 004): employees' master data, the once-a-day fetch log, and
-//! accepted registrations.
+//! Storage of the machine-hours service (docs/src/interfaces/maskintimer.md): employees' master data, the once-a-day
+//! fetch log, and accepted registrations.
 
 use crate::{Result, corrupt, now_text};
 use serde::Serialize;

@@ -13,7 +13,8 @@ pub struct OrderRecord {
     pub id: String,
     pub municipality: String,
     pub system_id: String,
-    /// The vendor's details as ordered (seed 000's list).
+    /// The vendor's details as ordered (what KMD's ordering process asks of the vendor: the organisation's name and
+    /// CVR number, a contact person's name, phone number and e-mail; the standard integration has its own field).
     pub vendor: serde_json::Value,
     pub kind: String,
     pub standard_integration: Option<String>,

@@ -1,5 +1,5 @@
-//! Integrating vendors (with the contact person seed 000 asks for) and KMD's standard integration agreements
-//! with them: which system, which interfaces, on which certificate.
+//! Integrating vendors (with the contact person KMD's ordering process asks for: name, phone, e-mail) and KMD's
+//! standard integration agreements with them: which system, which interfaces, on which certificate.
 
 use crate::{Result, corrupt};
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
-//! Shared helpers of the integration tests: a demo server in its own temp dir, mTLS clients per demo system,
-//! the SOAP and admin calls, and a small namespace-aware XML reader for comparing answers with seed 004.
+//! Shared helpers of the integration tests: a demo server in its own temp dir, mTLS clients per demo system, the SOAP
+//! and admin calls, and a small namespace-aware XML reader for comparing answers with the example messages of KMD's
+//! machine-hours service description.
 //!
 //! Every test binary uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -23,7 +24,8 @@ pub const REGISTRATION_NS: &str = "http://kmd.dk/mobile_equipreg/kmd";
 pub const MASTERDATA_NS: &str = "http://kmd.dk/mobile_equip_masterdata/kmd";
 pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 
-/// Seed 004's example messages, byte for byte (copies of `reference/seed-004/`).
+/// The example messages of KMD's machine-hours service description, byte for byte (test oracles kept outside the
+/// repository, in `reference/seed-004/`).
 pub const SEED_MASTERDATA_REQUEST: &str =
     include_str!("../../../../../shared/reference/seed-004/masterdata-request.xml");
 pub const SEED_MASTERDATA_RESPONSE: &str =
@@ -35,7 +37,7 @@ pub const SEED_REGISTRATION_REQUEST: &str =
 const SEED_REGISTRATION_RESPONSE: &str =
     include_str!("../../../../../shared/reference/seed-004/registration-response.xml");
 
-/// The body of an accepted registration: the seed's response without the file's final line break.
+/// The body of an accepted registration: the example response without the file's final line break.
 pub fn empty_response() -> &'static str {
     SEED_REGISTRATION_RESPONSE.trim_end_matches(['\r', '\n'])
 }
@@ -208,7 +210,7 @@ impl Reply {
         SoapFault::parse(&self.body).unwrap_or_else(|e| panic!("not a SOAP fault ({e}): {} {}", self.status, self.body))
     }
 
-    /// Asserts HTTP 200 with the seed's empty SOAP body, byte for byte.
+    /// Asserts HTTP 200 with the service description's empty SOAP body, byte for byte.
     pub fn assert_accepted(&self) {
         assert_eq!(self.status, StatusCode::OK, "body: {}", self.body);
         assert_eq!(self.body, empty_response());
@@ -570,7 +572,7 @@ pub async fn wait_for_exit(proc: &mut ServerProcess, limit: Duration) -> Option<
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// A small namespace-aware XML reader, enough for the server's answers and the seed's examples.
+// A small namespace-aware XML reader, enough for the server's answers and the service description's examples.
 
 /// One element: resolved namespace, local name, attributes by qualified name, direct text, children.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,11 +4,12 @@
 zeep builds its clients from the WSDLs the server serves (`GET /ws/<ServiceInterface>?wsdl`) and calls
 both operations over mutual TLS with the demo certificate of `maskinregistrering`:
 
-  1. MobileEquipMasterdata_OS_SI for employee 00012345 in 0751: the seed 004 master data;
+  1. MobileEquipMasterdata_OS_SI for employee 00012345 in 0751: the master data of the example in KMD's
+     machine-hours service description;
   2. the raw response body of that call validates against the XSD embedded in the served WSDL;
   3. the same call again the same day: a Fault carrying the once-a-day text;
-  4. unknown employee 77736333: the seed's Fault (faultcode Server, "Medarbejdernummer 77736333 findes
-     ikke i systemet");
+  4. unknown employee 77736333: the service description's Fault (faultcode Server, "Medarbejdernummer
+     77736333 findes ikke i systemet");
   5. MobileEquipRegistration_OS_SI (one-way) twice, EX_IDENT inside I_CONFIRMATION and at the top level;
      both are answered with an empty SOAP body and are found through the admin API.
 
@@ -57,7 +58,8 @@ KOMMUNE = "0751"
 UNKNOWN_PERNR = "77736333"
 ONCE_A_DAY = "én gang pr. dag"
 
-# Seed 004's master data (CONTRACT §4), in document order.
+# The master data of the example in KMD's machine-hours service description (the demo's 00012345 in 0751), in document
+# order.
 EXPECTED_NETWORKS = [{"NETWORK": "000000519827", "KTEXT": "Mobiltest LWZ netværk"}]
 EXPECTED_NETWORK_ACTIVITIES = [
     ("000000519827", "0300", None),
@@ -325,7 +327,7 @@ class Client(StepRunner):
                 (f"1. master data for {PERNR} in {KOMMUNE}", self.step_masterdata),
                 ("2. raw master-data response validates against the served WSDL's XSD", self.step_validate_response),
                 ("3. master data again the same day is refused with a Fault", self.step_once_a_day),
-                (f"4. unknown employee {UNKNOWN_PERNR} gives the seed's Fault", self.step_unknown_employee),
+                (f"4. unknown employee {UNKNOWN_PERNR} gives KMD's documented Fault", self.step_unknown_employee),
                 ("5a. registration with EX_IDENT inside I_CONFIRMATION", lambda: self.step_registration(True)),
                 ("5b. registration with EX_IDENT at the top level", lambda: self.step_registration(False)),
             ],

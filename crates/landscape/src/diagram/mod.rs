@@ -1,14 +1,14 @@
-//! Interface maps ("Snitfladeoversigt", seed 002) of one system: the system in the centre, the systems it
-//! exchanges data with around it, one numbered edge per interface group, a legend and a numbered list that
-//! explains every number. Two views — as-is (coloured by dependency class) and transition (styled by who acts) —
-//! in three formats: standalone SVG (laid out here, no Graphviz needed), Graphviz DOT (nodes pinned to the same
-//! layout, for `neato`) and Mermaid (`flowchart LR`, laid out by Mermaid).
+//! Interface maps ("Snitfladeoversigt", as Sorø Kommune draws them; docs/src/landscape.md) of one system: the system in
+//! the centre, the systems it exchanges data with around it, one numbered edge per interface group, a legend and a
+//! numbered list that explains every number. Two views — as-is (coloured by dependency class) and transition (styled by
+//! who acts) — in three formats: standalone SVG (laid out here, no Graphviz needed), Graphviz DOT (nodes pinned to the
+//! same layout, for `neato`) and Mermaid (`flowchart LR`, laid out by Mermaid).
 //!
 //! Pure and deterministic: the same landscape gives byte-identical output, whatever the order of its relations.
 //!
 //! Visual choices:
 //! - Several relations between the centre and one counterpart that share direction and style are one edge with a
-//!   combined label (`5a, 5b`), as on the seed's maps; otherwise they are separate parallel edges.
+//!   combined label (`5a, 5b`), as on Sorø's "Snitfladeoversigt" maps; otherwise they are separate parallel edges.
 //! - In the transition view the centre box names its successor (`→ Kommunernes Ydelsessystem`) and each edge's
 //!   badge carries its target: `→ SID001–SID003` when the relation moves to that successor, or
 //!   `→ Serviceplatformen (SID152)` when it moves somewhere else. The counterparts stay where they are, so the

@@ -1,10 +1,10 @@
 //! What a diagram shows, independent of geometry and format: the centre system, its counterparts in ring order,
 //! the edges between them (relations grouped), the numbered list of interfaces and the legend rows.
 //!
-//! Grouping: relations between the centre and the same counterpart that share direction and style (dependency
-//! class in the as-is view; decision and target system in the transition view) become one edge with a combined
-//! label such as `5a, 5b` — as the seed's maps write `5a,5b,5C,5D` on one line. Relations that differ in direction
-//! or style get their own edge, fanned out next to each other, so no edge ever has to show two colours.
+//! Grouping: relations between the centre and the same counterpart that share direction and style (dependency class in
+//! the as-is view; decision and target system in the transition view) become one edge with a combined label such as
+//! `5a, 5b` — as Sorø's "Snitfladeoversigt" maps write `5a,5b,5C,5D` on one line. Relations that differ in direction or
+//! style get their own edge, fanned out next to each other, so no edge ever has to show two colours.
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,8 @@
-//! The demo data (CONTRACT §4; the HR data of 0340 is in `hr`): municipalities 0340 Sorø and 0751 Aarhus, the demo
-//! systems with their vendors and certificates, employee 00012345 in 0751 with seed 004's master data, and
-//! machine-hours master data for a handful of Sorø employees. Written in one transaction, once, on an empty
-//! database; the grants of CONTRACT §3 then come from completed orders (`orders`).
+//! The demo data (docs/src/getting-started.md; the HR data of 0340 is in `hr`): municipalities 0340 Sorø and 0751
+//! Aarhus, the demo systems with their vendors and certificates, employee 00012345 in 0751 with the master data of the
+//! example in KMD's machine-hours service description, and machine-hours master data for a handful of Sorø employees.
+//! Written in one transaction, once, on an empty database; the demo systems' grants (the table in
+//! docs/src/getting-started.md) then come from completed orders (`orders`).
 
 use super::SYSTEMS;
 use anyhow::{Context, Result};

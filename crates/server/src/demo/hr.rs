@@ -1,7 +1,7 @@
-//! The demo HR data of CONTRACT §4 for 0340 Sorø: an org-unit tree, 30 active employments (plus one that has
-//! left and one cancelled and replaced), every Medarbejderoplysninger data category filled in for each, managers
-//! per unit, children, a maternity case and work-accident cases. Generated deterministically: the same every time,
-//! with synthetic CPR numbers that are valid dates and pass the mod-11 check.
+//! The demo HR data for 0340 Sorø (docs/src/getting-started.md): an org-unit tree, 30 active employments (plus one that
+//! has left and one cancelled and replaced), every Medarbejderoplysninger data category filled in for each, managers
+//! per unit, children, a maternity case and work-accident cases. Generated deterministically: the same every time, with
+//! synthetic CPR numbers that are valid dates and pass the mod-11 check.
 
 use jiff::civil::{Date, date};
 use snitflade_domain::hr::{
@@ -134,9 +134,10 @@ pub(super) const LOCKED_PERNR: u32 = 127;
 pub(super) const CANCELLED_PERNR: u32 = 129;
 const REPLACEMENT_PERNR: u32 = 130;
 
-/// Aarhus's one employee, 00012345 (seed 004's machine operator), as an employment: a CPR number and an entry date,
-/// so that the payroll interfaces (Engangsydelser, granted to `loen` for 0751) find an employee in 0751 too. No
-/// data categories: no demo system reads Aarhus's employee data.
+/// Aarhus's one employee, 00012345 (the employee of the master-data example in KMD's machine-hours service
+/// description), as an employment: a CPR number and an entry date, so that the payroll interfaces (Engangsydelser,
+/// granted to `loen` for 0751) find an employee in 0751 too. No data categories: no demo system reads Aarhus's employee
+/// data.
 pub(super) fn aarhus_employment() -> Employment {
     Employment {
         municipality: Kommunekode::parse("0751").expect("a code"),

@@ -1,6 +1,7 @@
-//! The demo's integration landscape (seed 002's Sorø maps, `Landscape::demo()`): stored once, by the actor "demo",
-//! like data typed in through the admin API, so it can be edited there. Nothing is stored when the landscape tables
-//! hold anything already, so a restart neither duplicates nor overwrites.
+//! The demo's integration landscape (Sorø Kommune's "Snitfladeoversigt" maps, `Landscape::demo()`;
+//! docs/src/landscape.md): stored once, by the actor "demo", like data typed in through the admin API, so it can be
+//! edited there. Nothing is stored when the landscape tables hold anything already, so a restart neither duplicates nor
+//! overwrites.
 
 use anyhow::{Context, Result};
 use snitflade_landscape::Landscape;

@@ -1,4 +1,5 @@
-//! The demo (`serve --demo`): the identities and grants of CONTRACT §3, the PKI of §2 and the data of §4.
+//! The demo (`serve --demo`, docs/src/getting-started.md): the demo systems and their grants, the PKI in the data dir
+//! and the demo data.
 
 pub mod data;
 pub mod hr;
@@ -18,7 +19,7 @@ pub struct DemoSystem {
     pub grants: &'static [(InterfaceId, &'static [&'static str])],
 }
 
-/// CONTRACT §3, exactly.
+/// The demo systems and their grants, exactly as the table in docs/src/getting-started.md lists them.
 pub const SYSTEMS: &[DemoSystem] = &[
     DemoSystem {
         name: "maskinregistrering",

@@ -1,7 +1,7 @@
-//! The demo's grants of CONTRACT §3, made the way a municipality would make them: each demo system's vendor and
-//! standard integration, a price list, and per system and municipality an order walked through every step to
-//! `notified` by the actor "demo", as the operator. Re-entrant: a start that stopped half-way carries on where it stopped; a data dir
-//! from before orders existed (its grants made directly, no vendors) is left as it is.
+//! The demo systems' grants (docs/src/getting-started.md), made the way a municipality would make them: each demo
+//! system's vendor and standard integration, a price list, and per system and municipality an order walked through
+//! every step to `notified` by the actor "demo", as the operator. Re-entrant: a start that stopped half-way carries on
+//! where it stopped; a data dir from before orders existed (its grants made directly, no vendors) is left as it is.
 
 use super::{DemoSystem, SYSTEMS};
 use anyhow::{Context, Result, anyhow};
@@ -18,7 +18,7 @@ const ACTOR: &str = "demo";
 /// The demo grants' first day, as before orders existed.
 const VALID_FROM: jiff::civil::Date = jiff::civil::date(2020, 1, 1);
 
-/// A demo system's vendor, with a contact person as seed 000 asks for.
+/// A demo system's vendor, with the contact person (name, phone, e-mail) KMD's ordering process asks for.
 pub fn vendor(s: &DemoSystem, now: &str) -> Vendor {
     Vendor {
         id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, s.vendor_cvr.as_bytes()).to_string(),
@@ -115,7 +115,7 @@ pub async fn ensure(lifecycle: &Lifecycle) -> Result<()> {
                             NewOrder {
                                 municipality: m.into(),
                                 system: s.name.into(),
-                                // CONTRACT §3: the demo systems may do all their interfaces do, as before levels.
+                                // The demo systems may do all their interfaces do, as before access levels.
                                 access: interfaces
                                     .iter()
                                     .filter_map(|i| InterfaceId::parse(i))

@@ -1,5 +1,6 @@
-//! The demo PKI (CONTRACT §2): a CA, a server certificate for `localhost`/`127.0.0.1`, and one OCES3-style
-//! system certificate per demo system. Created once; an existing PKI is reused as it is.
+//! The demo PKI (`pki/` in the data dir, docs/src/operations/data-dir.md): a CA, a server certificate for
+//! `localhost`/`127.0.0.1`, and one OCES3-style system certificate per demo system. Created once; an existing PKI is
+//! reused as it is.
 
 use super::SYSTEMS;
 use anyhow::{Context, Result};

@@ -1,5 +1,5 @@
-//! `MobileEquipMasterdata_OS_SI`: an employee's machine-hours master data (seed 004 §7.1.1), at most once per
-//! day per employee, and the seed's `CN27_FaultMsg_FMT_OB` fault.
+//! `MobileEquipMasterdata_OS_SI`: an employee's machine-hours master data (§7.1.1 of KMD's machine-hours service
+//! description), at most once per day per employee, and its `CN27_FaultMsg_FMT_OB` fault.
 
 use super::MASTERDATA_NS;
 use crate::dispatch::{Call, Services};
@@ -11,7 +11,7 @@ use snitflade_soap::{Element, Fault, FaultCode, XmlWriter, envelope_with};
 
 const FIELDS: &[&str] = &["PERSONAL_ID", "DEVICE_TYPE", "REQUESTED_DATE", "GUID", "KOMMUNEKODE"];
 
-/// The seed's fault: `CN27_FaultMsg_FMT_OB` / `standard` / `faultText` + one `faultDetail`.
+/// The service description's fault: `CN27_FaultMsg_FMT_OB` / `standard` / `faultText` + one `faultDetail`.
 fn cn27_fault(code: FaultCode, id: &str, url: &str, text: &str) -> SoapReply {
     let mut w = XmlWriter::new();
     w.start("ns0:CN27_FaultMsg_FMT_OB").attr("xmlns:ns0", MASTERDATA_NS);
@@ -136,7 +136,7 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     SoapReply::ok(response(pernr, &md))
 }
 
-/// The response, element for element as the seed's example.
+/// The response, element for element as the service description's example.
 fn response(pernr: Pernr, md: &MasterData) -> String {
     envelope_with(|w| {
         w.start("ns0:ZPSA_CN27_MASTERDATA_RESPONSE_MT")

@@ -1,5 +1,6 @@
-//! Machine-hours time registration (seed 004, interface id `maskintimer`): two SAP PI service interfaces,
-//! master data (`MobileEquipMasterdata_OS_SI`) and registration (`MobileEquipRegistration_OS_SI`).
+//! Machine-hours time registration (KMD's machine-hours service description, interface id `maskintimer`;
+//! docs/src/interfaces/maskintimer.md): two SAP PI service interfaces, master data (`MobileEquipMasterdata_OS_SI`) and
+//! registration (`MobileEquipRegistration_OS_SI`).
 
 mod masterdata;
 mod registration;

@@ -1,8 +1,9 @@
-//! `MobileEquipRegistration_OS_SI`: a registration of machine hours (seed 004 §7.1.2).
+//! `MobileEquipRegistration_OS_SI`: a registration of machine hours (§7.1.2 of KMD's machine-hours service description;
+//! docs/src/interfaces/maskintimer.md).
 //!
-//! Once the message is well-formed and its structure right it is committed and answered with the seed's empty
-//! body; validation then decides whether it is registered or goes to the error-handling table. EX_IDENT makes
-//! a resend harmless: it is answered as the first was and changes nothing.
+//! Once the message is well-formed and its structure right it is committed and answered with the empty SOAP body KMD's
+//! service description specifies; validation then decides whether it is registered or goes to the error-handling table.
+//! EX_IDENT makes a resend harmless: it is answered as the first was and changes nothing.
 
 use crate::dispatch::{Call, Services};
 use crate::error_handling::{AdminError, resubmitted_entry};
@@ -27,7 +28,8 @@ const CONFIRMATION_FIELDS: &[&str] = &[
     "ACT_WORK",
     "EX_IDENT",
 ];
-/// Top-level fields: the WSDL's, plus the confirmation fields in the flat form of the seed's field table.
+/// Top-level fields: the WSDL's, plus the confirmation fields in the flat form of the service description's field
+/// table.
 const TOP_FIELDS: &[&str] = &[
     "PERSONAL_ID",
     "DEVICE_TYPE",
@@ -42,8 +44,8 @@ const TOP_FIELDS: &[&str] = &[
     "ACT_WORK",
 ];
 
-/// Reads `ZPSA_CN27_DATA_MT` into its raw fields. A field may stand at the top level (the seed's field table) or
-/// inside `I_CONFIRMATION` (the seed's example), not in both with different values.
+/// Reads `ZPSA_CN27_DATA_MT` into its raw fields. A field may stand at the top level (the service description's field
+/// table) or inside `I_CONFIRMATION` (its example message), not in both with different values.
 pub fn parse_registration(root: &Element) -> Result<RawRegistration, StructureError> {
     let fields = text_fields(root, TOP_FIELDS, &["I_CONFIRMATION"])?;
     let top = fields.text;

@@ -74,7 +74,8 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     }
 }
 
-/// The municipality of a call: `ModtagerRef` when given (checked against the grant), else CONTRACT §5's rule.
+/// The municipality of a call: `ModtagerRef` when given (checked against the grant), else the rule for calls that name
+/// none (docs/src/interfaces/conventions.md#the-municipality-of-a-call).
 fn municipality(services: &Services, call: &Call<'_>, named: Option<Kommunekode>) -> Result<Kommunekode, SoapReply> {
     call.municipality(services, InterfaceId::Medarbejderoplysninger, named)
 }

@@ -1,7 +1,7 @@
 //! Opret fravær (interface id `opret-fravaer`): KMD's six absence service interfaces in the namespace
-//! `urn:kmd.dk:LPT:VACAB:external`, exactly as the reference WSDLs define them. The messages name no
-//! municipality: it is the one the caller holds the `opret-fravaer` grant for (or `kommune=` on the URL,
-//! CONTRACT §5).
+//! `urn:kmd.dk:LPT:VACAB:external`, exactly as the reference WSDLs define them. The messages name no municipality: it
+//! is the one the caller holds the `opret-fravaer` grant for (or `kommune=` on the URL, see
+//! docs/src/interfaces/conventions.md#the-municipality-of-a-call).
 //!
 //! The files by job: `set` registers, changes and deletes absences (with `rules`, the checks SAP HR makes),
 //! `period` answers GetAbsenceAttendanceByPeriod, `lookups` the four reads of children, maternity cases, reasons

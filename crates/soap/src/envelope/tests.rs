@@ -1,4 +1,5 @@
-//! Tests for envelope parsing: the seed's real samples and SOAP 1.1 structure rules.
+//! Tests for envelope parsing: the real samples of KMD's machine-hours service description and SOAP 1.1 structure
+//! rules.
 
 use super::*;
 use crate::fault::FaultCode;
@@ -25,7 +26,7 @@ fn wrap(body: &str) -> String {
     format!("<s:Envelope xmlns:s=\"{SOAP11_NS}\"><s:Header/><s:Body>{body}</s:Body></s:Envelope>")
 }
 
-// ---------------------------------------------------------------- seed samples
+// ---------------------------------------------------------------- KMD's samples
 
 #[test]
 fn masterdata_request_sample() {
