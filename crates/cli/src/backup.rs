@@ -27,7 +27,6 @@ struct Manifest {
 
 pub async fn run(args: BackupArgs) -> Result<std::process::ExitCode> {
     let out = args.out.clone();
-    prepare_out(&out)?;
     let mut file = args.store.file_config()?;
     let location = args.store.clone().location(&mut file);
     let data_dir = location.data_dir.clone();
@@ -37,6 +36,7 @@ pub async fn run(args: BackupArgs) -> Result<std::process::ExitCode> {
             data_dir.display()
         );
     }
+    prepare_out(&out)?;
     let database = match location.database_url.as_deref() {
         Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
             pg_dump(url, &out.join("snitflade.pgdump"))?;

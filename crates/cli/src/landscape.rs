@@ -282,20 +282,10 @@ pub async fn run(args: LandscapeArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
     use serde_json::Value;
 
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        landscape: LandscapeArgs,
-    }
-
     fn parse(args: &[&str]) -> LandscapeArgs {
-        let argv = std::iter::once("landscape").chain(args.iter().copied());
-        Cli::try_parse_from(argv)
-            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
-            .landscape
+        crate::test_args::parse("landscape", args)
     }
 
     fn req(args: &[&str]) -> Request {
@@ -518,7 +508,7 @@ mod tests {
             &["interfaces", "delete", "SF1490", "1"],
         ] {
             let argv = std::iter::once("landscape").chain(args.iter().copied());
-            let e = Cli::try_parse_from(argv)
+            let e = crate::test_args::try_parse::<LandscapeArgs, _, _>(argv)
                 .err()
                 .unwrap_or_else(|| panic!("{args:?} parsed"));
             assert_eq!(e.exit_code(), 2, "{args:?}");

@@ -17,6 +17,8 @@ mod ind01;
 mod landscape;
 mod malloc;
 mod manual;
+#[cfg(test)]
+mod test_args;
 mod zlpe;
 
 use anyhow::{Result, bail};

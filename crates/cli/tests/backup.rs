@@ -114,6 +114,7 @@ fn a_directory_that_is_not_a_data_dir_is_refused() {
     ]);
     assert!(!o.status.success());
     assert!(text(&o).contains("is not a snitflade data dir"), "{}", text(&o));
+    assert!(!dir.path().join("b").exists(), "no backup directory is left behind");
 }
 
 /// PostgreSQL: the database part is a `pg_dump` custom-format archive that `pg_restore` can read, with the

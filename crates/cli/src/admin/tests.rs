@@ -5,22 +5,12 @@ use super::client::read_token;
 use super::orders::STATES;
 use super::request::price_list_body;
 use super::*;
-use clap::Parser;
 use reqwest::Method;
 use serde_json::{Value, json};
 use snitflade_beskedfordeler::filter::Filter;
 
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    admin: AdminArgs,
-}
-
 fn parse(args: &[&str]) -> AdminArgs {
-    let argv = std::iter::once("admin").chain(args.iter().copied());
-    Cli::try_parse_from(argv)
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
-        .admin
+    crate::test_args::parse("admin", args)
 }
 
 fn req(args: &[&str]) -> Request {
@@ -658,7 +648,7 @@ fn an_invalid_filter_is_refused_before_anything_is_sent() {
         let argv = ["admin", "dueslag", "subscribe", "d-1"]
             .into_iter()
             .chain(args.iter().copied());
-        let e = Cli::try_parse_from(argv)
+        let e = crate::test_args::try_parse::<AdminArgs, _, _>(argv)
             .err()
             .unwrap_or_else(|| panic!("{args:?} parsed"));
         assert_eq!(e.exit_code(), 2, "{args:?}");
@@ -687,7 +677,7 @@ fn an_invalid_access_level_is_refused_before_anything_is_sent() {
             "--access",
             access,
         ];
-        let e = Cli::try_parse_from(argv)
+        let e = crate::test_args::try_parse::<AdminArgs, _, _>(argv)
             .err()
             .unwrap_or_else(|| panic!("{access} parsed"));
         assert_eq!(e.exit_code(), 2, "{access}");
@@ -805,7 +795,7 @@ fn bad_arguments_are_usage_errors() {
         &["publisher-tokens", "revoke", "s"],
     ] {
         let argv = std::iter::once("admin").chain(args.iter().copied());
-        let e = Cli::try_parse_from(argv)
+        let e = crate::test_args::try_parse::<AdminArgs, _, _>(argv)
             .err()
             .unwrap_or_else(|| panic!("{args:?} parsed"));
         assert_eq!(e.exit_code(), 2, "{args:?}");
