@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod fitness;
 pub mod grants;
 pub mod identity;
+pub mod passwords;
 pub mod principal;
 
 pub use certificates::{Crl, TrustAnchors, UploadError, VerifiedCertificate};

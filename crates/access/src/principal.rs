@@ -1,6 +1,6 @@
 //! Who acts on the admin API (issue 17): a principal is a role with its scope — the operator, one municipality, one
 //! vendor, or the auditor — and the credential it proved itself with (the break-glass admin token, a named API
-//! token; a person signed in to the console later becomes one more kind of credential with the same roles). What a
+//! token, a person signed in to the console). What a
 //! role may see and change is decided from the role alone; the credential is only recorded (who did it).
 
 use snitflade_domain::Kommunekode;
@@ -161,6 +161,8 @@ pub enum Credential {
         name: String,
         expires_at: Option<String>,
     },
+    /// A person signed in to the console, by their id and name.
+    Person { id: String, name: String },
 }
 
 /// An authenticated caller of the admin API.
@@ -185,6 +187,7 @@ impl Principal {
         match &self.credential {
             Credential::AdminToken => format!("{} (admin-token)", self.role),
             Credential::ApiToken { name, .. } => format!("{} (token {name})", self.role),
+            Credential::Person { name, .. } => format!("{} (person {name})", self.role),
         }
     }
 

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use snitflade_beskedfordeler::DeliveryConfig;
 use snitflade_server::ServeOptions;
+use snitflade_server::console::ConsoleConfig;
 use snitflade_server::listener::{AdmissionLimits, ConnectionOptions};
 use snitflade_server::retention::RetentionConfig;
 use snitflade_services::ServicesConfig;
@@ -132,6 +133,8 @@ pub(crate) struct FileConfig {
     pub(crate) beskedfordeler: DeliveryConfig,
     /// Retention: how long events, closed error-table entries and audit rows are kept.
     pub(crate) retention: RetentionConfig,
+    /// The console: people's sessions.
+    pub(crate) console: ConsoleConfig,
 }
 
 impl Default for FileConfig {
@@ -156,6 +159,7 @@ impl Default for FileConfig {
             services: ServicesConfig::default(),
             beskedfordeler: DeliveryConfig::default(),
             retention: RetentionConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -168,6 +172,7 @@ pub(crate) fn options(args: ServeArgs) -> Result<ServeOptions> {
     file.beskedfordeler.validate().map_err(anyhow::Error::msg)?;
     file.services.validate().map_err(anyhow::Error::msg)?;
     file.retention.validate()?;
+    file.console.validate()?;
     Ok(ServeOptions {
         demo: args.demo || file.demo,
         data_dir: location.data_dir,
@@ -180,6 +185,7 @@ pub(crate) fn options(args: ServeArgs) -> Result<ServeOptions> {
         request_timeout: Duration::from_secs(file.request_timeout_secs),
         connections,
         retention: file.retention,
+        console: file.console,
         build: crate::build_info::build(),
     })
 }

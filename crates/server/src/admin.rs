@@ -36,12 +36,36 @@ pub struct AdminState {
     pub readiness: crate::health::Readiness,
     /// RabbitMQ's management API, with `--amqp-url`: per-system broker logins for the pull queues.
     pub broker: Option<snitflade_beskedfordeler::amqp::Broker>,
+    /// The console's sessions.
+    pub console: crate::console::ConsoleConfig,
+    /// Whether the admin listener speaks TLS (the console's cookies are then `Secure` and `__Host-`).
+    pub admin_tls: bool,
 }
 
 pub(crate) const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn router(state: AdminState) -> Router {
-    let api = Router::new()
+    let api = api(state.clone());
+    let console = crate::console::router(crate::console::ConsoleState::new(
+        state.clone(),
+        Router::new().nest("/api/v1", api.clone()).with_state(state.clone()),
+    ));
+    Router::new()
+        .merge(crate::health::routes())
+        .route("/metrics", get(metrics))
+        // Outside the nested router, so that no token is asked for.
+        .route("/api/v1/openapi.json", get(openapi))
+        .nest("/api/v1", api)
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
+        .with_state(state)
+        .merge(console)
+        .layer(middleware::map_response(crate::admin_json::json_errors))
+        .layer(middleware::from_fn(crate::observe::observe))
+}
+
+/// Everything under `/api/v1` but the OpenAPI document: authenticated, gated by role.
+fn api(state: AdminState) -> Router<AdminState> {
+    Router::new()
         .route("/errors", get(list_errors))
         .route("/errors/{id}", get(get_error))
         .route("/errors/{id}/resubmit", post(resubmit))
@@ -83,21 +107,12 @@ pub fn router(state: AdminState) -> Router {
         .merge(crate::admin_beskedfordeler::routes())
         .merge(crate::admin_landscape::routes())
         .merge(crate::admin_tokens::routes())
+        .merge(crate::admin_users::routes())
         // Which roles may call each route (openapi.json's x-roles), once the caller is known …
         .route_layer(middleware::from_fn_with_state(state.clone(), crate::roles::gate))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
         // … and who the caller is: every request under /api/v1, unknown paths too.
-        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::authenticate));
-    Router::new()
-        .merge(crate::health::routes())
-        .route("/metrics", get(metrics))
-        // Outside the nested router, so that no token is asked for.
-        .route("/api/v1/openapi.json", get(openapi))
-        .nest("/api/v1", api)
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
-        .with_state(state)
-        .layer(middleware::map_response(crate::admin_json::json_errors))
-        .layer(middleware::from_fn(crate::observe::observe))
+        .layer(middleware::from_fn_with_state(state, crate::auth::authenticate))
 }
 
 pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {

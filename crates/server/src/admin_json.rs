@@ -80,7 +80,7 @@ pub(crate) fn refused(e: JsonError) -> Response {
 /// Largest error text of a non-JSON answer carried over into the JSON one.
 const MAX_ERROR_TEXT: usize = 4096;
 
-/// Makes every error answer JSON: a 4xx or 5xx whose body is not JSON (axum's rejections are plain text, a 405 is
+/// Makes every error answer JSON (but the console's HTML pages): a 4xx or 5xx whose body is not JSON (axum's rejections are plain text, a 405 is
 /// empty) becomes `{"error": <its text, or the status's reason>}` with the same status and other headers (`Allow`,
 /// `WWW-Authenticate`, …).
 pub(crate) async fn json_errors(response: Response) -> Response {
@@ -89,7 +89,7 @@ pub(crate) async fn json_errors(response: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }

@@ -97,7 +97,7 @@ fn secret() -> Result<String, Refused> {
     Ok(format!("{SECRET_PREFIX}{}", hex::encode(bytes)))
 }
 
-fn name(n: &str) -> Result<String, Refused> {
+pub(crate) fn name(n: &str) -> Result<String, Refused> {
     let n = n.trim();
     if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
         return Err(Refused(
@@ -108,21 +108,27 @@ fn name(n: &str) -> Result<String, Refused> {
     Ok(n.to_owned())
 }
 
-/// The role asked for, its scope defaulting to the caller's own for a caller of the same kind; 400 for a role that
-/// cannot be read or names a municipality or vendor that does not exist, 403 for one the caller may not issue.
-async fn role(state: &AdminState, caller: &Caller, t: &NewToken) -> Result<Role, Response> {
-    let kind = RoleKind::parse(t.role.trim()).ok_or_else(|| {
+/// The role asked for a new credential (a token, a person), its scope defaulting to the caller's own for a caller
+/// of the same kind; 400 for a role that cannot be read or names a municipality or vendor that does not exist, 403
+/// for one the caller may not issue.
+pub(crate) async fn role(
+    state: &AdminState,
+    caller: &Caller,
+    asked: &str,
+    scope: Option<&str>,
+) -> Result<Role, Response> {
+    let kind = RoleKind::parse(asked.trim()).ok_or_else(|| {
         error(
             StatusCode::BAD_REQUEST,
-            format!("unknown role '{}' (operator, municipality, vendor or auditor)", t.role),
+            format!("unknown role '{asked}' (operator, municipality, vendor or auditor)"),
         )
     })?;
     let own_scope = (caller.role.kind() == kind).then(|| caller.role.scope()).flatten();
-    let scope = t.scope.clone().or(own_scope);
+    let scope = scope.map(str::to_owned).or(own_scope);
     let role = Role::from_parts(kind, scope.as_deref()).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string()))?;
     if !caller.role.may_issue(&role) {
         return Err(forbidden(format!(
-            "you are {}: you may create tokens for {} only",
+            "you are {}: you may create credentials for {} only",
             caller.role,
             if matches!(caller.role, Role::Auditor) {
                 "nobody".to_owned()
@@ -161,7 +167,7 @@ async fn create(State(s): State<AdminState>, caller: Caller, Body(t): Body<NewTo
         Ok(n) => n,
         Err(r) => return r.into_response(),
     };
-    let role = match role(&s, &caller, &t).await {
+    let role = match role(&s, &caller, &t.role, t.scope.as_deref()).await {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -285,6 +291,7 @@ async fn whoami(caller: Caller) -> Response {
         Credential::ApiToken { id, name, expires_at } => {
             json!({ "kind": "api_token", "id": id, "name": name, "expires_at": expires_at })
         }
+        Credential::Person { id, name } => json!({ "kind": "person", "id": id, "name": name }),
     };
     Json(json!({
         "principal": caller.role.to_string(),

@@ -9,7 +9,9 @@ mod admin_json;
 mod admin_landscape;
 mod admin_payroll;
 mod admin_tokens;
+mod admin_users;
 mod auth;
+pub mod console;
 pub mod demo;
 mod fd_limit;
 pub mod health;
@@ -50,6 +52,7 @@ pub struct ServeOptions {
     pub request_timeout: Duration,
     pub connections: listener::ConnectionOptions,
     pub retention: retention::RetentionConfig,
+    pub console: console::ConsoleConfig,
     /// The running build, for `snitflade_build_info`.
     pub build: metrics::BuildInfo,
 }
@@ -68,6 +71,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("request_timeout", &self.request_timeout)
             .field("connections", &self.connections)
             .field("retention", &self.retention)
+            .field("console", &self.console)
             .field("build", &self.build)
             .finish()
     }
@@ -244,6 +248,8 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         metrics: exporter,
         readiness,
         broker,
+        console: opts.console.clone(),
+        admin_tls: false,
     });
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

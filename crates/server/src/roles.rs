@@ -126,6 +126,7 @@ mod tests {
             include_str!("admin_beskedfordeler.rs"),
             include_str!("admin_landscape.rs"),
             include_str!("admin_tokens.rs"),
+            include_str!("admin_users.rs"),
         ];
         let mut out = Vec::new();
         for src in sources {

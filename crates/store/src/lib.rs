@@ -27,6 +27,7 @@ pub mod maskintimer;
 pub mod onetime;
 pub mod orders;
 pub mod outbox;
+
 pub mod payroll;
 pub mod publishing;
 pub mod retention;
@@ -36,6 +37,7 @@ pub mod stats;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time_data;
+pub mod users;
 pub mod vaerdilister;
 pub mod vendors;
 pub mod writer;

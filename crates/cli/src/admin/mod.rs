@@ -25,6 +25,7 @@ mod routes;
 mod server;
 mod systems;
 mod tokens;
+mod users;
 mod vendors;
 
 use std::path::Path;
@@ -122,6 +123,9 @@ enum AdminCommand {
     /// Named API tokens: each authenticates its holder as one role (operator, municipality, vendor, auditor).
     #[command(subcommand, alias = "token")]
     Tokens(tokens::TokenCommand),
+    /// The console's people: each signs in to the console and acts as one role, like a token.
+    #[command(subcommand, alias = "user")]
+    Users(users::UserCommand),
     /// Who the token (--token, else admin-token in the data dir) authenticates.
     Whoami,
     /// Liveness: exit code 0 while the server runs (no token needed).
@@ -165,6 +169,7 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
         C::AmqpCredentials(c) => c.request(),
         C::Errors(c) => c.request(),
         C::Tokens(c) => c.request(),
+        C::Users(c) => c.request(),
         C::Whoami => tokens::whoami(),
         C::Health => server::health(),
         C::Ready => server::ready(),

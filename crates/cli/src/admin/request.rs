@@ -33,6 +33,9 @@ pub(crate) enum Body {
     PriceList(PathBuf, Option<String>),
     /// A JSON file sent as `{"payload": <its contents>}` (a corrected error payload), with a note when one is given.
     Payload(PathBuf, Option<String>),
+    /// A JSON object with `"password"` set to the first line of standard input (`--password-stdin`: a password is
+    /// never an argument, which other users of the machine could read in the process list).
+    WithPassword(Value),
 }
 
 impl Request {
@@ -133,8 +136,24 @@ impl Body {
                 }
                 Some((json_bytes(&body), JSON))
             }
+            Body::WithPassword(fields) => {
+                let input =
+                    std::io::read_to_string(std::io::stdin()).context("reading the password from standard input")?;
+                let mut body = fields.clone();
+                body["password"] = password_line(&input)?.into();
+                Some((json_bytes(&body), JSON))
+            }
         })
     }
+}
+
+/// The password in what was piped in: its first line, without the line ending.
+fn password_line(input: &str) -> Result<&str> {
+    let line = input.lines().next().unwrap_or_default();
+    if line.is_empty() {
+        bail!("no password on standard input (pipe it in: `printf '%s\\n' \"$PASSWORD\" | snitflade admin …`)");
+    }
+    Ok(line)
 }
 
 /// A text file, or standard input for `-`.
@@ -187,6 +206,14 @@ pub(crate) fn text<T: ToString>(v: &Option<T>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_password_is_the_first_line_piped_in() {
+        assert_eq!(password_line("hemmeligt kodeord\n").unwrap(), "hemmeligt kodeord");
+        assert_eq!(password_line("a b c\r\nrest").unwrap(), "a b c");
+        assert!(password_line("").is_err());
+        assert!(password_line("\nsecond").is_err());
+    }
 
     #[test]
     fn parameters_fill_the_template_in_order() {

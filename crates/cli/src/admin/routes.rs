@@ -98,6 +98,14 @@ pub(crate) const ROUTES: &[(&str, &str, &str)] = &[
     ("admin tokens list", "GET", "/api/v1/tokens"),
     ("admin tokens create revisor --role auditor", "POST", "/api/v1/tokens"),
     ("admin tokens revoke t-1", "DELETE", "/api/v1/tokens/{id}"),
+    (
+        "admin users add anna --role municipality --scope 0340 --password-stdin",
+        "POST",
+        "/api/v1/users",
+    ),
+    ("admin users list", "GET", "/api/v1/users"),
+    ("admin users password u-1", "PUT", "/api/v1/users/{id}/password"),
+    ("admin users disable u-1", "DELETE", "/api/v1/users/{id}"),
     // The services' data and catalogues.
     ("admin errors list --status open", "GET", "/api/v1/errors"),
     ("admin errors show e-1", "GET", "/api/v1/errors/{id}"),

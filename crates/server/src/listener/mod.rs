@@ -99,6 +99,10 @@ pub enum Security {
     Plain,
 }
 
+/// The address a request's connection comes from (in every request's extensions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteAddr(pub SocketAddr);
+
 /// One listener: its socket, what runs on its connections and its bounds.
 pub struct Listener {
     pub name: &'static str,
@@ -264,6 +268,7 @@ impl Connection {
         let busy = ticket.busy();
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
             let mut req = req.map(|body| Body::new(DrainOnDrop::new(body)));
+            req.extensions_mut().insert(RemoteAddr(remote));
             if let Some(peer) = &peer {
                 req.extensions_mut().insert(peer.clone());
             }

@@ -1,0 +1,310 @@
+//! Adgang: vendors, systems and their certificates, standard integrations, orders as a timeline of the ordering
+//! steps with the button for the step that is the signed-in person's, urgent closing behind a confirmation that
+//! names what will be cut off, the price list and invoices (CSV).
+
+use super::{Ok_, done, frame, unavailable};
+use crate::console::api::{self, query};
+use crate::console::view::{J, Page, html};
+use crate::console::{ConsoleState, Signed};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use snitflade_domain::orders::{IntegrationKind, OrderState, step_parties};
+
+#[derive(Template)]
+#[template(path = "access.html")]
+struct AccessPage<'a> {
+    page: Page,
+    vendors: J<'a>,
+    systems: J<'a>,
+    integrations: J<'a>,
+    orders: J<'a>,
+    prices: J<'a>,
+    municipalities: J<'a>,
+    period: String,
+}
+
+impl AccessPage<'_> {
+    fn operator(&self) -> bool {
+        self.page.role == "operator"
+    }
+    fn invoices(&self) -> bool {
+        matches!(self.page.role, "operator" | "municipality")
+    }
+}
+
+/// A list the page shows, or `[]` when the role may not read it (the API's 403: the section stays empty).
+async fn list(s: &ConsoleState, signed: &Signed, path: &str) -> Result<Value, api::Failed> {
+    match api::get(s, &signed.principal, path).await {
+        Err(f) if f.status == StatusCode::FORBIDDEN => Ok(json!([])),
+        other => other,
+    }
+}
+
+/// `GET /adgang`.
+pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q): Query<Ok_>) -> Response {
+    let reads = tokio::try_join!(
+        list(&s, &signed, "/api/v1/vendors"),
+        list(&s, &signed, "/api/v1/systems"),
+        list(&s, &signed, "/api/v1/standard-integrations"),
+        list(&s, &signed, "/api/v1/orders"),
+        list(&s, &signed, "/api/v1/price-list"),
+        list(&s, &signed, "/api/v1/municipalities"),
+    );
+    let (vendors, systems, integrations, orders, prices, municipalities) = match reads {
+        Ok(r) => r,
+        Err(f) => return unavailable(&signed, "/adgang", f),
+    };
+    let period = jiff::Zoned::now().strftime("%Y-%m").to_string();
+    let page = AccessPage {
+        page: frame(&signed, "/adgang", q.ok.as_deref()),
+        vendors: J(&vendors),
+        systems: J(&systems),
+        integrations: J(&integrations),
+        orders: J(&orders),
+        prices: J(&prices),
+        municipalities: J(&municipalities),
+        period,
+    };
+    html(StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewOrder {
+    municipality: String,
+    system: String,
+    #[serde(default)]
+    standard_integration: String,
+    #[serde(default)]
+    interfaces: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /adgang/ordrer`: an order (a vendor's first step: it indicates the integration to its customer).
+pub(crate) async fn new_order(State(s): State<ConsoleState>, signed: Signed, Form(f): Form<NewOrder>) -> Response {
+    let interfaces: Vec<&str> = f
+        .interfaces
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .collect();
+    let mut body =
+        json!({ "municipality": f.municipality.trim(), "system": f.system.trim(), "interfaces": interfaces });
+    if !f.standard_integration.trim().is_empty() {
+        body["standard_integration"] = f.standard_integration.trim().into();
+    }
+    if !f.note.trim().is_empty() {
+        body["note"] = f.note.trim().into();
+    }
+    match api::call(&s, &signed.principal, Method::POST, "/api/v1/orders", Some(body)).await {
+        Ok(o) => done(
+            &format!("/adgang/ordrer/{}", api::segment(o["id"].as_str().unwrap_or_default())),
+            "ordre",
+        ),
+        Err(f) => unavailable(&signed, "/adgang", f),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage<'a> {
+    page: Page,
+    o: J<'a>,
+    /// Every step of this order's kind: (state, done by, at, note).
+    timeline: Vec<(&'static str, String, String, bool)>,
+    /// The next step, when it is the signed-in person's to take.
+    mine: Option<&'static str>,
+    /// The next step and who takes it, when it is someone else's.
+    waiting: Option<(&'static str, String)>,
+}
+
+/// The timeline of an order: each step of its kind with who took it and when, and the next step.
+fn timeline(o: &Value) -> (Vec<(&'static str, String, String, bool)>, Option<OrderState>) {
+    let kind: IntegrationKind = serde_json::from_value(o["kind"].clone()).unwrap_or(IntegrationKind::Standard);
+    let state: Option<OrderState> = serde_json::from_value(o["state"].clone()).ok();
+    let steps = o["steps"].as_array().cloned().unwrap_or_default();
+    let taken = |s: OrderState| {
+        steps.iter().find(|st| st["state"] == s.as_str()).map(|st| {
+            (
+                st["actor"].as_str().unwrap_or_default().to_owned(),
+                st["at"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+    };
+    let mut out = Vec::new();
+    let mut at = Some(OrderState::Proposed);
+    while let Some(s) = at {
+        let (who, when) = taken(s).unwrap_or_default();
+        out.push((s.as_str(), who, when, taken(s).is_some()));
+        at = s.next(kind);
+    }
+    if let Some((who, when)) = taken(OrderState::Cancelled) {
+        out.push((OrderState::Cancelled.as_str(), who, when, true));
+    }
+    let next = state.and_then(|s| s.next(kind));
+    (out, next)
+}
+
+async fn order_page(s: &ConsoleState, signed: &Signed, id: &str, page: Page, status: StatusCode) -> Response {
+    let o = match api::get(s, &signed.principal, &format!("/api/v1/orders/{}", api::segment(id))).await {
+        Ok(o) => o,
+        Err(f) => return unavailable(signed, "/adgang", f),
+    };
+    let (timeline, next) = timeline(&o);
+    let state: Option<OrderState> = serde_json::from_value(o["state"].clone()).ok();
+    let party = signed.principal.role.party_in(
+        o["municipality"].as_str().unwrap_or_default(),
+        o["vendor"]["id"].as_str(),
+    );
+    let (mut mine, mut waiting) = (None, None);
+    if let (Some(from), Some(to)) = (state, next) {
+        let parties = step_parties(from, to);
+        if party.is_some_and(|p| parties.contains(&p)) {
+            mine = Some(to.as_str());
+        } else {
+            let who: Vec<&str> = parties.iter().map(|p| p.danish()).collect();
+            waiting = Some((to.as_str(), who.join(", ")));
+        }
+    }
+    html(
+        status,
+        OrderPage {
+            page,
+            o: J(&o),
+            timeline,
+            mine,
+            waiting,
+        }
+        .render(),
+    )
+}
+
+/// `GET /adgang/ordrer/{id}`.
+pub(crate) async fn order(
+    State(s): State<ConsoleState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Query(q): Query<Ok_>,
+) -> Response {
+    let page = frame(&signed, "/adgang", q.ok.as_deref());
+    order_page(&s, &signed, &id, page, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Step {
+    to: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /adgang/ordrer/{id}/trin`: the signed-in person's step (the lifecycle decides whether it is theirs).
+pub(crate) async fn advance(
+    State(s): State<ConsoleState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<Step>,
+) -> Response {
+    let mut body = json!({ "to": f.to });
+    if !f.note.trim().is_empty() {
+        body["note"] = f.note.trim().into();
+    }
+    let path = format!("/api/v1/orders/{}/advance", api::segment(&id));
+    match api::call(&s, &signed.principal, Method::POST, &path, Some(body)).await {
+        Ok(_) => done(&format!("/adgang/ordrer/{}", api::segment(&id)), "trin"),
+        Err(f) if f.status.is_client_error() && f.status != StatusCode::NOT_FOUND => {
+            let page = Page::new(&signed, "/adgang").refused(f.message);
+            order_page(&s, &signed, &id, page, f.status).await
+        }
+        Err(f) => unavailable(&signed, "/adgang", f),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "close.html")]
+struct ConfirmClose<'a> {
+    page: Page,
+    system: &'a str,
+    /// The grants in force that closing cuts off.
+    grants: Vec<J<'a>>,
+}
+
+/// `GET /adgang/systemer/{name}/luk`: what urgent closing will cut off, and the button.
+pub(crate) async fn confirm_close(State(s): State<ConsoleState>, signed: Signed, Path(name): Path<String>) -> Response {
+    let grants = match api::get(&s, &signed.principal, "/api/v1/grants").await {
+        Ok(g) => g,
+        Err(f) => return unavailable(&signed, "/adgang", f),
+    };
+    let affected: Vec<J> = J(&grants)
+        .items()
+        .into_iter()
+        .filter(|g| g.f("system").eq(&name))
+        .collect();
+    html(
+        StatusCode::OK,
+        ConfirmClose {
+            page: Page::new(&signed, "/adgang"),
+            system: &name,
+            grants: affected,
+        }
+        .render(),
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Close {
+    reason: String,
+    #[serde(default)]
+    municipality: String,
+}
+
+/// `POST /adgang/systemer/{name}/luk`: urgent closing (the operator's; the API refuses others).
+pub(crate) async fn urgent_close(
+    State(s): State<ConsoleState>,
+    signed: Signed,
+    Path(name): Path<String>,
+    Form(f): Form<Close>,
+) -> Response {
+    let mut body = json!({ "reason": f.reason.trim() });
+    if !f.municipality.trim().is_empty() {
+        body["municipality"] = f.municipality.trim().into();
+    }
+    let path = format!("/api/v1/systems/{}/urgent-close", api::segment(&name));
+    match api::call(&s, &signed.principal, Method::POST, &path, Some(body)).await {
+        Ok(_) => done("/adgang", "lukket"),
+        Err(f) => unavailable(&signed, "/adgang", f),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Period {
+    #[serde(default)]
+    period: String,
+}
+
+/// `GET /adgang/fakturaer.csv?period=yyyy-mm`: the invoices as the API writes them in CSV.
+pub(crate) async fn invoices_csv(State(s): State<ConsoleState>, signed: Signed, Query(p): Query<Period>) -> Response {
+    let path = format!("/api/v1/invoices{}", query(&[("period", &p.period), ("format", "csv")]));
+    match api::send(&s, &signed.principal, Method::GET, &path, None).await {
+        Ok(raw) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, raw.content_type),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"fakturaer-{}.csv\"",
+                        p.period.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "")
+                    ),
+                ),
+            ],
+            raw.body,
+        )
+            .into_response(),
+        Err(f) => unavailable(&signed, "/adgang", f),
+    }
+}

@@ -1,0 +1,111 @@
+//! Overblik: the front page — per municipality and interface the open error-table entries; the Beskedfordeler's
+//! deliveries pending and in the fejlkø; certificates expiring within 30 days; the orders waiting for the signed-in
+//! person's step. Each part is read through the API as that person, so each shows only their scope; a part their
+//! role may not read is left out.
+
+use super::{Ok_, frame};
+use crate::console::api::{self, Failed};
+use crate::console::view::{J, Page, html};
+use crate::console::{ConsoleState, Signed};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+use snitflade_domain::orders::{IntegrationKind, OrderState, step_parties};
+use std::collections::BTreeMap;
+
+/// Most open entries counted (the count shows "1000+" past it; the error page pages through them all).
+const COUNTED: usize = 1000;
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct Overview<'a> {
+    page: Page,
+    /// (municipality, interface, open entries).
+    errors: Vec<(String, String, usize)>,
+    errors_capped: bool,
+    open_total: usize,
+    pending: usize,
+    fejlkoe: usize,
+    dueslag: usize,
+    certificates: J<'a>,
+    waiting: Vec<J<'a>>,
+}
+
+/// A read the role may not make is an empty part, not a failed page.
+async fn part(s: &ConsoleState, signed: &Signed, path: &str) -> Result<Value, Failed> {
+    match api::get(s, &signed.principal, path).await {
+        Err(f) if f.status == StatusCode::FORBIDDEN => Ok(json!([])),
+        other => other,
+    }
+}
+
+/// Whether the order's next step is this person's.
+fn my_step(signed: &Signed, o: &Value) -> bool {
+    let kind: IntegrationKind = serde_json::from_value(o["kind"].clone()).unwrap_or(IntegrationKind::Standard);
+    let Ok(state) = serde_json::from_value::<OrderState>(o["state"].clone()) else {
+        return false;
+    };
+    let Some(next) = state.next(kind) else { return false };
+    signed
+        .principal
+        .role
+        .party_in(
+            o["municipality"].as_str().unwrap_or_default(),
+            o["vendor"]["id"].as_str(),
+        )
+        .is_some_and(|p| step_parties(state, next).contains(&p))
+}
+
+/// `GET /`.
+pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q): Query<Ok_>) -> Response {
+    let limit = format!("/api/v1/errors?status=open&limit={}", COUNTED + 1);
+    let reads = tokio::try_join!(
+        part(&s, &signed, &limit),
+        part(&s, &signed, "/api/v1/dueslag"),
+        part(&s, &signed, "/api/v1/certificates/warnings?days=30"),
+        part(&s, &signed, "/api/v1/orders"),
+    );
+    let (errors, dueslag, certificates, orders) = match reads {
+        Ok(r) => r,
+        Err(f) => return super::unavailable(&signed, "/", f),
+    };
+    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let rows = errors.as_array().map(Vec::as_slice).unwrap_or_default();
+    for e in rows.iter().take(COUNTED) {
+        let key = (
+            e["municipality"].as_str().unwrap_or("—").to_owned(),
+            e["interface"].as_str().unwrap_or_default().to_owned(),
+        );
+        *counts.entry(key).or_default() += 1;
+    }
+    let (mut pending, mut fejlkoe) = (0, 0);
+    let boxes = dueslag.as_array().cloned().unwrap_or_default();
+    for d in &boxes {
+        let id = api::segment(d["id"].as_str().unwrap_or_default());
+        for (state, n) in [("pending", &mut pending), ("dead", &mut fejlkoe)] {
+            let path = format!("/api/v1/dueslag/{id}/deliveries?state={state}&limit={COUNTED}");
+            if let Ok(v) = api::get(&s, &signed.principal, &path).await {
+                *n += v.as_array().map_or(0, Vec::len);
+            }
+        }
+    }
+    let waiting: Vec<J> = orders
+        .as_array()
+        .map(|a| a.iter().filter(|o| my_step(&signed, o)).map(J).collect())
+        .unwrap_or_default();
+    let open_total = counts.values().sum();
+    let page = Overview {
+        page: frame(&signed, "/", q.ok.as_deref()),
+        open_total,
+        errors: counts.into_iter().map(|((m, i), n)| (m, i, n)).collect(),
+        errors_capped: rows.len() > COUNTED,
+        pending,
+        fejlkoe,
+        dueslag: boxes.len(),
+        certificates: J(&certificates),
+        waiting,
+    };
+    html(StatusCode::OK, page.render())
+}
