@@ -76,6 +76,10 @@ impl Page {
         super::assets::CSS
     }
 
+    pub(crate) fn icon(&self) -> &'static str {
+        super::assets::ICON
+    }
+
     pub(crate) fn htmx(&self) -> &'static str {
         super::assets::HTMX
     }
@@ -141,16 +145,20 @@ impl<'a> J<'a> {
         self.0.as_array().map_or(0, Vec::len)
     }
 
-    /// A time as `2026-12-07 09:14` (the API writes RFC 3339; other text as it is).
+    /// A time as `2026-12-07 09:14` (see [`local_time`]).
     pub(crate) fn time(&self) -> String {
-        let s = self.to_string();
-        match s.parse::<jiff::Timestamp>() {
-            Ok(t) => t
-                .to_zoned(jiff::tz::TimeZone::get("Europe/Copenhagen").unwrap_or(jiff::tz::TimeZone::UTC))
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string(),
-            Err(_) => s,
-        }
+        local_time(&self.to_string())
+    }
+}
+
+/// An RFC 3339 time as Copenhagen's `2026-12-07 09:14`; other text as it is.
+pub(crate) fn local_time(s: &str) -> String {
+    match s.parse::<jiff::Timestamp>() {
+        Ok(t) => t
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Copenhagen").unwrap_or(jiff::tz::TimeZone::UTC))
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => s.to_owned(),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::{Ok_, done, frame, unavailable};
 use crate::console::api::{self, query};
-use crate::console::view::{J, Page, html};
+use crate::console::view::{J, Page, html, local_time};
 use crate::console::{ConsoleState, Signed};
 use askama::Template;
 use axum::Form;
@@ -121,6 +121,8 @@ struct OrderPage<'a> {
     mine: Option<&'static str>,
     /// The next step and who takes it, when it is someone else's.
     waiting: Option<(&'static str, String)>,
+    /// The system's certificates (fingerprints), for the step that settles which one the access is set up on.
+    certificates: Vec<String>,
 }
 
 /// The timeline of an order: each step of its kind with who took it and when, and the next step.
@@ -140,11 +142,11 @@ fn timeline(o: &Value) -> (Vec<(&'static str, String, String, bool)>, Option<Ord
     let mut at = Some(OrderState::Proposed);
     while let Some(s) = at {
         let (who, when) = taken(s).unwrap_or_default();
-        out.push((s.as_str(), who, when, taken(s).is_some()));
+        out.push((s.as_str(), who, local_time(&when), taken(s).is_some()));
         at = s.next(kind);
     }
     if let Some((who, when)) = taken(OrderState::Cancelled) {
-        out.push((OrderState::Cancelled.as_str(), who, when, true));
+        out.push((OrderState::Cancelled.as_str(), who, local_time(&when), true));
     }
     let next = state.and_then(|s| s.next(kind));
     (out, next)
@@ -171,17 +173,29 @@ async fn order_page(s: &ConsoleState, signed: &Signed, id: &str, page: Page, sta
             waiting = Some((to.as_str(), who.join(", ")));
         }
     }
-    html(
-        status,
-        OrderPage {
-            page,
-            o: J(&o),
-            timeline,
-            mine,
-            waiting,
+    let mut certificates = Vec::new();
+    if mine == Some(OrderState::CertificatesClarified.as_str())
+        && let Ok(systems) = api::get(s, &signed.principal, "/api/v1/systems").await
+    {
+        let name = o["system"].as_str().unwrap_or_default();
+        if let Some(system) = J(&systems).items().into_iter().find(|x| x.f("name").eq(name)) {
+            certificates = system
+                .f("certificates")
+                .items()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
         }
-        .render(),
-    )
+    }
+    let page = OrderPage {
+        page,
+        o: J(&o),
+        timeline,
+        mine,
+        waiting,
+        certificates,
+    };
+    html(status, page.render())
 }
 
 /// `GET /adgang/ordrer/{id}`.
@@ -200,6 +214,8 @@ pub(crate) struct Step {
     to: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    certificate: String,
 }
 
 /// `POST /adgang/ordrer/{id}/trin`: the signed-in person's step (the lifecycle decides whether it is theirs).
@@ -210,6 +226,9 @@ pub(crate) async fn advance(
     Form(f): Form<Step>,
 ) -> Response {
     let mut body = json!({ "to": f.to });
+    if !f.certificate.trim().is_empty() {
+        body["certificate"] = f.certificate.trim().into();
+    }
     if !f.note.trim().is_empty() {
         body["note"] = f.note.trim().into();
     }
@@ -235,14 +254,31 @@ struct ConfirmClose<'a> {
 
 /// `GET /adgang/systemer/{name}/luk`: what urgent closing will cut off, and the button.
 pub(crate) async fn confirm_close(State(s): State<ConsoleState>, signed: Signed, Path(name): Path<String>) -> Response {
-    let grants = match api::get(&s, &signed.principal, "/api/v1/grants").await {
-        Ok(g) => g,
+    let reads = tokio::try_join!(
+        api::get(&s, &signed.principal, "/api/v1/systems"),
+        api::get(&s, &signed.principal, "/api/v1/grants"),
+    );
+    let (systems, grants) = match reads {
+        Ok(r) => r,
         Err(f) => return unavailable(&signed, "/adgang", f),
+    };
+    // A system out of the person's scope is not there for them (as the API answers for it).
+    let Some(id) = J(&systems)
+        .items()
+        .into_iter()
+        .find(|x| x.f("name").eq(&name))
+        .map(|x| x.f("id").to_string())
+    else {
+        let f = api::Failed {
+            status: StatusCode::NOT_FOUND,
+            message: format!("systemet '{name}' findes ikke"),
+        };
+        return unavailable(&signed, "/adgang", f);
     };
     let affected: Vec<J> = J(&grants)
         .items()
         .into_iter()
-        .filter(|g| g.f("system").eq(&name))
+        .filter(|g| g.f("system_id").eq(&id) && !g.f("closed_at").is())
         .collect();
     html(
         StatusCode::OK,

@@ -1,0 +1,570 @@
+//! The console (issue 19) as people use it: Debian's Chromium driven through chromedriver (WebDriver) against the
+//! real `serve --demo`. Sign-in (a wrong password refused), every page of every role rendered with no browser
+//! console errors and no serious or critical accessibility violation (axe-core, injected into each page), the
+//! resubmit flow of a machine-hours registration with a bad field, one order walked by three people ending in a
+//! working SOAP call, urgent closing, a vendor who cannot see another vendor's systems (also by guessing URLs), a
+//! change refused without its CSRF token, and an expired session. Screenshots of every page are written to
+//! `target/console-screenshots/`.
+//!
+//! Needs `chromium` and `chromium-driver` (Debian's; `.ci/run` installs them) and npm (axe-core is fetched once
+//! with `npm pack` into the target dir). Without them the tests fail, never pass silently.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use snitflade_bench::Registration;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use thirtyfour::prelude::*;
+use thirtyfour::{ChromiumLikeCapabilities, LoggingPrefsLogLevel};
+
+const AXE_VERSION: &str = "4.14.1";
+const PASSWORD: &str = "en lang og god adgangskode";
+
+/// axe-core's `axe.min.js`, fetched with `npm pack` into the target dir the first time.
+fn axe_source() -> String {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("axe-core-{AXE_VERSION}"));
+    let file = dir.join("package").join("axe.min.js");
+    if !file.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let packed = Command::new("npm")
+            .args(["pack", &format!("axe-core@{AXE_VERSION}"), "--silent"])
+            .current_dir(&dir)
+            .output()
+            .expect("npm is needed to fetch axe-core");
+        assert!(
+            packed.status.success(),
+            "npm pack: {}",
+            String::from_utf8_lossy(&packed.stderr)
+        );
+        let tgz = String::from_utf8_lossy(&packed.stdout).trim().to_owned();
+        let untar = Command::new("tar")
+            .args(["xzf", &tgz])
+            .current_dir(&dir)
+            .status()
+            .unwrap();
+        assert!(untar.success());
+    }
+    std::fs::read_to_string(file).unwrap()
+}
+
+fn screenshots() -> PathBuf {
+    // target/tmp → target/console-screenshots
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("console-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A headless Chromium session through its own chromedriver.
+struct Browser {
+    driver: WebDriver,
+    chromedriver: Child,
+    base: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.chromedriver.kill();
+        let _ = self.chromedriver.wait();
+    }
+}
+
+impl Browser {
+    async fn start(admin: std::net::SocketAddr) -> Browser {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let profile = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let chromedriver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .env("XDG_CONFIG_HOME", profile.path().join("config"))
+            .env("XDG_CACHE_HOME", profile.path().join("cache"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver) is needed");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if reqwest::get(format!("{url}/status")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary("/usr/bin/chromium").unwrap();
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,1000",
+            "--lang=da",
+        ] {
+            caps.add_arg(arg).unwrap();
+        }
+        caps.add_arg(&format!("--user-data-dir={}", profile.path().join("chrome").display()))
+            .unwrap();
+        caps.set_browser_log_level(LoggingPrefsLogLevel::All).unwrap();
+        let driver = WebDriver::new(&url, caps).await.expect("a Chromium session");
+        Browser {
+            driver,
+            chromedriver,
+            base: format!("http://{admin}"),
+            _profile: profile,
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        self.driver.goto(format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let url = self.driver.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    async fn text(&self) -> String {
+        self.driver.find(By::Tag("body")).await.unwrap().text().await.unwrap()
+    }
+
+    async fn click(&self, css: &str) {
+        self.driver
+            .find(By::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Submits a form by its button and waits for the answering page to have loaded.
+    async fn submit(&self, css: &str) {
+        let before = self.driver.find(By::Tag("html")).await.unwrap();
+        self.click(css).await;
+        for _ in 0..100 {
+            // The old document's element goes stale once the new page replaced it.
+            if before.tag_name().await.is_err() {
+                let ready = self
+                    .driver
+                    .execute("return document.readyState", Vec::<Value>::new())
+                    .await;
+                if ready.is_ok_and(|r| r.json() == "complete") {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("submitting {css} loaded no page");
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let e = self
+            .driver
+            .find(By::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    async fn sign_in(&self, name: &str, password: &str) {
+        self.goto("/logind").await;
+        self.fill("#name", name).await;
+        self.fill("#password", password).await;
+        self.submit("main button[type=submit]").await;
+    }
+
+    async fn sign_out(&self) {
+        self.submit("header form button").await;
+        assert_eq!(self.path().await, "/logind?ude=1");
+    }
+
+    /// The browser's console since the last call: entries at SEVERE (errors, CSP violations, failed loads).
+    async fn console_errors(&self) -> Vec<String> {
+        let log = self.driver.browser_log().await.unwrap();
+        log.into_iter()
+            .filter(|e| e.level == "SEVERE")
+            .map(|e| e.message)
+            .collect()
+    }
+
+    /// axe-core's violations of serious or critical impact on the open page.
+    async fn accessibility_violations(&self, axe: &str) -> Vec<Value> {
+        self.driver.execute(axe, Vec::<Value>::new()).await.unwrap();
+        let run = "const done = arguments[arguments.length - 1];\
+                   axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => \
+                   ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html).slice(0, 3)}))));";
+        let found = self.driver.execute_async(run, Vec::<Value>::new()).await.unwrap();
+        found
+            .json()
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect()
+    }
+
+    /// Opens `path` as the signed-in person and checks it as a person would meet it: it is the page asked for
+    /// (not the sign-in page), the browser reports no console error, axe finds nothing serious; the screenshot is
+    /// `<shot>.png`.
+    async fn check_page(&self, path: &str, shot: &str, axe: &str) -> String {
+        self.goto(path).await;
+        let at = self.path().await;
+        assert!(
+            path.starts_with("/logind") || !at.starts_with("/logind"),
+            "{path} sent the person to {at}"
+        );
+        self.driver
+            .screenshot(&screenshots().join(format!("{shot}.png")))
+            .await
+            .unwrap();
+        let errors = self.console_errors().await;
+        assert!(errors.is_empty(), "{path}: console errors {errors:?}");
+        let violations = self.accessibility_violations(axe).await;
+        assert!(violations.is_empty(), "{path}: accessibility {violations:#?}");
+        self.text().await
+    }
+}
+
+async fn add_person(s: &Server, name: &str, role: &str, scope: Option<&str>) {
+    let (status, body) = s
+        .admin
+        .post(
+            "/api/v1/users",
+            Some(json!({"name": name, "role": role, "scope": scope, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+async fn vendor_of(s: &Server, system: &str) -> String {
+    let systems = s.admin.list("/api/v1/systems").await;
+    let found = systems.iter().find(|x| x["name"] == system).unwrap();
+    found["vendor_id"].as_str().unwrap().to_owned()
+}
+
+const LAES: &str = "Employee_Provide_Out";
+
+fn laes_envelope(pernr: &str) -> String {
+    format!(
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:m=\"urn:oio:medarbejder:1.0.0\" xmlns:sd=\"urn:oio:sagdok:3.0.0\"><soapenv:Header/><soapenv:Body>\
+         <m:LaesInput><sd:MedarbejderRef><sd:UUIDIdentifikator></sd:UUIDIdentifikator><sd:URNIdentifikator>\
+         urn:oio:kmd:lpe:medarbejder:{pernr}</sd:URNIdentifikator></sd:MedarbejderRef></m:LaesInput>\
+         </soapenv:Body></soapenv:Envelope>"
+    )
+}
+
+/// A Medarbejderoplysninger Laes of 00000101 (municipality 0340) as `kantine` on a fresh connection: its status,
+/// or `None` when the connection itself was refused.
+async fn kantine_reads(s: &Server) -> Option<StatusCode> {
+    let client = s.client("kantine");
+    client
+        .post(s.ws_url(LAES))
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .body(laes_envelope("00000101"))
+        .send()
+        .await
+        .ok()
+        .map(|r| r.status())
+}
+
+#[tokio::test]
+async fn people_run_their_integrations_in_the_console() {
+    let s = Server::start().await;
+    let t0 = std::time::Instant::now();
+    let axe = axe_source();
+    eprintln!("axe in {:?}", t0.elapsed());
+    let kantinedata = vendor_of(&s, "kantine").await;
+    add_person(&s, "ole", "operator", None).await;
+    add_person(&s, "mette", "municipality", Some("0340")).await;
+    add_person(&s, "kim", "municipality", Some("0751")).await;
+    add_person(&s, "vera", "vendor", Some(&kantinedata)).await;
+    add_person(&s, "revisor", "auditor", None).await;
+    // A machine-hours registration with a bad field, into the error-handling table.
+    let bad = Registration {
+        postg_date: "x".into(),
+        ..valid_registration()
+    };
+    s.register(&bad).await.assert_accepted();
+
+    let started = std::time::Instant::now();
+    let b = Browser::start(s.proc.admin).await;
+    eprintln!("browser started in {:?}", started.elapsed());
+
+    // A stranger meets the sign-in page; a wrong password is refused there.
+    b.goto("/").await;
+    assert_eq!(b.path().await, "/logind");
+    b.check_page("/logind", "00-sign-in", &axe).await;
+    b.sign_in("ole", "not the password at all").await;
+    assert_eq!(b.path().await, "/logind");
+    assert!(b.text().await.contains("Forkert navn, adgangskode eller engangskode."));
+    assert!(b.driver.find(By::Css(".notice.fejl")).await.is_ok());
+    // The refusal's 401 is the only thing in the browser's console.
+    let errors = b.console_errors().await;
+    assert!(errors.iter().all(|e| e.contains("401")), "{errors:?}");
+
+    // The operator: every page.
+    b.sign_in("ole", PASSWORD).await;
+    assert_eq!(b.path().await, "/");
+    for (path, shot) in [
+        ("/", "01-overblik"),
+        ("/fejl", "02-fejlhaandtering"),
+        ("/adgang", "03-adgang"),
+        ("/beskedfordeler", "04-beskedfordeler"),
+        ("/landskab", "05-landskab"),
+        ("/revision", "06-revision"),
+        ("/brugere", "07-brugere"),
+    ] {
+        let text = b.check_page(path, shot, &axe).await;
+        assert!(text.contains("ole"), "{path} names who is signed in");
+    }
+    // English is one click away.
+    b.goto("/sprog/en").await;
+    assert!(b.check_page("/", "08-overview-en", &axe).await.contains("Open errors"));
+    b.goto("/sprog/da").await;
+    b.sign_out().await;
+
+    // The municipality's person corrects the registration field by field and resubmits it.
+    b.sign_in("kim", PASSWORD).await;
+    let text = b.check_page("/fejl?status=open", "10-kim-fejl", &axe).await;
+    assert!(text.contains("maskintimer"), "{text}");
+    b.click("tbody a").await;
+    let field = b.driver.find(By::Css("input[name='f.POSTG_DATE']")).await.unwrap();
+    assert_eq!(field.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    let reason = b
+        .driver
+        .find(By::Id("r-POSTG_DATE"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(reason.contains("POSTG_DATE"), "{reason}");
+    b.driver
+        .screenshot(&screenshots().join("11-fejl-felt-for-felt.png"))
+        .await
+        .unwrap();
+    assert!(b.accessibility_violations(&axe).await.is_empty());
+    b.fill("input[name='f.POSTG_DATE']", &valid_registration().postg_date)
+        .await;
+    b.submit("form[action$='/genindsend'] button").await;
+    let text = b.text().await;
+    assert!(text.contains("Genindsendt."), "{text}");
+    assert!(text.contains("resubmitted"), "{text}");
+    let entries = s.admin.list("/api/v1/errors").await;
+    assert_eq!(entries[0]["status"], "resubmitted", "{entries:?}");
+    let registrations = s.admin.get_ok("/api/v1/maskintimer/registrations").await;
+    assert!(registrations.to_string().contains(&bad.ex_ident), "{registrations}");
+    // The admin audit log names the person.
+    let log = s.admin.list("/api/v1/audit/admin?limit=100").await;
+    assert!(
+        log.iter()
+            .any(|e| e["actor"] == "municipality:0751 (person kim)"
+                && e["action"].as_str().unwrap().contains("resubmit")),
+        "{log:?}"
+    );
+    b.sign_out().await;
+
+    // One order, three people: the vendor indicates it, the municipality signs, the operator sets it up.
+    assert_eq!(
+        kantine_reads(&s).await,
+        Some(StatusCode::FORBIDDEN),
+        "no access before the order"
+    );
+    b.sign_in("vera", PASSWORD).await;
+    let text = b.check_page("/adgang", "20-vera-adgang", &axe).await;
+    assert!(text.contains("kantine"));
+    // Another vendor's systems are not shown …
+    assert!(
+        !text.contains("vikarsystem") && !text.contains("Vikarsystemer"),
+        "{text}"
+    );
+    b.click("details summary").await;
+    b.driver
+        .find(By::Css("#o-m option[value='0340']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.fill("#o-i", "medarbejderoplysninger").await;
+    b.fill("#o-n", "Kantinen vil læse stamdata").await;
+    b.submit("form[action='/adgang/ordrer'] button").await;
+    let order = b.path().await;
+    assert!(order.starts_with("/adgang/ordrer/"), "{order}: {}", b.text().await);
+    let order = order.split('?').next().unwrap().to_owned();
+    assert_eq!(
+        b.driver.find(By::Id("state")).await.unwrap().text().await.unwrap(),
+        "proposed"
+    );
+    // … nor reachable by guessing: another vendor's order and another vendor's system.
+    let others = s.admin.list("/api/v1/orders?system=vikarsystem").await;
+    let other = others[0]["id"].as_str().unwrap();
+    b.goto(&format!("/adgang/ordrer/{other}")).await;
+    assert!(b.text().await.contains("Findes ikke."), "{}", b.text().await);
+    b.goto("/adgang/systemer/vikarsystem/luk").await;
+    assert!(b.text().await.contains("Findes ikke."));
+    assert!(b.console_errors().await.iter().all(|e| e.contains("404")));
+    b.sign_out().await;
+
+    let take_my_step = |expected: &'static str| {
+        let b = &b;
+        let order = order.clone();
+        async move {
+            b.goto(&order).await;
+            let button = b
+                .driver
+                .find(By::Id("my-step"))
+                .await
+                .unwrap_or_else(|_| panic!("no step for me at {expected}"));
+            assert!(button.text().await.unwrap().ends_with(expected));
+            drop(button);
+            b.submit("#my-step").await;
+            let text = b.text().await;
+            assert!(text.contains("Trinnet er udført."), "{expected}: {text}");
+            assert_eq!(
+                b.driver.find(By::Id("state")).await.unwrap().text().await.unwrap(),
+                expected
+            );
+        }
+    };
+    b.sign_in("ole", PASSWORD).await;
+    take_my_step("clarified").await;
+    let state = s
+        .admin
+        .get_ok(&format!("/api/v1{}", order.replace("/adgang/ordrer", "/orders")))
+        .await;
+    if state["kind"] == "individual" {
+        take_my_step("certificates_clarified").await;
+    }
+    // The municipality's step is not the operator's to take here.
+    b.goto(&order).await;
+    assert!(b.driver.find(By::Id("my-step")).await.is_err() || b.text().await.contains("addendum_signed"));
+    b.sign_out().await;
+    b.sign_in("mette", PASSWORD).await;
+    take_my_step("addendum_signed").await;
+    b.check_page(&order, "21-mette-ordre", &axe).await;
+    b.sign_out().await;
+    b.sign_in("ole", PASSWORD).await;
+    take_my_step("delivery_ordered").await;
+    assert_eq!(
+        kantine_reads(&s).await,
+        Some(StatusCode::FORBIDDEN),
+        "not before access is set up"
+    );
+    take_my_step("access_set_up").await;
+    b.check_page(&order, "22-ordre-tidslinje", &axe).await;
+    assert_eq!(
+        kantine_reads(&s).await,
+        Some(StatusCode::OK),
+        "the order ends in a working SOAP call"
+    );
+    let steps = s
+        .admin
+        .get_ok(&format!("/api/v1{}", order.replace("/adgang/ordrer", "/orders")))
+        .await;
+    let actors: Vec<&str> = steps["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["actor"].as_str().unwrap())
+        .collect();
+    assert!(
+        actors.contains(&format!("vendor:{kantinedata} (person vera)").as_str()),
+        "{actors:?}"
+    );
+    assert!(actors.contains(&"municipality:0340 (person mette)"), "{actors:?}");
+    assert!(actors.contains(&"operator (person ole)"), "{actors:?}");
+
+    // Urgent closing: the confirmation names what is cut off; after it the system is refused.
+    let text = b
+        .check_page("/adgang/systemer/kantine/luk", "23-akut-lukning", &axe)
+        .await;
+    assert!(
+        text.contains("medarbejderoplysninger") && text.contains("engangsydelse"),
+        "{text}"
+    );
+    b.fill("#reason", "Mistanke om kompromitteret certifikat").await;
+    b.submit("#confirm-close").await;
+    assert!(b.text().await.contains("Systemets adgang er lukket."));
+    assert_ne!(kantine_reads(&s).await, Some(StatusCode::OK), "closed at once");
+    b.sign_out().await;
+
+    // A change without the page's CSRF token is refused, and changes nothing.
+    b.sign_in("vera", PASSWORD).await;
+    b.goto("/brugere").await;
+    b.click("details:last-of-type summary").await;
+    b.fill("#t-name", "uden-csrf").await;
+    b.driver
+        .execute(
+            "document.querySelectorAll('input[name=csrf]').forEach(e => e.remove());\
+             document.body.removeAttribute('hx-headers');",
+            Vec::<Value>::new(),
+        )
+        .await
+        .unwrap();
+    b.submit("form[action='/brugere/tokens'] button").await;
+    assert!(b.text().await.contains("CSRF"), "{}", b.text().await);
+    let tokens = s.admin.list("/api/v1/tokens").await;
+    assert!(tokens.iter().all(|t| t["name"] != "uden-csrf"), "{tokens:?}");
+    let _ = b.console_errors().await;
+    // With the token, the same form works and shows the secret once.
+    b.goto("/brugere").await;
+    b.click("details:last-of-type summary").await;
+    b.fill("#t-name", "med-csrf").await;
+    b.submit("form[action='/brugere/tokens'] button").await;
+    let secret = b
+        .driver
+        .find(By::Id("shown-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(secret.starts_with("snf_"), "{secret}");
+    b.sign_out().await;
+
+    // The auditor reads the logs and nothing else.
+    b.sign_in("revisor", PASSWORD).await;
+    let text = b.check_page("/revision", "30-revisor", &axe).await;
+    assert!(text.contains("person kim"), "the admin log shows who did what: {text}");
+    let nav = b.driver.find(By::Css("nav.main")).await.unwrap().text().await.unwrap();
+    assert!(!nav.contains("Adgang") && !nav.contains("Fejlhåndtering"), "{nav}");
+    b.driver.clone().quit().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_and_the_person_is_told() {
+    let s = Server::start_with_config("[console]\nidle_timeout_secs = 2\n").await;
+    add_person(&s, "ole", "operator", None).await;
+    let b = Browser::start(s.proc.admin).await;
+    b.sign_in("ole", PASSWORD).await;
+    assert_eq!(b.path().await, "/");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    b.goto("/fejl").await;
+    assert_eq!(b.path().await, "/logind?udloebet=1");
+    assert!(b.text().await.contains("Din session er udløbet."));
+    b.driver
+        .screenshot(&screenshots().join("40-udloebet.png"))
+        .await
+        .unwrap();
+    b.driver.clone().quit().await.unwrap();
+}
