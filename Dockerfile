@@ -20,6 +20,7 @@ USER snitflade
 ENV SNITFLADE_DATA_DIR=/var/lib/snitflade \
     SNITFLADE_LISTEN=0.0.0.0:8443 \
     SNITFLADE_ADMIN_LISTEN=0.0.0.0:8080 \
+    SNITFLADE_ADMIN_TLS=true \
     SNITFLADE_LOG=info \
     SNITFLADE_LOG_FORMAT=json
 VOLUME ["/var/lib/snitflade"]

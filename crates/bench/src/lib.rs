@@ -18,6 +18,7 @@
 pub mod absence;
 pub mod admin;
 pub mod beskedfordeler;
+pub mod console;
 pub mod crash;
 pub mod duration;
 pub mod employee_list;

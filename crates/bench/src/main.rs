@@ -83,6 +83,31 @@ enum Command {
     /// addresses and measure a granted system's calls meanwhile; fail unless
     /// p99 < --p99-limit (overall and per path) and no call failed.
     Hostile(HostileArgs),
+    /// A fresh demo data dir with N more employees and E open error-table entries, a server on it and an operator
+    /// signed in to the console; every page fetched R times: time to the last byte.
+    Console(ConsoleArgs),
+}
+
+#[derive(Debug, Args)]
+struct ConsoleArgs {
+    /// Path of the snitflade binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Working directory (replaced if present).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Employees beyond the demo's.
+    #[arg(long, default_value_t = 50_000)]
+    employees: u32,
+    /// Open error-table entries.
+    #[arg(long, default_value_t = 10_000)]
+    errors: u32,
+    /// Measured fetches of each page (after three to warm up).
+    #[arg(long, default_value_t = 30)]
+    rounds: usize,
+    /// Print one JSON line per page on stdout (table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -479,6 +504,31 @@ fn zlpe_import(args: ZlpeImportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn console(args: ConsoleArgs) -> Result<ExitCode> {
+    use snitflade_bench::console::{TABLE_HEADER, measure, prepare};
+    if args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)?;
+    }
+    let started = std::time::Instant::now();
+    prepare(&args.bin, &args.dir, args.employees, args.errors).await?;
+    human(
+        args.json,
+        &format!(
+            "prepared {} employees and {} error entries in {:.1} s\n{TABLE_HEADER}\n",
+            args.employees,
+            args.errors,
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    for page in measure(&args.bin, &args.dir, args.rounds).await? {
+        human(args.json, &format!("{}\n", page.table_row()));
+        if args.json {
+            println!("{}", page.to_json());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn employee_list(args: EmployeeListArgs) -> Result<ExitCode> {
     use snitflade_bench::employee_list::{TABLE_HEADER, measure, prepare};
     human(args.json, &format!("{TABLE_HEADER}\n"));
@@ -668,6 +718,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Personalemappe(args) => personalemappe(args).await,
         Command::Absence(args) => absence(args).await,
         Command::EmployeeList(args) => employee_list(args).await,
+        Command::Console(args) => console(args).await,
         Command::Load(args) => load(args).await,
         Command::ZlpeImport(args) => tokio::task::spawn_blocking(move || zlpe_import(args)).await?,
         Command::CrashCheck(args) => {

@@ -6,6 +6,7 @@
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use snitflade_beskedfordeler::DeliveryConfig;
+use snitflade_server::AdminTls;
 use snitflade_server::ServeOptions;
 use snitflade_server::console::ConsoleConfig;
 use snitflade_server::listener::{AdmissionLimits, ConnectionOptions};
@@ -82,9 +83,22 @@ pub(crate) struct ServeArgs {
     /// The services listener (HTTPS, client certificate required) [default: 127.0.0.1:8443].
     #[arg(long, env = "SNITFLADE_LISTEN")]
     pub(crate) listen: Option<String>,
-    /// The admin listener (admin API, health, metrics) [default: 127.0.0.1:8080].
+    /// The admin listener (admin API, console, health, metrics) [default: 127.0.0.1:8080].
     #[arg(long, env = "SNITFLADE_ADMIN_LISTEN")]
     pub(crate) admin_listen: Option<String>,
+    /// TLS on the admin listener, with the server's own certificate (pki/server.pem) unless --admin-tls-cert and
+    /// --admin-tls-key name others. Needed for an admin address that is not loopback.
+    #[arg(long, env = "SNITFLADE_ADMIN_TLS")]
+    pub(crate) admin_tls: bool,
+    /// The admin listener's certificate with its chain (PEM); implies --admin-tls.
+    #[arg(long, env = "SNITFLADE_ADMIN_TLS_CERT", requires = "admin_tls_key")]
+    pub(crate) admin_tls_cert: Option<PathBuf>,
+    /// The admin listener's private key (PEM); implies --admin-tls.
+    #[arg(long, env = "SNITFLADE_ADMIN_TLS_KEY", requires = "admin_tls_cert")]
+    pub(crate) admin_tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on an admin address that is not loopback: only behind a proxy that terminates TLS.
+    #[arg(long, env = "SNITFLADE_ADMIN_INSECURE_HTTP")]
+    pub(crate) admin_insecure_http: bool,
     /// RabbitMQ URL (amqp://…) [default: none].
     #[arg(long, env = "SNITFLADE_AMQP_URL", hide_env_values = true)]
     pub(crate) amqp_url: Option<String>,
@@ -100,8 +114,18 @@ pub(crate) struct FileConfig {
     pub(crate) data_dir: PathBuf,
     /// The services listener's address (HTTPS, a client certificate required).
     pub(crate) listen: String,
-    /// The admin listener's address (plain HTTP: the admin API, `/healthz`, `/readyz`, `/metrics`).
+    /// The admin listener's address (the admin API, the console, `/healthz`, `/readyz`, `/metrics`): plain HTTP on
+    /// a loopback address, else TLS (`admin_tls`).
     pub(crate) admin_listen: String,
+    /// TLS on the admin listener, with the server's own certificate (`pki/server.pem`, `pki/server-key.pem`) unless
+    /// `admin_tls_cert` and `admin_tls_key` name others.
+    pub(crate) admin_tls: bool,
+    /// The admin listener's certificate with its chain (PEM); implies `admin_tls`.
+    pub(crate) admin_tls_cert: Option<PathBuf>,
+    /// The admin listener's private key (PEM); implies `admin_tls`.
+    pub(crate) admin_tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on an admin address that is not loopback (only behind a proxy that terminates TLS).
+    pub(crate) admin_insecure_http: bool,
     /// The database: `postgres://…` for PostgreSQL; none means the SQLite file `snitflade.db` in the data dir.
     pub(crate) database_url: Option<String>,
     /// RabbitMQ (`amqp://…`) for the Beskedfordeler's pull queues and publishing; none means push delivery from
@@ -145,6 +169,10 @@ impl Default for FileConfig {
             data_dir: PathBuf::from("./snitflade-data"),
             listen: "127.0.0.1:8443".into(),
             admin_listen: "127.0.0.1:8080".into(),
+            admin_tls: false,
+            admin_tls_cert: None,
+            admin_tls_key: None,
+            admin_insecure_http: false,
             database_url: None,
             amqp_url: None,
             handshake_timeout_secs: c.handshake_timeout.as_secs(),
@@ -173,11 +201,19 @@ pub(crate) fn options(args: ServeArgs) -> Result<ServeOptions> {
     file.services.validate().map_err(anyhow::Error::msg)?;
     file.retention.validate()?;
     file.console.validate()?;
+    let admin_tls = admin_tls(
+        args.admin_tls || file.admin_tls,
+        args.admin_tls_cert.or(file.admin_tls_cert.take()),
+        args.admin_tls_key.or(file.admin_tls_key.take()),
+        &location.data_dir,
+    )?;
     Ok(ServeOptions {
         demo: args.demo || file.demo,
         data_dir: location.data_dir,
         listen: args.listen.unwrap_or(file.listen),
         admin_listen: args.admin_listen.unwrap_or(file.admin_listen),
+        admin_tls,
+        admin_insecure_http: args.admin_insecure_http || file.admin_insecure_http,
         database_url: location.database_url,
         amqp_url: args.amqp_url.or(file.amqp_url),
         services: file.services,
@@ -188,6 +224,25 @@ pub(crate) fn options(args: ServeArgs) -> Result<ServeOptions> {
         console: file.console,
         build: crate::build_info::build(),
     })
+}
+
+/// The admin listener's certificate and key: those named (both, or neither), else the server's own when TLS is
+/// asked for.
+fn admin_tls(
+    on: bool,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    data_dir: &std::path::Path,
+) -> Result<Option<AdminTls>> {
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Some(AdminTls { cert, key })),
+        (None, None) if on => Ok(Some(AdminTls {
+            cert: data_dir.join("pki").join("server.pem"),
+            key: data_dir.join("pki").join("server-key.pem"),
+        })),
+        (None, None) => Ok(None),
+        _ => anyhow::bail!("admin_tls_cert and admin_tls_key go together"),
+    }
 }
 
 /// The listeners' bounds from the file; a 0 is refused with the key's name.

@@ -12,14 +12,13 @@
 mod common;
 
 use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use snitflade_bench::Registration;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use thirtyfour::prelude::*;
-use thirtyfour::{ChromiumLikeCapabilities, LoggingPrefsLogLevel};
 
 const AXE_VERSION: &str = "4.14.1";
 const PASSWORD: &str = "en lang og god adgangskode";
@@ -71,7 +70,7 @@ fn free_port() -> u16 {
 
 /// A headless Chromium session through its own chromedriver.
 struct Browser {
-    driver: WebDriver,
+    driver: Client,
     chromedriver: Child,
     base: String,
     _profile: tempfile::TempDir,
@@ -84,9 +83,22 @@ impl Drop for Browser {
     }
 }
 
+/// chromedriver's log endpoint (not in the W3C protocol): the browser's console since the last call.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type": "browser"}"#.to_owned()))
+    }
+}
+
 impl Browser {
     async fn start(admin: std::net::SocketAddr) -> Browser {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let profile = tempfile::tempdir().unwrap();
         let port = free_port();
         let chromedriver = Command::new("chromedriver")
@@ -98,29 +110,37 @@ impl Browser {
             .spawn()
             .expect("chromedriver (Debian's chromium-driver) is needed");
         let url = format!("http://127.0.0.1:{port}");
+        let user_data = format!("--user-data-dir={}", profile.path().join("chrome").display());
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
+                         "--lang=da", user_data],
+            },
+            "goog:loggingPrefs": {"browser": "ALL"},
+        });
+        let caps = match caps {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        let mut driver = None;
         for _ in 0..100 {
-            if reqwest::get(format!("{url}/status")).await.is_ok() {
-                break;
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => {
+                    driver = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let mut caps = DesiredCapabilities::chrome();
-        caps.set_binary("/usr/bin/chromium").unwrap();
-        for arg in [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-dev-shm-usage",
-            "--window-size=1280,1000",
-            "--lang=da",
-        ] {
-            caps.add_arg(arg).unwrap();
-        }
-        caps.add_arg(&format!("--user-data-dir={}", profile.path().join("chrome").display()))
-            .unwrap();
-        caps.set_browser_log_level(LoggingPrefsLogLevel::All).unwrap();
-        let driver = WebDriver::new(&url, caps).await.expect("a Chromium session");
         Browser {
-            driver,
+            driver: driver.expect("a Chromium session through chromedriver"),
             chromedriver,
             base: format!("http://{admin}"),
             _profile: profile,
@@ -128,7 +148,7 @@ impl Browser {
     }
 
     async fn goto(&self, path: &str) {
-        self.driver.goto(format!("{}{path}", self.base)).await.unwrap();
+        self.driver.goto(&format!("{}{path}", self.base)).await.unwrap();
     }
 
     async fn path(&self) -> String {
@@ -140,12 +160,18 @@ impl Browser {
     }
 
     async fn text(&self) -> String {
-        self.driver.find(By::Tag("body")).await.unwrap().text().await.unwrap()
+        self.driver
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     async fn click(&self, css: &str) {
         self.driver
-            .find(By::Css(css))
+            .find(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css}: {e}"))
             .click()
@@ -155,7 +181,7 @@ impl Browser {
 
     /// Submits a form by its button and waits for the answering page to have loaded.
     async fn submit(&self, css: &str) {
-        let before = self.driver.find(By::Tag("html")).await.unwrap();
+        let before = self.driver.find(Locator::Css("html")).await.unwrap();
         self.click(css).await;
         for _ in 0..100 {
             // The old document's element goes stale once the new page replaced it.
@@ -164,7 +190,7 @@ impl Browser {
                     .driver
                     .execute("return document.readyState", Vec::<Value>::new())
                     .await;
-                if ready.is_ok_and(|r| r.json() == "complete") {
+                if ready.is_ok_and(|r| r == "complete") {
                     return;
                 }
             }
@@ -176,7 +202,7 @@ impl Browser {
     async fn fill(&self, css: &str, value: &str) {
         let e = self
             .driver
-            .find(By::Css(css))
+            .find(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css}: {e}"));
         e.clear().await.unwrap();
@@ -197,28 +223,34 @@ impl Browser {
 
     /// The browser's console since the last call: entries at SEVERE (errors, CSP violations, failed loads).
     async fn console_errors(&self) -> Vec<String> {
-        let log = self.driver.browser_log().await.unwrap();
-        log.into_iter()
-            .filter(|e| e.level == "SEVERE")
-            .map(|e| e.message)
+        let log = self.driver.issue_cmd(BrowserLog).await.unwrap();
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
             .collect()
     }
 
     /// axe-core's violations of serious or critical impact on the open page.
     async fn accessibility_violations(&self, axe: &str) -> Vec<Value> {
-        self.driver.execute(axe, Vec::<Value>::new()).await.unwrap();
+        self.driver.execute(axe, Vec::new()).await.unwrap();
         let run = "const done = arguments[arguments.length - 1];\
                    axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => \
                    ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html).slice(0, 3)}))));";
-        let found = self.driver.execute_async(run, Vec::<Value>::new()).await.unwrap();
+        let found = self.driver.execute_async(run, Vec::new()).await.unwrap();
         found
-            .json()
             .as_array()
             .cloned()
             .unwrap_or_default()
             .into_iter()
             .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
             .collect()
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.driver.screenshot().await.unwrap();
+        std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
     }
 
     /// Opens `path` as the signed-in person and checks it as a person would meet it: it is the page asked for
@@ -231,10 +263,7 @@ impl Browser {
             path.starts_with("/logind") || !at.starts_with("/logind"),
             "{path} sent the person to {at}"
         );
-        self.driver
-            .screenshot(&screenshots().join(format!("{shot}.png")))
-            .await
-            .unwrap();
+        self.screenshot(shot).await;
         let errors = self.console_errors().await;
         assert!(errors.is_empty(), "{path}: console errors {errors:?}");
         let violations = self.accessibility_violations(axe).await;
@@ -316,7 +345,7 @@ async fn people_run_their_integrations_in_the_console() {
     b.sign_in("ole", "not the password at all").await;
     assert_eq!(b.path().await, "/logind");
     assert!(b.text().await.contains("Forkert navn, adgangskode eller engangskode."));
-    assert!(b.driver.find(By::Css(".notice.fejl")).await.is_ok());
+    assert!(b.driver.find(Locator::Css(".notice.fejl")).await.is_ok());
     // The refusal's 401 is the only thing in the browser's console.
     let errors = b.console_errors().await;
     assert!(errors.iter().all(|e| e.contains("401")), "{errors:?}");
@@ -347,21 +376,18 @@ async fn people_run_their_integrations_in_the_console() {
     let text = b.check_page("/fejl?status=open", "10-kim-fejl", &axe).await;
     assert!(text.contains("maskintimer"), "{text}");
     b.click("tbody a").await;
-    let field = b.driver.find(By::Css("input[name='f.POSTG_DATE']")).await.unwrap();
+    let field = b.driver.find(Locator::Css("input[name='f.POSTG_DATE']")).await.unwrap();
     assert_eq!(field.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
     let reason = b
         .driver
-        .find(By::Id("r-POSTG_DATE"))
+        .find(Locator::Id("r-POSTG_DATE"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
     assert!(reason.contains("POSTG_DATE"), "{reason}");
-    b.driver
-        .screenshot(&screenshots().join("11-fejl-felt-for-felt.png"))
-        .await
-        .unwrap();
+    b.screenshot("11-fejl-felt-for-felt").await;
     assert!(b.accessibility_violations(&axe).await.is_empty());
     b.fill("input[name='f.POSTG_DATE']", &valid_registration().postg_date)
         .await;
@@ -399,7 +425,7 @@ async fn people_run_their_integrations_in_the_console() {
     );
     b.click("details summary").await;
     b.driver
-        .find(By::Css("#o-m option[value='0340']"))
+        .find(Locator::Css("#o-m option[value='0340']"))
         .await
         .unwrap()
         .click()
@@ -412,7 +438,7 @@ async fn people_run_their_integrations_in_the_console() {
     assert!(order.starts_with("/adgang/ordrer/"), "{order}: {}", b.text().await);
     let order = order.split('?').next().unwrap().to_owned();
     assert_eq!(
-        b.driver.find(By::Id("state")).await.unwrap().text().await.unwrap(),
+        b.driver.find(Locator::Id("state")).await.unwrap().text().await.unwrap(),
         "proposed"
     );
     // … nor reachable by guessing: another vendor's order and another vendor's system.
@@ -432,7 +458,7 @@ async fn people_run_their_integrations_in_the_console() {
             b.goto(&order).await;
             let button = b
                 .driver
-                .find(By::Id("my-step"))
+                .find(Locator::Id("my-step"))
                 .await
                 .unwrap_or_else(|_| panic!("no step for me at {expected}"));
             assert!(button.text().await.unwrap().ends_with(expected));
@@ -441,7 +467,7 @@ async fn people_run_their_integrations_in_the_console() {
             let text = b.text().await;
             assert!(text.contains("Trinnet er udført."), "{expected}: {text}");
             assert_eq!(
-                b.driver.find(By::Id("state")).await.unwrap().text().await.unwrap(),
+                b.driver.find(Locator::Id("state")).await.unwrap().text().await.unwrap(),
                 expected
             );
         }
@@ -457,7 +483,7 @@ async fn people_run_their_integrations_in_the_console() {
     }
     // The municipality's step is not the operator's to take here.
     b.goto(&order).await;
-    assert!(b.driver.find(By::Id("my-step")).await.is_err() || b.text().await.contains("addendum_signed"));
+    assert!(b.driver.find(Locator::Id("my-step")).await.is_err() || b.text().await.contains("addendum_signed"));
     b.sign_out().await;
     b.sign_in("mette", PASSWORD).await;
     take_my_step("addendum_signed").await;
@@ -517,7 +543,7 @@ async fn people_run_their_integrations_in_the_console() {
         .execute(
             "document.querySelectorAll('input[name=csrf]').forEach(e => e.remove());\
              document.body.removeAttribute('hx-headers');",
-            Vec::<Value>::new(),
+            Vec::new(),
         )
         .await
         .unwrap();
@@ -533,7 +559,7 @@ async fn people_run_their_integrations_in_the_console() {
     b.submit("form[action='/brugere/tokens'] button").await;
     let secret = b
         .driver
-        .find(By::Id("shown-secret"))
+        .find(Locator::Id("shown-secret"))
         .await
         .unwrap()
         .text()
@@ -546,9 +572,16 @@ async fn people_run_their_integrations_in_the_console() {
     b.sign_in("revisor", PASSWORD).await;
     let text = b.check_page("/revision", "30-revisor", &axe).await;
     assert!(text.contains("person kim"), "the admin log shows who did what: {text}");
-    let nav = b.driver.find(By::Css("nav.main")).await.unwrap().text().await.unwrap();
+    let nav = b
+        .driver
+        .find(Locator::Css("nav.main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!nav.contains("Adgang") && !nav.contains("Fejlhåndtering"), "{nav}");
-    b.driver.clone().quit().await.unwrap();
+    b.driver.clone().close().await.unwrap();
 }
 
 #[tokio::test]
@@ -562,9 +595,6 @@ async fn an_idle_session_expires_and_the_person_is_told() {
     b.goto("/fejl").await;
     assert_eq!(b.path().await, "/logind?udloebet=1");
     assert!(b.text().await.contains("Din session er udløbet."));
-    b.driver
-        .screenshot(&screenshots().join("40-udloebet.png"))
-        .await
-        .unwrap();
-    b.driver.clone().quit().await.unwrap();
+    b.screenshot("40-udloebet").await;
+    b.driver.clone().close().await.unwrap();
 }

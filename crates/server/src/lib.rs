@@ -53,6 +53,10 @@ pub struct ServeOptions {
     pub connections: listener::ConnectionOptions,
     pub retention: retention::RetentionConfig,
     pub console: console::ConsoleConfig,
+    /// TLS on the admin listener: its certificate and key (`None`: plain HTTP, loopback addresses only).
+    pub admin_tls: Option<AdminTls>,
+    /// Allow plain HTTP on an admin address that is not loopback (behind a TLS-terminating proxy only).
+    pub admin_insecure_http: bool,
     /// The running build, for `snitflade_build_info`.
     pub build: metrics::BuildInfo,
 }
@@ -72,9 +76,18 @@ impl std::fmt::Debug for ServeOptions {
             .field("connections", &self.connections)
             .field("retention", &self.retention)
             .field("console", &self.console)
+            .field("admin_tls", &self.admin_tls)
+            .field("admin_insecure_http", &self.admin_insecure_http)
             .field("build", &self.build)
             .finish()
     }
+}
+
+/// The admin listener's certificate (with its chain) and key, PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminTls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// A URL with the password of its user info replaced by `***` (`amqp://guest:***@host/vhost`).
@@ -224,6 +237,19 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         .with_context(|| format!("binding the admin listener {}", opts.admin_listen))?;
     let services_addr = services_listener.local_addr()?;
     let admin_addr = admin_listener.local_addr()?;
+    let admin_security = match &opts.admin_tls {
+        Some(t) => listener::Security::Tls {
+            acceptor: tokio_rustls::TlsAcceptor::from(
+                tls::admin_server_config(&t.cert, &t.key).context("loading the admin listener's TLS material")?,
+            ),
+        },
+        None if admin_addr.ip().is_loopback() || opts.admin_insecure_http => listener::Security::Plain,
+        None => anyhow::bail!(
+            "the admin listener {admin_addr} is not a loopback address: passwords and tokens would cross the network \
+             in clear. Give --admin-tls (the server's own certificate) or --admin-tls-cert and --admin-tls-key; \
+             --admin-insecure-http only behind a proxy that terminates TLS"
+        ),
+    };
 
     let services_app = services_http::router(services_http::ServicesState {
         services: services.clone(),
@@ -249,7 +275,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         readiness,
         broker,
         console: opts.console.clone(),
-        admin_tls: false,
+        admin_tls: opts.admin_tls.is_some(),
     });
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -289,7 +315,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         listener::Listener {
             name: "admin",
             tcp: admin_listener,
-            security: listener::Security::Plain,
+            security: admin_security,
             options: opts.connections,
             limits: opts.connections.admin(),
         },

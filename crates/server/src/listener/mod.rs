@@ -95,8 +95,11 @@ pub enum Security {
         access: AccessControl,
         connections: Connections,
     },
-    /// Plain HTTP (the admin listener, which authenticates each request itself).
+    /// Plain HTTP (the admin listener on a loopback address, which authenticates each request itself).
     Plain,
+    /// TLS without client certificates (the admin listener reached over the network: the console's people sign
+    /// in with passwords and the API's callers present tokens, so neither crosses the network in clear).
+    Tls { acceptor: TlsAcceptor },
 }
 
 /// The address a request's connection comes from (in every request's extensions).
@@ -160,6 +163,7 @@ pub async fn serve(listener: Listener, app: Router, shutdown: impl Future<Output
         tokio::spawn(async move {
             match security {
                 Security::Plain => connection.plain(stream).await,
+                Security::Tls { acceptor } => connection.tls(stream, &acceptor).await,
                 Security::MutualTls {
                     acceptor,
                     access,
@@ -189,6 +193,30 @@ struct Connection {
 
 impl Connection {
     async fn plain(mut self, stream: TcpStream) {
+        if self.ticket.establish(false).is_err() {
+            return;
+        }
+        let idle = self.options.idle_timeout_without_grant;
+        self.http(stream, None, idle, None).await;
+    }
+
+    async fn tls(mut self, stream: TcpStream, acceptor: &TlsAcceptor) {
+        let remote = self.remote;
+        let handshake = tokio::time::timeout(self.options.handshake_timeout, acceptor.accept(stream));
+        let stream = tokio::select! {
+            done = handshake => match done {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    tracing::debug!(listener = self.name, %remote, error = %e, "TLS handshake refused");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(listener = self.name, %remote, "TLS handshake timed out");
+                    return;
+                }
+            },
+            _ = self.ticket.evicted() => return,
+        };
         if self.ticket.establish(false).is_err() {
             return;
         }
