@@ -146,6 +146,8 @@ pub async fn measure(bin: &Path, dir: &Path, rounds: usize) -> Result<Vec<PageTi
     let server = ServerProcess::spawn_async(ServerProcess::demo_command(bin, dir)).await?;
     let base = format!("http://{}", server.admin);
     let token = crate::admin_token(dir)?;
+    // reqwest builds a TLS configuration even for plain HTTP and needs a crypto provider for it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

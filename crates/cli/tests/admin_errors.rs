@@ -688,3 +688,36 @@ async fn every_admin_error_answers_json() {
     json_error("query parameter", status, StatusCode::BAD_REQUEST, &ct, &body);
     s.assert_healthy().await;
 }
+
+#[tokio::test]
+async fn error_counts_follow_the_list_and_its_scope() {
+    let s = Server::start().await;
+    for _ in 0..2 {
+        s.register(&Registration {
+            postg_date: "x".into(),
+            ..valid_registration()
+        })
+        .await
+        .assert_accepted();
+    }
+    let counts = s.admin.get_ok("/api/v1/errors/counts?status=open").await;
+    assert_eq!(
+        counts,
+        json!([{"municipality": "0751", "interface": "maskintimer", "status": "open", "entries": 2}])
+    );
+    assert_eq!(s.admin.get_ok("/api/v1/errors/counts?status=resolved").await, json!([]));
+    let (status, _) = s.admin.get("/api/v1/errors/counts?status=unknown").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A municipality counts its own entries only, and may not ask for another's.
+    let (_, token) = s
+        .admin
+        .post(
+            "/api/v1/tokens",
+            Some(json!({"name": "sorø", "role": "municipality", "scope": "0340"})),
+        )
+        .await;
+    let soroe = s.admin.as_token(token["secret"].as_str().unwrap());
+    assert_eq!(soroe.get_ok("/api/v1/errors/counts").await, json!([]));
+    let (status, _) = soroe.get("/api/v1/errors/counts?municipality=0751").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -67,6 +67,7 @@ pub fn router(state: AdminState) -> Router {
 fn api(state: AdminState) -> Router<AdminState> {
     Router::new()
         .route("/errors", get(list_errors))
+        .route("/errors/counts", get(count_errors))
         .route("/errors/{id}", get(get_error))
         .route("/errors/{id}/resubmit", post(resubmit))
         .route("/errors/{id}/discard", post(discard))
@@ -231,17 +232,19 @@ struct ErrorQuery {
     offset: Option<i64>,
 }
 
-/// `GET /errors`: a municipality's are its municipality's entries, a vendor's those of messages its systems sent.
-async fn list_errors(State(state): State<AdminState>, caller: Caller, Query(q): Query<ErrorQuery>) -> Response {
-    let status = match q.status.as_deref().map(|s| ErrorStatus::parse(s).ok_or(s)).transpose() {
-        Ok(s) => s,
-        Err(s) => return error(StatusCode::BAD_REQUEST, format!("unknown status '{s}'")),
-    };
-    let municipality = match caller.municipality_filter(q.municipality.as_deref()) {
-        Ok(m) => m,
-        Err(r) => return r.into_response(),
-    };
-    let filter = ErrorFilter {
+/// The entries a query asks for, within the caller's scope: a municipality's are its municipality's entries, a
+/// vendor's those of messages its systems sent.
+fn error_filter(caller: &Caller, q: ErrorQuery) -> Result<ErrorFilter, Response> {
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| ErrorStatus::parse(s).ok_or(s))
+        .transpose()
+        .map_err(|s| error(StatusCode::BAD_REQUEST, format!("unknown status '{s}'")))?;
+    let municipality = caller
+        .municipality_filter(q.municipality.as_deref())
+        .map_err(IntoResponse::into_response)?;
+    Ok(ErrorFilter {
         status,
         interface: q.interface,
         municipality,
@@ -249,9 +252,30 @@ async fn list_errors(State(state): State<AdminState>, caller: Caller, Query(q): 
         vendor_id: caller.own_vendor(),
         limit: q.limit.unwrap_or(1000).clamp(1, 10_000),
         offset: q.offset.unwrap_or(0).max(0),
+    })
+}
+
+/// `GET /errors`.
+async fn list_errors(State(state): State<AdminState>, caller: Caller, Query(q): Query<ErrorQuery>) -> Response {
+    let filter = match error_filter(&caller, q) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
     match errors::list(state.services.store().pool(), &filter).await {
         Ok(items) => Json(items).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+/// `GET /errors/counts`: the entries `GET /errors` would list (without paging), counted per municipality,
+/// interface and status.
+async fn count_errors(State(state): State<AdminState>, caller: Caller, Query(q): Query<ErrorQuery>) -> Response {
+    let filter = match error_filter(&caller, q) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    match errors::counts(state.services.store().pool(), &filter).await {
+        Ok(counts) => Json(counts).into_response(),
         Err(e) => store_error(e),
     }
 }

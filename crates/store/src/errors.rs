@@ -146,6 +146,45 @@ pub async fn list(pool: &AnyPool, f: &ErrorFilter) -> Result<Vec<ErrorItem>> {
     rows.iter().map(from_row).collect()
 }
 
+/// How many entries match the filter (its limit and offset aside), per municipality, interface and status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorCount {
+    pub municipality: Option<String>,
+    pub interface: String,
+    pub status: String,
+    pub entries: i64,
+}
+
+/// The entries matching the filter, counted per municipality, interface and status (one indexed group by; the
+/// console's front page and dashboards, without reading the entries).
+pub async fn counts(pool: &AnyPool, f: &ErrorFilter) -> Result<Vec<ErrorCount>> {
+    let rows = sqlx::query(
+        "SELECT e.municipality, e.interface, e.status, COUNT(*) AS n \
+         FROM error_items e JOIN systems s ON s.id = e.system_id \
+         WHERE ($1 IS NULL OR e.status = $1) AND ($2 IS NULL OR e.interface = $2) \
+         AND ($3 IS NULL OR e.municipality = $3) AND ($4 IS NULL OR e.external_id = $4) \
+         AND ($5 IS NULL OR s.vendor_id = $5) \
+         GROUP BY e.municipality, e.interface, e.status ORDER BY e.municipality, e.interface, e.status",
+    )
+    .bind(f.status.map(|s| s.as_str()))
+    .bind(f.interface.as_deref())
+    .bind(f.municipality.as_deref())
+    .bind(f.external_id.as_deref())
+    .bind(f.vendor_id.as_deref())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ErrorCount {
+                municipality: r.try_get("municipality")?,
+                interface: r.try_get("interface")?,
+                status: r.try_get("status")?,
+                entries: r.try_get("n")?,
+            })
+        })
+        .collect()
+}
+
 /// One entry, read through the pool or inside a write (`&mut Tx` derefs to a connection).
 pub async fn get<'e, E>(executor: E, id: &str) -> Result<ErrorItem>
 where

@@ -32,6 +32,18 @@ pub(crate) enum ErrorCommand {
         #[arg(long)]
         offset: Option<u32>,
     },
+    /// How many errors there are per municipality, interface and status, filtered by any of the options.
+    Counts {
+        /// Only errors in this state.
+        #[arg(long, value_parser = PossibleValuesParser::new(["open", "resubmitted", "discarded", "resolved"]))]
+        status: Option<String>,
+        /// Only errors of this interface.
+        #[arg(long)]
+        interface: Option<String>,
+        /// Only errors of this municipality.
+        #[arg(long)]
+        municipality: Option<String>,
+    },
     /// One error with its payload and history.
     Show {
         /// The error's id.
@@ -84,6 +96,15 @@ impl ErrorCommand {
                 ("external_id", external_id.clone()),
                 ("limit", text(limit)),
                 ("offset", text(offset)),
+            ]),
+            Self::Counts {
+                status,
+                interface,
+                municipality,
+            } => Request::get("/api/v1/errors/counts", &[]).query([
+                ("status", status.clone()),
+                ("interface", interface.clone()),
+                ("municipality", municipality.clone()),
             ]),
             Self::Show { id } => Request::get("/api/v1/errors/{id}", &[id]),
             Self::Resubmit { id, payload, note } => Request::new(

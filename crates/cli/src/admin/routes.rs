@@ -108,6 +108,7 @@ pub(crate) const ROUTES: &[(&str, &str, &str)] = &[
     ("admin users disable u-1", "DELETE", "/api/v1/users/{id}"),
     // The services' data and catalogues.
     ("admin errors list --status open", "GET", "/api/v1/errors"),
+    ("admin errors counts --status open", "GET", "/api/v1/errors/counts"),
     ("admin errors show e-1", "GET", "/api/v1/errors/{id}"),
     ("admin errors resubmit e-1", "POST", "/api/v1/errors/{id}/resubmit"),
     (

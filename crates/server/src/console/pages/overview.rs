@@ -1,4 +1,5 @@
-//! Overblik: the front page — per municipality and interface the open error-table entries; the Beskedfordeler's
+//! Overblik: the front page — per municipality and interface the open error-table entries (counted by the
+//! database); the Beskedfordeler's
 //! deliveries pending and in the fejlkø; certificates expiring within 30 days; the orders waiting for the signed-in
 //! person's step. Each part is read through the API as that person, so each shows only their scope; a part their
 //! role may not read is left out.
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 use snitflade_domain::orders::{IntegrationKind, OrderState, step_parties};
 use std::collections::BTreeMap;
 
-/// Most open entries counted (the count shows "1000+" past it; the error page pages through them all).
+/// Most deliveries counted per dueslag and state (the count shows "1000+" past it).
 const COUNTED: usize = 1000;
 
 #[derive(Template)]
@@ -24,8 +25,8 @@ struct Overview<'a> {
     page: Page,
     /// (municipality, interface, open entries).
     errors: Vec<(String, String, usize)>,
-    errors_capped: bool,
     open_total: usize,
+    deliveries_capped: bool,
     pending: usize,
     fejlkoe: usize,
     dueslag: usize,
@@ -60,9 +61,8 @@ fn my_step(signed: &Signed, o: &Value) -> bool {
 
 /// `GET /`.
 pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q): Query<Ok_>) -> Response {
-    let limit = format!("/api/v1/errors?status=open&limit={}", COUNTED + 1);
     let reads = tokio::try_join!(
-        part(&s, &signed, &limit),
+        part(&s, &signed, "/api/v1/errors/counts?status=open"),
         part(&s, &signed, "/api/v1/dueslag"),
         part(&s, &signed, "/api/v1/certificates/warnings?days=30"),
         part(&s, &signed, "/api/v1/orders"),
@@ -72,22 +72,23 @@ pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q)
         Err(f) => return super::unavailable(&signed, "/", f),
     };
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-    let rows = errors.as_array().map(Vec::as_slice).unwrap_or_default();
-    for e in rows.iter().take(COUNTED) {
+    for c in errors.as_array().map(Vec::as_slice).unwrap_or_default() {
         let key = (
-            e["municipality"].as_str().unwrap_or("—").to_owned(),
-            e["interface"].as_str().unwrap_or_default().to_owned(),
+            c["municipality"].as_str().unwrap_or("—").to_owned(),
+            c["interface"].as_str().unwrap_or_default().to_owned(),
         );
-        *counts.entry(key).or_default() += 1;
+        *counts.entry(key).or_default() += usize::try_from(c["entries"].as_i64().unwrap_or(0)).unwrap_or(0);
     }
-    let (mut pending, mut fejlkoe) = (0, 0);
+    let (mut pending, mut fejlkoe, mut deliveries_capped) = (0, 0, false);
     let boxes = dueslag.as_array().cloned().unwrap_or_default();
     for d in &boxes {
         let id = api::segment(d["id"].as_str().unwrap_or_default());
         for (state, n) in [("pending", &mut pending), ("dead", &mut fejlkoe)] {
-            let path = format!("/api/v1/dueslag/{id}/deliveries?state={state}&limit={COUNTED}");
+            let path = format!("/api/v1/dueslag/{id}/deliveries?state={state}&limit={}", COUNTED + 1);
             if let Ok(v) = api::get(&s, &signed.principal, &path).await {
-                *n += v.as_array().map_or(0, Vec::len);
+                let found = v.as_array().map_or(0, Vec::len);
+                deliveries_capped |= found > COUNTED;
+                *n += found.min(COUNTED);
             }
         }
     }
@@ -100,7 +101,7 @@ pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q)
         page: frame(&signed, "/", q.ok.as_deref()),
         open_total,
         errors: counts.into_iter().map(|((m, i), n)| (m, i, n)).collect(),
-        errors_capped: rows.len() > COUNTED,
+        deliveries_capped,
         pending,
         fejlkoe,
         dueslag: boxes.len(),
