@@ -67,6 +67,15 @@ pub enum Denied {
 }
 
 impl Denied {
+    /// The municipality the refused call was for, when it was known.
+    pub fn municipality(&self) -> Option<Kommunekode> {
+        match self {
+            Self::NoMunicipalityGrant { municipality, .. } => Some(*municipality),
+            Self::ReadOnly { municipality, .. } => *municipality,
+            _ => None,
+        }
+    }
+
     /// Why, as one of a fixed set of words (a metric label): `unknown_certificate`, `no_interface_grant`,
     /// `no_municipality_grant`, `ambiguous_municipality` or `read_only`.
     pub fn reason(&self) -> &'static str {

@@ -297,3 +297,91 @@ async fn the_admin_listener_off_loopback_needs_tls() {
     );
     drop(proc);
 }
+
+fn laes(pernr: &str) -> String {
+    format!(
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:m=\"urn:oio:medarbejder:1.0.0\" xmlns:sd=\"urn:oio:sagdok:3.0.0\"><soapenv:Header/><soapenv:Body>\
+         <m:LaesInput><sd:MedarbejderRef><sd:UUIDIdentifikator></sd:UUIDIdentifikator><sd:URNIdentifikator>\
+         urn:oio:kmd:lpe:medarbejder:{pernr}</sd:URNIdentifikator></sd:MedarbejderRef></m:LaesInput>\
+         </soapenv:Body></soapenv:Envelope>"
+    )
+}
+
+#[tokio::test]
+async fn todays_calls_and_refusals_reach_the_front_page() {
+    let s = Server::start().await;
+    let url = s.ws_url("Employee_Provide_Out");
+    let allowed = post_soap(&s.client("dagtilbud"), &url, laes("00000101")).await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
+    for _ in 0..2 {
+        let refused = post_soap(&s.client("kantine"), &url, laes("00000101")).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+    // Written within a few seconds.
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        rows = s.admin.list("/api/v1/traffic").await;
+        if rows.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let today = rows[0]["day"].as_str().unwrap().to_owned();
+    let find = |system: &str| rows.iter().find(|r| r["system"] == system).cloned().unwrap_or_default();
+    assert_eq!(
+        find("dagtilbud"),
+        json!({"day": today, "municipality": "0340", "interface": "medarbejderoplysninger", "system": "dagtilbud",
+               "calls": 1, "refused": 0})
+    );
+    assert_eq!(
+        find("kantine"),
+        json!({"day": today, "municipality": null, "interface": "medarbejderoplysninger", "system": "kantine",
+               "calls": 0, "refused": 2})
+    );
+    assert_eq!(s.admin.list("/api/v1/traffic?day=2020-01-01").await.len(), 0);
+    // A municipality sees its own, a vendor its own systems'.
+    let token = |role: &str, scope: &str| {
+        let admin = s.admin.clone();
+        let (role, scope) = (role.to_owned(), scope.to_owned());
+        async move {
+            let (_, t) = admin
+                .post(
+                    "/api/v1/tokens",
+                    Some(json!({"name": format!("{role}-{scope}"), "role": role, "scope": scope})),
+                )
+                .await;
+            admin.as_token(t["secret"].as_str().unwrap())
+        }
+    };
+    let soroe = token("municipality", "0340").await;
+    let seen = soroe.list("/api/v1/traffic").await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["system"], "dagtilbud");
+    let systems = s.admin.list("/api/v1/systems").await;
+    let kantinedata = systems.iter().find(|x| x["name"] == "kantine").unwrap()["vendor_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let vendor = token("vendor", &kantinedata).await;
+    let seen = vendor.list("/api/v1/traffic").await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["system"], "kantine");
+    // The console's front page shows them per municipality and interface.
+    add_person(&s, "ole", "operator").await;
+    let c = raw();
+    let cookie = sign_in(&c, &s.admin.base, "ole", PASSWORD).await.unwrap();
+    let page = c
+        .get(format!("{}/", s.admin.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    let table = &html[html.find("id=\"per-interface\"").unwrap()..];
+    let row = &table[table.find("<td>0340</td>").expect("a row for 0340")..];
+    assert!(
+        row.starts_with("<td>0340</td><td>medarbejderoplysninger</td><td class=\"num\">1</td>"),
+        "{row}"
+    );
+}

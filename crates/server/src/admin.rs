@@ -109,6 +109,7 @@ fn api(state: AdminState) -> Router<AdminState> {
         .merge(crate::admin_landscape::routes())
         .merge(crate::admin_tokens::routes())
         .merge(crate::admin_users::routes())
+        .merge(crate::admin_traffic::routes())
         // Which roles may call each route (openapi.json's x-roles), once the caller is known …
         .route_layer(middleware::from_fn_with_state(state.clone(), crate::roles::gate))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
@@ -234,16 +235,14 @@ struct ErrorQuery {
 
 /// The entries a query asks for, within the caller's scope: a municipality's are its municipality's entries, a
 /// vendor's those of messages its systems sent.
-fn error_filter(caller: &Caller, q: ErrorQuery) -> Result<ErrorFilter, Response> {
+fn error_filter(caller: &Caller, q: ErrorQuery) -> Result<ErrorFilter, crate::scope::Refused> {
     let status = q
         .status
         .as_deref()
         .map(|s| ErrorStatus::parse(s).ok_or(s))
         .transpose()
-        .map_err(|s| error(StatusCode::BAD_REQUEST, format!("unknown status '{s}'")))?;
-    let municipality = caller
-        .municipality_filter(q.municipality.as_deref())
-        .map_err(IntoResponse::into_response)?;
+        .map_err(|s| crate::scope::Refused(StatusCode::BAD_REQUEST, format!("unknown status '{s}'")))?;
+    let municipality = caller.municipality_filter(q.municipality.as_deref())?;
     Ok(ErrorFilter {
         status,
         interface: q.interface,
@@ -259,7 +258,7 @@ fn error_filter(caller: &Caller, q: ErrorQuery) -> Result<ErrorFilter, Response>
 async fn list_errors(State(state): State<AdminState>, caller: Caller, Query(q): Query<ErrorQuery>) -> Response {
     let filter = match error_filter(&caller, q) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match errors::list(state.services.store().pool(), &filter).await {
         Ok(items) => Json(items).into_response(),
@@ -272,7 +271,7 @@ async fn list_errors(State(state): State<AdminState>, caller: Caller, Query(q): 
 async fn count_errors(State(state): State<AdminState>, caller: Caller, Query(q): Query<ErrorQuery>) -> Response {
     let filter = match error_filter(&caller, q) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match errors::counts(state.services.store().pool(), &filter).await {
         Ok(counts) => Json(counts).into_response(),

@@ -9,6 +9,7 @@ mod admin_json;
 mod admin_landscape;
 mod admin_payroll;
 mod admin_tokens;
+mod admin_traffic;
 mod admin_users;
 mod auth;
 pub mod console;
@@ -25,6 +26,7 @@ mod roles;
 mod scope;
 pub mod services_http;
 pub mod tls;
+mod traffic;
 
 use anyhow::{Context, Result};
 use snitflade_access::AccessControl;
@@ -310,6 +312,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     ));
     let retention_task = tokio::spawn(retention.run(stopped()));
     let gauges_task = tokio::spawn(metrics::refresh_database_gauges(store.clone(), stopped()));
+    let traffic_task = tokio::spawn(traffic::run(services.clone(), stopped()));
     let amqp_task = amqp.map(|a| tokio::spawn(a.run(stopped())));
     let admin_task = tokio::spawn(listener::serve(
         listener::Listener {
@@ -340,6 +343,9 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let _ = distributor_task.await;
     let _ = retention_task.await;
     let _ = gauges_task.await;
+    let _ = traffic_task.await;
+    // The calls answered while the listeners drained.
+    traffic::flush(&services).await;
     if let Some(task) = amqp_task {
         let _ = task.await;
     }

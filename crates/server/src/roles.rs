@@ -127,6 +127,7 @@ mod tests {
             include_str!("admin_landscape.rs"),
             include_str!("admin_tokens.rs"),
             include_str!("admin_users.rs"),
+            include_str!("admin_traffic.rs"),
         ];
         let mut out = Vec::new();
         for src in sources {

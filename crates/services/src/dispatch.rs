@@ -31,6 +31,7 @@ struct Inner {
     /// Personalemappe's document contents; without it uploads fail with a `Server` fault.
     documents: Option<DocumentFiles>,
     master_data: Mutex<HashMap<(Kommunekode, Pernr), Arc<MasterData>>>,
+    traffic: crate::traffic::Traffic,
 }
 
 /// Most employees whose master data is cached; past this the cache starts over.
@@ -62,16 +63,9 @@ impl Call<'_> {
     ) -> Result<Kommunekode, SoapReply> {
         debug_assert_eq!(interface, self.operation.interface);
         services
-            .access()
             .authorize(self.system, self.operation, named.or(self.kommune_param), self.day)
-            .map_err(|d| refused(self.system, interface, &d))
+            .map_err(|d| SoapReply::denied(&d))
     }
-}
-
-/// The 403 of a refused access check, logged and counted.
-fn refused(system: &SystemInfo, interface: InterfaceId, d: &Denied) -> SoapReply {
-    crate::reply::note_refusal(Some(&system.name), interface, d);
-    SoapReply::denied(d)
 }
 
 impl Services {
@@ -83,6 +77,7 @@ impl Services {
                 config,
                 documents: None,
                 master_data: Mutex::new(HashMap::new()),
+                traffic: crate::traffic::Traffic::default(),
             }),
         }
     }
@@ -93,6 +88,38 @@ impl Services {
             .expect("with_documents before the services are shared")
             .documents = Some(files);
         self
+    }
+
+    /// Today's calls and refusals, counted until the server writes them (see `traffic`).
+    pub fn traffic(&self) -> &crate::traffic::Traffic {
+        &self.inner.traffic
+    }
+
+    /// The access check of one call (`AccessControl::authorize`), counted in today's traffic; a refusal is also
+    /// logged and counted as a metric.
+    pub fn authorize(
+        &self,
+        system: &SystemInfo,
+        op: &Operation,
+        named: Option<Kommunekode>,
+        day: jiff::civil::Date,
+    ) -> Result<Kommunekode, Denied> {
+        match self.access().authorize(system, op, named, day) {
+            Ok(k) => {
+                self.traffic().allowed(system, op.interface, k, day);
+                Ok(k)
+            }
+            Err(d) => {
+                self.note_refusal(system, op.interface, &d, day);
+                Err(d)
+            }
+        }
+    }
+
+    /// A refused access check: logged, a metric, today's traffic.
+    pub fn note_refusal(&self, system: &SystemInfo, interface: InterfaceId, d: &Denied, day: jiff::civil::Date) {
+        crate::reply::note_refusal(Some(&system.name), interface, d);
+        self.traffic().refused(system, interface, d, day);
     }
 
     pub fn documents(&self) -> Option<&DocumentFiles> {
@@ -179,7 +206,10 @@ impl Services {
             Some(op) => self.access().admit(system, op, day),
             None => self.access().check_interface(system, def.interface, day),
         }
-        .map_err(|d| refused(system, def.interface, &d))
+        .map_err(|d| {
+            self.note_refusal(system, def.interface, &d, day);
+            SoapReply::denied(&d)
+        })
     }
 
     /// The access check of [`Services::handle`] ahead of reading the body, for a service whose body may be large

@@ -20,6 +20,7 @@ pub mod reply;
 pub mod retur;
 pub mod sap;
 pub mod set_flow;
+pub mod traffic;
 pub mod wire;
 
 pub use dispatch::Services;

@@ -37,6 +37,7 @@ pub mod stats;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time_data;
+pub mod traffic;
 pub mod users;
 pub mod vaerdilister;
 pub mod vendors;

@@ -265,12 +265,3 @@ async fn end_sessions_of(c: &mut AnyConnection, user_id: &str, now: &str) -> Res
         .await?;
     Ok(())
 }
-
-/// Deletes sessions that ended or were last seen before `before` (retention).
-pub async fn delete_sessions_before(c: &mut AnyConnection, before: &str) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM console_sessions WHERE ended_at IS NOT NULL OR last_seen_at < $1")
-        .bind(before)
-        .execute(c)
-        .await?;
-    Ok(done.rows_affected())
-}

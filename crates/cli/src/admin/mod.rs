@@ -25,6 +25,7 @@ mod routes;
 mod server;
 mod systems;
 mod tokens;
+mod traffic;
 mod users;
 mod vendors;
 
@@ -94,6 +95,8 @@ enum AdminCommand {
     HolidayTransfers(holiday::HolidayTransferCommand),
     /// Accepted machine-hours (Maskintimer) registrations, ordered by EX_IDENT.
     Registrations(registrations::RegistrationArgs),
+    /// One day's calls and refusals per municipality, interface and calling system.
+    Traffic(traffic::TrafficArgs),
     /// Reads and writes of personal data through the services, newest first.
     Audit(audit::AuditArgs),
     /// Admin actions, newest first.
@@ -159,6 +162,7 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
         C::DocumentTypes(c) => c.request(catalogues::DOCUMENT_TYPES),
         C::HolidayTransfers(c) => c.request(),
         C::Registrations(a) => a.request(),
+        C::Traffic(a) => a.request(),
         C::Audit(a) => a.request(),
         C::AuditAdmin(a) => a.request(),
         C::Dueslag(c) => c.request(actor),

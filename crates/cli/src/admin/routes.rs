@@ -109,6 +109,7 @@ pub(crate) const ROUTES: &[(&str, &str, &str)] = &[
     // The services' data and catalogues.
     ("admin errors list --status open", "GET", "/api/v1/errors"),
     ("admin errors counts --status open", "GET", "/api/v1/errors/counts"),
+    ("admin traffic --day 2026-12-07", "GET", "/api/v1/traffic"),
     ("admin errors show e-1", "GET", "/api/v1/errors/{id}"),
     ("admin errors resubmit e-1", "POST", "/api/v1/errors/{id}/resubmit"),
     (

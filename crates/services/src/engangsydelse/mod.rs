@@ -90,7 +90,8 @@ impl Services {
     ) -> JsonReply {
         let day = copenhagen_day(now);
         if let Err(d) = self.access().admit(system, op.access(), day) {
-            return self.denied(system, &d, now);
+            self.note_refusal(system, INTERFACE, &d, day);
+            return denied(&d, now);
         }
         if body.len() > self.config().max_body_bytes {
             return JsonReply::refused(
@@ -107,12 +108,9 @@ impl Services {
             Ok(p) => p,
             Err(m) => return JsonReply::refused(400, now, Message::error(now, m.code, m.text)),
         };
-        let municipality = match self
-            .access()
-            .authorize(system, op.access(), Some(parsed.municipality), day)
-        {
+        let municipality = match self.authorize(system, op.access(), Some(parsed.municipality), day) {
             Ok(m) => m,
-            Err(d) => return self.denied(system, &d, now),
+            Err(d) => return denied(&d, now),
         };
         // Keys the operation does not know, once the caller may use the municipality at all.
         let unknown = parsed.unknown_keys();
@@ -128,9 +126,9 @@ impl Services {
             Operation::Read => read::handle(self, system, municipality, parsed, now).await,
         }
     }
+}
 
-    fn denied(&self, system: &SystemInfo, d: &snitflade_access::Denied, now: jiff::Timestamp) -> JsonReply {
-        crate::reply::note_refusal(Some(&system.name), INTERFACE, d);
-        JsonReply::refused(403, now, Message::error(now, 403, d.to_string()))
-    }
+/// The 403 of a refused access check (logged and counted by `Services::note_refusal`).
+fn denied(d: &snitflade_access::Denied, now: jiff::Timestamp) -> JsonReply {
+    JsonReply::refused(403, now, Message::error(now, 403, d.to_string()))
 }

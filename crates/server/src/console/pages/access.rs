@@ -110,13 +110,15 @@ pub(crate) async fn new_order(State(s): State<ConsoleState>, signed: Signed, For
     }
 }
 
+/// One step of an order's kind: (state, who took it, when, whether it is taken).
+type TimelineStep = (&'static str, String, String, bool);
+
 #[derive(Template)]
 #[template(path = "order.html")]
 struct OrderPage<'a> {
     page: Page,
     o: J<'a>,
-    /// Every step of this order's kind: (state, done by, at, note).
-    timeline: Vec<(&'static str, String, String, bool)>,
+    timeline: Vec<TimelineStep>,
     /// The next step, when it is the signed-in person's to take.
     mine: Option<&'static str>,
     /// The next step and who takes it, when it is someone else's.
@@ -126,7 +128,7 @@ struct OrderPage<'a> {
 }
 
 /// The timeline of an order: each step of its kind with who took it and when, and the next step.
-fn timeline(o: &Value) -> (Vec<(&'static str, String, String, bool)>, Option<OrderState>) {
+fn timeline(o: &Value) -> (Vec<TimelineStep>, Option<OrderState>) {
     let kind: IntegrationKind = serde_json::from_value(o["kind"].clone()).unwrap_or(IntegrationKind::Standard);
     let state: Option<OrderState> = serde_json::from_value(o["state"].clone()).ok();
     let steps = o["steps"].as_array().cloned().unwrap_or_default();

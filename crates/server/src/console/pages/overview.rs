@@ -1,5 +1,5 @@
-//! Overblik: the front page — per municipality and interface the open error-table entries (counted by the
-//! database); the Beskedfordeler's
+//! Overblik: the front page — per municipality and interface today's calls and refusals and the open error-table
+//! entries (both counted by the database); the Beskedfordeler's
 //! deliveries pending and in the fejlkø; certificates expiring within 30 days; the orders waiting for the signed-in
 //! person's step. Each part is read through the API as that person, so each shows only their scope; a part their
 //! role may not read is left out.
@@ -23,8 +23,8 @@ const COUNTED: usize = 1000;
 #[template(path = "overview.html")]
 struct Overview<'a> {
     page: Page,
-    /// (municipality, interface, open entries).
-    errors: Vec<(String, String, usize)>,
+    /// (municipality, interface, calls today, refused today, open entries).
+    rows: Vec<(String, String, i64, i64, usize)>,
     open_total: usize,
     deliveries_capped: bool,
     pending: usize,
@@ -62,22 +62,31 @@ fn my_step(signed: &Signed, o: &Value) -> bool {
 /// `GET /`.
 pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q): Query<Ok_>) -> Response {
     let reads = tokio::try_join!(
+        part(&s, &signed, "/api/v1/traffic"),
         part(&s, &signed, "/api/v1/errors/counts?status=open"),
         part(&s, &signed, "/api/v1/dueslag"),
         part(&s, &signed, "/api/v1/certificates/warnings?days=30"),
         part(&s, &signed, "/api/v1/orders"),
     );
-    let (errors, dueslag, certificates, orders) = match reads {
+    let (traffic, errors, dueslag, certificates, orders) = match reads {
         Ok(r) => r,
         Err(f) => return super::unavailable(&signed, "/", f),
     };
-    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for c in errors.as_array().map(Vec::as_slice).unwrap_or_default() {
-        let key = (
+    // (municipality, interface) → (calls, refused, open entries).
+    let mut counts: BTreeMap<(String, String), (i64, i64, usize)> = BTreeMap::new();
+    let key = |c: &Value| {
+        (
             c["municipality"].as_str().unwrap_or("—").to_owned(),
             c["interface"].as_str().unwrap_or_default().to_owned(),
-        );
-        *counts.entry(key).or_default() += usize::try_from(c["entries"].as_i64().unwrap_or(0)).unwrap_or(0);
+        )
+    };
+    for t in traffic.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let row = counts.entry(key(t)).or_default();
+        row.0 += t["calls"].as_i64().unwrap_or(0);
+        row.1 += t["refused"].as_i64().unwrap_or(0);
+    }
+    for c in errors.as_array().map(Vec::as_slice).unwrap_or_default() {
+        counts.entry(key(c)).or_default().2 += usize::try_from(c["entries"].as_i64().unwrap_or(0)).unwrap_or(0);
     }
     let (mut pending, mut fejlkoe, mut deliveries_capped) = (0, 0, false);
     let boxes = dueslag.as_array().cloned().unwrap_or_default();
@@ -96,11 +105,14 @@ pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q)
         .as_array()
         .map(|a| a.iter().filter(|o| my_step(&signed, o)).map(J).collect())
         .unwrap_or_default();
-    let open_total = counts.values().sum();
+    let open_total = counts.values().map(|c| c.2).sum();
     let page = Overview {
         page: frame(&signed, "/", q.ok.as_deref()),
         open_total,
-        errors: counts.into_iter().map(|((m, i), n)| (m, i, n)).collect(),
+        rows: counts
+            .into_iter()
+            .map(|((m, i), (calls, refused, open))| (m, i, calls, refused, open))
+            .collect(),
         deliveries_capped,
         pending,
         fejlkoe,
