@@ -520,6 +520,40 @@ async fn people_run_their_integrations_in_the_console() {
     assert!(actors.contains(&"municipality:0340 (person mette)"), "{actors:?}");
     assert!(actors.contains(&"operator (person ole)"), "{actors:?}");
 
+    // A CSV import: checked row by row, then applied.
+    b.goto("/landskab").await;
+    b.fill(
+        "#import-csv",
+        "id;name;vendor;kind;lifecycle;replaced_by;description\ncsv-arkiv;Arkivsystem;Leverandør A/S;ekstern;i drift;;fra CSV\ncsv-bad;Uden type;;rumskib;;;\n",
+    )
+    .await;
+    b.submit("form[action^='/landskab/import'] button").await;
+    let report = b
+        .driver
+        .find(Locator::Id("import-rows"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(report.contains("csv-arkiv") && report.contains("created"), "{report}");
+    assert!(
+        report.contains("csv-bad") && report.contains("rejected") && report.contains("rumskib"),
+        "{report}"
+    );
+    b.driver
+        .execute("document.getElementById('import').scrollIntoView()", Vec::new())
+        .await
+        .unwrap();
+    b.screenshot("24-csv-import-kontrol").await;
+    assert!(b.accessibility_violations(&axe).await.is_empty());
+    let (status, _) = s.admin.get("/api/v1/landscape/systems/csv-arkiv").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a check stores nothing");
+    b.submit("#apply-import").await;
+    assert!(b.text().await.contains("Importeret"));
+    let (status, _) = s.admin.get("/api/v1/landscape/systems/csv-arkiv").await;
+    assert_eq!(status, StatusCode::OK, "applied");
+
     // Urgent closing: the confirmation names what is cut off; after it the system is refused.
     let text = b
         .check_page("/adgang/systemer/kantine/luk", "23-akut-lukning", &axe)
@@ -532,6 +566,54 @@ async fn people_run_their_integrations_in_the_console() {
     b.submit("#confirm-close").await;
     assert!(b.text().await.contains("Systemets adgang er lukket."));
     assert_ne!(kantine_reads(&s).await, Some(StatusCode::OK), "closed at once");
+    b.sign_out().await;
+
+    // The vendor uploads a certificate for its system: a file that is none is refused with the reason, a new
+    // certificate from the CA is added.
+    b.sign_in("vera", PASSWORD).await;
+    let upload_dir = tempfile::tempdir().unwrap();
+    let junk = upload_dir.path().join("ikke-et-certifikat.pem");
+    std::fs::write(&junk, "dette er ikke et certifikat\n").unwrap();
+    b.goto("/adgang").await;
+    b.driver
+        .find(Locator::Id("fil-kantine"))
+        .await
+        .unwrap()
+        .send_keys(junk.to_str().unwrap())
+        .await
+        .unwrap();
+    b.submit("form[action^='/adgang/systemer/kantine/certifikater'] button")
+        .await;
+    let text = b.text().await;
+    assert!(text.contains("Handlingen blev afvist"), "{text}");
+    let _ = b.console_errors().await;
+    let pki = s.data_dir().join("pki");
+    let (cert, _key) =
+        snitflade_server::demo::pki::issue_client_certificate(&pki, "kantine", "Kantinedata ApS", "18838737", 400)
+            .unwrap();
+    let good = upload_dir.path().join("kantine-ny.pem");
+    std::fs::write(&good, cert).unwrap();
+    b.goto("/adgang").await;
+    b.driver
+        .find(Locator::Id("fil-kantine"))
+        .await
+        .unwrap()
+        .send_keys(good.to_str().unwrap())
+        .await
+        .unwrap();
+    b.submit("form[action^='/adgang/systemer/kantine/certifikater'] button")
+        .await;
+    assert!(
+        b.text().await.contains("Certifikatet er tilføjet."),
+        "{}",
+        b.text().await
+    );
+    let certificates = s.admin.list("/api/v1/certificates").await;
+    assert_eq!(
+        certificates.iter().filter(|c| c["system"] == "kantine").count(),
+        2,
+        "{certificates:?}"
+    );
     b.sign_out().await;
 
     // A change without the page's CSRF token is refused, and changes nothing.

@@ -18,13 +18,20 @@ const MAX_ANSWER: usize = 64 * 1024 * 1024;
 pub(crate) struct Failed {
     pub status: StatusCode,
     pub message: String,
+    /// The API's whole JSON answer, when it was JSON (some refusals carry more than the message).
+    pub detail: Value,
 }
 
 impl Failed {
     fn internal(message: impl Into<String>) -> Failed {
+        Failed::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Failed {
         Failed {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
+            status,
             message: message.into(),
+            detail: Value::Null,
         }
     }
 }
@@ -99,11 +106,15 @@ pub(crate) async fn send(
     if status.is_success() {
         return Ok(Raw { content_type, body });
     }
-    let message = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v["error"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-    Err(Failed { status, message })
+    let detail = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+    let message = detail["error"]
+        .as_str()
+        .map_or_else(|| String::from_utf8_lossy(&body).into_owned(), str::to_owned);
+    Err(Failed {
+        status,
+        message,
+        detail,
+    })
 }
 
 /// What a path segment keeps as it is: RFC 3986's unreserved characters.

@@ -109,6 +109,10 @@ pub fn router(state: ConsoleState) -> Router {
             "/adgang/systemer/{name}/luk",
             get(pages::access::confirm_close).post(pages::access::urgent_close),
         )
+        .route(
+            "/adgang/systemer/{name}/certifikater",
+            post(pages::access::upload_certificate),
+        )
         .route("/adgang/fakturaer.csv", get(pages::access::invoices_csv))
         .route("/beskedfordeler", get(pages::beskedfordeler::page))
         .route(
@@ -119,6 +123,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/landskab", get(pages::landscape::page))
         .route("/landskab/kort.svg", get(pages::landscape::diagram))
         .route("/landskab/krav", post(pages::landscape::requirements))
+        .route(
+            "/landskab/import",
+            post(pages::landscape::import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
         .route("/revision", get(pages::audit::page))
         .route("/brugere", get(pages::users::page))
         .route("/brugere/ny", post(pages::users::create))
@@ -135,6 +143,9 @@ pub fn router(state: ConsoleState) -> Router {
         .with_state(state)
         .layer(middleware::from_fn(security_headers))
 }
+
+/// Largest CSV import form (the API takes files up to 5 MiB).
+const IMPORT_LIMIT: usize = 6 * 1024 * 1024;
 
 /// The Content-Security-Policy of every console answer: only the console's own script and style, no inline code,
 /// not framed, forms only to itself.

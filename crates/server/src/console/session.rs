@@ -2,7 +2,8 @@
 //! `HttpOnly`, `SameSite=Strict`, `Secure` with the `__Host-` prefix when the admin listener speaks TLS; ended after
 //! `idle_timeout_secs` without a request or `absolute_timeout_secs` after sign-in, when the person is disabled or
 //! their password changes. Every state-changing request carries the session's CSRF token — the `X-CSRF-Token`
-//! header (htmx sends it) or a form's `csrf` field — and, when the browser names one, an `Origin` of this host.
+//! header (htmx sends it), a form's `csrf` field, or for a file upload's form `?csrf=` in its action — and, when the
+//! browser names one, an `Origin` of this host.
 
 use super::ConsoleState;
 use super::texts::Lang;
@@ -239,11 +240,13 @@ pub(crate) async fn require(State(state): State<ConsoleState>, req: Request, nex
         if !same_origin(&parts.headers) {
             return refused(signed.lang, "Anmodningen kom fra en anden side (Origin).");
         }
+        // The header (htmx), or the query of a file upload's form (a multipart body is not read here).
         let header_token = parts
             .headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(str::to_owned)
+            .or_else(|| parts.uri.query().and_then(|q| csrf_field(q.as_bytes())));
         let (token, body) = match header_token {
             Some(t) => (Some(t), body),
             None => {

@@ -35,6 +35,9 @@ impl AccessPage<'_> {
     fn invoices(&self) -> bool {
         matches!(self.page.role, "operator" | "municipality")
     }
+    fn uploads(&self) -> bool {
+        matches!(self.page.role, "operator" | "vendor")
+    }
 }
 
 /// A list the page shows, or `[]` when the role may not read it (the API's 403: the section stays empty).
@@ -271,10 +274,7 @@ pub(crate) async fn confirm_close(State(s): State<ConsoleState>, signed: Signed,
         .find(|x| x.f("name").eq(&name))
         .map(|x| x.f("id").to_string())
     else {
-        let f = api::Failed {
-            status: StatusCode::NOT_FOUND,
-            message: format!("systemet '{name}' findes ikke"),
-        };
+        let f = api::Failed::new(StatusCode::NOT_FOUND, format!("systemet '{name}' findes ikke"));
         return unavailable(&signed, "/adgang", f);
     };
     let affected: Vec<J> = J(&grants)
@@ -343,6 +343,47 @@ pub(crate) async fn invoices_csv(State(s): State<ConsoleState>, signed: Signed, 
             raw.body,
         )
             .into_response(),
+        Err(f) => unavailable(&signed, "/adgang", f),
+    }
+}
+
+/// `POST /adgang/systemer/{name}/certifikater?csrf=`: a certificate file (.pem with its chain, or a .zip of them)
+/// dropped on or chosen in the system's upload field, sent to the API as it is; a refusal names the reason.
+pub(crate) async fn upload_certificate(
+    State(s): State<ConsoleState>,
+    signed: Signed,
+    Path(name): Path<String>,
+    form: axum::extract::Multipart,
+) -> Response {
+    let refused = |message: String| {
+        let f = api::Failed::new(StatusCode::UNPROCESSABLE_ENTITY, message);
+        unavailable(&signed, "/adgang", f)
+    };
+    let fields = match super::multipart_fields(form).await {
+        Ok(f) => f,
+        Err(e) => return refused(e),
+    };
+    let Some(file) = fields.get("fil").filter(|f| !f.bytes.is_empty()) else {
+        return refused("Vælg eller slip en .pem- eller .zip-fil.".into());
+    };
+    // The API tells a zip from PEM by the bytes; the type only has to be one it takes.
+    let zip = file.bytes.starts_with(b"PK\x03\x04");
+    let content_type = if zip {
+        "application/zip"
+    } else {
+        "application/x-pem-file"
+    };
+    let path = format!("/api/v1/systems/{}/certificates", api::segment(&name));
+    match api::send(
+        &s,
+        &signed.principal,
+        Method::POST,
+        &path,
+        Some((content_type, file.bytes.clone())),
+    )
+    .await
+    {
+        Ok(_) => done("/adgang", "certifikat"),
         Err(f) => unavailable(&signed, "/adgang", f),
     }
 }

@@ -36,9 +36,32 @@ struct LandscapePage<'a> {
     /// The requirement check's answer, when one was asked.
     check: Option<J<'a>>,
     objects: &'a str,
+    /// A CSV import checked or applied: its kind, its text (to apply after the check) and the API's answer.
+    import: Option<(&'a str, &'a str, J<'a>)>,
 }
 
-async fn render(s: &ConsoleState, signed: &Signed, shown: &Shown, check: Option<(&Value, &str)>) -> Response {
+impl LandscapePage<'_> {
+    fn imports(&self) -> bool {
+        self.page.role == "operator"
+    }
+}
+
+/// What a page shows besides the map: a requirement check's answer (with the objects asked), a CSV import's report
+/// (with its kind and text).
+#[derive(Default)]
+struct Answers<'a> {
+    check: Option<(&'a Value, &'a str)>,
+    import: Option<(&'a str, &'a str, &'a Value)>,
+}
+
+async fn render(
+    s: &ConsoleState,
+    signed: &Signed,
+    shown: &Shown,
+    answers: Answers<'_>,
+    status: StatusCode,
+) -> Response {
+    let check = answers.check;
     let (systems, relations) = match tokio::try_join!(
         api::get(s, &signed.principal, "/api/v1/landscape/systems"),
         api::get(s, &signed.principal, "/api/v1/landscape/relations"),
@@ -86,13 +109,14 @@ async fn render(s: &ConsoleState, signed: &Signed, shown: &Shown, check: Option<
         impact,
         check: check.map(|(v, _)| J(v)),
         objects: check.map_or("", |(_, o)| o),
+        import: answers.import.map(|(k, t, v)| (k, t, J(v))),
     };
-    html(StatusCode::OK, page.render())
+    html(status, page.render())
 }
 
 /// `GET /landskab?system=&view=as-is|transition`.
 pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q): Query<Shown>) -> Response {
-    render(&s, &signed, &q, None).await
+    render(&s, &signed, &q, Answers::default(), StatusCode::OK).await
 }
 
 /// `GET /landskab/kort.svg?system=&view=`: the map alone (to open or save).
@@ -136,5 +160,62 @@ pub(crate) async fn requirements(State(s): State<ConsoleState>, signed: Signed, 
         system: f.system.clone(),
         view: String::new(),
     };
-    render(&s, &signed, &shown, Some((&answer, &f.objects))).await
+    let answers = Answers {
+        check: Some((&answer, &f.objects)),
+        import: None,
+    };
+    render(&s, &signed, &shown, answers, StatusCode::OK).await
+}
+
+/// `POST /landskab/import?csrf=`: a CSV file (dropped or chosen) or the text of one, of `kind` (systems, relations
+/// or interfaces): checked first (a dry run: every row's outcome shown), stored when `apply` is sent with the text
+/// the check showed.
+pub(crate) async fn import(State(s): State<ConsoleState>, signed: Signed, form: axum::extract::Multipart) -> Response {
+    let fields = match super::multipart_fields(form).await {
+        Ok(f) => f,
+        Err(e) => {
+            let f = api::Failed::new(StatusCode::BAD_REQUEST, e);
+            return unavailable(&signed, "/landskab", f);
+        }
+    };
+    let text = |name: &str| {
+        fields
+            .get(name)
+            .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+            .unwrap_or_default()
+    };
+    let kind = match text("kind").as_str() {
+        k @ ("systems" | "relations" | "interfaces") => k.to_owned(),
+        _ => "systems".to_owned(),
+    };
+    // The file when one was given, else the text (the apply step sends the text the check showed).
+    let csv = match fields
+        .get("fil")
+        .filter(|f| !f.bytes.is_empty() && f.file_name.is_some())
+    {
+        Some(f) => f.bytes.clone(),
+        None => bytes::Bytes::from(text("csv").into_bytes()),
+    };
+    let apply = fields.contains_key("apply");
+    let path = format!("/api/v1/landscape/import/{kind}?dry_run={}", !apply);
+    let (status, answer) = match api::send(
+        &s,
+        &signed.principal,
+        Method::POST,
+        &path,
+        Some(("text/csv", csv.clone())),
+    )
+    .await
+    {
+        Ok(raw) => (StatusCode::OK, serde_json::from_slice(&raw.body).unwrap_or(Value::Null)),
+        // A refused import still reports its rows (422 with `rows` and `problems`): shown the same way.
+        Err(f) if f.detail.get("rows").is_some() => (f.status, f.detail),
+        Err(f) => (f.status, json!({ "error": f.message })),
+    };
+    let text = String::from_utf8_lossy(&csv).into_owned();
+    let answers = Answers {
+        check: None,
+        import: Some((&kind, &text, &answer)),
+    };
+    render(&s, &signed, &Shown::default(), answers, status).await
 }

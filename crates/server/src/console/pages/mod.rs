@@ -71,6 +71,26 @@ pub(crate) fn frame(signed: &Signed, current: &'static str, ok: Option<&str>) ->
     }
 }
 
+/// One field of a submitted multipart form: its file name (for a file) and its bytes.
+pub(crate) struct Field {
+    pub file_name: Option<String>,
+    pub bytes: bytes::Bytes,
+}
+
+/// The fields of a multipart form (a file upload) by name; the reason when it cannot be read (too large, broken).
+pub(crate) async fn multipart_fields(
+    mut form: axum::extract::Multipart,
+) -> Result<std::collections::HashMap<String, Field>, String> {
+    let mut fields = std::collections::HashMap::new();
+    while let Some(field) = form.next_field().await.map_err(|e| e.body_text())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|e| e.body_text())?;
+        fields.insert(name, Field { file_name, bytes });
+    }
+    Ok(fields)
+}
+
 /// Query parameters every page takes: the notice after a change.
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct Ok_ {
