@@ -520,6 +520,16 @@ async fn people_run_their_integrations_in_the_console() {
     assert!(actors.contains(&"municipality:0340 (person mette)"), "{actors:?}");
     assert!(actors.contains(&"operator (person ole)"), "{actors:?}");
 
+    // A system on the map opens its own map.
+    b.goto("/landskab").await;
+    let link = b.driver.find(Locator::Css(".map svg a")).await.unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    link.click().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(b.path().await, format!("/landskab{href}"));
+    let shown = href.trim_start_matches("?system=");
+    assert!(b.text().await.contains(&format!("Kort: {shown}")), "{}", b.text().await);
+
     // A CSV import: checked row by row, then applied.
     b.goto("/landskab").await;
     b.fill(

@@ -242,8 +242,30 @@ fn svg_is_a_standalone_well_formed_document() {
         assert!(attr("font-family").unwrap().ends_with("sans-serif"));
         let title = parsed.title.as_deref().expect("a <title>");
         assert!(title.contains("KMD Aktiv"), "{title}");
-        // No external resources: no hrefs other than local fragment references, no scripts or images.
-        assert!(!svg.contains("href"), "no links");
+        // No external resources: no scripts or images; the only links are each counterpart's to its own map
+        // (`?system=<id>`, relative to wherever the map is shown).
+        let links: Vec<&str> = parsed
+            .elements
+            .iter()
+            .flat_map(|(n, attrs)| {
+                attrs
+                    .iter()
+                    .filter(|(a, _)| a.ends_with("href"))
+                    .map(move |(_, v)| (n, v))
+            })
+            .map(|(n, v)| {
+                assert_eq!(n, "a", "href on <{n}>");
+                v.as_str()
+            })
+            .collect();
+        assert!(
+            !links.is_empty() && links.iter().all(|l| l.starts_with("?system=")),
+            "{links:?}"
+        );
+        assert!(
+            links.contains(&"?system=kmd-opus-personale") || links.len() > 2,
+            "{links:?}"
+        );
         assert!(
             !parsed
                 .elements

@@ -36,7 +36,7 @@ pub fn write(layout: &Layout) -> String {
     let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" \
-         height=\"{h}\" font-family=\"{}\" role=\"img\" aria-labelledby=\"diagram-title\">",
+         height=\"{h}\" font-family=\"{}\" role=\"group\" aria-labelledby=\"diagram-title\">",
         escape(FONT_FAMILY)
     );
     let _ = writeln!(
@@ -98,6 +98,11 @@ pub fn write(layout: &Layout) -> String {
     out.push_str("<g id=\"systems\">\n");
     for (i, (node, placed)) in scene.nodes.iter().zip(&layout.nodes).enumerate() {
         let role = if i == 0 { "centre" } else { "counterpart" };
+        // A counterpart links to its own map: `?system=<id>` keeps the page it is shown on (the API's diagram, the
+        // console's landscape page) and changes the system.
+        if i > 0 {
+            let _ = write!(out, "<a href=\"?system={}\">", escape(&query_value(&node.id)));
+        }
         let _ = write!(
             out,
             "<g class=\"system {role}\"><title>{}</title>",
@@ -115,7 +120,11 @@ pub fn write(layout: &Layout) -> String {
         if let Some(note) = &placed.note {
             text(&mut out, note, "middle", MUTED);
         }
-        out.push_str("</g>\n");
+        out.push_str("</g>");
+        if i > 0 {
+            out.push_str("</a>");
+        }
+        out.push('\n');
     }
     out.push_str("</g>\n");
 
@@ -345,4 +354,17 @@ fn legend(out: &mut String, layout: &Layout) {
         text(out, block, "start", INK);
     }
     out.push_str("</g>\n");
+}
+
+/// A system id as a URL query value (ids are slugs; anything else is percent-encoded).
+fn query_value(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
