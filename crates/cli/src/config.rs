@@ -126,6 +126,9 @@ pub(crate) struct FileConfig {
     pub(crate) admin_tls_key: Option<PathBuf>,
     /// Allow plain HTTP on an admin address that is not loopback (only behind a proxy that terminates TLS).
     pub(crate) admin_insecure_http: bool,
+    /// The test municipalities (kommunekoder) a startup package grants a new system access in [with `demo` and
+    /// none given: the demo's].
+    pub(crate) test_municipalities: Vec<String>,
     /// The database: `postgres://…` for PostgreSQL; none means the SQLite file `snitflade.db` in the data dir.
     pub(crate) database_url: Option<String>,
     /// RabbitMQ (`amqp://…`) for the Beskedfordeler's pull queues and publishing; none means push delivery from
@@ -173,6 +176,7 @@ impl Default for FileConfig {
             admin_tls_cert: None,
             admin_tls_key: None,
             admin_insecure_http: false,
+            test_municipalities: Vec::new(),
             database_url: None,
             amqp_url: None,
             handshake_timeout_secs: c.handshake_timeout.as_secs(),
@@ -214,6 +218,7 @@ pub(crate) fn options(args: ServeArgs) -> Result<ServeOptions> {
         admin_listen: args.admin_listen.unwrap_or(file.admin_listen),
         admin_tls,
         admin_insecure_http: args.admin_insecure_http || file.admin_insecure_http,
+        test_municipalities: file.test_municipalities,
         database_url: location.database_url,
         amqp_url: args.amqp_url.or(file.amqp_url),
         services: file.services,

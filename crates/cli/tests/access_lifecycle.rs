@@ -802,3 +802,107 @@ async fn order_through(a: &AdminApi, order: Value, covered: &[&str]) -> Value {
     }
     clarified
 }
+
+/// A vendor's way in (issue 19): test certificates for its own system — over a CSR's key, or over a key pair the
+/// server makes and shows once — that the services accept at once, and the operator's startup package of
+/// time-limited grants in the test municipalities.
+#[tokio::test]
+async fn a_vendor_onboards_with_test_certificates_and_a_startup_package() {
+    let s = Server::start().await;
+    let a = &s.admin;
+    let systems = a.list("/api/v1/systems").await;
+    let kantinedata = systems.iter().find(|x| x["name"] == "kantine").unwrap()["vendor_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, token) = a
+        .post(
+            "/api/v1/tokens",
+            Some(json!({"name": "kantinedata", "role": "vendor", "scope": kantinedata})),
+        )
+        .await;
+    let vendor = a.as_token(token["secret"].as_str().unwrap());
+    let clients = s.data_dir().join("pki").join("clients");
+
+    // A key pair made by the server: the private key is in the answer, the certificate has the OCES3 subject.
+    let (status, made) = vendor
+        .post("/api/v1/systems/kantine/test-certificate", Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["cvr"], "18838737");
+    assert!(made["serial_number"].as_str().unwrap().starts_with("UI:DK-O:G:"));
+    let key = made["private_key_pem"].as_str().expect("the key, once");
+    std::fs::write(
+        clients.join("kantine-test.pem"),
+        made["certificate_pem"].as_str().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(clients.join("kantine-test-key.pem"), key).unwrap();
+
+    // Over a CSR: the key never leaves the vendor.
+    let own_key = rcgen::KeyPair::generate().unwrap();
+    let csr = rcgen::CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .serialize_request(&own_key)
+        .unwrap()
+        .pem()
+        .unwrap();
+    let (status, signed) = vendor
+        .post(
+            "/api/v1/systems/kantine/test-certificate",
+            Some(json!({"csr": csr, "valid_days": 30})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{signed}");
+    assert_eq!(signed["private_key_pem"], Value::Null);
+    std::fs::write(
+        clients.join("kantine-csr.pem"),
+        signed["certificate_pem"].as_str().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(clients.join("kantine-csr-key.pem"), own_key.serialize_pem()).unwrap();
+    let (status, body) = vendor
+        .post(
+            "/api/v1/systems/kantine/test-certificate",
+            Some(json!({"csr": "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // Another vendor's system is not there for it; the startup package is the operator's.
+    let (status, _) = vendor
+        .post("/api/v1/systems/vikarsystem/test-certificate", Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = vendor
+        .post("/api/v1/systems/kantine/startup-package", Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Both certificates are the system's at once: refused for want of a grant, not in the handshake.
+    for file in ["kantine-test", "kantine-csr"] {
+        assert_eq!(laes(&s, &s.client(file)).await, StatusCode::FORBIDDEN, "{file}");
+    }
+
+    // The startup package: every standard interface in both test municipalities for six months, but what the
+    // system holds already (engangsydelse in 0340).
+    let (status, package) = a.post("/api/v1/systems/kantine/startup-package", Some(json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{package}");
+    let grants = package["grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 7 * 2 - 1, "{package}");
+    let until: jiff::civil::Date = package["valid_to"].as_str().unwrap().parse().unwrap();
+    let from: jiff::civil::Date = package["valid_from"].as_str().unwrap().parse().unwrap();
+    assert_eq!(from.checked_add(jiff::Span::new().months(6)).unwrap(), until);
+    assert!(grants.iter().all(|g| g["valid_to"] == package["valid_to"]));
+    // (Granted in two municipalities now, a call names its own.)
+    let in_0340 = format!("{}?kommune=0340", s.ws_url(SERVICE));
+    for file in ["kantine", "kantine-test", "kantine-csr"] {
+        let reply = post_soap(&s.client(file), &in_0340, laes_envelope("00000101")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{file}: {}", reply.body);
+    }
+    // Again: nothing new.
+    let (status, again) = a
+        .post("/api/v1/systems/kantine/startup-package", Some(json!({"months": 3})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again["grants"].as_array().unwrap().len(), 0, "{again}");
+}

@@ -40,6 +40,10 @@ pub struct AdminState {
     pub console: crate::console::ConsoleConfig,
     /// Whether the admin listener speaks TLS (the console's cookies are then `Secure` and `__Host-`).
     pub admin_tls: bool,
+    /// The PKI directory: with the demo CA's key in it (a test environment), vendors get test certificates.
+    pub pki_dir: Arc<std::path::Path>,
+    /// The test municipalities a startup package grants access in.
+    pub test_municipalities: Arc<[String]>,
 }
 
 pub(crate) const OPENAPI: &str = include_str!("openapi.json");
@@ -110,6 +114,7 @@ fn api(state: AdminState) -> Router<AdminState> {
         .merge(crate::admin_tokens::routes())
         .merge(crate::admin_users::routes())
         .merge(crate::admin_traffic::routes())
+        .merge(crate::admin_onboarding::routes())
         // Which roles may call each route (openapi.json's x-roles), once the caller is known …
         .route_layer(middleware::from_fn_with_state(state.clone(), crate::roles::gate))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })

@@ -58,7 +58,7 @@ pub fn routes() -> Router<AdminState> {
         .route("/audit/admin", get(admin_audit_log))
 }
 
-fn lifecycle_error(e: LifecycleError) -> Response {
+pub(crate) fn lifecycle_error(e: LifecycleError) -> Response {
     match e {
         LifecycleError::NotFound(what) => error(StatusCode::NOT_FOUND, format!("{what} findes ikke")),
         LifecycleError::BadRequest(m) => error(StatusCode::BAD_REQUEST, m),

@@ -7,6 +7,7 @@ mod admin_beskedfordeler;
 mod admin_holiday;
 mod admin_json;
 mod admin_landscape;
+mod admin_onboarding;
 mod admin_payroll;
 mod admin_tokens;
 mod admin_traffic;
@@ -59,6 +60,8 @@ pub struct ServeOptions {
     pub admin_tls: Option<AdminTls>,
     /// Allow plain HTTP on an admin address that is not loopback (behind a TLS-terminating proxy only).
     pub admin_insecure_http: bool,
+    /// The test municipalities a startup package grants access in (`--demo` without any: the demo's).
+    pub test_municipalities: Vec<String>,
     /// The running build, for `snitflade_build_info`.
     pub build: metrics::BuildInfo,
 }
@@ -80,6 +83,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("console", &self.console)
             .field("admin_tls", &self.admin_tls)
             .field("admin_insecure_http", &self.admin_insecure_http)
+            .field("test_municipalities", &self.test_municipalities)
             .field("build", &self.build)
             .finish()
     }
@@ -278,6 +282,15 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         broker,
         console: opts.console.clone(),
         admin_tls: opts.admin_tls.is_some(),
+        pki_dir: pki_dir.clone().into(),
+        test_municipalities: if opts.test_municipalities.is_empty() && opts.demo {
+            demo::data::MUNICIPALITIES
+                .iter()
+                .map(|(code, _, _)| (*code).to_owned())
+                .collect()
+        } else {
+            opts.test_municipalities.clone().into()
+        },
     });
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

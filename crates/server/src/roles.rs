@@ -128,6 +128,7 @@ mod tests {
             include_str!("admin_tokens.rs"),
             include_str!("admin_users.rs"),
             include_str!("admin_traffic.rs"),
+            include_str!("admin_onboarding.rs"),
         ];
         let mut out = Vec::new();
         for src in sources {

@@ -33,9 +33,19 @@ pub(crate) enum Body {
     PriceList(PathBuf, Option<String>),
     /// A JSON file sent as `{"payload": <its contents>}` (a corrected error payload), with a note when one is given.
     Payload(PathBuf, Option<String>),
-    /// A JSON object with `"password"` set to the first line of standard input (`--password-stdin`: a password is
-    /// never an argument, which other users of the machine could read in the process list).
-    WithPassword(Value),
+    /// A JSON object with one more field read when the request is sent: a password from standard input, a CSR from
+    /// a file.
+    Filled(Value, &'static str, Source),
+}
+
+/// Where a [`Body::Filled`] field comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Source {
+    /// The first line of standard input (`--password-stdin`: a password is never an argument, which other users of
+    /// the machine could read in the process list).
+    StdinLine,
+    /// A text file's contents (`-`: standard input).
+    File(PathBuf),
 }
 
 impl Request {
@@ -136,11 +146,17 @@ impl Body {
                 }
                 Some((json_bytes(&body), JSON))
             }
-            Body::WithPassword(fields) => {
-                let input =
-                    std::io::read_to_string(std::io::stdin()).context("reading the password from standard input")?;
+            Body::Filled(fields, field, source) => {
+                let value = match source {
+                    Source::StdinLine => {
+                        let input = std::io::read_to_string(std::io::stdin())
+                            .with_context(|| format!("reading the {field} from standard input"))?;
+                        password_line(&input)?.to_owned()
+                    }
+                    Source::File(path) => read_text(path)?,
+                };
                 let mut body = fields.clone();
-                body["password"] = password_line(&input)?.into();
+                body[*field] = value.into();
                 Some((json_bytes(&body), JSON))
             }
         })

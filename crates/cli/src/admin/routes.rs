@@ -44,6 +44,16 @@ pub(crate) const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/systems/{name}/certificates",
     ),
     (
+        "admin systems test-certificate vikar --valid-days 365",
+        "POST",
+        "/api/v1/systems/{name}/test-certificate",
+    ),
+    (
+        "admin systems startup-package vikar --months 6",
+        "POST",
+        "/api/v1/systems/{name}/startup-package",
+    ),
+    (
         "admin systems urgent-close vikar --reason leak",
         "POST",
         "/api/v1/systems/{name}/urgent-close",

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::json;
 use snitflade_domain::Kommunekode;
 
-use super::request::{Body, Request, text, write_body};
+use super::request::{Body, Request, Source, json_body, text, write_body};
 use crate::zlpe::parse_municipality;
 
 #[derive(Subcommand, Debug)]
@@ -49,6 +49,26 @@ pub(crate) enum SystemCommand {
         #[arg(long, value_parser = parse_municipality)]
         municipality: Option<Kommunekode>,
     },
+    /// In a test environment: a test certificate for the system, issued over the key of a CSR, or over a key pair
+    /// made by the server (its private key is printed this once).
+    TestCertificate {
+        /// The system's name.
+        name: String,
+        /// A PKCS#10 certificate signing request (PEM file; `-`: standard input).
+        #[arg(long)]
+        csr: Option<PathBuf>,
+        /// Days the certificate is valid [server default: 730].
+        #[arg(long)]
+        valid_days: Option<u32>,
+    },
+    /// The startup package: time-limited access to every standard interface in the test municipalities.
+    StartupPackage {
+        /// The system's name.
+        name: String,
+        /// How many months [server default: 6].
+        #[arg(long)]
+        months: Option<u32>,
+    },
 }
 
 impl SystemCommand {
@@ -83,6 +103,22 @@ impl SystemCommand {
                 "/api/v1/systems/{name}/urgent-close",
                 &[name],
                 write(json!({"reason": reason, "municipality": text(municipality)})),
+            ),
+            Self::TestCertificate { name, csr, valid_days } => {
+                let Body::Json(fields) = json_body(json!({"valid_days": valid_days})) else {
+                    unreachable!()
+                };
+                let body = match csr {
+                    Some(file) => Body::Filled(fields, "csr", Source::File(file.clone())),
+                    None => Body::Json(fields),
+                };
+                Request::new(Method::POST, "/api/v1/systems/{name}/test-certificate", &[name], body)
+            }
+            Self::StartupPackage { name, months } => Request::new(
+                Method::POST,
+                "/api/v1/systems/{name}/startup-package",
+                &[name],
+                json_body(json!({"months": months})),
             ),
         }
     }

@@ -6,7 +6,7 @@ use clap::builder::PossibleValuesParser;
 use reqwest::Method;
 use serde_json::json;
 
-use super::request::{Body, Request, json_body};
+use super::request::{Body, Request, Source, json_body};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum UserCommand {
@@ -68,7 +68,7 @@ impl UserCommand {
                     unreachable!()
                 };
                 let body = if *password_stdin {
-                    Body::WithPassword(fields)
+                    Body::Filled(fields, "password", Source::StdinLine)
                 } else {
                     Body::Json(fields)
                 };
@@ -79,7 +79,7 @@ impl UserCommand {
                 Method::PUT,
                 "/api/v1/users/{id}/password",
                 &[id],
-                Body::WithPassword(json!({})),
+                Body::Filled(json!({}), "password", Source::StdinLine),
             ),
             Self::Disable { id } => Request::new(Method::DELETE, "/api/v1/users/{id}", &[id], Body::None),
         }

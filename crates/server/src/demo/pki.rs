@@ -145,14 +145,38 @@ pub fn issue_client_certificate(
     valid_days: i64,
 ) -> Result<(String, String)> {
     let issuer = demo_ca(pki_dir)?;
+    let mut p = client_params(system_name, vendor_name, vendor_cvr)?;
+    set_validity_days(&mut p, valid_days)?;
+    sign(&p, &issuer)
+}
+
+/// Valid from yesterday until the start of the day `valid_days` from today (see [`issue_client_certificate`]).
+fn set_validity_days(p: &mut CertificateParams, valid_days: i64) -> Result<()> {
     let today = jiff::Zoned::now().date();
     let until = today
         .checked_add(jiff::Span::new().try_days(valid_days)?)
         .context("valid_days out of range")?;
     let from = yesterday().min(until.yesterday().unwrap_or(until));
+    set_validity(p, from, until);
+    Ok(())
+}
+
+/// Issues an OCES3-style system certificate with the demo CA over the public key of a certificate signing request
+/// (PEM; its signature checked, its subject replaced by the one snitflade checks): the certificate PEM. The key never
+/// leaves its owner.
+pub fn issue_for_csr(
+    pki_dir: &Path,
+    csr_pem: &str,
+    system_name: &str,
+    vendor_name: &str,
+    vendor_cvr: &str,
+    valid_days: i64,
+) -> Result<String> {
+    let csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem).context("reading the CSR")?;
+    let issuer = demo_ca(pki_dir)?;
     let mut p = client_params(system_name, vendor_name, vendor_cvr)?;
-    set_validity(&mut p, from, until);
-    sign(&p, &issuer)
+    set_validity_days(&mut p, valid_days)?;
+    Ok(p.signed_by(&csr.public_key, &issuer)?.pem())
 }
 
 /// The demo CA in `pki_dir` (`ca.pem`, `ca-key.pem`) as an issuer, to sign certificates of one's own making with
