@@ -253,6 +253,15 @@ impl Browser {
         std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
     }
 
+    /// The checks of [`Browser::check_page`] on the page that is open.
+    async fn check_page_here(&self, shot: &str, axe: &str) {
+        self.screenshot(shot).await;
+        let errors = self.console_errors().await;
+        assert!(errors.is_empty(), "{shot}: console errors {errors:?}");
+        let violations = self.accessibility_violations(axe).await;
+        assert!(violations.is_empty(), "{shot}: accessibility {violations:#?}");
+    }
+
     /// Opens `path` as the signed-in person and checks it as a person would meet it: it is the page asked for
     /// (not the sign-in page), the browser reports no console error, axe finds nothing serious; the screenshot is
     /// `<shot>.png`.
@@ -624,6 +633,70 @@ async fn people_run_their_integrations_in_the_console() {
         2,
         "{certificates:?}"
     );
+    // In this test environment the vendor gets a test certificate with a key pair made once.
+    b.goto("/adgang").await;
+    b.click("details:has(form[action$='/kantine/testcertifikat']) summary")
+        .await;
+    b.submit("form[action$='/kantine/testcertifikat'] button").await;
+    let key = b
+        .driver
+        .find(Locator::Id("private-key-pem"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert!(key.unwrap_or_default().contains("PRIVATE KEY"));
+    b.check_page_here("25-testcertifikat", &axe).await;
+    let certificates = s.admin.list("/api/v1/certificates").await;
+    assert_eq!(certificates.iter().filter(|c| c["system"] == "kantine").count(), 3);
+    b.sign_out().await;
+
+    // The operator gives rekruttering its startup package; a grant ending soon is on the front page.
+    b.sign_in("ole", PASSWORD).await;
+    b.goto("/adgang").await;
+    b.submit("form[action$='/rekruttering/opstartspakke'] button").await;
+    assert!(b.text().await.contains("Opstartspakken er givet."));
+    let grants = s.admin.list("/api/v1/grants").await;
+    let rekruttering = s
+        .admin
+        .list("/api/v1/systems")
+        .await
+        .into_iter()
+        .find(|x| x["name"] == "rekruttering")
+        .unwrap();
+    let package: Vec<_> = grants
+        .iter()
+        .filter(|g| g["system_id"] == rekruttering["id"] && !g["valid_to"].is_null())
+        .collect();
+    assert_eq!(
+        package.len(),
+        13,
+        "seven interfaces in two test municipalities, but personalemappe in 0340: {package:?}"
+    );
+    let soon = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(10))
+        .unwrap()
+        .to_string();
+    let (status, body) = s
+        .admin
+        .post(
+            "/api/v1/grants",
+            Some(json!({"system": "vikarsystem", "municipality": "0751", "interface": "fravaerskvoter", "valid_to": soon})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    b.goto("/").await;
+    let ending = b
+        .driver
+        .find(Locator::Id("ending-grants"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ending.contains("vikarsystem") && ending.contains(&soon), "{ending}");
     b.sign_out().await;
 
     // A change without the page's CSRF token is refused, and changes nothing.

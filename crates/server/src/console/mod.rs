@@ -113,6 +113,14 @@ pub fn router(state: ConsoleState) -> Router {
             "/adgang/systemer/{name}/certifikater",
             post(pages::access::upload_certificate),
         )
+        .route(
+            "/adgang/systemer/{name}/testcertifikat",
+            post(pages::access::test_certificate),
+        )
+        .route(
+            "/adgang/systemer/{name}/opstartspakke",
+            post(pages::access::startup_package),
+        )
         .route("/adgang/fakturaer.csv", get(pages::access::invoices_csv))
         .route("/beskedfordeler", get(pages::beskedfordeler::page))
         .route(

@@ -194,6 +194,24 @@ pub(crate) static EN: &[(&str, &str)] = &[
     ("Opgave", "Task"),
     ("Hovedmenu", "Main menu"),
     ("Dage", "Days"),
+    ("Opstartspakken er givet.", "The startup package is granted."),
+    ("Opstartspakke", "Startup package"),
+    ("Giv opstartspakke", "Grant the startup package"),
+    ("Testcertifikat", "Test certificate"),
+    ("Bestil testcertifikat", "Get a test certificate"),
+    (
+        "CSR (PEM) — eller tomt: et nøglepar laves her",
+        "CSR (PEM) — or empty: a key pair is made here",
+    ),
+    (
+        "Privat nøgle — vises kun denne ene gang",
+        "Private key — shown this once only",
+    ),
+    ("Certifikat", "Certificate"),
+    (
+        "Tidsbegrænsede adgange der udløber inden for 30 dage",
+        "Time-limited grants ending within 30 days",
+    ),
     ("CSV-import", "CSV import"),
     ("Kontrol før import", "Check before import"),
     ("Importeret", "Imported"),
@@ -244,6 +262,15 @@ mod tests {
         assert!(missing.is_empty(), "no English for {missing:?}");
         assert_eq!(Lang::En.s("Overblik"), "Overview");
         assert_eq!(Lang::Da.s("Overblik"), "Overblik");
+    }
+
+    #[test]
+    fn every_notice_has_its_english() {
+        for (_, danish) in crate::console::pages::NOTICES {
+            assert!(EN.iter().any(|(da, _)| da == danish), "no English for {danish}");
+        }
+        assert_eq!(crate::console::pages::notice(Some("trin")), Some("Trinnet er udført."));
+        assert_eq!(crate::console::pages::notice(Some("ukendt")), None);
     }
 
     #[test]

@@ -387,3 +387,65 @@ pub(crate) async fn upload_certificate(
         Err(f) => unavailable(&signed, "/adgang", f),
     }
 }
+
+#[derive(Deserialize)]
+pub(crate) struct TestCertificateForm {
+    #[serde(default)]
+    csr: String,
+}
+
+#[derive(Template)]
+#[template(path = "test_certificate.html")]
+struct TestCertificatePage<'a> {
+    page: Page,
+    system: &'a str,
+    certificate: String,
+    /// The private key, when the server made the pair: shown this once.
+    key: Option<String>,
+}
+
+/// `POST /adgang/systemer/{name}/testcertifikat`: in a test environment, a test certificate over the pasted CSR's
+/// key, or over a key pair made by the server — shown this once, with the certificate.
+pub(crate) async fn test_certificate(
+    State(s): State<ConsoleState>,
+    signed: Signed,
+    Path(name): Path<String>,
+    Form(f): Form<TestCertificateForm>,
+) -> Response {
+    let mut body = json!({});
+    if !f.csr.trim().is_empty() {
+        body["csr"] = f.csr.trim().into();
+    }
+    let path = format!("/api/v1/systems/{}/test-certificate", api::segment(&name));
+    match api::call(&s, &signed.principal, Method::POST, &path, Some(body)).await {
+        Ok(v) => {
+            let page = Page::new(&signed, "/adgang").ok(signed.lang.s("Certifikatet er tilføjet."));
+            let certificate = v["certificate_pem"].as_str().unwrap_or_default().to_owned();
+            let key = v["private_key_pem"].as_str().map(str::to_owned);
+            html(
+                StatusCode::CREATED,
+                TestCertificatePage {
+                    page,
+                    system: &name,
+                    certificate,
+                    key,
+                }
+                .render(),
+            )
+        }
+        Err(f) => unavailable(&signed, "/adgang", f),
+    }
+}
+
+/// `POST /adgang/systemer/{name}/opstartspakke`: the operator gives the system its startup package.
+pub(crate) async fn startup_package(
+    State(s): State<ConsoleState>,
+    signed: Signed,
+    Path(name): Path<String>,
+) -> Response {
+    let path = format!("/api/v1/systems/{}/startup-package", api::segment(&name));
+    match api::call(&s, &signed.principal, Method::POST, &path, Some(json!({}))).await {
+        Ok(_) => done("/adgang", "opstartspakke"),
+        Err(f) => unavailable(&signed, "/adgang", f),
+    }
+}

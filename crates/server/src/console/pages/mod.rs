@@ -42,21 +42,25 @@ pub(crate) fn done(to: &str, ok: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, format!("{to}{sep}ok={ok}"))]).into_response()
 }
 
-/// The notices a redirect after a change can carry (`?ok=…`), in Danish (the English table has them).
+/// The notices a redirect after a change can carry (`?ok=<code>`), in Danish (the English table has them).
+pub(crate) const NOTICES: &[(&str, &str)] = &[
+    ("genindsendt", "Genindsendt."),
+    ("afvist", "Afvist."),
+    ("loest", "Markeret som løst."),
+    ("trin", "Trinnet er udført."),
+    ("ordre", "Ordren er oprettet."),
+    ("lukket", "Systemets adgang er lukket."),
+    ("certifikat", "Certifikatet er tilføjet."),
+    ("opstartspakke", "Opstartspakken er givet."),
+    ("genkoet", "Sat i kø igen."),
+    ("bruger", "Personen er oprettet."),
+    ("deaktiveret", "Personen er deaktiveret."),
+];
+
+/// The notice `?ok=<code>` names, if any.
 pub(crate) fn notice(code: Option<&str>) -> Option<&'static str> {
-    Some(match code? {
-        "genindsendt" => "Genindsendt.",
-        "afvist" => "Afvist.",
-        "loest" => "Markeret som løst.",
-        "trin" => "Trinnet er udført.",
-        "ordre" => "Ordren er oprettet.",
-        "lukket" => "Systemets adgang er lukket.",
-        "certifikat" => "Certifikatet er tilføjet.",
-        "genkoet" => "Sat i kø igen.",
-        "bruger" => "Personen er oprettet.",
-        "deaktiveret" => "Personen er deaktiveret.",
-        _ => return None,
-    })
+    let code = code?;
+    NOTICES.iter().find(|(c, _)| *c == code).map(|(_, text)| *text)
 }
 
 /// The page's frame with the notice of `?ok=…`, if any.

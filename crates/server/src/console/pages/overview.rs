@@ -32,6 +32,8 @@ struct Overview<'a> {
     dueslag: usize,
     certificates: J<'a>,
     waiting: Vec<J<'a>>,
+    /// Time-limited grants (a startup package's, say) ending within 30 days: (system, municipality, interface, to).
+    ending: Vec<(String, String, String, String)>,
 }
 
 /// A read the role may not make is an empty part, not a failed page.
@@ -67,8 +69,10 @@ pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q)
         part(&s, &signed, "/api/v1/dueslag"),
         part(&s, &signed, "/api/v1/certificates/warnings?days=30"),
         part(&s, &signed, "/api/v1/orders"),
+        part(&s, &signed, "/api/v1/grants"),
+        part(&s, &signed, "/api/v1/systems"),
     );
-    let (traffic, errors, dueslag, certificates, orders) = match reads {
+    let (traffic, errors, dueslag, certificates, orders, grants, systems) = match reads {
         Ok(r) => r,
         Err(f) => return super::unavailable(&signed, "/", f),
     };
@@ -106,6 +110,7 @@ pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q)
         .map(|a| a.iter().filter(|o| my_step(&signed, o)).map(J).collect())
         .unwrap_or_default();
     let open_total = counts.values().map(|c| c.2).sum();
+    let ending = ending_grants(&grants, &systems, jiff::Zoned::now().date());
     let page = Overview {
         page: frame(&signed, "/", q.ok.as_deref()),
         open_total,
@@ -119,6 +124,67 @@ pub(crate) async fn page(State(s): State<ConsoleState>, signed: Signed, Query(q)
         dueslag: boxes.len(),
         certificates: J(&certificates),
         waiting,
+        ending,
     };
     html(StatusCode::OK, page.render())
+}
+
+/// The grants in force whose end lies within 30 days of `today`, soonest first, with their system's name.
+fn ending_grants(grants: &Value, systems: &Value, today: jiff::civil::Date) -> Vec<(String, String, String, String)> {
+    let horizon = today
+        .checked_add(jiff::Span::new().days(30))
+        .unwrap_or(today)
+        .to_string();
+    let today = today.to_string();
+    let name = |id: &str| {
+        systems
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["id"] == id))
+            .and_then(|s| s["name"].as_str())
+            .unwrap_or(id)
+            .to_owned()
+    };
+    let mut out: Vec<_> = grants
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter(|g| g["closed_at"].is_null())
+        .filter_map(|g| {
+            let to = g["valid_to"].as_str()?;
+            (today.as_str() <= to && to <= horizon.as_str()).then(|| {
+                (
+                    name(g["system_id"].as_str().unwrap_or_default()),
+                    g["municipality"].as_str().unwrap_or_default().to_owned(),
+                    g["interface"].as_str().unwrap_or_default().to_owned(),
+                    to.to_owned(),
+                )
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.3.cmp(&b.3).then_with(|| a.cmp(b)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_ending_within_30_days_are_listed_soonest_first() {
+        let today = jiff::civil::date(2026, 12, 7);
+        let grants = json!([
+            {"system_id": "s1", "municipality": "0340", "interface": "fravaer", "valid_to": "2027-01-06", "closed_at": null},
+            {"system_id": "s1", "municipality": "0751", "interface": "fravaer", "valid_to": "2026-12-10", "closed_at": null},
+            {"system_id": "s1", "municipality": "0751", "interface": "x", "valid_to": "2027-01-07", "closed_at": null},
+            {"system_id": "s1", "municipality": "0751", "interface": "y", "valid_to": "2026-12-06", "closed_at": null},
+            {"system_id": "s1", "municipality": "0751", "interface": "z", "valid_to": null, "closed_at": null},
+            {"system_id": "s1", "municipality": "0751", "interface": "w", "valid_to": "2026-12-20", "closed_at": "2026-12-01T00:00:00Z"},
+        ]);
+        let systems = json!([{"id": "s1", "name": "kantine"}]);
+        let ending = ending_grants(&grants, &systems, today);
+        let ends: Vec<&str> = ending.iter().map(|e| e.3.as_str()).collect();
+        assert_eq!(ends, ["2026-12-10", "2027-01-06"]);
+        assert_eq!(ending[0].0, "kantine");
+    }
 }
