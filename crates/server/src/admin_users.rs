@@ -35,14 +35,11 @@ struct NewUserBody {
     role: String,
     /// The kommunekode (municipality) or vendor id (vendor); a municipality or vendor may leave out its own.
     scope: Option<String>,
-    /// 12 to 256 characters. Leave out for a person who signs in through OpenID Connect only.
-    password: Option<String>,
+    /// 12 to 256 characters.
+    password: String,
     /// Ask for a TOTP code after the password (the secret is in the answer, once).
     #[serde(default)]
     totp: bool,
-    /// The OpenID Connect issuer and subject (`sub`) of a person who signs in through their organisation.
-    oidc_issuer: Option<String>,
-    oidc_subject: Option<String>,
 }
 
 /// The PHC string of a password, hashed off the async threads (argon2id takes tens of milliseconds on purpose).
@@ -62,27 +59,10 @@ async fn create(State(s): State<AdminState>, caller: Caller, Body(b): Body<NewUs
         Ok(r) => r,
         Err(r) => return r,
     };
-    let oidc = match (b.oidc_issuer.as_deref().map(str::trim), b.oidc_subject.as_deref()) {
-        (Some(i), Some(sub)) if !i.is_empty() && !sub.is_empty() => Some((i.to_owned(), sub.to_owned())),
-        (None, None) => None,
-        _ => return error(StatusCode::BAD_REQUEST, "oidc_issuer and oidc_subject go together"),
+    let hash = match hash_password(b.password).await {
+        Ok(h) => h,
+        Err(r) => return r,
     };
-    let hash = match b.password {
-        Some(p) => match hash_password(p).await {
-            Ok(h) => Some(h),
-            Err(r) => return r,
-        },
-        None if oidc.is_some() => None,
-        None => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "a password, or an OpenID Connect issuer and subject",
-            );
-        }
-    };
-    if b.totp && hash.is_none() {
-        return error(StatusCode::BAD_REQUEST, "a TOTP code goes with a password");
-    }
     let totp = b.totp.then(passwords::new_totp_secret);
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
@@ -90,26 +70,24 @@ async fn create(State(s): State<AdminState>, caller: Caller, Body(b): Body<NewUs
         role: role.kind().as_str().into(),
         scope: role.scope(),
         totp: totp.is_some(),
-        oidc_issuer: oidc.as_ref().map(|(i, _)| i.clone()),
         created_at: now_text(),
         created_by: caller.actor(),
         last_signed_in_at: None,
         disabled_at: None,
     };
-    let (u, hash2, totp2, subject) = (user.clone(), hash.clone(), totp.clone(), oidc.map(|(_, s)| s));
+    let (u, hash2, totp2) = (user.clone(), hash.clone(), totp.clone());
     let stored = s
         .services
         .store()
         .write(move |c| {
-            let (u, hash, totp, subject) = (u.clone(), hash2.clone(), totp2.clone(), subject.clone());
+            let (u, hash, totp) = (u.clone(), hash2.clone(), totp2.clone());
             Box::pin(async move {
                 users::insert(
                     c,
                     NewUser {
                         user: &u,
-                        password_hash: hash.as_deref(),
+                        password_hash: &hash,
                         totp_secret: totp.as_deref(),
-                        oidc_subject: subject.as_deref(),
                     },
                 )
                 .await?;

@@ -1,5 +1,6 @@
 -- The console's people (issue 19): a person signs in with a name and password (argon2id, PHC string) and, when set
--- up, a TOTP code; or through the municipality's OpenID Connect provider (`oidc_issuer` + `oidc_subject`). A person
+-- up, a TOTP code. `oidc_issuer` + `oidc_subject` are kept for sign-in through a municipality's own OpenID Connect
+-- provider (not built yet; always NULL so far). A person
 -- acts as exactly one principal (role + scope), like an API token. `totp_last_step` is the last time step a code was
 -- accepted for, so a code works once. A disabled person cannot sign in and their sessions end.
 CREATE TABLE console_users (

@@ -1,5 +1,5 @@
 //! Storage of the console's people and their sessions (migration 0023): who a person is (name, the one role and
-//! scope they act as), how they prove it (an argon2id password hash, a TOTP secret, an OpenID Connect subject) and
+//! scope they act as), how they prove it (an argon2id password hash, a TOTP secret) and
 //! their signed-in sessions — kept by the SHA-256 of the cookie's value, never the value.
 
 use crate::Result;
@@ -18,8 +18,6 @@ pub struct User {
     pub scope: Option<String>,
     /// Whether a TOTP code is asked for after the password.
     pub totp: bool,
-    /// The OpenID Connect issuer a person signs in through, if any.
-    pub oidc_issuer: Option<String>,
     pub created_at: String,
     pub created_by: String,
     pub last_signed_in_at: Option<String>,
@@ -34,7 +32,7 @@ pub struct Secrets {
     pub totp_last_step: Option<i64>,
 }
 
-const COLUMNS: &str = "id, name, role, scope, password_hash, totp_secret, totp_last_step, oidc_issuer, created_at, \
+const COLUMNS: &str = "id, name, role, scope, password_hash, totp_secret, totp_last_step, created_at, \
                        created_by, last_signed_in_at, disabled_at FROM console_users";
 
 fn person(r: &AnyRow) -> Result<(User, Secrets)> {
@@ -46,7 +44,6 @@ fn person(r: &AnyRow) -> Result<(User, Secrets)> {
             role: r.try_get("role")?,
             scope: r.try_get("scope")?,
             totp: totp_secret.is_some(),
-            oidc_issuer: r.try_get("oidc_issuer")?,
             created_at: r.try_get("created_at")?,
             created_by: r.try_get("created_by")?,
             last_signed_in_at: r.try_get("last_signed_in_at")?,
@@ -60,12 +57,11 @@ fn person(r: &AnyRow) -> Result<(User, Secrets)> {
     ))
 }
 
-/// A new person: the listed fields, the password's hash, the TOTP secret and the OpenID Connect subject.
+/// A new person: the listed fields, the password's hash and the TOTP secret.
 pub struct NewUser<'a> {
     pub user: &'a User,
-    pub password_hash: Option<&'a str>,
+    pub password_hash: &'a str,
     pub totp_secret: Option<&'a str>,
-    pub oidc_subject: Option<&'a str>,
 }
 
 /// Stores a new person (a taken name is a `Conflict`).
@@ -79,8 +75,8 @@ pub async fn insert(c: &mut AnyConnection, new: NewUser<'_>) -> Result<()> {
         return Err(crate::StoreError::Conflict(format!("the name '{}' is taken", p.name)));
     }
     sqlx::query(
-        "INSERT INTO console_users (id, name, role, scope, password_hash, totp_secret, oidc_issuer, oidc_subject, \
-         created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO console_users (id, name, role, scope, password_hash, totp_secret, created_at, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&p.id)
     .bind(&p.name)
@@ -88,8 +84,6 @@ pub async fn insert(c: &mut AnyConnection, new: NewUser<'_>) -> Result<()> {
     .bind(p.scope.as_deref())
     .bind(new.password_hash)
     .bind(new.totp_secret)
-    .bind(p.oidc_issuer.as_deref())
-    .bind(new.oidc_subject)
     .bind(&p.created_at)
     .bind(&p.created_by)
     .execute(c)
@@ -116,21 +110,6 @@ where
         .bind(id)
         .fetch_optional(executor)
         .await?;
-    row.as_ref().map(person).transpose()
-}
-
-/// The person an OpenID Connect provider vouches for.
-pub async fn by_oidc<'e, E>(executor: E, issuer: &str, subject: &str) -> Result<Option<(User, Secrets)>>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} WHERE oidc_issuer = $1 AND oidc_subject = $2"
-    )))
-    .bind(issuer)
-    .bind(subject)
-    .fetch_optional(executor)
-    .await?;
     row.as_ref().map(person).transpose()
 }
 

@@ -22,17 +22,11 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         scope: Option<String>,
         /// Read the password (12 to 256 characters) from the first line of standard input.
-        #[arg(long, required_unless_present = "oidc_subject")]
+        #[arg(long, required = true)]
         password_stdin: bool,
         /// Ask for a TOTP code after the password.
         #[arg(long)]
         totp: bool,
-        /// The OpenID Connect issuer of a person who signs in through their organisation.
-        #[arg(long, requires = "oidc_subject")]
-        oidc_issuer: Option<String>,
-        /// Their subject (`sub`) at that issuer.
-        #[arg(long, requires = "oidc_issuer")]
-        oidc_subject: Option<String>,
     },
     /// The people in your scope (never their password hash or TOTP secret).
     List,
@@ -57,12 +51,9 @@ impl UserCommand {
                 scope,
                 password_stdin,
                 totp,
-                oidc_issuer,
-                oidc_subject,
             } => {
                 let fields = json!({
                     "name": name, "role": role, "scope": scope, "totp": totp.then_some(true),
-                    "oidc_issuer": oidc_issuer, "oidc_subject": oidc_subject,
                 });
                 let Body::Json(fields) = json_body(fields) else {
                     unreachable!()
