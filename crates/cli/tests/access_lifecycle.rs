@@ -16,16 +16,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SERVICE: &str = "Employee_Provide_Out";
 
-fn laes_envelope(pernr: &str) -> String {
-    format!(
-        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
-         xmlns:m=\"urn:oio:medarbejder:1.0.0\" xmlns:sd=\"urn:oio:sagdok:3.0.0\"><soapenv:Header/><soapenv:Body>\
-         <m:LaesInput><sd:MedarbejderRef><sd:UUIDIdentifikator></sd:UUIDIdentifikator><sd:URNIdentifikator>\
-         urn:oio:kmd:lpe:medarbejder:{pernr}</sd:URNIdentifikator></sd:MedarbejderRef></m:LaesInput>\
-         </soapenv:Body></soapenv:Envelope>"
-    )
-}
-
 /// A Medarbejderoplysninger Laes of 00000101 as `system`; the HTTP status.
 async fn laes(s: &Server, client: &reqwest::Client) -> StatusCode {
     post_soap(client, &s.ws_url(SERVICE), laes_envelope("00000101"))

@@ -300,16 +300,6 @@ async fn vendor_of(s: &Server, system: &str) -> String {
 
 const LAES: &str = "Employee_Provide_Out";
 
-fn laes_envelope(pernr: &str) -> String {
-    format!(
-        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
-         xmlns:m=\"urn:oio:medarbejder:1.0.0\" xmlns:sd=\"urn:oio:sagdok:3.0.0\"><soapenv:Header/><soapenv:Body>\
-         <m:LaesInput><sd:MedarbejderRef><sd:UUIDIdentifikator></sd:UUIDIdentifikator><sd:URNIdentifikator>\
-         urn:oio:kmd:lpe:medarbejder:{pernr}</sd:URNIdentifikator></sd:MedarbejderRef></m:LaesInput>\
-         </soapenv:Body></soapenv:Envelope>"
-    )
-}
-
 /// A Medarbejderoplysninger Laes of 00000101 (municipality 0340) as `kantine` on a fresh connection: its status,
 /// or `None` when the connection itself was refused.
 async fn kantine_reads(s: &Server) -> Option<StatusCode> {

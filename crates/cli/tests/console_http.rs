@@ -298,24 +298,14 @@ async fn the_admin_listener_off_loopback_needs_tls() {
     drop(proc);
 }
 
-fn laes(pernr: &str) -> String {
-    format!(
-        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
-         xmlns:m=\"urn:oio:medarbejder:1.0.0\" xmlns:sd=\"urn:oio:sagdok:3.0.0\"><soapenv:Header/><soapenv:Body>\
-         <m:LaesInput><sd:MedarbejderRef><sd:UUIDIdentifikator></sd:UUIDIdentifikator><sd:URNIdentifikator>\
-         urn:oio:kmd:lpe:medarbejder:{pernr}</sd:URNIdentifikator></sd:MedarbejderRef></m:LaesInput>\
-         </soapenv:Body></soapenv:Envelope>"
-    )
-}
-
 #[tokio::test]
 async fn todays_calls_and_refusals_reach_the_front_page() {
     let s = Server::start().await;
     let url = s.ws_url("Employee_Provide_Out");
-    let allowed = post_soap(&s.client("dagtilbud"), &url, laes("00000101")).await;
+    let allowed = post_soap(&s.client("dagtilbud"), &url, laes_envelope("00000101")).await;
     assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
     for _ in 0..2 {
-        let refused = post_soap(&s.client("kantine"), &url, laes("00000101")).await;
+        let refused = post_soap(&s.client("kantine"), &url, laes_envelope("00000101")).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
     }
     // Written within a few seconds.

@@ -215,17 +215,6 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// A Medarbejderoplysninger Laes of `pernr` (a read of personal data, in the audit log).
-fn laes_envelope(pernr: &str) -> String {
-    format!(
-        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
-         xmlns:m=\"urn:oio:medarbejder:1.0.0\" xmlns:sd=\"urn:oio:sagdok:3.0.0\"><soapenv:Header/><soapenv:Body>\
-         <m:LaesInput><sd:MedarbejderRef><sd:UUIDIdentifikator></sd:UUIDIdentifikator><sd:URNIdentifikator>\
-         urn:oio:kmd:lpe:medarbejder:{pernr}</sd:URNIdentifikator></sd:MedarbejderRef></m:LaesInput>\
-         </soapenv:Body></soapenv:Envelope>"
-    )
-}
-
 /// Data in both municipalities: an error entry each (machine hours with a bad date, by `maskinregistrering`),
 /// reads of personal data in each (a Laes in 0340, machine-hours master data in 0751), an accepted registration in
 /// 0751. Answers the two error ids (0340, 0751).

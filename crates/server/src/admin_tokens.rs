@@ -238,11 +238,8 @@ async fn create(State(s): State<AdminState>, caller: Caller, Body(t): Body<NewTo
 
 /// `GET /tokens`: the operator's are all; a municipality's or vendor's those of its own role and scope.
 async fn list(State(s): State<AdminState>, caller: Caller) -> Response {
-    let scope = caller.role.scope();
-    let filter = match &caller.role {
-        Role::Operator => None,
-        r => Some((r.kind().as_str(), scope.as_deref())),
-    };
+    let filter = caller.credential_filter();
+    let filter = filter.as_ref().map(|(r, scope)| (*r, scope.as_deref()));
     match api_tokens::list(s.services.store().pool(), filter).await {
         Ok(rows) => Json(rows.into_iter().map(view).collect::<Vec<_>>()).into_response(),
         Err(e) => store_error(e),
@@ -258,9 +255,7 @@ async fn revoke(State(s): State<AdminState>, caller: Caller, Path(id): Path<Stri
         Ok(None) => return hidden(&format!("tokenet {id}")),
         Err(e) => return store_error(e),
     };
-    let in_scope =
-        caller.is_operator() || (token.role == caller.role.kind().as_str() && token.scope == caller.role.scope());
-    if !in_scope {
+    if !caller.manages(&token.role, token.scope.as_deref()) {
         return hidden(&format!("tokenet {id}"));
     }
     let actor = caller.actor();

@@ -16,7 +16,6 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use snitflade_access::passwords;
-use snitflade_access::principal::Role;
 use snitflade_store::users::{self, NewUser, User};
 use snitflade_store::{admin_audit, now_text};
 
@@ -108,18 +107,10 @@ async fn create(State(s): State<AdminState>, caller: Caller, Body(b): Body<NewUs
     (StatusCode::CREATED, Json(answer)).into_response()
 }
 
-/// The role-and-scope filter of a caller's lists: the operator's are all, others' their own role and scope.
-fn own(caller: &Caller) -> Option<(&'static str, Option<String>)> {
-    match &caller.role {
-        Role::Operator => None,
-        r => Some((r.kind().as_str(), r.scope())),
-    }
-}
-
 /// `GET /users`.
 async fn list(State(s): State<AdminState>, caller: Caller) -> Response {
-    let filter = own(&caller);
-    let filter = filter.as_ref().map(|(r, s)| (*r, s.as_deref()));
+    let filter = caller.credential_filter();
+    let filter = filter.as_ref().map(|(r, scope)| (*r, scope.as_deref()));
     match users::list(s.services.store().pool(), filter).await {
         Ok(rows) => Json(rows).into_response(),
         Err(e) => store_error(e),
@@ -132,11 +123,7 @@ async fn in_scope(s: &AdminState, caller: &Caller, id: &str) -> Result<User, Res
     let Some((user, _)) = found else {
         return Err(hidden(&format!("brugeren {id}")));
     };
-    let ok = match own(caller) {
-        None => true,
-        Some((role, scope)) => user.role == role && user.scope == scope,
-    };
-    if ok {
+    if caller.manages(&user.role, user.scope.as_deref()) {
         Ok(user)
     } else {
         Err(hidden(&format!("brugeren {id}")))

@@ -79,6 +79,22 @@ impl Caller {
         Ok(Some(own.to_string()))
     }
 
+    /// The credentials (API tokens, the console's people) a caller lists: the operator's are all (`None`), others'
+    /// those of their own role and scope.
+    pub(crate) fn credential_filter(&self) -> Option<(&'static str, Option<String>)> {
+        match &self.role {
+            Role::Operator => None,
+            r => Some((r.kind().as_str(), r.scope())),
+        }
+    }
+
+    /// Whether the caller manages a credential of `role` and `scope` (revokes it, disables it): the operator every
+    /// one, others those of their own role and scope.
+    pub(crate) fn manages(&self, role: &str, scope: Option<&str>) -> bool {
+        self.credential_filter()
+            .is_none_or(|(own_role, own_scope)| role == own_role && scope == own_scope.as_deref())
+    }
+
     /// A thing that belongs to `owner` and is out of scope is answered as not existing (`what` names it).
     pub(crate) fn visible(&self, owner: &Owner, what: &str) -> Result<(), Refused> {
         if self.sees(owner) {

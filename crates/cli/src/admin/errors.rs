@@ -3,25 +3,32 @@
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
 use clap::builder::PossibleValuesParser;
+use clap::{Args, Subcommand};
 use reqwest::Method;
 
 use super::request::{Body, Request, note_body, text};
+
+/// The filters `list` and `counts` share.
+#[derive(Args, Debug)]
+pub(crate) struct ErrorFilter {
+    /// Only errors in this state.
+    #[arg(long, value_parser = PossibleValuesParser::new(["open", "resubmitted", "discarded", "resolved"]))]
+    status: Option<String>,
+    /// Only errors of this interface (e.g. engangsydelse, maskintimer).
+    #[arg(long)]
+    interface: Option<String>,
+    /// Only errors of this municipality (e.g. 0340).
+    #[arg(long)]
+    municipality: Option<String>,
+}
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum ErrorCommand {
     /// Errors, oldest first, filtered by any of the options.
     List {
-        /// Only errors in this state.
-        #[arg(long, value_parser = PossibleValuesParser::new(["open", "resubmitted", "discarded", "resolved"]))]
-        status: Option<String>,
-        /// Only errors of this interface (e.g. engangsydelse, maskintimer).
-        #[arg(long)]
-        interface: Option<String>,
-        /// Only errors of this municipality (e.g. 0340).
-        #[arg(long)]
-        municipality: Option<String>,
+        #[command(flatten)]
+        filter: ErrorFilter,
         /// Only errors with this external id (the caller's message or registration id, an IND01 line's key).
         #[arg(long)]
         external_id: Option<String>,
@@ -34,15 +41,8 @@ pub(crate) enum ErrorCommand {
     },
     /// How many errors there are per municipality, interface and status, filtered by any of the options.
     Counts {
-        /// Only errors in this state.
-        #[arg(long, value_parser = PossibleValuesParser::new(["open", "resubmitted", "discarded", "resolved"]))]
-        status: Option<String>,
-        /// Only errors of this interface.
-        #[arg(long)]
-        interface: Option<String>,
-        /// Only errors of this municipality.
-        #[arg(long)]
-        municipality: Option<String>,
+        #[command(flatten)]
+        filter: ErrorFilter,
     },
     /// One error with its payload and history.
     Show {
@@ -83,28 +83,22 @@ impl ErrorCommand {
     pub(crate) fn request(&self) -> Request {
         match self {
             Self::List {
-                status,
-                interface,
-                municipality,
+                filter,
                 external_id,
                 limit,
                 offset,
             } => Request::get("/api/v1/errors", &[]).query([
-                ("status", status.clone()),
-                ("interface", interface.clone()),
-                ("municipality", municipality.clone()),
+                ("status", filter.status.clone()),
+                ("interface", filter.interface.clone()),
+                ("municipality", filter.municipality.clone()),
                 ("external_id", external_id.clone()),
                 ("limit", text(limit)),
                 ("offset", text(offset)),
             ]),
-            Self::Counts {
-                status,
-                interface,
-                municipality,
-            } => Request::get("/api/v1/errors/counts", &[]).query([
-                ("status", status.clone()),
-                ("interface", interface.clone()),
-                ("municipality", municipality.clone()),
+            Self::Counts { filter } => Request::get("/api/v1/errors/counts", &[]).query([
+                ("status", filter.status.clone()),
+                ("interface", filter.interface.clone()),
+                ("municipality", filter.municipality.clone()),
             ]),
             Self::Show { id } => Request::get("/api/v1/errors/{id}", &[id]),
             Self::Resubmit { id, payload, note } => Request::new(

@@ -166,6 +166,17 @@ impl Server {
     }
 }
 
+/// A Medarbejderoplysninger Laes of `pernr` (`Employee_Provide_Out`; a read of personal data, in the audit log).
+pub fn laes_envelope(pernr: &str) -> String {
+    format!(
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:m=\"urn:oio:medarbejder:1.0.0\" xmlns:sd=\"urn:oio:sagdok:3.0.0\"><soapenv:Header/><soapenv:Body>\
+         <m:LaesInput><sd:MedarbejderRef><sd:UUIDIdentifikator></sd:UUIDIdentifikator><sd:URNIdentifikator>\
+         urn:oio:kmd:lpe:medarbejder:{pernr}</sd:URNIdentifikator></sd:MedarbejderRef></m:LaesInput>\
+         </soapenv:Body></soapenv:Envelope>"
+    )
+}
+
 /// A SetAbsenceAttendance (opret-fravaer) message registering a sick day (SY) of `pernr` on `day`.
 pub fn sick_day(pernr: &str, day: &str) -> String {
     format!(

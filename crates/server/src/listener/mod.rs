@@ -200,22 +200,43 @@ impl Connection {
         self.http(stream, None, idle, None).await;
     }
 
-    async fn tls(mut self, stream: TcpStream, acceptor: &TlsAcceptor) {
-        let remote = self.remote;
+    /// The TLS handshake within the handshake deadline, unless the ticket is evicted to make room first. A refused or
+    /// timed-out handshake is logged (and, with `count`, counted by reason in `snitflade_tls_handshake_failures_total`).
+    async fn handshake(
+        &mut self,
+        stream: TcpStream,
+        acceptor: &TlsAcceptor,
+        count: bool,
+    ) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+        let (remote, name) = (self.remote, self.name);
         let handshake = tokio::time::timeout(self.options.handshake_timeout, acceptor.accept(stream));
-        let stream = tokio::select! {
+        let reason = tokio::select! {
             done = handshake => match done {
-                Ok(Ok(s)) => s,
+                Ok(Ok(s)) => return Some(s),
                 Ok(Err(e)) => {
-                    tracing::debug!(listener = self.name, %remote, error = %e, "TLS handshake refused");
-                    return;
+                    let reason = crate::tls::handshake_failure_reason(&e);
+                    tracing::debug!(listener = name, %remote, error = %e, reason, "TLS handshake refused");
+                    reason
                 }
                 Err(_) => {
-                    tracing::debug!(listener = self.name, %remote, "TLS handshake timed out");
-                    return;
+                    tracing::debug!(listener = name, %remote, "TLS handshake timed out");
+                    "timeout"
                 }
             },
-            _ = self.ticket.evicted() => return,
+            _ = self.ticket.evicted() => {
+                tracing::debug!(listener = name, %remote, "TLS handshake cut to make room for a newer one");
+                return None;
+            }
+        };
+        if count {
+            metrics::counter!("snitflade_tls_handshake_failures_total", "reason" => reason).increment(1);
+        }
+        None
+    }
+
+    async fn tls(mut self, stream: TcpStream, acceptor: &TlsAcceptor) {
+        let Some(stream) = self.handshake(stream, acceptor, false).await else {
+            return;
         };
         if self.ticket.establish(false).is_err() {
             return;
@@ -232,26 +253,8 @@ impl Connection {
         connections: &Connections,
     ) {
         let remote = self.remote;
-        let handshake = tokio::time::timeout(self.options.handshake_timeout, acceptor.accept(stream));
-        let stream = tokio::select! {
-            done = handshake => match done {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => {
-                    let reason = crate::tls::handshake_failure_reason(&e);
-                    tracing::debug!(%remote, error = %e, reason, "TLS handshake refused");
-                    metrics::counter!("snitflade_tls_handshake_failures_total", "reason" => reason).increment(1);
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!(%remote, "TLS handshake timed out");
-                    metrics::counter!("snitflade_tls_handshake_failures_total", "reason" => "timeout").increment(1);
-                    return;
-                }
-            },
-            _ = self.ticket.evicted() => {
-                tracing::debug!(%remote, "TLS handshake cut to make room for a newer one");
-                return;
-            }
+        let Some(stream) = self.handshake(stream, acceptor, true).await else {
+            return;
         };
         let identity = stream
             .get_ref()
