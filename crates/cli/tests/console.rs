@@ -721,6 +721,65 @@ async fn people_run_their_integrations_in_the_console() {
         .await
         .unwrap();
     assert!(secret.starts_with("snf_"), "{secret}");
+    // … and revokes it again.
+    b.goto("/brugere").await;
+    b.submit("form[action$='/tilbagekald'] button").await;
+    assert!(b.text().await.contains("Nøglen er tilbagekaldt."));
+    let tokens = s.admin.list("/api/v1/tokens").await;
+    let revoked = tokens.iter().find(|t| t["name"] == "med-csrf").unwrap();
+    assert!(!revoked["revoked_at"].is_null(), "{revoked}");
+    b.sign_out().await;
+
+    // The municipality closes a delivered order normally, its access ending in 30 days.
+    b.sign_in("mette", PASSWORD).await;
+    let vikar = s.admin.list("/api/v1/orders?system=vikarsystem").await;
+    let vikar = vikar[0]["id"].as_str().unwrap();
+    b.goto(&format!("/adgang/ordrer/{vikar}")).await;
+    let on = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(30))
+        .unwrap();
+    // A date field is typed in the browser's locale's order; its value is the ISO date either way.
+    b.driver
+        .execute(
+            &format!("document.getElementById('close-on').value = '{on}'"),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    b.fill("#close-reason", "Kontrakten udløber").await;
+    b.submit("#close-order").await;
+    assert!(b.text().await.contains("Ordren er lukket."), "{}", b.text().await);
+    let closed = s.admin.get_ok(&format!("/api/v1/orders/{vikar}")).await;
+    assert_eq!(closed["closed"]["kind"], "normal", "{closed}");
+    assert_eq!(closed["closed"]["on"], on.to_string(), "{closed}");
+    assert_eq!(closed["closed"]["actor"], "municipality:0340 (person mette)");
+    b.sign_out().await;
+
+    // The operator builds a subscription for a dueslag from the message types and an authority.
+    let (status, dueslag) = s
+        .admin
+        .post(
+            "/api/v1/dueslag",
+            Some(json!({"name": "Dagtilbud-fravær", "system": "dagtilbud", "push_url": "https://127.0.0.1:9/ind"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{dueslag}");
+    let dueslag = dueslag["id"].as_str().unwrap().to_owned();
+    b.sign_in("ole", PASSWORD).await;
+    b.goto("/beskedfordeler").await;
+    b.click("details:has(form[action$='/abonnementer']) summary").await;
+    b.click("input[name=beskedtype][value='absence.created']").await;
+    b.fill(&format!("#myn-{dueslag}"), "0340").await;
+    b.check_page_here("26-abonnement", &axe).await;
+    b.submit("form[action$='/abonnementer'] button").await;
+    assert!(b.text().await.contains("Abonnementet er oprettet."));
+    let subscriptions = s.admin.list(&format!("/api/v1/dueslag/{dueslag}/subscriptions")).await;
+    assert_eq!(
+        subscriptions[0]["filter"],
+        json!({"beskedtype": ["absence.created"], "myndighed": ["0340"]}),
+        "{subscriptions:?}"
+    );
     b.sign_out().await;
 
     // The auditor reads the logs and nothing else.

@@ -121,8 +121,13 @@ pub fn router(state: ConsoleState) -> Router {
             "/adgang/systemer/{name}/opstartspakke",
             post(pages::access::startup_package),
         )
+        .route("/adgang/ordrer/{id}/luk", post(pages::access::close_order))
         .route("/adgang/fakturaer.csv", get(pages::access::invoices_csv))
         .route("/beskedfordeler", get(pages::beskedfordeler::page))
+        .route(
+            "/beskedfordeler/{id}/abonnementer",
+            post(pages::beskedfordeler::subscribe),
+        )
         .route(
             "/beskedfordeler/{id}/fejlkoe/{seq}/genkoe",
             post(pages::beskedfordeler::requeue),
@@ -140,6 +145,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/brugere/ny", post(pages::users::create))
         .route("/brugere/{id}/deaktiver", post(pages::users::disable))
         .route("/brugere/tokens", post(pages::users::create_token))
+        .route("/brugere/tokens/{id}/tilbagekald", post(pages::users::revoke_token))
         .route("/logud", post(signin::sign_out))
         // A page needs a signed-in person (the sign-in page otherwise), and a change its session's CSRF token.
         .route_layer(middleware::from_fn_with_state(state.clone(), session::require));

@@ -128,6 +128,8 @@ struct OrderPage<'a> {
     waiting: Option<(&'static str, String)>,
     /// The system's certificates (fingerprints), for the step that settles which one the access is set up on.
     certificates: Vec<String>,
+    /// Whether the signed-in person is offered the normal close.
+    closable: bool,
 }
 
 /// The timeline of an order: each step of its kind with who took it and when, and the next step.
@@ -192,6 +194,10 @@ async fn order_page(s: &ConsoleState, signed: &Signed, id: &str, page: Page, sta
                 .collect();
         }
     }
+    // A delivered order may be closed normally by the municipality (and the operator); the API decides.
+    let closable = o["closed"].is_null()
+        && matches!(state, Some(OrderState::AccessSetUp | OrderState::Notified))
+        && matches!(signed.principal.role.kind().as_str(), "operator" | "municipality");
     let page = OrderPage {
         page,
         o: J(&o),
@@ -199,6 +205,7 @@ async fn order_page(s: &ConsoleState, signed: &Signed, id: &str, page: Page, sta
         mine,
         waiting,
         certificates,
+        closable,
     };
     html(status, page.render())
 }
@@ -446,6 +453,40 @@ pub(crate) async fn startup_package(
     let path = format!("/api/v1/systems/{}/startup-package", api::segment(&name));
     match api::call(&s, &signed.principal, Method::POST, &path, Some(json!({}))).await {
         Ok(_) => done("/adgang", "opstartspakke"),
+        Err(f) => unavailable(&signed, "/adgang", f),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NormalClose {
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /adgang/ordrer/{id}/luk`: a delivered order closed normally — its grants end on the day given (the
+/// municipality's or the operator's; the lifecycle says whose).
+pub(crate) async fn close_order(
+    State(s): State<ConsoleState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<NormalClose>,
+) -> Response {
+    let mut body = json!({});
+    if !f.on.trim().is_empty() {
+        body["on"] = f.on.trim().into();
+    }
+    if !f.reason.trim().is_empty() {
+        body["reason"] = f.reason.trim().into();
+    }
+    let path = format!("/api/v1/orders/{}/close", api::segment(&id));
+    match api::call(&s, &signed.principal, Method::POST, &path, Some(body)).await {
+        Ok(_) => done(&format!("/adgang/ordrer/{}", api::segment(&id)), "ordre-lukket"),
+        Err(f) if f.status.is_client_error() && f.status != StatusCode::NOT_FOUND => {
+            let page = Page::new(&signed, "/adgang").refused(f.message);
+            order_page(&s, &signed, &id, page, f.status).await
+        }
         Err(f) => unavailable(&signed, "/adgang", f),
     }
 }

@@ -23,6 +23,8 @@ struct BeskedfordelerPage<'a> {
     /// Each dueslag with its subscriptions, pending deliveries and fejlkø.
     boxes: Vec<(J<'a>, J<'a>, J<'a>, J<'a>)>,
     systems: J<'a>,
+    /// Every message type (`GET /beskedtyper`), for the subscription filter builder.
+    kinds: J<'a>,
     /// A publisher token just issued (shown this once).
     issued: Option<String>,
 }
@@ -34,9 +36,10 @@ impl BeskedfordelerPage<'_> {
 }
 
 async fn render(s: &ConsoleState, signed: &Signed, page: Page, issued: Option<String>) -> Response {
-    let (boxes, systems) = match tokio::try_join!(
+    let (boxes, systems, kinds) = match tokio::try_join!(
         api::get(s, &signed.principal, "/api/v1/dueslag"),
         api::get(s, &signed.principal, "/api/v1/systems"),
+        api::get(s, &signed.principal, "/api/v1/beskedtyper"),
     ) {
         Ok(r) => r,
         Err(f) => return unavailable(signed, "/beskedfordeler", f),
@@ -54,6 +57,7 @@ async fn render(s: &ConsoleState, signed: &Signed, page: Page, issued: Option<St
         page,
         boxes: data.iter().map(|(a, b, c, d)| (J(a), J(b), J(c), J(d))).collect(),
         systems: J(&systems),
+        kinds: J(&kinds),
         issued,
     };
     html(StatusCode::OK, page.render())
@@ -102,6 +106,50 @@ pub(crate) async fn publisher_token(
             let token = t["token"].as_str().map(str::to_owned);
             render(&s, &signed, Page::new(&signed, "/beskedfordeler"), token).await
         }
+        Err(f) => unavailable(&signed, "/beskedfordeler", f),
+    }
+}
+
+/// `POST /beskedfordeler/{id}/abonnementer`: a subscription built from the ticked message types (`beskedtype`, one
+/// field per box) and the authorities written (`myndighed`): every field given must match, none chosen matches
+/// everything — the API's filter.
+pub(crate) async fn subscribe(
+    State(s): State<ConsoleState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    axum::extract::RawForm(form): axum::extract::RawForm,
+) -> Response {
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&form).into_owned().collect();
+    let kinds: Vec<&str> = fields
+        .iter()
+        .filter(|(k, v)| k == "beskedtype" && !v.is_empty())
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let authorities: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "myndighed")
+        .flat_map(|(_, v)| v.split([',', ' ']))
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .collect();
+    let mut filter = json!({});
+    if !kinds.is_empty() {
+        filter["beskedtype"] = kinds.into();
+    }
+    if !authorities.is_empty() {
+        filter["myndighed"] = authorities.into();
+    }
+    let path = format!("/api/v1/dueslag/{}/subscriptions", api::segment(&id));
+    match api::call(
+        &s,
+        &signed.principal,
+        Method::POST,
+        &path,
+        Some(json!({ "filter": filter })),
+    )
+    .await
+    {
+        Ok(_) => done("/beskedfordeler", "abonnement"),
         Err(f) => unavailable(&signed, "/beskedfordeler", f),
     }
 }

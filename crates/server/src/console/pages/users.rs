@@ -136,3 +136,12 @@ pub(crate) async fn create_token(State(s): State<ConsoleState>, signed: Signed, 
         Err(f) => unavailable(&signed, "/brugere", f),
     }
 }
+
+/// `POST /brugere/tokens/{id}/tilbagekald`: revoked from the next request on.
+pub(crate) async fn revoke_token(State(s): State<ConsoleState>, signed: Signed, Path(id): Path<String>) -> Response {
+    let path = format!("/api/v1/tokens/{}", api::segment(&id));
+    match api::call(&s, &signed.principal, Method::DELETE, &path, None).await {
+        Ok(_) => done("/brugere", "tilbagekaldt"),
+        Err(f) => unavailable(&signed, "/brugere", f),
+    }
+}
