@@ -795,6 +795,49 @@ async fn people_run_their_integrations_in_the_console() {
         .await
         .unwrap();
     assert!(!nav.contains("Adgang") && !nav.contains("Fejlhåndtering"), "{nav}");
+    // A page outside the role is refused with the reason, not shown empty.
+    b.goto("/fejl").await;
+    assert!(
+        b.text().await.contains("Du har ikke adgang til denne side."),
+        "{}",
+        b.text().await
+    );
+    let _ = b.console_errors().await;
+    b.sign_out().await;
+
+    // Every page in every role's menu renders cleanly for that role.
+    for (person, pages) in [
+        (
+            "mette",
+            &[
+                "/",
+                "/fejl",
+                "/adgang",
+                "/beskedfordeler",
+                "/landskab",
+                "/revision",
+                "/brugere",
+            ][..],
+        ),
+        ("vera", &["/", "/fejl", "/adgang", "/beskedfordeler", "/brugere"][..]),
+        ("revisor", &["/", "/revision"][..]),
+    ] {
+        b.sign_in(person, PASSWORD).await;
+        let nav = b
+            .driver
+            .find(Locator::Css("nav.main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(nav.lines().count(), pages.len(), "{person}: {nav}");
+        for page in pages {
+            let shot = format!("50-{person}{}", page.replace('/', "-"));
+            b.check_page(page, &shot, &axe).await;
+        }
+        b.sign_out().await;
+    }
     b.driver.clone().close().await.unwrap();
 }
 
