@@ -253,6 +253,17 @@ impl Browser {
         std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Drops `file` on a system's upload field on Adgang (WebDriver sends a file input its path) and submits it.
+    async fn upload_certificate(&self, system: &str, file: &Path) {
+        self.goto("/adgang").await;
+        let field = self.driver.find(Locator::Id(&format!("fil-{system}"))).await.unwrap();
+        field.send_keys(file.to_str().unwrap()).await.unwrap();
+        self.submit(&format!(
+            "form[action^='/adgang/systemer/{system}/certifikater'] button"
+        ))
+        .await;
+    }
+
     /// The checks of [`Browser::check_page`] on the page that is open.
     async fn check_page_here(&self, shot: &str, axe: &str) {
         self.screenshot(shot).await;
@@ -583,16 +594,7 @@ async fn people_run_their_integrations_in_the_console() {
     let upload_dir = tempfile::tempdir().unwrap();
     let junk = upload_dir.path().join("ikke-et-certifikat.pem");
     std::fs::write(&junk, "dette er ikke et certifikat\n").unwrap();
-    b.goto("/adgang").await;
-    b.driver
-        .find(Locator::Id("fil-kantine"))
-        .await
-        .unwrap()
-        .send_keys(junk.to_str().unwrap())
-        .await
-        .unwrap();
-    b.submit("form[action^='/adgang/systemer/kantine/certifikater'] button")
-        .await;
+    b.upload_certificate("kantine", &junk).await;
     let text = b.text().await;
     assert!(text.contains("Handlingen blev afvist"), "{text}");
     let _ = b.console_errors().await;
@@ -602,16 +604,7 @@ async fn people_run_their_integrations_in_the_console() {
             .unwrap();
     let good = upload_dir.path().join("kantine-ny.pem");
     std::fs::write(&good, cert).unwrap();
-    b.goto("/adgang").await;
-    b.driver
-        .find(Locator::Id("fil-kantine"))
-        .await
-        .unwrap()
-        .send_keys(good.to_str().unwrap())
-        .await
-        .unwrap();
-    b.submit("form[action^='/adgang/systemer/kantine/certifikater'] button")
-        .await;
+    b.upload_certificate("kantine", &good).await;
     assert!(
         b.text().await.contains("Certifikatet er tilføjet."),
         "{}",

@@ -258,6 +258,29 @@ async fn revoke(State(s): State<AdminState>, caller: Caller, Path(id): Path<Stri
     if !caller.manages(&token.role, token.scope.as_deref()) {
         return hidden(&format!("tokenet {id}"));
     }
+    end_credential(&s, &caller, id, ("api_token", "api_token.revoke"), |c, id, now| {
+        Box::pin(api_tokens::revoke(c, id, now))
+    })
+    .await
+}
+
+/// The shape of a store function that ends a credential (`api_tokens::revoke`, `users::disable`): whether it ended
+/// one that was live.
+pub(crate) type EndFn = for<'c> fn(
+    &'c mut snitflade_store::Tx,
+    &'c str,
+    &'c str,
+) -> snitflade_store::BoxFuture<'c, snitflade_store::Result<bool>>;
+
+/// Ends the credential `id` with `end` and, when it was live, writes `action` on the object type `kind` to the admin
+/// audit log in the same transaction; 204 either way.
+pub(crate) async fn end_credential(
+    s: &AdminState,
+    caller: &Caller,
+    id: String,
+    (kind, action): (&'static str, &'static str),
+    end: EndFn,
+) -> Response {
     let actor = caller.actor();
     let done = s
         .services
@@ -266,8 +289,8 @@ async fn revoke(State(s): State<AdminState>, caller: Caller, Path(id): Path<Stri
             let (id, actor) = (id.clone(), actor.clone());
             Box::pin(async move {
                 let now = now_text();
-                if api_tokens::revoke(c, &id, &now).await? {
-                    admin_audit::record(c, &actor, "api_token.revoke", "api_token", &id, &json!({}), &now).await?;
+                if end(c, &id, &now).await? {
+                    admin_audit::record(c, &actor, action, kind, &id, &json!({}), &now).await?;
                 }
                 Ok(())
             })

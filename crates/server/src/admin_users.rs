@@ -5,7 +5,7 @@
 
 use crate::admin::{AdminState, error, store_error};
 use crate::admin_json::Body;
-use crate::admin_tokens::{name, role};
+use crate::admin_tokens::{end_credential, name, role};
 use crate::auth::Caller;
 use crate::scope::hidden;
 use axum::extract::{Path, State};
@@ -135,25 +135,10 @@ async fn disable(State(s): State<AdminState>, caller: Caller, Path(id): Path<Str
     if let Err(r) = in_scope(&s, &caller, &id).await {
         return r;
     }
-    let actor = caller.actor();
-    let done = s
-        .services
-        .store()
-        .write(move |c| {
-            let (id, actor) = (id.clone(), actor.clone());
-            Box::pin(async move {
-                let now = now_text();
-                if users::disable(c, &id, &now).await? {
-                    admin_audit::record(c, &actor, "user.disable", "user", &id, &json!({}), &now).await?;
-                }
-                Ok(())
-            })
-        })
-        .await;
-    match done {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => store_error(e),
-    }
+    end_credential(&s, &caller, id, ("user", "user.disable"), |c, id, now| {
+        Box::pin(users::disable(c, id, now))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
