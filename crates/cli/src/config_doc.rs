@@ -65,6 +65,14 @@ pub(crate) fn render() -> String {
     for (key, property, def) in &tables {
         let _ = write!(out, "\n## `[{key}]`\n\n{}\n\n", description(property));
         table(&mut out, properties(def), &BTreeMap::new());
+        for (list, property, item) in table_lists(def, &defs) {
+            let _ = write!(
+                out,
+                "\n### `[[{key}.{list}]]`\n\n{} Each such table has these keys:\n\n",
+                description(property)
+            );
+            table(&mut out, properties(item), &BTreeMap::new());
+        }
     }
 
     out.push_str("\n## A config file with every default\n\n```toml\n");
@@ -73,8 +81,25 @@ pub(crate) fn render() -> String {
     }
     for (key, _, def) in &tables {
         let _ = writeln!(out, "\n[{key}]");
+        let lists = table_lists(def, &defs);
         for (key, property) in properties(def) {
-            let _ = writeln!(out, "{}", toml_line(key, property));
+            if !lists.iter().any(|(list, _, _)| *list == key) {
+                let _ = writeln!(out, "{}", toml_line(key, property));
+            }
+        }
+        for (list, _, item) in &lists {
+            let _ = writeln!(
+                out,
+                "# none by default; each one is a table like this:\n# [[{key}.{list}]]"
+            );
+            let required = item.get("required").and_then(Value::as_array);
+            for (key, property) in properties(item) {
+                if required.is_some_and(|r| r.iter().any(|k| k == key)) {
+                    let _ = writeln!(out, "# {key} = …  (required)");
+                } else {
+                    let _ = writeln!(out, "# {}", toml_line(key, property).trim_start_matches("# "));
+                }
+            }
         }
     }
     out.push_str("```\n");
@@ -109,6 +134,16 @@ fn properties(schema: &Value) -> impl Iterator<Item = (&str, &Value)> {
         .map(|(k, v)| (k.as_str(), v))
 }
 
+/// The keys of a table that are lists of tables (`[[console.oidc]]`): key, property, the item's definition.
+fn table_lists<'a>(def: &'a Value, defs: &'a Map<String, Value>) -> Vec<(&'a str, &'a Value, &'a Value)> {
+    properties(def)
+        .filter_map(|(key, property)| {
+            let item = property.get("items").and_then(reference).and_then(|n| defs.get(n))?;
+            Some((key, property, item))
+        })
+        .collect()
+}
+
 /// The name of the definition a property refers to (`#/$defs/ServicesConfig`), if it is a table.
 fn reference(property: &Value) -> Option<&str> {
     property.get("$ref")?.as_str()?.rsplit('/').next()
@@ -136,10 +171,11 @@ fn value_type(property: &Value) -> String {
     };
     let optional = types.contains(&"null");
     let base = match types.iter().find(|t| **t != "null") {
-        Some(&"array") => {
-            let item = property.get("items").map(value_type).unwrap_or_default();
-            format!("list of {item}s")
-        }
+        Some(&"array") => match property.get("items") {
+            Some(items) if reference(items).is_some() => "list of tables (below)".to_owned(),
+            Some(items) => format!("list of {}s", value_type(items)),
+            None => "list".to_owned(),
+        },
         Some(t) => (*t).to_owned(),
         None => "value".to_owned(),
     };

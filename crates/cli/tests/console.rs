@@ -848,3 +848,224 @@ async fn an_idle_session_expires_and_the_person_is_told() {
     b.screenshot("40-udloebet").await;
     b.driver.clone().close().await.unwrap();
 }
+
+/// A real OpenID Connect provider (node `oidc-provider`, `tests/oidc/provider.mjs`), installed with `npm ci` into
+/// the target dir the first time.
+struct IdentityProvider {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for IdentityProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl IdentityProvider {
+    fn start(
+        client_secret: &str,
+    ) -> (
+        IdentityProvider,
+        std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    ) {
+        use std::io::BufRead;
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("oidc");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oidc-provider");
+        std::fs::create_dir_all(&dir).unwrap();
+        for file in ["package.json", "package-lock.json", "provider.mjs"] {
+            std::fs::copy(source.join(file), dir.join(file)).unwrap();
+        }
+        if !dir.join("node_modules").join("oidc-provider").exists() {
+            let installed = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--silent"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm is needed to install oidc-provider");
+            assert!(installed.success(), "npm ci of oidc-provider");
+        }
+        let mut child = Command::new("node")
+            .arg("provider.mjs")
+            .current_dir(&dir)
+            .env("OIDC_CLIENT_SECRET", client_secret)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node is needed for the OpenID Connect provider");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let port = first.strip_prefix("port ").unwrap().parse().unwrap();
+        (IdentityProvider { child, port }, lines)
+    }
+
+    fn issuer(&self) -> String {
+        format!("http://localhost:{}", self.port)
+    }
+
+    /// Registers the console's redirect URI and waits for the provider to take sign-ins.
+    fn register(&mut self, lines: &mut impl Iterator<Item = std::io::Result<String>>, redirect_uri: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{redirect_uri}").unwrap();
+        stdin.flush().unwrap();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    }
+}
+
+impl Browser {
+    /// Signs in at the provider's development pages as `login` (its `sub`) and consents.
+    async fn sign_in_at_provider(&self, login: &str) {
+        self.click("a[href='/logind/oidc/aarhus']").await;
+        for _ in 0..100 {
+            if self.driver.find(Locator::Css("input[name='login']")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let at = self.driver.current_url().await.unwrap();
+        assert_eq!(at.host_str(), Some("localhost"), "{at}: at the provider");
+        self.fill("input[name='login']", login).await;
+        self.fill("input[name='password']", "hvad som helst").await;
+        self.submit("button[type='submit']").await;
+        // The provider asks for consent the first time.
+        if self.driver.current_url().await.unwrap().host_str() == Some("localhost") {
+            self.submit("button[type='submit']").await;
+        }
+        // The console's callback page goes on to the overview by itself.
+        for _ in 0..100 {
+            let url = self.driver.current_url().await.unwrap();
+            if url.host_str() == Some("127.0.0.1") && !url.path().ends_with("/callback") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_person_signs_in_through_their_municipalitys_openid_connect_provider() {
+    let secret_dir = tempfile::tempdir().unwrap();
+    let secret_file = secret_dir.path().join("oidc-secret");
+    std::fs::write(&secret_file, "en hemmelighed kun konsollen og udbyderen kender\n").unwrap();
+    let (mut idp, mut lines) = IdentityProvider::start("en hemmelighed kun konsollen og udbyderen kender");
+    let s = Server::start_with_config(&format!(
+        "[[console.oidc]]\nname = \"aarhus\"\nlabel = \"Aarhus Kommunes login\"\nissuer = \"{}\"\n\
+         client_id = \"snitflade-console\"\nclient_secret_file = \"{}\"\n",
+        idp.issuer(),
+        secret_file.display()
+    ))
+    .await;
+    idp.register(
+        &mut lines,
+        &format!("http://{}/logind/oidc/aarhus/callback", s.proc.admin),
+    );
+
+    // A person linked to their identity at Aarhus' provider (with the command line), with no password of their own
+    // in snitflade; an issuer that is not a configured provider's is refused, and so are half an identity and a
+    // person with neither password nor identity.
+    let added = Command::new(env!("CARGO_BIN_EXE_snitflade"))
+        .args([
+            "admin",
+            "--admin-url",
+            &format!("http://{}", s.proc.admin),
+            "--data-dir",
+        ])
+        .arg(s.data_dir())
+        .args([
+            "users",
+            "add",
+            "mette",
+            "--role",
+            "municipality",
+            "--scope",
+            "0751",
+            "--oidc-issuer",
+        ])
+        .args([idp.issuer().as_str(), "--oidc-subject", "mette@aarhus"])
+        .env_remove("SNITFLADE_ADMIN_TOKEN")
+        .env_remove("SNITFLADE_ADMIN_URL")
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let listed: Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert_eq!(listed["oidc_subject"], "mette@aarhus", "{listed}");
+    for (person, why) in [
+        (
+            json!({"name": "x", "role": "auditor", "oidc_issuer": idp.issuer()}),
+            "together",
+        ),
+        (
+            json!({"name": "y", "role": "auditor"}),
+            "a password or an OpenID Connect identity",
+        ),
+    ] {
+        let (status, body) = s.admin.post("/api/v1/users", Some(person)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.to_string().contains(why), "{body}");
+    }
+    let (status, body) = s
+        .admin
+        .post(
+            "/api/v1/users",
+            Some(json!({"name": "mallory", "role": "operator",
+                        "oidc_issuer": "https://login.example", "oidc_subject": "mallory"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.to_string().contains("not a configured provider"), "{body}");
+
+    let axe = axe_source();
+    let b = Browser::start(s.proc.admin).await;
+    b.goto("/logind").await;
+    let text = b.text().await;
+    assert!(text.contains("Aarhus Kommunes login"), "{text}");
+    b.check_page_here("50-logind-oidc", &axe).await;
+
+    // Through the provider and back: signed in as mette, a municipality's person of 0751. (The provider's
+    // development pages ask the internet for a font and have no icon; those are their console errors, not the
+    // console's.)
+    b.sign_in_at_provider("mette@aarhus").await;
+    let errors = b.console_errors().await;
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("fonts.googleapis.com") || e.starts_with(&idp.issuer())),
+        "{errors:?}"
+    );
+    assert_eq!(b.path().await, "/");
+    let text = b.text().await;
+    assert!(text.contains("mette"), "{text}");
+    b.check_page("/fejl", "51-oidc-fejl", &axe).await;
+    let log = s.admin.list("/api/v1/audit/admin?limit=100").await;
+    assert!(
+        log.iter().any(|e| e["action"] == "console.sign_in"
+            && e["actor"] == "municipality:0751 (person mette)"
+            && e["detail"]["method"] == "oidc:aarhus"),
+        "{log:?}"
+    );
+    b.sign_out().await;
+
+    // Someone the provider knows but snitflade does not (the provider's own session forgotten first): refused, and
+    // told why.
+    b.driver
+        .goto(&format!("{}/.well-known/openid-configuration", idp.issuer()))
+        .await
+        .unwrap();
+    b.driver.delete_all_cookies().await.unwrap();
+    b.goto("/logind").await;
+    b.sign_in_at_provider("fremmed@aarhus").await;
+    let text = b.text().await;
+    assert!(text.contains("ikke knyttet til en aktiv bruger"), "{text}");
+    b.goto("/").await;
+    assert_eq!(b.path().await, "/logind", "not signed in");
+
+    // A callback the console did not start (a forged or replayed one) signs no one in.
+    b.goto("/logind/oidc/aarhus/callback?code=stjaalet&state=gaettet").await;
+    assert!(b.text().await.contains("Log ind blev ikke gennemført"));
+    b.goto("/").await;
+    assert_eq!(b.path().await, "/logind");
+    let _ = b.console_errors().await;
+    b.driver.clone().close().await.unwrap();
+}

@@ -38,6 +38,8 @@ pub struct AdminState {
     pub broker: Option<snitflade_beskedfordeler::amqp::Broker>,
     /// The console's sessions.
     pub console: crate::console::ConsoleConfig,
+    /// The OpenID Connect providers of `[[console.oidc]]` and the sign-ins through them in progress.
+    pub oidc: Arc<crate::console::oidc::Oidc>,
     /// Whether the admin listener speaks TLS (the console's cookies are then `Secure` and `__Host-`).
     pub admin_tls: bool,
     /// The PKI directory: with the demo CA's key in it (a test environment), vendors get test certificates.

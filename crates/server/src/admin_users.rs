@@ -1,6 +1,6 @@
 //! The console's people, through the admin API (issue 19): created for one role and scope (by the operator for any,
 //! by a municipality or vendor only for itself — the rule of API tokens), with a password (argon2id) and optionally
-//! a TOTP second factor whose secret is shown once; listed within the caller's scope; a password reset; disabled
+//! a TOTP second factor whose secret is shown once, or an identity at a configured OpenID Connect provider, or both; listed within the caller's scope; a password reset; disabled
 //! (which ends their sessions at once).
 
 use crate::admin::{AdminState, error, store_error};
@@ -34,11 +34,43 @@ struct NewUserBody {
     role: String,
     /// The kommunekode (municipality) or vendor id (vendor); a municipality or vendor may leave out its own.
     scope: Option<String>,
-    /// 12 to 256 characters.
-    password: String,
+    /// 12 to 256 characters; may be left out for a person who signs in only through OpenID Connect.
+    password: Option<String>,
     /// Ask for a TOTP code after the password (the secret is in the answer, once).
     #[serde(default)]
     totp: bool,
+    /// The issuer of a configured `[[console.oidc]]` provider the person may sign in through …
+    oidc_issuer: Option<String>,
+    /// … as this subject (the `sub` of the provider's ID tokens).
+    oidc_subject: Option<String>,
+}
+
+/// The OpenID Connect identity of a new person: both parts or neither, the issuer a configured provider's (the
+/// reason for a 400 otherwise).
+fn oidc_identity(s: &AdminState, b: &NewUserBody) -> Result<Option<(String, String)>, String> {
+    match (&b.oidc_issuer, &b.oidc_subject) {
+        (None, None) => Ok(None),
+        (Some(issuer), Some(subject)) => {
+            if !s.oidc.knows_issuer(issuer) {
+                let known = s.oidc.issuers();
+                return Err(if known.is_empty() {
+                    format!(
+                        "oidc_issuer: no OpenID Connect provider is configured ([[console.oidc]]), so '{issuer}' is not one"
+                    )
+                } else {
+                    format!(
+                        "oidc_issuer: '{issuer}' is not a configured provider's issuer ({})",
+                        known.join(", ")
+                    )
+                });
+            }
+            if subject.is_empty() || subject.len() > 255 {
+                return Err("oidc_subject: 1 to 255 characters".into());
+            }
+            Ok(Some((issuer.clone(), subject.clone())))
+        }
+        _ => Err("oidc_issuer and oidc_subject are given together or not at all".into()),
+    }
 }
 
 /// The PHC string of a password, hashed off the async threads (argon2id takes tens of milliseconds on purpose).
@@ -58,17 +90,39 @@ async fn create(State(s): State<AdminState>, caller: Caller, Body(b): Body<NewUs
         Ok(r) => r,
         Err(r) => return r,
     };
-    let hash = match hash_password(b.password).await {
-        Ok(h) => h,
-        Err(r) => return r,
+    let oidc = match oidc_identity(&s, &b) {
+        Ok(o) => o,
+        Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
+    let hash = match (b.password, &oidc) {
+        (Some(p), _) => match hash_password(p).await {
+            Ok(h) => Some(h),
+            Err(r) => return r,
+        },
+        (None, Some(_)) => None,
+        (None, None) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "password: a person needs a password or an OpenID Connect identity (oidc_issuer, oidc_subject)",
+            );
+        }
+    };
+    if b.totp && hash.is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "totp: a TOTP code is asked for after a password, and there is none",
+        );
+    }
     let totp = b.totp.then(passwords::new_totp_secret);
+    let (oidc_issuer, oidc_subject) = oidc.unzip();
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
         name,
         role: role.kind().as_str().into(),
         scope: role.scope(),
         totp: totp.is_some(),
+        oidc_issuer,
+        oidc_subject,
         created_at: now_text(),
         created_by: caller.actor(),
         last_signed_in_at: None,
@@ -85,12 +139,15 @@ async fn create(State(s): State<AdminState>, caller: Caller, Body(b): Body<NewUs
                     c,
                     NewUser {
                         user: &u,
-                        password_hash: &hash,
+                        password_hash: hash.as_deref(),
                         totp_secret: totp.as_deref(),
                     },
                 )
                 .await?;
-                let detail = json!({ "name": u.name, "role": u.role, "scope": u.scope, "totp": u.totp });
+                let detail = json!({
+                    "name": u.name, "role": u.role, "scope": u.scope, "totp": u.totp,
+                    "oidc_issuer": u.oidc_issuer, "oidc_subject": u.oidc_subject,
+                });
                 admin_audit::record(c, &u.created_by, "user.create", "user", &u.id, &detail, &u.created_at).await
             })
         })

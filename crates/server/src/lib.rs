@@ -281,6 +281,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         readiness,
         broker,
         console: opts.console.clone(),
+        oidc: Arc::new(console::oidc::Oidc::new(&opts.console)?),
         admin_tls: opts.admin_tls.is_some(),
         pki_dir: pki_dir.clone().into(),
         test_municipalities: if opts.test_municipalities.is_empty() && opts.demo {

@@ -18,6 +18,9 @@ pub struct User {
     pub scope: Option<String>,
     /// Whether a TOTP code is asked for after the password.
     pub totp: bool,
+    /// The OpenID Connect provider (its issuer) the person may sign in through, and their subject there.
+    pub oidc_issuer: Option<String>,
+    pub oidc_subject: Option<String>,
     pub created_at: String,
     pub created_by: String,
     pub last_signed_in_at: Option<String>,
@@ -32,8 +35,8 @@ pub struct Secrets {
     pub totp_last_step: Option<i64>,
 }
 
-const COLUMNS: &str = "id, name, role, scope, password_hash, totp_secret, totp_last_step, created_at, \
-                       created_by, last_signed_in_at, disabled_at FROM console_users";
+const COLUMNS: &str = "id, name, role, scope, password_hash, totp_secret, totp_last_step, oidc_issuer, \
+                       oidc_subject, created_at, created_by, last_signed_in_at, disabled_at FROM console_users";
 
 fn person(r: &AnyRow) -> Result<(User, Secrets)> {
     let totp_secret: Option<String> = r.try_get("totp_secret")?;
@@ -44,6 +47,8 @@ fn person(r: &AnyRow) -> Result<(User, Secrets)> {
             role: r.try_get("role")?,
             scope: r.try_get("scope")?,
             totp: totp_secret.is_some(),
+            oidc_issuer: r.try_get("oidc_issuer")?,
+            oidc_subject: r.try_get("oidc_subject")?,
             created_at: r.try_get("created_at")?,
             created_by: r.try_get("created_by")?,
             last_signed_in_at: r.try_get("last_signed_in_at")?,
@@ -57,14 +62,15 @@ fn person(r: &AnyRow) -> Result<(User, Secrets)> {
     ))
 }
 
-/// A new person: the listed fields, the password's hash and the TOTP secret.
+/// A new person: the listed fields, the password's hash (none for one who signs in only through OpenID Connect) and
+/// the TOTP secret.
 pub struct NewUser<'a> {
     pub user: &'a User,
-    pub password_hash: &'a str,
+    pub password_hash: Option<&'a str>,
     pub totp_secret: Option<&'a str>,
 }
 
-/// Stores a new person (a taken name is a `Conflict`).
+/// Stores a new person (a taken name, or an OpenID Connect identity another person has, is a `Conflict`).
 pub async fn insert(c: &mut AnyConnection, new: NewUser<'_>) -> Result<()> {
     let p = new.user;
     let taken = sqlx::query("SELECT 1 FROM console_users WHERE name = $1")
@@ -74,9 +80,16 @@ pub async fn insert(c: &mut AnyConnection, new: NewUser<'_>) -> Result<()> {
     if taken.is_some() {
         return Err(crate::StoreError::Conflict(format!("the name '{}' is taken", p.name)));
     }
+    if let (Some(issuer), Some(subject)) = (&p.oidc_issuer, &p.oidc_subject)
+        && by_oidc(&mut *c, issuer, subject).await?.is_some()
+    {
+        return Err(crate::StoreError::Conflict(format!(
+            "another person signs in as '{subject}' at {issuer}"
+        )));
+    }
     sqlx::query(
-        "INSERT INTO console_users (id, name, role, scope, password_hash, totp_secret, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO console_users (id, name, role, scope, password_hash, totp_secret, oidc_issuer, oidc_subject, \
+         created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&p.id)
     .bind(&p.name)
@@ -84,6 +97,8 @@ pub async fn insert(c: &mut AnyConnection, new: NewUser<'_>) -> Result<()> {
     .bind(p.scope.as_deref())
     .bind(new.password_hash)
     .bind(new.totp_secret)
+    .bind(p.oidc_issuer.as_deref())
+    .bind(p.oidc_subject.as_deref())
     .bind(&p.created_at)
     .bind(&p.created_by)
     .execute(c)
@@ -110,6 +125,21 @@ where
         .bind(id)
         .fetch_optional(executor)
         .await?;
+    row.as_ref().map(person).transpose()
+}
+
+/// The person who signs in as `subject` at the OpenID Connect provider `issuer`.
+pub async fn by_oidc<'e, E>(executor: E, issuer: &str, subject: &str) -> Result<Option<(User, Secrets)>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} WHERE oidc_issuer = $1 AND oidc_subject = $2"
+    )))
+    .bind(issuer)
+    .bind(subject)
+    .fetch_optional(executor)
+    .await?;
     row.as_ref().map(person).transpose()
 }
 

@@ -21,12 +21,20 @@ pub(crate) enum UserCommand {
         /// people: its own].
         #[arg(long)]
         scope: Option<String>,
-        /// Read the password (12 to 256 characters) from the first line of standard input.
-        #[arg(long, required = true)]
+        /// Read the password (12 to 256 characters) from the first line of standard input [needed unless the
+        /// person signs in through OpenID Connect].
+        #[arg(long, required_unless_present = "oidc_subject")]
         password_stdin: bool,
         /// Ask for a TOTP code after the password.
-        #[arg(long)]
+        #[arg(long, requires = "password_stdin")]
         totp: bool,
+        /// The issuer of a configured OpenID Connect provider (`[[console.oidc]] issuer`) the person signs in
+        /// through …
+        #[arg(long, requires = "oidc_subject", value_name = "URL")]
+        oidc_issuer: Option<String>,
+        /// … as this subject (the `sub` of the provider's ID tokens).
+        #[arg(long, requires = "oidc_issuer", value_name = "SUB")]
+        oidc_subject: Option<String>,
     },
     /// The people in your scope (never their password hash or TOTP secret).
     List,
@@ -51,9 +59,12 @@ impl UserCommand {
                 scope,
                 password_stdin,
                 totp,
+                oidc_issuer,
+                oidc_subject,
             } => {
                 let fields = json!({
                     "name": name, "role": role, "scope": scope, "totp": totp.then_some(true),
+                    "oidc_issuer": oidc_issuer, "oidc_subject": oidc_subject,
                 });
                 let Body::Json(fields) = json_body(fields) else {
                     unreachable!()

@@ -11,6 +11,7 @@
 
 mod api;
 mod assets;
+pub mod oidc;
 mod pages;
 mod session;
 mod signin;
@@ -41,6 +42,11 @@ pub struct ConsoleConfig {
     pub signin_failures: u32,
     /// The window the failed sign-ins are counted in, in seconds.
     pub signin_window_secs: u64,
+    /// The address people reach the console at (e.g. `https://snitflade.kommune.dk:8443`), for the OpenID Connect
+    /// redirect URIs; without it they are built from the request's `Host` header.
+    pub public_url: Option<String>,
+    /// OpenID Connect providers people may sign in through (each a `[[console.oidc]]` table).
+    pub oidc: Vec<oidc::OidcProviderConfig>,
 }
 
 impl Default for ConsoleConfig {
@@ -50,6 +56,8 @@ impl Default for ConsoleConfig {
             absolute_timeout_secs: 12 * 3600,
             signin_failures: 5,
             signin_window_secs: 15 * 60,
+            public_url: None,
+            oidc: Vec::new(),
         }
     }
 }
@@ -65,6 +73,19 @@ impl ConsoleConfig {
         ] {
             if v == 0 {
                 anyhow::bail!("[console] {key} must be at least 1");
+            }
+        }
+        if let Some(u) = &self.public_url {
+            let parsed = url::Url::parse(u).map_err(|e| anyhow::anyhow!("[console] public_url '{u}': {e}"))?;
+            if !matches!(parsed.scheme(), "https" | "http") || !parsed.path().trim_end_matches('/').is_empty() {
+                anyhow::bail!("[console] public_url '{u}' must be http(s)://host[:port] with no path");
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for p in &self.oidc {
+            p.validate()?;
+            if !names.insert(p.name.as_str()) {
+                anyhow::bail!("[[console.oidc]] name '{}' is given twice", p.name);
             }
         }
         Ok(())
@@ -152,6 +173,8 @@ pub fn router(state: ConsoleState) -> Router {
     Router::new()
         .merge(pages)
         .route("/logind", get(signin::form).post(signin::sign_in))
+        .route("/logind/oidc/{name}", get(oidc::start))
+        .route("/logind/oidc/{name}/callback", get(oidc::callback))
         .route("/sprog/{lang}", get(texts::choose))
         .route("/assets/{file}", get(assets::serve))
         .with_state(state)

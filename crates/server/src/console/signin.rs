@@ -11,7 +11,7 @@ use crate::listener::RemoteAddr;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -28,6 +28,28 @@ struct SignInPage<'a> {
     name: &'a str,
     /// (kind, text) shown above the form.
     notice: Option<(&'static str, &'static str)>,
+    /// (name, label) of each OpenID Connect provider people may sign in through.
+    providers: Vec<(String, String)>,
+}
+
+impl<'a> SignInPage<'a> {
+    fn new(state: &ConsoleState, t: Lang, name: &'a str, notice: Option<(&'static str, &'static str)>) -> Self {
+        SignInPage {
+            t,
+            css: super::assets::CSS,
+            name,
+            notice,
+            providers: state.admin.oidc.buttons(),
+        }
+    }
+}
+
+/// The sign-in page with a refusal above the form.
+pub(crate) fn refused(state: &ConsoleState, t: Lang, status: StatusCode, text: &'static str) -> Response {
+    html(
+        status,
+        SignInPage::new(state, t, "", Some(("fejl", t.s(text)))).render(),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -37,7 +59,11 @@ pub(crate) struct SignInQuery {
 }
 
 /// `GET /logind`.
-pub(crate) async fn form(headers: HeaderMap, Query(q): Query<SignInQuery>) -> Response {
+pub(crate) async fn form(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Query(q): Query<SignInQuery>,
+) -> Response {
     let t = Lang::of(&headers);
     let notice = if q.udloebet.is_some() {
         Some(("fejl", t.s("Din session er udløbet. Log ind igen.")))
@@ -46,16 +72,7 @@ pub(crate) async fn form(headers: HeaderMap, Query(q): Query<SignInQuery>) -> Re
     } else {
         None
     };
-    html(
-        StatusCode::OK,
-        SignInPage {
-            t,
-            css: super::assets::CSS,
-            name: "",
-            notice,
-        }
-        .render(),
-    )
+    html(StatusCode::OK, SignInPage::new(&state, t, "", notice).render())
 }
 
 #[derive(Deserialize)]
@@ -124,13 +141,7 @@ pub(crate) async fn sign_in(
     let page = |status, notice| {
         html(
             status,
-            SignInPage {
-                t,
-                css: super::assets::CSS,
-                name: f.name.trim(),
-                notice: Some(("fejl", notice)),
-            }
-            .render(),
+            SignInPage::new(&state, t, f.name.trim(), Some(("fejl", notice))).render(),
         )
     };
     if f.name.len() > 200 || f.password.len() > passwords::MAX_PASSWORD * 4 {
@@ -158,6 +169,24 @@ pub(crate) async fn sign_in(
         }
     };
     state.throttle.succeeded(&f.name, ip);
+    match begin(&state, &person, ip, "password").await {
+        Ok(cookie) => {
+            let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+            r.headers_mut().insert(header::SET_COOKIE, cookie);
+            r
+        }
+        Err(r) => r,
+    }
+}
+
+/// Starts a session for a person who proved who they are (`method`: `password` or `oidc:<provider>`), writes the
+/// sign-in to the admin audit log; the `Set-Cookie` that carries it.
+pub(crate) async fn begin(
+    state: &ConsoleState,
+    person: &users::User,
+    ip: Option<IpAddr>,
+    method: &str,
+) -> Result<HeaderValue, Response> {
     let value = session::random_hex();
     let (id, csrf) = (crate::auth::digest(&value), session::random_hex());
     let actor = format!(
@@ -169,47 +198,35 @@ pub(crate) async fn sign_in(
         person.name
     );
     let person_id = person.id.clone();
-    let ip_text = ip.map(|i| i.to_string());
+    let detail = json!({ "ip": ip.map(|i| i.to_string()), "method": method });
     let started = state
         .admin
         .services
         .store()
         .write(move |c| {
-            let (id, csrf, person_id, actor, ip) = (
+            let (id, csrf, person_id, actor, detail) = (
                 id.clone(),
                 csrf.clone(),
                 person_id.clone(),
                 actor.clone(),
-                ip_text.clone(),
+                detail.clone(),
             );
             Box::pin(async move {
                 let now = snitflade_store::now_text();
                 users::start_session(c, &id, &person_id, &csrf, &now).await?;
-                admin_audit::record(
-                    c,
-                    &actor,
-                    "console.sign_in",
-                    "user",
-                    &person_id,
-                    &json!({ "ip": ip }),
-                    &now,
-                )
-                .await
+                admin_audit::record(c, &actor, "console.sign_in", "user", &person_id, &detail, &now).await
             })
         })
         .await;
     if let Err(e) = started {
         tracing::error!(error = %e, "starting a console session failed");
-        return (
+        return Err((
             StatusCode::SERVICE_UNAVAILABLE,
             "the database is unavailable; try again later",
         )
-            .into_response();
+            .into_response());
     }
-    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
-    r.headers_mut()
-        .insert(header::SET_COOKIE, session::set_cookie(state.admin.admin_tls, &value));
-    r
+    Ok(session::set_cookie(state.admin.admin_tls, &value))
 }
 
 /// `POST /logud` (behind the session check, so with its CSRF token).

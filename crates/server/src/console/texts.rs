@@ -79,6 +79,36 @@ pub(crate) static EN: &[(&str, &str)] = &[
         "Too many attempts. Try again later.",
     ),
     (
+        "Eller log ind med din organisations login",
+        "Or sign in with your organisation's login",
+    ),
+    (
+        "Udbyderen af log ind svarer ikke. Prøv igen senere.",
+        "The sign-in provider does not answer. Try again later.",
+    ),
+    (
+        "Din identitet hos udbyderen er ikke knyttet til en aktiv bruger i snitflade. Kontakt din administrator.",
+        "Your identity at the provider is not linked to an active person in snitflade. Ask your administrator.",
+    ),
+    (
+        "Log ind hos udbyderen blev afbrudt.",
+        "Signing in at the provider was cancelled.",
+    ),
+    (
+        "Log ind blev ikke gennemført. Prøv igen.",
+        "Signing in did not complete. Try again.",
+    ),
+    ("Du er logget ind.", "You are signed in."),
+    (
+        "Log ind via (i stedet for eller ud over adgangskode)",
+        "Sign in through (instead of or besides a password)",
+    ),
+    (
+        "Personens subjekt (sub) hos udbyderen",
+        "The person's subject (sub) at the provider",
+    ),
+    ("Fortsæt til Overblik", "Continue to the overview"),
+    (
         "Din session er udløbet. Log ind igen.",
         "Your session has expired. Sign in again.",
     ),

@@ -22,6 +22,8 @@ struct UsersPage<'a> {
     tokens: J<'a>,
     /// A secret just created, shown this once: (what, secret).
     shown: Option<(&'static str, String)>,
+    /// (name, label) of the OpenID Connect providers a new person may be linked to.
+    providers: Vec<(String, String)>,
 }
 
 async fn render(
@@ -45,6 +47,7 @@ async fn render(
             people: J(&people),
             tokens: J(&tokens),
             shown,
+            providers: s.admin.oidc.buttons(),
         }
         .render(),
     )
@@ -62,16 +65,31 @@ pub(crate) struct NewPerson {
     role: String,
     #[serde(default)]
     scope: String,
+    #[serde(default)]
     password: String,
     #[serde(default)]
     totp: Option<String>,
+    /// The name of the OpenID Connect provider the person signs in through, if any …
+    #[serde(default)]
+    provider: String,
+    /// … and their subject there.
+    #[serde(default)]
+    subject: String,
 }
 
 /// `POST /brugere/ny`.
 pub(crate) async fn create(State(s): State<ConsoleState>, signed: Signed, Form(f): Form<NewPerson>) -> Response {
-    let mut body = json!({ "name": f.name, "role": f.role, "password": f.password, "totp": f.totp.is_some() });
+    let mut body = json!({ "name": f.name, "role": f.role, "totp": f.totp.is_some() });
     if !f.scope.trim().is_empty() {
         body["scope"] = f.scope.trim().into();
+    }
+    if !f.password.is_empty() {
+        body["password"] = f.password.into();
+    }
+    if !f.provider.is_empty() {
+        // An unknown name gets no issuer, and the API says what is missing.
+        body["oidc_issuer"] = s.admin.oidc.issuer_of(&f.provider).into();
+        body["oidc_subject"] = f.subject.trim().into();
     }
     match api::call(&s, &signed.principal, Method::POST, "/api/v1/users", Some(body)).await {
         Ok(v) => match v["totp_url"].as_str() {
