@@ -13,6 +13,10 @@
 //!   refused, KMD's codes, 0751, 403 (`crates/cli/tests/zeep/supplements_client.py`).
 //! - Engangsydelser (JSON, no zeep): Python `requests` with the demo certificates posts, resends, reads back,
 //!   validates only, and meets the 403 and the request limits (`crates/cli/tests/zeep/onetime_client.py`).
+//! - Adgangsstyring (SF1514), the JWT variant: Python `requests` and `cryptography` get a token from the STS as
+//!   `dagtilbud`, check its PS256 signature against the listed STS certificate and its binding to the client
+//!   certificate, call the value-list service with it, and meet each refusal of the STS and of the service
+//!   (`crates/cli/tests/zeep/sts_jwt_client.py`).
 //! - Personalemappe: zeep built from the served WSDLs, as `rekruttering`: a real PDF uploaded and read back with
 //!   the same SHA-256, the resend, refused content types, the size limits, 403 for `ingen-adgang`
 //!   (`crates/cli/tests/zeep/personalemappe_client.py`).
@@ -137,6 +141,13 @@ fn zeep_from_the_reference_wsdls_registers_absence() {
 fn zeep_from_the_served_wsdls_keeps_fixed_supplements() {
     run_client(&workspace().join("crates/cli/tests/zeep/supplements_client.py"), |_| {
         Vec::new()
+    });
+}
+
+#[test]
+fn python_requests_gets_a_token_from_the_sts_and_calls_with_it() {
+    run_client(&workspace().join("crates/cli/tests/zeep/sts_jwt_client.py"), |server| {
+        vec!["--admin".into(), server.admin.to_string().into()]
     });
 }
 

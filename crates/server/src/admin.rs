@@ -40,6 +40,8 @@ pub struct AdminState {
     pub console: crate::console::ConsoleConfig,
     /// The OpenID Connect providers of `[[console.oidc]]` and the sign-ins through them in progress.
     pub oidc: Arc<crate::console::oidc::Oidc>,
+    /// The Security Token Service (its key and certificate are listed for operators).
+    pub sts: Arc<snitflade_services::adgangsstyring::TokenService>,
     /// Whether the admin listener speaks TLS (the console's cookies are then `Secure` and `__Host-`).
     pub admin_tls: bool,
     /// The PKI directory: with the demo CA's key in it (a test environment), vendors get test certificates.
@@ -117,6 +119,7 @@ fn api(state: AdminState) -> Router<AdminState> {
         .merge(crate::admin_users::routes())
         .merge(crate::admin_traffic::routes())
         .merge(crate::admin_onboarding::routes())
+        .merge(crate::admin_sts::routes())
         // Which roles may call each route (openapi.json's x-roles), once the caller is known …
         .route_layer(middleware::from_fn_with_state(state.clone(), crate::roles::gate))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })

@@ -9,6 +9,7 @@ mod admin_json;
 mod admin_landscape;
 mod admin_onboarding;
 mod admin_payroll;
+mod admin_sts;
 mod admin_tokens;
 mod admin_traffic;
 mod admin_users;
@@ -26,6 +27,7 @@ pub mod retention;
 mod roles;
 mod scope;
 pub mod services_http;
+mod sts_http;
 pub mod tls;
 mod traffic;
 
@@ -257,10 +259,15 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         ),
     };
 
+    let sts = Arc::new(snitflade_services::adgangsstyring::TokenService::new(
+        pki_dir.clone(),
+        opts.services.token_lifetime_secs,
+    ));
     let services_app = services_http::router(services_http::ServicesState {
         services: services.clone(),
         request_timeout: opts.request_timeout,
         fallback_authority: services_addr.to_string(),
+        sts: sts.clone(),
     });
     let readiness = health::Readiness {
         store: store.clone(),
@@ -282,6 +289,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         broker,
         console: opts.console.clone(),
         oidc: Arc::new(console::oidc::Oidc::new(&opts.console)?),
+        sts,
         admin_tls: opts.admin_tls.is_some(),
         pki_dir: pki_dir.clone().into(),
         test_municipalities: if opts.test_municipalities.is_empty() && opts.demo {

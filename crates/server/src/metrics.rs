@@ -71,6 +71,20 @@ pub const FAMILIES: &[Family] = &[
         "SOAP messages refused before their interface read them (unreadable encoding, malformed envelope).",
     ),
     family(
+        "snitflade_sts_issued_total",
+        Counter,
+        &["variant"],
+        "Tokens the Security Token Service (Adgangsstyring) issued, by variant (`jwt`).",
+    ),
+    family(
+        "snitflade_sts_refused_total",
+        Counter,
+        &["check", "at"],
+        "Token requests and tokens refused, by the check that failed (`malformed`, `not_trusted`, `expired`, \
+         `not_yet_valid`, `wrong_audience`, `holder_of_key`, `replay`, `not_granted`, `unknown_service`) and where \
+         (`issue`: the STS; otherwise the service's entity, e.g. `bfo_modtag`).",
+    ),
+    family(
         "snitflade_json_requests_total",
         Counter,
         &["interface", "operation", "status"],

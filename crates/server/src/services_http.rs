@@ -27,6 +27,8 @@ pub struct ServicesState {
     pub request_timeout: Duration,
     /// The address clients reach this listener at, used when a request carries no usable Host header.
     pub fallback_authority: String,
+    /// The Security Token Service (Adgangsstyring).
+    pub sts: std::sync::Arc<snitflade_services::adgangsstyring::TokenService>,
 }
 
 pub fn router(state: ServicesState) -> Router {
@@ -35,6 +37,7 @@ pub fn router(state: ServicesState) -> Router {
         .route("/ws/{service}", post(clean).get(wsdl))
         .route(beskedfordeler::PATH, post(beskedfordeler_call).get(beskedfordeler_wsdl))
         .route("/sts-bf-soap/xsd/{*path}", axum::routing::get(beskedfordeler_xsd))
+        .route(crate::sts_http::ISSUE_PATH, post(crate::sts_http::issue))
         .route(
             "/lpe/update-onetime-payments",
             post(onetime_payments).fallback(json_method_not_allowed),
@@ -447,6 +450,26 @@ async fn beskedfordeler_call(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // A token (Adgangsstyring) is checked when the call carries one; mutual TLS alone is accepted as before.
+    if let Some(token) = crate::sts_http::bearer(&headers) {
+        let checked = match (token, state.services.access().system(&peer.0.fingerprint)) {
+            (_, Err(d)) => return xml(SoapReply::denied(&d)),
+            (Err(refusal), _) => Err(refusal),
+            (Ok(token), Ok(system)) => {
+                let cert = hex::decode(&peer.0.fingerprint).unwrap_or_default();
+                state
+                    .services
+                    .check_token(&state.sts, InterfaceId::Beskedfordeler, &system, &cert, token)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        if let Err(refusal) = checked {
+            snitflade_services::adgangsstyring::note_refusal(&refusal, "bfo_modtag");
+            tracing::info!(check = refusal.check(), "a call's token refused");
+            return xml(SoapReply::client_fault(refusal.to_string()));
+        }
+    }
     call(&state, &peer, &beskedfordeler::BESKEDFORDELER, &query, &headers, body).await
 }
 

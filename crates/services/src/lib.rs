@@ -2,6 +2,7 @@
 //! the caller's system, the service interface named by the URL and the request body; a module never sees HTTP
 //! or TLS.
 
+pub mod adgangsstyring;
 pub mod beskedfordeler;
 pub mod dispatch;
 pub mod employee_time;
@@ -54,6 +55,8 @@ pub struct ServicesConfig {
     pub max_document_bytes: usize,
     /// Personalemappe: the content types accepted (media types; parameters such as `charset` are ignored).
     pub document_content_types: Vec<String>,
+    /// Adgangsstyring: how long a token the STS issues is valid, in seconds (KOMBIT's: eight hours).
+    pub token_lifetime_secs: u64,
 }
 
 impl Default for ServicesConfig {
@@ -71,6 +74,7 @@ impl Default for ServicesConfig {
                 .iter()
                 .map(|t| (*t).to_owned())
                 .collect(),
+            token_lifetime_secs: 8 * 3600,
         }
     }
 }
@@ -87,6 +91,7 @@ impl ServicesConfig {
             ("employee_list_max", self.employee_list_max as u64),
             ("employee_list_budget_ms", self.employee_list_budget_ms),
             ("max_document_bytes", self.max_document_bytes as u64),
+            ("token_lifetime_secs", self.token_lifetime_secs),
         ]
         .into_iter()
         .find(|(_, v)| *v == 0);

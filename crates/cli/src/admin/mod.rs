@@ -23,6 +23,7 @@ pub(crate) mod request;
 #[cfg(test)]
 mod routes;
 mod server;
+mod sts;
 mod systems;
 mod tokens;
 mod traffic;
@@ -97,6 +98,9 @@ enum AdminCommand {
     Registrations(registrations::RegistrationArgs),
     /// One day's calls and refusals per municipality, interface and calling system.
     Traffic(traffic::TrafficArgs),
+    /// The Security Token Service (Adgangsstyring, SF1514).
+    #[command(subcommand)]
+    Sts(sts::StsCommand),
     /// Reads and writes of personal data through the services, newest first.
     Audit(audit::AuditArgs),
     /// Admin actions, newest first.
@@ -163,6 +167,7 @@ fn request(command: &AdminCommand, actor: &Option<String>) -> Request {
         C::HolidayTransfers(c) => c.request(),
         C::Registrations(a) => a.request(),
         C::Traffic(a) => a.request(),
+        C::Sts(c) => c.request(),
         C::Audit(a) => a.request(),
         C::AuditAdmin(a) => a.request(),
         C::Dueslag(c) => c.request(actor),

@@ -100,21 +100,6 @@ class Client(StepRunner):
 
     # -- set-up ---------------------------------------------------------------------------------------------
 
-    def admin(self, method, path, body=None, ok=(200, 201)):
-        """An admin API call with the demo's token; the JSON answer."""
-        admin_host, admin_port = self.args.admin
-        host = f"[{admin_host}]" if ":" in admin_host else admin_host
-        token = (self.data_dir / "admin-token").read_text().strip()
-        response = direct_session().request(
-            method,
-            f"http://{host}:{admin_port}{path}",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            data=None if body is None else json.dumps(body),
-            timeout=30,
-        )
-        check(response.status_code in ok, f"{method} {path}: HTTP {response.status_code} {response.text}")
-        return response.json() if response.text.strip().startswith(("{", "[")) else response.text
-
     def setup(self):
         self.admin("POST", "/api/v1/grants", {"system": SYSTEM, "interface": "beskedfordeler", "municipality": "0340"})
         wsdl = Path(self.args.reference_wsdl).resolve()

@@ -5,6 +5,7 @@ The clients import it from their own directory, which Python puts first on sys.p
 """
 
 import argparse
+import json
 import sys
 import tempfile
 import traceback
@@ -168,6 +169,21 @@ class StepRunner:
         self.session = mtls_session(self.data_dir, system, self.recorder)
         self.transport = Transport(session=self.session, timeout=30, operation_timeout=30)
         self.failures = 0
+
+    def admin(self, method, path, body=None, ok=(200, 201)):
+        """An admin API call (`--admin HOST:PORT`) with the demo's token; the JSON answer."""
+        admin_host, admin_port = self.args.admin
+        host = f"[{admin_host}]" if ":" in admin_host else admin_host
+        token = (self.data_dir / "admin-token").read_text().strip()
+        response = direct_session().request(
+            method,
+            f"http://{host}:{admin_port}{path}",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            data=None if body is None else json.dumps(body),
+            timeout=30,
+        )
+        check(response.status_code in ok, f"{method} {path}: HTTP {response.status_code} {response.text}")
+        return response.json() if response.text.strip().startswith(("{", "[")) else response.text
 
     def step(self, title, fn):
         try:

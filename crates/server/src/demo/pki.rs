@@ -2,12 +2,14 @@
 //! `localhost`/`127.0.0.1`, and one OCES3-style system certificate per demo system. Created once; an existing PKI is
 //! reused as it is.
 
+// Files are written whole (temp file + rename), private keys readable by the owner only — as the STS's key is.
 use super::SYSTEMS;
 use anyhow::{Context, Result};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer,
     KeyPair, KeyUsagePurpose, SanType,
 };
+use snitflade_sts::keys::write_pem as write_file;
 use std::path::Path;
 
 /// OID 2.5.4.97 organizationIdentifier and 2.5.4.5 serialNumber, as OCES3 system certificates carry them.
@@ -31,21 +33,6 @@ fn validity(p: &mut CertificateParams, years: i16) {
     let from = yesterday();
     let until = jiff::civil::date(from.year() + years, from.month(), from.day().min(28));
     set_validity(p, from, until);
-}
-
-/// Writes `contents` to `path` atomically (temp file + rename), private keys readable by the owner only.
-fn write_file(path: &Path, contents: &str, private: bool) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
-    Ok(())
 }
 
 /// Creates the demo PKI under `pki_dir` unless its CA already exists.

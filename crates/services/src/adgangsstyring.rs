@@ -1,0 +1,263 @@
+//! Adgangsstyring (SF1514): snitflade as KOMBIT's Security Token Service, and the check a service makes of the
+//! token it is called with. A system asks the STS for a token for one service (its entityID) and one municipality
+//! (its CVR, the *anvenderkontekst*); the STS identifies the system by its client certificate, issues a token only
+//! where the system holds a grant, with the privileges its grants give, and binds the token to that certificate. A
+//! service called with a token checks the STS's signature, that the token is for this service, still valid, bound
+//! to the certificate of the connection it came on, and that the grant still stands. Mutual TLS alone stays
+//! accepted as today's alternative.
+//!
+//! This module holds the decisions; the HTTP of the token endpoint is the server's, the token format
+//! `snitflade-sts`'s.
+
+use crate::dispatch::Services;
+use snitflade_access::SystemInfo;
+use snitflade_domain::{AccessLevel, InterfaceId, Kommunekode};
+use snitflade_sts::jwt::{self, Claims, Confirmation};
+use snitflade_sts::{Refusal, StsKey, privileges};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+/// A service that accepts tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Entity {
+    /// The entityID a token names as its audience.
+    pub entity_id: &'static str,
+    /// The interface whose grants decide who gets a token.
+    #[serde(skip)]
+    pub interface: InterfaceId,
+    /// What it is, for listings.
+    pub service: &'static str,
+    /// Where it is called, on the services listener.
+    pub path: &'static str,
+}
+
+/// The services that accept tokens, by KOMBIT's entityIDs: the Beskedfordeler's receiving side (its value lists,
+/// SF1460_B, are how a receiver manages what it receives).
+pub const ENTITIES: &[Entity] = &[Entity {
+    entity_id: "http://entityid.kombit.dk/service/bfo_modtag/2",
+    interface: InterfaceId::Beskedfordeler,
+    service: "Beskedfordeler, værdilister (SF1460_B)",
+    path: crate::beskedfordeler::PATH,
+}];
+
+/// The entity of an entityID.
+pub fn entity(entity_id: &str) -> Option<&'static Entity> {
+    ENTITIES.iter().find(|e| e.entity_id == entity_id)
+}
+
+/// The entity a service is called as.
+pub fn entity_of(interface: InterfaceId) -> Option<&'static Entity> {
+    ENTITIES.iter().find(|e| e.interface == interface)
+}
+
+/// The STS: its key, made when first needed, and how long its tokens live.
+pub struct TokenService {
+    pki_dir: PathBuf,
+    key: OnceLock<Result<Arc<StsKey>, String>>,
+    lifetime_secs: u64,
+}
+
+impl TokenService {
+    pub fn new(pki_dir: PathBuf, lifetime_secs: u64) -> TokenService {
+        TokenService {
+            pki_dir,
+            key: OnceLock::new(),
+            lifetime_secs,
+        }
+    }
+
+    /// The STS's key (made and stored the first time).
+    pub fn key(&self) -> Result<Arc<StsKey>, String> {
+        self.key
+            .get_or_init(|| {
+                StsKey::load_or_create(&self.pki_dir)
+                    .map(Arc::new)
+                    .map_err(|e| format!("{e:#}"))
+            })
+            .clone()
+    }
+}
+
+/// A token request's scope: `entityid:<entityID>,anvenderkontekst:<CVR>`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Scope {
+    pub entity_id: String,
+    pub cvr: String,
+}
+
+impl Scope {
+    pub fn parse(scope: &str) -> Result<Scope, String> {
+        let (mut entity_id, mut cvr) = (None, None);
+        // The entityID is a URL and may hold ':'; the parts are split on ',' and named by their first ':'.
+        for part in scope.split(',') {
+            match part.trim().split_once(':') {
+                Some(("entityid", v)) if entity_id.is_none() => entity_id = Some(v.to_owned()),
+                Some(("anvenderkontekst", v)) if cvr.is_none() => cvr = Some(v.to_owned()),
+                _ => {
+                    return Err(format!(
+                        "scope-delen '{}' forstås ikke",
+                        part.chars().take(100).collect::<String>()
+                    ));
+                }
+            }
+        }
+        let entity_id = entity_id.ok_or("scope mangler entityid:<entityID>")?;
+        let cvr = cvr.ok_or("scope mangler anvenderkontekst:<CVR>")?;
+        if cvr.len() != 8 || !cvr.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "anvenderkontekst '{}' er ikke et CVR-nummer (8 cifre)",
+                cvr.chars().take(20).collect::<String>()
+            ));
+        }
+        Ok(Scope { entity_id, cvr })
+    }
+}
+
+/// An issued token.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub token: String,
+    pub expires_in: u64,
+    pub claims: Claims,
+}
+
+/// Why a token request or a token was refused, and what the check was.
+pub fn note_refusal(refusal: &Refusal, at: &'static str) {
+    metrics::counter!("snitflade_sts_refused_total", "check" => refusal.check(), "at" => at).increment(1);
+}
+
+impl Services {
+    /// The municipality with this CVR.
+    async fn municipality_of_cvr(&self, cvr: &str) -> Result<Option<Kommunekode>, Refusal> {
+        let all = snitflade_store::access::municipalities(self.store().pool())
+            .await
+            .map_err(|e| Refusal::Malformed(format!("kommunerne kan ikke læses: {e}")))?;
+        Ok(all
+            .into_iter()
+            .find(|m| m.cvr == cvr)
+            .and_then(|m| Kommunekode::parse(&m.code).ok()))
+    }
+
+    /// The privileges `system` holds today at `entity` for the municipality with `cvr` (refused when none).
+    async fn privileges(&self, system: &SystemInfo, entity: &Entity, cvr: &str) -> Result<Vec<String>, Refusal> {
+        let not_granted = || Refusal::NotGranted {
+            service: entity.entity_id.to_owned(),
+            cvr: cvr.to_owned(),
+        };
+        let municipality = self.municipality_of_cvr(cvr).await?.ok_or_else(not_granted)?;
+        let day = snitflade_domain::maskintimer::copenhagen_day(jiff::Timestamp::now());
+        let level = self
+            .access()
+            .level(system, entity.interface, municipality, day)
+            .ok_or_else(not_granted)?;
+        let interface = entity.interface.as_str();
+        let mut granted = vec![privileges::privilege(interface, "laes")];
+        if level == AccessLevel::ReadWrite {
+            granted.push(privileges::privilege(interface, "skriv"));
+        }
+        Ok(granted)
+    }
+
+    /// Issues a JWT for `scope` to `system`, bound to its certificate (given by its SHA-256).
+    pub async fn issue_token(
+        &self,
+        sts: &TokenService,
+        system: &SystemInfo,
+        client_cert_sha256: &[u8],
+        scope: &Scope,
+    ) -> Result<Issued, Refusal> {
+        let entity = entity(&scope.entity_id).ok_or_else(|| Refusal::UnknownService(scope.entity_id.clone()))?;
+        let granted = self.privileges(system, entity, &scope.cvr).await?;
+        let key = sts.key().map_err(|e| {
+            tracing::error!(error = %e, "the STS key cannot be used");
+            Refusal::Malformed("STS'ens nøgle kan ikke bruges".into())
+        })?;
+        let now = jiff::Timestamp::now().as_second();
+        let claims = Claims {
+            cvr: scope.cvr.clone(),
+            spec_ver: "1.0".into(),
+            r#priv: privileges::json_base64(&scope.cvr, &granted),
+            jti: uuid::Uuid::new_v4().to_string(),
+            sub: entity.entity_id.into(),
+            cnf: Confirmation {
+                x5t_s256: jwt::thumbprint(client_cert_sha256),
+            },
+            nbf: now,
+            exp: now + i64::try_from(sts.lifetime_secs).unwrap_or(i64::MAX / 2),
+            iat: now,
+            iss: snitflade_sts::ISSUER.into(),
+            aud: entity.entity_id.into(),
+        };
+        let token = jwt::issue(&key, &claims);
+        metrics::counter!("snitflade_sts_issued_total", "variant" => "jwt").increment(1);
+        tracing::info!(system = %system.name, audience = %claims.aud, cvr = %claims.cvr, id = %claims.jti, "token issued");
+        Ok(Issued {
+            token,
+            expires_in: sts.lifetime_secs,
+            claims,
+        })
+    }
+
+    /// Checks the bearer token of a call of `interface` by `system` on a connection with the client certificate
+    /// `client_cert_sha256`: the token's claims, or why it is refused.
+    pub async fn check_token(
+        &self,
+        sts: &TokenService,
+        interface: InterfaceId,
+        system: &SystemInfo,
+        client_cert_sha256: &[u8],
+        token: &str,
+    ) -> Result<Claims, Refusal> {
+        let entity = entity_of(interface).ok_or_else(|| Refusal::UnknownService(interface.to_string()))?;
+        let key = sts.key().map_err(|_| Refusal::NotTrusted)?;
+        let claims = jwt::verify(
+            token,
+            &jwt::Expect {
+                trusted: &[key.public()],
+                audience: entity.entity_id,
+                client_cert_sha256,
+                now: jiff::Timestamp::now().as_second(),
+            },
+        )?;
+        // The grant may have ended since the token was issued.
+        self.privileges(system, entity, &claims.cvr).await?;
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scope_names_the_service_and_the_municipality() {
+        assert_eq!(
+            Scope::parse("entityid:http://entityid.kombit.dk/service/bfo_modtag/2,anvenderkontekst:29189730"),
+            Ok(Scope {
+                entity_id: "http://entityid.kombit.dk/service/bfo_modtag/2".into(),
+                cvr: "29189730".into()
+            })
+        );
+        assert!(Scope::parse("entityid:x").unwrap_err().contains("anvenderkontekst"));
+        assert!(
+            Scope::parse("anvenderkontekst:29189730")
+                .unwrap_err()
+                .contains("entityid")
+        );
+        assert!(
+            Scope::parse("entityid:x,anvenderkontekst:123")
+                .unwrap_err()
+                .contains("8 cifre")
+        );
+        assert!(Scope::parse("entityid:x,anvenderkontekst:29189730,admin:ja").is_err());
+        assert!(Scope::parse("entityid:x,entityid:y,anvenderkontekst:29189730").is_err());
+    }
+
+    #[test]
+    fn every_entity_is_found_by_its_id_and_interface() {
+        for e in ENTITIES {
+            assert_eq!(entity(e.entity_id), Some(e));
+            assert_eq!(entity_of(e.interface), Some(e));
+        }
+    }
+}
