@@ -3,6 +3,7 @@
 //! token before it acts on it. This crate holds no HTTP and no storage: the STS's key (`keys`), the JWT variant of
 //! the token (`jwt`), the privileges a token carries (`privileges`), and why a token is refused (`refusal`).
 
+pub mod dsig;
 pub mod jwt;
 pub mod keys;
 pub mod privileges;
