@@ -17,6 +17,10 @@
 //!   `dagtilbud`, check its PS256 signature against the listed STS certificate and its binding to the client
 //!   certificate, call the value-list service with it, and meet each refusal of the STS and of the service
 //!   (`crates/cli/tests/zeep/sts_jwt_client.py`).
+//! - Adgangsstyring, the WS-Trust variant: a RequestSecurityToken hand-built as KOMBIT describes it and signed with
+//!   `signxml` gets a signed answer with a holder-of-key SAML assertion (both verified by `signxml` against the listed
+//!   STS certificate); replay, another CVR, a changed Body, an expired timestamp and a wrapped Body are refused
+//!   (`crates/cli/tests/zeep/sts_wstrust_client.py`).
 //! - Personalemappe: zeep built from the served WSDLs, as `rekruttering`: a real PDF uploaded and read back with
 //!   the same SHA-256, the resend, refused content types, the size limits, 403 for `ingen-adgang`
 //!   (`crates/cli/tests/zeep/personalemappe_client.py`).
@@ -149,6 +153,14 @@ fn python_requests_gets_a_token_from_the_sts_and_calls_with_it() {
     run_client(&workspace().join("crates/cli/tests/zeep/sts_jwt_client.py"), |server| {
         vec!["--admin".into(), server.admin.to_string().into()]
     });
+}
+
+#[test]
+fn a_signed_ws_trust_request_gets_a_saml_assertion_from_the_sts() {
+    run_client(
+        &workspace().join("crates/cli/tests/zeep/sts_wstrust_client.py"),
+        |server| vec!["--admin".into(), server.admin.to_string().into()],
+    );
 }
 
 #[test]

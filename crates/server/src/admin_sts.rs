@@ -30,7 +30,7 @@ async fn services(State(s): State<AdminState>, _caller: Caller) -> Response {
     };
     Json(json!({
         "issuer": snitflade_sts::ISSUER,
-        "token_endpoints": { "jwt": crate::sts_http::ISSUE_PATH },
+        "token_endpoints": { "jwt": crate::sts_http::ISSUE_PATH, "wstrust": crate::sts_http::WSTRUST_PATH },
         "certificate_pem": key.cert_pem,
         "certificate_sha256": key.cert_sha256_hex(),
         "token_lifetime_secs": s.services.config().token_lifetime_secs,

@@ -74,7 +74,7 @@ pub const FAMILIES: &[Family] = &[
         "snitflade_sts_issued_total",
         Counter,
         &["variant"],
-        "Tokens the Security Token Service (Adgangsstyring) issued, by variant (`jwt`).",
+        "Tokens the Security Token Service (Adgangsstyring) issued, by variant (`jwt`, `saml`).",
     ),
     family(
         "snitflade_sts_refused_total",

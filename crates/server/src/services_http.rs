@@ -38,6 +38,7 @@ pub fn router(state: ServicesState) -> Router {
         .route(beskedfordeler::PATH, post(beskedfordeler_call).get(beskedfordeler_wsdl))
         .route("/sts-bf-soap/xsd/{*path}", axum::routing::get(beskedfordeler_xsd))
         .route(crate::sts_http::ISSUE_PATH, post(crate::sts_http::issue))
+        .route(crate::sts_http::WSTRUST_PATH, post(crate::sts_http::issue_wstrust))
         .route(
             "/lpe/update-onetime-payments",
             post(onetime_payments).fallback(json_method_not_allowed),

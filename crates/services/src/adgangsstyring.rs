@@ -14,8 +14,9 @@ use snitflade_access::SystemInfo;
 use snitflade_domain::{AccessLevel, InterfaceId, Kommunekode};
 use snitflade_sts::jwt::{self, Claims, Confirmation};
 use snitflade_sts::{Refusal, StsKey, privileges};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A service that accepts tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -50,12 +51,18 @@ pub fn entity_of(interface: InterfaceId) -> Option<&'static Entity> {
     ENTITIES.iter().find(|e| e.interface == interface)
 }
 
-/// The STS: its key, made when first needed, and how long its tokens live.
+/// The STS: its key, made when first needed, how long its tokens live, and the WS-Trust message IDs it has seen
+/// (until their timestamps expire), so a request is answered once.
 pub struct TokenService {
     pki_dir: PathBuf,
     key: OnceLock<Result<Arc<StsKey>, String>>,
     lifetime_secs: u64,
+    seen: Mutex<HashMap<String, i64>>,
 }
+
+/// Message IDs remembered at most; past this the expired ones are dropped, and if none has, the request is refused
+/// (a flood of fresh signed requests is a flood from a known system).
+const MAX_SEEN: usize = 100_000;
 
 impl TokenService {
     pub fn new(pki_dir: PathBuf, lifetime_secs: u64) -> TokenService {
@@ -63,7 +70,23 @@ impl TokenService {
             pki_dir,
             key: OnceLock::new(),
             lifetime_secs,
+            seen: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Records a message ID valid until `expires` (seconds); refuses one seen before.
+    pub fn first_use(&self, message_id: &str, expires: i64, now: i64) -> Result<(), Refusal> {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= MAX_SEEN {
+            seen.retain(|_, until| *until + snitflade_sts::CLOCK_SKEW_SECS > now);
+            if seen.len() >= MAX_SEEN {
+                return Err(Refusal::Malformed("for mange anmodninger; prøv igen om lidt".into()));
+            }
+        }
+        if seen.insert(message_id.to_owned(), expires).is_some() {
+            return Err(Refusal::Replay(message_id.chars().take(100).collect()));
+        }
+        Ok(())
     }
 
     /// The STS's key (made and stored the first time).
@@ -198,6 +221,51 @@ impl Services {
         })
     }
 
+    /// Issues a SAML assertion for a WS-Trust request already read and checked (`snitflade_sts::wstrust`) to
+    /// `system`, the owner of the certificate that signed it; the whole answer (`RequestSecurityTokenResponse`).
+    pub async fn issue_assertion(
+        &self,
+        sts: &TokenService,
+        system: &SystemInfo,
+        request: &snitflade_sts::wstrust::IssueRequest,
+    ) -> Result<String, Refusal> {
+        let entity = entity(&request.applies_to).ok_or_else(|| Refusal::UnknownService(request.applies_to.clone()))?;
+        let granted = self.privileges(system, entity, &request.cvr).await?;
+        let key = sts.key().map_err(|e| {
+            tracing::error!(error = %e, "the STS key cannot be used");
+            Refusal::Malformed("STS'ens nøgle kan ikke bruges".into())
+        })?;
+        let subject = x509_subject(&request.certificate);
+        let now = jiff::Timestamp::now();
+        let until = now + jiff::SignedDuration::from_secs(i64::try_from(sts.lifetime_secs).unwrap_or(i64::MAX / 2));
+        let id = format!("_{}", uuid::Uuid::new_v4());
+        let privileges = privileges::list_base64(&request.cvr, &granted);
+        let broken = |e: snitflade_sts::dsig::DsigError| {
+            tracing::error!(error = %e, "signing an assertion failed");
+            Refusal::Malformed("tokenet kunne ikke signeres".into())
+        };
+        let assertion = snitflade_sts::saml::issue(
+            &key,
+            &snitflade_sts::saml::Assertion {
+                id: &id,
+                issuer: snitflade_sts::ISSUER,
+                audience: entity.entity_id,
+                subject: &subject,
+                holder_cert: &request.certificate,
+                cvr: &request.cvr,
+                privileges_base64: &privileges,
+                not_before: now,
+                not_on_or_after: until,
+            },
+        )
+        .map_err(broken)?;
+        let answer =
+            snitflade_sts::wstrust::response(&key, request, &assertion, &id, (now, until), now).map_err(broken)?;
+        metrics::counter!("snitflade_sts_issued_total", "variant" => "saml").increment(1);
+        tracing::info!(system = %system.name, audience = %entity.entity_id, cvr = %request.cvr, id = %id, "assertion issued");
+        Ok(answer)
+    }
+
     /// Checks the bearer token of a call of `interface` by `system` on a connection with the client certificate
     /// `client_cert_sha256`: the token's claims, or why it is refused.
     pub async fn check_token(
@@ -223,6 +291,13 @@ impl Services {
         self.privileges(system, entity, &claims.cvr).await?;
         Ok(claims)
     }
+}
+
+/// A certificate's subject as an X.509 subject name (the assertion's `NameID`).
+fn x509_subject(der: &[u8]) -> String {
+    x509_parser::parse_x509_certificate(der)
+        .map(|(_, c)| c.subject().to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -251,6 +326,14 @@ mod tests {
         );
         assert!(Scope::parse("entityid:x,anvenderkontekst:29189730,admin:ja").is_err());
         assert!(Scope::parse("entityid:x,entityid:y,anvenderkontekst:29189730").is_err());
+    }
+
+    #[test]
+    fn a_message_id_is_answered_once() {
+        let sts = TokenService::new(PathBuf::from("/nonexistent"), 60);
+        assert!(sts.first_use("uuid:1", 1000, 900).is_ok());
+        assert_eq!(sts.first_use("uuid:1", 1000, 901).unwrap_err().check(), "replay");
+        assert!(sts.first_use("uuid:2", 1000, 901).is_ok());
     }
 
     #[test]

@@ -363,3 +363,40 @@ pub fn verify(
     }
     Ok(signed)
 }
+
+/// A `ds:Signature` by the STS over the elements of `xml` with the IDs `references` (each `[exc-c14n]`), with the
+/// STS's certificate in `KeyInfo`: for the caller to put into its message's `wsse:Security` header. Inserting it
+/// must not change the referenced elements (exclusive C14N makes their form independent of where they sit).
+pub fn signature_over(key: &crate::StsKey, xml: &str, references: &[&str]) -> Result<String, DsigError> {
+    use std::fmt::Write;
+    let doc = parse(xml)?;
+    let ids = ids(&doc)?;
+    let mut refs = String::new();
+    for id in references {
+        let node = *ids
+            .get(*id)
+            .ok_or_else(|| DsigError(format!("elementet #{id} findes ikke")))?;
+        let digest = STANDARD.encode(ring::digest::digest(
+            &ring::digest::SHA256,
+            &exc_c14n(&doc, node, None, &[])?,
+        ));
+        let _ = write!(
+            refs,
+            "<ds:Reference URI=\"#{id}\"><ds:Transforms><ds:Transform Algorithm=\"{EXC_C14N}\"/></ds:Transforms>\
+             <ds:DigestMethod Algorithm=\"{SHA256}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference>"
+        );
+    }
+    let signed_info = format!(
+        "<ds:SignedInfo xmlns:ds=\"{DS}\"><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/>\
+         <ds:SignatureMethod Algorithm=\"{RSA_SHA256}\"/>{refs}</ds:SignedInfo>"
+    );
+    let info = parse(&signed_info)?;
+    let canonical = exc_c14n(&info, info.document_element().expect("SignedInfo"), None, &[])?;
+    let value = STANDARD.encode(key.sign_pkcs1(&canonical));
+    Ok(format!(
+        "<ds:Signature xmlns:ds=\"{DS}\">{}<ds:SignatureValue>{value}</ds:SignatureValue><ds:KeyInfo><ds:X509Data>\
+         <ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>",
+        signed_info.replacen(&format!(" xmlns:ds=\"{DS}\""), "", 1),
+        STANDARD.encode(&key.cert_der)
+    ))
+}
