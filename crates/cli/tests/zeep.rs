@@ -19,7 +19,9 @@
 //!   (`crates/cli/tests/zeep/sts_jwt_client.py`).
 //! - Adgangsstyring, the WS-Trust variant: a RequestSecurityToken hand-built as KOMBIT describes it and signed with
 //!   `signxml` gets a signed answer with a holder-of-key SAML assertion (both verified by `signxml` against the listed
-//!   STS certificate); replay, another CVR, a changed Body, an expired timestamp and a wrapped Body are refused
+//!   STS certificate); replay, another CVR, a changed Body, an expired timestamp and a wrapped Body are refused;
+//!   the value-list service is called with the assertion (OIO IDWS SOAP profile, signed with `signxml`) and refuses
+//!   a replay, a call on another system's connection and an altered assertion
 //!   (`crates/cli/tests/zeep/sts_wstrust_client.py`).
 //! - Personalemappe: zeep built from the served WSDLs, as `rekruttering`: a real PDF uploaded and read back with
 //!   the same SHA-256, the resend, refused content types, the size limits, 403 for `ingen-adgang`

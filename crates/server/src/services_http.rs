@@ -166,6 +166,7 @@ async fn call(
         too_large: &|| xml(services.too_large(def)),
     };
     let handler = services.clone();
+    let sts = state.sts.clone();
     // Its charset counts towards the body's encoding, with the BOM and the XML declaration.
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -180,6 +181,32 @@ async fn call(
         Wire::Soap,
         limits,
         |system, bytes| async move {
+            use snitflade_services::adgangsstyring::{UNDERSTOOD, carries_security, entity_of, note_refusal};
+            // A call with a WS-Security header to a service that accepts tokens: its assertion is checked first.
+            if entity_of(def.interface).is_some() && carries_security(&bytes) {
+                let cert = hex::decode(&peer.0.fingerprint).unwrap_or_default();
+                let checked = handler
+                    .check_assertion_call(&sts, def.interface, &system, &cert, &bytes)
+                    .await;
+                return match checked {
+                    Ok(_) => {
+                        let reply = handler.handle_understanding(
+                            def,
+                            &system,
+                            kommune,
+                            content_type.as_deref(),
+                            &bytes,
+                            UNDERSTOOD,
+                        );
+                        xml(reply.await)
+                    }
+                    Err(refusal) => {
+                        note_refusal(&refusal, "call");
+                        tracing::info!(check = refusal.check(), "a call's assertion refused");
+                        xml(SoapReply::client_fault(refusal.to_string()))
+                    }
+                };
+            }
             let reply = handler.handle_with_content_type(def, &system, kommune, content_type.as_deref(), &bytes);
             xml(reply.await)
         },

@@ -96,7 +96,10 @@ pub(crate) async fn issue(
     }
     let scope = match scope.as_deref().map(Scope::parse) {
         Some(Ok(s)) => s,
-        Some(Err(e)) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &e),
+        Some(Err(e)) => {
+            note_refusal(&Refusal::Malformed(e.clone()), "issue");
+            return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &e);
+        }
         None => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "scope mangler"),
     };
     if client_id.as_ref().is_some_and(|c| *c != scope.entity_id) {

@@ -41,6 +41,23 @@ pub const ENTITIES: &[Entity] = &[Entity {
     path: crate::beskedfordeler::PATH,
 }];
 
+/// The header entries a call carrying an assertion brings with `mustUnderstand="1"`, which the check of the
+/// assertion processes (WS-Security, the Liberty framework header, WS-Addressing).
+pub const UNDERSTOOD: &[(&str, &str)] = &[
+    (snitflade_sts::dsig::WSSE, "Security"),
+    ("urn:liberty:sb:2006-08", "Framework"),
+    (snitflade_sts::wstrust::WSA, "Action"),
+    (snitflade_sts::wstrust::WSA, "To"),
+    (snitflade_sts::wstrust::WSA, "MessageID"),
+    (snitflade_sts::wstrust::WSA, "ReplyTo"),
+];
+
+/// Whether a request body carries a WS-Security header (and so must pass the check of its assertion).
+pub fn carries_security(body: &[u8]) -> bool {
+    let ns = snitflade_sts::dsig::WSSE.as_bytes();
+    body.windows(ns.len()).any(|w| w == ns)
+}
+
 /// The entity of an entityID.
 pub fn entity(entity_id: &str) -> Option<&'static Entity> {
     ENTITIES.iter().find(|e| e.entity_id == entity_id)
@@ -264,6 +281,32 @@ impl Services {
         metrics::counter!("snitflade_sts_issued_total", "variant" => "saml").increment(1);
         tracing::info!(system = %system.name, audience = %entity.entity_id, cvr = %request.cvr, id = %id, "assertion issued");
         Ok(answer)
+    }
+
+    /// Checks a SOAP call of `interface` by `system` that carries a SAML assertion (the OIO IDWS profile) on a
+    /// connection with the client certificate `client_cert_sha256`: the assertion by this STS for this service, the
+    /// message signed by its holder — who must be the connection's certificate —, a message ID used once, and the
+    /// grant for the assertion's CVR still standing.
+    pub async fn check_assertion_call(
+        &self,
+        sts: &TokenService,
+        interface: InterfaceId,
+        system: &SystemInfo,
+        client_cert_sha256: &[u8],
+        body: &[u8],
+    ) -> Result<snitflade_sts::idws::VerifiedCall, Refusal> {
+        let entity = entity_of(interface).ok_or_else(|| Refusal::UnknownService(interface.to_string()))?;
+        let key = sts.key().map_err(|_| Refusal::NotTrusted)?;
+        let trusted = [snitflade_sts::dsig::PublicKey::of_cert(&key.cert_der).map_err(|_| Refusal::NotTrusted)?];
+        let text = std::str::from_utf8(body).map_err(|_| Refusal::Malformed("beskeden er ikke UTF-8".into()))?;
+        let now = jiff::Timestamp::now().as_second();
+        let call = snitflade_sts::idws::read_call(text, now, &trusted, entity.entity_id)?;
+        if ring::digest::digest(&ring::digest::SHA256, &call.holder_cert).as_ref() != client_cert_sha256 {
+            return Err(Refusal::HolderOfKey);
+        }
+        sts.first_use(&call.message_id, call.expires, now)?;
+        self.privileges(system, entity, &call.cvr).await?;
+        Ok(call)
     }
 
     /// Checks the bearer token of a call of `interface` by `system` on a connection with the client certificate

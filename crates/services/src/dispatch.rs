@@ -187,7 +187,24 @@ impl Services {
         content_type: Option<&str>,
         body: &[u8],
     ) -> SoapReply {
-        let reply = self.handle_call(def, system, kommune_param, content_type, body).await;
+        self.handle_understanding(def, system, kommune_param, content_type, body, &[])
+            .await
+    }
+
+    /// [`Services::handle_with_content_type`] for a message whose `mustUnderstand` header entries `understood`
+    /// (namespace, name) have been processed already (a WS-Security header checked by Adgangsstyring).
+    pub async fn handle_understanding(
+        &self,
+        def: &'static ServiceInterfaceDef,
+        system: &SystemInfo,
+        kommune_param: Option<Kommunekode>,
+        content_type: Option<&str>,
+        body: &[u8],
+        understood: &[(&str, &str)],
+    ) -> SoapReply {
+        let reply = self
+            .handle_call(def, system, kommune_param, content_type, body, understood)
+            .await;
         metrics::counter!("snitflade_soap_requests_total",
             "interface" => def.interface.as_str(), "service" => def.name, "status" => reply.status.to_string())
         .increment(1);
@@ -225,6 +242,7 @@ impl Services {
         kommune_param: Option<Kommunekode>,
         content_type: Option<&str>,
         body: &[u8],
+        understood: &[(&str, &str)],
     ) -> SoapReply {
         let now = jiff::Timestamp::now();
         let day = copenhagen_day(now);
@@ -262,7 +280,12 @@ impl Services {
             }
         };
         // SOAP 1.1 §4.2.3: no header entry is understood here, so a mandatory one must be refused.
-        if let Some(h) = envelope.must_understand_headers().next() {
+        let processed = |h: &snitflade_soap::Element| {
+            understood
+                .iter()
+                .any(|(ns, name)| h.ns.as_deref() == Some(*ns) && h.name == *name)
+        };
+        if let Some(h) = envelope.must_understand_headers().find(|h| !processed(h)) {
             return SoapReply::fault(Fault::new(
                 FaultCode::MustUnderstand,
                 format!("Headerelementet {} (mustUnderstand=\"1\") understøttes ikke", h.name),

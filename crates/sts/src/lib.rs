@@ -2,9 +2,10 @@
 //! token for one service and one municipality (CVR) it holds a grant for, and the checks a service makes of such a
 //! token before it acts on it. This crate holds no HTTP and no storage: the STS's key (`keys`), the JWT variant of
 //! the token (`jwt`), the SAML assertion (`saml`) and the XML signatures it rests on (`dsig`), the WS-Trust request
-//! (`wstrust`), the privileges a token carries (`privileges`), and why a token is refused (`refusal`).
+//! (`wstrust`), a service call carrying an assertion (`idws`), the privileges a token carries (`privileges`), and why a token is refused (`refusal`).
 
 pub mod dsig;
+pub mod idws;
 pub mod jwt;
 pub mod keys;
 pub mod privileges;

@@ -39,7 +39,62 @@ pub struct IssueRequest {
     pub expires: i64,
 }
 
-fn malformed(text: impl Into<String>) -> Refusal {
+/// A SOAP message with a WS-Security header, parsed once: its parts found where they must be (each once).
+pub(crate) struct Secured<'a> {
+    pub doc: Document<'a>,
+    pub ids: std::collections::HashMap<String, NodeId>,
+    pub soap: &'static str,
+    pub header: NodeId,
+    pub body: NodeId,
+    pub security: NodeId,
+    pub timestamp: NodeId,
+    pub action: NodeId,
+    pub message_id: NodeId,
+}
+
+impl<'a> Secured<'a> {
+    pub(crate) fn open(xml: &'a str) -> Result<Secured<'a>, Refusal> {
+        let doc = dsig::parse(xml).map_err(|e| malformed(e.0))?;
+        let ids = dsig::ids(&doc).map_err(|e| malformed(e.0))?;
+        let env = doc.document_element().ok_or_else(|| malformed("tomt dokument"))?;
+        let soap = if dsig::is(&doc, env, SOAP12, "Envelope") {
+            SOAP12
+        } else if dsig::is(&doc, env, SOAP11, "Envelope") {
+            SOAP11
+        } else {
+            return Err(malformed("ikke en SOAP-konvolut"));
+        };
+        let one = |parent, ns, local| dsig::only_child(&doc, parent, ns, local).map_err(|e| malformed(e.0));
+        let header = one(env, soap, "Header")?;
+        let body = one(env, soap, "Body")?;
+        let security = one(header, WSSE, "Security")?;
+        let timestamp = one(security, WSU, "Timestamp")?;
+        let action = one(header, WSA, "Action")?;
+        let message_id = one(header, WSA, "MessageID")?;
+        Ok(Secured {
+            doc,
+            ids,
+            soap,
+            header,
+            body,
+            security,
+            timestamp,
+            action,
+            message_id,
+        })
+    }
+
+    /// The timestamp's `Created` and `Expires`, checked against `now`; the expiry.
+    pub(crate) fn check_timestamp(&self, now: i64) -> Result<i64, Refusal> {
+        let one = |local| dsig::only_child(&self.doc, self.timestamp, WSU, local).map_err(|e| malformed(e.0));
+        let created = seconds(&self.doc, one("Created")?)?;
+        let expires = seconds(&self.doc, one("Expires")?)?;
+        crate::jwt::check_time(created, expires, now)?;
+        Ok(expires)
+    }
+}
+
+pub(crate) fn malformed(text: impl Into<String>) -> Refusal {
     Refusal::Malformed(text.into())
 }
 
@@ -57,50 +112,38 @@ fn seconds(doc: &Document, n: NodeId) -> Result<i64, Refusal> {
 /// Reads and checks a request at `now` (seconds): its signature by the certificate it carries, what the
 /// signature covers, the timestamp, and the request's content.
 pub fn read_request(xml: &str, now: i64) -> Result<IssueRequest, Refusal> {
-    let doc = dsig::parse(xml).map_err(|e| malformed(e.0))?;
-    let ids = dsig::ids(&doc).map_err(|e| malformed(e.0))?;
-    let env = doc.document_element().ok_or_else(|| malformed("tomt dokument"))?;
-    let soap = if dsig::is(&doc, env, SOAP12, "Envelope") {
-        SOAP12
-    } else if dsig::is(&doc, env, SOAP11, "Envelope") {
-        SOAP11
-    } else {
-        return Err(malformed("ikke en SOAP-konvolut"));
-    };
-    let one = |parent, ns, local| dsig::only_child(&doc, parent, ns, local).map_err(|e| malformed(e.0));
-    let header = one(env, soap, "Header")?;
-    let body = one(env, soap, "Body")?;
-    let security = one(header, WSSE, "Security")?;
-    let timestamp = one(security, WSU, "Timestamp")?;
-    let action = one(header, WSA, "Action")?;
-    let message_id = one(header, WSA, "MessageID")?;
+    let m = Secured::open(xml)?;
+    let (doc, ids, soap) = (&m.doc, &m.ids, m.soap);
+    let (header, body, security, timestamp, action, message_id) =
+        (m.header, m.body, m.security, m.timestamp, m.action, m.message_id);
+    let one = |parent, ns, local| dsig::only_child(doc, parent, ns, local).map_err(|e| malformed(e.0));
     let to = doc.child_elements_by_name_ns(header, WSA, "To");
     if to.len() > 1 {
         return Err(malformed("To findes flere gange"));
     }
     // The signature and its key: KeyInfo → SecurityTokenReference → a BinarySecurityToken of this header.
     let sig = one(security, DS, "Signature")?;
-    let signature = dsig::read(&doc, sig, &ids, &[Transform::Exclusive]).map_err(|e| malformed(e.0))?;
+    let signature = dsig::read(doc, sig, ids, &[Transform::Exclusive]).map_err(|e| malformed(e.0))?;
     let key_info = signature
         .key_info
         .ok_or_else(|| malformed("signaturen mangler KeyInfo"))?;
     let str_ = one(key_info, WSSE, "SecurityTokenReference")?;
     let reference = one(str_, WSSE, "Reference")?;
-    let bst = dsig::attr(&doc, reference, "URI")
+    let bst = dsig::attr(doc, reference, "URI")
         .and_then(|u| u.strip_prefix('#'))
         .and_then(|id| ids.get(id).copied())
         .ok_or_else(|| malformed("signaturens nøgle (BinarySecurityToken) findes ikke"))?;
-    if !dsig::is(&doc, bst, WSSE, "BinarySecurityToken")
+    if !dsig::is(doc, bst, WSSE, "BinarySecurityToken")
         || doc.parent(bst) != Some(security)
-        || dsig::attr(&doc, bst, "ValueType") != Some(X509V3)
+        || dsig::attr(doc, bst, "ValueType") != Some(X509V3)
     {
         return Err(malformed(
             "signaturens nøgle skal være et X.509-certifikat i Security-headeren",
         ));
     }
-    let certificate = dsig::base64_of(&doc, bst).map_err(|e| malformed(e.0))?;
+    let certificate = dsig::base64_of(doc, bst).map_err(|e| malformed(e.0))?;
     let key = PublicKey::of_cert(&certificate).map_err(|e| malformed(e.0))?;
-    let signed = dsig::verify(&doc, &signature, &key, &ids).map_err(|_| Refusal::NotTrusted)?;
+    let signed = dsig::verify(doc, &signature, &key, ids).map_err(|_| Refusal::NotTrusted)?;
     for (node, what) in [
         (body, "Body"),
         (timestamp, "Timestamp"),
@@ -114,11 +157,8 @@ pub fn read_request(xml: &str, now: i64) -> Result<IssueRequest, Refusal> {
             return Err(malformed(format!("{what} er ikke signeret")));
         }
     }
-    // The timestamp.
-    let created = seconds(&doc, one(timestamp, WSU, "Created")?)?;
-    let expires = seconds(&doc, one(timestamp, WSU, "Expires")?)?;
-    crate::jwt::check_time(created, expires, now)?;
-    if text(&doc, action) != ISSUE_ACTION {
+    let expires = m.check_timestamp(now)?;
+    if text(doc, action) != ISSUE_ACTION {
         return Err(malformed(format!("Action skal være {ISSUE_ACTION}")));
     }
     // The request, from the signed Body only.
@@ -131,12 +171,12 @@ pub fn read_request(xml: &str, now: i64) -> Result<IssueRequest, Refusal> {
         }
     };
     let required = |local: &str| field(local)?.ok_or_else(|| malformed(format!("{local} mangler")));
-    if text(&doc, required("RequestType")?) != ISSUE {
+    if text(doc, required("RequestType")?) != ISSUE {
         return Err(malformed(format!("RequestType skal være {ISSUE}")));
     }
     for (local, expected) in [("TokenType", SAML_TOKEN), ("KeyType", PUBLIC_KEY)] {
         if let Some(n) = field(local)?
-            && text(&doc, n) != expected
+            && text(doc, n) != expected
         {
             return Err(malformed(format!("{local} skal være {expected}")));
         }
@@ -144,12 +184,12 @@ pub fn read_request(xml: &str, now: i64) -> Result<IssueRequest, Refusal> {
     let applies_to = one(rst, WSP, "AppliesTo")?;
     let address = one(one(applies_to, WSA, "EndpointReference")?, WSA, "Address")?;
     let claims = required("Claims")?;
-    let cvr_claim = dsig::elements(&doc, claims)
+    let cvr_claim = dsig::elements(doc, claims)
         .into_iter()
-        .filter(|c| dsig::is(&doc, *c, AUTH, "ClaimType"))
-        .find(|c| dsig::attr(&doc, *c, "Uri") == Some(crate::saml::CVR))
+        .filter(|c| dsig::is(doc, *c, AUTH, "ClaimType"))
+        .find(|c| dsig::attr(doc, *c, "Uri") == Some(crate::saml::CVR))
         .ok_or_else(|| malformed("kravet dk:gov:saml:attribute:CvrNumberIdentifier mangler"))?;
-    let value = dsig::elements(&doc, cvr_claim)
+    let value = dsig::elements(doc, cvr_claim)
         .into_iter()
         .find(|v| {
             doc.element(*v).is_some_and(|e| {
@@ -160,16 +200,16 @@ pub fn read_request(xml: &str, now: i64) -> Result<IssueRequest, Refusal> {
     // UseKey, when given, is the signing certificate: the token is bound to the key that asked for it.
     if let Some(use_key) = field("UseKey")? {
         let token = one(use_key, WSSE, "BinarySecurityToken")?;
-        if dsig::base64_of(&doc, token).map_err(|e| malformed(e.0))? != certificate {
+        if dsig::base64_of(doc, token).map_err(|e| malformed(e.0))? != certificate {
             return Err(Refusal::HolderOfKey);
         }
     }
     Ok(IssueRequest {
         soap,
-        message_id: text(&doc, message_id),
-        context: dsig::attr(&doc, rst, "Context").map(str::to_owned),
-        applies_to: text(&doc, address),
-        cvr: text(&doc, value),
+        message_id: text(doc, message_id),
+        context: dsig::attr(doc, rst, "Context").map(str::to_owned),
+        applies_to: text(doc, address),
+        cvr: text(doc, value),
         certificate,
         expires,
     })

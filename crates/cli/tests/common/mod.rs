@@ -77,6 +77,16 @@ impl Server {
         Self::wrap(dir, proc)
     }
 
+    /// A demo server logging at `filter` (`SNITFLADE_LOG`), for a test of what the log holds.
+    pub async fn start_logging(filter: &str) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let mut cmd: Command = ServerProcess::demo_command(&bin(), &data);
+        cmd.env("SNITFLADE_LOG", filter);
+        let proc = ServerProcess::spawn_async(cmd).await.expect("the server starts");
+        Self::wrap(dir, proc)
+    }
+
     /// A demo server whose config allows fetching master data more than once a day.
     pub async fn start_relaxed() -> Server {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -14,7 +14,13 @@
      hours, the privilege list naming the CVR;
   3. refused, each with a SOAP 1.2 Sender fault naming its check: the same request again (replay), Aarhus' CVR
      (no grant), a request whose Body was changed after signing, an expired Timestamp, and the signed Body moved
-     into a header wrapper with an unsigned one in its place (signature wrapping).
+     into a header wrapper with an unsigned one in its place (signature wrapping);
+  4. the value-list service (SF1460_B) called with the assertion as the OIO IDWS SOAP profile has it: WS-Addressing
+     headers, the Liberty Framework header, a WS-Security header with a Timestamp, the assertion and a
+     SecurityTokenReference to it, and dagtilbud's signature over Body, headers, Timestamp and the assertion, its
+     KeyInfo that reference: StatusKode 20;
+  5. refused by the service, each naming its check: the same call again (replay), the call on vikarsystem's
+     connection (not the holder of the key), and a call whose assertion was altered (not signed by the STS).
 
 Usage: sts_wstrust_client.py --services HOST:PORT --admin HOST:PORT --data-dir DIR
 """
@@ -63,6 +69,7 @@ class Client(StepRunner):
         self.url = None
         self.listing = None
         self.sent = None
+        self.assertion = None
 
     def setup(self):
         self.admin("POST", "/api/v1/grants", {"system": SYSTEM, "interface": "beskedfordeler", "municipality": "0340"})
@@ -163,6 +170,7 @@ class Client(StepRunner):
         lifetime = (datetime.fromisoformat(conditions.get("NotOnOrAfter").replace("Z", "+00:00"))
                     - datetime.fromisoformat(conditions.get("NotBefore").replace("Z", "+00:00")))
         check(lifetime == timedelta(hours=8), str(lifetime))
+        self.assertion = assertion
         return f"assertion {assertion.get('ID')} for {SOROE_CVR}, {len(r.content)} bytes"
 
     def refused(self, data, reason):
@@ -194,15 +202,120 @@ class Client(StepRunner):
         return "; ".join(f"{what}: {text}" for what, text in seen)
 
 
+S11 = "http://schemas.xmlsoap.org/soap/envelope/"
+SBF = "urn:liberty:sb:2006-08"
+WSSE11 = "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd"
+SAMLV2 = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0"
+SAMLID = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLID"
+VL = "urn:oio:sts:beskedfordeler:vaerdiliste:1.0.0"
+SD = "urn:oio:sagdok:3.0.0"
+OPRET = (
+    f'<vl:OpretInput xmlns:vl="{VL}" xmlns:sd="{SD}"><vl:AttributListe><vl:Egenskab>'
+    "<sd:BrugervendtNoegleTekst>Med SAML</sd:BrugervendtNoegleTekst><vl:Vaerdiliste><vl:Navn>Med SAML</vl:Navn>"
+    "<vl:Vaerdi>urn:oio:kmd:lpe:medarbejder:00000110</vl:Vaerdi></vl:Vaerdiliste><sd:Virkning><sd:AktoerRef>"
+    "<sd:UUIDIdentifikator>00000000-0000-0000-0000-000000000002</sd:UUIDIdentifikator></sd:AktoerRef>"
+    "<sd:AktoerTypeKode>ItSystem</sd:AktoerTypeKode></sd:Virkning></vl:Egenskab></vl:AttributListe>"
+    "<vl:TilstandListe/><vl:RelationListe/></vl:OpretInput>"
+)
+
+
+class ServiceCalls:
+    """Calls of the value-list service carrying the assertion (OIO IDWS SOAP profile, SOAP 1.1)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.url = f"https://{client.host}:{client.port}{client.listing['services'][0]['path']}"
+        self.sent = None
+
+    def envelope(self, assertion):
+        c = self.client
+        E = etree.SubElement
+        env = etree.Element(f"{{{S11}}}Envelope", nsmap={"s": S11, "a": WSA, "u": WSU, "o": WSSE})
+        header = E(env, f"{{{S11}}}Header")
+        for local, value, id_ in [("Action", "opretvaerdiliste", "action"),
+                                  ("MessageID", f"urn:uuid:{uuid.uuid4()}", "msgid"),
+                                  ("To", self.url, "to")]:
+            el = E(header, f"{{{WSA}}}{local}")
+            el.text = value
+            el.set(f"{{{WSU}}}Id", id_)
+            el.set(f"{{{S11}}}mustUnderstand", "1")
+        framework = E(header, f"{{{SBF}}}Framework", nsmap={"sbf": SBF, "sbfprofile": "urn:liberty:sb:profile"})
+        framework.set("version", "2.0")
+        framework.set("{urn:liberty:sb:profile}profile", "urn:liberty:sb:profile:basic")
+        framework.set(f"{{{WSU}}}Id", "lib")
+        framework.set(f"{{{S11}}}mustUnderstand", "1")
+        security = E(header, f"{{{WSSE}}}Security")
+        security.set(f"{{{S11}}}mustUnderstand", "1")
+        ts = E(security, f"{{{WSU}}}Timestamp")
+        ts.set(f"{{{WSU}}}Id", "sec-ts")
+        now = datetime.now(timezone.utc)
+        E(ts, f"{{{WSU}}}Created").text = iso(now)
+        E(ts, f"{{{WSU}}}Expires").text = iso(now + timedelta(minutes=5))
+        security.append(copy.deepcopy(assertion))
+        str_ = E(security, f"{{{WSSE}}}SecurityTokenReference", nsmap={"b": WSSE11})
+        str_.set(f"{{{WSSE11}}}TokenType", SAMLV2)
+        key_id = E(str_, f"{{{WSSE}}}KeyIdentifier", ValueType=SAMLID)
+        key_id.text = assertion.get("ID")
+        body = E(env, f"{{{S11}}}Body")
+        body.set(f"{{{WSU}}}Id", "body")
+        body.append(etree.fromstring(OPRET))
+        key_info = etree.Element(f"{{{DS}}}KeyInfo", nsmap={"ds": DS})
+        ref = copy.deepcopy(str_)
+        key_info.append(ref)
+        signer = XMLSigner(method=methods.detached, signature_algorithm=SignatureMethod.ECDSA_SHA256,
+                           digest_algorithm=DigestAlgorithm.SHA256, c14n_algorithm=EXC)
+        signature = signer.sign(env, key=c.key_pem, key_info=key_info,
+                                reference_uri=["#body", "#action", "#msgid", "#to", "#lib", "#sec-ts",
+                                               f"#{assertion.get('ID')}"])
+        security.append(signature)
+        return etree.tostring(env)
+
+    def post(self, data, session=None):
+        return (session or self.client.session).post(
+            self.url, data=data, headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'}, timeout=30)
+
+    def step_call(self):
+        self.sent = self.envelope(self.client.assertion)
+        r = self.post(self.sent)
+        check(r.status_code == 200 and "StatusKode>20<" in r.text, f"HTTP {r.status_code}: {r.text}")
+        return "opretvaerdiliste with the assertion: StatusKode 20"
+
+    def step_refusals(self):
+        from zeep_support import Recorder, mtls_session
+        seen = []
+        other = mtls_session(self.client.data_dir, "vikarsystem", Recorder())
+        altered = copy.deepcopy(self.client.assertion)
+        for value in altered.iter(f"{{{SAML}}}AttributeValue"):
+            if value.text == SOROE_CVR:
+                value.text = AARHUS_CVR
+        for what, data, session, reason in [
+            ("replay", self.sent, None, "allerede brugt"),
+            ("on vikarsystem's connection", self.envelope(self.client.assertion), other, "holder-of-key"),
+            ("an altered assertion", self.envelope(altered), None, "ikke signeret af en STS"),
+        ]:
+            r = self.post(data, session)
+            check(r.status_code == 500 and "Fault" in r.text and reason in r.text, f"{what}: HTTP {r.status_code} {r.text}")
+            seen.append(what)
+        return "; ".join(seen)
+
+
 def main():
     parser = arguments(__doc__)
     parser.add_argument("--admin", required=True, type=host_port, help="HOST:PORT of the admin listener")
     client = Client(parser.parse_args())
+    calls = []
+
+    def service():
+        calls.append(ServiceCalls(client))
+        return calls[0].step_call()
+
     return client.run_steps(
         ("0. set-up: grant, the STS's listing", client.setup),
         [
             ("1-2. a signed RequestSecurityToken, the signed answer and its assertion", client.step_issue),
             ("3. refusals, each naming its check", client.step_refusals),
+            ("4. the value-list service called with the assertion", service),
+            ("5. refusals by the service", lambda: calls[0].step_refusals()),
         ],
         lambda: "the STS issued a holder-of-key assertion and refused replay, other CVR, change, age and wrapping",
     )
