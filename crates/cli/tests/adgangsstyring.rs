@@ -84,3 +84,69 @@ async fn tokens_stay_out_of_the_log_and_the_key_is_private() {
         assert_eq!(mode & 0o777, 0o600, "{}", key.display());
     }
 }
+
+/// The negative-test switches a vendor proves its client with: each flawed token is refused by the service with the
+/// check the switch names; the unflawed one is accepted; and the switch is refused for another vendor's system.
+#[tokio::test]
+async fn a_vendor_gets_each_flawed_token_and_the_service_refuses_it_by_its_check() {
+    let s = Server::start().await;
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
+    let certificates = s.admin.list("/api/v1/certificates").await;
+    let fingerprint = certificates
+        .iter()
+        .find(|c| c["system"] == "dagtilbud")
+        .and_then(|c| c["fingerprint"].as_str())
+        .unwrap()
+        .to_owned();
+    let url = format!("https://{}/sts-bf-soap/StsbeskedfordelerImpl", s.proc.services);
+    for (flaw, check_text) in [
+        ("none", None),
+        ("expired", Some("udløbet")),
+        ("wrong_audience", Some("en anden service")),
+        ("bad_signature", Some("ikke signeret af en STS")),
+    ] {
+        let (status, body) = s
+            .admin
+            .post(
+                "/api/v1/systems/dagtilbud/test-token",
+                Some(serde_json::json!({"certificate_sha256": fingerprint, "cvr": "29189730", "flaw": flaw})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{flaw}: {body}");
+        let token = body["access_token"].as_str().unwrap();
+        let r = s
+            .client("dagtilbud")
+            .post(&url)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .header("Authorization", format!("Holder-of-key {token}"))
+            .body(
+                "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
+                 <vl:ListInput xmlns:vl=\"urn:oio:sts:beskedfordeler:vaerdiliste:1.0.0\"/></s:Body></s:Envelope>",
+            )
+            .send()
+            .await
+            .unwrap();
+        let text = r.text().await.unwrap();
+        match check_text {
+            None => assert!(!text.contains("Tokenet"), "{flaw}: {text}"),
+            Some(reason) => assert!(text.contains("Fault") && text.contains(reason), "{flaw}: {text}"),
+        }
+    }
+    let (status, body) = s
+        .admin
+        .post(
+            "/api/v1/systems/dagtilbud/test-token",
+            Some(serde_json::json!({"certificate_sha256": "00", "cvr": "29189730", "flaw": "expired"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = s
+        .admin
+        .post(
+            "/api/v1/systems/dagtilbud/test-token",
+            Some(serde_json::json!({"certificate_sha256": fingerprint, "cvr": "29189730", "flaw": "replayed"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.to_string().contains("send the same signed"), "{body}");
+}

@@ -121,6 +121,11 @@ pub(crate) const ROUTES: &[(&str, &str, &str)] = &[
     ("admin errors counts --status open", "GET", "/api/v1/errors/counts"),
     ("admin traffic --day 2026-12-07", "GET", "/api/v1/traffic"),
     ("admin sts services", "GET", "/api/v1/sts/services"),
+    (
+        "admin sts test-token dagtilbud --certificate-sha256 ab12 --cvr 29189730 --flaw expired",
+        "POST",
+        "/api/v1/systems/{name}/test-token",
+    ),
     ("admin errors show e-1", "GET", "/api/v1/errors/{id}"),
     ("admin errors resubmit e-1", "POST", "/api/v1/errors/{id}/resubmit"),
     (
