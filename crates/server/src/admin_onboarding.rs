@@ -41,6 +41,24 @@ pub fn routes() -> Router<AdminState> {
         .route("/systems/{name}/startup-package", post(startup_package))
 }
 
+/// The caller's own system `name`, in a test environment (the demo CA's key present) only: `what` is refused
+/// elsewhere with 409.
+pub(crate) async fn own_system_in_test(
+    s: &AdminState,
+    caller: &Caller,
+    name: &str,
+    what: &str,
+) -> Result<access::SystemRecord, Response> {
+    let system = own_system(s, caller, name).await?;
+    if !s.pki_dir.join("ca-key.pem").exists() {
+        return Err(error(
+            StatusCode::CONFLICT,
+            format!("dette er ikke et testmiljø: {what} are issued only where the demo CA's key is present"),
+        ));
+    }
+    Ok(system)
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TestCertificateRequest {
@@ -57,16 +75,10 @@ async fn test_certificate(
     Path(name): Path<String>,
     Body(b): Body<TestCertificateRequest>,
 ) -> Response {
-    let system = match own_system(&s, &caller, &name).await {
+    let system = match own_system_in_test(&s, &caller, &name, "test certificates").await {
         Ok(system) => system,
         Err(r) => return r,
     };
-    if !s.pki_dir.join("ca-key.pem").exists() {
-        return error(
-            StatusCode::CONFLICT,
-            "dette er ikke et testmiljø: test certificates are issued only where the demo CA's key is present",
-        );
-    }
     let days = b.valid_days.unwrap_or(730);
     if !(1..=MAX_CERTIFICATE_DAYS).contains(&days) {
         return error(
