@@ -1038,6 +1038,13 @@ async fn a_person_signs_in_through_their_municipalitys_openid_connect_provider()
     let text = b.text().await;
     assert!(text.contains("mette"), "{text}");
     b.check_page("/fejl", "51-oidc-fejl", &axe).await;
+    // Brugere og nøgler offers the provider for a new person, and lists mette's subject there.
+    let text = b.check_page("/brugere", "52-oidc-brugere", &axe).await;
+    assert!(text.contains("mette@aarhus"), "{text}");
+    let options = b.driver.find_all(Locator::Css("#p-provider option")).await.unwrap();
+    assert_eq!(options.len(), 2, "none and aarhus");
+    b.click("details summary").await;
+    b.screenshot("53-oidc-ny-person").await;
     let log = s.admin.list("/api/v1/audit/admin?limit=100").await;
     assert!(
         log.iter().any(|e| e["action"] == "console.sign_in"

@@ -307,6 +307,16 @@ impl PublicKey {
     }
 }
 
+/// The `Header` of a SOAP envelope (of the version `soap`) and the WS-Security `Security` header in it, each the one
+/// there is.
+pub fn security_header(doc: &Document, soap: &str) -> Result<(NodeId, NodeId), DsigError> {
+    let env = doc
+        .document_element()
+        .ok_or_else(|| DsigError("tomt dokument".into()))?;
+    let header = only_child(doc, env, soap, "Header")?;
+    Ok((header, only_child(doc, header, WSSE, "Security")?))
+}
+
 /// The security token a `SecurityTokenReference` names by `KeyIdentifier` (a SAML assertion's ID).
 fn referenced_token(doc: &Document, reference: NodeId, ids: &HashMap<String, NodeId>) -> Result<NodeId, DsigError> {
     if !is(doc, reference, WSSE, "SecurityTokenReference") {

@@ -65,9 +65,8 @@ impl<'a> Secured<'a> {
             return Err(malformed("ikke en SOAP-konvolut"));
         };
         let one = |parent, ns, local| dsig::only_child(&doc, parent, ns, local).map_err(|e| malformed(e.0));
-        let header = one(env, soap, "Header")?;
+        let (header, security) = dsig::security_header(&doc, soap).map_err(|e| malformed(e.0))?;
         let body = one(env, soap, "Body")?;
-        let security = one(header, WSSE, "Security")?;
         let timestamp = one(security, WSU, "Timestamp")?;
         let action = one(header, WSA, "Action")?;
         let message_id = one(header, WSA, "MessageID")?;
@@ -367,8 +366,7 @@ mod tests {
         let doc = dsig::parse(&xml).unwrap();
         let ids = dsig::ids(&doc).unwrap();
         let env = doc.document_element().unwrap();
-        let header = dsig::only_child(&doc, env, SOAP12, "Header").unwrap();
-        let security = dsig::only_child(&doc, header, WSSE, "Security").unwrap();
+        let (_, security) = dsig::security_header(&doc, SOAP12).unwrap();
         let sig = dsig::only_child(&doc, security, DS, "Signature").unwrap();
         let s = dsig::read(&doc, sig, &ids, &[Transform::Exclusive]).unwrap();
         let signed = dsig::verify(&doc, &s, &PublicKey::of_cert(&key.cert_der).unwrap(), &ids).unwrap();

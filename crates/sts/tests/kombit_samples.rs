@@ -73,9 +73,8 @@ fn the_sample_request_is_signed_by_the_certificate_it_carries() {
     let doc = dsig::parse(&xml).unwrap();
     let ids = dsig::ids(&doc).unwrap();
     let env = doc.document_element().unwrap();
-    let header = dsig::only_child(&doc, env, SOAP12, "Header").unwrap();
+    let (header, security) = dsig::security_header(&doc, SOAP12).unwrap();
     let body = dsig::only_child(&doc, env, SOAP12, "Body").unwrap();
-    let security = dsig::only_child(&doc, header, WSSE, "Security").unwrap();
     let sig = dsig::only_child(&doc, security, DS, "Signature").unwrap();
     let s = dsig::read(&doc, sig, &ids, &[Transform::Exclusive]).unwrap();
     // KeyInfo → SecurityTokenReference → the BinarySecurityToken in the same Security header.
@@ -103,8 +102,7 @@ fn the_sample_response_and_its_assertion_are_signed_by_the_sts() {
     let doc = dsig::parse(&xml).unwrap();
     let ids = dsig::ids(&doc).unwrap();
     let env = doc.document_element().unwrap();
-    let header = dsig::only_child(&doc, env, SOAP12, "Header").unwrap();
-    let security = dsig::only_child(&doc, header, WSSE, "Security").unwrap();
+    let (_, security) = dsig::security_header(&doc, SOAP12).unwrap();
     let sig = dsig::only_child(&doc, security, DS, "Signature").unwrap();
     let s = dsig::read(&doc, sig, &ids, &[Transform::Exclusive]).unwrap();
     let signed = dsig::verify(&doc, &s, &sts_key(), &ids).unwrap();
@@ -119,8 +117,7 @@ fn the_sample_service_call_is_signed_by_the_holder_of_key() {
     let doc = dsig::parse(&xml).unwrap();
     let ids = dsig::ids(&doc).unwrap();
     let env = doc.document_element().unwrap();
-    let header = dsig::only_child(&doc, env, SOAP12, "Header").unwrap();
-    let security = dsig::only_child(&doc, header, WSSE, "Security").unwrap();
+    let (_, security) = dsig::security_header(&doc, SOAP12).unwrap();
     let assertion = dsig::only_child(&doc, security, SAML, "Assertion").unwrap();
     verify_assertion(&doc, assertion).unwrap();
     // The holder-of-key: the certificate in the assertion's SubjectConfirmationData.

@@ -27,22 +27,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from zeep_support import Recorder, StepRunner, arguments, check, host_port, mtls_session
+from zeep_support import (AARHUS_CVR, SOROE_CVR, Recorder, StepRunner, arguments, check, host_port, mtls_session,
+                          opret_vaerdiliste)
 
 SYSTEM = "dagtilbud"
-SOROE_CVR = "29189730"
-AARHUS_CVR = "55133018"
-VL = "urn:oio:sts:beskedfordeler:vaerdiliste:1.0.0"
-SD = "urn:oio:sagdok:3.0.0"
-OPRET = (
-    '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
-    f'<vl:OpretInput xmlns:vl="{VL}" xmlns:sd="{SD}"><vl:AttributListe><vl:Egenskab>'
-    "<sd:BrugervendtNoegleTekst>Med token</sd:BrugervendtNoegleTekst><vl:Vaerdiliste><vl:Navn>Med token</vl:Navn>"
-    "<vl:Vaerdi>urn:oio:kmd:lpe:medarbejder:00000110</vl:Vaerdi></vl:Vaerdiliste><sd:Virkning><sd:AktoerRef>"
-    "<sd:UUIDIdentifikator>00000000-0000-0000-0000-000000000002</sd:UUIDIdentifikator></sd:AktoerRef>"
-    "<sd:AktoerTypeKode>ItSystem</sd:AktoerTypeKode></sd:Virkning></vl:Egenskab></vl:AttributListe>"
-    "<vl:TilstandListe/><vl:RelationListe/></vl:OpretInput></s:Body></s:Envelope>"
-)
+OPRET = ('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+         + opret_vaerdiliste("Med token") + "</s:Body></s:Envelope>")
 
 
 def b64url(data):

@@ -36,11 +36,9 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from signxml import SignatureMethod, DigestAlgorithm, XMLSigner, XMLVerifier, methods
 
-from zeep_support import StepRunner, arguments, check, host_port
+from zeep_support import AARHUS_CVR, SOROE_CVR, StepRunner, arguments, check, host_port, opret_vaerdiliste
 
 SYSTEM = "dagtilbud"
-SOROE_CVR = "29189730"
-AARHUS_CVR = "55133018"
 S12 = "http://www.w3.org/2003/05/soap-envelope"
 WSA = "http://www.w3.org/2005/08/addressing"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -207,17 +205,6 @@ SBF = "urn:liberty:sb:2006-08"
 WSSE11 = "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd"
 SAMLV2 = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0"
 SAMLID = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLID"
-VL = "urn:oio:sts:beskedfordeler:vaerdiliste:1.0.0"
-SD = "urn:oio:sagdok:3.0.0"
-OPRET = (
-    f'<vl:OpretInput xmlns:vl="{VL}" xmlns:sd="{SD}"><vl:AttributListe><vl:Egenskab>'
-    "<sd:BrugervendtNoegleTekst>Med SAML</sd:BrugervendtNoegleTekst><vl:Vaerdiliste><vl:Navn>Med SAML</vl:Navn>"
-    "<vl:Vaerdi>urn:oio:kmd:lpe:medarbejder:00000110</vl:Vaerdi></vl:Vaerdiliste><sd:Virkning><sd:AktoerRef>"
-    "<sd:UUIDIdentifikator>00000000-0000-0000-0000-000000000002</sd:UUIDIdentifikator></sd:AktoerRef>"
-    "<sd:AktoerTypeKode>ItSystem</sd:AktoerTypeKode></sd:Virkning></vl:Egenskab></vl:AttributListe>"
-    "<vl:TilstandListe/><vl:RelationListe/></vl:OpretInput>"
-)
-
 
 class ServiceCalls:
     """Calls of the value-list service carrying the assertion (OIO IDWS SOAP profile, SOAP 1.1)."""
@@ -258,7 +245,7 @@ class ServiceCalls:
         key_id.text = assertion.get("ID")
         body = E(env, f"{{{S11}}}Body")
         body.set(f"{{{WSU}}}Id", "body")
-        body.append(etree.fromstring(OPRET))
+        body.append(etree.fromstring(opret_vaerdiliste("Med SAML")))
         key_info = etree.Element(f"{{{DS}}}KeyInfo", nsmap={"ds": DS})
         ref = copy.deepcopy(str_)
         key_info.append(ref)

@@ -27,6 +27,24 @@ class StepFailed(Exception):
     pass
 
 
+# The demo's municipalities' CVR numbers (Sorø 0340, Aarhus 0751), as Adgangsstyring's clients name them.
+SOROE_CVR = "29189730"
+AARHUS_CVR = "55133018"
+
+
+def opret_vaerdiliste(name):
+    """An SF1460_B OpretInput (a value list `name` holding one employee), the body of a call."""
+    vl, sd = "urn:oio:sts:beskedfordeler:vaerdiliste:1.0.0", "urn:oio:sagdok:3.0.0"
+    return (
+        f'<vl:OpretInput xmlns:vl="{vl}" xmlns:sd="{sd}"><vl:AttributListe><vl:Egenskab>'
+        f"<sd:BrugervendtNoegleTekst>{name}</sd:BrugervendtNoegleTekst><vl:Vaerdiliste><vl:Navn>{name}</vl:Navn>"
+        "<vl:Vaerdi>urn:oio:kmd:lpe:medarbejder:00000110</vl:Vaerdi></vl:Vaerdiliste><sd:Virkning><sd:AktoerRef>"
+        "<sd:UUIDIdentifikator>00000000-0000-0000-0000-000000000002</sd:UUIDIdentifikator></sd:AktoerRef>"
+        "<sd:AktoerTypeKode>ItSystem</sd:AktoerTypeKode></sd:Virkning></vl:Egenskab></vl:AttributListe>"
+        "<vl:TilstandListe/><vl:RelationListe/></vl:OpretInput>"
+    )
+
+
 def check(condition, message):
     if not condition:
         raise StepFailed(message)
