@@ -28,6 +28,32 @@ impl std::fmt::Debug for IssuedToken {
     }
 }
 
+/// A token from Adgangsstyring's Security Token Service presented in a message's `token` header in place of a
+/// publisher token (a JWT, or a SAML assertion as XML or base64): checked by the server's STS, which this crate does
+/// not hold.
+pub trait StsTokens: Send + Sync {
+    fn check(&self, token: &str) -> StsCheck;
+}
+
+/// What an STS token in a `token` header turns out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StsCheck {
+    /// Issued to `system` (the owner of the certificate it is bound to) for the municipality with `cvr`.
+    Valid {
+        system: snitflade_access::SystemInfo,
+        cvr: String,
+    },
+    /// Expired: the text says since when.
+    Expired(String),
+    /// Refused: the text names the check that failed.
+    Refused(String),
+}
+
+/// Whether a `token` header holds a publisher token (`bf_…`) rather than one from the STS.
+pub fn is_publisher_token(token: &str) -> bool {
+    token.starts_with("bf_")
+}
+
 /// What a presented token turns out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenCheck {

@@ -15,20 +15,7 @@ async fn tokens_stay_out_of_the_log_and_the_key_is_private() {
     // Everything of snitflade's own at debug: not even there is a token written.
     let s = Server::start_logging("info,snitflade=debug,snitflade_server=debug,snitflade_services=debug").await;
     s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
-    let client = s.client("dagtilbud");
-    let issue = format!("https://{}/runtime/api/rest/oauth/v1/issue", s.proc.services);
-    let r = client
-        .post(&issue)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", &format!("entityid:{ENTITY},anvenderkontekst:29189730")),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let answer: serde_json::Value = r.json().await.unwrap();
-    let token = answer["access_token"].as_str().unwrap().to_owned();
+    let token = s.sts_token("dagtilbud", ENTITY, "29189730").await;
     // Used once well, once on another system's connection (refused: holder-of-key).
     let url = format!("https://{}/sts-bf-soap/StsbeskedfordelerImpl", s.proc.services);
     for system in ["dagtilbud", "vikarsystem"] {
@@ -44,8 +31,9 @@ async fn tokens_stay_out_of_the_log_and_the_key_is_private() {
         assert!(r.status().is_server_error() || r.status().is_success());
     }
     // A refusal by the STS too.
-    let r = client
-        .post(&issue)
+    let r = s
+        .client("dagtilbud")
+        .post(format!("https://{}/runtime/api/rest/oauth/v1/issue", s.proc.services))
         .form(&[
             ("grant_type", "client_credentials"),
             ("scope", "entityid:x,anvenderkontekst:1"),
@@ -61,7 +49,7 @@ async fn tokens_stay_out_of_the_log_and_the_key_is_private() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("snitflade_sts_refused_total{check=\"holder_of_key\",at=\"bfo_modtag\"} 1"),
+        metrics.contains("snitflade_sts_refused_total{check=\"holder_of_key\",at=\"call\"} 1"),
         "{metrics}"
     );
     assert!(
@@ -149,4 +137,158 @@ async fn a_vendor_gets_each_flawed_token_and_the_service_refuses_it_by_its_check
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.to_string().contains("send the same signed"), "{body}");
+}
+
+/// Tokens on the standard interfaces, opted in by configuration: `opret-fravaer` and `engangsydelse` listed with
+/// snitflade's entityIDs, each refusing a call on the certificate alone, accepting one with a JWT for its own
+/// entityID and refusing one for the Beskedfordeler's (wrong audience); a service not opted in (`fravaerskvoter`)
+/// is called as before. A `token_required` naming a service that accepts no tokens is refused at start.
+#[tokio::test]
+async fn standard_interfaces_opted_in_require_their_own_tokens() {
+    let s = Server::start_with_config(
+        "[services]\ntoken_interfaces = [\"opret-fravaer\", \"engangsydelse\"]\n\
+         token_required = [\"opret-fravaer\", \"engangsydelse\"]\n",
+    )
+    .await;
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
+    let (_, listing) = s.admin.get("/api/v1/sts/services").await;
+    let services = listing["services"].as_array().unwrap();
+    let entity = |interface: &str| {
+        services
+            .iter()
+            .find(|e| e["interface"] == interface)
+            .unwrap_or_else(|| panic!("{interface} in {listing}"))
+            .clone()
+    };
+    let fravaer = entity("opret-fravaer");
+    assert_eq!(fravaer["entity_id"], "https://snitflade/service/opret-fravaer/1");
+    assert_eq!(fravaer["token_required"], true);
+    assert!(
+        fravaer["paths"]
+            .as_array()
+            .unwrap()
+            .contains(&"/ws/GetReasons_OS_SI".into()),
+        "{fravaer}"
+    );
+    assert_eq!(entity("beskedfordeler")["token_required"], false);
+    assert!(services.iter().all(|e| e["interface"] != "fravaerskvoter"));
+
+    let reasons = format!("https://{}/ws/GetReasons_OS_SI", s.proc.services);
+    let get_reasons = "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
+        <ns0:GetReasonsRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"/></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+    let call = |token: Option<String>| {
+        let mut r = s
+            .client("dagtilbud")
+            .post(&reasons)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .body(get_reasons);
+        if let Some(t) = token {
+            r = r.header("Authorization", format!("Holder-of-key {t}"));
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (status, text) = call(None).await;
+    assert!(
+        status.is_server_error() && text.contains("kræver et token"),
+        "{status} {text}"
+    );
+    let own = s
+        .sts_token("dagtilbud", fravaer["entity_id"].as_str().unwrap(), "29189730")
+        .await;
+    let (status, text) = call(Some(own)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("GetReasonsResponse"), "{text}");
+    let bus = s.sts_token("dagtilbud", ENTITY, "29189730").await;
+    let (_, text) = call(Some(bus)).await;
+    assert!(text.contains("en anden service"), "{text}");
+
+    // Engangsydelser (JSON): 401 with the reason, then the same read with a token.
+    let lpe = format!("https://{}/lpe/read-onetime-payments", s.proc.services);
+    let read = serde_json::json!({"Header": {"ClientID": "0340"}, "Medarbejder": {"Medarbejdernummer": "00000101"}});
+    let r = s.client("kantine").post(&lpe).json(&read).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.text().await.unwrap().contains("kræver et token"));
+    let engangsydelse = entity("engangsydelse");
+    let token = s
+        .sts_token("kantine", engangsydelse["entity_id"].as_str().unwrap(), "29189730")
+        .await;
+    let r = s
+        .client("kantine")
+        .post(&lpe)
+        .header("Authorization", format!("Bearer {token}"))
+        .json(&read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+
+    // Not opted in: the quota service is called on the certificate alone, as ever.
+    let quotas = format!("https://{}/ws/GetAbsenceQuotas_OS_SI", s.proc.services);
+    let r = post_soap(&s.client("dagtilbud"), &quotas, "<x/>").await;
+    assert!(!r.body.contains("kræver et token"), "{}", r.body);
+
+    let (_, _, metrics) = s.admin.get_text("/metrics").await;
+    assert!(
+        metrics.contains("snitflade_sts_refused_total{check=\"required\",at=\"call\"} 2"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn requiring_tokens_where_none_are_accepted_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[services]\ntoken_required = [\"maskintimer\"]\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_snitflade"))
+        .args(["serve", "--demo", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("token_required: 'maskintimer' accepts no tokens"),
+        "{stderr}"
+    );
+}
+
+/// The landscape's requirement check counts snitflade's STS as Adgangsstyring: once `dagtilbud` holds a grant of a
+/// service that accepts tokens, its relation with `sts-adgangsstyring` (SF1514) meets that general requirement.
+#[tokio::test]
+async fn the_requirement_check_sees_the_sts_as_adgangsstyring() {
+    let s = Server::start().await;
+    let met = |check: &serde_json::Value, id: &str| {
+        check["coverage"]["met"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["interfaces"][0] == id)
+            .cloned()
+    };
+    let query = serde_json::json!({"system": "dagtilbud", "information_objects": ["Fravær"]});
+    let (status, before) = s
+        .admin
+        .post("/api/v1/landscape/requirements", Some(query.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    assert!(met(&before, "SF1514").is_none(), "{before}");
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
+    let (_, after) = s.admin.post("/api/v1/landscape/requirements", Some(query)).await;
+    let entry = met(&after, "SF1514").unwrap_or_else(|| panic!("SF1514 met: {after}"));
+    assert_eq!(
+        entry["relations"],
+        serde_json::json!(["snitflade-0340-dagtilbud-adgangsstyring"])
+    );
+    let (status, relation) = s
+        .admin
+        .get("/api/v1/landscape/relations/snitflade-0340-dagtilbud-adgangsstyring")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(relation["system"], "sts-adgangsstyring");
+    assert_eq!(relation["source"], "snitflade");
 }

@@ -164,22 +164,15 @@ impl Publisher {
     }
 }
 
-async fn issue_token(s: &Server, system: &str, body: Value) -> String {
-    let (status, t) = s
-        .admin
-        .post(&format!("/api/v1/systems/{system}/publisher-tokens"), Some(body))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{t}");
-    t["token"].as_str().unwrap().to_owned()
-}
-
-#[tokio::test]
-async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
+/// In turn with the other RabbitMQ tests (the lock is held while the first part lives): `serve --demo` reading the
+/// RabbitMQ of `SNITFLADE_TEST_AMQP_URL`, and a connection of the test's own to it.
+async fn amqp_server() -> Option<(std::fs::File, Server, Connection)> {
     let Some(url) = test_amqp_url() else {
         eprintln!("SNITFLADE_TEST_AMQP_URL is not set: the RabbitMQ test needs it (.ci/run sets it)");
-        return;
+        return None;
     };
-    let _turn = amqp_lock().await;
+    let turn = amqp_lock().await;
+    let url = url.as_str();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, CONFIG).unwrap();
@@ -195,10 +188,26 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
     )
     .await;
     let admin = AdminApi::new(&data, proc.admin);
-    let s = Server { proc, admin, dir };
-    let conn = Connection::connect(&url, ConnectionProperties::default())
+    let conn = Connection::connect(url, ConnectionProperties::default())
         .await
         .expect("RabbitMQ at SNITFLADE_TEST_AMQP_URL");
+    Some((turn, Server { proc, admin, dir }, conn))
+}
+
+async fn issue_token(s: &Server, system: &str, body: Value) -> String {
+    let (status, t) = s
+        .admin
+        .post(&format!("/api/v1/systems/{system}/publisher-tokens"), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    t["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
+    let Some((_turn, s, conn)) = amqp_server().await else {
+        return;
+    };
 
     // SF1460_D: an absence lands in the pull dueslag's queue (dagtilbud holds the bus for 0340).
     s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
@@ -356,6 +365,90 @@ async fn pull_with_redelivery_and_publish_with_direct_reply_to() {
             .await
             .0,
         43
+    );
+}
+
+/// SF1460_C with a token from snitflade's STS (Adgangsstyring) in the `token` header instead of a publisher token:
+/// a JWT for the Beskedfordeler's entityID, got over mutual TLS, is accepted for its own municipality (20, and the
+/// message reaches the dueslag); for another municipality's message it is refused (43) naming its CVR; an expired
+/// one gets 41, a badly signed or another service's one 43 naming the check.
+#[tokio::test]
+async fn publish_with_a_token_from_the_sts() {
+    let Some((_turn, s, conn)) = amqp_server().await else {
+        return;
+    };
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
+    s.admin.grant("dagtilbud", "beskedfordeler", "0751").await;
+    let beskedtype = uuid::Uuid::new_v4().to_string();
+    let (_, received) = pull_dueslag(&s, json!({"beskedtype": [beskedtype]})).await;
+    let token = s
+        .sts_token(
+            "dagtilbud",
+            "http://entityid.kombit.dk/service/bfo_modtag/2",
+            "29189730",
+        )
+        .await;
+
+    let mut publisher = Publisher::new(&conn).await;
+    let fresh = || uuid::Uuid::new_v4().to_string();
+    let id = fresh();
+    assert_eq!(
+        publisher
+            .publish(&published(&id, &beskedtype, "29189730"), Some(&token), &id)
+            .await,
+        (20, String::new())
+    );
+    let (ch, m) = next_message(&conn, &received, Duration::from_secs(20))
+        .await
+        .expect("the message published with an STS token reaches the dueslag");
+    assert!(text(&m.delivery.data).contains(&id));
+    m.delivery.ack(BasicAckOptions::default()).await.unwrap();
+    ch.close(200, "".into()).await.unwrap();
+
+    // dagtilbud holds Aarhus's bus too, but this token is for Sorø.
+    let other = fresh();
+    let (kode, why) = publisher
+        .publish(&published(&other, &beskedtype, "55133018"), Some(&token), &other)
+        .await;
+    assert_eq!(kode, 43, "{why}");
+    assert!(why.contains("CVR 29189730"), "{why}");
+
+    let fingerprint = s
+        .admin
+        .list("/api/v1/certificates")
+        .await
+        .iter()
+        .find(|c| c["system"] == "dagtilbud")
+        .and_then(|c| c["fingerprint"].as_str().map(str::to_owned))
+        .unwrap();
+    for (flaw, kode, reason) in [
+        ("expired", 41, "udløbet"),
+        ("bad_signature", 43, "ikke signeret af en STS"),
+        ("wrong_audience", 43, "en anden service"),
+    ] {
+        let (status, body) = s
+            .admin
+            .post(
+                "/api/v1/systems/dagtilbud/test-token",
+                Some(json!({"certificate_sha256": fingerprint, "cvr": "29189730", "flaw": flaw})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let flawed = body["access_token"].as_str().unwrap();
+        let (got, why) = publisher
+            .publish(&published(&other, &beskedtype, "29189730"), Some(flawed), &other)
+            .await;
+        assert_eq!(got, kode, "{flaw}: {why}");
+        assert!(why.contains(reason), "{flaw}: {why}");
+    }
+    assert!(
+        next_message(&conn, &received, Duration::from_secs(1)).await.is_none(),
+        "nothing refused was delivered"
+    );
+    let (_, _, metrics) = s.admin.get_text("/metrics").await;
+    assert!(
+        metrics.contains("snitflade_sts_refused_total{check=\"expired\",at=\"publish\"} 1"),
+        "{metrics}"
     );
 }
 

@@ -1,7 +1,9 @@
 //! snitflade's own traffic as part of the landscape: every external system with a grant in force becomes a system,
 //! and every grant in force (system × municipality × interface) a relation with KMD Opus Personale (or, for the
-//! Beskedfordeler grant, with KOMBIT's Beskedfordeler), priced by the order behind it. Derived on every read from
-//! the facts the server gathers (systems, certificates, grants, orders); never stored, never typed in.
+//! Beskedfordeler grant, with KOMBIT's Beskedfordeler), priced by the order behind it; and where a grant reaches a
+//! service that accepts tokens, a relation with Adgangsstyring (SF1514), since snitflade's own STS issues them.
+//! Derived on every read from the facts the server gathers (systems, certificates, grants, orders, the services
+//! that accept tokens); never stored, never typed in.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,6 +21,10 @@ pub const OPUS_SYSTEM: &str = "kmd-opus-personale";
 pub const BESKEDFORDELER_SYSTEM: &str = "beskedfordeler";
 /// The catalogue id of the Beskedfordeler's value-list service.
 pub const BESKEDFORDELER_INTERFACE: &str = "SF1460_B";
+/// KOMBIT's Adgangsstyring (a support system in the catalogue): snitflade's STS stands in for it.
+pub const ADGANGSSTYRING_SYSTEM: &str = "sts-adgangsstyring";
+/// The catalogue id of the STS as an anvendersystem uses it (Security Token Service, udgående).
+pub const STS_INTERFACE: &str = "SF1514";
 /// snitflade's interface id of the Beskedfordeler grant.
 const BESKEDFORDELER_GRANT: &str = "beskedfordeler";
 
@@ -36,6 +42,12 @@ pub struct OwnTrafficInput {
     pub catalogue_interfaces: Vec<InterfaceRef>,
     /// Whether the landscape holds the system `beskedfordeler`; without it Beskedfordeler grants are left out.
     pub beskedfordeler_known: bool,
+    /// snitflade's interface ids whose services accept tokens from its STS (`beskedfordeler`, and the standard
+    /// interfaces configured to): a system granted one gets a relation with Adgangsstyring.
+    pub token_interfaces: Vec<String>,
+    /// Whether the landscape holds the system `sts-adgangsstyring`; without it (or without `SF1514` in the
+    /// catalogue) no relation with Adgangsstyring is derived.
+    pub adgangsstyring_known: bool,
 }
 
 /// An external system as snitflade knows it.
@@ -281,6 +293,49 @@ pub fn derive(input: &OwnTrafficInput) -> Landscape {
             agreement,
             costs,
             certificates,
+            source: Source::Snitflade,
+        });
+    }
+
+    // Tokens: one relation per (system, municipality) granted a service that accepts them.
+    let sts = InterfaceMapping {
+        snitflade: "adgangsstyring",
+        catalogue: STS_INTERFACE,
+        system: ADGANGSSTYRING_SYSTEM,
+        // Tokens flow from the STS to the system.
+        direction: Direction::To,
+    };
+    let sts_ref = interface_ref(&sts).filter(|_| input.adgangsstyring_known);
+    let mut token_users: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for (system, municipality, interface) in in_force.keys() {
+        if input.token_interfaces.iter().any(|t| t == interface) {
+            token_users.entry((system, municipality)).or_default().push(interface);
+        }
+    }
+    for ((system, municipality), interfaces) in token_users.into_iter().filter(|_| sts_ref.is_some()) {
+        granted.insert(system);
+        relations.push(Relation {
+            id: relation_id(municipality, system, sts.snitflade),
+            municipality: municipality.to_owned(),
+            system: sts.system.into(),
+            counterpart: system.into(),
+            interface: sts_ref.clone(),
+            local_number: None,
+            direction: sts.direction,
+            description: format!(
+                "{system} kan hente tokens for kommune {municipality} hos snitflades Security Token Service \
+                 (til {})",
+                interfaces.join(", ")
+            ),
+            information_objects: Vec::new(),
+            dependency: DependencyClass::Dependency,
+            transition: None,
+            agreement: None,
+            costs: Vec::new(),
+            certificates: systems
+                .get(system)
+                .map(|s| s.certificates.iter().map(|c| c.fingerprint.clone()).collect())
+                .unwrap_or_default(),
             source: Source::Snitflade,
         });
     }

@@ -5,8 +5,8 @@
 use jiff::civil::{Date, date};
 use rust_decimal::Decimal;
 use snitflade_landscape::own_traffic::{
-    BESKEDFORDELER_INTERFACE, CertificateFact, ExternalSystem, GrantFact, INTERFACES, OPUS_SYSTEM, OrderFact,
-    OwnTrafficInput, PriceFact, derive, mapping, municipality_key,
+    ADGANGSSTYRING_SYSTEM, BESKEDFORDELER_INTERFACE, CertificateFact, ExternalSystem, GrantFact, INTERFACES,
+    OPUS_SYSTEM, OrderFact, OwnTrafficInput, PriceFact, STS_INTERFACE, derive, mapping, municipality_key,
 };
 use snitflade_landscape::{CostKind, DependencyClass, Direction, InterfaceRef, Relation, Source, SystemKind};
 
@@ -70,6 +70,8 @@ fn input() -> OwnTrafficInput {
         }],
         catalogue_interfaces: Vec::new(),
         beskedfordeler_known: false,
+        token_interfaces: vec!["beskedfordeler".into()],
+        adgangsstyring_known: false,
     }
 }
 
@@ -260,6 +262,45 @@ fn the_beskedfordeler_grant_is_a_relation_with_kombits_beskedfordeler_when_the_c
     assert_eq!(r.system, "beskedfordeler");
     assert_eq!(r.counterpart, "dagtilbud");
     assert_eq!(r.interface.as_ref().unwrap().id, "SF1460_B");
+}
+
+/// A system granted a service that accepts tokens can get them from snitflade's STS: one relation with
+/// Adgangsstyring (SF1514) per municipality, naming those services — even where the Beskedfordeler itself is not in
+/// the landscape —, and none for grants of services that accept no tokens.
+#[test]
+fn a_grant_of_a_token_accepting_service_is_a_relation_with_adgangsstyring() {
+    let mut i = input();
+    i.grants.push(grant("dagtilbud", "beskedfordeler", "0340", None));
+    i.catalogue_interfaces.push(InterfaceRef {
+        id: STS_INTERFACE.into(),
+        version: "1".into(),
+    });
+    assert_eq!(derive(&i).relations.len(), 3, "sts-adgangsstyring not in the landscape");
+    i.adgangsstyring_known = true;
+    let l = derive(&i);
+    assert_eq!(l.relations.len(), 4);
+    let r = relation(&l, "snitflade-0340-dagtilbud-adgangsstyring");
+    assert_eq!(r.system, ADGANGSSTYRING_SYSTEM);
+    assert_eq!(r.counterpart, "dagtilbud");
+    assert_eq!(r.interface.as_ref().unwrap().id, "SF1514");
+    assert_eq!(r.direction, Direction::To);
+    assert_eq!(r.certificates, ["ab12"]);
+    assert!(r.description.contains("(til beskedfordeler)"), "{}", r.description);
+    // Opted in: opret-fravaer in Sorø joins the same relation; Aarhus's medarbejderoplysninger accepts none.
+    i.token_interfaces.push("opret-fravaer".into());
+    let l = derive(&i);
+    assert_eq!(l.relations.len(), 4);
+    let r = relation(&l, "snitflade-0340-dagtilbud-adgangsstyring");
+    assert!(
+        r.description.contains("(til beskedfordeler, opret-fravaer)"),
+        "{}",
+        r.description
+    );
+    i.token_interfaces.push("medarbejderoplysninger".into());
+    assert_eq!(derive(&i).relations.len(), 5);
+    // Without the interface in the catalogue: left out.
+    i.catalogue_interfaces.clear();
+    assert_eq!(derive(&i).relations.len(), 3);
 }
 
 #[test]

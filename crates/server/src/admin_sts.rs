@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
-use snitflade_services::adgangsstyring::{ENTITIES, Scope};
+use snitflade_services::adgangsstyring::{BESKEDFORDELER_ENTITY_ID, Scope};
 
 pub fn routes() -> Router<AdminState> {
     Router::new()
@@ -72,7 +72,7 @@ async fn test_token(
         }
     };
     let scope = Scope {
-        entity_id: b.entity_id.unwrap_or_else(|| ENTITIES[0].entity_id.to_owned()),
+        entity_id: b.entity_id.unwrap_or_else(|| BESKEDFORDELER_ENTITY_ID.to_owned()),
         cvr: b.cvr,
     };
     let cert = hex::decode(&fingerprint).unwrap_or_default();
@@ -134,7 +134,7 @@ async fn services(State(s): State<AdminState>, _caller: Caller) -> Response {
         "certificate_pem": key.cert_pem,
         "certificate_sha256": key.cert_sha256_hex(),
         "token_lifetime_secs": s.services.config().token_lifetime_secs,
-        "services": ENTITIES,
+        "services": s.sts.entities(),
     }))
     .into_response()
 }

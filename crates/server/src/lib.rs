@@ -27,6 +27,7 @@ pub mod retention;
 mod roles;
 mod scope;
 pub mod services_http;
+mod sts_bus;
 mod sts_http;
 pub mod tls;
 mod traffic;
@@ -216,6 +217,13 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         tls::push_client(&pki_dir).context("building the push client")?,
         opts.delivery.clone(),
     );
+    let token_interfaces = opts.services.token_interfaces().map_err(anyhow::Error::msg)?;
+    landscape::set_token_interfaces(token_interfaces.iter().map(|(i, _)| *i).collect());
+    let sts = Arc::new(snitflade_services::adgangsstyring::TokenService::new(
+        pki_dir.clone(),
+        opts.services.token_lifetime_secs,
+        snitflade_services::adgangsstyring::entities(&token_interfaces),
+    ));
     let amqp = opts
         .amqp_url
         .as_deref()
@@ -223,10 +231,11 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
             snitflade_beskedfordeler::amqp::Amqp::new(
                 url,
                 store.clone(),
-                amqp_access,
+                amqp_access.clone(),
                 opts.delivery.clone(),
                 distributor.lease(),
             )
+            .map(|a| a.with_sts_tokens(Arc::new(sts_bus::BusTokens::new(sts.clone(), amqp_access.clone()))))
         })
         .transpose()
         .map_err(|e| anyhow::anyhow!("--amqp-url: {e}"))?;
@@ -259,10 +268,6 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         ),
     };
 
-    let sts = Arc::new(snitflade_services::adgangsstyring::TokenService::new(
-        pki_dir.clone(),
-        opts.services.token_lifetime_secs,
-    ));
     let services_app = services_http::router(services_http::ServicesState {
         services: services.clone(),
         request_timeout: opts.request_timeout,

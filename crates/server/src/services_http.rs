@@ -167,6 +167,7 @@ async fn call(
     };
     let handler = services.clone();
     let sts = state.sts.clone();
+    let bearer = owned_bearer(headers);
     // Its charset counts towards the body's encoding, with the BOM and the XML declaration.
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -181,31 +182,28 @@ async fn call(
         Wire::Soap,
         limits,
         |system, bytes| async move {
-            use snitflade_services::adgangsstyring::{UNDERSTOOD, carries_security, entity_of, note_refusal};
-            // A call with a WS-Security header to a service that accepts tokens: its assertion is checked first.
-            if entity_of(def.interface).is_some() && carries_security(&bytes) {
-                let cert = hex::decode(&peer.0.fingerprint).unwrap_or_default();
-                let checked = handler
-                    .check_assertion_call(&sts, def.interface, &system, &cert, &bytes)
-                    .await;
-                return match checked {
-                    Ok(_) => {
-                        let reply = handler.handle_understanding(
-                            def,
-                            &system,
-                            kommune,
-                            content_type.as_deref(),
-                            &bytes,
-                            UNDERSTOOD,
-                        );
-                        xml(reply.await)
-                    }
-                    Err(refusal) => {
-                        note_refusal(&refusal, "call");
-                        tracing::info!(check = refusal.check(), "a call's assertion refused");
-                        xml(SoapReply::client_fault(refusal.to_string()))
-                    }
-                };
+            use snitflade_services::adgangsstyring::{TokenUse, UNDERSTOOD};
+            // A token (Adgangsstyring) is checked where the service accepts them: a JWT in the Authorization
+            // header, or an assertion in the WS-Security header.
+            let cert = hex::decode(&peer.0.fingerprint).unwrap_or_default();
+            let bearer = bearer.as_ref().map(|b| b.as_deref().map_err(Clone::clone));
+            let checked = handler
+                .check_call(&sts, def.interface, &system, &cert, bearer, Some(&bytes))
+                .await;
+            match checked {
+                Ok(TokenUse::Assertion(_)) => {
+                    let reply = handler.handle_understanding(
+                        def,
+                        &system,
+                        kommune,
+                        content_type.as_deref(),
+                        &bytes,
+                        UNDERSTOOD,
+                    );
+                    return xml(reply.await);
+                }
+                Ok(_) => {}
+                Err(refusal) => return xml(SoapReply::client_fault(refused_token(&refusal))),
             }
             let reply = handler.handle_with_content_type(def, &system, kommune, content_type.as_deref(), &bytes);
             xml(reply.await)
@@ -213,6 +211,18 @@ async fn call(
     )
     .await;
     marked(response, endpoint)
+}
+
+/// The token of a request's `Authorization` header, owned (see [`crate::sts_http::bearer`]).
+fn owned_bearer(headers: &HeaderMap) -> Option<Result<String, snitflade_sts::Refusal>> {
+    crate::sts_http::bearer(headers).map(|b| b.map(str::to_owned))
+}
+
+/// The text of a refused token, counted and logged by its check (never the token).
+fn refused_token(refusal: &snitflade_sts::Refusal) -> String {
+    snitflade_services::adgangsstyring::note_refusal(refusal, "call");
+    tracing::info!(check = refusal.check(), "a call's token refused");
+    refusal.to_string()
 }
 
 /// `response` marked as the answer to a call of `endpoint` (the labels of its latency).
@@ -233,6 +243,9 @@ async fn onetime_payments(
         return json(JsonReply::transport(404, "Ukendt adresse"));
     };
     let services = state.services.clone();
+    let sts = state.sts.clone();
+    let bearer = owned_bearer(&headers);
+    let cert = hex::decode(&peer.0.fingerprint).unwrap_or_default();
     let limit = services.config().max_body_bytes;
     let limits = BodyLimits {
         bytes: limit,
@@ -252,7 +265,16 @@ async fn onetime_payments(
         endpoint,
         Wire::Json,
         limits,
-        |system, bytes| async move { json(services.handle_onetime_payments(op, &system, &bytes).await) },
+        |system, bytes| async move {
+            let bearer = bearer.as_ref().map(|b| b.as_deref().map_err(Clone::clone));
+            let checked = services
+                .check_call(&sts, InterfaceId::Engangsydelse, &system, &cert, bearer, None)
+                .await;
+            if let Err(refusal) = checked {
+                return json(JsonReply::transport(401, refused_token(&refusal)));
+            }
+            json(services.handle_onetime_payments(op, &system, &bytes).await)
+        },
     )
     .await;
     marked(response, endpoint)
@@ -478,26 +500,7 @@ async fn beskedfordeler_call(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    // A token (Adgangsstyring) is checked when the call carries one; mutual TLS alone is accepted as before.
-    if let Some(token) = crate::sts_http::bearer(&headers) {
-        let checked = match (token, state.services.access().system(&peer.0.fingerprint)) {
-            (_, Err(d)) => return xml(SoapReply::denied(&d)),
-            (Err(refusal), _) => Err(refusal),
-            (Ok(token), Ok(system)) => {
-                let cert = hex::decode(&peer.0.fingerprint).unwrap_or_default();
-                state
-                    .services
-                    .check_token(&state.sts, InterfaceId::Beskedfordeler, &system, &cert, token)
-                    .await
-                    .map(|_| ())
-            }
-        };
-        if let Err(refusal) = checked {
-            snitflade_services::adgangsstyring::note_refusal(&refusal, "bfo_modtag");
-            tracing::info!(check = refusal.check(), "a call's token refused");
-            return xml(SoapReply::client_fault(refusal.to_string()));
-        }
-    }
+    // A token (Adgangsstyring) is checked by `call`, as for every service that accepts them.
     call(&state, &peer, &beskedfordeler::BESKEDFORDELER, &query, &headers, body).await
 }
 

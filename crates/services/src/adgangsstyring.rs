@@ -19,27 +19,71 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// A service that accepts tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entity {
     /// The entityID a token names as its audience.
-    pub entity_id: &'static str,
+    pub entity_id: String,
     /// The interface whose grants decide who gets a token.
-    #[serde(skip)]
     pub interface: InterfaceId,
     /// What it is, for listings.
-    pub service: &'static str,
-    /// Where it is called, on the services listener.
-    pub path: &'static str,
+    pub service: String,
+    /// Where it is called, on the services listener (the first of `paths`).
+    pub path: String,
+    /// Every path it is called at.
+    pub paths: Vec<String>,
+    /// Whether a call without a token is refused (mutual TLS alone is otherwise enough).
+    pub token_required: bool,
 }
 
-/// The services that accept tokens, by KOMBIT's entityIDs: the Beskedfordeler's receiving side (its value lists,
-/// SF1460_B, are how a receiver manages what it receives).
-pub const ENTITIES: &[Entity] = &[Entity {
-    entity_id: "http://entityid.kombit.dk/service/bfo_modtag/2",
-    interface: InterfaceId::Beskedfordeler,
-    service: "Beskedfordeler, værdilister (SF1460_B)",
-    path: crate::beskedfordeler::PATH,
-}];
+/// KOMBIT's entityID of the Beskedfordeler's receiving side (its value lists, SF1460_B, are how a receiver manages
+/// what it receives; the AMQP connection of SF1460_D and the `token` header of SF1460_C name it too).
+pub const BESKEDFORDELER_ENTITY_ID: &str = "http://entityid.kombit.dk/service/bfo_modtag/2";
+
+/// The entityID of a standard interface's services when they accept tokens: snitflade's own, since KMD's platform
+/// has none.
+pub fn standard_entity_id(interface: InterfaceId) -> String {
+    format!("https://snitflade/service/{}/1", interface.as_str())
+}
+
+/// The services that accept tokens: the Beskedfordeler's value lists, and the standard interfaces of
+/// `interfaces` (from [`crate::ServicesConfig::token_interfaces`]: each with whether it requires a token).
+pub fn entities(interfaces: &[(InterfaceId, bool)]) -> Vec<Entity> {
+    interfaces
+        .iter()
+        .map(|&(interface, token_required)| {
+            if interface == InterfaceId::Beskedfordeler {
+                Entity {
+                    entity_id: BESKEDFORDELER_ENTITY_ID.into(),
+                    interface,
+                    service: "Beskedfordeler, værdilister (SF1460_B)".into(),
+                    path: crate::beskedfordeler::PATH.into(),
+                    paths: vec![crate::beskedfordeler::PATH.into()],
+                    token_required,
+                }
+            } else {
+                let paths: Vec<String> = if interface == InterfaceId::Engangsydelse {
+                    ["/lpe/update-onetime-payments", "/lpe/read-onetime-payments"]
+                        .map(String::from)
+                        .into()
+                } else {
+                    crate::registry::SERVICES
+                        .iter()
+                        .filter(|d| d.interface == interface)
+                        .map(|d| format!("/ws/{}", d.name))
+                        .collect()
+                };
+                Entity {
+                    entity_id: standard_entity_id(interface),
+                    interface,
+                    service: format!("{} (standardsnitflade)", interface.as_str()),
+                    path: paths.first().cloned().unwrap_or_default(),
+                    paths,
+                    token_required,
+                }
+            }
+        })
+        .collect()
+}
 
 /// The header entries a call carrying an assertion brings with `mustUnderstand="1"`, which the check of the
 /// assertion processes (WS-Security, the Liberty framework header, WS-Addressing).
@@ -58,20 +102,11 @@ pub fn carries_security(body: &[u8]) -> bool {
     body.windows(ns.len()).any(|w| w == ns)
 }
 
-/// The entity of an entityID.
-pub fn entity(entity_id: &str) -> Option<&'static Entity> {
-    ENTITIES.iter().find(|e| e.entity_id == entity_id)
-}
-
-/// The entity a service is called as.
-pub fn entity_of(interface: InterfaceId) -> Option<&'static Entity> {
-    ENTITIES.iter().find(|e| e.interface == interface)
-}
-
 /// The STS: its key, made when first needed, how long its tokens live, and the WS-Trust message IDs it has seen
 /// (until their timestamps expire), so a request is answered once.
 pub struct TokenService {
     pki_dir: PathBuf,
+    entities: Vec<Entity>,
     key: OnceLock<Result<Arc<StsKey>, String>>,
     lifetime_secs: u64,
     seen: Mutex<HashMap<String, i64>>,
@@ -82,13 +117,64 @@ pub struct TokenService {
 const MAX_SEEN: usize = 100_000;
 
 impl TokenService {
-    pub fn new(pki_dir: PathBuf, lifetime_secs: u64) -> TokenService {
+    pub fn new(pki_dir: PathBuf, lifetime_secs: u64, entities: Vec<Entity>) -> TokenService {
         TokenService {
             pki_dir,
+            entities,
             key: OnceLock::new(),
             lifetime_secs,
             seen: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The services that accept tokens.
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// The service with this entityID.
+    pub fn entity(&self, entity_id: &str) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.entity_id == entity_id)
+    }
+
+    /// The service an interface is called as, if it accepts tokens.
+    pub fn entity_of(&self, interface: InterfaceId) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.interface == interface)
+    }
+
+    /// Checks a token presented without a connection certificate — the `token` header of a message published to
+    /// the Beskedfordeler over AMQP — for `interface`: a JWT or a SAML assertion (its XML or base64) by this STS, for
+    /// the interface's entityID, valid at `now`. Nothing binds it to the connection it came on, so the holder is the
+    /// certificate it names: whoever presents it acts as that certificate's system, as with a publisher token.
+    pub fn check_detached(&self, interface: InterfaceId, token: &str, now: i64) -> Result<Detached, Refusal> {
+        let entity = self
+            .entity_of(interface)
+            .ok_or_else(|| Refusal::UnknownService(interface.to_string()))?;
+        let key = self.key().map_err(|_| Refusal::NotTrusted)?;
+        if token.starts_with("eyJ") {
+            let claims = jwt::verify(
+                token,
+                &jwt::Expect {
+                    trusted: &[key.public()],
+                    audience: &entity.entity_id,
+                    client_cert_sha256: None,
+                    now,
+                },
+            )?;
+            let holder_sha256 = jwt::bound_certificate(&claims).ok_or(Refusal::HolderOfKey)?;
+            return Ok(Detached {
+                holder_sha256,
+                cvr: claims.cvr,
+            });
+        }
+        let trusted = [snitflade_sts::dsig::PublicKey::of_cert(&key.cert_der).map_err(|_| Refusal::NotTrusted)?];
+        let checked = snitflade_sts::assertion::read_token(token, now, &trusted, &entity.entity_id)?;
+        Ok(Detached {
+            holder_sha256: ring::digest::digest(&ring::digest::SHA256, &checked.holder_cert)
+                .as_ref()
+                .to_vec(),
+            cvr: checked.cvr,
+        })
     }
 
     /// Records a message ID valid until `expires` (seconds); refuses one seen before.
@@ -161,6 +247,27 @@ pub struct Issued {
     pub claims: Claims,
 }
 
+/// What a token presented on its own ([`TokenService::check_detached`]) says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detached {
+    /// The SHA-256 of the certificate it is bound to.
+    pub holder_sha256: Vec<u8>,
+    /// The municipality it is for.
+    pub cvr: String,
+}
+
+/// What a call proved with its token.
+#[derive(Debug)]
+pub enum TokenUse {
+    /// No token: the call stands on its certificate (mutual TLS) alone.
+    None,
+    /// A JWT in the `Authorization` header.
+    Jwt(Box<Claims>),
+    /// A SAML assertion in the WS-Security header, with the message signed by its holder (OIO IDWS): the header
+    /// entries of [`UNDERSTOOD`] are processed.
+    Assertion(Box<snitflade_sts::idws::VerifiedCall>),
+}
+
 /// Why a token request or a token was refused, and what the check was.
 pub fn note_refusal(refusal: &Refusal, at: &'static str) {
     metrics::counter!("snitflade_sts_refused_total", "check" => refusal.check(), "at" => at).increment(1);
@@ -181,7 +288,7 @@ impl Services {
     /// The privileges `system` holds today at `entity` for the municipality with `cvr` (refused when none).
     async fn privileges(&self, system: &SystemInfo, entity: &Entity, cvr: &str) -> Result<Vec<String>, Refusal> {
         let not_granted = || Refusal::NotGranted {
-            service: entity.entity_id.to_owned(),
+            service: entity.entity_id.clone(),
             cvr: cvr.to_owned(),
         };
         let municipality = self.municipality_of_cvr(cvr).await?.ok_or_else(not_granted)?;
@@ -206,7 +313,9 @@ impl Services {
         client_cert_sha256: &[u8],
         scope: &Scope,
     ) -> Result<Issued, Refusal> {
-        let entity = entity(&scope.entity_id).ok_or_else(|| Refusal::UnknownService(scope.entity_id.clone()))?;
+        let entity = sts
+            .entity(&scope.entity_id)
+            .ok_or_else(|| Refusal::UnknownService(scope.entity_id.clone()))?;
         let granted = self.privileges(system, entity, &scope.cvr).await?;
         let key = sts.key().map_err(|e| {
             tracing::error!(error = %e, "the STS key cannot be used");
@@ -218,7 +327,7 @@ impl Services {
             spec_ver: "1.0".into(),
             r#priv: privileges::json_base64(&scope.cvr, &granted),
             jti: uuid::Uuid::new_v4().to_string(),
-            sub: entity.entity_id.into(),
+            sub: entity.entity_id.clone(),
             cnf: Confirmation {
                 x5t_s256: jwt::thumbprint(client_cert_sha256),
             },
@@ -226,7 +335,7 @@ impl Services {
             exp: now + i64::try_from(sts.lifetime_secs).unwrap_or(i64::MAX / 2),
             iat: now,
             iss: snitflade_sts::ISSUER.into(),
-            aud: entity.entity_id.into(),
+            aud: entity.entity_id.clone(),
         };
         let token = jwt::issue(&key, &claims);
         metrics::counter!("snitflade_sts_issued_total", "variant" => "jwt").increment(1);
@@ -246,7 +355,9 @@ impl Services {
         system: &SystemInfo,
         request: &snitflade_sts::wstrust::IssueRequest,
     ) -> Result<String, Refusal> {
-        let entity = entity(&request.applies_to).ok_or_else(|| Refusal::UnknownService(request.applies_to.clone()))?;
+        let entity = sts
+            .entity(&request.applies_to)
+            .ok_or_else(|| Refusal::UnknownService(request.applies_to.clone()))?;
         let granted = self.privileges(system, entity, &request.cvr).await?;
         let key = sts.key().map_err(|e| {
             tracing::error!(error = %e, "the STS key cannot be used");
@@ -266,7 +377,7 @@ impl Services {
             &snitflade_sts::saml::Assertion {
                 id: &id,
                 issuer: snitflade_sts::ISSUER,
-                audience: entity.entity_id,
+                audience: &entity.entity_id,
                 subject: &subject,
                 holder_cert: &request.certificate,
                 cvr: &request.cvr,
@@ -295,18 +406,54 @@ impl Services {
         client_cert_sha256: &[u8],
         body: &[u8],
     ) -> Result<snitflade_sts::idws::VerifiedCall, Refusal> {
-        let entity = entity_of(interface).ok_or_else(|| Refusal::UnknownService(interface.to_string()))?;
+        let entity = sts
+            .entity_of(interface)
+            .ok_or_else(|| Refusal::UnknownService(interface.to_string()))?;
         let key = sts.key().map_err(|_| Refusal::NotTrusted)?;
         let trusted = [snitflade_sts::dsig::PublicKey::of_cert(&key.cert_der).map_err(|_| Refusal::NotTrusted)?];
         let text = std::str::from_utf8(body).map_err(|_| Refusal::Malformed("beskeden er ikke UTF-8".into()))?;
         let now = jiff::Timestamp::now().as_second();
-        let call = snitflade_sts::idws::read_call(text, now, &trusted, entity.entity_id)?;
+        let call = snitflade_sts::idws::read_call(text, now, &trusted, &entity.entity_id)?;
         if ring::digest::digest(&ring::digest::SHA256, &call.holder_cert).as_ref() != client_cert_sha256 {
             return Err(Refusal::HolderOfKey);
         }
         sts.first_use(&call.message_id, call.expires, now)?;
         self.privileges(system, entity, &call.cvr).await?;
         Ok(call)
+    }
+
+    /// Checks the token of a call of `interface` by `system` on a connection with the client certificate
+    /// `client_cert_sha256`, when the interface accepts tokens: the `Authorization` header's token (`bearer`), or
+    /// else the assertion in a SOAP body's WS-Security header (`soap_body`). A call without a token passes unless
+    /// the interface requires one.
+    pub async fn check_call(
+        &self,
+        sts: &TokenService,
+        interface: InterfaceId,
+        system: &SystemInfo,
+        client_cert_sha256: &[u8],
+        bearer: Option<Result<&str, Refusal>>,
+        soap_body: Option<&[u8]>,
+    ) -> Result<TokenUse, Refusal> {
+        let Some(entity) = sts.entity_of(interface) else {
+            return Ok(TokenUse::None);
+        };
+        if let Some(token) = bearer {
+            let claims = self
+                .check_token(sts, interface, system, client_cert_sha256, token?)
+                .await?;
+            return Ok(TokenUse::Jwt(Box::new(claims)));
+        }
+        if let Some(body) = soap_body.filter(|b| carries_security(b)) {
+            let call = self
+                .check_assertion_call(sts, interface, system, client_cert_sha256, body)
+                .await?;
+            return Ok(TokenUse::Assertion(Box::new(call)));
+        }
+        if entity.token_required {
+            return Err(Refusal::Required(entity.entity_id.clone()));
+        }
+        Ok(TokenUse::None)
     }
 
     /// Checks the bearer token of a call of `interface` by `system` on a connection with the client certificate
@@ -319,14 +466,16 @@ impl Services {
         client_cert_sha256: &[u8],
         token: &str,
     ) -> Result<Claims, Refusal> {
-        let entity = entity_of(interface).ok_or_else(|| Refusal::UnknownService(interface.to_string()))?;
+        let entity = sts
+            .entity_of(interface)
+            .ok_or_else(|| Refusal::UnknownService(interface.to_string()))?;
         let key = sts.key().map_err(|_| Refusal::NotTrusted)?;
         let claims = jwt::verify(
             token,
             &jwt::Expect {
                 trusted: &[key.public()],
-                audience: entity.entity_id,
-                client_cert_sha256,
+                audience: &entity.entity_id,
+                client_cert_sha256: Some(client_cert_sha256),
                 now: jiff::Timestamp::now().as_second(),
             },
         )?;
@@ -373,7 +522,7 @@ mod tests {
 
     #[test]
     fn a_message_id_is_answered_once() {
-        let sts = TokenService::new(PathBuf::from("/nonexistent"), 60);
+        let sts = TokenService::new(PathBuf::from("/nonexistent"), 60, Vec::new());
         assert!(sts.first_use("uuid:1", 1000, 900).is_ok());
         assert_eq!(sts.first_use("uuid:1", 1000, 901).unwrap_err().check(), "replay");
         assert!(sts.first_use("uuid:2", 1000, 901).is_ok());
@@ -381,9 +530,65 @@ mod tests {
 
     #[test]
     fn every_entity_is_found_by_its_id_and_interface() {
-        for e in ENTITIES {
-            assert_eq!(entity(e.entity_id), Some(e));
-            assert_eq!(entity_of(e.interface), Some(e));
+        let config = crate::ServicesConfig {
+            token_interfaces: vec!["opret-fravaer".into(), "engangsydelse".into()],
+            token_required: vec!["opret-fravaer".into()],
+            ..Default::default()
+        };
+        let sts = TokenService::new(
+            PathBuf::from("/nonexistent"),
+            60,
+            entities(&config.token_interfaces().unwrap()),
+        );
+        assert_eq!(sts.entities().len(), 3);
+        for e in sts.entities() {
+            assert_eq!(sts.entity(&e.entity_id), Some(e));
+            assert_eq!(sts.entity_of(e.interface), Some(e));
         }
+        let bf = sts.entity_of(InterfaceId::Beskedfordeler).unwrap();
+        assert_eq!(
+            (bf.entity_id.as_str(), bf.token_required),
+            (BESKEDFORDELER_ENTITY_ID, false)
+        );
+        let fravaer = sts.entity_of(InterfaceId::OpretFravaer).unwrap();
+        assert_eq!(fravaer.entity_id, "https://snitflade/service/opret-fravaer/1");
+        assert!(fravaer.token_required);
+        assert!(
+            fravaer.paths.contains(&"/ws/SetAbsenceAttendance_OS_SI".to_string()),
+            "{:?}",
+            fravaer.paths
+        );
+        let engangsydelse = sts.entity_of(InterfaceId::Engangsydelse).unwrap();
+        assert_eq!(engangsydelse.path, "/lpe/update-onetime-payments");
+        assert!(sts.entity_of(InterfaceId::Maskintimer).is_none());
+    }
+
+    #[test]
+    fn the_token_settings_name_what_is_wrong() {
+        let config = |accept: &[&str], require: &[&str]| crate::ServicesConfig {
+            token_interfaces: accept.iter().map(|s| s.to_string()).collect(),
+            token_required: require.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        assert!(
+            config(&["fravaer"], &[])
+                .validate()
+                .unwrap_err()
+                .contains("token_interfaces: unknown interface 'fravaer'")
+        );
+        assert!(
+            config(&[], &["opret-fravaer"])
+                .validate()
+                .unwrap_err()
+                .contains("add it to token_interfaces")
+        );
+        assert!(config(&[], &["beskedfordeler"]).validate().is_ok());
+        assert_eq!(
+            config(&["beskedfordeler", "maskintimer"], &["maskintimer"]).token_interfaces(),
+            Ok(vec![
+                (InterfaceId::Beskedfordeler, false),
+                (InterfaceId::Maskintimer, true)
+            ])
+        );
     }
 }

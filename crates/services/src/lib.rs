@@ -27,6 +27,7 @@ pub mod wire;
 pub use dispatch::Services;
 pub use registry::{ServiceInterfaceDef, find_service};
 pub use reply::SoapReply;
+use snitflade_domain::InterfaceId;
 
 /// Settings of the services (the `[services]` table of the config file). The doc comments of the fields are the
 /// configuration reference's descriptions.
@@ -57,6 +58,13 @@ pub struct ServicesConfig {
     pub document_content_types: Vec<String>,
     /// Adgangsstyring: how long a token the STS issues is valid, in seconds (KOMBIT's: eight hours).
     pub token_lifetime_secs: u64,
+    /// Adgangsstyring: the standard interfaces (snitflade's ids, e.g. `opret-fravaer`) whose services also accept
+    /// tokens from snitflade's STS, each under the entityID `https://snitflade/service/<id>/1` (listed by `GET
+    /// /api/v1/sts/services`). The Beskedfordeler's value-list service always accepts them.
+    pub token_interfaces: Vec<String>,
+    /// Adgangsstyring: of the services that accept tokens (`token_interfaces` and `beskedfordeler`), the ones that
+    /// refuse a call carrying no token, where mutual TLS alone is otherwise enough.
+    pub token_required: Vec<String>,
 }
 
 impl Default for ServicesConfig {
@@ -75,6 +83,8 @@ impl Default for ServicesConfig {
                 .map(|t| (*t).to_owned())
                 .collect(),
             token_lifetime_secs: 8 * 3600,
+            token_interfaces: Vec::new(),
+            token_required: Vec::new(),
         }
     }
 }
@@ -95,10 +105,37 @@ impl ServicesConfig {
         ]
         .into_iter()
         .find(|(_, v)| *v == 0);
-        match zero {
-            Some((key, _)) => Err(format!("[services] {key} must be at least 1")),
-            None => Ok(()),
+        if let Some((key, _)) = zero {
+            return Err(format!("[services] {key} must be at least 1"));
         }
+        self.token_interfaces()?;
+        Ok(())
+    }
+
+    /// The interfaces of `token_interfaces` and whether each requires a token, with the Beskedfordeler's first;
+    /// an unknown id, or one in `token_required` that accepts no tokens, is refused naming the key.
+    pub fn token_interfaces(&self) -> Result<Vec<(InterfaceId, bool)>, String> {
+        let parse = |key: &str, id: &str| {
+            InterfaceId::parse(id).ok_or_else(|| format!("[services] {key}: unknown interface '{id}'"))
+        };
+        let mut accepting = vec![InterfaceId::Beskedfordeler];
+        for id in &self.token_interfaces {
+            let i = parse("token_interfaces", id)?;
+            if !accepting.contains(&i) {
+                accepting.push(i);
+            }
+        }
+        let mut required = Vec::new();
+        for id in &self.token_required {
+            let i = parse("token_required", id)?;
+            if !accepting.contains(&i) {
+                return Err(format!(
+                    "[services] token_required: '{id}' accepts no tokens; add it to token_interfaces"
+                ));
+            }
+            required.push(i);
+        }
+        Ok(accepting.into_iter().map(|i| (i, required.contains(&i))).collect())
     }
 
     pub fn xml_limits(&self) -> snitflade_soap::Limits {

@@ -5,10 +5,9 @@
 //! `MessageID` and the assertion itself (KOMBIT's clients: through an STR-Transform reference). What the call may
 //! do is then the assertion's CVR and the grants'.
 
-use crate::dsig::{self, DS, NodeId, PublicKey, Transform, WSSE};
-use crate::saml;
+use crate::dsig::{self, DS, PublicKey, Transform, WSSE};
 use crate::wstrust::malformed;
-use crate::{Refusal, jwt};
+use crate::{Refusal, assertion, saml};
 
 /// A call that passed every check of its security header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,14 +22,6 @@ pub struct VerifiedCall {
     pub holder_cert: Vec<u8>,
 }
 
-/// A time attribute, in seconds.
-fn seconds(doc: &dsig::Document, n: NodeId, attribute: &str) -> Result<i64, Refusal> {
-    let text = dsig::attr(doc, n, attribute).unwrap_or_default().to_owned();
-    text.parse::<jiff::Timestamp>()
-        .map(|t| t.as_second())
-        .map_err(|_| malformed(format!("tidspunktet '{text}' kan ikke læses")))
-}
-
 /// Checks a call's security header at `now`: the assertion against the STS keys the service trusts and its own
 /// `audience`, the message signature against the assertion's holder-of-key certificate.
 pub fn read_call(xml: &str, now: i64, trusted: &[PublicKey], audience: &str) -> Result<VerifiedCall, Refusal> {
@@ -39,46 +30,9 @@ pub fn read_call(xml: &str, now: i64, trusted: &[PublicKey], audience: &str) -> 
     let (body, security, timestamp, action, message_id) = (m.body, m.security, m.timestamp, m.action, m.message_id);
     let one = |parent, ns, local| dsig::only_child(doc, parent, ns, local).map_err(|e| malformed(e.0));
 
-    // The assertion: a direct child of Security, signing exactly itself, by a trusted STS.
+    // The assertion: a direct child of Security, by a trusted STS, for this service, valid now.
     let assertion = one(security, saml::NS, "Assertion")?;
-    let assertion_sig = one(assertion, DS, "Signature")?;
-    let s = dsig::read(doc, assertion_sig, ids, &[Transform::Enveloped]).map_err(|e| malformed(e.0))?;
-    let by_sts = trusted
-        .iter()
-        .any(|key| dsig::verify(doc, &s, key, ids).is_ok_and(|signed| signed == vec![assertion]));
-    if !by_sts {
-        return Err(Refusal::NotTrusted);
-    }
-    let conditions = one(assertion, saml::NS, "Conditions")?;
-    jwt::check_time(
-        seconds(doc, conditions, "NotBefore")?,
-        seconds(doc, conditions, "NotOnOrAfter")?,
-        now,
-    )?;
-    let restriction = one(conditions, saml::NS, "AudienceRestriction")?;
-    let audiences: Vec<String> = doc
-        .child_elements_by_name_ns(restriction, saml::NS, "Audience")
-        .into_iter()
-        .map(|a| doc.text_content_deep(a).trim().to_owned())
-        .collect();
-    if !audiences.iter().any(|a| a == audience) {
-        return Err(Refusal::WrongAudience(audiences.join(" "), audience.to_owned()));
-    }
-    let subject = one(assertion, saml::NS, "Subject")?;
-    let confirmation = one(subject, saml::NS, "SubjectConfirmation")?;
-    if dsig::attr(doc, confirmation, "Method") != Some("urn:oasis:names:tc:SAML:2.0:cm:holder-of-key") {
-        return Err(malformed("tokenet er ikke holder-of-key"));
-    }
-    let data = one(confirmation, saml::NS, "SubjectConfirmationData")?;
-    let certificate = one(one(one(data, DS, "KeyInfo")?, DS, "X509Data")?, DS, "X509Certificate")?;
-    let holder_cert = dsig::base64_of(doc, certificate).map_err(|e| malformed(e.0))?;
-    let statement = one(assertion, saml::NS, "AttributeStatement")?;
-    let cvr = dsig::elements(doc, statement)
-        .into_iter()
-        .find(|a| dsig::attr(doc, *a, "Name") == Some(saml::CVR))
-        .and_then(|a| dsig::elements(doc, a).first().copied())
-        .map(|v| doc.text_content_deep(v).trim().to_owned())
-        .ok_or_else(|| malformed("tokenet har intet CVR"))?;
+    let checked = assertion::check(doc, assertion, ids, now, trusted, audience)?;
 
     // The message signature: the other Signature of Security, its key the assertion's (by SAML ID).
     let message_sig = dsig::elements(doc, security)
@@ -99,11 +53,10 @@ pub fn read_call(xml: &str, now: i64, trusted: &[PublicKey], audience: &str) -> 
         .key_info
         .ok_or_else(|| malformed("beskedsignaturen mangler KeyInfo"))?;
     let key_id = one(one(key_info, WSSE, "SecurityTokenReference")?, WSSE, "KeyIdentifier")?;
-    let assertion_id = dsig::attr(doc, assertion, "ID").unwrap_or_default().to_owned();
-    if doc.text_content_deep(key_id).trim() != assertion_id {
+    if doc.text_content_deep(key_id).trim() != checked.id {
         return Err(Refusal::HolderOfKey);
     }
-    let holder = PublicKey::of_cert(&holder_cert).map_err(|e| malformed(e.0))?;
+    let holder = PublicKey::of_cert(&checked.holder_cert).map_err(|e| malformed(e.0))?;
     let signed = dsig::verify(doc, &s, &holder, ids).map_err(|_| Refusal::HolderOfKey)?;
     for (node, what) in [
         (body, "Body"),
@@ -121,9 +74,9 @@ pub fn read_call(xml: &str, now: i64, trusted: &[PublicKey], audience: &str) -> 
         soap,
         message_id: doc.text_content_deep(message_id).trim().to_owned(),
         expires,
-        assertion_id,
-        cvr,
-        holder_cert,
+        assertion_id: checked.id,
+        cvr: checked.cvr,
+        holder_cert: checked.holder_cert,
     })
 }
 

@@ -4,6 +4,7 @@
 //! the token (`jwt`), the SAML assertion (`saml`) and the XML signatures it rests on (`dsig`), the WS-Trust request
 //! (`wstrust`), a service call carrying an assertion (`idws`), the privileges a token carries (`privileges`), and why a token is refused (`refusal`).
 
+pub mod assertion;
 pub mod dsig;
 pub mod idws;
 pub mod jwt;

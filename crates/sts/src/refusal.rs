@@ -22,6 +22,8 @@ pub enum Refusal {
     NotGranted { service: String, cvr: String },
     #[error("Ukendt service (entityID) {0}")]
     UnknownService(String),
+    #[error("Servicen {0} kræver et token fra Adgangsstyring (SF1514); hent et hos STS'en og kald med det")]
+    Required(String),
 }
 
 /// The labels [`Refusal::check`] answers, for the metrics' documentation and tests.
@@ -35,6 +37,7 @@ pub const CHECKS: &[&str] = &[
     "replay",
     "not_granted",
     "unknown_service",
+    "required",
 ];
 
 impl Refusal {
@@ -50,6 +53,7 @@ impl Refusal {
             Refusal::Replay(_) => "replay",
             Refusal::NotGranted { .. } => "not_granted",
             Refusal::UnknownService(_) => "unknown_service",
+            Refusal::Required(_) => "required",
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct Amqp {
     uri: AMQPUri,
     store: Store,
     access: AccessControl,
+    /// Checks STS tokens in published messages' `token` headers (without it only publisher tokens are accepted).
+    sts: Option<Arc<dyn crate::tokens::StsTokens>>,
     config: DeliveryConfig,
     /// Forwarding is delivery: only while this process holds the delivery lease.
     lease: Arc<Lease>,
@@ -98,11 +100,18 @@ impl Amqp {
             uri,
             store,
             access,
+            sts: None,
             config,
             lease,
             status: AmqpStatus::default(),
             log: RepeatLog::new("the RabbitMQ connection"),
         })
+    }
+
+    /// Accepts tokens from Adgangsstyring's STS in published messages, checked by `sts`.
+    pub fn with_sts_tokens(mut self, sts: Arc<dyn crate::tokens::StsTokens>) -> Self {
+        self.sts = Some(sts);
+        self
     }
 
     /// The session's state, for readiness (before [`Amqp::run`] takes `self`).
@@ -168,7 +177,14 @@ impl Amqp {
                 FieldTable::default(),
             )
             .await?;
-        let inbound = publish::Inbound::start(&conn, self.store.clone(), self.access.clone(), &self.config).await?;
+        let inbound = publish::Inbound::start(
+            &conn,
+            self.store.clone(),
+            self.access.clone(),
+            self.sts.clone(),
+            &self.config,
+        )
+        .await?;
         let conn = Arc::new(conn);
         let forwarder = forward::Forwarder::new(
             conn.clone(),

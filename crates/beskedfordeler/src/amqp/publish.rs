@@ -1,5 +1,6 @@
 //! SF1460_C: messages other systems publish to `AFSEND_BESKED_EXCHANGE`. Each is checked — the `token` header
-//! (a publisher token from the admin API), the envelope (a `Haendelsesbesked`), and that the publisher is granted
+//! (a publisher token from the admin API, or a token from Adgangsstyring's STS for the Beskedfordeler, whose CVR
+//! must then be the message's), the envelope (a `Haendelsesbesked`), and that the publisher is granted
 //! the `beskedfordeler` interface in the municipality its `ObjektAnsvarligMyndighed` names — then kept in the outbox
 //! (from where it is routed to the matching dueslag like any event) and answered with a `StandardRetur` on the
 //! message's `replyTo`, carrying its `correlationId`. The inbound message is acked only after the answer is sent,
@@ -10,7 +11,7 @@
 use crate::DeliveryConfig;
 use crate::envelope::SAGDOK_NS;
 use crate::received::Received;
-use crate::tokens::{self, TokenCheck};
+use crate::tokens::{self, StsCheck, StsTokens, TokenCheck};
 use futures_lite::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions};
@@ -21,6 +22,7 @@ use snitflade_domain::{InterfaceId, Kommunekode};
 use snitflade_soap::XmlWriter;
 use snitflade_store::retry::RepeatLog;
 use snitflade_store::{Store, StoreError, now_text, publishing};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The answer codes of SF1460_C as snitflade gives them.
@@ -52,6 +54,7 @@ pub fn standard_retur(kode: StatusKode, text: &str) -> String {
 pub(super) struct Inbound {
     store: Store,
     access: AccessControl,
+    sts: Option<Arc<dyn StsTokens>>,
     consumer: Consumer,
     replies: Channel,
 }
@@ -61,6 +64,7 @@ impl Inbound {
         conn: &Connection,
         store: Store,
         access: AccessControl,
+        sts: Option<Arc<dyn StsTokens>>,
         config: &DeliveryConfig,
     ) -> Result<Self, lapin::Error> {
         let channel = conn.create_channel().await?;
@@ -79,6 +83,7 @@ impl Inbound {
         Ok(Self {
             store,
             access,
+            sts,
             consumer,
             replies,
         })
@@ -145,17 +150,9 @@ impl Inbound {
         let Some(token) = header_text(delivery.properties.headers().as_ref(), "token") else {
             return Ok((StatusKode::NotAuthorised, "Beskeden har ingen token-header".into()));
         };
-        let now = now_text();
-        let publisher = match tokens::check(&self.store, &token, &now).await {
-            Ok(TokenCheck::Valid(t)) => t,
-            Ok(TokenCheck::Expired(t)) => {
-                return Ok((StatusKode::TokenExpired, format!("Token er udløbet {}", t.expires_at)));
-            }
-            Ok(TokenCheck::Refused) => {
-                return Ok((StatusKode::NotAuthorised, "Token er ukendt eller tilbagekaldt".into()));
-            }
-            Err(crate::dueslag::DueslagError::Store(e)) => return Err(e),
-            Err(e) => return Ok((StatusKode::NotAuthorised, e.to_string())),
+        let (system, token_cvr) = match self.publisher(&token).await? {
+            Ok(p) => p,
+            Err(refused) => return Ok(refused),
         };
         let message = match Received::parse(&delivery.data) {
             Ok(m) => m,
@@ -171,10 +168,15 @@ impl Inbound {
                 format!("Myndigheden urn:oio:cvr-nr:{} er ikke en kommune her", message.cvr),
             ));
         };
-        let system = SystemInfo {
-            id: publisher.system_id.clone(),
-            name: publisher.system_name.clone(),
-        };
+        if let Some(cvr) = token_cvr.filter(|c| *c != message.cvr) {
+            return Ok((
+                StatusKode::NotAuthorised,
+                format!(
+                    "Tokenet er udstedt til CVR {cvr}, beskeden er for urn:oio:cvr-nr:{}",
+                    message.cvr
+                ),
+            ));
+        }
         let today = snitflade_domain::maskintimer::copenhagen_day(jiff::Timestamp::now());
         let granted = Kommunekode::parse(&municipality.code).is_ok_and(|k| {
             self.access
@@ -218,6 +220,35 @@ impl Inbound {
                 format!("BeskedId {besked_id} er allerede afleveret af et andet system"),
             )),
         }
+    }
+}
+
+impl Inbound {
+    /// The system a message's `token` header names, with the CVR an STS token is for; or the answer refusing it.
+    async fn publisher(
+        &self,
+        token: &str,
+    ) -> Result<Result<(SystemInfo, Option<String>), (StatusKode, String)>, StoreError> {
+        if let Some(sts) = self.sts.as_ref().filter(|_| !tokens::is_publisher_token(token)) {
+            return Ok(match sts.check(token) {
+                StsCheck::Valid { system, cvr } => Ok((system, Some(cvr))),
+                StsCheck::Expired(text) => Err((StatusKode::TokenExpired, text)),
+                StsCheck::Refused(text) => Err((StatusKode::NotAuthorised, text)),
+            });
+        }
+        Ok(match tokens::check(&self.store, token, &now_text()).await {
+            Ok(TokenCheck::Valid(t)) => Ok((
+                SystemInfo {
+                    id: t.system_id,
+                    name: t.system_name,
+                },
+                None,
+            )),
+            Ok(TokenCheck::Expired(t)) => Err((StatusKode::TokenExpired, format!("Token er udløbet {}", t.expires_at))),
+            Ok(TokenCheck::Refused) => Err((StatusKode::NotAuthorised, "Token er ukendt eller tilbagekaldt".into())),
+            Err(crate::dueslag::DueslagError::Store(e)) => return Err(e),
+            Err(e) => Err((StatusKode::NotAuthorised, e.to_string())),
+        })
     }
 }
 

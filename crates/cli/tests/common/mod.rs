@@ -120,6 +120,28 @@ impl Server {
         mtls_client(&self.data_dir(), system).expect("mTLS client")
     }
 
+    /// A JWT from snitflade's STS (`POST /runtime/api/rest/oauth/v1/issue`) for `system`, over its mutual TLS, for the
+    /// service `entity_id` and the municipality with `cvr`.
+    pub async fn sts_token(&self, system: &str, entity_id: &str, cvr: &str) -> String {
+        let r = self
+            .client(system)
+            .post(format!(
+                "https://{}/runtime/api/rest/oauth/v1/issue",
+                self.proc.services
+            ))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("scope", &format!("entityid:{entity_id},anvenderkontekst:{cvr}")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let answer: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(status, reqwest::StatusCode::OK, "{answer}");
+        answer["access_token"].as_str().unwrap().to_owned()
+    }
+
     /// The client of `maskinregistrering`, the system granted `maskintimer` for 0340 and 0751.
     pub fn maskinregistrering(&self) -> reqwest::Client {
         self.client("maskinregistrering")

@@ -6,7 +6,8 @@ use serde_json::Value;
 use snitflade_domain::InterfaceId;
 use snitflade_domain::access_level::{self, AccessLevel};
 use snitflade_landscape::own_traffic::{
-    BESKEDFORDELER_SYSTEM, CertificateFact, ExternalSystem, GrantFact, OrderFact, OwnTrafficInput, PriceFact,
+    ADGANGSSTYRING_SYSTEM, BESKEDFORDELER_SYSTEM, CertificateFact, ExternalSystem, GrantFact, OrderFact,
+    OwnTrafficInput, PriceFact,
 };
 use snitflade_landscape::{CostKind, InterfaceRef, Landscape};
 use snitflade_store::{Store, StoreError, access, orders};
@@ -19,11 +20,13 @@ fn day(s: &str) -> Option<jiff::civil::Date> {
 
 /// The facts as stored now. The derived relations name the interfaces of the shipped `catalogue` only (a stored
 /// interface never changes them), and Beskedfordeler grants become relations only when the catalogue or the
-/// `stored` landscape has the Beskedfordeler system.
+/// `stored` landscape has the Beskedfordeler system; grants of `token_interfaces` (the services that accept tokens)
+/// add relations with Adgangsstyring when either has it.
 pub async fn own_traffic_input(
     store: &Store,
     catalogue: &Landscape,
     stored: &Landscape,
+    token_interfaces: &[InterfaceId],
 ) -> Result<OwnTrafficInput, StoreError> {
     let pool = store.pool();
     let systems = access::systems(pool).await?;
@@ -95,6 +98,10 @@ pub async fn own_traffic_input(
         beskedfordeler_known: [catalogue, stored]
             .iter()
             .any(|l| l.system(BESKEDFORDELER_SYSTEM).is_some()),
+        token_interfaces: token_interfaces.iter().map(|i| i.as_str().to_owned()).collect(),
+        adgangsstyring_known: [catalogue, stored]
+            .iter()
+            .any(|l| l.system(ADGANGSSTYRING_SYSTEM).is_some()),
     })
 }
 

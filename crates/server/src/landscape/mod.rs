@@ -46,6 +46,19 @@ pub fn catalogue() -> Result<&'static Landscape> {
         .map_err(|e| LandscapeError::Catalogue(e.clone()))
 }
 
+/// The services that accept tokens from snitflade's STS, as configured at start (`[services] token_interfaces`).
+static TOKEN_INTERFACES: OnceLock<Vec<snitflade_domain::InterfaceId>> = OnceLock::new();
+
+/// Sets the services that accept tokens, once, when the server starts (before that, and in tests, only the
+/// Beskedfordeler's does, as by default).
+pub fn set_token_interfaces(interfaces: Vec<snitflade_domain::InterfaceId>) {
+    let _ = TOKEN_INTERFACES.set(interfaces);
+}
+
+fn token_interfaces() -> &'static [snitflade_domain::InterfaceId] {
+    TOKEN_INTERFACES.get_or_init(|| vec![snitflade_domain::InterfaceId::Beskedfordeler])
+}
+
 /// The landscape's three parts as read now.
 #[derive(Debug, Clone)]
 pub struct Parts {
@@ -58,7 +71,8 @@ impl Parts {
     pub async fn read(store: &Store) -> Result<Parts> {
         let catalogue = catalogue()?.clone();
         let stored = stored::load(store.pool()).await?;
-        let derived = own_traffic::derive(&facts::own_traffic_input(store, &catalogue, &stored).await?);
+        let derived =
+            own_traffic::derive(&facts::own_traffic_input(store, &catalogue, &stored, token_interfaces()).await?);
         Ok(Parts {
             catalogue,
             stored,
