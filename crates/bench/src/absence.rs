@@ -62,10 +62,15 @@ pub fn generated(i: u32, j: u32) -> Option<Absence> {
 
 /// A SetAbsenceAttendance INS of a one-day sick day.
 pub fn set_request(pernr: u32, day: Date) -> String {
+    set_request_op(pernr, day, "INS")
+}
+
+/// A SetAbsenceAttendance of a one-day sick day with `operation` (`INS`, or `DEL` naming it by its main fields).
+pub fn set_request_op(pernr: u32, day: Date, operation: &str) -> String {
     format!(
         "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>\
          <ns0:SetAbsenceAttendanceRequest_MT xmlns:ns0=\"urn:kmd.dk:LPT:VACAB:external\"><StartDate>{day}</StartDate>\
-         <EndDate>{day}</EndDate><Operation>INS</Operation><PersonnelNumber>{pernr:08}</PersonnelNumber>\
+         <EndDate>{day}</EndDate><Operation>{operation}</Operation><PersonnelNumber>{pernr:08}</PersonnelNumber>\
          <AbsenceAttendanceType>SY</AbsenceAttendanceType></ns0:SetAbsenceAttendanceRequest_MT></SOAP-ENV:Body>\
          </SOAP-ENV:Envelope>"
     )

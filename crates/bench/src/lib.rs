@@ -18,6 +18,7 @@
 pub mod absence;
 pub mod admin;
 pub mod beskedfordeler;
+pub mod ceiling;
 pub mod console;
 pub mod crash;
 pub mod duration;
@@ -29,6 +30,7 @@ pub mod onetime;
 pub mod personalemappe;
 pub mod report;
 pub mod server;
+pub mod soak;
 pub mod tls;
 pub mod zlpe_import;
 

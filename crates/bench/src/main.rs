@@ -86,6 +86,54 @@ enum Command {
     /// A fresh demo data dir with N more employees and E open error-table entries, a server on it and an operator
     /// signed in to the console; every page fetched R times: time to the last byte.
     Console(ConsoleArgs),
+    /// Serve a do-nothing target on the services listener's own TLS and HTTP stack (DATA_DIR's server certificate
+    /// and CA), answering 200 at once; prints `ready <address>`. Load it like the server to measure the ceiling.
+    Ceiling(CeilingArgs),
+    /// A fresh demo data dir with N employees and `serve --demo` on it; a paced mix of registrations, absence
+    /// INS+DEL, one employee's absences and one employee's List for M minutes, printing the server's CPU, RSS and
+    /// p50/p99 per call kind every interval; fails if CPU per request or a p50 drifts beyond --max-drift.
+    Soak(SoakArgs),
+}
+
+#[derive(Debug, Args)]
+struct CeilingArgs {
+    /// A data dir whose `pki/` (server certificate, key, CA) the target uses, e.g. one `serve --demo` made.
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// Where to listen, e.g. 127.0.0.1:19444 (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+}
+
+#[derive(Debug, Args)]
+struct SoakArgs {
+    /// Path of the snitflade binary.
+    #[arg(long)]
+    bin: PathBuf,
+    /// Working directory (a data dir left there by an earlier run is replaced).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Use this (empty) database instead of SQLite in DIR.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Synthetic employees in 0340 whose absences churn.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    employees: u32,
+    /// Requests per second, all kinds together.
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    rate: u32,
+    /// How long to run, e.g. 30m.
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    duration: Duration,
+    /// How often to print a line, e.g. 30s.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    interval: Duration,
+    /// Allowed drift of CPU per request and of each p50 from the second interval to the last (0.15 = ±15 %).
+    #[arg(long, default_value_t = 0.15)]
+    max_drift: f64,
+    /// Print one JSON line per interval on stdout (the table goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -710,8 +758,49 @@ async fn hostile(args: HostileArgs) -> Result<ExitCode> {
     })
 }
 
+async fn ceiling(args: CeilingArgs) -> Result<ExitCode> {
+    snitflade_bench::ceiling::run(&args.data_dir, args.listen).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn soak(args: SoakArgs) -> Result<ExitCode> {
+    use snitflade_bench::soak::{SoakConfig, drift, run};
+    if args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)?;
+    }
+    let cfg = SoakConfig {
+        bin: args.bin,
+        dir: args.dir,
+        database_url: args.database_url,
+        employees: args.employees,
+        rate: args.rate,
+        duration: args.duration,
+        interval: args.interval,
+        max_drift: args.max_drift,
+    };
+    let intervals = run(&cfg, |i| {
+        human(args.json, &format!("{}\n", i.line()));
+        if args.json {
+            println!("{}", i.json());
+        }
+    })
+    .await?;
+    let drifted = drift(&intervals, cfg.max_drift);
+    if drifted.is_empty() {
+        human(args.json, &format!("no drift beyond ±{:.0} %\n", cfg.max_drift * 100.0));
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for d in &drifted {
+            eprintln!("drift: {d}");
+        }
+        Ok(ExitCode::from(EXIT_GOAL_MISSED))
+    }
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Ceiling(args) => ceiling(args).await,
+        Command::Soak(args) => soak(args).await,
         Command::Hostile(args) => hostile(args).await,
         Command::Beskedfordeler(args) => beskedfordeler(args).await,
         Command::Onetime(args) => onetime(args).await,

@@ -110,3 +110,39 @@ fn an_offline_import_creates_a_private_data_dir() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_private(&export);
 }
+
+/// SQLite serves one process (issue 22): a second `serve` on the data dir of a running one refuses at once, naming
+/// the database and the process holding it, and changes nothing; once the first is killed (-9, so nothing cleans
+/// up) the lock is gone with it and a new server starts on the same data.
+#[tokio::test]
+async fn a_second_server_on_one_sqlite_file_refuses_with_a_clear_message() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let mut first = spawn(&data, &[]).await;
+    let second = std::process::Command::new(bin())
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("is already served by another snitflade process")
+            && stderr.contains(&format!("(pid {})", first.pid()))
+            && stderr.contains("snitflade.db"),
+        "{stderr}"
+    );
+    assert_eq!(mode(&data.join("snitflade.db.lock")), 0o600);
+    first.kill9().unwrap();
+    let mut again = spawn(&data, &[]).await;
+    again.kill9().unwrap();
+    assert!(wait_for_exit(&mut again, Duration::from_secs(5)).await.is_some());
+}

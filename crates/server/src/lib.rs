@@ -154,6 +154,12 @@ fn admin_token(data_dir: &Path) -> Result<String> {
 pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
     let (data_dir, _) = snitflade_store::data_dir::prepare(&opts.data_dir)
         .with_context(|| format!("preparing the data dir {}", opts.data_dir.display()))?;
+    let url = opts
+        .database_url
+        .clone()
+        .unwrap_or_else(|| snitflade_store::db::sqlite_url_in(&data_dir));
+    // One process per SQLite file, taken before anything in the data dir is created or opened.
+    let _serving = snitflade_store::db::ServeLock::acquire(&url).map_err(anyhow::Error::msg)?;
     let pki_dir = data_dir.join("pki");
     if opts.demo {
         demo::pki::ensure(&pki_dir).context("creating the demo PKI")?;
@@ -180,10 +186,6 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         });
     }
 
-    let url = opts
-        .database_url
-        .clone()
-        .unwrap_or_else(|| snitflade_store::db::sqlite_url_in(&data_dir));
     let store = Store::open(&url)
         .await
         .with_context(|| format!("opening the database {}", snitflade_store::db::redact(&url)))?;

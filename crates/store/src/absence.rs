@@ -59,16 +59,28 @@ pub async fn current_absences<'e, E>(executor: E, municipality: Kommunekode, per
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM absences WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL \
-         ORDER BY start_date, start_time, object_id"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query(sqlx::AssertSqlSafe(current_sql()))
         .bind(municipality.to_string())
         .bind(pernr.to_string())
         .fetch_all(executor)
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// The query of [`current_absences`].
+pub(crate) fn current_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM absences WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL \
+         ORDER BY start_date, start_time, object_id"
+    )
+}
+
+/// The query of [`absences_in`] before its employees and order.
+pub(crate) fn period_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM absences WHERE municipality = $1 AND registered_to IS NULL \
+         AND start_date <= $2 AND end_date >= $3"
+    )
 }
 
 /// The current absences that touch `from..=to`, of the given employees (all of the municipality's when
@@ -84,10 +96,7 @@ pub async fn absences_in<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any> + Copy,
 {
-    let base = format!(
-        "SELECT {COLUMNS} FROM absences WHERE municipality = $1 AND registered_to IS NULL \
-         AND start_date <= $2 AND end_date >= $3"
-    );
+    let base = period_sql();
     let mut out = Vec::new();
     match pernrs {
         None => {

@@ -4,7 +4,7 @@ use crate::writer::{Connect, Writer};
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -205,6 +205,69 @@ fn unsupported(url: &str) -> String {
     )
 }
 
+/// The file of a SQLite URL (`sqlite://path?mode=rwc`, `sqlite:path`); `None` for another engine or an in-memory
+/// database.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// A SQLite database served by this process: an exclusive lock on `<file>.lock` beside it, held until the process
+/// ends (the kernel releases it then, however the process ended). SQLite keeps two processes from corrupting the
+/// file, but a server keeps caches, the delivery lease and the outbox numbering in the process; two servers on one
+/// file would each believe they are alone. Several instances share PostgreSQL instead.
+#[derive(Debug)]
+pub struct ServeLock {
+    _file: std::fs::File,
+}
+
+impl ServeLock {
+    /// Takes the lock of the database at `url`; `Ok(None)` for a database that is not a SQLite file. Refused,
+    /// naming the process that holds it, when another process serves the file.
+    pub fn acquire(url: &str) -> std::result::Result<Option<ServeLock>, String> {
+        use std::io::{Read as _, Seek as _, Write as _};
+        let Some(db) = sqlite_path(url) else {
+            return Ok(None);
+        };
+        let mut name = db.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let path = db.with_file_name(name);
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(&path)
+            .map_err(|e| format!("opening the lock file {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(format!(
+                    "the SQLite database {} is already served by another snitflade process{} (it holds {}); SQLite \
+                     serves one process: stop that one first, or run several instances on PostgreSQL",
+                    db.display(),
+                    if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (pid {holder})")
+                    },
+                    path.display()
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(format!("locking {}: {e}", path.display())),
+        }
+        // Who holds it, for the message a second process gets.
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = writeln!(file, "{}", std::process::id());
+        Ok(Some(ServeLock { _file: file }))
+    }
+}
+
 /// A database URL without its password, for messages: a password in the user info (`user:password@`) or in
 /// the query (`?password=`) becomes `***`; a URL without one is shown as it is.
 pub fn redact(url: &str) -> String {
@@ -240,6 +303,25 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_sqlite_file_is_locked_and_only_once() {
+        assert_eq!(
+            sqlite_path("sqlite:///d/snitflade.db?mode=rwc"),
+            Some(PathBuf::from("/d/snitflade.db"))
+        );
+        assert_eq!(sqlite_path("sqlite:rel.db"), Some(PathBuf::from("rel.db")));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://u@h/db"), None);
+        assert!(ServeLock::acquire("postgres://u@h/db").unwrap().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_url_in(dir.path());
+        let held = ServeLock::acquire(&url).unwrap().expect("a SQLite file is locked");
+        let refused = ServeLock::acquire(&url).unwrap_err();
+        assert!(refused.contains(&format!("(pid {})", std::process::id())), "{refused}");
+        drop(held);
+        assert!(ServeLock::acquire(&url).unwrap().is_some(), "released with its holder");
+    }
 
     #[test]
     fn redacts_passwords() {

@@ -62,20 +62,21 @@ pub async fn close(c: &mut AnyConnection, id: &str, now: &str) -> Result<()> {
     crate::hr::close_registration(c, crate::hr::Registrations::FixedSupplements, id, now).await
 }
 
+/// The query of [`current`].
+pub(crate) const CURRENT_SQL: &str = "SELECT id, supplement_id, pernr, wage_type, amount, quantity, frequency, \
+     valid_from, valid_to, cost_centre, psp_element, text FROM fixed_supplements \
+     WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL ORDER BY valid_from, wage_type, id";
+
 /// An employee's current supplements, by start date and wage type.
 pub async fn current<'e, E>(executor: E, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<StoredSupplement>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let rows = sqlx::query(
-        "SELECT id, supplement_id, pernr, wage_type, amount, quantity, frequency, valid_from, valid_to, cost_centre, \
-         psp_element, text FROM fixed_supplements \
-         WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL ORDER BY valid_from, wage_type, id",
-    )
-    .bind(municipality.to_string())
-    .bind(pernr.to_string())
-    .fetch_all(executor)
-    .await?;
+    let rows = sqlx::query(CURRENT_SQL)
+        .bind(municipality.to_string())
+        .bind(pernr.to_string())
+        .fetch_all(executor)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 

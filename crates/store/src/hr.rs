@@ -4,6 +4,7 @@
 //! Category records are never updated in place: a change closes the current registration (`registered_to`) and
 //! inserts the new one, so "as registered at time T" stays answerable.
 
+use crate::writer::{Table, Tx};
 use crate::{Result, corrupt};
 use jiff::civil::Date;
 use serde::Serialize;
@@ -476,6 +477,14 @@ pub async fn records(
     Ok(out)
 }
 
+/// The query of [`current_records`].
+pub(crate) fn current_records_sql() -> String {
+    format!(
+        "SELECT {RECORD_COLUMNS} FROM employee_records WHERE municipality = $1 AND pernr = $2 AND category = $3 \
+         AND registered_to IS NULL"
+    )
+}
+
 /// The current records of one employee and category, inside a write.
 pub async fn current_records(
     c: &mut AnyConnection,
@@ -483,11 +492,7 @@ pub async fn current_records(
     pernr: Pernr,
     category: Category,
 ) -> Result<Vec<StoredRecord>> {
-    let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM employee_records WHERE municipality = $1 AND pernr = $2 AND category = $3 \
-         AND registered_to IS NULL"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query(sqlx::AssertSqlSafe(current_records_sql()))
         .bind(municipality.to_string())
         .bind(pernr.to_string())
         .bind(category.code())
@@ -834,22 +839,42 @@ pub async fn insert_audit(c: &mut AnyConnection, a: &NewAudit<'_>, now: &str) ->
 
 /// [`insert_audit`] of an entry written by an import of the file `source` (a ZLPE dump's name).
 pub async fn insert_audit_from(c: &mut AnyConnection, a: &NewAudit<'_>, source: Option<&str>, now: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO hr_audit (id, at, actor, interface, action, municipality, pernr, detail, source) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(now)
-    .bind(a.actor)
-    .bind(a.interface)
-    .bind(a.action)
-    .bind(a.municipality.to_string())
-    .bind(a.pernr.map(|p| p.to_string()))
-    .bind(a.detail.to_string())
-    .bind(source)
-    .execute(c)
-    .await?;
-    Ok(())
+    crate::writer::insert_rows(c, &AUDIT, &[audit_row(a, source, now)]).await
+}
+
+/// [`insert_audit`] at the end of the write's batch, with the batch's other audit entries ([`Tx::append`]).
+pub fn append_audit(tx: &mut Tx, a: &NewAudit<'_>, now: &str) {
+    tx.append(&AUDIT, audit_row(a, None, now));
+}
+
+/// The audit table as rows are appended to it.
+static AUDIT: Table = Table {
+    name: "hr_audit",
+    columns: &[
+        "id",
+        "at",
+        "actor",
+        "interface",
+        "action",
+        "municipality",
+        "pernr",
+        "detail",
+        "source",
+    ],
+};
+
+fn audit_row(a: &NewAudit<'_>, source: Option<&str>, now: &str) -> Vec<Option<String>> {
+    vec![
+        Some(uuid::Uuid::now_v7().to_string()),
+        Some(now.to_owned()),
+        Some(a.actor.to_owned()),
+        Some(a.interface.to_owned()),
+        Some(a.action.to_owned()),
+        Some(a.municipality.to_string()),
+        a.pernr.map(|p| p.to_string()),
+        Some(a.detail.to_string()),
+        source.map(str::to_owned),
+    ]
 }
 
 /// Whether audit entries with `action` were written by imports of the file `source`.

@@ -1,6 +1,7 @@
 //! Idempotency by the client's own id (EX_IDENT, OpdateringsID, BeskedId): the first answer is kept, a resend
 //! gets it again and changes nothing.
 
+use crate::writer::{Table, Tx};
 use crate::{Result, now_text};
 use sqlx::{AnyConnection, Row};
 
@@ -43,6 +44,44 @@ pub async fn claim(
         .ok_or_else(|| crate::corrupt("an idempotency key vanished inside its write"))
         .map(Some)
 }
+
+/// [`claim`] for a write that makes no other use of the claim than to stop a resend: on the batch's first try the
+/// key is taken optimistically — its row is appended ([`Tx::append`]) with a plain INSERT, and the answer is "new" —
+/// so a batch of first sends costs no statement per key. A key taken before (a resend, in the database or earlier
+/// in the same batch) makes that INSERT fail, the batch is tried again with a savepoint per write, and there, as
+/// on every isolated try, the key is claimed at once and a resend gets its first answer.
+pub async fn claim_in(
+    tx: &mut Tx,
+    interface: &str,
+    key: &str,
+    system_id: &str,
+    outcome: &str,
+    response: Option<&str>,
+) -> Result<Option<Answered>> {
+    if tx.isolated() {
+        return claim(tx, interface, key, system_id, outcome, response).await;
+    }
+    let row = [interface, key, system_id, outcome]
+        .into_iter()
+        .map(|v| Some(v.to_owned()))
+        .chain([response.map(str::to_owned), Some(now_text())])
+        .collect();
+    tx.append(&CLAIMS, row);
+    Ok(None)
+}
+
+/// The idempotency table as optimistic claims are appended to it.
+static CLAIMS: Table = Table {
+    name: "idempotency",
+    columns: &[
+        "interface",
+        "client_key",
+        "system_id",
+        "outcome",
+        "response",
+        "created_at",
+    ],
+};
 
 /// Changes the recorded outcome of a key (e.g. an error corrected and registered).
 pub async fn set_outcome(c: &mut AnyConnection, interface: &str, key: &str, outcome: &str) -> Result<()> {

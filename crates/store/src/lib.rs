@@ -30,6 +30,7 @@ pub mod outbox;
 
 pub mod payroll;
 pub mod publishing;
+mod query_plans;
 pub mod retention;
 pub mod retry;
 pub mod schedules;

@@ -1,6 +1,7 @@
 //! Storage of the machine-hours service (docs/src/interfaces/maskintimer.md): employees' master data, the once-a-day
 //! fetch log, and accepted registrations.
 
+use crate::writer::{Table, Tx};
 use crate::{Result, corrupt, now_text};
 use serde::Serialize;
 use snitflade_domain::maskintimer::{MasterData, Registration};
@@ -93,29 +94,64 @@ pub async fn insert_registration(
     received_at: &str,
     error_id: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO mh_registrations (ex_ident, municipality, system_id, pernr, device_type, network, activity, \
-         work_cntr, plant, postg_date, act_type, act_work, received_at, registered_at, error_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    crate::writer::insert_rows(
+        c,
+        &REGISTRATIONS,
+        &[registration_row(r, system_id, received_at, error_id)],
     )
-    .bind(r.ex_ident.as_str())
-    .bind(r.kommune.to_string())
-    .bind(system_id)
-    .bind(r.pernr.to_string())
-    .bind(r.device_type.as_deref())
-    .bind(&r.network)
-    .bind(&r.activity)
-    .bind(&r.work_cntr)
-    .bind(&r.plant)
-    .bind(r.postg_date.to_string())
-    .bind(&r.act_type)
-    .bind(r.act_work.to_string())
-    .bind(received_at)
-    .bind(now_text())
-    .bind(error_id)
-    .execute(c)
-    .await?;
-    Ok(())
+    .await
+}
+
+/// [`insert_registration`] at the end of the write's batch, with the batch's other registrations ([`Tx::append`]).
+pub fn append_registration(tx: &mut Tx, r: &Registration, system_id: &str, received_at: &str) {
+    tx.append(&REGISTRATIONS, registration_row(r, system_id, received_at, None));
+}
+
+/// The registrations table as rows are appended to it.
+static REGISTRATIONS: Table = Table {
+    name: "mh_registrations",
+    columns: &[
+        "ex_ident",
+        "municipality",
+        "system_id",
+        "pernr",
+        "device_type",
+        "network",
+        "activity",
+        "work_cntr",
+        "plant",
+        "postg_date",
+        "act_type",
+        "act_work",
+        "received_at",
+        "registered_at",
+        "error_id",
+    ],
+};
+
+fn registration_row(
+    r: &Registration,
+    system_id: &str,
+    received_at: &str,
+    error_id: Option<&str>,
+) -> Vec<Option<String>> {
+    vec![
+        Some(r.ex_ident.to_string()),
+        Some(r.kommune.to_string()),
+        Some(system_id.to_owned()),
+        Some(r.pernr.to_string()),
+        r.device_type.clone(),
+        Some(r.network.clone()),
+        Some(r.activity.clone()),
+        Some(r.work_cntr.clone()),
+        Some(r.plant.clone()),
+        Some(r.postg_date.to_string()),
+        Some(r.act_type.clone()),
+        Some(r.act_work.to_string()),
+        Some(received_at.to_owned()),
+        Some(now_text()),
+        error_id.map(str::to_owned),
+    ]
 }
 
 /// A stored registration, as the admin API lists it.

@@ -47,16 +47,20 @@ pub async fn current_schedules<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM work_schedules WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL \
-         ORDER BY valid_from"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query(sqlx::AssertSqlSafe(current_sql()))
         .bind(municipality.to_string())
         .bind(pernr.to_string())
         .fetch_all(executor)
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// The query of one employee's current schedules.
+pub(crate) fn current_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM work_schedules WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL \
+         ORDER BY valid_from"
+    )
 }
 
 /// The current schedules of many employees, by employee and start.

@@ -4,7 +4,9 @@
 //! it fails, the batch is rolled back and run again with one savepoint per write, so the failing write is undone
 //! alone. Writes are therefore re-runnable closures (`Fn`). Every caller is answered after `COMMIT` returns, never
 //! before. Events a write emits are buffered and inserted into the outbox with one statement per batch, in the
-//! same transaction.
+//! same transaction; so are the rows a write appends to an append-only table ([`Tx::append`]: audit entries,
+//! registrations), with the rows the batch's other writes append to it — a statement per table instead of one per
+//! write, since every statement is a round trip to the database's own thread or server.
 //!
 //! The connection may be lost (the database restarts, the network drops). A batch that loses it before `COMMIT`
 //! was sent committed nothing: it is run again once on a new connection. One that loses it while committing may or
@@ -32,13 +34,116 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub struct Tx {
     conn: AnyConnection,
     events: Vec<NewEvent>,
+    rows: Vec<(&'static Table, Vec<Option<String>>)>,
+    isolated: bool,
+}
+
+/// A table rows are appended to ([`Tx::append`]): its name and the columns a row gives, in order.
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
 }
 
 impl Tx {
+    fn new(conn: AnyConnection) -> Tx {
+        Tx {
+            conn,
+            events: Vec::new(),
+            rows: Vec::new(),
+            isolated: false,
+        }
+    }
+
+    /// Whether this try at the batch runs each write in a savepoint of its own: the batch's first try failed, so
+    /// a write that optimistically deferred a check (e.g. [`crate::idempotency::claim_in`]) makes it now.
+    pub fn isolated(&self) -> bool {
+        self.isolated
+    }
+
     /// Records an event of this write; it reaches the outbox in the same transaction, or not at all.
     pub fn emit(&mut self, event: NewEvent) {
         self.events.push(event);
     }
+
+    /// Inserts a row into `table` (its columns' values, text or NULL) at the end of the batch, in the same
+    /// transaction, together with the rows the batch's other writes append to it. For append-only tables that no
+    /// write reads back within its batch; a failing insert fails the write that appended the row, as a statement
+    /// of its own would.
+    pub fn append(&mut self, table: &'static Table, row: Vec<Option<String>>) {
+        debug_assert_eq!(row.len(), table.columns.len(), "a row of {}", table.name);
+        self.rows.push((table, row));
+    }
+}
+
+/// Most values bound in one multi-row INSERT (PostgreSQL takes up to 65,535; SQLite 32,766).
+const VALUES_PER_INSERT: usize = 1024;
+
+/// The placeholders of `rows` rows of `width` values for `c`'s engine: `(?, ?), (?, ?)` on SQLite and
+/// `($1, $2), ($3, $4)` on PostgreSQL. SQLite's numbered parameters are resolved by name, with a linear scan for
+/// each (sqlx looks up every parameter's name), so a statement of n numbered values costs n² steps to bind;
+/// anonymous ones are bound by position.
+fn placeholders(c: &AnyConnection, rows: usize, width: usize) -> String {
+    let numbered = c.backend_name() != "SQLite";
+    let mut out = String::with_capacity(rows * width * 5);
+    for i in 0..rows {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('(');
+        for j in 0..width {
+            if j > 0 {
+                out.push_str(", ");
+            }
+            if numbered {
+                out.push_str(&format!("${}", i * width + j + 1));
+            } else {
+                out.push('?');
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// Inserts `rows` into `table` now, in as few statements as [`VALUES_PER_INSERT`] allows.
+pub async fn insert_rows(c: &mut AnyConnection, table: &Table, rows: &[Vec<Option<String>>]) -> Result<()> {
+    let width = table.columns.len();
+    for chunk in rows.chunks((VALUES_PER_INSERT / width).max(1)) {
+        // The statement text holds only the table's own names and generated placeholders; every value is bound.
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            table.name,
+            table.columns.join(", "),
+            placeholders(c, chunk.len(), width)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            for value in row {
+                q = q.bind(value.clone());
+            }
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// Inserts the rows appended so far, table by table in the order the tables were first appended to.
+async fn flush_rows(tx: &mut Tx) -> Result<()> {
+    if tx.rows.is_empty() {
+        return Ok(());
+    }
+    let mut by_table: Vec<(&'static Table, Vec<Vec<Option<String>>>)> = Vec::new();
+    for (table, row) in std::mem::take(&mut tx.rows) {
+        match by_table.iter_mut().find(|(t, _)| std::ptr::eq(*t, table)) {
+            Some((_, rows)) => rows.push(row),
+            None => by_table.push((table, vec![row])),
+        }
+    }
+    for (table, rows) in &by_table {
+        insert_rows(&mut tx.conn, table, rows).await?;
+    }
+    Ok(())
 }
 
 impl Deref for Tx {
@@ -112,10 +217,7 @@ impl Writer {
                     };
                     let _ = ready_tx.send(Ok(()));
                     Task {
-                        tx: Some(Tx {
-                            conn,
-                            events: Vec::new(),
-                        }),
+                        tx: Some(Tx::new(conn)),
                         begin: match engine {
                             Engine::Sqlite => "BEGIN IMMEDIATE",
                             Engine::Postgres => "BEGIN",
@@ -262,10 +364,7 @@ impl Task {
                 Ok(conn) => {
                     self.log.succeeded();
                     self.backoff.reset();
-                    self.tx = Some(Tx {
-                        conn,
-                        events: Vec::new(),
-                    });
+                    self.tx = Some(Tx::new(conn));
                     return true;
                 }
                 Err(e) => {
@@ -319,10 +418,7 @@ impl Task {
                     match tokio::time::timeout(CONNECT_TIMEOUT, (self.connect)(false)).await {
                         Ok(Ok(conn)) => {
                             tracing::warn!(error = %error, "the database connection was lost; reconnected");
-                            self.tx = Some(Tx {
-                                conn,
-                                events: Vec::new(),
-                            });
+                            self.tx = Some(Tx::new(conn));
                         }
                         Ok(Err(e)) => self.lost = e.to_string(),
                         Err(_) => {}
@@ -382,6 +478,8 @@ enum Tried {
 /// each write runs in a savepoint and a failing one is rolled back alone.
 async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool) -> Tried {
     tx.events.clear();
+    tx.rows.clear();
+    tx.isolated = isolated;
     let mut committing = false;
     let result: Result<Option<Vec<Outcome>>> = async {
         tx.execute(begin).await?;
@@ -391,7 +489,14 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
                 tx.execute("SAVEPOINT w").await?;
             }
             let events_before = tx.events.len();
-            let outcome = (job.run)(tx).await;
+            let mut outcome = (job.run)(tx).await;
+            // Isolated, each write's rows go in at once, inside its savepoint, so a failing insert is its own.
+            if isolated
+                && outcome.is_ok()
+                && let Err(e) = flush_rows(tx).await
+            {
+                outcome = Err(e);
+            }
             if let Err(e) = &outcome {
                 if is_lost(e) {
                     return Err(StoreError::Unavailable(e.to_string()));
@@ -400,9 +505,17 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
                     return Ok(None);
                 }
                 tx.events.truncate(events_before);
+                tx.rows.clear();
                 tx.execute("ROLLBACK TO SAVEPOINT w").await?;
             }
             outcomes.push(outcome);
+        }
+        if let Err(e) = flush_rows(tx).await {
+            // Not isolated: which write's row failed is not known; the batch is run again isolated.
+            if is_lost(&e) {
+                return Err(StoreError::Unavailable(e.to_string()));
+            }
+            return Ok(None);
         }
         flush_events(tx).await?;
         committing = true;
@@ -411,6 +524,7 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
     }
     .await;
     tx.events.clear();
+    tx.rows.clear();
     match result {
         Ok(Some(outcomes)) => Tried::Committed(outcomes),
         Ok(None) => {
@@ -426,10 +540,11 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
     }
 }
 
-/// Most events in one INSERT. SQLite resolves `$N` parameters with a linear scan, so binding grows with the
-/// square of a statement's size: 64 events (512 values) per statement is the measured sweet spot (a
-/// 50,000-employee ZLPE import: 10.2 s with 512, 8.3 s with 64); the machine-hours batches are smaller anyway.
-const EVENTS_PER_INSERT: usize = 64;
+/// Most events in one INSERT (8 values each; see [`placeholders`] for why SQLite binds them by position).
+const EVENTS_PER_INSERT: usize = 128;
+
+/// The key of PostgreSQL's advisory lock on numbering the outbox ("snitflade outbox", as eight bytes).
+const OUTBOX_LOCK: i64 = 0x736e_6974_6f75_7462;
 
 /// Appends the batch's events to the outbox, numbered after the highest sequence number so far.
 async fn flush_events(tx: &mut Tx) -> Result<()> {
@@ -437,6 +552,17 @@ async fn flush_events(tx: &mut Tx) -> Result<()> {
         return Ok(());
     }
     let events = std::mem::take(&mut tx.events);
+    if tx.conn.backend_name() != "SQLite" {
+        // Several instances may write to one PostgreSQL database, each with its own writer. The outbox is numbered
+        // by one of them at a time: this lock is held until the transaction ends, so the next writer's MAX(seq)
+        // (a statement after it got the lock, under READ COMMITTED) sees this batch committed. Numbers are then
+        // given in commit order, without gaps, and a reader following `seq` never passes an event whose
+        // transaction commits later. Only the end of each batch (events and COMMIT) is serialised.
+        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+            .bind(OUTBOX_LOCK)
+            .fetch_one(&mut **tx)
+            .await?;
+    }
     let last: i64 = sqlx::Row::try_get(
         &sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM outbox")
             .fetch_one(&mut **tx)
@@ -445,27 +571,11 @@ async fn flush_events(tx: &mut Tx) -> Result<()> {
     )?;
     let now = now_text();
     for (chunk_no, chunk) in events.chunks(EVENTS_PER_INSERT).enumerate() {
-        // The statement text holds only generated `$n` placeholders; every value is bound.
-        let mut sql = String::from(
-            "INSERT INTO outbox (seq, id, kind, interface, municipality, object_id, payload, created_at) VALUES ",
+        // The statement text holds only generated placeholders; every value is bound.
+        let sql = format!(
+            "INSERT INTO outbox (seq, id, kind, interface, municipality, object_id, payload, created_at) VALUES {}",
+            placeholders(&tx.conn, chunk.len(), 8)
         );
-        for i in 0..chunk.len() {
-            let p = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8
-            ));
-        }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (i, e) in chunk.iter().enumerate() {
             q = q

@@ -203,6 +203,81 @@ async fn scenario(url: &str) {
     assert_eq!(events.iter().filter(|e| e.kind == "kept").count(), 1);
     assert!(events.iter().all(|e| e.kind != "rolled-back"));
 
+    // Appended rows go in at the end of the batch, together; a row that cannot be inserted (here a key already
+    // taken) fails its own write alone, with its events, and the other writes' rows are kept.
+    static EMPLOYEES: snitflade_store::writer::Table = snitflade_store::writer::Table {
+        name: "employees",
+        columns: &["municipality", "pernr", "name"],
+    };
+    let append = |pernr: &'static str, kind: &'static str| {
+        store.write(move |c| {
+            Box::pin(async move {
+                c.append(
+                    &EMPLOYEES,
+                    vec![Some("0751".into()), Some(pernr.into()), Some(kind.into())],
+                );
+                c.emit(outbox::NewEvent {
+                    kind,
+                    interface: "maskintimer",
+                    municipality: None,
+                    object_id: None,
+                    payload: json!({}),
+                });
+                Ok(())
+            })
+        })
+    };
+    let (a, b, c) = tokio::join!(
+        append("00077701", "appended-a"),
+        append("00088888", "appended-taken"),
+        append("00077702", "appended-c")
+    );
+    assert!(a.is_ok() && c.is_ok(), "{url}: {a:?} {c:?}");
+    assert!(matches!(b, Err(StoreError::Db(_))), "{url}: {b:?}");
+    for pernr in ["00077701", "00077702", "00088888"] {
+        assert!(
+            maskintimer::employee_exists(pool, "0751", pernr).await.unwrap(),
+            "{url}: {pernr}"
+        );
+    }
+    let events = outbox::after(pool, 0, 1000).await.unwrap();
+    assert_eq!(events.len(), 153, "{url}");
+    assert!(events.iter().all(|e| e.kind != "appended-taken"), "{url}");
+
+    // Optimistic claims: two first sends of one key in a batch, and a resend after it, each answered as a claim
+    // would be — the key is stored once, the first answer is the one kept, no write of the second is kept.
+    let claim = |outcome: &'static str| {
+        store.write(move |c| {
+            Box::pin(async move {
+                let first = idempotency::claim_in(c, "maskintimer", "OPTIMISTIC", "sys-1", outcome, None).await?;
+                if first.is_none() {
+                    c.emit(outbox::NewEvent {
+                        kind: outcome,
+                        interface: "maskintimer",
+                        municipality: None,
+                        object_id: None,
+                        payload: json!({}),
+                    });
+                }
+                Ok(first.map(|f| f.outcome))
+            })
+        })
+    };
+    let (x, y) = tokio::join!(claim("claim-x"), claim("claim-y"));
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert!(
+        (x.is_none() && y.as_deref() == Some("claim-x")) || (y.is_none() && x.as_deref() == Some("claim-y")),
+        "{url}: {x:?} {y:?}"
+    );
+    let kept = if x.is_none() { "claim-x" } else { "claim-y" };
+    assert_eq!(claim("claim-z").await.unwrap().as_deref(), Some(kept), "{url}");
+    let events = outbox::after(pool, 0, 1000).await.unwrap();
+    assert_eq!(
+        events.iter().filter(|e| e.kind.starts_with("claim-")).count(),
+        1,
+        "{url}"
+    );
+
     // The error table: insert, filter, update with history.
     let payload = serde_json::to_value(raw("BAD")).unwrap();
     let id = store

@@ -144,7 +144,7 @@ async fn commit(
     let system_id = &system.id;
     let outcome = if verdict.is_ok() { "registered" } else { "error" };
     if let Some(key) = &raw.ex_ident
-        && let Some(first) = idempotency::claim(c, INTERFACE, key, system_id, outcome, None).await?
+        && let Some(first) = idempotency::claim_in(c, INTERFACE, key, system_id, outcome, None).await?
     {
         // A resend by the same system is answered as the first was; the same EX_IDENT from another system is
         // not that system's resend, and silently dropping its registration would lose data.
@@ -157,7 +157,7 @@ async fn commit(
     }
     match verdict {
         Ok(reg) => {
-            maskintimer::insert_registration(c, &reg, system_id, &received_at, None).await?;
+            maskintimer::append_registration(c, &reg, system_id, &received_at);
             let audit = snitflade_store::hr::NewAudit {
                 actor: &system.name,
                 interface: INTERFACE,
@@ -166,7 +166,7 @@ async fn commit(
                 pernr: Some(reg.pernr),
                 detail: json!({ "ex_ident": reg.ex_ident.to_string(), "system_id": system_id }),
             };
-            snitflade_store::hr::insert_audit(c, &audit, &received_at).await?;
+            snitflade_store::hr::append_audit(c, &audit, &received_at);
             registered_event(c, &reg);
         }
         Err(rejection) => {
