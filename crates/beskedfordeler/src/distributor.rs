@@ -56,6 +56,24 @@ pub struct DeliveryConfig {
     /// How often certificate expiry is checked: the gauge `snitflade_certificate_expiry_timestamp_seconds` (every instance)
     /// and the `certificate.expiring` events 30 and 7 days ahead (the lease holder).
     pub certificate_check_seconds: u64,
+    /// The type of the queues snitflade declares in RabbitMQ (the dueslag's and the inbound one): `classic`, or
+    /// `quorum` (replicated over a RabbitMQ cluster, with a delivery limit). Fixed when a queue is declared: changing
+    /// it needs the existing queues deleted first (RabbitMQ refuses to redeclare a queue with another type).
+    pub amqp_queue_type: QueueType,
+    /// Quorum queues only: how often a message is delivered to readers that hand it back (reject or nack with
+    /// requeue, or a dropped connection) before it is taken out of the queue into the queue's error queue
+    /// `<queue>.fejl` instead of being delivered again — a poison message no longer blocks the ones behind it.
+    /// 0: no limit.
+    pub amqp_delivery_limit: u32,
+}
+
+/// The type of snitflade's RabbitMQ queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueType {
+    #[default]
+    Classic,
+    Quorum,
 }
 
 impl Default for DeliveryConfig {
@@ -72,6 +90,8 @@ impl Default for DeliveryConfig {
             lease_seconds: 15,
             amqp_management_url: None,
             certificate_check_seconds: 600,
+            amqp_queue_type: QueueType::Classic,
+            amqp_delivery_limit: 20,
         }
     }
 }

@@ -15,4 +15,4 @@ pub mod received;
 pub mod tokens;
 pub mod visibility;
 
-pub use distributor::{DeliveryConfig, Distributor};
+pub use distributor::{DeliveryConfig, Distributor, QueueType};

@@ -15,7 +15,9 @@ mod common;
 use common::proxy::{Proxy, authority, redirect};
 use common::*;
 use futures_lite::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions, QueueDeclareOptions,
+};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use reqwest::StatusCode;
@@ -167,6 +169,11 @@ impl Publisher {
 /// In turn with the other RabbitMQ tests (the lock is held while the first part lives): `serve --demo` reading the
 /// RabbitMQ of `SNITFLADE_TEST_AMQP_URL`, and a connection of the test's own to it.
 async fn amqp_server() -> Option<(std::fs::File, Server, Connection)> {
+    amqp_server_with("").await
+}
+
+/// [`amqp_server`] with more `[beskedfordeler]` settings.
+async fn amqp_server_with(beskedfordeler: &str) -> Option<(std::fs::File, Server, Connection)> {
     let Some(url) = test_amqp_url() else {
         eprintln!("SNITFLADE_TEST_AMQP_URL is not set: the RabbitMQ test needs it (.ci/run sets it)");
         return None;
@@ -175,7 +182,7 @@ async fn amqp_server() -> Option<(std::fs::File, Server, Connection)> {
     let url = url.as_str();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
-    std::fs::write(&cfg, CONFIG).unwrap();
+    std::fs::write(&cfg, format!("{CONFIG}{beskedfordeler}")).unwrap();
     let data = dir.path().join("data");
     let proc = spawn(
         &data,
@@ -450,6 +457,107 @@ async fn publish_with_a_token_from_the_sts() {
         metrics.contains("snitflade_sts_refused_total{check=\"expired\",at=\"publish\"} 1"),
         "{metrics}"
     );
+}
+
+/// Quorum queues (issue 22): with `amqp_queue_type = "quorum"` the dueslag's queue is a quorum queue (RabbitMQ's
+/// management API says so) with a delivery limit; a message its reader hands back more often than the limit leaves
+/// the queue for the dueslag's error queue `<queue>.fejl` (which its own broker login may read), so a poison message
+/// no longer blocks the ones behind it. The queues the test made are deleted at its end.
+#[tokio::test]
+async fn quorum_queues_move_a_poison_message_to_the_error_queue() {
+    let inbound = format!("snitflade.test-quorum-{}", uuid::Uuid::new_v4());
+    let settings =
+        format!("amqp_queue_type = \"quorum\"\namqp_delivery_limit = 2\namqp_inbound_queue = \"{inbound}\"\n");
+    let Some((_turn, s, conn)) = amqp_server_with(&settings).await else {
+        return;
+    };
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
+    let (_, queue) = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
+    s.register_sick_day("00000110", "2026-03-04").await;
+    let (channel, first) = next_message(&conn, &queue, Duration::from_secs(20))
+        .await
+        .expect("the absence in the dueslag's quorum queue");
+    let besked_id = first.delivery.properties.message_id().as_ref().unwrap().to_string();
+
+    let management = snitflade_bench::client_without_certificate(&s.data_dir()).unwrap();
+    for (name, limit) in [(queue.clone(), Some(2)), (format!("{queue}.fejl"), None)] {
+        let info: Value = management
+            .get(format!("http://127.0.0.1:15672/api/queues/%2F/{name}"))
+            .basic_auth("guest", Some("guest"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info["type"], "quorum", "{name}: {info}");
+        assert_eq!(info["arguments"]["x-delivery-limit"].as_i64(), limit, "{name}: {info}");
+    }
+
+    // Handed back again and again: after the limit it is no longer delivered from the queue …
+    first
+        .delivery
+        .nack(BasicNackOptions {
+            requeue: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut handed_back = 1;
+    // A return reaches the queue through its Raft log: a queue found empty is asked again for a while.
+    let mut empty_since: Option<Instant> = None;
+    loop {
+        match channel
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: false })
+            .await
+            .unwrap()
+        {
+            Some(m) => {
+                empty_since = None;
+                assert_eq!(m.delivery.properties.message_id().as_ref().unwrap().as_str(), besked_id);
+                m.delivery
+                    .nack(BasicNackOptions {
+                        requeue: true,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap();
+                handed_back += 1;
+                assert!(handed_back <= 3, "still delivered after {handed_back} returns");
+            }
+            None if empty_since.is_some_and(|t| t.elapsed() > Duration::from_secs(3)) => break,
+            None => {
+                empty_since.get_or_insert_with(Instant::now);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    assert_eq!(
+        handed_back, 3,
+        "delivered once and twice more (the limit), then no more"
+    );
+    // … but waits in the error queue.
+    let (_dead_channel, dead) = next_message(&conn, &format!("{queue}.fejl"), Duration::from_secs(10))
+        .await
+        .expect("the poison message in the error queue");
+    assert_eq!(
+        dead.delivery.properties.message_id().as_ref().unwrap().as_str(),
+        besked_id
+    );
+    dead.delivery.ack(BasicAckOptions::default()).await.unwrap();
+
+    let cleanup = conn.create_channel().await.unwrap();
+    for name in [
+        queue.clone(),
+        format!("{queue}.fejl"),
+        inbound.clone(),
+        format!("{inbound}.fejl"),
+    ] {
+        cleanup
+            .queue_delete(name.as_str().into(), lapin::options::QueueDeleteOptions::default())
+            .await
+            .unwrap();
+    }
 }
 
 /// RabbitMQ behind a proxy that is cut and restored: while it is away `/readyz` answers 503 naming RabbitMQ as

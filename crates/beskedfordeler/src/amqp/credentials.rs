@@ -36,10 +36,10 @@ pub struct Permissions {
     pub read: String,
 }
 
-/// The permissions of the system `system_id`: its own queues only.
+/// The permissions of the system `system_id`: its own queues only (with their error queues, `….fejl`).
 pub fn permissions(system_id: &str) -> Permissions {
     let uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-    let own = format!("^{}{uuid}$", regex_escape(&queue_name(system_id, "")));
+    let own = format!("^{}{uuid}(\\.fejl)?$", regex_escape(&queue_name(system_id, "")));
     Permissions {
         configure: own.clone(),
         write: format!("^{}$", regex_escape(super::AFSEND_EXCHANGE)),
@@ -346,7 +346,7 @@ mod tests {
         assert_eq!(
             p.read,
             "^snitflade\\.dueslag\\.0d6c7a5e\\-1b1f\\-4d36\\-9a34\\-3f1a3c2b9e01\\.\
-             [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+             [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\\.fejl)?$"
         );
         assert_eq!(p.configure, p.read);
         assert_eq!(p.write, "^AFSEND_BESKED_EXCHANGE$");

@@ -11,7 +11,7 @@ use crate::DeliveryConfig;
 use crate::distributor::{municipality_cvrs, record_attempts, screen};
 use crate::envelope::{filter_fields, haendelsesbesked};
 use crate::lease::Lease;
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, PublisherConfirm};
 use snitflade_store::dueslag::{self, Dueslag};
@@ -140,13 +140,7 @@ impl Forwarder {
         }
         let channel = self.conn.create_channel().await?;
         channel.confirm_select(ConfirmSelectOptions::default()).await?;
-        channel
-            .queue_declare(
-                queue_name(&d.system_id, &d.id).as_str().into(),
-                QueueDeclareOptions::durable(),
-                FieldTable::default(),
-            )
-            .await?;
+        super::declare_queue(&channel, &queue_name(&d.system_id, &d.id), &self.config).await?;
         self.channels.insert(d.id.clone(), channel.clone());
         Ok(channel)
     }

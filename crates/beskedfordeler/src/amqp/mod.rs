@@ -17,16 +17,51 @@ pub use credentials::{Broker, queue_name};
 pub use publish::{StatusKode, standard_retur};
 
 use crate::DeliveryConfig;
+use crate::distributor::QueueType;
 use crate::lease::Lease;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::uri::AMQPUri;
-use lapin::{Connection, ConnectionProperties, ExchangeKind};
+use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use snitflade_access::AccessControl;
 use snitflade_store::Store;
 use snitflade_store::retry::{Backoff, RepeatLog};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The error queue of `queue`: where a quorum queue puts a message delivered more than its delivery limit.
+pub fn error_queue(queue: &str) -> String {
+    format!("{queue}.fejl")
+}
+
+/// Declares the durable `queue` as configured (`amqp_queue_type`): a quorum queue with a delivery limit gets its
+/// error queue first, and sends a message that reached the limit there.
+pub(crate) async fn declare_queue(channel: &Channel, queue: &str, config: &DeliveryConfig) -> Result<(), lapin::Error> {
+    let mut arguments = FieldTable::default();
+    if config.amqp_queue_type == QueueType::Quorum {
+        let quorum = || AMQPValue::LongString("quorum".into());
+        arguments.insert("x-queue-type".into(), quorum());
+        if config.amqp_delivery_limit > 0 {
+            let fejl = error_queue(queue);
+            let mut error_arguments = FieldTable::default();
+            error_arguments.insert("x-queue-type".into(), quorum());
+            channel
+                .queue_declare(fejl.as_str().into(), QueueDeclareOptions::durable(), error_arguments)
+                .await?;
+            let limit = i64::from(config.amqp_delivery_limit);
+            arguments.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(limit));
+            arguments.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
+            arguments.insert(
+                "x-dead-letter-routing-key".into(),
+                AMQPValue::LongString(fejl.as_str().into()),
+            );
+        }
+    }
+    channel
+        .queue_declare(queue.into(), QueueDeclareOptions::durable(), arguments)
+        .await?;
+    Ok(())
+}
 
 /// The exchange publishers send to (SF1460_C).
 pub const AFSEND_EXCHANGE: &str = "AFSEND_BESKED_EXCHANGE";
@@ -165,9 +200,7 @@ impl Amqp {
             )
             .await?;
         let queue = self.config.amqp_inbound_queue.as_str();
-        setup
-            .queue_declare(queue.into(), QueueDeclareOptions::durable(), FieldTable::default())
-            .await?;
+        declare_queue(&setup, queue, &self.config).await?;
         setup
             .queue_bind(
                 queue.into(),
