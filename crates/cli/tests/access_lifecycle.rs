@@ -6,13 +6,13 @@
 
 mod common;
 
+use common::raw::RawConnection;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SERVICE: &str = "Employee_Provide_Out";
 
@@ -245,66 +245,11 @@ async fn ingen_adgang_gets_access_through_an_order_made_in_the_admin_api() {
     );
 }
 
-/// A raw keep-alive HTTPS connection as `system`: sends a Laes and reads one HTTP answer (headers + body).
-struct RawConnection {
-    stream: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
-    authority: String,
-}
-
-impl RawConnection {
-    async fn open(s: &Server, system: &str) -> RawConnection {
-        let config = snitflade_bench::mtls_client_config(&s.data_dir(), system).unwrap();
-        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-        let tcp = tokio::net::TcpStream::connect(s.proc.services).await.unwrap();
-        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-        RawConnection {
-            stream: connector.connect(name, tcp).await.unwrap(),
-            authority: s.proc.services.to_string(),
-        }
-    }
-
-    /// Sends a Laes; the status of the answer, or `None` when the connection is closed or broken.
-    async fn laes(&mut self) -> Option<u16> {
-        let body = laes_envelope("00000101");
-        let request = format!(
-            "POST /ws/{SERVICE} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/xml; charset=utf-8\r\n\
-             SOAPAction: \"\"\r\nContent-Length: {}\r\n\r\n{body}",
-            self.authority,
-            body.len()
-        );
-        self.stream.write_all(request.as_bytes()).await.ok()?;
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 8192];
-        loop {
-            let n = self.stream.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            let text = String::from_utf8_lossy(&buf);
-            if let Some(end) = text.find("\r\n\r\n") {
-                let head = &text[..end];
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse().unwrap())
-                    })
-                    .unwrap_or(0);
-                if buf.len() >= end + 4 + length {
-                    return head.split(' ').nth(1).and_then(|c| c.parse().ok());
-                }
-            }
-        }
-    }
-}
-
 #[tokio::test]
 async fn urgent_closing_refuses_the_next_request_on_an_open_connection() {
     let s = Server::start().await;
     let a = &s.admin;
-    let mut open = RawConnection::open(&s, "vikarsystem").await;
+    let mut open = RawConnection::open(&s.data_dir(), s.proc.services, "vikarsystem").await;
     assert_eq!(open.laes().await, Some(200));
     assert_eq!(open.laes().await, Some(200), "the connection is kept alive");
 

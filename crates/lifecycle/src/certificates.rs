@@ -180,7 +180,7 @@ impl Lifecycle {
                 })
             })
             .await?;
-        self.reload_access().await?;
+        self.access_changed().await?;
         record_expiry(&self.store).await?;
         let certificate = self.certificate_views(vec![record]).await?.remove(0);
         Ok(Uploaded {
@@ -251,7 +251,7 @@ impl Lifecycle {
                 })
             })
             .await?;
-        self.reload_access().await?;
+        self.access_changed().await?;
         record_expiry(&self.store).await?;
         Ok(CrlAdded {
             issuer: record.issuer,

@@ -80,7 +80,7 @@ impl Lifecycle {
                 })
             })
             .await?;
-        self.reload_access().await?;
+        self.access_changed().await?;
         let fingerprints = access::certificates(self.store.pool())
             .await?
             .into_iter()

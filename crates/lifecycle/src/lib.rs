@@ -68,9 +68,21 @@ impl Lifecycle {
         &self.access
     }
 
-    /// Puts the stored systems, certificates (revoked ones left out) and grants into force.
+    /// Puts the stored systems, certificates (revoked ones left out) and grants into force in this process.
     pub async fn reload_access(&self) -> Result<()> {
         load_access(&self.store, &self.access).await
+    }
+
+    /// After a change to who may call what: puts it into force here, then announces it to the other instances on
+    /// the same PostgreSQL database ([`snitflade_store::changes`]). A failed announcement is logged, not returned:
+    /// the change is in force here and stored, and the others' periodic reload brings it within seconds.
+    pub async fn access_changed(&self) -> Result<()> {
+        self.reload_access().await?;
+        if let Err(e) = snitflade_store::changes::announce(&self.store, &snitflade_store::changes::Change::Access).await
+        {
+            tracing::warn!(error = %e, "announcing an access change to the other instances failed");
+        }
+        Ok(())
     }
 }
 

@@ -426,7 +426,7 @@ impl Lifecycle {
             .await
             .map_err(in_tx(&format!("bestillingen {id}")))??;
         if to == OrderState::AccessSetUp {
-            self.reload_access().await?;
+            self.access_changed().await?;
         }
         self.one_view(order).await
     }
@@ -472,7 +472,7 @@ impl Lifecycle {
             })
             .await
             .map_err(in_tx(&format!("bestillingen {id}")))?;
-        self.reload_access().await?;
+        self.access_changed().await?;
         self.one_view(order).await
     }
 

@@ -538,7 +538,7 @@ async fn add_grant(State(state): State<AdminState>, caller: Caller, Body(g): Bod
         }
         return store_error(e);
     }
-    if let Err(e) = state.lifecycle.reload_access().await {
+    if let Err(e) = state.lifecycle.access_changed().await {
         tracing::error!(error = %e, "reloading the access table failed");
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -220,7 +220,7 @@ async fn urgent_close(
     b.actor = Some(caller.actor());
     match s.lifecycle.urgent_close(&name, b).await {
         Ok(mut closed) => {
-            closed.connections_dropped = s.connections.drop_certificates(&closed.fingerprints);
+            closed.connections_dropped = drop_everywhere(&s, &closed.fingerprints).await;
             Json(closed).into_response()
         }
         Err(e) => lifecycle_error(e),
@@ -282,11 +282,24 @@ async fn crls(State(s): State<AdminState>) -> Response {
 async fn add_crl(State(s): State<AdminState>, caller: Caller, bytes: axum::body::Bytes) -> Response {
     match s.lifecycle.add_crl(&bytes, Some(&caller.actor())).await {
         Ok(added) => {
-            s.connections.drop_certificates(&added.revoked);
+            drop_everywhere(&s, &added.revoked).await;
             Json(added).into_response()
         }
         Err(e) => lifecycle_error(e),
     }
+}
+
+/// Cuts the open connections of `fingerprints` here, and announces it so that every other instance on the same
+/// database cuts its own (`crate::coherence`); answers how many were cut here.
+async fn drop_everywhere(s: &AdminState, fingerprints: &[String]) -> usize {
+    let here = s.connections.drop_certificates(fingerprints);
+    if !fingerprints.is_empty() {
+        let change = snitflade_store::changes::Change::DropConnections(fingerprints.to_vec());
+        if let Err(e) = snitflade_store::changes::announce(s.services.store(), &change).await {
+            tracing::warn!(error = %e, "announcing closed connections to the other instances failed");
+        }
+    }
+    here
 }
 
 /// A vendor's are its own.

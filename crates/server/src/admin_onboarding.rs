@@ -216,7 +216,7 @@ async fn startup_package(
     if let Err(e) = stored {
         return store_error(e);
     }
-    if let Err(e) = s.lifecycle.reload_access().await {
+    if let Err(e) = s.lifecycle.access_changed().await {
         tracing::error!(error = %e, "reloading the access table failed");
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,

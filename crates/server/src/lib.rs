@@ -14,6 +14,7 @@ mod admin_tokens;
 mod admin_traffic;
 mod admin_users;
 mod auth;
+mod coherence;
 pub mod console;
 pub mod demo;
 mod fd_limit;
@@ -149,6 +150,10 @@ fn admin_token(data_dir: &Path) -> Result<String> {
     std::fs::rename(&tmp, &path)?;
     Ok(token)
 }
+
+/// How often an instance on PostgreSQL reloads its access table even without an announcement (a safety net for
+/// announcements lost while its listener was away).
+const ACCESS_RELOAD_EVERY: Duration = Duration::from_secs(10);
 
 /// Runs the server until `shutdown` completes; then lets in-flight requests finish and closes the store.
 pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
@@ -288,7 +293,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     });
     let admin_app = admin::router(admin::AdminState {
         services: services.clone(),
-        lifecycle,
+        lifecycle: lifecycle.clone(),
         connections: connections.clone(),
         token,
         metrics: exporter,
@@ -317,6 +322,13 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         }
     };
     let drain = opts.request_timeout + Duration::from_secs(5);
+    let coherence_task = tokio::spawn(coherence::run(
+        url.clone(),
+        lifecycle.clone(),
+        connections.clone(),
+        ACCESS_RELOAD_EVERY,
+        stopped(),
+    ));
     let services_task = tokio::spawn(listener::serve(
         listener::Listener {
             name: "services",
@@ -373,6 +385,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let _ = retention_task.await;
     let _ = gauges_task.await;
     let _ = traffic_task.await;
+    let _ = coherence_task.await;
     // The calls answered while the listeners drained.
     traffic::flush(&services).await;
     if let Some(task) = amqp_task {

@@ -71,6 +71,13 @@ pub const FAMILIES: &[Family] = &[
         "SOAP messages refused before their interface read them (unreadable encoding, malformed envelope).",
     ),
     family(
+        "snitflade_changes_applied_total",
+        Counter,
+        &["change"],
+        "Changes another instance on the same PostgreSQL database announced, applied here (`access`: the access table \
+         reloaded; `drop_connections`: certificates' open connections cut).",
+    ),
+    family(
         "snitflade_sts_issued_total",
         Counter,
         &["variant"],

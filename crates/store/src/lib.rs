@@ -9,6 +9,7 @@ pub mod access;
 pub mod admin_audit;
 pub mod api_tokens;
 pub mod catalogues;
+pub mod changes;
 pub mod data_dir;
 pub mod db;
 pub mod document_files;

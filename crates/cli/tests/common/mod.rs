@@ -8,6 +8,7 @@
 pub mod proxy;
 pub mod push;
 pub mod python;
+pub mod raw;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

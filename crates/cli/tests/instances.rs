@@ -1,0 +1,78 @@
+//! Many instances, one PostgreSQL (issue 22): three `serve` processes on one database (and one data dir: PKI and
+//! admin token) behave as one. A grant made through one instance is in force on another within a second; an urgent
+//! close made through one cuts a connection the system holds open on another within a second. Needs
+//! `SNITFLADE_TEST_DATABASE_URL` (set by `.ci/run`).
+
+mod common;
+
+use common::raw::RawConnection;
+use common::*;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn a_change_made_through_one_instance_is_in_force_on_the_others_within_a_second() {
+    let Ok(base) = std::env::var(snitflade_store::testing::DATABASE_URL_VAR) else {
+        eprintln!(
+            "SNITFLADE_TEST_DATABASE_URL is not set: several instances need a shared PostgreSQL (.ci/run sets it)"
+        );
+        return;
+    };
+    let db = snitflade_store::testing::TestDb::postgres(base).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let args: [&std::ffi::OsStr; 2] = ["--database-url".as_ref(), db.url.as_ref()];
+    let a = spawn(&data, &args).await;
+    let b = spawn(&data, &args).await;
+    let c = spawn(&data, &args).await;
+
+    // A grant through B, in force on C.
+    let laes_on_c = || async {
+        let client = mtls_client(&data, "ingen-adgang");
+        post_soap(
+            &client,
+            &format!("https://{}/ws/Employee_Provide_Out", c.services),
+            laes_envelope("00000101"),
+        )
+        .await
+        .status
+    };
+    assert_eq!(laes_on_c().await, reqwest::StatusCode::FORBIDDEN);
+    AdminApi::new(&data, b.admin)
+        .grant("ingen-adgang", "medarbejderoplysninger", "0340")
+        .await;
+    let granted = Instant::now();
+    while laes_on_c().await != reqwest::StatusCode::OK {
+        assert!(
+            granted.elapsed() < Duration::from_secs(1),
+            "the grant made through B is not in force on C after {:?}",
+            granted.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // An urgent close through A cuts vikarsystem's open connection on C.
+    let mut open = RawConnection::open(&data, c.services, "vikarsystem").await;
+    assert_eq!(open.laes().await, Some(200));
+    let (status, closed) = AdminApi::new(&data, a.admin)
+        .post(
+            "/api/v1/systems/vikarsystem/urgent-close",
+            Some(json!({"reason": "Sikkerhedsbrud hos leverandøren", "actor": "kmd-support"})),
+        )
+        .await;
+    let closed_at = Instant::now();
+    assert_eq!(status, reqwest::StatusCode::OK, "{closed}");
+    let answer = tokio::time::timeout(Duration::from_secs(1), open.laes()).await;
+    assert!(
+        matches!(answer, Ok(None) | Ok(Some(403))),
+        "the connection on C still served vikarsystem after the urgent close through A: {answer:?}"
+    );
+    assert!(closed_at.elapsed() < Duration::from_secs(1));
+
+    drop((a, b, c));
+    db.cleanup().await;
+}
+
+fn mtls_client(data: &std::path::Path, system: &str) -> reqwest::Client {
+    snitflade_bench::mtls_client(data, system).unwrap()
+}
