@@ -259,11 +259,9 @@ async fn register_sick_day_at(data: &Path, services: std::net::SocketAddr, pernr
 /// holder is killed, the other takes over once the lease has run out. Needs `SNITFLADE_TEST_DATABASE_URL`.
 #[tokio::test]
 async fn two_instances_on_one_database_deliver_each_message_once() {
-    let Ok(base) = std::env::var(snitflade_store::testing::DATABASE_URL_VAR) else {
-        eprintln!("SNITFLADE_TEST_DATABASE_URL is not set: two instances need a shared PostgreSQL (.ci/run sets it)");
+    let Some(db) = test_postgres().await else {
         return;
     };
-    let db = snitflade_store::testing::TestDb::postgres(base).await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let cfg = dir.path().join("config.toml");

@@ -60,14 +60,6 @@ fn screenshots() -> PathBuf {
     dir
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A headless Chromium session through its own chromedriver.
 struct Browser {
     driver: Client,

@@ -12,13 +12,9 @@ use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn a_change_made_through_one_instance_is_in_force_on_the_others_within_a_second() {
-    let Ok(base) = std::env::var(snitflade_store::testing::DATABASE_URL_VAR) else {
-        eprintln!(
-            "SNITFLADE_TEST_DATABASE_URL is not set: several instances need a shared PostgreSQL (.ci/run sets it)"
-        );
+    let Some(db) = test_postgres().await else {
         return;
     };
-    let db = snitflade_store::testing::TestDb::postgres(base).await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let args: [&std::ffi::OsStr; 2] = ["--database-url".as_ref(), db.url.as_ref()];

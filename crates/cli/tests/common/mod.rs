@@ -555,6 +555,25 @@ impl AdminApi {
 }
 
 /// The RabbitMQ of the tests that need one (`SNITFLADE_TEST_AMQP_URL`, set by `.ci/run`).
+/// A loopback port free a moment ago, for a helper program that must be told its port (a browser driver, HAProxy).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A fresh PostgreSQL database on the server of `SNITFLADE_TEST_DATABASE_URL` (set by `.ci/run`), for a test that
+/// needs several instances on one database; `None`, said on stderr, when the variable is not set.
+pub async fn test_postgres() -> Option<snitflade_store::testing::TestDb> {
+    let Ok(base) = std::env::var(snitflade_store::testing::DATABASE_URL_VAR) else {
+        eprintln!("SNITFLADE_TEST_DATABASE_URL is not set: this test needs a shared PostgreSQL (.ci/run sets it)");
+        return None;
+    };
+    Some(snitflade_store::testing::TestDb::postgres(base).await)
+}
+
 pub fn test_amqp_url() -> Option<String> {
     std::env::var("SNITFLADE_TEST_AMQP_URL").ok().filter(|u| !u.is_empty())
 }
