@@ -228,7 +228,11 @@ pub(crate) async fn issue_wstrust(State(state): State<ServicesState>, body: Body
             });
         }
     };
-    if let Err(e) = state.sts.first_use(&request.message_id, request.expires, now) {
+    if let Err(e) = state
+        .services
+        .first_use(&request.message_id, request.expires, now)
+        .await
+    {
         return refused(e);
     }
     match state.services.issue_assertion(&state.sts, &system, &request).await {

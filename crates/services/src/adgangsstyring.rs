@@ -14,9 +14,8 @@ use snitflade_access::SystemInfo;
 use snitflade_domain::{AccessLevel, InterfaceId, Kommunekode};
 use snitflade_sts::jwt::{self, Claims, Confirmation};
 use snitflade_sts::{Refusal, StsKey, privileges};
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// A service that accepts tokens.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -102,19 +101,17 @@ pub fn carries_security(body: &[u8]) -> bool {
     body.windows(ns.len()).any(|w| w == ns)
 }
 
-/// The STS: its key, made when first needed, how long its tokens live, and the WS-Trust message IDs it has seen
-/// (until their timestamps expire), so a request is answered once.
+/// The STS: its key, made when first needed, how long its tokens live, and the services that accept its tokens.
+/// (The message IDs it has answered are in the database: [`Services::first_use`].)
 pub struct TokenService {
     pki_dir: PathBuf,
     entities: Vec<Entity>,
     key: OnceLock<Result<Arc<StsKey>, String>>,
     lifetime_secs: u64,
-    seen: Mutex<HashMap<String, i64>>,
 }
 
-/// Message IDs remembered at most; past this the expired ones are dropped, and if none has, the request is refused
-/// (a flood of fresh signed requests is a flood from a known system).
-const MAX_SEEN: usize = 100_000;
+/// The longest message ID remembered; a longer one is refused as malformed.
+const MAX_MESSAGE_ID: usize = 256;
 
 impl TokenService {
     pub fn new(pki_dir: PathBuf, lifetime_secs: u64, entities: Vec<Entity>) -> TokenService {
@@ -123,7 +120,6 @@ impl TokenService {
             entities,
             key: OnceLock::new(),
             lifetime_secs,
-            seen: Mutex::new(HashMap::new()),
         }
     }
 
@@ -175,21 +171,6 @@ impl TokenService {
                 .to_vec(),
             cvr: checked.cvr,
         })
-    }
-
-    /// Records a message ID valid until `expires` (seconds); refuses one seen before.
-    pub fn first_use(&self, message_id: &str, expires: i64, now: i64) -> Result<(), Refusal> {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.len() >= MAX_SEEN {
-            seen.retain(|_, until| *until + snitflade_sts::CLOCK_SKEW_SECS > now);
-            if seen.len() >= MAX_SEEN {
-                return Err(Refusal::Malformed("for mange anmodninger; prøv igen om lidt".into()));
-            }
-        }
-        if seen.insert(message_id.to_owned(), expires).is_some() {
-            return Err(Refusal::Replay(message_id.chars().take(100).collect()));
-        }
-        Ok(())
     }
 
     /// The STS's key (made and stored the first time).
@@ -274,6 +255,33 @@ pub fn note_refusal(refusal: &Refusal, at: &'static str) {
 }
 
 impl Services {
+    /// Takes the message ID of a signed request valid until `expires` (seconds), in the database: refuses one any
+    /// instance has answered before, as a replay.
+    pub async fn first_use(&self, message_id: &str, expires: i64, now: i64) -> Result<(), Refusal> {
+        if message_id.len() > MAX_MESSAGE_ID {
+            return Err(Refusal::Malformed(format!(
+                "MessageID er længere end {MAX_MESSAGE_ID} tegn"
+            )));
+        }
+        let (id, forget_before) = (message_id.to_owned(), now - snitflade_sts::CLOCK_SKEW_SECS);
+        let taken = self
+            .store()
+            .write(move |c| {
+                let id = id.clone();
+                Box::pin(async move { snitflade_store::sts_messages::take(c, &id, expires, forget_before).await })
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "remembering a message ID failed");
+                Refusal::Malformed("beskedens MessageID kan ikke huskes lige nu; prøv igen".into())
+            })?;
+        if taken {
+            Ok(())
+        } else {
+            Err(Refusal::Replay(message_id.chars().take(100).collect()))
+        }
+    }
+
     /// The municipality with this CVR.
     async fn municipality_of_cvr(&self, cvr: &str) -> Result<Option<Kommunekode>, Refusal> {
         let all = snitflade_store::access::municipalities(self.store().pool())
@@ -417,7 +425,7 @@ impl Services {
         if ring::digest::digest(&ring::digest::SHA256, &call.holder_cert).as_ref() != client_cert_sha256 {
             return Err(Refusal::HolderOfKey);
         }
-        sts.first_use(&call.message_id, call.expires, now)?;
+        self.first_use(&call.message_id, call.expires, now).await?;
         self.privileges(system, entity, &call.cvr).await?;
         Ok(call)
     }
@@ -518,14 +526,6 @@ mod tests {
         );
         assert!(Scope::parse("entityid:x,anvenderkontekst:29189730,admin:ja").is_err());
         assert!(Scope::parse("entityid:x,entityid:y,anvenderkontekst:29189730").is_err());
-    }
-
-    #[test]
-    fn a_message_id_is_answered_once() {
-        let sts = TokenService::new(PathBuf::from("/nonexistent"), 60, Vec::new());
-        assert!(sts.first_use("uuid:1", 1000, 900).is_ok());
-        assert_eq!(sts.first_use("uuid:1", 1000, 901).unwrap_err().check(), "replay");
-        assert!(sts.first_use("uuid:2", 1000, 901).is_ok());
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod retention;
 pub mod retry;
 pub mod schedules;
 pub mod stats;
+pub mod sts_messages;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time_data;

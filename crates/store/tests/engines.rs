@@ -278,6 +278,20 @@ async fn scenario(url: &str) {
         "{url}"
     );
 
+    // Adgangsstyring's message IDs: taken once, forgotten after their expiry.
+    let take = |id: &'static str, expires: i64, forget_before: i64| {
+        store.write(move |c| {
+            Box::pin(async move { snitflade_store::sts_messages::take(c, id, expires, forget_before).await })
+        })
+    };
+    assert!(take("uuid:1", 1000, 0).await.unwrap(), "{url}");
+    assert!(!take("uuid:1", 1000, 0).await.unwrap(), "{url}: a replay");
+    assert!(take("uuid:2", 1000, 0).await.unwrap(), "{url}");
+    assert!(
+        take("uuid:1", 2000, 1001).await.unwrap(),
+        "{url}: forgotten once expired"
+    );
+
     // The error table: insert, filter, update with history.
     let payload = serde_json::to_value(raw("BAD")).unwrap();
     let id = store
