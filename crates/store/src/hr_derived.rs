@@ -77,11 +77,48 @@ pub async fn sync_absence_records(
     );
     let catalogue = absence::catalogue(&mut *c, municipality).await?;
     let absences = absence::current_absences(&mut *c, municipality, pernr).await?;
+    let leave = leave_date(c, municipality, pernr).await?;
+    let known = Known {
+        schedules: &schedules,
+        catalogue: &catalogue,
+        leave,
+    };
+    sync_absence_records_from(
+        c,
+        municipality,
+        pernr,
+        &known,
+        absences.iter().map(|a| &a.absence),
+        actor,
+        now,
+    )
+    .await
+}
+
+/// What [`sync_absence_records_from`] needs to know of the employee besides the absences, as the caller has read
+/// it already in the same transaction.
+pub struct Known<'a> {
+    pub schedules: &'a Schedules,
+    pub catalogue: &'a [AbsenceType],
+    /// The employment's leave date, if it has ended.
+    pub leave: Option<Date>,
+}
+
+/// [`sync_absence_records`] from data the caller has read in the same transaction (the absences as they are after
+/// its change): the FVNV records are derived without reading the employee's tables again.
+pub async fn sync_absence_records_from<'a>(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    known: &Known<'_>,
+    absences: impl Iterator<Item = &'a snitflade_domain::absence::Absence>,
+    actor: &str,
+    now: &str,
+) -> Result<bool> {
     let wanted = absences
-        .iter()
-        .map(|a| absence_record(&a.absence, &schedules, &catalogue))
+        .map(|a| absence_record(a, known.schedules, known.catalogue))
         .collect::<Result<Vec<_>>>()?;
-    let wanted = until(wanted, leave_date(c, municipality, pernr).await?)?;
+    let wanted = until(wanted, known.leave)?;
     replace_category(c, municipality, pernr, Category::FravaerNaervaer, &wanted, actor, now).await
 }
 

@@ -30,8 +30,13 @@ mod tests {
         for (sql, index) in [
             (crate::absence::current_sql(), "absences_current"),
             (
-                format!("{} ORDER BY pernr, start_date LIMIT 10", crate::absence::period_sql()),
-                "absences_current_period",
+                // The period read of named employees (the municipality-wide one reads a week or a month by date,
+                // through the full period index: closed rows of that span only).
+                format!(
+                    "{} AND pernr IN ($4, $5) ORDER BY pernr, start_date",
+                    crate::absence::period_sql()
+                ),
+                "absences_current",
             ),
             (crate::schedules::current_sql(), "work_schedules_current"),
             (

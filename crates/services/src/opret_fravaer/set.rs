@@ -11,7 +11,7 @@ use crate::reply::SoapReply;
 use crate::sap::{self, ReturnStatus};
 use jiff::civil::{Date, Time};
 use serde_json::json;
-use snitflade_domain::absence::Absence;
+use snitflade_domain::absence::{Absence, Attachment};
 use snitflade_domain::schedule::{AbsencePeriod, cost};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 use snitflade_soap::Element;
@@ -271,9 +271,19 @@ async fn apply(
     let now = snitflade_store::now_text();
     let actor = change.new.registered_by.clone();
     if change.operation != Operation::Del {
+        // The cases are read only for a type that links to one.
+        let links = data.absence_type(&change.new.type_code).map(|t| &t.attachment);
         let cases = Cases {
-            maternity: hr::maternity_cases(&mut **tx, kommune, pernr).await?,
-            accidents: hr::work_accident_cases(&mut **tx, kommune, pernr).await?,
+            maternity: if matches!(links, Some(Attachment::MaternityCase {})) {
+                hr::maternity_cases(&mut **tx, kommune, pernr).await?
+            } else {
+                Vec::new()
+            },
+            accidents: if matches!(links, Some(Attachment::WorkAccident { .. })) {
+                hr::work_accident_cases(&mut **tx, kommune, pernr).await?
+            } else {
+                Vec::new()
+            },
         };
         if let Err(text) = rules::check(&data, &cases, &change.new, target.as_ref()) {
             return Ok(ReturnStatus::error(text));
@@ -289,7 +299,19 @@ async fn apply(
     if change.operation != Operation::Del {
         insert_absence(tx, kommune, pernr, &change.new, &now).await?;
     }
-    hr_derived::sync_absence_records(tx, kommune, pernr, &actor, &now).await?;
+    // FVNV from what was read above: the absences as they are after this change.
+    let after = data
+        .absences
+        .iter()
+        .filter(|a| target.as_ref().is_none_or(|t| t.id != a.id))
+        .map(|a| &a.absence)
+        .chain((change.operation != Operation::Del).then_some(&change.new));
+    let known = hr_derived::Known {
+        schedules: &data.schedules,
+        catalogue: &data.catalogue,
+        leave: data.employment.leave_date,
+    };
+    hr_derived::sync_absence_records_from(tx, kommune, pernr, &known, after, &actor, &now).await?;
 
     let written = match change.operation {
         Operation::Del => &target.as_ref().expect("a target").absence,
@@ -315,7 +337,7 @@ async fn apply(
         pernr: Some(pernr),
         detail,
     };
-    hr::insert_audit(tx, &entry, &now).await?;
+    hr::append_audit(tx, &entry, &now);
     let mut payload = summary(written);
     payload["pernr"] = pernr.to_string().into();
     payload["days"] = sap::decimal_text(c.days).into();
