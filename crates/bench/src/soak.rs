@@ -176,6 +176,13 @@ async fn post(client: &reqwest::Client, url: &str, body: String, success: &str) 
     }
 }
 
+/// One call of `kind`, timed and recorded in `window`.
+async fn timed(window: &Window, kind: &'static str, client: &reqwest::Client, url: &str, body: String, success: &str) {
+    let t = Instant::now();
+    let ok = post(client, url, body, success).await;
+    window.record(kind, t.elapsed(), ok);
+}
+
 /// Prepares the data dir, starts the server and runs the soak; every interval's figures, printed as they come
 /// (`print`).
 pub async fn run(cfg: &SoakConfig, print: impl Fn(&Interval)) -> Result<Vec<Interval>> {
@@ -226,14 +233,14 @@ pub async fn run(cfg: &SoakConfig, print: impl Fn(&Interval)) -> Result<Vec<Inte
         let step = i % 4;
         let k = i / 4;
         let pernr = FIRST_SYNTHETIC + (k % n as u64) as u32;
+        const SUCCESS: &str = "<StatusType>S</StatusType>";
         match step {
             0 => {
                 let client = machine.clone();
                 tokio::spawn(async move {
                     let xml = registration_xml(&Registration::valid_demo(new_ex_ident()));
-                    let t = Instant::now();
-                    let ok = post(&client, &format!("{base}/MobileEquipRegistration_OS_SI"), xml, "").await;
-                    shared.record("registration", t.elapsed(), ok);
+                    let url = format!("{base}/MobileEquipRegistration_OS_SI");
+                    timed(&shared, "registration", &client, &url, xml, "").await;
                 });
             }
             1 => {
@@ -244,53 +251,47 @@ pub async fn run(cfg: &SoakConfig, print: impl Fn(&Interval)) -> Result<Vec<Inte
                 let client = absence.clone();
                 tokio::spawn(async move {
                     let url = format!("{base}/SetAbsenceAttendance_OS_SI");
-                    let t = Instant::now();
-                    let ok = post(
+                    timed(
+                        &shared,
+                        "absence_ins",
                         &client,
                         &url,
                         set_request_op(pernr, day, "INS"),
-                        "<StatusType>S</StatusType>",
+                        SUCCESS,
                     )
                     .await;
-                    shared.record("absence_ins", t.elapsed(), ok);
-                    let t = Instant::now();
-                    let ok = post(
+                    timed(
+                        &shared,
+                        "absence_del",
                         &client,
                         &url,
                         set_request_op(pernr, day, "DEL"),
-                        "<StatusType>S</StatusType>",
+                        SUCCESS,
                     )
                     .await;
-                    shared.record("absence_del", t.elapsed(), ok);
                 });
             }
             2 => {
                 let client = absence.clone();
                 tokio::spawn(async move {
                     let body = period_request(Some(pernr), date(2027, 1, 1), date(2027, 12, 31));
-                    let t = Instant::now();
-                    let ok = post(
-                        &client,
-                        &format!("{base}/GetAbsenceAttendanceByPeriod_OS_SI"),
-                        body,
-                        "<StatusType>S</StatusType>",
-                    )
-                    .await;
-                    shared.record("absence_period", t.elapsed(), ok);
+                    let url = format!("{base}/GetAbsenceAttendanceByPeriod_OS_SI");
+                    timed(&shared, "absence_period", &client, &url, body, SUCCESS).await;
                 });
             }
             _ => {
                 let client = reader.clone();
                 tokio::spawn(async move {
-                    let t = Instant::now();
-                    let ok = post(
+                    let url = format!("{base}/Employee_Provide_Out");
+                    timed(
+                        &shared,
+                        "employee_list_one",
                         &client,
-                        &format!("{base}/Employee_Provide_Out"),
+                        &url,
                         list_request(pernr, pernr),
                         "StatusKode>0</",
                     )
                     .await;
-                    shared.record("employee_list_one", t.elapsed(), ok);
                 });
             }
         }
