@@ -1,7 +1,9 @@
 //! Many instances, one PostgreSQL (issue 22): three `serve` processes on one database (and one data dir: PKI and
 //! admin token) behave as one. A grant made through one instance is in force on another within a second; an urgent
-//! close made through one cuts a connection the system holds open on another within a second. Needs
-//! `SNITFLADE_TEST_DATABASE_URL` (set by `.ci/run`).
+//! close made through one cuts a connection the system holds open on another within a second. The same absence sent
+//! to two instances at once (a resend landing on the other instance while the first is still in flight) is stored
+//! once: the rules every write checks see the other instance's write. Needs `SNITFLADE_TEST_DATABASE_URL` (set by
+//! `.ci/run`).
 
 mod common;
 
@@ -66,6 +68,60 @@ async fn a_change_made_through_one_instance_is_in_force_on_the_others_within_a_s
     assert!(closed_at.elapsed() < Duration::from_secs(1));
 
     drop((a, b, c));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_same_absence_sent_to_two_instances_at_once_is_stored_once() {
+    let Some(db) = test_postgres().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let args: [&std::ffi::OsStr; 2] = ["--database-url".as_ref(), db.url.as_ref()];
+    let a = spawn(&data, &args).await;
+    let b = spawn(&data, &args).await;
+    let client = mtls_client(&data, "dagtilbud");
+    let send = |to: std::net::SocketAddr, day: String| {
+        let client = client.clone();
+        async move {
+            let url = format!("https://{to}/ws/SetAbsenceAttendance_OS_SI");
+            let reply = post_soap(&client, &url, sick_day("00000110", &day)).await;
+            assert_eq!(reply.status, reqwest::StatusCode::OK, "{}", reply.body);
+            reply.body.contains("<StatusType>S</StatusType>")
+        }
+    };
+    // Forty pairs: each day's sick day to both instances at the same moment. At most one of each pair may succeed
+    // (the other overlaps it), and one absence is stored per day.
+    let days: Vec<String> = (0..40)
+        .map(|i| (jiff::civil::date(2027, 2, 1) + jiff::Span::new().days(i)).to_string())
+        .collect();
+    let mut both_answered_s = Vec::new();
+    for day in &days {
+        let (on_a, on_b) = tokio::join!(send(a.services, day.clone()), send(b.services, day.clone()));
+        assert!(on_a || on_b, "neither instance stored the sick day of {day}");
+        if on_a && on_b {
+            both_answered_s.push(day.clone());
+        }
+    }
+    let store = snitflade_store::Store::open(&db.url).await.unwrap();
+    let stored: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT start_date, COUNT(*) FROM absences WHERE municipality = '0340' AND pernr = '00000110' \
+         AND registered_to IS NULL AND start_date >= $1 AND start_date <= $2 GROUP BY start_date ORDER BY start_date",
+    )
+    .bind(&days[0])
+    .bind(days.last().unwrap())
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let twice: Vec<&(String, i64)> = stored.iter().filter(|(_, n)| *n > 1).collect();
+    assert!(
+        twice.is_empty() && both_answered_s.is_empty(),
+        "stored twice: {twice:?}; answered S by both instances: {both_answered_s:?}"
+    );
+    assert_eq!(stored.len(), days.len());
+    store.close().await;
+    drop((a, b));
     db.cleanup().await;
 }
 

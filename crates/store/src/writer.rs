@@ -14,6 +14,15 @@
 //! keys its writes (EX_IDENT and the like) and answers a resend of a stored write as the first one. Without a
 //! connection the writer reconnects with backoff and jitter ([`Backoff::reconnect`]); writes arriving meanwhile
 //! are answered at once with [`StoreError::Unavailable`] rather than queued.
+//!
+//! Several instances may write to one PostgreSQL database, each with its own writer. Their batches take turns: each
+//! takes a transaction-level advisory lock (`WRITE_LOCK`) as its first statement and holds it until it commits.
+//! Every rule a write checks (an overlapping absence, the current FVNV record, a quota) reads and then writes; under
+//! PostgreSQL's READ COMMITTED two instances could otherwise both pass the same check (the same absence stored twice,
+//! two current records). Taking turns makes them behave as the one writer each rule was written for, with no
+//! deadlock (one lock, always first) and no serialisation failures to retry; the outbox is numbered in commit order
+//! under the same lock. SQLite needs none of it: one process serves a file ([`crate::db::ServeLock`]) and its
+//! `BEGIN IMMEDIATE` already excludes other writers.
 
 use crate::db::{CONNECT_TIMEOUT, Engine, is_connection_error};
 use crate::outbox::NewEvent;
@@ -483,6 +492,12 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
     let mut committing = false;
     let result: Result<Option<Vec<Outcome>>> = async {
         tx.execute(begin).await?;
+        if tx.conn.backend_name() != "SQLite" {
+            sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+                .bind(WRITE_LOCK)
+                .fetch_one(&mut **tx)
+                .await?;
+        }
         let mut outcomes = Vec::with_capacity(batch.len());
         for job in batch {
             if isolated {
@@ -543,26 +558,19 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
 /// Most events in one INSERT (8 values each; see [`placeholders`] for why SQLite binds them by position).
 const EVENTS_PER_INSERT: usize = 128;
 
-/// The key of PostgreSQL's advisory lock on numbering the outbox ("snitflade outbox", as eight bytes).
-const OUTBOX_LOCK: i64 = 0x736e_6974_6f75_7462;
+/// The key of PostgreSQL's advisory lock the writers of several instances take turns by ("snitflade writer", as
+/// eight bytes; see the module's documentation).
+const WRITE_LOCK: i64 = 0x736e_6974_7772_6974;
 
-/// Appends the batch's events to the outbox, numbered after the highest sequence number so far.
+/// Appends the batch's events to the outbox, numbered after the highest sequence number so far. On PostgreSQL the
+/// batch holds [`WRITE_LOCK`] until it commits, so the next writer's `MAX(seq)` (a statement after it got the lock,
+/// under READ COMMITTED) sees this batch committed: numbers follow commit order without gaps, and a reader following
+/// `seq` never passes an event whose transaction commits later.
 async fn flush_events(tx: &mut Tx) -> Result<()> {
     if tx.events.is_empty() {
         return Ok(());
     }
     let events = std::mem::take(&mut tx.events);
-    if tx.conn.backend_name() != "SQLite" {
-        // Several instances may write to one PostgreSQL database, each with its own writer. The outbox is numbered
-        // by one of them at a time: this lock is held until the transaction ends, so the next writer's MAX(seq)
-        // (a statement after it got the lock, under READ COMMITTED) sees this batch committed. Numbers are then
-        // given in commit order, without gaps, and a reader following `seq` never passes an event whose
-        // transaction commits later. Only the end of each batch (events and COMMIT) is serialised.
-        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
-            .bind(OUTBOX_LOCK)
-            .fetch_one(&mut **tx)
-            .await?;
-    }
     let last: i64 = sqlx::Row::try_get(
         &sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM outbox")
             .fetch_one(&mut **tx)
