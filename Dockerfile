@@ -22,8 +22,15 @@ ENV SNITFLADE_DATA_DIR=/var/lib/snitflade \
     SNITFLADE_ADMIN_LISTEN=0.0.0.0:8080 \
     SNITFLADE_ADMIN_TLS=true \
     SNITFLADE_LOG=info \
-    SNITFLADE_LOG_FORMAT=json
+    SNITFLADE_LOG_FORMAT=json \
+    SNITFLADE_ADMIN_URL=https://localhost:8080
 VOLUME ["/var/lib/snitflade"]
 EXPOSE 8443 8080
+# /healthz over the admin listener's TLS, trusting the data dir's CA (pki/ca.pem) besides the system's. A server
+# certificate that does not name localhost: set SNITFLADE_ADMIN_URL to a name it carries and map that name to
+# 127.0.0.1 (`docker run --add-host name:127.0.0.1`). The first start may migrate a large database: hence the
+# start period.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5m --retries=3 \
+  CMD ["/usr/local/bin/snitflade", "admin", "health"]
 ENTRYPOINT ["/usr/local/bin/snitflade"]
 CMD ["serve"]

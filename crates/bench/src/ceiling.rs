@@ -20,7 +20,7 @@ const ANSWER: &str = "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap
 /// `ready <address>` on stdout once listening.
 pub async fn run(data_dir: &Path, listen: SocketAddr) -> Result<()> {
     let pki = data_dir.join("pki");
-    let acceptor = tokio_rustls::TlsAcceptor::from(
+    let acceptor = snitflade_server::tls::Acceptor::new(
         snitflade_server::tls::server_config(&pki).with_context(|| format!("the TLS material in {}", pki.display()))?,
     );
     let tcp = tokio::net::TcpListener::bind(listen)

@@ -2,7 +2,8 @@
 //! admin token) behave as one. A grant made through one instance is in force on another within a second; an urgent
 //! close made through one cuts a connection the system holds open on another within a second. The same absence sent
 //! to two instances at once (a resend landing on the other instance while the first is still in flight) is stored
-//! once: the rules every write checks see the other instance's write. Needs `SNITFLADE_TEST_DATABASE_URL` (set by
+//! once: the rules every write checks see the other instance's write. Two instances of a new version started at once
+//! on a database migrate it once (the migrations run under PostgreSQL's advisory lock) and both serve. Needs `SNITFLADE_TEST_DATABASE_URL` (set by
 //! `.ci/run`).
 
 mod common;
@@ -120,6 +121,58 @@ async fn the_same_absence_sent_to_two_instances_at_once_is_stored_once() {
         "stored twice: {twice:?}; answered S by both instances: {both_answered_s:?}"
     );
     assert_eq!(stored.len(), days.len());
+    store.close().await;
+    drop((a, b));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn two_instances_started_at_once_on_a_fresh_database_migrate_it_once() {
+    let Some(db) = test_postgres().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    snitflade_server::demo::pki::ensure(&data.join("pki")).unwrap();
+    let start = || {
+        let mut cmd = std::process::Command::new(bin());
+        cmd.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .arg("--database-url")
+        .arg(&db.url);
+        snitflade_bench::ServerProcess::spawn_async(cmd)
+    };
+    // Both at the same moment, each migrating the empty database as its first step.
+    let (a, b) = tokio::join!(start(), start());
+    let (a, b) = (
+        a.expect("the first instance starts"),
+        b.expect("the second instance starts"),
+    );
+    let store = snitflade_store::Store::open(&db.url).await.unwrap();
+    let (applied, distinct, failed): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT version), COUNT(*) FILTER (WHERE NOT success) FROM _sqlx_migrations",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let files = std::fs::read_dir(python::workspace().join("crates/store/migrations"))
+        .unwrap()
+        .filter(|f| f.as_ref().unwrap().path().extension().is_some_and(|e| e == "sql"))
+        .count() as i64;
+    assert_eq!((applied, distinct, failed), (files, files, 0));
+    for instance in [&a, &b] {
+        let (status, ready) = AdminApi::new(&data, instance.admin)
+            .get_unauthenticated("/readyz")
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{ready}");
+    }
     store.close().await;
     drop((a, b));
     db.cleanup().await;

@@ -216,3 +216,96 @@ async fn the_quick_starts_example_message_in_the_repository_is_answered() {
     assert_eq!(reply.status, reqwest::StatusCode::OK, "{}", reply.body);
     assert!(reply.body.contains("00012345"), "{}", reply.body);
 }
+
+/// The certificate a TLS server at `addr` presents (DER), seen by a client trusting the data dir's CA.
+async fn presented_certificate(data: &std::path::Path, addr: std::net::SocketAddr) -> Vec<u8> {
+    let config = snitflade_bench::mtls_client_config(data, "dagtilbud").unwrap();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = connector.connect(name, tcp).await.expect("TLS handshake");
+    tls.get_ref().1.peer_certificates().unwrap()[0].to_vec()
+}
+
+/// A renewed server certificate for `localhost` from the demo CA, written over pki/server.pem and server-key.pem.
+fn renew_server_certificate(pki: &std::path::Path) {
+    let issuer = snitflade_server::demo::pki::demo_ca(pki).unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params
+        .subject_alt_names
+        .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    let ca = std::fs::read_to_string(pki.join("ca.pem")).unwrap();
+    std::fs::write(pki.join("server.pem"), cert.pem() + &ca).unwrap();
+    std::fs::write(pki.join("server-key.pem"), key.serialize_pem()).unwrap();
+}
+
+/// `systemctl reload` (SIGHUP): a renewed server certificate is presented by both listeners' next connections; a
+/// broken one is refused and the running one stays in force. And `snitflade admin health` reaches an admin listener
+/// with TLS, trusting the data dir's CA by default (the container image's health check).
+#[tokio::test]
+async fn sighup_reloads_the_certificates_and_admin_health_speaks_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut cmd = ServerProcess::demo_command(&bin(), &data);
+    cmd.args(["--admin-tls"]);
+    let proc = ServerProcess::spawn_async(cmd).await.expect("the server starts");
+    let health = std::process::Command::new(bin())
+        .args(["admin", "health", "--admin-url"])
+        .arg(format!("https://localhost:{}", proc.admin.port()))
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(health.status.success(), "{}", String::from_utf8_lossy(&health.stderr));
+    assert!(String::from_utf8_lossy(&health.stdout).contains("\"ok\""));
+
+    let first = presented_certificate(&data, proc.services).await;
+    assert_eq!(presented_certificate(&data, proc.admin).await, first);
+    let pki = data.join("pki");
+    renew_server_certificate(&pki);
+    let hangup = |pid: u32| {
+        let status = std::process::Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    hangup(proc.pid());
+    let started = std::time::Instant::now();
+    let renewed = loop {
+        let now = presented_certificate(&data, proc.services).await;
+        if now != first {
+            break now;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the renewed certificate is not presented after SIGHUP"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        presented_certificate(&data, proc.admin).await,
+        renewed,
+        "the admin listener reloaded too"
+    );
+
+    // A broken renewal (the key of another certificate): refused, the running certificate stays.
+    let key = std::fs::read(pki.join("server-key.pem")).unwrap();
+    renew_server_certificate(&pki);
+    std::fs::write(pki.join("server-key.pem"), key).unwrap();
+    hangup(proc.pid());
+    let started = std::time::Instant::now();
+    while !proc
+        .output_tail()
+        .iter()
+        .any(|l| l.contains("reloading the services' TLS material failed"))
+    {
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", proc.output_tail());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(presented_certificate(&data, proc.services).await, renewed);
+    assert_eq!(presented_certificate(&data, proc.admin).await, renewed);
+}

@@ -108,7 +108,8 @@ impl Lifecycle {
         let system = system_named(&self.store, system).await?;
         let bundle = verify::read_bundle(bytes).map_err(refused)?;
         let crls = Self::stored_crls(&access::crls(self.store.pool()).await?);
-        let verified = verify::verify_upload(&bundle, &self.anchors, &crls, jiff::Timestamp::now()).map_err(refused)?;
+        let verified =
+            verify::verify_upload(&bundle, &self.anchors(), &crls, jiff::Timestamp::now()).map_err(refused)?;
         let cvr = verified.info.identity.cvr.map(|c| c.to_string());
         let expected = match &system.vendor_id {
             Some(id) => Some(self.vendor(id).await?.cvr),
@@ -209,7 +210,8 @@ impl Lifecycle {
             .filter_map(|c| verify::read_bundle(c.chain_pem.as_bytes()).ok())
             .collect();
         let intermediates: Vec<_> = chains.iter().flat_map(|c| c.iter().skip(1).cloned()).collect();
-        if !verify::crl_signed_by(&crl, &self.anchors, &intermediates) {
+        let anchors = self.anchors();
+        if !verify::crl_signed_by(&crl, &anchors, &intermediates) {
             return Err(LifecycleError::Refused(
                 "spærrelisten er ikke underskrevet af en betroet udsteder".into(),
             ));
@@ -224,7 +226,7 @@ impl Lifecycle {
                 let chain = if c.chain_pem.is_empty() { &c.pem } else { &c.chain_pem };
                 let bundle = verify::read_bundle(chain.as_bytes()).ok()?;
                 let (leaf, rest) = bundle.split_first()?;
-                verify::is_revoked(leaf, rest, &self.anchors, &all, now).then(|| c.fingerprint.clone())
+                verify::is_revoked(leaf, rest, &anchors, &all, now).then(|| c.fingerprint.clone())
             })
             .collect();
         let record = CrlRecord {

@@ -46,7 +46,8 @@ pub type Result<T, E = LifecycleError> = std::result::Result<T, E>;
 pub struct Lifecycle {
     store: Store,
     access: AccessControl,
-    anchors: Arc<TrustAnchors>,
+    /// Replaced whole when the CA bundle is reloaded (SIGHUP); each operation takes the one current when it starts.
+    anchors: Arc<std::sync::RwLock<Arc<TrustAnchors>>>,
 }
 
 impl Lifecycle {
@@ -56,8 +57,18 @@ impl Lifecycle {
         Self {
             store,
             access,
-            anchors: Arc::new(anchors),
+            anchors: Arc::new(std::sync::RwLock::new(Arc::new(anchors))),
         }
+    }
+
+    /// The trust anchors uploads and CRLs are verified against now.
+    pub fn anchors(&self) -> Arc<TrustAnchors> {
+        self.anchors.read().expect("trust anchors").clone()
+    }
+
+    /// Puts a reloaded CA bundle into force for the uploads and CRLs that follow.
+    pub fn replace_anchors(&self, anchors: TrustAnchors) {
+        *self.anchors.write().expect("trust anchors") = Arc::new(anchors);
     }
 
     pub fn store(&self) -> &Store {

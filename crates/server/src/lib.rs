@@ -24,6 +24,7 @@ pub mod listener;
 pub mod metrics;
 pub mod observe;
 mod process;
+mod reload;
 pub mod retention;
 mod roles;
 mod scope;
@@ -263,7 +264,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let admin_addr = admin_listener.local_addr()?;
     let admin_security = match &opts.admin_tls {
         Some(t) => listener::Security::Tls {
-            acceptor: tokio_rustls::TlsAcceptor::from(
+            acceptor: tls::Acceptor::new(
                 tls::admin_server_config(&t.cert, &t.key).context("loading the admin listener's TLS material")?,
             ),
         },
@@ -322,6 +323,19 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
         }
     };
     let drain = opts.request_timeout + Duration::from_secs(5);
+    let services_acceptor = tls::Acceptor::new(tls);
+    let reload_task = tokio::spawn(reload::on_hangup(
+        reload::Reloader {
+            pki_dir: pki_dir.clone(),
+            services: services_acceptor.clone(),
+            admin: match (&opts.admin_tls, &admin_security) {
+                (Some(files), listener::Security::Tls { acceptor }) => Some((files.clone(), acceptor.clone())),
+                _ => None,
+            },
+            lifecycle: lifecycle.clone(),
+        },
+        stopped(),
+    ));
     let coherence_task = tokio::spawn(coherence::run(
         url.clone(),
         lifecycle.clone(),
@@ -334,7 +348,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
             name: "services",
             tcp: services_listener,
             security: listener::Security::MutualTls {
-                acceptor: tokio_rustls::TlsAcceptor::from(tls),
+                acceptor: services_acceptor.clone(),
                 access: services.access().clone(),
                 connections,
             },
@@ -386,6 +400,7 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
     let _ = gauges_task.await;
     let _ = traffic_task.await;
     let _ = coherence_task.await;
+    let _ = reload_task.await;
     // The calls answered while the listeners drained.
     traffic::flush(&services).await;
     if let Some(task) = amqp_task {

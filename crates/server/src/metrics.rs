@@ -78,6 +78,13 @@ pub const FAMILIES: &[Family] = &[
          reloaded; `drop_connections`: certificates' open connections cut).",
     ),
     family(
+        "snitflade_reloads_total",
+        Counter,
+        &["outcome"],
+        "Reloads on SIGHUP (TLS material, trust anchors, the access table), by outcome (`ok`, or `failed` when a part \
+         did not load and the running one stayed in force).",
+    ),
+    family(
         "snitflade_sts_issued_total",
         Counter,
         &["variant"],

@@ -1,6 +1,7 @@
 //! TLS for the services listener: the server certificate, and client certificates required, verified against
 //! the configured trust anchors (the demo CA in the demo) and held to the fitness rule of uploads
-//! ([`snitflade_access::fitness`]); and the client side of SF1460_A push delivery.
+//! ([`snitflade_access::fitness`]); the admin listener's TLS; an acceptor whose configuration can be replaced while
+//! its listener runs; and the client side of SF1460_A push delivery.
 
 use anyhow::{Context, Result, bail};
 use rustls::client::danger::HandshakeSignatureValid;
@@ -11,6 +12,27 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use std::path::Path;
 use std::sync::Arc;
+
+/// A listener's TLS acceptor whose configuration can be replaced while it runs (SIGHUP: a renewed certificate, a
+/// changed CA bundle). Each connection takes the configuration current when it arrives; open ones keep theirs.
+#[derive(Clone)]
+pub struct Acceptor(Arc<std::sync::RwLock<Arc<rustls::ServerConfig>>>);
+
+impl Acceptor {
+    pub fn new(config: Arc<rustls::ServerConfig>) -> Self {
+        Self(Arc::new(std::sync::RwLock::new(config)))
+    }
+
+    /// The acceptor for a new connection.
+    pub fn current(&self) -> tokio_rustls::TlsAcceptor {
+        tokio_rustls::TlsAcceptor::from(self.0.read().expect("TLS configuration").clone())
+    }
+
+    /// Puts `config` into force for the connections that follow.
+    pub fn replace(&self, config: Arc<rustls::ServerConfig>) {
+        *self.0.write().expect("TLS configuration") = config;
+    }
+}
 
 /// The services' client-certificate verifier: webpki's (chain to the trust anchors, validity, EKU if present),
 /// then the fitness rule uploads are held to, so a certificate that could not be uploaded cannot authenticate

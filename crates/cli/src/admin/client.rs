@@ -43,6 +43,11 @@ pub struct AdminConnection {
         help_heading = "Admin API"
     )]
     pub data_dir: PathBuf,
+    /// Further CA certificates (PEM) to trust for an `https://` admin URL, besides the system's [default:
+    /// pki/ca.pem in the data dir when it exists — the CA of the server's own certificate, which `serve --admin-tls`
+    /// presents].
+    #[arg(long, env = "SNITFLADE_ADMIN_CA", global = true, help_heading = "Admin API")]
+    pub admin_ca: Option<PathBuf>,
     /// Ignored by the server since roles exist (kept so that old scripts still run): order steps and the admin
     /// audit log record the token's principal instead.
     #[arg(long, global = true, help_heading = "Admin API")]
@@ -58,7 +63,8 @@ impl AdminConnection {
             true => Some(read_token(self.token.as_deref(), &self.data_dir)?),
             false => None,
         };
-        let (status, bytes) = send_bytes(request, &self.admin_url, token.as_deref()).await?;
+        let trusted = self.trusted_cas()?;
+        let (status, bytes) = send_bytes(request, &self.admin_url, token.as_deref(), trusted).await?;
         if !status.is_success() {
             eprintln!("{}", error_message(status, &String::from_utf8_lossy(&bytes)));
             return Ok(ExitCode::FAILURE);
@@ -81,6 +87,24 @@ impl AdminConnection {
             r => r.context("writing to stdout")?,
         }
         Ok(ExitCode::SUCCESS)
+    }
+
+    /// The CA certificates to trust besides the system's: `--admin-ca`, else the data dir's `pki/ca.pem` if any.
+    fn trusted_cas(&self) -> Result<Vec<reqwest::Certificate>> {
+        let path = match &self.admin_ca {
+            Some(p) => p.clone(),
+            None => match self.data_dir.join("pki").join("ca.pem") {
+                p if p.exists() => p,
+                _ => return Ok(Vec::new()),
+            },
+        };
+        let pem = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("reading {} as PEM certificates", path.display()))?;
+        if certs.is_empty() {
+            bail!("{} holds no certificate", path.display());
+        }
+        Ok(certs)
     }
 }
 
@@ -112,15 +136,22 @@ pub(crate) fn error_message(status: reqwest::StatusCode, body: &str) -> String {
     }
 }
 
-/// Sends `request` to the admin API at `admin_url` with the bearer `token` (if any); answers the status and the
-/// body as the server sent it (UTF-8, apart from CSV exports in Windows-1252).
-async fn send_bytes(request: &Request, admin_url: &str, token: Option<&str>) -> Result<(reqwest::StatusCode, Vec<u8>)> {
+/// Sends `request` to the admin API at `admin_url` with the bearer `token` (if any), trusting `trusted` besides the
+/// system's CAs; answers the status and the body as the server sent it (UTF-8, apart from CSV exports in
+/// Windows-1252).
+async fn send_bytes(
+    request: &Request,
+    admin_url: &str,
+    token: Option<&str>,
+    trusted: Vec<reqwest::Certificate>,
+) -> Result<(reqwest::StatusCode, Vec<u8>)> {
     let url = request.url(admin_url)?;
     // reqwest builds a TLS configuration even for plain HTTP and needs a crypto provider for it.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(120))
+        .tls_certs_merge(trusted)
         .build()
         .context("building the HTTP client")?;
     let mut builder = client.request(request.method.clone(), url);

@@ -91,7 +91,7 @@ pub enum Security {
     /// Mutual TLS: client certificates verified by the acceptor's configuration, the peer's identity on every
     /// request, its connections registered by certificate so that closing its access drops them.
     MutualTls {
-        acceptor: TlsAcceptor,
+        acceptor: crate::tls::Acceptor,
         access: AccessControl,
         connections: Connections,
     },
@@ -99,7 +99,7 @@ pub enum Security {
     Plain,
     /// TLS without client certificates (the admin listener reached over the network: the console's people sign
     /// in with passwords and the API's callers present tokens, so neither crosses the network in clear).
-    Tls { acceptor: TlsAcceptor },
+    Tls { acceptor: crate::tls::Acceptor },
 }
 
 /// The address a request's connection comes from (in every request's extensions).
@@ -163,12 +163,16 @@ pub async fn serve(listener: Listener, app: Router, shutdown: impl Future<Output
         tokio::spawn(async move {
             match security {
                 Security::Plain => connection.plain(stream).await,
-                Security::Tls { acceptor } => connection.tls(stream, &acceptor).await,
+                Security::Tls { acceptor } => connection.tls(stream, &acceptor.current()).await,
                 Security::MutualTls {
                     acceptor,
                     access,
                     connections,
-                } => connection.mutual_tls(stream, &acceptor, &access, &connections).await,
+                } => {
+                    connection
+                        .mutual_tls(stream, &acceptor.current(), &access, &connections)
+                        .await
+                }
             }
         });
     }
