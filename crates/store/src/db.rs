@@ -143,6 +143,17 @@ impl Store {
         self.writer.run(f).await
     }
 
+    /// [`Store::write`] for a write that checks no rule against other writes — its only conflict a unique key the
+    /// database enforces — so that on PostgreSQL it need not wait for other instances' writers
+    /// ([`crate::writer`]).
+    pub async fn write_independent<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut crate::Tx) -> crate::BoxFuture<'c, Result<T>> + Send + Sync + 'static,
+    {
+        self.writer.run_independent(f).await
+    }
+
     /// Whether writes are being taken (the writer task is alive).
     pub fn is_writable(&self) -> bool {
         self.writer.is_running()

@@ -25,6 +25,7 @@ pub mod idempotency;
 pub mod landscape;
 pub mod leases;
 pub mod maskintimer;
+pub mod oidc_flows;
 pub mod onetime;
 pub mod orders;
 pub mod outbox;

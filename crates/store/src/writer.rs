@@ -15,13 +15,16 @@
 //! connection the writer reconnects with backoff and jitter ([`Backoff::reconnect`]); writes arriving meanwhile
 //! are answered at once with [`StoreError::Unavailable`] rather than queued.
 //!
-//! Several instances may write to one PostgreSQL database, each with its own writer. Their batches take turns: each
-//! takes a transaction-level advisory lock (`WRITE_LOCK`) as its first statement and holds it until it commits.
-//! Every rule a write checks (an overlapping absence, the current FVNV record, a quota) reads and then writes; under
-//! PostgreSQL's READ COMMITTED two instances could otherwise both pass the same check (the same absence stored twice,
-//! two current records). Taking turns makes them behave as the one writer each rule was written for, with no
-//! deadlock (one lock, always first) and no serialisation failures to retry; the outbox is numbered in commit order
-//! under the same lock. SQLite needs none of it: one process serves a file ([`crate::db::ServeLock`]) and its
+//! Several instances may write to one PostgreSQL database, each with its own writer. Their batches take turns by a
+//! transaction-level advisory lock (`WRITE_LOCK`), held from when a batch takes it until it commits. Every rule a
+//! write checks (an overlapping absence, the current FVNV record, a quota) reads and then writes; under PostgreSQL's
+//! READ COMMITTED two instances could otherwise both pass the same check (the same absence stored twice, two current
+//! records). A batch takes its turn before the first such write runs, so the instances behave as the one writer each
+//! rule was written for, with no deadlock (one lock) and no serialisation failures to retry. A write that checks no
+//! rule against other writes — its only conflict a unique key the database enforces, like a machine-hours
+//! registration's EX_IDENT — is submitted as *independent* ([`Writer::run_independent`]) and does not wait for the
+//! turn; a batch of only such writes takes it at its end, after its appended rows and before its events go in: the
+//! outbox is numbered in commit order under the same lock. SQLite needs none of it: one process serves a file ([`crate::db::ServeLock`]) and its
 //! `BEGIN IMMEDIATE` already excludes other writers.
 
 use crate::db::{CONNECT_TIMEOUT, Engine, is_connection_error};
@@ -178,6 +181,8 @@ type Run = Box<dyn for<'c> Fn(&'c mut Tx) -> BoxFuture<'c, Outcome> + Send + Syn
 struct Job {
     run: Run,
     reply: Box<dyn FnOnce(Outcome) + Send>,
+    /// Checks no rule against other writes: runs without waiting for other instances' turns (see the module).
+    independent: bool,
 }
 
 enum Msg {
@@ -251,6 +256,24 @@ impl Writer {
         T: Send + 'static,
         F: for<'c> Fn(&'c mut Tx) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,
     {
+        self.submit(f, false).await
+    }
+
+    /// [`Writer::run`] for a write that checks no rule against other writes (see the module's documentation): on
+    /// PostgreSQL it does not wait for other instances' writers.
+    pub async fn run_independent<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut Tx) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,
+    {
+        self.submit(f, true).await
+    }
+
+    async fn submit<T, F>(&self, f: F, independent: bool) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut Tx) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,
+    {
         let (reply, answer) = oneshot::channel::<Result<T>>();
         let job = Job {
             run: Box::new(move |tx| {
@@ -261,6 +284,7 @@ impl Writer {
                 let typed = outcome.map(|b| *b.downcast::<T>().expect("a write answers with its own type"));
                 let _ = reply.send(typed);
             }),
+            independent,
         };
         self.tx.send(Msg::Job(job)).await.map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
@@ -492,14 +516,16 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
     let mut committing = false;
     let result: Result<Option<Vec<Outcome>>> = async {
         tx.execute(begin).await?;
-        if tx.conn.backend_name() != "SQLite" {
-            sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
-                .bind(WRITE_LOCK)
-                .fetch_one(&mut **tx)
-                .await?;
-        }
+        // SQLite: `BEGIN IMMEDIATE` is the turn.
+        let mut turn = tx.conn.backend_name() == "SQLite";
         let mut outcomes = Vec::with_capacity(batch.len());
         for job in batch {
+            // Retried isolated, a batch takes its turn first: its rows then go in per write, and it must not hold a
+            // row another instance's writer (holding the turn) waits for while it waits for the turn itself.
+            if (isolated || !job.independent) && !turn {
+                take_turn(tx).await?;
+                turn = true;
+            }
             if isolated {
                 tx.execute("SAVEPOINT w").await?;
             }
@@ -527,6 +553,16 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
         }
         if let Err(e) = flush_rows(tx).await {
             // Not isolated: which write's row failed is not known; the batch is run again isolated.
+            if is_lost(&e) {
+                return Err(StoreError::Unavailable(e.to_string()));
+            }
+            return Ok(None);
+        }
+        // A batch of independent writes takes its turn last, so that its rows go in beside other instances' batches.
+        // Should the holder of the turn insert a unique key this batch holds (a resend reaching two instances at
+        // once), the database ends the deadlock by failing one of them; this one then runs again isolated, taking
+        // its turn first.
+        if !turn && let Err(e) = take_turn(tx).await {
             if is_lost(&e) {
                 return Err(StoreError::Unavailable(e.to_string()));
             }
@@ -561,6 +597,15 @@ const EVENTS_PER_INSERT: usize = 128;
 /// The key of PostgreSQL's advisory lock the writers of several instances take turns by ("snitflade writer", as
 /// eight bytes; see the module's documentation).
 const WRITE_LOCK: i64 = 0x736e_6974_7772_6974;
+
+/// Waits for this batch's turn among the instances' writers (PostgreSQL; see the module's documentation).
+async fn take_turn(tx: &mut Tx) -> Result<()> {
+    sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+        .bind(WRITE_LOCK)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(())
+}
 
 /// Appends the batch's events to the outbox, numbered after the highest sequence number so far. On PostgreSQL the
 /// batch holds [`WRITE_LOCK`] until it commits, so the next writer's `MAX(seq)` (a statement after it got the lock,

@@ -1168,3 +1168,92 @@ async fn value_list_scenario(url: &str) {
     assert!(vaerdilister::fejlkoe_requests(pool, "d2").await.unwrap().is_empty());
     store.close().await;
 }
+
+#[tokio::test]
+async fn console_sign_ins_in_progress_are_shared_by_every_instance_on_every_engine() {
+    use snitflade_store::oidc_flows::{self, Bounds, Flow};
+    for db in TestDb::all().await {
+        // Two instances on one database: a sign-in started on one finishes on the other.
+        let (a, b) = (Store::open(&db.url).await.unwrap(), Store::open(&db.url).await.unwrap());
+        let flow = |address: &str, started_at: i64| Flow {
+            provider: "aarhus".into(),
+            state: "state".into(),
+            nonce: "nonce".into(),
+            verifier: "verifier".into(),
+            redirect: "https://console.example/logind/oidc/aarhus/callback".into(),
+            address: Some(address.into()),
+            started_at,
+        };
+        async fn remember(
+            store: &Store,
+            digest: &'static str,
+            f: Flow,
+            forget_before: i64,
+        ) -> Result<bool, StoreError> {
+            let bounds = Bounds {
+                total: 5,
+                per_address: 3,
+            };
+            store
+                .write(move |c| {
+                    let f = f.clone();
+                    Box::pin(async move { oidc_flows::remember(c, digest, &f, bounds, forget_before).await })
+                })
+                .await
+        }
+        async fn take(store: &Store, digest: &'static str, started_after: i64) -> Result<Option<Flow>, StoreError> {
+            store
+                .write(move |c| Box::pin(async move { oidc_flows::take(c, digest, started_after).await }))
+                .await
+        }
+        assert!(
+            remember(&a, "d1", flow("10.0.0.1", 1000), 0).await.unwrap(),
+            "{}",
+            db.url
+        );
+        assert_eq!(
+            take(&b, "d1", 500).await.unwrap(),
+            Some(flow("10.0.0.1", 1000)),
+            "{}: taken on the other instance",
+            db.url
+        );
+        assert_eq!(take(&a, "d1", 500).await.unwrap(), None, "{}: taken once", db.url);
+
+        // Bounded per address and in all, whichever instance counts.
+        for d in ["d2", "d3", "d4"] {
+            assert!(remember(&a, d, flow("10.0.0.1", 1000), 0).await.unwrap(), "{}", db.url);
+        }
+        assert!(
+            !remember(&b, "d5", flow("10.0.0.1", 1000), 0).await.unwrap(),
+            "{}: per address",
+            db.url
+        );
+        assert!(
+            remember(&b, "d5", flow("10.0.0.2", 1000), 0).await.unwrap(),
+            "{}",
+            db.url
+        );
+        assert!(
+            remember(&b, "d6", flow("10.0.0.3", 1000), 0).await.unwrap(),
+            "{}",
+            db.url
+        );
+        assert!(
+            !remember(&a, "d7", flow("10.0.0.4", 1000), 0).await.unwrap(),
+            "{}: in all",
+            db.url
+        );
+        // Too old: not handed out, and forgotten when the next one is kept.
+        assert_eq!(take(&b, "d2", 1001).await.unwrap(), None, "{}: too old", db.url);
+        assert!(
+            remember(&a, "d8", flow("10.0.0.1", 2000), 1500).await.unwrap(),
+            "{}",
+            db.url
+        );
+        assert_eq!(take(&b, "d3", 0).await.unwrap(), None, "{}: forgotten", db.url);
+        assert!(take(&b, "d8", 1500).await.unwrap().is_some(), "{}", db.url);
+        a.close().await;
+        b.close().await;
+        db.cleanup().await;
+    }
+}

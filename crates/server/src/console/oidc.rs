@@ -4,14 +4,15 @@
 //! may do: the ID token's issuer and subject must be those of a person created in snitflade (`--oidc-issuer`,
 //! `--oidc-subject`), who then has that person's one role and scope like any other.
 //!
-//! A sign-in in progress is kept here, in memory, for ten minutes under a random value in a `SameSite=Lax` cookie
-//! (the provider sends the browser back from another site, so a `Strict` cookie would not come along); the callback
-//! takes it out, so a state is used once.
+//! A sign-in in progress is kept in the database ([`snitflade_store::oidc_flows`]: it may come back to another
+//! instance) for ten minutes under the digest of a random value in a `SameSite=Lax` cookie (the provider sends the
+//! browser back from another site, so a `Strict` cookie would not come along); the callback takes it out, so a
+//! state is used once.
 
 use super::ConsoleState;
 use super::session;
 use super::texts::Lang;
-use crate::auth::constant_time_eq;
+use crate::auth::{constant_time_eq, digest};
 use crate::listener::RemoteAddr;
 use anyhow::Context;
 use axum::extract::{Path, Query, State};
@@ -23,10 +24,10 @@ use openidconnect::{
     RedirectUrl, Scope,
 };
 use serde::Deserialize;
-use std::collections::HashMap;
+use snitflade_store::{Store, StoreError, oidc_flows};
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// One OpenID Connect provider people may sign in through (a `[[console.oidc]]` table of the config file).
@@ -94,10 +95,12 @@ impl OidcProviderConfig {
 
 /// How long a started sign-in may take at the provider.
 const FLOW_LIFETIME: Duration = Duration::from_secs(600);
-/// Sign-ins in progress kept at most (a stranger can start them; each is a few hundred bytes).
-const MAX_PENDING: usize = 10_000;
-/// Sign-ins in progress from one address at most.
-const MAX_PENDING_PER_ADDRESS: usize = 20;
+/// Sign-ins in progress kept at most (a stranger can start them; each is a few hundred bytes), in all and from one
+/// address.
+const MAX_PENDING: oidc_flows::Bounds = oidc_flows::Bounds {
+    total: 10_000,
+    per_address: 20,
+};
 /// A provider's discovery document and keys are fetched again after this long.
 const METADATA_LIFETIME: Duration = Duration::from_secs(3600);
 /// Largest answer read from a provider.
@@ -119,7 +122,6 @@ struct Pending {
     verifier: PkceCodeVerifier,
     redirect: String,
     address: Option<IpAddr>,
-    started: Instant,
 }
 
 /// The configured providers and the sign-ins in progress.
@@ -127,7 +129,6 @@ pub struct Oidc {
     providers: Vec<Provider>,
     /// The address people reach the console at (`[console] public_url`); the request's `Host` otherwise.
     public_url: Option<String>,
-    pending: Mutex<HashMap<String, Pending>>,
 }
 
 impl Oidc {
@@ -158,7 +159,6 @@ impl Oidc {
         Ok(Oidc {
             providers,
             public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_owned()),
-            pending: Mutex::new(HashMap::new()),
         })
     }
 
@@ -189,25 +189,47 @@ impl Oidc {
         self.providers.iter().find(|p| p.config.name == name)
     }
 
-    /// Keeps a started sign-in; `false` when too many are in progress (from this address or in all).
-    fn remember(&self, flow: String, pending: Pending) -> bool {
-        let mut map = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if map.len() >= MAX_PENDING / 2 {
-            map.retain(|_, p| now.duration_since(p.started) < FLOW_LIFETIME);
-        }
-        let from_here = map.values().filter(|p| p.address == pending.address).count();
-        if map.len() >= MAX_PENDING || from_here >= MAX_PENDING_PER_ADDRESS {
-            return false;
-        }
-        map.insert(flow, pending);
-        true
+    /// Keeps a started sign-in under the digest of `flow`; `false` when too many are in progress (from this address
+    /// or in all).
+    async fn remember(&self, store: &Store, flow: &str, pending: Pending) -> Result<bool, StoreError> {
+        let now = jiff::Timestamp::now().as_second();
+        let digest = digest(flow);
+        let kept = oidc_flows::Flow {
+            provider: pending.provider,
+            state: pending.state.secret().clone(),
+            nonce: pending.nonce.secret().clone(),
+            verifier: pending.verifier.secret().clone(),
+            redirect: pending.redirect,
+            address: pending.address.map(|a| a.to_string()),
+            started_at: now,
+        };
+        let forget_before = now - FLOW_LIFETIME.as_secs() as i64;
+        store
+            .write(move |c| {
+                let (digest, kept) = (digest.clone(), kept.clone());
+                Box::pin(async move { oidc_flows::remember(c, &digest, &kept, MAX_PENDING, forget_before).await })
+            })
+            .await
     }
 
     /// Takes out the started sign-in of a flow cookie, if it is still young enough.
-    fn take(&self, flow: &str) -> Option<Pending> {
-        let mut map = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(flow).filter(|p| p.started.elapsed() < FLOW_LIFETIME)
+    async fn take(&self, store: &Store, flow: &str) -> Result<Option<Pending>, StoreError> {
+        let digest = digest(flow);
+        let started_after = jiff::Timestamp::now().as_second() - FLOW_LIFETIME.as_secs() as i64;
+        let taken = store
+            .write(move |c| {
+                let digest = digest.clone();
+                Box::pin(async move { oidc_flows::take(c, &digest, started_after).await })
+            })
+            .await?;
+        Ok(taken.map(|f| Pending {
+            provider: f.provider,
+            state: CsrfToken::new(f.state),
+            nonce: Nonce::new(f.nonce),
+            verifier: PkceCodeVerifier::new(f.verifier),
+            redirect: f.redirect,
+            address: f.address.and_then(|a| a.parse().ok()),
+        }))
     }
 
     /// The redirect URI of a provider as this request reaches the console.
@@ -390,18 +412,21 @@ pub(crate) async fn start(
     let (url, csrf, nonce) = request.url();
     let flow = session::random_hex();
     let address = remote.map(|r| r.0.0.ip());
-    let kept = oidc.remember(
-        flow.clone(),
-        Pending {
-            provider: name.clone(),
-            state: csrf,
-            nonce,
-            verifier,
-            redirect,
-            address,
-            started: Instant::now(),
-        },
-    );
+    let pending = Pending {
+        provider: name.clone(),
+        state: csrf,
+        nonce,
+        verifier,
+        redirect,
+        address,
+    };
+    let kept = match oidc.remember(state.admin.services.store(), &flow, pending).await {
+        Ok(kept) => kept,
+        Err(e) => {
+            tracing::error!(provider = %name, error = %e, "keeping an OpenID Connect sign-in failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
     if !kept {
         tracing::warn!(provider = %name, ip = ?address, "too many OpenID Connect sign-ins in progress");
         return super::signin::refused(
@@ -464,7 +489,16 @@ pub(crate) async fn callback(
     let tls = state.admin.admin_tls;
     let ip = remote.map(|r| r.0.0.ip());
     let flow = session::cookie(&headers, flow_cookie_name(tls));
-    let pending = flow.as_deref().and_then(|f| state.admin.oidc.take(f));
+    let pending = match flow.as_deref() {
+        Some(f) => match state.admin.oidc.take(state.admin.services.store(), f).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(provider = %name, error = %e, "reading an OpenID Connect sign-in failed");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        },
+        None => None,
+    };
     let outcome = match pending {
         None => Err(Failure::NoFlow),
         Some(p) => finish(&state, &name, p, q).await,
@@ -609,30 +643,6 @@ mod tests {
         assert!(e.to_string().contains("must use https"), "{e}");
         assert!(provider("Kommune X", "https://login.kommune.dk").validate().is_err());
         assert!(provider("", "https://login.kommune.dk").validate().is_err());
-    }
-
-    #[test]
-    fn a_started_sign_in_is_taken_once_and_bounded_per_address() {
-        let config = super::super::ConsoleConfig::default();
-        let oidc = Oidc::new(&config).unwrap();
-        let pending = |address| Pending {
-            provider: "kommune".into(),
-            state: CsrfToken::new("s".into()),
-            nonce: Nonce::new("n".into()),
-            verifier: PkceCodeVerifier::new("v".into()),
-            redirect: "http://127.0.0.1/cb".into(),
-            address,
-            started: Instant::now(),
-        };
-        let here = Some(IpAddr::from([10, 0, 0, 1]));
-        assert!(oidc.remember("a".into(), pending(here)));
-        assert!(oidc.take("a").is_some());
-        assert!(oidc.take("a").is_none(), "a state is used once");
-        for i in 0..MAX_PENDING_PER_ADDRESS {
-            assert!(oidc.remember(format!("f{i}"), pending(here)));
-        }
-        assert!(!oidc.remember("one-more".into(), pending(here)));
-        assert!(oidc.remember("elsewhere".into(), pending(Some(IpAddr::from([10, 0, 0, 2])))));
     }
 
     #[test]

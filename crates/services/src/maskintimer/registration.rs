@@ -108,9 +108,10 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     };
     let system = call.system.clone();
     let received_at = call.received_at.clone();
+    // Independent of other writes: the EX_IDENT's unique key is its only conflict (see `Store::write_independent`).
     let outcome = services
         .store()
-        .write(move |c| {
+        .write_independent(move |c| {
             Box::pin(commit(
                 c,
                 raw.clone(),
