@@ -71,6 +71,25 @@ impl Drop for Haproxy {
     }
 }
 
+/// Three `serve --demo` instances on `data` with `args`, HAProxy in front of them, and HAProxy's address.
+async fn three_behind_haproxy(
+    dir: &std::path::Path,
+    data: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+) -> (Vec<snitflade_bench::ServerProcess>, Haproxy, SocketAddr) {
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        instances.push(spawn(data, args).await);
+    }
+    let port = free_port();
+    let haproxy = Haproxy::start(
+        dir,
+        port,
+        &instances.iter().map(|i| (i.services, i.admin)).collect::<Vec<_>>(),
+    );
+    (instances, haproxy, format!("127.0.0.1:{port}").parse().unwrap())
+}
+
 #[tokio::test]
 async fn an_instance_killed_under_load_behind_haproxy_loses_nothing() {
     let Some(db) = test_postgres().await else {
@@ -79,17 +98,7 @@ async fn an_instance_killed_under_load_behind_haproxy_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let args: [&std::ffi::OsStr; 2] = ["--database-url".as_ref(), db.url.as_ref()];
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        instances.push(spawn(&data, &args).await);
-    }
-    let port = free_port();
-    let _haproxy = Haproxy::start(
-        dir.path(),
-        port,
-        &instances.iter().map(|i| (i.services, i.admin)).collect::<Vec<_>>(),
-    );
-    let front: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let (mut instances, _haproxy, front) = three_behind_haproxy(dir.path(), &data, &args).await;
     let tls = snitflade_bench::mtls_client_config(&data, "maskinregistrering").unwrap();
     let client = snitflade_bench::client_from_config(tls.clone()).unwrap();
     // HAProxy is up and has found the instances healthy.
@@ -227,17 +236,7 @@ async fn events_reach_the_dueslag_when_the_delivering_instance_is_killed() {
         "--config".as_ref(),
         config.as_ref(),
     ];
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        instances.push(spawn(&data, &args).await);
-    }
-    let port = free_port();
-    let _haproxy = Haproxy::start(
-        dir.path(),
-        port,
-        &instances.iter().map(|i| (i.services, i.admin)).collect::<Vec<_>>(),
-    );
-    let front: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let (mut instances, _haproxy, front) = three_behind_haproxy(dir.path(), &data, &args).await;
 
     // A pull dueslag of dagtilbud for new absences, read here over AMQP.
     let admin = AdminApi::new(&data, instances[0].admin);
