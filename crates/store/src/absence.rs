@@ -173,15 +173,9 @@ pub async fn insert_absences(
     absences: &[(Pernr, Absence)],
     now: &str,
 ) -> Result<()> {
-    const COLS: usize = 12;
+    const COLS: usize = 13;
     for chunk in absences.chunks(crate::hr::rows_per_statement(c, COLS)) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let p = 1 + i * COLS;
-                format!("({}, NULL, ${})", in_list(p, COLS - 1), p + COLS - 1)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::writer::placeholders(c, chunk.len(), COLS);
         let sql = format!(
             "INSERT INTO absences (id, object_id, municipality, pernr, type_code, start_date, end_date, start_time, \
              end_time, additional, registered_from, registered_to, registered_by) VALUES {values}"
@@ -201,6 +195,7 @@ pub async fn insert_absences(
                 .bind(time_text(p.end_time))
                 .bind(a.additional.clone())
                 .bind(now.to_owned())
+                .bind(None::<String>)
                 .bind(a.registered_by.clone());
         }
         q.execute(&mut *c).await?;

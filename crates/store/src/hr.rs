@@ -110,11 +110,12 @@ pub async fn upsert_employment(c: &mut AnyConnection, e: &Employment, zlpe: Opti
     Ok(())
 }
 
-/// Rows per multi-row statement of `values_per_row` values. Small on SQLite, which looks a `$N` parameter up by
-/// a linear scan (binding costs grow with the square of a statement's values: 500-row statements made a
-/// 50,000-employee import three times slower); large on PostgreSQL, where each statement is a round trip.
+/// Rows per multi-row statement of `values_per_row` values, whose placeholders come from
+/// [`crate::writer::placeholders`] (anonymous on SQLite: a numbered `$N` is looked up by a linear scan, so binding
+/// grew with the square of a statement's values and such statements had to stay small). Large on PostgreSQL, where
+/// each statement is a round trip.
 pub(crate) fn rows_per_statement(c: &AnyConnection, values_per_row: usize) -> usize {
-    let values = if c.backend_name() == "SQLite" { 300 } else { 6000 };
+    let values = if c.backend_name() == "SQLite" { 1024 } else { 6000 };
     (values / values_per_row).max(1)
 }
 
@@ -123,10 +124,7 @@ pub(crate) fn rows_per_statement(c: &AnyConnection, values_per_row: usize) -> us
 pub async fn upsert_employments(c: &mut AnyConnection, rows: &[(Employment, Option<serde_json::Value>)]) -> Result<()> {
     let now = crate::now_text();
     for chunk in rows.chunks(rows_per_statement(c, 15)) {
-        let values = (0..chunk.len())
-            .map(|i| format!("({})", in_list(1 + i * 15, 15)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::writer::placeholders(c, chunk.len(), 15);
         let sql = format!(
             "INSERT INTO employees (municipality, pernr, name, cpr, ekstraciffer, first_name, last_name, org_unit, \
              entry_date, leave_date, is_manager, status, replaced_by, zlpe, updated_at) VALUES {values} \
@@ -644,14 +642,8 @@ pub async fn insert_records(
     actor: &str,
     now: &str,
 ) -> Result<()> {
-    for chunk in records.chunks(rows_per_statement(c, 9)) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let p = 1 + i * 9;
-                format!("({}, NULL, ${})", in_list(p, 8), p + 8)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+    for chunk in records.chunks(rows_per_statement(c, 10)) {
+        let values = crate::writer::placeholders(c, chunk.len(), 10);
         let sql = format!(
             "INSERT INTO employee_records (id, municipality, pernr, category, valid_from, valid_to, data, \
              registered_from, registered_to, registered_by) VALUES {values}"
@@ -668,6 +660,7 @@ pub async fn insert_records(
                 .bind(date_text(record.valid_to))
                 .bind(serde_json::to_string(&values).map_err(corrupt)?)
                 .bind(now.to_owned())
+                .bind(None::<String>)
                 .bind(actor.to_owned());
         }
         q.execute(&mut *c).await?;
@@ -834,17 +827,17 @@ pub struct NewAudit<'a> {
 }
 
 pub async fn insert_audit(c: &mut AnyConnection, a: &NewAudit<'_>, now: &str) -> Result<()> {
-    insert_audit_from(c, a, None, now).await
-}
-
-/// [`insert_audit`] of an entry written by an import of the file `source` (a ZLPE dump's name).
-pub async fn insert_audit_from(c: &mut AnyConnection, a: &NewAudit<'_>, source: Option<&str>, now: &str) -> Result<()> {
-    crate::writer::insert_rows(c, &AUDIT, &[audit_row(a, source, now)]).await
+    crate::writer::insert_rows(c, &AUDIT, &[audit_row(a, None, now)]).await
 }
 
 /// [`insert_audit`] at the end of the write's batch, with the batch's other audit entries ([`Tx::append`]).
 pub fn append_audit(tx: &mut Tx, a: &NewAudit<'_>, now: &str) {
-    tx.append(&AUDIT, audit_row(a, None, now));
+    append_audit_from(tx, a, None, now);
+}
+
+/// [`append_audit`] of an entry written by an import of the file `source` (a ZLPE dump's name).
+pub fn append_audit_from(tx: &mut Tx, a: &NewAudit<'_>, source: Option<&str>, now: &str) {
+    tx.append(&AUDIT, audit_row(a, source, now));
 }
 
 /// The audit table as rows are appended to it.

@@ -2,7 +2,7 @@
 //! write, read back by employee and period. A payment's key (employee, wage type, start date, sequence number)
 //! is unique, so a race between two writers cannot register the same payment twice.
 
-use crate::hr::{date_text, in_list, parse_date, rows_per_statement};
+use crate::hr::{date_text, parse_date, rows_per_statement};
 use crate::{Result, corrupt};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -44,10 +44,7 @@ pub async fn insert(c: &mut AnyConnection, r: Registration<'_>, payments: &[OneT
     let ids: Vec<String> = payments.iter().map(|_| uuid::Uuid::new_v4().to_string()).collect();
     let per = rows_per_statement(c, COLUMNS);
     for (chunk, chunk_ids) in payments.chunks(per).zip(ids.chunks(per)) {
-        let values = (0..chunk.len())
-            .map(|i| format!("({})", in_list(1 + i * COLUMNS, COLUMNS)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::writer::placeholders(c, chunk.len(), COLUMNS);
         let sql = format!(
             "INSERT INTO onetime_payments (id, municipality, pernr, wage_type, start_date, seq, running_no, amount, \
              quantity, hourly_rate, cost_centre, psp_element, sender, remark, source, update_id, system_id, \

@@ -95,7 +95,7 @@ const VALUES_PER_INSERT: usize = 1024;
 /// `($1, $2), ($3, $4)` on PostgreSQL. SQLite's numbered parameters are resolved by name, with a linear scan for
 /// each (sqlx looks up every parameter's name), so a statement of n numbered values costs n² steps to bind;
 /// anonymous ones are bound by position.
-fn placeholders(c: &AnyConnection, rows: usize, width: usize) -> String {
+pub(crate) fn placeholders(c: &AnyConnection, rows: usize, width: usize) -> String {
     let numbered = c.backend_name() != "SQLite";
     let mut out = String::with_capacity(rows * width * 5);
     for i in 0..rows {

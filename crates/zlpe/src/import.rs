@@ -975,7 +975,7 @@ impl Importer<'_> {
                             pernr: *pernr,
                             detail: detail.clone(),
                         };
-                        hr::insert_audit_from(tx, &audit, Some(&source), &now).await?;
+                        hr::append_audit_from(tx, &audit, Some(&source), &now);
                     }
                     for (m, detail) in &w.audits {
                         let audit = NewAudit {
@@ -986,7 +986,7 @@ impl Importer<'_> {
                             pernr: None,
                             detail: detail.clone(),
                         };
-                        hr::insert_audit_from(tx, &audit, Some(&source), &now).await?;
+                        hr::append_audit_from(tx, &audit, Some(&source), &now);
                     }
                     for e in &w.events {
                         tx.emit(e.clone());
