@@ -33,6 +33,7 @@ use crate::retry::{Backoff, RepeatLog};
 use crate::{Result, StoreError, now_text};
 use sqlx::{AnyConnection, Connection, Executor};
 use std::any::Any;
+use std::fmt::Write as _;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
@@ -96,6 +97,17 @@ const VALUES_PER_INSERT: usize = 1024;
 /// each (sqlx looks up every parameter's name), so a statement of n numbered values costs n² steps to bind;
 /// anonymous ones are bound by position.
 pub(crate) fn placeholders(c: &AnyConnection, rows: usize, width: usize) -> String {
+    placeholder_rows(c, rows, width, |_| None)
+}
+
+/// [`placeholders`] with the values of some columns cast to a type (`cast(column)`), for a VALUES list whose
+/// values PostgreSQL would otherwise take as text.
+fn placeholder_rows(
+    c: &AnyConnection,
+    rows: usize,
+    width: usize,
+    cast: impl Fn(usize) -> Option<&'static str>,
+) -> String {
     let numbered = c.backend_name() != "SQLite";
     let mut out = String::with_capacity(rows * width * 5);
     for i in 0..rows {
@@ -107,10 +119,17 @@ pub(crate) fn placeholders(c: &AnyConnection, rows: usize, width: usize) -> Stri
             if j > 0 {
                 out.push_str(", ");
             }
+            let cast = cast(j);
+            if cast.is_some() {
+                out.push_str("CAST(");
+            }
             if numbered {
-                out.push_str(&format!("${}", i * width + j + 1));
+                let _ = write!(out, "${}", i * width + j + 1);
             } else {
                 out.push('?');
+            }
+            if let Some(t) = cast {
+                let _ = write!(out, " AS {t})");
             }
         }
         out.push(')');
@@ -616,23 +635,21 @@ async fn flush_events(tx: &mut Tx) -> Result<()> {
         return Ok(());
     }
     let events = std::mem::take(&mut tx.events);
-    let last: i64 = sqlx::Row::try_get(
-        &sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM outbox")
-            .fetch_one(&mut **tx)
-            .await?,
-        "last",
-    )?;
     let now = now_text();
-    for (chunk_no, chunk) in events.chunks(EVENTS_PER_INSERT).enumerate() {
-        // The statement text holds only generated placeholders; every value is bound.
+    for chunk in events.chunks(EVENTS_PER_INSERT) {
+        // Numbered in the statement itself, after the highest number it sees (this batch's earlier chunks
+        // included): no round trip to read it first. The text holds only generated placeholders; every value is
+        // bound; `columnN` are the VALUES list's own column names on both engines.
         let sql = format!(
-            "INSERT INTO outbox (seq, id, kind, interface, municipality, object_id, payload, created_at) VALUES {}",
-            placeholders(&tx.conn, chunk.len(), 8)
+            "INSERT INTO outbox (seq, id, kind, interface, municipality, object_id, payload, created_at) \
+             SELECT m.last + v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 \
+             FROM (SELECT COALESCE(MAX(seq), 0) AS last FROM outbox) AS m, (VALUES {}) AS v",
+            placeholder_rows(&tx.conn, chunk.len(), 8, |column| (column == 0).then_some("BIGINT"))
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (i, e) in chunk.iter().enumerate() {
             q = q
-                .bind(last + (chunk_no * EVENTS_PER_INSERT + i) as i64 + 1)
+                .bind(i as i64 + 1)
                 .bind(uuid::Uuid::new_v4().to_string())
                 .bind(e.kind)
                 .bind(e.interface)
