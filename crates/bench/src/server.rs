@@ -61,9 +61,18 @@ impl ServerProcess {
         cmd
     }
 
+    /// `snitflade serve --demo` on `data_dir`: [`Self::serve_command`] with the demo PKI and data.
     pub fn demo_command(bin: &Path, data_dir: &Path) -> Command {
+        let mut cmd = Self::serve_command(bin, data_dir);
+        cmd.arg("--demo");
+        cmd
+    }
+
+    /// `snitflade serve` on `data_dir` with both listeners on free loopback ports, logging at warn unless
+    /// `SNITFLADE_LOG` says otherwise.
+    pub fn serve_command(bin: &Path, data_dir: &Path) -> Command {
         let mut cmd = Command::new(bin);
-        cmd.arg("serve").arg("--demo").arg("--data-dir").arg(data_dir).args([
+        cmd.arg("serve").arg("--data-dir").arg(data_dir).args([
             "--listen",
             "127.0.0.1:0",
             "--admin-listen",

@@ -119,17 +119,7 @@ async fn a_second_server_on_one_sqlite_file_refuses_with_a_clear_message() {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
     let mut first = spawn(&data, &[]).await;
-    let second = std::process::Command::new(bin())
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(&data)
+    let second = snitflade_bench::ServerProcess::demo_command(&bin(), &data)
         .output()
         .unwrap();
     assert!(!second.status.success());

@@ -135,18 +135,8 @@ async fn two_instances_started_at_once_on_a_fresh_database_migrate_it_once() {
     let data = dir.path().join("data");
     snitflade_server::demo::pki::ensure(&data.join("pki")).unwrap();
     let start = || {
-        let mut cmd = std::process::Command::new(bin());
-        cmd.args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .arg("--database-url")
-        .arg(&db.url);
+        let mut cmd = snitflade_bench::ServerProcess::serve_command(&bin(), &data);
+        cmd.arg("--database-url").arg(&db.url);
         snitflade_bench::ServerProcess::spawn_async(cmd)
     };
     // Both at the same moment, each migrating the empty database as its first step.

@@ -301,16 +301,7 @@ async fn a_trusted_certificate_of_no_known_system_gets_403() {
 #[tokio::test]
 async fn without_demo_an_empty_data_dir_is_a_clear_start_failure() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(bin());
-    cmd.args([
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-        "--data-dir",
-    ])
-    .arg(dir.path().join("data"));
+    let cmd = snitflade_bench::ServerProcess::serve_command(&bin(), &dir.path().join("data"));
     let err = snitflade_bench::ServerProcess::spawn_async(cmd)
         .await
         .expect_err("the server must not start without a PKI");
