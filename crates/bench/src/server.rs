@@ -345,19 +345,19 @@ mod tests {
     fn demo_command_arguments() {
         let cmd = ServerProcess::demo_command(Path::new("/bin/snitflade"), Path::new("/tmp/d"));
         let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
-        assert_eq!(
-            args,
-            [
-                "serve",
-                "--demo",
-                "--data-dir",
-                "/tmp/d",
-                "--listen",
-                "127.0.0.1:0",
-                "--admin-listen",
-                "127.0.0.1:0"
-            ]
-        );
+        let serve = [
+            "serve",
+            "--data-dir",
+            "/tmp/d",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+        ];
+        assert_eq!(args, [&serve[..], &["--demo"]].concat());
+        let without = ServerProcess::serve_command(Path::new("/bin/snitflade"), Path::new("/tmp/d"));
+        let args: Vec<String> = without.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert_eq!(args, serve);
     }
 
     fn sh(script: &str) -> Command {
