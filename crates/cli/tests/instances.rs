@@ -13,17 +13,34 @@ use common::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-#[tokio::test]
-async fn a_change_made_through_one_instance_is_in_force_on_the_others_within_a_second() {
-    let Some(db) = test_postgres().await else {
-        return;
-    };
+/// `n` demo instances on a fresh PostgreSQL database sharing one data dir (its PKI and admin token): the
+/// database (the test cleans it up), the temporary dir holding the data dir, the data dir and the instances. None
+/// without PostgreSQL.
+async fn demo_instances(
+    n: usize,
+) -> Option<(
+    snitflade_store::testing::TestDb,
+    tempfile::TempDir,
+    std::path::PathBuf,
+    Vec<snitflade_bench::ServerProcess>,
+)> {
+    let db = test_postgres().await?;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let args: [&std::ffi::OsStr; 2] = ["--database-url".as_ref(), db.url.as_ref()];
-    let a = spawn(&data, &args).await;
-    let b = spawn(&data, &args).await;
-    let c = spawn(&data, &args).await;
+    let mut instances = Vec::new();
+    for _ in 0..n {
+        instances.push(spawn(&data, &args).await);
+    }
+    Some((db, dir, data, instances))
+}
+
+#[tokio::test]
+async fn a_change_made_through_one_instance_is_in_force_on_the_others_within_a_second() {
+    let Some((db, _dir, data, mut instances)) = demo_instances(3).await else {
+        return;
+    };
+    let (c, b, a) = (instances.remove(2), instances.remove(1), instances.remove(0));
 
     // A grant through B, in force on C.
     let laes_on_c = || async {
@@ -74,14 +91,10 @@ async fn a_change_made_through_one_instance_is_in_force_on_the_others_within_a_s
 
 #[tokio::test]
 async fn the_same_absence_sent_to_two_instances_at_once_is_stored_once() {
-    let Some(db) = test_postgres().await else {
+    let Some((db, _dir, data, mut instances)) = demo_instances(2).await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let args: [&std::ffi::OsStr; 2] = ["--database-url".as_ref(), db.url.as_ref()];
-    let a = spawn(&data, &args).await;
-    let b = spawn(&data, &args).await;
+    let (b, a) = (instances.remove(1), instances.remove(0));
     let client = mtls_client(&data, "dagtilbud");
     let send = |to: std::net::SocketAddr, day: String| {
         let client = client.clone();

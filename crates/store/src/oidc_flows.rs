@@ -38,10 +38,13 @@ pub async fn remember(
         .bind(forget_before)
         .execute(&mut *c)
         .await?;
-    let row = sqlx::query("SELECT COUNT(*) AS total, COUNT(CASE WHEN address = $1 THEN 1 END) AS here FROM oidc_flows")
-        .bind(flow.address.as_deref())
-        .fetch_one(&mut *c)
-        .await?;
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM oidc_flows) AS total, \
+         (SELECT COUNT(*) FROM oidc_flows WHERE address = $1) AS here",
+    )
+    .bind(flow.address.as_deref())
+    .fetch_one(&mut *c)
+    .await?;
     let (total, here): (i64, i64) = (row.try_get("total")?, row.try_get("here")?);
     if total >= bounds.total || here >= bounds.per_address {
         return Ok(false);
