@@ -3,8 +3,8 @@
 //! close made through one cuts a connection the system holds open on another within a second. The same absence sent
 //! to two instances at once (a resend landing on the other instance while the first is still in flight) is stored
 //! once: the rules every write checks see the other instance's write. Two instances of a new version started at once
-//! on a database migrate it once (the migrations run under PostgreSQL's advisory lock) and both serve. Needs `SNITFLADE_TEST_DATABASE_URL` (set by
-//! `.ci/run`).
+//! on a database migrate it once (the migrations run under PostgreSQL's advisory lock) and both serve, with the one
+//! admin token they raced to create. Needs `SNITFLADE_TEST_DATABASE_URL` (set by `.ci/run`).
 
 mod common;
 
@@ -175,6 +175,8 @@ async fn two_instances_started_at_once_on_a_fresh_database_migrate_it_once() {
             .get_unauthenticated("/readyz")
             .await;
         assert_eq!(status, reqwest::StatusCode::OK, "{ready}");
+        // Both hold the one admin token written to the data dir (they raced to create it).
+        AdminApi::new(&data, instance.admin).get_ok("/api/v1/systems").await;
     }
     store.close().await;
     drop((a, b));

@@ -141,15 +141,35 @@ fn admin_token(data_dir: &Path) -> Result<String> {
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
         .map_err(|_| anyhow::anyhow!("no system randomness"))?;
     let token = hex::encode(bytes);
-    let tmp = path.with_extension("tmp");
+    // Written whole under a name of this process's own, then linked into place only if no token is there: of
+    // several instances starting at once on one data dir, one token wins and every instance uses it.
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     std::fs::write(&tmp, format!("{token}\n"))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
     }
-    std::fs::rename(&tmp, &path)?;
-    Ok(token)
+    match std::fs::hard_link(&tmp, &path) {
+        Ok(()) => {
+            std::fs::remove_file(&tmp)?;
+            Ok(token)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let existing = std::fs::read_to_string(&path)?.trim().to_owned();
+            if existing.is_empty() {
+                // An empty token file (left by hand): replaced.
+                std::fs::rename(&tmp, &path)?;
+                return Ok(token);
+            }
+            std::fs::remove_file(&tmp)?;
+            Ok(existing)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e.into())
+        }
+    }
 }
 
 /// How often an instance on PostgreSQL reloads its access table even without an announcement (a safety net for
