@@ -8,6 +8,7 @@ pub mod absence;
 pub mod access;
 pub mod admin_audit;
 pub mod api_tokens;
+mod batch_tail;
 pub mod catalogues;
 pub mod changes;
 pub mod data_dir;

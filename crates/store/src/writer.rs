@@ -3,10 +3,11 @@
 //! A batch is first tried without savepoints (fast: each statement is a hand-off to the database). If a write in
 //! it fails, the batch is rolled back and run again with one savepoint per write, so the failing write is undone
 //! alone. Writes are therefore re-runnable closures (`Fn`). Every caller is answered after `COMMIT` returns, never
-//! before. Events a write emits are buffered and inserted into the outbox with one statement per batch, in the
-//! same transaction; so are the rows a write appends to an append-only table ([`Tx::append`]: audit entries,
-//! registrations), with the rows the batch's other writes append to it — a statement per table instead of one per
-//! write, since every statement is a round trip to the database's own thread or server.
+//! before. Events a write emits are buffered and inserted into the outbox at the end of the batch, in the same
+//! transaction; so are the rows a write appends to an append-only table ([`Tx::append`]: audit entries,
+//! registrations), with the rows the batch's other writes append to it — all in one statement
+//! ([`crate::batch_tail`]) instead of one per write, since every statement is a round trip to the database's own
+//! thread or server.
 //!
 //! The connection may be lost (the database restarts, the network drops). A batch that loses it before `COMMIT`
 //! was sent committed nothing: it is run again once on a new connection. One that loses it while committing may or
@@ -19,7 +20,7 @@
 //! transaction-level advisory lock (`WRITE_LOCK`), held from when a batch takes it until it commits. Every rule a
 //! write checks (an overlapping absence, the current FVNV record, a quota) reads and then writes; under PostgreSQL's
 //! READ COMMITTED two instances could otherwise both pass the same check (the same absence stored twice, two current
-//! records). A batch takes its turn before the first such write runs, so the instances behave as the one writer each
+//! records). A batch with such a write takes its turn with its `BEGIN`, so the instances behave as the one writer each
 //! rule was written for, with no deadlock (one lock) and no serialisation failures to retry. A write that checks no
 //! rule against other writes — its only conflict a unique key the database enforces, like a machine-hours
 //! registration's EX_IDENT — is submitted as *independent* ([`Writer::run_independent`]) and does not wait for the
@@ -27,13 +28,13 @@
 //! outbox is numbered in commit order under the same lock. SQLite needs none of it: one process serves a file ([`crate::db::ServeLock`]) and its
 //! `BEGIN IMMEDIATE` already excludes other writers.
 
+use crate::batch_tail::{Tail, WRITE_LOCK, placeholder_rows};
 use crate::db::{CONNECT_TIMEOUT, Engine, is_connection_error};
 use crate::outbox::NewEvent;
 use crate::retry::{Backoff, RepeatLog};
 use crate::{Result, StoreError, now_text};
 use sqlx::{AnyConnection, Connection, Executor};
 use std::any::Any;
-use std::fmt::Write as _;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
@@ -89,81 +90,21 @@ impl Tx {
     }
 }
 
-/// Most values bound in one multi-row INSERT (PostgreSQL takes up to 65,535; SQLite 32,766).
-const VALUES_PER_INSERT: usize = 1024;
-
 /// The placeholders of `rows` rows of `width` values for `c`'s engine: `(?, ?), (?, ?)` on SQLite and
-/// `($1, $2), ($3, $4)` on PostgreSQL. SQLite's numbered parameters are resolved by name, with a linear scan for
-/// each (sqlx looks up every parameter's name), so a statement of n numbered values costs n² steps to bind;
-/// anonymous ones are bound by position.
+/// `($1, $2), ($3, $4)` on PostgreSQL (see [`placeholder_rows`] for why SQLite's are anonymous).
 pub(crate) fn placeholders(c: &AnyConnection, rows: usize, width: usize) -> String {
-    placeholder_rows(c, rows, width, |_| None)
+    placeholder_rows(c.backend_name() != "SQLite", 0, rows, width, |_| None)
 }
 
-/// [`placeholders`] with the values of some columns cast to a type (`cast(column)`), for a VALUES list whose
-/// values PostgreSQL would otherwise take as text.
-fn placeholder_rows(
-    c: &AnyConnection,
-    rows: usize,
-    width: usize,
-    cast: impl Fn(usize) -> Option<&'static str>,
-) -> String {
-    let numbered = c.backend_name() != "SQLite";
-    let mut out = String::with_capacity(rows * width * 5);
-    for i in 0..rows {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('(');
-        for j in 0..width {
-            if j > 0 {
-                out.push_str(", ");
-            }
-            let cast = cast(j);
-            if cast.is_some() {
-                out.push_str("CAST(");
-            }
-            if numbered {
-                let _ = write!(out, "${}", i * width + j + 1);
-            } else {
-                out.push('?');
-            }
-            if let Some(t) = cast {
-                let _ = write!(out, " AS {t})");
-            }
-        }
-        out.push(')');
-    }
-    out
-}
-
-/// Inserts `rows` into `table` now, in as few statements as [`VALUES_PER_INSERT`] allows.
+/// Inserts `rows` into `table` now, in one statement (or as few as the values allow).
 pub async fn insert_rows(c: &mut AnyConnection, table: &Table, rows: &[Vec<Option<String>>]) -> Result<()> {
-    let width = table.columns.len();
-    for chunk in rows.chunks((VALUES_PER_INSERT / width).max(1)) {
-        // The statement text holds only the table's own names and generated placeholders; every value is bound.
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES {}",
-            table.name,
-            table.columns.join(", "),
-            placeholders(c, chunk.len(), width)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in chunk {
-            for value in row {
-                q = q.bind(value.clone());
-            }
-        }
-        q.execute(&mut *c).await?;
-    }
-    Ok(())
+    let mut tail = Tail::new(c);
+    tail.rows(table, rows.to_vec());
+    tail.run(c).await
 }
 
-/// Inserts the rows appended so far, table by table in the order the tables were first appended to.
-async fn flush_rows(tx: &mut Tx) -> Result<()> {
-    if tx.rows.is_empty() {
-        return Ok(());
-    }
+/// Adds the rows appended so far to `tail`, table by table in the order the tables were first appended to.
+fn take_rows(tx: &mut Tx, tail: &mut Tail) {
     let mut by_table: Vec<(&'static Table, Vec<Vec<Option<String>>>)> = Vec::new();
     for (table, row) in std::mem::take(&mut tx.rows) {
         match by_table.iter_mut().find(|(t, _)| std::ptr::eq(*t, table)) {
@@ -171,10 +112,16 @@ async fn flush_rows(tx: &mut Tx) -> Result<()> {
             None => by_table.push((table, vec![row])),
         }
     }
-    for (table, rows) in &by_table {
-        insert_rows(&mut tx.conn, table, rows).await?;
+    for (table, rows) in by_table {
+        tail.rows(table, rows);
     }
-    Ok(())
+}
+
+/// Inserts the rows appended so far.
+async fn flush_rows(tx: &mut Tx) -> Result<()> {
+    let mut tail = Tail::new(&tx.conn);
+    take_rows(tx, &mut tail);
+    tail.run(&mut tx.conn).await
 }
 
 impl Deref for Tx {
@@ -528,23 +475,32 @@ enum Tried {
 
 /// One try at committing `batch`. Without isolation the first failing write ends the try (rolled back); with it,
 /// each write runs in a savepoint and a failing one is rolled back alone.
+///
+/// Round trips on PostgreSQL: a batch with a rule-checking write begins and takes its turn in one (a simple query
+/// of two statements), runs its writes, then inserts its appended rows and events in one statement and commits.
+/// A batch of independent writes begins, inserts its rows and takes the turn in one statement, then inserts its
+/// events and commits. On SQLite: `BEGIN IMMEDIATE`, the writes, the rows and events in one text, `COMMIT`.
 async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool) -> Tried {
     tx.events.clear();
     tx.rows.clear();
     tx.isolated = isolated;
+    let postgres = tx.conn.backend_name() != "SQLite";
+    // Retried isolated, a batch takes its turn first: its rows then go in per write, and it must not hold a row
+    // another instance's writer (holding the turn) waits for while it waits for the turn itself.
+    let turn_first = postgres && (isolated || batch.iter().any(|job| !job.independent));
     let mut committing = false;
     let result: Result<Option<Vec<Outcome>>> = async {
-        tx.execute(begin).await?;
-        // SQLite: `BEGIN IMMEDIATE` is the turn.
-        let mut turn = tx.conn.backend_name() == "SQLite";
+        if turn_first {
+            // Only constants: one simple-query round trip.
+            tx.execute(sqlx::AssertSqlSafe(format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+            )))
+            .await?;
+        } else {
+            tx.execute(begin).await?;
+        }
         let mut outcomes = Vec::with_capacity(batch.len());
         for job in batch {
-            // Retried isolated, a batch takes its turn first: its rows then go in per write, and it must not hold a
-            // row another instance's writer (holding the turn) waits for while it waits for the turn itself.
-            if (isolated || !job.independent) && !turn {
-                take_turn(tx).await?;
-                turn = true;
-            }
             if isolated {
                 tx.execute("SAVEPOINT w").await?;
             }
@@ -570,24 +526,31 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
             }
             outcomes.push(outcome);
         }
-        if let Err(e) = flush_rows(tx).await {
-            // Not isolated: which write's row failed is not known; the batch is run again isolated.
-            if is_lost(&e) {
-                return Err(StoreError::Unavailable(e.to_string()));
+        let events = std::mem::take(&mut tx.events);
+        if isolated {
+            // Every write's rows are in; events failing now fail the batch.
+            let mut tail = Tail::new(&tx.conn);
+            tail.events(events, &now_text());
+            tail.run(&mut tx.conn).await?;
+        } else {
+            let mut tail = Tail::new(&tx.conn);
+            take_rows(tx, &mut tail);
+            // A batch of independent writes takes its turn last, after its rows (which go in beside other
+            // instances' batches) and before its events. Should the holder of the turn insert a unique key this
+            // batch holds (a resend reaching two instances at once), the database ends the deadlock by failing one
+            // of them; this one then runs again isolated, taking its turn first.
+            if postgres && !turn_first {
+                tail.turn();
             }
-            return Ok(None);
-        }
-        // A batch of independent writes takes its turn last, so that its rows go in beside other instances' batches.
-        // Should the holder of the turn insert a unique key this batch holds (a resend reaching two instances at
-        // once), the database ends the deadlock by failing one of them; this one then runs again isolated, taking
-        // its turn first.
-        if !turn && let Err(e) = take_turn(tx).await {
-            if is_lost(&e) {
-                return Err(StoreError::Unavailable(e.to_string()));
+            tail.events(events, &now_text());
+            if let Err(e) = tail.run(&mut tx.conn).await {
+                // Which write's row failed is not known: the batch is run again isolated.
+                if is_lost(&e) {
+                    return Err(StoreError::Unavailable(e.to_string()));
+                }
+                return Ok(None);
             }
-            return Ok(None);
         }
-        flush_events(tx).await?;
         committing = true;
         tx.execute("COMMIT").await?;
         Ok(Some(outcomes))
@@ -608,57 +571,4 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
             Tried::Failed { error, committing }
         }
     }
-}
-
-/// Most events in one INSERT (8 values each; see [`placeholders`] for why SQLite binds them by position).
-const EVENTS_PER_INSERT: usize = 128;
-
-/// The key of PostgreSQL's advisory lock the writers of several instances take turns by ("snitflade writer", as
-/// eight bytes; see the module's documentation).
-const WRITE_LOCK: i64 = 0x736e_6974_7772_6974;
-
-/// Waits for this batch's turn among the instances' writers (PostgreSQL; see the module's documentation).
-async fn take_turn(tx: &mut Tx) -> Result<()> {
-    sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
-        .bind(WRITE_LOCK)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Appends the batch's events to the outbox, numbered after the highest sequence number so far. On PostgreSQL the
-/// batch holds [`WRITE_LOCK`] until it commits, so the next writer's `MAX(seq)` (a statement after it got the lock,
-/// under READ COMMITTED) sees this batch committed: numbers follow commit order without gaps, and a reader following
-/// `seq` never passes an event whose transaction commits later.
-async fn flush_events(tx: &mut Tx) -> Result<()> {
-    if tx.events.is_empty() {
-        return Ok(());
-    }
-    let events = std::mem::take(&mut tx.events);
-    let now = now_text();
-    for chunk in events.chunks(EVENTS_PER_INSERT) {
-        // Numbered in the statement itself, after the highest number it sees (this batch's earlier chunks
-        // included): no round trip to read it first. The text holds only generated placeholders; every value is
-        // bound; `columnN` are the VALUES list's own column names on both engines.
-        let sql = format!(
-            "INSERT INTO outbox (seq, id, kind, interface, municipality, object_id, payload, created_at) \
-             SELECT m.last + v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 \
-             FROM (SELECT COALESCE(MAX(seq), 0) AS last FROM outbox) AS m, (VALUES {}) AS v",
-            placeholder_rows(&tx.conn, chunk.len(), 8, |column| (column == 0).then_some("BIGINT"))
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (i, e) in chunk.iter().enumerate() {
-            q = q
-                .bind(i as i64 + 1)
-                .bind(uuid::Uuid::new_v4().to_string())
-                .bind(e.kind)
-                .bind(e.interface)
-                .bind(e.municipality.clone())
-                .bind(e.object_id.clone())
-                .bind(e.payload.to_string())
-                .bind(now.clone());
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
 }
