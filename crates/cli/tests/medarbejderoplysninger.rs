@@ -298,6 +298,110 @@ async fn a_list_over_the_limit_ends_with_103_and_continues() {
     assert_eq!((out.status, out.numbers()[0].as_str()), (103, "00000106"));
 }
 
+/// The `LaesResultat`s of a ListOutput as text, and the answer's StatusKode.
+fn results_text(body: &str) -> (&str, &str) {
+    let status = between(body, "<sd:StatusKode>", "</sd:StatusKode>").expect("StatusKode");
+    let start = body.find("</sd:StandardRetur>").expect("StandardRetur") + "</sd:StandardRetur>".len();
+    let end = body.rfind("</ListOutput>").expect("ListOutput");
+    (status, &body[start..end])
+}
+
+/// Descriptors of `pid` open on files in `dir` (the spool's files have no name, but their link is the directory's
+/// path followed by `(deleted)` or an inode; either way they start with the directory).
+fn open_files_in(pid: u32, dir: &std::path::Path) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("the server's descriptors")
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter(|target| target.starts_with(dir))
+        .count()
+}
+
+/// A List larger than the server keeps in memory (1 MiB) is written to a temporary file and streamed from it:
+/// with its Content-Length, byte for byte the results the same employees give in slices that stay in memory —
+/// also when it ends with 103 — and with no file left open after the answer.
+#[tokio::test]
+async fn a_large_list_goes_through_a_file_and_matches_its_slices() {
+    use snitflade_bench::employee_list::{FIRST_SYNTHETIC, fresh_demo_store, write_synthetic};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let store = fresh_demo_store(&bin(), &data).await.expect("a demo data dir");
+    write_synthetic(&store, FIRST_SYNTHETIC, 400)
+        .await
+        .expect("synthetic employees");
+    store.close().await;
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[services]\nemployee_list_max = 300\n").expect("config");
+    let proc = spawn(&data, &["--config".as_ref(), cfg.as_os_str()]).await;
+    let s = Server::wrap(dir, proc);
+    let range = |first: u32, last: u32| receiver("340") + &employee(&format!("{first:08}-{last:08}"));
+    let call = |body: String| {
+        let client = s.client("vikarsystem");
+        let url = s.ws_url(SERVICE);
+        async move {
+            let response = client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+                .body(envelope("ListInput", &body))
+                .send()
+                .await
+                .expect("List");
+            assert_eq!(response.status(), StatusCode::OK);
+            let length = response.content_length();
+            let text = response.text().await.expect("the answer");
+            assert_eq!(length, Some(text.len() as u64), "a Content-Length that matches");
+            text
+        }
+    };
+    let last = FIRST_SYNTHETIC + 399;
+    let whole = call(range(FIRST_SYNTHETIC, last)).await;
+    let rest = call(range(FIRST_SYNTHETIC + 300, last)).await;
+    let mut slices = String::new();
+    for first in (FIRST_SYNTHETIC..=last).step_by(100) {
+        let slice = call(range(first, first + 99)).await;
+        assert!(
+            slice.len() < 1 << 20,
+            "a slice of 100 stays in memory: {} bytes",
+            slice.len()
+        );
+        let (status, results) = results_text(&slice);
+        assert_eq!(status, "0");
+        slices.push_str(results);
+    }
+    assert!(
+        whole.len() > 1 << 20,
+        "the first answer is over 1 MiB: {} bytes",
+        whole.len()
+    );
+    let (status, first_300) = results_text(&whole);
+    assert_eq!(status, "103", "{:?}", between(&whole, "<sd:FejlbeskedTekst>", "<"));
+    assert!(
+        whole.contains(&format!("{:08}", FIRST_SYNTHETIC + 299)),
+        "names the last number answered"
+    );
+    let (status, last_100) = results_text(&rest);
+    assert_eq!(status, "0");
+    assert_eq!(first_300.matches("<LaesResultat>").count(), 300);
+    assert!(
+        first_300.to_owned() + last_100 == slices,
+        "the spooled answer differs from its slices"
+    );
+    parse_xml(&whole).expect("the spooled answer is well-formed XML");
+    let spool_dir = s.data_dir().join("documents").join("tmp");
+    assert!(spool_dir.is_dir());
+    // The server lets go of the file once it has sent the last piece, which may be a moment after the client read it.
+    let pid = s.proc.pid();
+    let closed = wait_until(std::time::Duration::from_secs(5), || async {
+        open_files_in(pid, &spool_dir) == 0
+    })
+    .await;
+    assert!(closed, "no spooled answer left open");
+    assert_eq!(
+        std::fs::read_dir(&spool_dir).expect("tmp").count(),
+        0,
+        "no spooled file left"
+    );
+}
+
 #[tokio::test]
 async fn ret_creates_changes_and_deletes_an_email_seen_through_laes() {
     let s = Server::start().await;

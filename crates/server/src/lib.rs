@@ -29,6 +29,7 @@ pub mod retention;
 mod roles;
 mod scope;
 pub mod services_http;
+mod spooled_body;
 mod sts_bus;
 mod sts_http;
 pub mod tls;

@@ -54,6 +54,21 @@ pub fn router(state: ServicesState) -> Router {
 
 fn xml(reply: SoapReply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some((at, spooled)) = reply.spooled {
+        let length = reply.body.len() as u64 + spooled.len();
+        return (
+            status,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/xml; charset=utf-8"),
+                ),
+                (header::CONTENT_LENGTH, HeaderValue::from(length)),
+            ],
+            crate::spooled_body::body(reply.body, at, spooled),
+        )
+            .into_response();
+    }
     (
         status,
         [(

@@ -126,6 +126,13 @@ impl Services {
         self.inner.documents.as_ref()
     }
 
+    /// Where answers too large to hold in memory are kept while they are built ([`crate::spool`]): the data
+    /// dir's temporary directory when there is one, else the system's.
+    pub fn spool_dir(&self) -> std::path::PathBuf {
+        self.documents()
+            .map_or_else(std::env::temp_dir, |d| d.root().join("tmp"))
+    }
+
     /// The largest request body `def` accepts: `max_body_bytes`, except for Personalemappe's upload.
     pub fn body_limit(&self, def: &ServiceInterfaceDef) -> usize {
         if def.name == personalemappe::UPLOAD_DOCUMENT.name {
@@ -262,10 +269,9 @@ impl Services {
             Ok(text) => text,
             Err(e @ XmlError::DecodedTooLarge { .. }) => {
                 refused(&e);
-                return SoapReply {
-                    status: 413,
-                    body: Fault::client(e.to_string()).to_xml(),
-                };
+                let mut reply = SoapReply::fault(Fault::client(e.to_string()));
+                reply.status = 413;
+                return reply;
             }
             Err(e) => {
                 refused(&e);

@@ -21,6 +21,7 @@ pub mod reply;
 pub mod retur;
 pub mod sap;
 pub mod set_flow;
+pub mod spool;
 pub mod traffic;
 pub mod wire;
 

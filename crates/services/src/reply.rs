@@ -1,5 +1,6 @@
 //! What a service answers: an HTTP status and a SOAP envelope (a response or a fault).
 
+use crate::spool::Spooled;
 use snitflade_access::Denied;
 use snitflade_soap::{EMPTY_RESPONSE, Fault};
 use snitflade_store::StoreError;
@@ -9,11 +10,46 @@ use snitflade_store::retry::RepeatLog;
 pub struct SoapReply {
     pub status: u16,
     pub body: String,
+    /// Part of the answer kept in a file ([`crate::spool`]), to be sent at byte `.0` of `body`.
+    pub spooled: Option<(usize, Spooled)>,
 }
 
 impl SoapReply {
     pub fn ok(body: String) -> Self {
-        Self { status: 200, body }
+        Self {
+            status: 200,
+            body,
+            spooled: None,
+        }
+    }
+
+    /// A 200 answer whose middle is in a file: `frame` up to byte `at`, the file, then the rest of `frame`.
+    pub fn ok_spooled(frame: String, at: usize, spooled: Spooled) -> Self {
+        debug_assert!(frame.is_char_boundary(at));
+        Self {
+            status: 200,
+            body: frame,
+            spooled: Some((at, spooled)),
+        }
+    }
+
+    /// The whole answer's length in bytes.
+    pub fn len(&self) -> u64 {
+        self.body.len() as u64 + self.spooled.as_ref().map_or(0, |(_, s)| s.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The whole answer as one text, the spooled part read back (for tests and small answers; blocking).
+    pub fn text(&self) -> std::io::Result<String> {
+        let Some((at, spooled)) = &self.spooled else {
+            return Ok(self.body.clone());
+        };
+        let middle = spooled.read_at(0, usize::try_from(spooled.len()).unwrap_or(usize::MAX))?;
+        let middle = String::from_utf8(middle).map_err(std::io::Error::other)?;
+        Ok([&self.body[..*at], &middle, &self.body[*at..]].concat())
     }
 
     /// The empty SOAP body SAP PI answers an accepted asynchronous message with.
@@ -26,6 +62,7 @@ impl SoapReply {
         Self {
             status: 500,
             body: fault.to_xml(),
+            spooled: None,
         }
     }
 
@@ -44,6 +81,7 @@ impl SoapReply {
         Self {
             status: 403,
             body: Fault::client(d.to_string()).to_xml(),
+            spooled: None,
         }
     }
 
@@ -52,6 +90,7 @@ impl SoapReply {
         Self {
             status: 413,
             body: Fault::client(format!("Beskeden er for stor (højst {limit} bytes)")).to_xml(),
+            spooled: None,
         }
     }
 }

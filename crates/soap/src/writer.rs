@@ -134,6 +134,22 @@ impl XmlWriter {
         self
     }
 
+    /// Bytes written and not yet taken.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Takes the text written so far, leaving the writer empty but with its open elements: a long document can be
+    /// passed on piece by piece. Its start tags are complete (a pending `>` is written first).
+    pub fn take_written(&mut self) -> String {
+        self.close_tag();
+        std::mem::take(&mut self.buf)
+    }
+
     /// Closes everything still open and returns the XML.
     pub fn finish(mut self) -> String {
         while !self.ends.is_empty() {

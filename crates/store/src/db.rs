@@ -43,14 +43,24 @@ pub fn sqlite_url_in(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("snitflade.db").display())
 }
 
-/// Settings every SQLite connection gets: WAL, full fsync on commit, foreign keys, a busy timeout, and a page
-/// cache of 32 MiB (so the hot B-tree pages stay in the process rather than being re-read from the OS).
+/// Settings every SQLite connection gets: WAL, full fsync on commit, foreign keys and a busy timeout.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768;";
+     PRAGMA busy_timeout = 5000;";
 
-async fn configure(conn: &mut AnyConnection, engine: Engine) -> std::result::Result<(), sqlx::Error> {
+/// The writer's page cache, in KiB: 32 MiB, so the B-tree pages its inserts touch stay in the process.
+const WRITER_CACHE_KIB: u32 = 32 * 1024;
+
+/// Each read connection's page cache, in KiB. Caches are per connection and are not given back, so a large read
+/// (a List of every employee) would leave up to the pool's size × this in the process; pages beyond it are read
+/// from the operating system's page cache, which is shared and given back under pressure.
+const READER_CACHE_KIB: u32 = 8 * 1024;
+
+async fn configure(conn: &mut AnyConnection, engine: Engine, cache_kib: u32) -> std::result::Result<(), sqlx::Error> {
     if engine == Engine::Sqlite {
         conn.execute(SQLITE_PRAGMAS).await?;
+        // A number of our own, not a client's: safe in the statement's text.
+        conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{cache_kib}")))
+            .await?;
     }
     Ok(())
 }
@@ -100,7 +110,7 @@ impl Store {
                     .map_err(|_| {
                         StoreError::Unavailable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
                     })??;
-                configure(&mut conn, engine).await?;
+                configure(&mut conn, engine, WRITER_CACHE_KIB).await?;
                 if first {
                     // `run_direct` rather than `run`: the latter's `Acquire` bound is not general enough inside a
                     // boxed future.
@@ -116,7 +126,7 @@ impl Store {
             .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
             .min_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .after_connect(move |conn, _meta| Box::pin(configure(conn, engine)))
+            .after_connect(move |conn, _meta| Box::pin(configure(conn, engine, READER_CACHE_KIB)))
             .connect_with(options)
             .await?;
         Ok(Self { pool, writer, engine })

@@ -107,7 +107,7 @@ impl Server {
         Self::wrap(dir, proc)
     }
 
-    fn wrap(dir: tempfile::TempDir, proc: ServerProcess) -> Server {
+    pub fn wrap(dir: tempfile::TempDir, proc: ServerProcess) -> Server {
         let admin = AdminApi::new(&dir.path().join("data"), proc.admin);
         Server { proc, admin, dir }
     }

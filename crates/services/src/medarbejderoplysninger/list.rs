@@ -1,17 +1,19 @@
 //! `List`: many employees. The references select them (numbers, ranges `10-20`, exclusions `!12-14`; none or
 //! only exclusions = every employment of the municipality); cancelled employments are left out, except that a
-//! List naming exactly one number answers as Laes does. The answer is built page by page from the store, so
-//! memory follows the answer, not the municipality; past `employee_list_max` employees or the time budget it
-//! ends with StatusKode 103 naming the last employee number processed.
+//! List naming exactly one number answers as Laes does. The answer is built page by page from the store; past
+//! [`SPOOL_AT`] bytes its results go to a temporary file page by page ([`crate::spool`]) and are streamed from
+//! there, so memory holds a page, whatever the answer's size. Past `employee_list_max` employees or the time
+//! budget it ends with StatusKode 103 naming the last employee number processed.
 
 use super::audit::{self, Read};
 use super::laes::read_one;
 use super::request::{self, EmployeeRef, Operation};
-use super::response::{output, write_result};
+use super::response::{frame, output, write_result};
 use super::selection::{OrgTree, Query, Selection, load_page};
 use super::{Retur, StatusKode, municipality, store_failed};
 use crate::dispatch::{Call, Services};
 use crate::reply::SoapReply;
+use crate::spool::{SPOOL_AT, Spool, Spooled};
 use snitflade_domain::Pernr;
 use snitflade_domain::hr::EmploymentStatus;
 use snitflade_soap::{Element, XmlWriter};
@@ -69,7 +71,13 @@ pub async fn handle(services: &Services, call: &Call<'_>, root: &Element) -> Soa
     if let Err(e) = audit::record_read(services.store(), call, read).await {
         return store_failed("auditing List", &e);
     }
-    SoapReply::ok(output("ListOutput", &answer.retur, answer.results))
+    match answer.results {
+        Results::Text(results) => SoapReply::ok(output("ListOutput", &answer.retur, results)),
+        Results::Spooled(spooled) => {
+            let (frame, at) = frame("ListOutput", &answer.retur);
+            SoapReply::ok_spooled(frame, at, spooled)
+        }
+    }
 }
 
 struct Limits {
@@ -78,9 +86,15 @@ struct Limits {
     started: Instant,
 }
 
+/// The `LaesResultat`s of an answer: in memory, or (a large answer) in a file.
+enum Results {
+    Text(String),
+    Spooled(Spooled),
+}
+
 struct Answer {
     retur: Retur,
-    results: String,
+    results: Results,
     count: usize,
     /// The first and last employee answered.
     span: Option<(Pernr, Pernr)>,
@@ -90,7 +104,7 @@ impl Answer {
     fn refused(text: String) -> Self {
         Self {
             retur: Retur::with(StatusKode::InvalidInput, text),
-            results: String::new(),
+            results: Results::Text(String::new()),
             count: 0,
             span: None,
         }
@@ -108,7 +122,7 @@ async fn list(
         let (retur, results, count) = read_one(store, query, pernr).await?;
         return Ok(Answer {
             retur,
-            results,
+            results: Results::Text(results),
             count,
             span: (count > 0).then_some((pernr, pernr)),
         });
@@ -120,6 +134,7 @@ async fn list(
         .collect();
     let tree = OrgTree::load(store, query.municipality).await?;
     let mut w = XmlWriter::with_capacity(64 * 1024);
+    let mut spool = Spool::new(services.spool_dir());
     let mut count = 0;
     let mut span: Option<(Pernr, Pernr)> = None;
     // The last employee examined (answered, or skipped as cancelled).
@@ -142,6 +157,9 @@ async fn list(
             last = Some(pernr);
             span = Some((span.map_or(pernr, |s| s.0), pernr));
         }
+        if w.len() >= SPOOL_AT {
+            spool.write(w.take_written()).await.map_err(spool_failed)?;
+        }
     }
     let retur = match (stopped, last) {
         (Some(over_time), Some(last)) => {
@@ -161,10 +179,21 @@ async fn list(
         _ if count == 0 => Retur::with(StatusKode::NotFound, "Data ikke fundet: ingen medarbejdere matcher"),
         _ => Retur::ok(),
     };
+    let results = if spool.started() {
+        spool.write(w.finish()).await.map_err(spool_failed)?;
+        Results::Spooled(spool.finish().expect("started"))
+    } else {
+        Results::Text(w.finish())
+    };
     Ok(Answer {
         retur,
-        results: w.finish(),
+        results,
         count,
         span,
     })
+}
+
+/// A failure to write the answer's file, answered as the store's failures are (a `Server` fault, logged).
+fn spool_failed(e: std::io::Error) -> StoreError {
+    StoreError::Corrupt(format!("writing the answer to a temporary file: {e}"))
 }

@@ -67,7 +67,16 @@ const RESULTS_MARK: &str = "\u{0}";
 /// already written `LaesResultat`s. The envelope is built around `results` in place (its text moves up, it is not
 /// copied into a second buffer), so a large List answer is held in memory about once, not twice.
 pub fn output(root: &str, retur: &Retur, mut results: String) -> String {
-    let frame = envelope_with(|w| {
+    let (frame, at) = frame(root, retur);
+    results.reserve_exact(frame.len());
+    results.insert_str(0, &frame[..at]);
+    results.push_str(&frame[at..]);
+    results
+}
+
+/// An output message without its results, and the byte where they go (for results kept in a file).
+pub fn frame(root: &str, retur: &Retur) -> (String, usize) {
+    let mut frame = envelope_with(|w| {
         w.start(root).attr("xmlns", MEDARBEJDER_NS).attr("xmlns:sd", SAGDOK_NS);
         w.start("sd:StandardRetur")
             .leaf("sd:StatusKode", &(retur.status as u8).to_string());
@@ -76,11 +85,9 @@ pub fn output(root: &str, retur: &Retur, mut results: String) -> String {
         w.raw(RESULTS_MARK);
         w.end();
     });
-    let (head, tail) = frame.split_once(RESULTS_MARK).expect("the mark is written once");
-    results.reserve_exact(head.len() + tail.len());
-    results.insert_str(0, head);
-    results.push_str(tail);
-    results
+    let at = frame.find(RESULTS_MARK).expect("the mark is written once");
+    frame.replace_range(at..at + RESULTS_MARK.len(), "");
+    (frame, at)
 }
 
 #[cfg(test)]

@@ -165,3 +165,14 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn written_text_can_be_taken_piece_by_piece() {
+    let mut w = XmlWriter::new();
+    w.start("a").leaf("b", "1").start("c");
+    let first = w.take_written();
+    assert!(w.is_empty());
+    w.leaf("d", "2").end();
+    let rest = w.finish();
+    assert_eq!(first + &rest, "<a><b>1</b><c><d>2</d></c></a>");
+}
