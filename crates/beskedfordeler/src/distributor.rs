@@ -8,8 +8,9 @@
 //! holding the delivery lease (`crate::lease`) routes and pushes, so instances sharing a database do not both send.
 //! Each message names its dueslag (`ErLeveretIHenholdTil`); a receiving system's flytbeskedtilfejlkoe (SF1460_B)
 //! moves it to the fejlkø at once (an attempt under way then records nothing: only pending deliveries are recorded).
-//! Only what the dueslag's system may see is queued, and it is checked again just before each push
-//! (`crate::visibility`): what it may not see is recorded as `filtered` with the reason, never delivered.
+//! Only what the dueslag's system may see is queued, and it is checked again before each push against grants at
+//! most 20 ms old (`crate::visibility`): what it may not see is recorded as `filtered` with the reason, never
+//! delivered.
 //! The same loop runs the certificate expiry check (`crate::certificate_expiry`) every `certificate_check_seconds`.
 
 use crate::envelope::{FilterFields, filter_fields, modtag_besked_input};
@@ -23,6 +24,11 @@ use snitflade_store::{Store, StoreError, now_text, outbox, timestamp_text};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How old the grants a push is checked against may be (read when the dueslag's batch starts, and again once they
+/// are older): a closing stops a dueslag's pushes within this time. Reading them before every push cost a query
+/// per message, most of the pusher's database work.
+const GRANTS_FRESH_FOR: Duration = Duration::from_millis(20);
 
 /// How delivery behaves (the `[beskedfordeler]` table of the config file). The doc comments of the fields are the
 /// configuration reference's descriptions.
@@ -295,13 +301,15 @@ impl Distributor {
             .write(move |c| {
                 let queued = queued.clone();
                 Box::pin(async move {
-                    let now = now_text();
-                    for (d, seq, filtered) in &queued {
-                        match filtered {
-                            None => dueslag::enqueue(c, d, *seq, &now).await?,
-                            Some(why) => dueslag::enqueue_filtered(c, d, *seq, why, &now).await?,
-                        }
-                    }
+                    let rows: Vec<dueslag::Queued> = queued
+                        .iter()
+                        .map(|(d, seq, filtered)| dueslag::Queued {
+                            dueslag_id: d,
+                            seq: *seq,
+                            filtered: filtered.as_deref(),
+                        })
+                        .collect();
+                    dueslag::enqueue_all(c, &rows, &now_text()).await?;
                     dueslag::set_position(c, last).await
                 })
             })
@@ -355,15 +363,24 @@ impl Distributor {
         let mut outcomes: Vec<(Delivery, Option<String>)> = Vec::with_capacity(batch.len());
         let mut filtered: Vec<(i64, String)> = Vec::new();
         let mut failure = None;
+        // Checked again before each push, against grants read at most GRANTS_FRESH_FOR ago: a closing stops what is
+        // not yet delivered within that time.
+        let mut grants: Option<(std::time::Instant, Grants)> = None;
         for (delivery, event) in batch {
-            // Checked again just before each push: a closing stops what is not yet delivered at once.
-            let grants = match Grants::of_system(&self.store, &d.system_id).await {
-                Ok(g) => g,
-                Err(e) => {
-                    failure = Some(e);
-                    break;
+            if grants
+                .as_ref()
+                .is_none_or(|(read, _)| read.elapsed() >= GRANTS_FRESH_FOR)
+            {
+                let read = std::time::Instant::now();
+                match Grants::of_system(&self.store, &d.system_id).await {
+                    Ok(g) => grants = Some((read, g)),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
                 }
-            };
+            }
+            let (_, grants) = grants.as_ref().expect("read above");
             if let Err(why) = grants.check(&system, &event) {
                 filtered.push((delivery.seq, why));
                 continue;
@@ -448,13 +465,26 @@ pub(crate) async fn record_attempts(
         })
         .collect();
     let delivered = rows.iter().filter(|r| r.2 == "delivered").count();
+    let delivered_at = timestamp_text(now);
     store
         .write(move |c| {
             let rows = rows.clone();
+            let delivered_at = delivered_at.clone();
             Box::pin(async move {
                 let now = now_text();
+                // The deliveries, a statement per dueslag; the failures (few) one by one.
+                let mut delivered: Vec<(&str, Vec<i64>)> = Vec::new();
                 for (id, seq, state, next, error) in &rows {
-                    dueslag::record_attempt(c, id, *seq, state, next, error.as_deref(), &now).await?;
+                    if *state != "delivered" {
+                        dueslag::record_attempt(c, id, *seq, state, next, error.as_deref(), &now).await?;
+                    } else if let Some((_, seqs)) = delivered.iter_mut().find(|(d, _)| d == id) {
+                        seqs.push(*seq);
+                    } else {
+                        delivered.push((id, vec![*seq]));
+                    }
+                }
+                for (id, seqs) in &delivered {
+                    dueslag::record_delivered(c, id, seqs, &delivered_at, &now).await?;
                 }
                 Ok(())
             })

@@ -2,10 +2,10 @@
 //! holds, on the event's day (in Copenhagen) and again on the day of delivery, the `beskedfordeler` grant for the
 //! event's municipality plus what the event's kind asks for ([`Seen`], given per Beskedtype in
 //! `crate::envelope::BESKEDTYPER`). The router checks this when it queues a delivery, and the pusher and the AMQP
-//! forwarder check it again just before they deliver, so a closing (normal or urgent) stops the messages not yet
-//! delivered: they become `filtered` with the reason, and are never delivered later. Grants are read from the
-//! database, not from the process's access table, so the delivering instance sees a closing made through another
-//! instance at once.
+//! forwarder check it again before they deliver (the pusher against grants at most 20 ms old, the forwarder per
+//! batch), so a closing (normal or urgent) stops the messages not yet delivered: they become `filtered` with the
+//! reason, and are never delivered later. Grants are read from the database, not from the process's access table,
+//! so the delivering instance sees a closing made through another instance at once.
 
 use crate::envelope::BESKEDTYPER;
 use crate::received::RECEIVED_KIND;
@@ -79,7 +79,7 @@ impl Grants {
         Ok(Self::of(access::grants(store.pool()).await?))
     }
 
-    /// One system's grants (the check just before a delivery to its dueslag).
+    /// One system's grants (the check before a delivery to its dueslag).
     pub async fn of_system(store: &Store, system_id: &str) -> Result<Self, StoreError> {
         Ok(Self::of(access::grants_of_system(store.pool(), system_id).await?))
     }

@@ -185,31 +185,67 @@ fn delivery(r: &AnyRow) -> Result<Delivery> {
 
 /// Queues an event for a dueslag (once: routing the same event again changes nothing).
 pub async fn enqueue(c: &mut AnyConnection, dueslag_id: &str, seq: i64, now: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO deliveries (dueslag_id, seq, state, attempts, next_attempt_at) VALUES ($1, $2, 'pending', 0, $3) \
-         ON CONFLICT (dueslag_id, seq) DO NOTHING",
+    enqueue_all(
+        c,
+        &[Queued {
+            dueslag_id,
+            seq,
+            filtered: None,
+        }],
+        now,
     )
-    .bind(dueslag_id)
-    .bind(seq)
-    .bind(now)
-    .execute(c)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Records that an event matched a dueslag's subscription but is not delivered to it (`filtered`), and `why`
 /// (once: routing the same event again changes nothing).
 pub async fn enqueue_filtered(c: &mut AnyConnection, dueslag_id: &str, seq: i64, why: &str, now: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO deliveries (dueslag_id, seq, state, attempts, next_attempt_at, last_error) \
-         VALUES ($1, $2, 'filtered', 0, $3, $4) ON CONFLICT (dueslag_id, seq) DO NOTHING",
+    enqueue_all(
+        c,
+        &[Queued {
+            dueslag_id,
+            seq,
+            filtered: Some(why),
+        }],
+        now,
     )
-    .bind(dueslag_id)
-    .bind(seq)
-    .bind(now)
-    .bind(why)
-    .execute(c)
-    .await?;
+    .await
+}
+
+/// An event for a dueslag, to be delivered (`filtered: None`) or not, and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Queued<'a> {
+    pub dueslag_id: &'a str,
+    pub seq: i64,
+    pub filtered: Option<&'a str>,
+}
+
+/// Most deliveries queued in one statement (6 values each).
+const QUEUED_PER_INSERT: usize = 170;
+
+/// Queues deliveries, each once (routing the same event again changes nothing), many in one statement: `pending`,
+/// or `filtered` with why.
+pub async fn enqueue_all(c: &mut AnyConnection, queued: &[Queued<'_>], now: &str) -> Result<()> {
+    for chunk in queued.chunks(QUEUED_PER_INSERT) {
+        // The text holds only generated placeholders; every value is bound.
+        let sql = format!(
+            "INSERT INTO deliveries (dueslag_id, seq, state, attempts, next_attempt_at, last_error) VALUES {} \
+             ON CONFLICT (dueslag_id, seq) DO NOTHING",
+            crate::writer::placeholders(c, chunk.len(), 6)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for d in chunk {
+            let state = if d.filtered.is_some() { "filtered" } else { "pending" };
+            q = q
+                .bind(d.dueslag_id)
+                .bind(d.seq)
+                .bind(state)
+                .bind(0_i64)
+                .bind(now)
+                .bind(d.filtered);
+        }
+        q.execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -265,6 +301,41 @@ where
     .fetch_all(executor)
     .await?;
     rows.iter().map(delivery).collect()
+}
+
+/// Most deliveries recorded as delivered in one statement.
+const DELIVERED_PER_UPDATE: usize = 500;
+
+/// Records that a dueslag's deliveries `seqs` were delivered (those still pending; see [`record_attempt`]), many in
+/// one statement.
+pub async fn record_delivered(
+    c: &mut AnyConnection,
+    dueslag_id: &str,
+    seqs: &[i64],
+    next_attempt_at: &str,
+    now: &str,
+) -> Result<()> {
+    for chunk in seqs.chunks(DELIVERED_PER_UPDATE) {
+        let p = crate::writer::parameters(c, 3 + chunk.len());
+        // The text holds only generated placeholders; every value is bound.
+        let sql = format!(
+            "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, next_attempt_at = {}, \
+             last_error = NULL, delivered_at = {} WHERE dueslag_id = {} AND state = 'pending' AND seq IN ({})",
+            p[0],
+            p[1],
+            p[2],
+            p[3..].join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(next_attempt_at)
+            .bind(now)
+            .bind(dueslag_id);
+        for seq in chunk {
+            q = q.bind(*seq);
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
 }
 
 /// Records an attempt's outcome: `delivered`, or still `pending` with the next attempt's time, or `dead`.

@@ -96,6 +96,15 @@ pub(crate) fn placeholders(c: &AnyConnection, rows: usize, width: usize) -> Stri
     placeholder_rows(c.backend_name() != "SQLite", 0, rows, width, |_| None)
 }
 
+/// `n` parameters for `c`'s engine, one per value in the order they are bound: `$1`… on PostgreSQL, `?` on SQLite
+/// (see [`placeholders`]).
+pub(crate) fn parameters(c: &AnyConnection, n: usize) -> Vec<String> {
+    let numbered = c.backend_name() != "SQLite";
+    (1..=n)
+        .map(|i| if numbered { format!("${i}") } else { "?".to_owned() })
+        .collect()
+}
+
 /// Inserts `rows` into `table` now, in one statement (or as few as the values allow).
 pub async fn insert_rows(c: &mut AnyConnection, table: &Table, rows: &[Vec<Option<String>>]) -> Result<()> {
     let mut tail = Tail::new(c);
