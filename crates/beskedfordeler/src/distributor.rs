@@ -465,26 +465,25 @@ pub(crate) async fn record_attempts(
         })
         .collect();
     let delivered = rows.iter().filter(|r| r.2 == "delivered").count();
-    let delivered_at = timestamp_text(now);
     store
         .write(move |c| {
             let rows = rows.clone();
-            let delivered_at = delivered_at.clone();
             Box::pin(async move {
                 let now = now_text();
-                // The deliveries, a statement per dueslag; the failures (few) one by one.
-                let mut delivered: Vec<(&str, Vec<i64>)> = Vec::new();
+                // The deliveries in a statement per dueslag (their `next` is the same instant); failures (few) one
+                // by one.
+                let mut by_dueslag: Vec<(&str, &str, Vec<i64>)> = Vec::new();
                 for (id, seq, state, next, error) in &rows {
                     if *state != "delivered" {
                         dueslag::record_attempt(c, id, *seq, state, next, error.as_deref(), &now).await?;
-                    } else if let Some((_, seqs)) = delivered.iter_mut().find(|(d, _)| d == id) {
+                    } else if let Some((_, _, seqs)) = by_dueslag.iter_mut().find(|(d, _, _)| d == id) {
                         seqs.push(*seq);
                     } else {
-                        delivered.push((id, vec![*seq]));
+                        by_dueslag.push((id, next, vec![*seq]));
                     }
                 }
-                for (id, seqs) in &delivered {
-                    dueslag::record_delivered(c, id, seqs, &delivered_at, &now).await?;
+                for (id, next, seqs) in &by_dueslag {
+                    dueslag::record_delivered(c, id, seqs, next, &now).await?;
                 }
                 Ok(())
             })

@@ -54,30 +54,20 @@ pub fn router(state: ServicesState) -> Router {
 
 fn xml(reply: SoapReply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if let Some((at, spooled)) = reply.spooled {
-        let length = reply.body.len() as u64 + spooled.len();
-        return (
-            status,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/xml; charset=utf-8"),
-                ),
-                (header::CONTENT_LENGTH, HeaderValue::from(length)),
-            ],
-            crate::spooled_body::body(reply.body, at, spooled),
-        )
-            .into_response();
-    }
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/xml; charset=utf-8"),
-        )],
-        reply.body,
-    )
-        .into_response()
+    let headers = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    )];
+    let Some((at, spooled)) = reply.spooled else {
+        return (status, headers, reply.body).into_response();
+    };
+    // A streamed body has no length of its own; this one's is known.
+    let length = reply.body.len() as u64 + spooled.len();
+    let mut response = (status, headers, crate::spooled_body::body(reply.body, at, spooled)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    response
 }
 
 async fn not_found() -> Response {

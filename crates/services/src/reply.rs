@@ -33,25 +33,6 @@ impl SoapReply {
         }
     }
 
-    /// The whole answer's length in bytes.
-    pub fn len(&self) -> u64 {
-        self.body.len() as u64 + self.spooled.as_ref().map_or(0, |(_, s)| s.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The whole answer as one text, the spooled part read back (for tests and small answers; blocking).
-    pub fn text(&self) -> std::io::Result<String> {
-        let Some((at, spooled)) = &self.spooled else {
-            return Ok(self.body.clone());
-        };
-        let middle = spooled.read_at(0, usize::try_from(spooled.len()).unwrap_or(usize::MAX))?;
-        let middle = String::from_utf8(middle).map_err(std::io::Error::other)?;
-        Ok([&self.body[..*at], &middle, &self.body[*at..]].concat())
-    }
-
     /// The empty SOAP body SAP PI answers an accepted asynchronous message with.
     pub fn accepted() -> Self {
         Self::ok(EMPTY_RESPONSE.to_owned())

@@ -1029,6 +1029,47 @@ async fn dueslag_scenario(url: &str) {
         ("beskedfordeler", None)
     );
     assert!(access::grants_of_system(pool, "sys-2").await.unwrap().is_empty());
+
+    // Many at once: deliveries queued in one statement (a repeat changes nothing), and recorded delivered in one —
+    // only those still pending (one moved to the fejlkø meanwhile stays there).
+    let id2 = id.clone();
+    store
+        .write(move |c| {
+            let id = id2.clone();
+            Box::pin(async move {
+                let now = "2026-12-03T10:00:04.000000Z";
+                let queued: Vec<dueslag::Queued> = (50..55)
+                    .map(|seq| dueslag::Queued {
+                        dueslag_id: &id,
+                        seq,
+                        filtered: (seq == 54).then_some("no grant: d"),
+                    })
+                    .collect();
+                dueslag::enqueue_all(c, &queued, now).await?;
+                dueslag::enqueue_all(c, &queued, "2026-12-03T11:00:00.000000Z").await?;
+                assert!(dueslag::move_delivery(c, &id, 52, "pending", "dead", now).await?);
+                dueslag::record_delivered(c, &id, &[50, 51, 52, 54], "2026-12-03T10:00:05.000000Z", now).await
+            })
+        })
+        .await
+        .unwrap();
+    let after: Vec<(i64, String, i64, Option<String>)> = dueslag::deliveries(pool, &id, None, 49, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.seq, d.state, d.attempts, d.delivered_at))
+        .collect();
+    let at = Some("2026-12-03T10:00:04.000000Z".to_owned());
+    assert_eq!(
+        after,
+        [
+            (50, "delivered".to_owned(), 1, at.clone()),
+            (51, "delivered".to_owned(), 1, at),
+            (52, "dead".to_owned(), 0, None),
+            (53, "pending".to_owned(), 0, None),
+            (54, "filtered".to_owned(), 0, None),
+        ]
+    );
     store.close().await;
 }
 
