@@ -3,14 +3,14 @@
 //! `object_id`; a deletion only closes it.
 
 use crate::catalogues::{self, Catalogue};
+use crate::gathered::Fields;
 use crate::hr::{IN_CHUNK, date_text, in_list, parse_date};
 use crate::{Result, corrupt};
 use jiff::civil::{Date, Time};
 use snitflade_domain::absence::{Absence, AbsenceType, default_catalogue};
 use snitflade_domain::schedule::AbsencePeriod;
 use snitflade_domain::{Kommunekode, Pernr};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 /// An absence as stored: the employee, the absence and its registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,23 +34,23 @@ fn time_text(t: Option<Time>) -> Option<String> {
     t.map(|t| t.strftime("%H:%M:%S").to_string())
 }
 
-fn from_row(row: &AnyRow) -> Result<StoredAbsence> {
+fn from_row<R: Fields>(row: &R) -> Result<StoredAbsence> {
     Ok(StoredAbsence {
-        id: row.try_get("id")?,
-        pernr: Pernr::parse(&row.try_get::<String, _>("pernr")?).map_err(corrupt)?,
+        id: row.text("id")?,
+        pernr: Pernr::parse(&row.text("pernr")?).map_err(corrupt)?,
         absence: Absence {
-            object_id: row.try_get("object_id")?,
-            type_code: row.try_get("type_code")?,
+            object_id: row.text("object_id")?,
+            type_code: row.text("type_code")?,
             period: AbsencePeriod {
-                start: parse_date(&row.try_get::<String, _>("start_date")?)?,
-                end: parse_date(&row.try_get::<String, _>("end_date")?)?,
-                start_time: parse_time(row.try_get("start_time")?)?,
-                end_time: parse_time(row.try_get("end_time")?)?,
+                start: parse_date(&row.text("start_date")?)?,
+                end: parse_date(&row.text("end_date")?)?,
+                start_time: parse_time(row.opt_text("start_time")?)?,
+                end_time: parse_time(row.opt_text("end_time")?)?,
             },
-            additional: row.try_get("additional")?,
-            registered_by: row.try_get("registered_by")?,
+            additional: row.text("additional")?,
+            registered_by: row.text("registered_by")?,
         },
-        registered_from: row.try_get("registered_from")?,
+        registered_from: row.text("registered_from")?,
     })
 }
 
@@ -67,12 +67,23 @@ where
     rows.iter().map(from_row).collect()
 }
 
+/// [`current_absences`]' rows (`$1` municipality, `$2` employee) and order.
+const CURRENT: &str = "absences WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL";
+const CURRENT_ORDER: &str = "start_date, start_time, object_id";
+
 /// The query of [`current_absences`].
 pub(crate) fn current_sql() -> String {
-    format!(
-        "SELECT {COLUMNS} FROM absences WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL \
-         ORDER BY start_date, start_time, object_id"
-    )
+    format!("SELECT {COLUMNS} FROM {CURRENT} ORDER BY {CURRENT_ORDER}")
+}
+
+/// [`current_absences`] as a scalar subquery gathering them into one JSON text (read with [`gathered_current`]).
+pub(crate) fn gather_current_sql(sqlite: bool) -> String {
+    crate::gathered::gather_sql(sqlite, COLUMNS, CURRENT, CURRENT_ORDER)
+}
+
+/// The absences of a [`gather_current_sql`] subquery.
+pub(crate) fn gathered_current(text: Option<&str>) -> Result<Vec<StoredAbsence>> {
+    crate::gathered::rows(text, COLUMNS, from_row)
 }
 
 /// The query of [`absences_in`] before its employees and order.

@@ -34,8 +34,18 @@ where
         .bind(municipality.to_string())
         .fetch_optional(executor)
         .await?;
-    row.map(|r| serde_json::from_str(&r.try_get::<String, _>("catalogue")?).map_err(corrupt))
-        .transpose()
+    parse(row.map(|r| r.try_get::<String, _>("catalogue")).transpose()?.as_deref())
+}
+
+/// [`get`] as a scalar subquery (`$1` the municipality) giving the catalogue's JSON text or NULL; read it with
+/// [`parse`].
+pub(crate) fn get_sql(which: Catalogue) -> String {
+    format!("(SELECT catalogue FROM {} WHERE municipality = $1)", which.table())
+}
+
+/// A stored catalogue's JSON text (`None`: the municipality has none of its own).
+pub(crate) fn parse<T: DeserializeOwned>(text: Option<&str>) -> Result<Option<T>> {
+    text.map(|t| serde_json::from_str(t).map_err(corrupt)).transpose()
 }
 
 /// Replaces a municipality's catalogue.

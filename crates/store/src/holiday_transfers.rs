@@ -2,6 +2,7 @@
 //! per employee, holiday year and reason, the days agreed (an agreement, with its date) or registered (a
 //! hindrance). The quota rules (`snitflade_domain::quotas`) decide how many of them move.
 
+use crate::gathered::Fields;
 use crate::hr::{date_text, parse_date};
 use crate::{Result, StoreError, corrupt};
 use jiff::civil::Date;
@@ -9,7 +10,6 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use snitflade_domain::quotas::{HolidayTransfer, HolidayYear, TransferReason};
 use snitflade_domain::{Kommunekode, Pernr};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 /// A transfer as registered.
@@ -58,13 +58,13 @@ impl StoredTransfer {
 
 const COLUMNS: &str = "id, pernr, holiday_year, reason, days, agreed_on, note, registered_at, registered_by";
 
-fn from_row(r: &AnyRow) -> Result<StoredTransfer> {
-    let reason: String = r.try_get("reason")?;
-    let days: String = r.try_get("days")?;
-    let year = i16::try_from(r.try_get::<i64, _>("holiday_year")?).map_err(corrupt)?;
+fn from_row<R: Fields>(r: &R) -> Result<StoredTransfer> {
+    let reason = r.text("reason")?;
+    let days = r.text("days")?;
+    let year = i16::try_from(r.int("holiday_year")?).map_err(corrupt)?;
     Ok(StoredTransfer {
-        id: r.try_get("id")?,
-        pernr: Pernr::parse(&r.try_get::<String, _>("pernr")?).map_err(corrupt)?,
+        id: r.text("id")?,
+        pernr: Pernr::parse(&r.text("pernr")?).map_err(corrupt)?,
         transfer: HolidayTransfer {
             from: HolidayYear { start: year },
             reason: TransferReason::parse(&reason).ok_or_else(|| corrupt(format!("transfer reason '{reason}'")))?,
@@ -72,14 +72,25 @@ fn from_row(r: &AnyRow) -> Result<StoredTransfer> {
                 .parse::<Decimal>()
                 .map_err(|_| corrupt(format!("stored decimal '{days}'")))?,
         },
-        agreed_on: r
-            .try_get::<Option<String>, _>("agreed_on")?
-            .map(|d| parse_date(&d))
-            .transpose()?,
-        note: r.try_get("note")?,
-        registered_at: r.try_get("registered_at")?,
-        registered_by: r.try_get("registered_by")?,
+        agreed_on: r.opt_text("agreed_on")?.map(|d| parse_date(&d)).transpose()?,
+        note: r.text("note")?,
+        registered_at: r.text("registered_at")?,
+        registered_by: r.text("registered_by")?,
     })
+}
+
+/// An employee's transfers (`$1` municipality, `$2` employee) and their order.
+const OF: &str = "holiday_transfers WHERE municipality = $1 AND pernr = $2";
+const OF_ORDER: &str = "holiday_year, reason";
+
+/// [`of`] as a scalar subquery gathering them into one JSON text (read with [`gathered_of`]).
+pub(crate) fn gather_of_sql(sqlite: bool) -> String {
+    crate::gathered::gather_sql(sqlite, COLUMNS, OF, OF_ORDER)
+}
+
+/// The transfers of a [`gather_of_sql`] subquery.
+pub(crate) fn gathered_of(text: Option<&str>) -> Result<Vec<StoredTransfer>> {
+    crate::gathered::rows(text, COLUMNS, from_row)
 }
 
 /// An employee's transfers, by holiday year and reason.
@@ -87,9 +98,7 @@ pub async fn of<'e, E>(executor: E, municipality: Kommunekode, pernr: Pernr) -> 
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM holiday_transfers WHERE municipality = $1 AND pernr = $2 ORDER BY holiday_year, reason"
-    );
+    let sql = format!("SELECT {COLUMNS} FROM {OF} ORDER BY {OF_ORDER}");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(municipality.to_string())
         .bind(pernr.to_string())

@@ -4,6 +4,7 @@
 //! Category records are never updated in place: a change closes the current registration (`registered_to`) and
 //! inserts the new one, so "as registered at time T" stays answerable.
 
+use crate::gathered::Fields;
 use crate::writer::{Table, Tx};
 use crate::{Result, corrupt};
 use jiff::civil::Date;
@@ -47,9 +48,9 @@ pub struct StoredEmployment {
     pub zlpe: Option<serde_json::Value>,
 }
 
-fn employment_from_row(row: &AnyRow) -> Result<StoredEmployment> {
-    let text = |c: &str| -> Result<String> { Ok(row.try_get::<String, _>(c)?) };
-    let opt = |c: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(c)?) };
+fn employment_from_row<R: Fields>(row: &R) -> Result<StoredEmployment> {
+    let text = |c: &str| row.text(c);
+    let opt = |c: &str| row.opt_text(c);
     let cpr = opt("cpr")?.ok_or_else(|| corrupt("employment without CPR number"))?;
     let status = text("status")?;
     let zlpe = opt("zlpe")?
@@ -61,13 +62,13 @@ fn employment_from_row(row: &AnyRow) -> Result<StoredEmployment> {
             municipality: Kommunekode::parse(&text("municipality")?).map_err(corrupt)?,
             pernr: Pernr::parse(&text("pernr")?).map_err(corrupt)?,
             cpr: Cpr::parse(&cpr).map_err(|_| corrupt("stored CPR number"))?,
-            ekstraciffer: u8::try_from(row.try_get::<i64, _>("ekstraciffer")?).map_err(corrupt)?,
+            ekstraciffer: u8::try_from(row.int("ekstraciffer")?).map_err(corrupt)?,
             first_name: text("first_name")?,
             last_name: text("last_name")?,
             org_unit: opt("org_unit")?,
             entry_date: opt_date(opt("entry_date")?)?,
             leave_date: opt_date(opt("leave_date")?)?,
-            is_manager: row.try_get::<i64, _>("is_manager")? != 0,
+            is_manager: row.int("is_manager")? != 0,
             status: EmploymentStatus::parse(&status).ok_or_else(|| corrupt(format!("employment status {status}")))?,
             replaced_by: opt("replaced_by")?
                 .map(|p| Pernr::parse(&p))
@@ -163,9 +164,7 @@ pub async fn employment<'e, E>(executor: E, municipality: Kommunekode, pernr: Pe
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!(
-        "SELECT {EMPLOYMENT_COLUMNS} FROM employees WHERE municipality = $1 AND pernr = $2 AND cpr IS NOT NULL"
-    );
+    let sql = format!("SELECT {EMPLOYMENT_COLUMNS} FROM {EMPLOYMENT}");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(municipality.to_string())
         .bind(pernr.to_string())
@@ -174,6 +173,19 @@ where
         .as_ref()
         .map(employment_from_row)
         .transpose()
+}
+
+/// [`employment`]'s row: `$1` municipality, `$2` employee.
+const EMPLOYMENT: &str = "employees WHERE municipality = $1 AND pernr = $2 AND cpr IS NOT NULL";
+
+/// [`employment`] as a scalar subquery gathering it into one JSON text (read with [`gathered_employment`]).
+pub(crate) fn gather_employment_sql(sqlite: bool) -> String {
+    crate::gathered::gather_sql(sqlite, EMPLOYMENT_COLUMNS, EMPLOYMENT, "pernr")
+}
+
+/// The employment of a [`gather_employment_sql`] subquery, if there is one.
+pub(crate) fn gathered_employment(text: Option<&str>) -> Result<Option<StoredEmployment>> {
+    Ok(crate::gathered::rows(text, EMPLOYMENT_COLUMNS, employment_from_row)?.pop())
 }
 
 /// The `pernr` column of query rows.
@@ -394,24 +406,24 @@ impl RegistrationFilter {
     }
 }
 
-fn record_from_row(row: &AnyRow) -> Result<StoredRecord> {
-    let code: String = row.try_get("category")?;
+fn record_from_row<R: Fields>(row: &R) -> Result<StoredRecord> {
+    let code = row.text("category")?;
     let category = Category::parse(&code).ok_or_else(|| corrupt(format!("category {code}")))?;
-    let values: Vec<(String, String)> = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+    let values: Vec<(String, String)> = serde_json::from_str(&row.text("data")?).map_err(corrupt)?;
     let record = CategoryRecord::new(
         category,
-        parse_date(&row.try_get::<String, _>("valid_from")?)?,
-        parse_date(&row.try_get::<String, _>("valid_to")?)?,
+        parse_date(&row.text("valid_from")?)?,
+        parse_date(&row.text("valid_to")?)?,
         values,
     )
     .map_err(corrupt)?;
     Ok(StoredRecord {
-        id: row.try_get("id")?,
-        pernr: Pernr::parse(&row.try_get::<String, _>("pernr")?).map_err(corrupt)?,
+        id: row.text("id")?,
+        pernr: Pernr::parse(&row.text("pernr")?).map_err(corrupt)?,
         record,
-        registered_from: row.try_get("registered_from")?,
-        registered_to: row.try_get("registered_to")?,
-        registered_by: row.try_get("registered_by")?,
+        registered_from: row.text("registered_from")?,
+        registered_to: row.opt_text("registered_to")?,
+        registered_by: row.text("registered_by")?,
     })
 }
 
@@ -523,12 +535,26 @@ impl GatheredRecord {
     }
 }
 
+/// [`current_records`]' rows: `$1` municipality, `$2` employee, `$3` category.
+const CURRENT_RECORDS: &str =
+    "employee_records WHERE municipality = $1 AND pernr = $2 AND category = $3 AND registered_to IS NULL";
+
 /// The query of [`current_records`].
 pub(crate) fn current_records_sql() -> String {
-    format!(
-        "SELECT {RECORD_COLUMNS} FROM employee_records WHERE municipality = $1 AND pernr = $2 AND category = $3 \
-         AND registered_to IS NULL"
-    )
+    format!("SELECT {RECORD_COLUMNS} FROM {CURRENT_RECORDS}")
+}
+
+/// [`current_records`] as a scalar subquery gathering them into one JSON text (read with
+/// [`gathered_current_records`]).
+pub(crate) fn gather_current_records_sql(sqlite: bool) -> String {
+    crate::gathered::gather_sql(sqlite, RECORD_COLUMNS, CURRENT_RECORDS, "valid_from, registered_from")
+}
+
+/// The records of a [`gather_current_records_sql`] subquery, in response order.
+pub(crate) fn gathered_current_records(text: Option<&str>) -> Result<Vec<StoredRecord>> {
+    let mut out = crate::gathered::rows(text, RECORD_COLUMNS, record_from_row)?;
+    sort_records(&mut out);
+    Ok(out)
 }
 
 /// The current records of one employee and category, inside a write.
@@ -627,21 +653,7 @@ pub async fn replace_category(
     now: &str,
 ) -> Result<bool> {
     let current = current_records(c, municipality, pernr, category).await?;
-    let mut changed = false;
-    for old in &current {
-        if !wanted.contains(&old.record) {
-            close_record(c, &old.id, now).await?;
-            changed = true;
-        }
-    }
-    for new in wanted {
-        debug_assert_eq!(new.category, category);
-        if !current.iter().any(|old| &old.record == new) {
-            insert_record(c, municipality, pernr, new, actor, now).await?;
-            changed = true;
-        }
-    }
-    Ok(changed)
+    replace_current(c, municipality, pernr, &current, wanted, actor, now).await
 }
 
 /// Makes `wanted` the current records of one employee and category *among those `managed` selects*; current
@@ -659,20 +671,30 @@ pub async fn replace_managed_records(
     actor: &str,
     now: &str,
 ) -> Result<bool> {
-    let current: Vec<StoredRecord> = current_records(c, municipality, pernr, category)
-        .await?
-        .into_iter()
-        .filter(|r| managed(&r.record))
-        .collect();
+    let mut current = current_records(c, municipality, pernr, category).await?;
+    current.retain(|r| managed(&r.record));
+    replace_current(c, municipality, pernr, &current, wanted, actor, now).await
+}
+
+/// [`replace_category`] with the `current` records read already in the same transaction (all of one category,
+/// that of `wanted`).
+pub async fn replace_current(
+    c: &mut AnyConnection,
+    municipality: Kommunekode,
+    pernr: Pernr,
+    current: &[StoredRecord],
+    wanted: &[CategoryRecord],
+    actor: &str,
+    now: &str,
+) -> Result<bool> {
     let mut changed = false;
-    for old in &current {
+    for old in current {
         if !wanted.contains(&old.record) {
             close_record(c, &old.id, now).await?;
             changed = true;
         }
     }
     for new in wanted {
-        debug_assert_eq!(new.category, category);
         if !current.iter().any(|old| &old.record == new) {
             insert_record(c, municipality, pernr, new, actor, now).await?;
             changed = true;
@@ -775,24 +797,37 @@ pub async fn children<'e, E>(executor: E, municipality: Kommunekode, pernr: Pern
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let rows = sqlx::query(
-        "SELECT child_number, cpr, first_name, last_name FROM employee_children \
-         WHERE municipality = $1 AND pernr = $2 ORDER BY child_number",
-    )
-    .bind(municipality.to_string())
-    .bind(pernr.to_string())
-    .fetch_all(executor)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Child {
-                child_number: r.try_get("child_number")?,
-                cpr: Cpr::parse(&r.try_get::<String, _>("cpr")?).map_err(|_| corrupt("stored CPR number"))?,
-                first_name: r.try_get("first_name")?,
-                last_name: r.try_get("last_name")?,
-            })
-        })
-        .collect()
+    let sql = format!("SELECT {CHILD_COLUMNS} FROM {CHILDREN} ORDER BY {CHILDREN_ORDER}");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(municipality.to_string())
+        .bind(pernr.to_string())
+        .fetch_all(executor)
+        .await?;
+    rows.iter().map(child_from_row).collect()
+}
+
+const CHILD_COLUMNS: &str = "child_number, cpr, first_name, last_name";
+/// [`children`]' rows (`$1` municipality, `$2` employee) and order.
+const CHILDREN: &str = "employee_children WHERE municipality = $1 AND pernr = $2";
+const CHILDREN_ORDER: &str = "child_number";
+
+fn child_from_row<R: Fields>(r: &R) -> Result<Child> {
+    Ok(Child {
+        child_number: r.text("child_number")?,
+        cpr: Cpr::parse(&r.text("cpr")?).map_err(|_| corrupt("stored CPR number"))?,
+        first_name: r.text("first_name")?,
+        last_name: r.text("last_name")?,
+    })
+}
+
+/// [`children`] as a scalar subquery gathering them into one JSON text (read with [`gathered_children`]).
+pub(crate) fn gather_children_sql(sqlite: bool) -> String {
+    crate::gathered::gather_sql(sqlite, CHILD_COLUMNS, CHILDREN, CHILDREN_ORDER)
+}
+
+/// The children of a [`gather_children_sql`] subquery.
+pub(crate) fn gathered_children(text: Option<&str>) -> Result<Vec<Child>> {
+    crate::gathered::rows(text, CHILD_COLUMNS, child_from_row)
 }
 
 pub async fn insert_maternity_case(

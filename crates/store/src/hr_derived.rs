@@ -4,8 +4,9 @@
 //! actually change get a new registration, so the category history stays meaningful. Like every category of an
 //! ended employment, they end on its leave date (what starts after it is not shown).
 
-use crate::hr::replace_category;
-use crate::{Result, absence, corrupt, schedules};
+use crate::hr::{StoredRecord, replace_category, replace_current};
+use crate::time_data::TimeData;
+use crate::{Result, corrupt, schedules};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use snitflade_domain::absence::AbsenceType;
@@ -60,7 +61,7 @@ pub async fn sync_schedule_records(
 }
 
 /// Re-derives an employee's FVNV records from its current absences, costed under its current schedules.
-/// Returns whether anything changed.
+/// Returns whether anything changed (never for a number without an employment: it has no absences).
 pub async fn sync_absence_records(
     c: &mut AnyConnection,
     municipality: Kommunekode,
@@ -68,27 +69,21 @@ pub async fn sync_absence_records(
     actor: &str,
     now: &str,
 ) -> Result<bool> {
-    let schedules = Schedules::new(
-        schedules::current_schedules(&mut *c, municipality, pernr)
-            .await?
-            .into_iter()
-            .map(|s| s.schedule)
-            .collect(),
-    );
-    let catalogue = absence::catalogue(&mut *c, municipality).await?;
-    let absences = absence::current_absences(&mut *c, municipality, pernr).await?;
-    let leave = leave_date(c, municipality, pernr).await?;
+    let Some((data, current)) = TimeData::load_for_absence_change(c, municipality, pernr).await? else {
+        return Ok(false);
+    };
     let known = Known {
-        schedules: &schedules,
-        catalogue: &catalogue,
-        leave,
+        schedules: &data.schedules,
+        catalogue: &data.catalogue,
+        leave: data.employment.leave_date,
+        current: &current,
     };
     sync_absence_records_from(
         c,
         municipality,
         pernr,
         &known,
-        absences.iter().map(|a| &a.absence),
+        data.absences.iter().map(|a| &a.absence),
         actor,
         now,
     )
@@ -96,12 +91,14 @@ pub async fn sync_absence_records(
 }
 
 /// What [`sync_absence_records_from`] needs to know of the employee besides the absences, as the caller has read
-/// it already in the same transaction.
+/// it already in the same transaction ([`TimeData::load_for_absence_change`]).
 pub struct Known<'a> {
     pub schedules: &'a Schedules,
     pub catalogue: &'a [AbsenceType],
     /// The employment's leave date, if it has ended.
     pub leave: Option<Date>,
+    /// The current FVNV records (before the change).
+    pub current: &'a [StoredRecord],
 }
 
 /// [`sync_absence_records`] from data the caller has read in the same transaction (the absences as they are after
@@ -119,7 +116,7 @@ pub async fn sync_absence_records_from<'a>(
         .map(|a| absence_record(a, known.schedules, known.catalogue))
         .collect::<Result<Vec<_>>>()?;
     let wanted = until(wanted, known.leave)?;
-    replace_category(c, municipality, pernr, Category::FravaerNaervaer, &wanted, actor, now).await
+    replace_current(c, municipality, pernr, known.current, &wanted, actor, now).await
 }
 
 /// The employment's leave date, if it has ended.

@@ -18,6 +18,7 @@ pub mod documents;
 pub mod dueslag;
 pub mod errors;
 pub mod fixed_supplements;
+mod gathered;
 pub mod holiday_transfers;
 pub mod hr;
 pub mod hr_derived;

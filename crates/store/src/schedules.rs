@@ -1,12 +1,12 @@
 //! Storage of work schedules (Mødetidsplaner). Like absences, a schedule is never updated in place: a change
 //! closes its current registration and inserts the new one under the same `schedule_id`.
 
+use crate::gathered::Fields;
 use crate::hr::{IN_CHUNK, date_text, in_list, parse_date};
 use crate::{Result, corrupt};
 use snitflade_domain::schedule::WorkSchedule;
 use snitflade_domain::{Kommunekode, Pernr};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 /// A schedule as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,19 +22,19 @@ pub struct StoredSchedule {
 
 const COLUMNS: &str = "id, schedule_id, pernr, valid_from, valid_to, kind, text, pattern, registered_by";
 
-fn from_row(row: &AnyRow) -> Result<StoredSchedule> {
+fn from_row<R: Fields>(row: &R) -> Result<StoredSchedule> {
     Ok(StoredSchedule {
-        id: row.try_get("id")?,
-        schedule_id: row.try_get("schedule_id")?,
-        pernr: Pernr::parse(&row.try_get::<String, _>("pernr")?).map_err(corrupt)?,
+        id: row.text("id")?,
+        schedule_id: row.text("schedule_id")?,
+        pernr: Pernr::parse(&row.text("pernr")?).map_err(corrupt)?,
         schedule: WorkSchedule {
-            valid_from: parse_date(&row.try_get::<String, _>("valid_from")?)?,
-            valid_to: parse_date(&row.try_get::<String, _>("valid_to")?)?,
-            kind: row.try_get("kind")?,
-            text: row.try_get("text")?,
-            pattern: serde_json::from_str(&row.try_get::<String, _>("pattern")?).map_err(corrupt)?,
+            valid_from: parse_date(&row.text("valid_from")?)?,
+            valid_to: parse_date(&row.text("valid_to")?)?,
+            kind: row.text("kind")?,
+            text: row.text("text")?,
+            pattern: serde_json::from_str(&row.text("pattern")?).map_err(corrupt)?,
         },
-        registered_by: row.try_get("registered_by")?,
+        registered_by: row.text("registered_by")?,
     })
 }
 
@@ -55,12 +55,24 @@ where
     rows.iter().map(from_row).collect()
 }
 
+/// One employee's current schedules (`$1` municipality, `$2` employee) and their order.
+const CURRENT: &str = "work_schedules WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL";
+const CURRENT_ORDER: &str = "valid_from";
+
 /// The query of one employee's current schedules.
 pub(crate) fn current_sql() -> String {
-    format!(
-        "SELECT {COLUMNS} FROM work_schedules WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL \
-         ORDER BY valid_from"
-    )
+    format!("SELECT {COLUMNS} FROM {CURRENT} ORDER BY {CURRENT_ORDER}")
+}
+
+/// [`current_schedules`] as a scalar subquery gathering them into one JSON text (read with
+/// [`gathered_current`]).
+pub(crate) fn gather_current_sql(sqlite: bool) -> String {
+    crate::gathered::gather_sql(sqlite, COLUMNS, CURRENT, CURRENT_ORDER)
+}
+
+/// The schedules of a [`gather_current_sql`] subquery.
+pub(crate) fn gathered_current(text: Option<&str>) -> Result<Vec<StoredSchedule>> {
+    crate::gathered::rows(text, COLUMNS, from_row)
 }
 
 /// The current schedules of many employees, by employee and start.

@@ -672,6 +672,212 @@ async fn absence_scenario(url: &str) {
 }
 
 #[tokio::test]
+async fn time_data_in_one_statement_on_every_engine() {
+    for db in TestDb::all().await {
+        time_data_scenario(&db.url).await;
+        db.cleanup().await;
+    }
+}
+
+/// `TimeData` reads an employee's tables in one statement, each gathered into JSON by the database: what it reads
+/// must be exactly what the tables' own reads give — NULLs, times, numbers, order and all — and a number without
+/// an employment reads as none.
+async fn time_data_scenario(url: &str) {
+    use jiff::civil::{date, time};
+    use rust_decimal::Decimal;
+    use snitflade_domain::absence::{Absence, default_catalogue};
+    use snitflade_domain::hr::{Category, Child, Employment, EmploymentStatus, OPEN_END};
+    use snitflade_domain::quotas::{HolidayTransfer, HolidayYear, TransferReason};
+    use snitflade_domain::schedule::{AbsencePeriod, WeekPattern, WorkSchedule};
+    use snitflade_domain::{Cpr, Pernr};
+    use snitflade_store::holiday_transfers::{self, StoredTransfer};
+    use snitflade_store::time_data::TimeData;
+    use snitflade_store::{absence, hr, hr_derived, schedules};
+
+    let store = Store::open(url).await.unwrap();
+    seed(&store).await;
+    let m = Kommunekode::parse("0751").unwrap();
+    let pernr = Pernr::parse("4713").unwrap();
+    let employment = Employment {
+        municipality: m,
+        pernr,
+        cpr: Cpr::parse("0101651234").unwrap(),
+        ekstraciffer: 3,
+        first_name: "Åse".into(),
+        last_name: "Ø\"Bak\\".into(),
+        org_unit: Some("U1".into()),
+        entry_date: Some(date(2015, 1, 1)),
+        leave_date: Some(date(2027, 6, 30)),
+        is_manager: true,
+        status: EmploymentStatus::Active,
+        replaced_by: None,
+    };
+    let absence = |object_id: &str, code: &str, day: i8, times: Option<(i8, i8)>, additional: &str| Absence {
+        object_id: object_id.into(),
+        type_code: code.into(),
+        period: AbsencePeriod {
+            start: date(2026, 11, day),
+            end: date(2026, 11, day + if times.is_some() { 0 } else { 1 }),
+            start_time: times.map(|(s, _)| time(s, 0, 0, 0)),
+            end_time: times.map(|(_, e)| time(e, 30, 0, 0)),
+        },
+        additional: additional.into(),
+        registered_by: "t".into(),
+    };
+    // Inserted out of order; two on one day, told apart by their times.
+    let absences = vec![
+        absence("A3", "FE", 20, None, ""),
+        absence("A2", "SY", 10, Some((12, 14)), ""),
+        absence("A1", "SY", 10, Some((8, 10)), "01"),
+    ];
+    let mut catalogue = default_catalogue();
+    catalogue.truncate(5);
+    let schedule = |from: i8, hours: &str| WorkSchedule {
+        valid_from: date(2026, from, 1),
+        valid_to: if from == 1 { date(2026, 6, 30) } else { OPEN_END },
+        kind: "DEL".into(),
+        text: "Deltid \u{1F600}".into(),
+        pattern: WeekPattern::weekdays(hours.parse().unwrap(), time(8, 0, 0, 0)),
+    };
+    let children = vec![
+        Child {
+            child_number: "02".into(),
+            cpr: Cpr::parse("0202201234").unwrap(),
+            first_name: "Bo".into(),
+            last_name: "Bak".into(),
+        },
+        Child {
+            child_number: "01".into(),
+            cpr: Cpr::parse("0101181234").unwrap(),
+            first_name: "Al".into(),
+            last_name: "Bak".into(),
+        },
+    ];
+    let transfer = |id: &str, year: i16, reason, agreed_on| StoredTransfer {
+        id: id.into(),
+        pernr,
+        transfer: HolidayTransfer {
+            from: HolidayYear { start: year },
+            reason,
+            days: "2.5".parse::<Decimal>().unwrap(),
+        },
+        agreed_on,
+        note: String::new(),
+        registered_at: "2026-11-01T00:00:00.000000Z".into(),
+        registered_by: "admin".into(),
+    };
+    let transfers = vec![
+        transfer("T2", 2025, TransferReason::Hindrance, None),
+        transfer("T1", 2024, TransferReason::Agreement, Some(date(2025, 12, 1))),
+    ];
+    let (e, a, k, ch, tr) = (
+        employment.clone(),
+        absences.clone(),
+        catalogue.clone(),
+        children.clone(),
+        transfers.clone(),
+    );
+    let (s1, s2) = (schedule(1, "37"), schedule(7, "30"));
+    let (data, fvnv) = store
+        .write(move |c| {
+            let (e, a, k, ch, tr, s1, s2) = (
+                e.clone(),
+                a.clone(),
+                k.clone(),
+                ch.clone(),
+                tr.clone(),
+                s1.clone(),
+                s2.clone(),
+            );
+            Box::pin(async move {
+                let now = "2026-11-01T00:00:00.000000Z";
+                hr::upsert_employment(c, &e, None).await?;
+                absence::set_catalogue(c, m, &k, "admin", now).await?;
+                schedules::insert_schedule(c, m, pernr, "S2", &s2, "t", now).await?;
+                schedules::insert_schedule(c, m, pernr, "S1", &s1, "t", now).await?;
+                for a in &a {
+                    absence::insert_absence(c, m, pernr, a, now).await?;
+                }
+                for child in &ch {
+                    hr::insert_child(c, m, pernr, child).await?;
+                }
+                for t in &tr {
+                    holiday_transfers::insert(c, m, t).await?;
+                }
+                assert!(hr_derived::sync_absence_records(c, m, pernr, "t", now).await?);
+                // Read inside the write, as a change reads it.
+                let gathered = TimeData::load_for_absence_change(c, m, pernr).await?;
+                let nobody = TimeData::load_for_absence_change(c, m, Pernr::parse("4714").unwrap()).await?;
+                assert!(nobody.is_none(), "no employment, no time data");
+                Ok(gathered)
+            })
+        })
+        .await
+        .unwrap()
+        .expect("an employment");
+    // The same, one table at a time, each by its own read.
+    let mut c = store.pool().acquire().await.unwrap();
+    assert_eq!(
+        fvnv,
+        hr::current_records(&mut c, m, pernr, Category::FravaerNaervaer)
+            .await
+            .unwrap()
+    );
+    assert_eq!(fvnv.len(), 3);
+    assert_eq!(
+        TimeData::read(store.pool(), m, pernr).await.unwrap().unwrap().absences,
+        data.absences,
+        "the read pool's load is the same"
+    );
+    assert_eq!(
+        Some(data.employment.clone()),
+        hr::employment(&mut *c, m, pernr).await.unwrap().map(|s| s.employment)
+    );
+    assert_eq!(data.employment, employment);
+    assert_eq!(data.catalogue, catalogue);
+    assert_eq!(
+        data.stored_schedules,
+        schedules::current_schedules(&mut *c, m, pernr).await.unwrap()
+    );
+    assert_eq!(
+        data.stored_schedules
+            .iter()
+            .map(|s| s.schedule_id.as_str())
+            .collect::<Vec<_>>(),
+        ["S1", "S2"]
+    );
+    assert_eq!(
+        data.absences,
+        absence::current_absences(&mut *c, m, pernr).await.unwrap()
+    );
+    assert_eq!(
+        data.absences
+            .iter()
+            .map(|a| a.absence.object_id.as_str())
+            .collect::<Vec<_>>(),
+        ["A1", "A2", "A3"],
+        "by start date and time"
+    );
+    assert_eq!(data.absences[0].absence, absences[2]);
+    assert_eq!(data.children, hr::children(&mut *c, m, pernr).await.unwrap());
+    assert_eq!(
+        data.children
+            .iter()
+            .map(|c| c.child_number.as_str())
+            .collect::<Vec<_>>(),
+        ["01", "02"]
+    );
+    assert_eq!(data.transfers, holiday_transfers::of(&mut *c, m, pernr).await.unwrap());
+    assert_eq!(
+        data.transfers.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        ["T1", "T2"]
+    );
+    assert_eq!(data.catalogue, absence::catalogue(&mut *c, m).await.unwrap());
+    drop(c);
+    store.close().await;
+}
+
+#[tokio::test]
 async fn payroll_on_every_engine() {
     for db in TestDb::all().await {
         payroll_scenario(&db.url).await;

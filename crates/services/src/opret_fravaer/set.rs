@@ -251,7 +251,7 @@ async fn apply(
     mut change: Change,
 ) -> snitflade_store::Result<ReturnStatus> {
     let pernr = change.pernr;
-    let Some(data) = TimeData::load(tx, kommune, pernr).await? else {
+    let Some((data, fvnv)) = TimeData::load_for_absence_change(tx, kommune, pernr).await? else {
         return Ok(ReturnStatus::error(unknown(pernr, kommune)));
     };
     if let Some(text) = refusal(&data) {
@@ -310,6 +310,7 @@ async fn apply(
         schedules: &data.schedules,
         catalogue: &data.catalogue,
         leave: data.employment.leave_date,
+        current: &fvnv,
     };
     hr_derived::sync_absence_records_from(tx, kommune, pernr, &known, after, &actor, &now).await?;
 

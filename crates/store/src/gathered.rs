@@ -1,0 +1,135 @@
+//! Rows the database gathers into one JSON array, so that a read of many rows — or of several tables at once —
+//! costs one result row. Every row the driver returns costs a hand-off between threads (SQLite's worker) and an
+//! allocation per column; a write that reads an employee's tables once per request (an absence) pays that for
+//! each of dozens of rows. [`gather_sql`] turns a query's columns, `FROM … WHERE …` and order into a scalar
+//! subquery giving `[[col, …], …]` (`json_group_array` on SQLite, `json_agg` on PostgreSQL); [`rows`] reads it
+//! back as [`GatheredRow`]s, which a table's row parser reads through [`Fields`] exactly as it reads a driver row.
+
+use crate::{Result, corrupt};
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::rc::Rc;
+
+/// A row's columns by name, from the driver or from a gathered row: one parser per table serves both.
+pub(crate) trait Fields {
+    fn text(&self, column: &str) -> Result<String>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>>;
+    fn int(&self, column: &str) -> Result<i64>;
+}
+
+impl Fields for AnyRow {
+    fn text(&self, column: &str) -> Result<String> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+}
+
+/// A scalar subquery gathering `columns` (a comma-separated list of plain column names) of the rows of
+/// `from_where` (`table WHERE …`), in `order`, into one JSON text: an array of arrays, `[]` or NULL when there are
+/// none.
+pub(crate) fn gather_sql(sqlite: bool, columns: &str, from_where: &str, order: &str) -> String {
+    if sqlite {
+        format!("(SELECT json_group_array(json_array({columns}) ORDER BY {order}) FROM {from_where})")
+    } else {
+        format!("(SELECT json_agg(json_build_array({columns}) ORDER BY {order})::text FROM {from_where})")
+    }
+}
+
+/// One gathered row: its values in the order of the gathering's column list.
+pub(crate) struct GatheredRow {
+    /// The column names, in the order of the list given to [`gather_sql`].
+    columns: Rc<[&'static str]>,
+    values: Vec<Value>,
+}
+
+impl GatheredRow {
+    fn value(&self, column: &str) -> Result<&Value> {
+        self.columns
+            .iter()
+            .position(|c| *c == column)
+            .and_then(|i| self.values.get(i))
+            .ok_or_else(|| corrupt(format!("gathered row without column {column}")))
+    }
+}
+
+impl Fields for GatheredRow {
+    fn text(&self, column: &str) -> Result<String> {
+        self.opt_text(column)?
+            .ok_or_else(|| corrupt(format!("gathered column {column} is NULL")))
+    }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            other => Err(corrupt(format!("gathered column {column} is not text: {other}"))),
+        }
+    }
+
+    fn int(&self, column: &str) -> Result<i64> {
+        self.value(column)?
+            .as_i64()
+            .ok_or_else(|| corrupt(format!("gathered column {column} is not an integer")))
+    }
+}
+
+/// The rows of a [`gather_sql`] subquery's text (NULL: none), each read by `parse`.
+pub(crate) fn rows<T>(
+    gathered: Option<&str>,
+    columns: &'static str,
+    parse: impl Fn(&GatheredRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    let Some(text) = gathered else {
+        return Ok(Vec::new());
+    };
+    let names: Rc<[&'static str]> = columns.split(',').map(str::trim).collect();
+    let values: Vec<Vec<Value>> = serde_json::from_str(text).map_err(corrupt)?;
+    values
+        .into_iter()
+        .map(|values| {
+            if values.len() != names.len() {
+                return Err(corrupt(format!(
+                    "gathered row of {} values for {} columns",
+                    values.len(),
+                    names.len()
+                )));
+            }
+            parse(&GatheredRow {
+                columns: names.clone(),
+                values,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gathered_rows_read_by_name() {
+        let got = rows(Some(r#"[["a", 1, null], ["b", 2, "x"]]"#), "name, n, note", |r| {
+            Ok((r.text("name")?, r.int("n")?, r.opt_text("note")?))
+        })
+        .unwrap();
+        assert_eq!(got, vec![("a".into(), 1, None), ("b".into(), 2, Some("x".into()))]);
+        assert!(rows(None, "name", |r| r.text("name")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_wrong_shape_is_corrupt_not_a_panic() {
+        assert!(rows(Some(r#"[["a"]]"#), "name, n", |r| r.text("name")).is_err());
+        assert!(rows(Some(r#"[[1]]"#), "name", |r| r.text("name")).is_err());
+        assert!(rows(Some(r#"[[null]]"#), "name", |r| r.text("name")).is_err());
+        assert!(rows(Some(r#"[["x"]]"#), "n", |r| r.int("n")).is_err());
+        assert!(rows(Some("{"), "n", |r| r.int("n")).is_err());
+    }
+}
