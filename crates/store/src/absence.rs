@@ -3,7 +3,7 @@
 //! `object_id`; a deletion only closes it.
 
 use crate::catalogues::{self, Catalogue};
-use crate::gathered::Fields;
+use crate::gathered::{EmployeeRows, Fields};
 use crate::hr::{IN_CHUNK, date_text, in_list, parse_date};
 use crate::{Result, corrupt};
 use jiff::civil::{Date, Time};
@@ -59,32 +59,17 @@ pub async fn current_absences<'e, E>(executor: E, municipality: Kommunekode, per
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(current_sql()))
-        .bind(municipality.to_string())
-        .bind(pernr.to_string())
-        .fetch_all(executor)
-        .await?;
-    rows.iter().map(from_row).collect()
+    CURRENT.read(executor, municipality, pernr).await
 }
 
-/// [`current_absences`]' rows (`$1` municipality, `$2` employee) and order.
-const CURRENT: &str = "absences WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL";
-const CURRENT_ORDER: &str = "start_date, start_time, object_id";
-
-/// The query of [`current_absences`].
-pub(crate) fn current_sql() -> String {
-    format!("SELECT {COLUMNS} FROM {CURRENT} ORDER BY {CURRENT_ORDER}")
-}
-
-/// [`current_absences`] as a scalar subquery gathering them into one JSON text (read with [`gathered_current`]).
-pub(crate) fn gather_current_sql(sqlite: bool) -> String {
-    crate::gathered::gather_sql(sqlite, COLUMNS, CURRENT, CURRENT_ORDER)
-}
-
-/// The absences of a [`gather_current_sql`] subquery.
-pub(crate) fn gathered_current(text: Option<&str>) -> Result<Vec<StoredAbsence>> {
-    crate::gathered::rows(text, COLUMNS, from_row)
-}
+/// One employee's current absences.
+pub(crate) const CURRENT: EmployeeRows<StoredAbsence> = EmployeeRows {
+    columns: COLUMNS,
+    from_where: "absences WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL",
+    order: "start_date, start_time, object_id",
+    row: from_row,
+    gathered_row: from_row,
+};
 
 /// The query of [`absences_in`] before its employees and order.
 pub(crate) fn period_sql() -> String {

@@ -7,6 +7,7 @@
 
 use crate::{Result, corrupt};
 use serde_json::Value;
+use snitflade_domain::{Kommunekode, Pernr};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::rc::Rc;
@@ -29,6 +30,53 @@ impl Fields for AnyRow {
 
     fn int(&self, column: &str) -> Result<i64> {
         Ok(self.try_get(column)?)
+    }
+}
+
+/// The rows one employee has in one table, described once for both ways of reading them: by the driver
+/// ([`EmployeeRows::read`]) or gathered into a subquery of a larger statement ([`EmployeeRows::gather_sql`], then
+/// [`EmployeeRows::gathered`]). `row` and `gathered_row` are the table's one generic row parser, once per kind of
+/// row.
+pub(crate) struct EmployeeRows<T: 'static> {
+    /// Plain column names, comma-separated.
+    pub columns: &'static str,
+    /// `table WHERE …`, with `$1` the municipality and `$2` the employee.
+    pub from_where: &'static str,
+    pub order: &'static str,
+    pub row: fn(&AnyRow) -> Result<T>,
+    pub gathered_row: fn(&GatheredRow) -> Result<T>,
+}
+
+impl<T> EmployeeRows<T> {
+    /// The plain query.
+    pub fn sql(&self) -> String {
+        format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            self.columns, self.from_where, self.order
+        )
+    }
+
+    /// Reads the employee's rows.
+    pub async fn read<'e, E>(&self, executor: E, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<T>>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(self.sql()))
+            .bind(municipality.to_string())
+            .bind(pernr.to_string())
+            .fetch_all(executor)
+            .await?;
+        rows.iter().map(self.row).collect()
+    }
+
+    /// The rows as a scalar subquery of one JSON text (same parameters).
+    pub fn gather_sql(&self, sqlite: bool) -> String {
+        gather_sql(sqlite, self.columns, self.from_where, self.order)
+    }
+
+    /// The rows of a [`EmployeeRows::gather_sql`] subquery's text.
+    pub fn gathered(&self, text: Option<&str>) -> Result<Vec<T>> {
+        rows(text, self.columns, self.gathered_row)
     }
 }
 

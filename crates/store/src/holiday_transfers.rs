@@ -2,7 +2,7 @@
 //! per employee, holiday year and reason, the days agreed (an agreement, with its date) or registered (a
 //! hindrance). The quota rules (`snitflade_domain::quotas`) decide how many of them move.
 
-use crate::gathered::Fields;
+use crate::gathered::{EmployeeRows, Fields};
 use crate::hr::{date_text, parse_date};
 use crate::{Result, StoreError, corrupt};
 use jiff::civil::Date;
@@ -79,33 +79,22 @@ fn from_row<R: Fields>(r: &R) -> Result<StoredTransfer> {
     })
 }
 
-/// An employee's transfers (`$1` municipality, `$2` employee) and their order.
-const OF: &str = "holiday_transfers WHERE municipality = $1 AND pernr = $2";
-const OF_ORDER: &str = "holiday_year, reason";
-
-/// [`of`] as a scalar subquery gathering them into one JSON text (read with [`gathered_of`]).
-pub(crate) fn gather_of_sql(sqlite: bool) -> String {
-    crate::gathered::gather_sql(sqlite, COLUMNS, OF, OF_ORDER)
-}
-
-/// The transfers of a [`gather_of_sql`] subquery.
-pub(crate) fn gathered_of(text: Option<&str>) -> Result<Vec<StoredTransfer>> {
-    crate::gathered::rows(text, COLUMNS, from_row)
-}
-
 /// An employee's transfers, by holiday year and reason.
 pub async fn of<'e, E>(executor: E, municipality: Kommunekode, pernr: Pernr) -> Result<Vec<StoredTransfer>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {COLUMNS} FROM {OF} ORDER BY {OF_ORDER}");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(municipality.to_string())
-        .bind(pernr.to_string())
-        .fetch_all(executor)
-        .await?;
-    rows.iter().map(from_row).collect()
+    OF.read(executor, municipality, pernr).await
 }
+
+/// An employee's transfers.
+pub(crate) const OF: EmployeeRows<StoredTransfer> = EmployeeRows {
+    columns: COLUMNS,
+    from_where: "holiday_transfers WHERE municipality = $1 AND pernr = $2",
+    order: "holiday_year, reason",
+    row: from_row,
+    gathered_row: from_row,
+};
 
 /// Registers a transfer; `Conflict` if the employee has one of that year and reason already.
 pub async fn insert(c: &mut AnyConnection, municipality: Kommunekode, t: &StoredTransfer) -> Result<()> {

@@ -4,7 +4,7 @@
 //! Category records are never updated in place: a change closes the current registration (`registered_to`) and
 //! inserts the new one, so "as registered at time T" stays answerable.
 
-use crate::gathered::Fields;
+use crate::gathered::{EmployeeRows, Fields};
 use crate::writer::{Table, Tx};
 use crate::{Result, corrupt};
 use jiff::civil::Date;
@@ -178,15 +178,14 @@ where
 /// [`employment`]'s row: `$1` municipality, `$2` employee.
 const EMPLOYMENT: &str = "employees WHERE municipality = $1 AND pernr = $2 AND cpr IS NOT NULL";
 
-/// [`employment`] as a scalar subquery gathering it into one JSON text (read with [`gathered_employment`]).
-pub(crate) fn gather_employment_sql(sqlite: bool) -> String {
-    crate::gathered::gather_sql(sqlite, EMPLOYMENT_COLUMNS, EMPLOYMENT, "pernr")
-}
-
-/// The employment of a [`gather_employment_sql`] subquery, if there is one.
-pub(crate) fn gathered_employment(text: Option<&str>) -> Result<Option<StoredEmployment>> {
-    Ok(crate::gathered::rows(text, EMPLOYMENT_COLUMNS, employment_from_row)?.pop())
-}
+/// An employee's employment, as rows (none or one) for gathering.
+pub(crate) const EMPLOYMENT_ROWS: EmployeeRows<StoredEmployment> = EmployeeRows {
+    columns: EMPLOYMENT_COLUMNS,
+    from_where: EMPLOYMENT,
+    order: "pernr",
+    row: employment_from_row,
+    gathered_row: employment_from_row,
+};
 
 /// The `pernr` column of query rows.
 fn pernrs_of(rows: &[AnyRow]) -> Result<Vec<Pernr>> {
@@ -797,19 +796,17 @@ pub async fn children<'e, E>(executor: E, municipality: Kommunekode, pernr: Pern
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {CHILD_COLUMNS} FROM {CHILDREN} ORDER BY {CHILDREN_ORDER}");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(municipality.to_string())
-        .bind(pernr.to_string())
-        .fetch_all(executor)
-        .await?;
-    rows.iter().map(child_from_row).collect()
+    CHILDREN.read(executor, municipality, pernr).await
 }
 
-const CHILD_COLUMNS: &str = "child_number, cpr, first_name, last_name";
-/// [`children`]' rows (`$1` municipality, `$2` employee) and order.
-const CHILDREN: &str = "employee_children WHERE municipality = $1 AND pernr = $2";
-const CHILDREN_ORDER: &str = "child_number";
+/// An employee's children.
+pub(crate) const CHILDREN: EmployeeRows<Child> = EmployeeRows {
+    columns: "child_number, cpr, first_name, last_name",
+    from_where: "employee_children WHERE municipality = $1 AND pernr = $2",
+    order: "child_number",
+    row: child_from_row,
+    gathered_row: child_from_row,
+};
 
 fn child_from_row<R: Fields>(r: &R) -> Result<Child> {
     Ok(Child {
@@ -818,16 +815,6 @@ fn child_from_row<R: Fields>(r: &R) -> Result<Child> {
         first_name: r.text("first_name")?,
         last_name: r.text("last_name")?,
     })
-}
-
-/// [`children`] as a scalar subquery gathering them into one JSON text (read with [`gathered_children`]).
-pub(crate) fn gather_children_sql(sqlite: bool) -> String {
-    crate::gathered::gather_sql(sqlite, CHILD_COLUMNS, CHILDREN, CHILDREN_ORDER)
-}
-
-/// The children of a [`gather_children_sql`] subquery.
-pub(crate) fn gathered_children(text: Option<&str>) -> Result<Vec<Child>> {
-    crate::gathered::rows(text, CHILD_COLUMNS, child_from_row)
 }
 
 pub async fn insert_maternity_case(

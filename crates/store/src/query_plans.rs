@@ -28,7 +28,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&crate::db::sqlite_url_in(dir.path())).await.unwrap();
         for (sql, index) in [
-            (crate::absence::current_sql(), "absences_current"),
+            (crate::absence::CURRENT.sql(), "absences_current"),
             (
                 // The period read of named employees (the municipality-wide one reads a week or a month by date,
                 // through the full period index: closed rows of that span only).
@@ -38,7 +38,7 @@ mod tests {
                 ),
                 "absences_current",
             ),
-            (crate::schedules::current_sql(), "work_schedules_current"),
+            (crate::schedules::CURRENT.sql(), "work_schedules_current"),
             (
                 crate::fixed_supplements::CURRENT_SQL.to_owned(),
                 "fixed_supplements_current",

@@ -1,7 +1,7 @@
 //! Storage of work schedules (Mødetidsplaner). Like absences, a schedule is never updated in place: a change
 //! closes its current registration and inserts the new one under the same `schedule_id`.
 
-use crate::gathered::Fields;
+use crate::gathered::{EmployeeRows, Fields};
 use crate::hr::{IN_CHUNK, date_text, in_list, parse_date};
 use crate::{Result, corrupt};
 use snitflade_domain::schedule::WorkSchedule;
@@ -47,33 +47,17 @@ pub async fn current_schedules<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(current_sql()))
-        .bind(municipality.to_string())
-        .bind(pernr.to_string())
-        .fetch_all(executor)
-        .await?;
-    rows.iter().map(from_row).collect()
+    CURRENT.read(executor, municipality, pernr).await
 }
 
-/// One employee's current schedules (`$1` municipality, `$2` employee) and their order.
-const CURRENT: &str = "work_schedules WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL";
-const CURRENT_ORDER: &str = "valid_from";
-
-/// The query of one employee's current schedules.
-pub(crate) fn current_sql() -> String {
-    format!("SELECT {COLUMNS} FROM {CURRENT} ORDER BY {CURRENT_ORDER}")
-}
-
-/// [`current_schedules`] as a scalar subquery gathering them into one JSON text (read with
-/// [`gathered_current`]).
-pub(crate) fn gather_current_sql(sqlite: bool) -> String {
-    crate::gathered::gather_sql(sqlite, COLUMNS, CURRENT, CURRENT_ORDER)
-}
-
-/// The schedules of a [`gather_current_sql`] subquery.
-pub(crate) fn gathered_current(text: Option<&str>) -> Result<Vec<StoredSchedule>> {
-    crate::gathered::rows(text, COLUMNS, from_row)
-}
+/// One employee's current schedules.
+pub(crate) const CURRENT: EmployeeRows<StoredSchedule> = EmployeeRows {
+    columns: COLUMNS,
+    from_where: "work_schedules WHERE municipality = $1 AND pernr = $2 AND registered_to IS NULL",
+    order: "valid_from",
+    row: from_row,
+    gathered_row: from_row,
+};
 
 /// The current schedules of many employees, by employee and start.
 pub async fn schedules_of<'e, E>(

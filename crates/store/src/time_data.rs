@@ -63,12 +63,12 @@ impl TimeData {
         let sql = format!(
             "SELECT {} AS employment, {} AS catalogue, {} AS schedules, {} AS absences, {} AS children, {} AS \
              transfers, {fvnv} AS fvnv",
-            hr::gather_employment_sql(sqlite),
+            hr::EMPLOYMENT_ROWS.gather_sql(sqlite),
             catalogues::get_sql(Catalogue::Absence),
-            schedules::gather_current_sql(sqlite),
-            absence::gather_current_sql(sqlite),
-            hr::gather_children_sql(sqlite),
-            holiday_transfers::gather_of_sql(sqlite),
+            schedules::CURRENT.gather_sql(sqlite),
+            absence::CURRENT.gather_sql(sqlite),
+            hr::CHILDREN.gather_sql(sqlite),
+            holiday_transfers::OF.gather_sql(sqlite),
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(municipality.to_string())
@@ -78,20 +78,20 @@ impl TimeData {
         }
         let row = q.fetch_one(&mut *c).await?;
         let column = |name: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(name)?) };
-        let Some(stored) = hr::gathered_employment(column("employment")?.as_deref())? else {
+        let Some(stored) = hr::EMPLOYMENT_ROWS.gathered(column("employment")?.as_deref())?.pop() else {
             return Ok(None);
         };
         let catalogue = catalogues::parse(column("catalogue")?.as_deref())?.unwrap_or_else(default_catalogue);
-        let stored_schedules = schedules::gathered_current(column("schedules")?.as_deref())?;
+        let stored_schedules = schedules::CURRENT.gathered(column("schedules")?.as_deref())?;
         let schedules = Schedules::new(stored_schedules.iter().map(|s| s.schedule.clone()).collect());
         let data = Self {
             employment: stored.employment,
             catalogue,
             stored_schedules,
             schedules,
-            absences: absence::gathered_current(column("absences")?.as_deref())?,
-            children: hr::gathered_children(column("children")?.as_deref())?,
-            transfers: holiday_transfers::gathered_of(column("transfers")?.as_deref())?,
+            absences: absence::CURRENT.gathered(column("absences")?.as_deref())?,
+            children: hr::CHILDREN.gathered(column("children")?.as_deref())?,
+            transfers: holiday_transfers::OF.gathered(column("transfers")?.as_deref())?,
         };
         let fvnv = hr::gathered_current_records(column("fvnv")?.as_deref())?;
         Ok(Some((data, fvnv)))
