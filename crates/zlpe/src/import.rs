@@ -388,6 +388,15 @@ pub const AUDIT_FILE: &str = "import";
 /// 64,000, …).
 const FIRST_STATISTICS_AT: u64 = 1000;
 const STATISTICS_GROWTH: u64 = 8;
+
+/// Created employments at which the statistics are next refreshed, when they were last refreshed at `last` (0:
+/// never).
+fn statistics_due(last: u64) -> u64 {
+    match last {
+        0 => FIRST_STATISTICS_AT,
+        last => STATISTICS_GROWTH * last,
+    }
+}
 /// The audit action of one change, written with the chunk that makes it.
 pub const AUDIT_CHANGE: &str = "import.change";
 
@@ -630,11 +639,7 @@ impl Importer<'_> {
         self.employees(run, employees, &mut w).await?;
         self.apply(w, &run.file_name).await?;
         self.created += run.summary.employees.created - created_before;
-        let due = match self.created_at_statistics {
-            0 => FIRST_STATISTICS_AT,
-            last => STATISTICS_GROWTH * last,
-        };
-        if self.created >= due {
+        if self.created >= statistics_due(self.created_at_statistics) {
             hr::update_statistics(self.store.pool()).await?;
             self.created_at_statistics = self.created;
         }
@@ -1007,5 +1012,23 @@ impl Importer<'_> {
                 })
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statistics_due;
+
+    #[test]
+    fn statistics_are_refreshed_twice_in_a_first_import_of_fifty_thousand() {
+        // Chunks of 500 created employments, as a first import goes.
+        let (mut last, mut refreshed) = (0, Vec::new());
+        for created in (500..=50_000).step_by(500) {
+            if created >= statistics_due(last) {
+                refreshed.push(created);
+                last = created;
+            }
+        }
+        assert_eq!(refreshed, [1000, 8000]);
     }
 }
