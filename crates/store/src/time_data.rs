@@ -47,7 +47,7 @@ impl TimeData {
     }
 
     /// One statement, one row: each table's rows gathered into a JSON text by the database (see
-    /// [`crate::gathered`]) — a dozen round trips and dozens of driver rows fewer per absence written.
+    /// [`crate::gathered`]) — six round trips and dozens of driver rows fewer per absence written.
     async fn load_gathered(
         c: &mut AnyConnection,
         municipality: Kommunekode,
@@ -58,7 +58,7 @@ impl TimeData {
         let fvnv = if with_fvnv {
             hr::gather_current_records_sql(sqlite)
         } else {
-            "NULL".to_owned()
+            "CAST(NULL AS TEXT)".to_owned()
         };
         let sql = format!(
             "SELECT {} AS employment, {} AS catalogue, {} AS schedules, {} AS absences, {} AS children, {} AS \
