@@ -5,6 +5,7 @@
 use crate::catalogues::{self, Catalogue};
 use crate::gathered::{EmployeeRows, Fields};
 use crate::hr::{IN_CHUNK, date_text, in_list, parse_date};
+use crate::writer::{Table, insert_rows};
 use crate::{Result, corrupt};
 use jiff::civil::{Date, Time};
 use snitflade_domain::absence::{Absence, AbsenceType, default_catalogue};
@@ -138,27 +139,9 @@ pub async fn insert_absence(
     absence: &Absence,
     now: &str,
 ) -> Result<String> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let p = &absence.period;
-    sqlx::query(
-        "INSERT INTO absences (id, object_id, municipality, pernr, type_code, start_date, end_date, start_time, \
-         end_time, additional, registered_from, registered_to, registered_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12)",
-    )
-    .bind(&id)
-    .bind(&absence.object_id)
-    .bind(municipality.to_string())
-    .bind(pernr.to_string())
-    .bind(&absence.type_code)
-    .bind(date_text(p.start))
-    .bind(date_text(p.end))
-    .bind(time_text(p.start_time))
-    .bind(time_text(p.end_time))
-    .bind(&absence.additional)
-    .bind(now)
-    .bind(&absence.registered_by)
-    .execute(c)
-    .await?;
+    let row = absence_row(municipality, pernr, absence, now);
+    let id = row[0].clone().expect("an id");
+    insert_rows(c, &ABSENCES, &[row]).await?;
     Ok(id)
 }
 
@@ -169,34 +152,51 @@ pub async fn insert_absences(
     absences: &[(Pernr, Absence)],
     now: &str,
 ) -> Result<()> {
-    const COLS: usize = 13;
-    for chunk in absences.chunks(crate::hr::rows_per_statement(c, COLS)) {
-        let values = crate::writer::placeholders(c, chunk.len(), COLS);
-        let sql = format!(
-            "INSERT INTO absences (id, object_id, municipality, pernr, type_code, start_date, end_date, start_time, \
-             end_time, additional, registered_from, registered_to, registered_by) VALUES {values}"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (pernr, a) in chunk {
-            let p = &a.period;
-            q = q
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(a.object_id.clone())
-                .bind(municipality.to_string())
-                .bind(pernr.to_string())
-                .bind(a.type_code.clone())
-                .bind(date_text(p.start))
-                .bind(date_text(p.end))
-                .bind(time_text(p.start_time))
-                .bind(time_text(p.end_time))
-                .bind(a.additional.clone())
-                .bind(now.to_owned())
-                .bind(None::<String>)
-                .bind(a.registered_by.clone());
-        }
-        q.execute(&mut *c).await?;
-    }
-    Ok(())
+    let rows: Vec<_> = absences
+        .iter()
+        .map(|(pernr, a)| absence_row(municipality, *pernr, a, now))
+        .collect();
+    insert_rows(c, &ABSENCES, &rows).await
+}
+
+/// The absences table as registrations are inserted into it.
+pub(crate) static ABSENCES: Table = Table {
+    name: "absences",
+    columns: &[
+        "id",
+        "object_id",
+        "municipality",
+        "pernr",
+        "type_code",
+        "start_date",
+        "end_date",
+        "start_time",
+        "end_time",
+        "additional",
+        "registered_from",
+        "registered_to",
+        "registered_by",
+    ],
+};
+
+/// An absence as a current registration's row of [`ABSENCES`], under a new row id.
+pub(crate) fn absence_row(municipality: Kommunekode, pernr: Pernr, a: &Absence, now: &str) -> Vec<Option<String>> {
+    let p = &a.period;
+    vec![
+        Some(uuid::Uuid::now_v7().to_string()),
+        Some(a.object_id.clone()),
+        Some(municipality.to_string()),
+        Some(pernr.to_string()),
+        Some(a.type_code.clone()),
+        Some(date_text(p.start)),
+        Some(date_text(p.end)),
+        time_text(p.start_time),
+        time_text(p.end_time),
+        Some(a.additional.clone()),
+        Some(now.to_owned()),
+        None,
+        Some(a.registered_by.clone()),
+    ]
 }
 
 /// Ends the current registration `id` (a change or a deletion of the absence).

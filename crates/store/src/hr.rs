@@ -583,24 +583,50 @@ pub async fn insert_record(
     actor: &str,
     now: &str,
 ) -> Result<String> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let values: Vec<_> = record.values().collect();
-    sqlx::query(
-        "INSERT INTO employee_records (id, municipality, pernr, category, valid_from, valid_to, data, \
-         registered_from, registered_to, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)",
-    )
-    .bind(&id)
-    .bind(municipality.to_string())
-    .bind(pernr.to_string())
-    .bind(record.category.code())
-    .bind(date_text(record.valid_from))
-    .bind(date_text(record.valid_to))
-    .bind(serde_json::to_string(&values).map_err(corrupt)?)
-    .bind(now)
-    .bind(actor)
-    .execute(c)
-    .await?;
+    let row = record_row(municipality, pernr, record, actor, now)?;
+    let id = row[0].clone().expect("an id");
+    crate::writer::insert_rows(c, &RECORDS, &[row]).await?;
     Ok(id)
+}
+
+/// The employee records table as registrations are inserted into it.
+pub(crate) static RECORDS: Table = Table {
+    name: "employee_records",
+    columns: &[
+        "id",
+        "municipality",
+        "pernr",
+        "category",
+        "valid_from",
+        "valid_to",
+        "data",
+        "registered_from",
+        "registered_to",
+        "registered_by",
+    ],
+};
+
+/// A record as a current registration's row of [`RECORDS`], under a new row id.
+pub(crate) fn record_row(
+    municipality: Kommunekode,
+    pernr: Pernr,
+    record: &CategoryRecord,
+    actor: &str,
+    now: &str,
+) -> Result<Vec<Option<String>>> {
+    let values: Vec<_> = record.values().collect();
+    Ok(vec![
+        Some(uuid::Uuid::now_v7().to_string()),
+        Some(municipality.to_string()),
+        Some(pernr.to_string()),
+        Some(record.category.code().to_owned()),
+        Some(date_text(record.valid_from)),
+        Some(date_text(record.valid_to)),
+        Some(serde_json::to_string(&values).map_err(corrupt)?),
+        Some(now.to_owned()),
+        None,
+        Some(actor.to_owned()),
+    ])
 }
 
 /// The tables whose rows are registrations (`registered_to` NULL while current).
@@ -676,7 +702,7 @@ pub async fn replace_managed_records(
 }
 
 /// [`replace_category`] with the `current` records read already in the same transaction (all of one category,
-/// that of `wanted`).
+/// that of `wanted`): the records to close are closed one by one, the missing ones inserted in one statement.
 pub async fn replace_current(
     c: &mut AnyConnection,
     municipality: Kommunekode,
@@ -686,20 +712,34 @@ pub async fn replace_current(
     actor: &str,
     now: &str,
 ) -> Result<bool> {
-    let mut changed = false;
-    for old in current {
-        if !wanted.contains(&old.record) {
-            close_record(c, &old.id, now).await?;
-            changed = true;
-        }
+    let (close, insert) = replacement(current, wanted);
+    for id in &close {
+        close_record(c, id, now).await?;
     }
-    for new in wanted {
-        if !current.iter().any(|old| &old.record == new) {
-            insert_record(c, municipality, pernr, new, actor, now).await?;
-            changed = true;
-        }
-    }
-    Ok(changed)
+    let rows = insert
+        .iter()
+        .map(|r| record_row(municipality, pernr, r, actor, now))
+        .collect::<Result<Vec<_>>>()?;
+    crate::writer::insert_rows(c, &RECORDS, &rows).await?;
+    Ok(!close.is_empty() || !rows.is_empty())
+}
+
+/// What makes `wanted` the current records: the ids of the `current` ones to close (not wanted any more) and the
+/// wanted records to insert (not current yet). Unchanged records stay.
+pub(crate) fn replacement<'a>(
+    current: &'a [StoredRecord],
+    wanted: &'a [CategoryRecord],
+) -> (Vec<&'a str>, Vec<&'a CategoryRecord>) {
+    let close = current
+        .iter()
+        .filter(|old| !wanted.contains(&old.record))
+        .map(|old| old.id.as_str())
+        .collect();
+    let insert = wanted
+        .iter()
+        .filter(|new| !current.iter().any(|old| &old.record == *new))
+        .collect();
+    (close, insert)
 }
 
 /// Inserts many records as new current registrations with few statements (for employees that have no current

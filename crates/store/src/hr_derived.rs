@@ -4,9 +4,10 @@
 //! actually change get a new registration, so the category history stays meaningful. Like every category of an
 //! ended employment, they end on its leave date (what starts after it is not shown).
 
-use crate::hr::{StoredRecord, replace_category, replace_current};
+use crate::hr::{RECORDS, StoredRecord, close_record, record_row, replace_category, replacement};
 use crate::time_data::TimeData;
-use crate::{Result, corrupt, schedules};
+use crate::writer::{Table, insert_tables};
+use crate::{Result, absence, corrupt, schedules};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use snitflade_domain::absence::AbsenceType;
@@ -78,19 +79,11 @@ pub async fn sync_absence_records(
         leave: data.employment.leave_date,
         current: &current,
     };
-    sync_absence_records_from(
-        c,
-        municipality,
-        pernr,
-        &known,
-        data.absences.iter().map(|a| &a.absence),
-        actor,
-        now,
-    )
-    .await
+    let after = data.absences.iter().map(|a| &a.absence);
+    write_absence_change(c, municipality, pernr, &known, None, None, after, actor, now).await
 }
 
-/// What [`sync_absence_records_from`] needs to know of the employee besides the absences, as the caller has read
+/// What [`write_absence_change`] needs to know of the employee besides the absences, as the caller has read
 /// it already in the same transaction ([`TimeData::load_for_absence_change`]).
 pub struct Known<'a> {
     pub schedules: &'a Schedules,
@@ -101,22 +94,49 @@ pub struct Known<'a> {
     pub current: &'a [StoredRecord],
 }
 
-/// [`sync_absence_records`] from data the caller has read in the same transaction (the absences as they are after
-/// its change): the FVNV records are derived without reading the employee's tables again.
-pub async fn sync_absence_records_from<'a>(
+/// The writes of a change of one employee's absences, in as few statements as the engine allows. `close` ends a
+/// registration (MOD, DEL) and `insert` registers an absence (INS, MOD); the FVNV records are re-derived from
+/// `after` — the absences as they are after the change — against `known`, read by the caller in the same
+/// transaction ([`TimeData::load_for_absence_change`]), without reading the employee's tables again. Each closing is
+/// a statement of its own (it must end exactly one current row); the inserts, the absence's and the new FVNV
+/// records', go in one. Returns whether the FVNV records changed.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_absence_change<'a>(
     c: &mut AnyConnection,
     municipality: Kommunekode,
     pernr: Pernr,
     known: &Known<'_>,
-    absences: impl Iterator<Item = &'a snitflade_domain::absence::Absence>,
+    close: Option<&str>,
+    insert: Option<&snitflade_domain::absence::Absence>,
+    after: impl Iterator<Item = &'a snitflade_domain::absence::Absence>,
     actor: &str,
     now: &str,
 ) -> Result<bool> {
-    let wanted = absences
+    let wanted = after
         .map(|a| absence_record(a, known.schedules, known.catalogue))
         .collect::<Result<Vec<_>>>()?;
     let wanted = until(wanted, known.leave)?;
-    replace_current(c, municipality, pernr, known.current, &wanted, actor, now).await
+    let (closed, inserted) = replacement(known.current, &wanted);
+    if let Some(id) = close {
+        absence::close_absence(c, id, now).await?;
+    }
+    for id in &closed {
+        close_record(c, id, now).await?;
+    }
+    let mut rows: Vec<(&'static Table, Vec<Vec<Option<String>>>)> = Vec::new();
+    if let Some(a) = insert {
+        rows.push((
+            &absence::ABSENCES,
+            vec![absence::absence_row(municipality, pernr, a, now)],
+        ));
+    }
+    let records = inserted
+        .iter()
+        .map(|r| record_row(municipality, pernr, r, actor, now))
+        .collect::<Result<Vec<_>>>()?;
+    rows.push((&RECORDS, records));
+    insert_tables(c, rows).await?;
+    Ok(!closed.is_empty() || !inserted.is_empty())
 }
 
 /// The employment's leave date, if it has ended.

@@ -112,6 +112,19 @@ pub async fn insert_rows(c: &mut AnyConnection, table: &Table, rows: &[Vec<Optio
     tail.run(c).await
 }
 
+/// Inserts rows into several tables at once, in as few statements as the engine allows (one, unless there are
+/// thousands of values), table by table in the order given.
+pub(crate) async fn insert_tables(
+    c: &mut AnyConnection,
+    tables: Vec<(&Table, Vec<Vec<Option<String>>>)>,
+) -> Result<()> {
+    let mut tail = Tail::new(c);
+    for (table, rows) in tables {
+        tail.rows(table, rows);
+    }
+    tail.run(c).await
+}
+
 /// Adds the rows appended so far to `tail`, table by table in the order the tables were first appended to.
 fn take_rows(tx: &mut Tx, tail: &mut Tail) {
     let mut by_table: Vec<(&'static Table, Vec<Vec<Option<String>>>)> = Vec::new();

@@ -15,7 +15,7 @@ use snitflade_domain::absence::{Absence, Attachment};
 use snitflade_domain::schedule::{AbsencePeriod, cost};
 use snitflade_domain::{InterfaceId, Kommunekode, Pernr};
 use snitflade_soap::Element;
-use snitflade_store::absence::{StoredAbsence, close_absence, insert_absence};
+use snitflade_store::absence::StoredAbsence;
 use snitflade_store::hr::{self, NewAudit};
 use snitflade_store::outbox::NewEvent;
 use snitflade_store::time_data::TimeData;
@@ -293,12 +293,6 @@ async fn apply(
             |t| t.absence.object_id.clone(),
         );
     }
-    if let Some(t) = &target {
-        close_absence(tx, &t.id, &now).await?;
-    }
-    if change.operation != Operation::Del {
-        insert_absence(tx, kommune, pernr, &change.new, &now).await?;
-    }
     // FVNV from what was read above: the absences as they are after this change.
     let after = data
         .absences
@@ -312,7 +306,9 @@ async fn apply(
         leave: data.employment.leave_date,
         current: &fvnv,
     };
-    hr_derived::sync_absence_records_from(tx, kommune, pernr, &known, after, &actor, &now).await?;
+    let close = target.as_ref().map(|t| t.id.as_str());
+    let insert = (change.operation != Operation::Del).then_some(&change.new);
+    hr_derived::write_absence_change(tx, kommune, pernr, &known, close, insert, after, &actor, &now).await?;
 
     let written = match change.operation {
         Operation::Del => &target.as_ref().expect("a target").absence,
