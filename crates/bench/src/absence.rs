@@ -194,6 +194,8 @@ pub struct AbsenceReport {
     /// The first refusal's answer.
     pub first_refusal: Option<String>,
     pub insert_elapsed: Duration,
+    /// The server's CPU (user and system, all threads) during the INS phase, per request.
+    pub insert_cpu_us_per_request: f64,
     pub insert_latency: LatencySummary,
     pub read_latency: LatencySummary,
     pub items_per_read: f64,
@@ -212,6 +214,7 @@ impl AbsenceReport {
             "accepted": self.accepted,
             "refused": self.refused,
             "inserts_per_s": self.inserts as f64 / self.insert_elapsed.as_secs_f64(),
+            "insert_server_cpu_us_per_request": self.insert_cpu_us_per_request,
             "insert_latency_us": self.insert_latency.to_json(),
             "read_latency_us": self.read_latency.to_json(),
             "items_per_read": self.items_per_read,
@@ -223,7 +226,7 @@ impl AbsenceReport {
     pub fn table(&self) -> String {
         format!(
             "{}: {} employees, {} absences each\nSetAbsenceAttendance INS: {} requests, concurrency {}: {:.0}/s, \
-             {} S, {} E\n{}\
+             {} S, {} E, server CPU {:.0} µs per INS\n{}\
              GetAbsenceAttendanceByPeriod, one employee's year ({:.1} items):\n{}\
              GetAbsenceAttendanceByPeriod, the municipality for a week: {} items in {:.0} ms\n",
             self.engine,
@@ -234,6 +237,7 @@ impl AbsenceReport {
             self.inserts as f64 / self.insert_elapsed.as_secs_f64(),
             self.accepted,
             self.refused,
+            self.insert_cpu_us_per_request,
             self.insert_latency.table(),
             self.items_per_read,
             self.read_latency.table(),
@@ -271,6 +275,7 @@ pub async fn measure(cfg: &AbsenceConfig) -> Result<AbsenceReport> {
     // 1. INS throughput.
     let set_url = Arc::new(format!("{base}/SetAbsenceAttendance_OS_SI"));
     let next = Arc::new(AtomicU32::new(0));
+    let cpu_before = crate::soak::cpu_seconds(server.pid())?;
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..cfg.concurrency {
@@ -311,6 +316,7 @@ pub async fn measure(cfg: &AbsenceConfig) -> Result<AbsenceReport> {
         }
     }
     let insert_elapsed = start.elapsed();
+    let insert_cpu = crate::soak::cpu_seconds(server.pid())? - cpu_before;
 
     // 2. One employee's year, sequentially.
     let read_url = format!("{base}/GetAbsenceAttendanceByPeriod_OS_SI");
@@ -355,6 +361,7 @@ pub async fn measure(cfg: &AbsenceConfig) -> Result<AbsenceReport> {
         refused,
         first_refusal,
         insert_elapsed,
+        insert_cpu_us_per_request: insert_cpu * 1e6 / f64::from(inserts.max(1)),
         insert_latency: LatencySummary::from_histogram(&insert_h),
         read_latency: LatencySummary::from_histogram(&read_h),
         items_per_read: items as f64 / cfg.reads.max(1) as f64,
