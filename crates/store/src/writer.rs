@@ -107,9 +107,7 @@ pub(crate) fn parameters(c: &AnyConnection, n: usize) -> Vec<String> {
 
 /// Inserts `rows` into `table` now, in one statement (or as few as the values allow).
 pub async fn insert_rows(c: &mut AnyConnection, table: &Table, rows: &[Vec<Option<String>>]) -> Result<()> {
-    let mut tail = Tail::new(c);
-    tail.rows(table, rows.to_vec());
-    tail.run(c).await
+    insert_tables(c, vec![(table, rows.to_vec())]).await
 }
 
 /// Inserts rows into several tables at once, in as few statements as the engine allows (one, unless there are
