@@ -61,12 +61,20 @@ pub struct BeskedReport {
     /// First change sent → last change answered.
     pub send_elapsed: Duration,
     pub latency: LatencySummary,
+    /// The server's CPU (user + system, from /proc) from the first change sent to the last arrival: the changes
+    /// themselves, routing and delivery.
+    pub server_cpu: Duration,
 }
 
 impl BeskedReport {
     /// Events per second through every dueslag (all `dueslag` copies of an event delivered).
     pub fn events_per_second(&self) -> f64 {
         self.delivered as f64 / self.dueslag.max(1) as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The server's CPU per change, its routing and its deliveries.
+    pub fn cpu_per_event(&self) -> Duration {
+        self.server_cpu / self.events.max(1)
     }
 
     pub fn to_json(&self) -> Value {
@@ -84,6 +92,7 @@ impl BeskedReport {
             "send_elapsed_s": self.send_elapsed.as_secs_f64(),
             "events_per_s": self.events_per_second(),
             "latency_us": self.latency.to_json(),
+            "server_cpu_us_per_event": self.cpu_per_event().as_micros() as u64,
         })
     }
 
@@ -91,7 +100,7 @@ impl BeskedReport {
         format!(
             "{} ({}), {} events × {} dueslag, rate {}, poll {} ms\n\
              delivered {} (duplicates {}), changes sent in {:.2} s, all delivered after {:.2} s\n\
-             {:.0} events/s end to end ({:.0} deliveries/s)\n{}",
+             {:.0} events/s end to end ({:.0} deliveries/s); server CPU {:.0} µs per event\n{}",
             self.mode,
             self.engine,
             self.events,
@@ -108,6 +117,7 @@ impl BeskedReport {
             self.elapsed.as_secs_f64(),
             self.events_per_second(),
             self.delivered as f64 / self.elapsed.as_secs_f64(),
+            self.cpu_per_event().as_secs_f64() * 1e6,
             self.latency.table()
         )
     }
@@ -227,6 +237,7 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
     let url = Arc::new(format!("https://{}/ws/SetAbsenceAttendance_OS_SI", server.services));
     let next = Arc::new(AtomicU32::new(0));
     let send_start = clock.now_us();
+    let cpu_before = crate::soak::cpu_seconds(server.pid())?;
     let mut senders = Vec::new();
     for _ in 0..cfg.concurrency {
         let (client, url, next, clock) = (client.clone(), url.clone(), next.clone(), clock.clone());
@@ -274,6 +285,7 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let server_cpu = crate::soak::cpu_seconds(server.pid())? - cpu_before;
     for r in receivers {
         r.abort();
     }
@@ -298,6 +310,7 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
         rate: cfg.rate,
         poll_ms: cfg.poll_ms,
         delivered: arrivals.len() as u64,
+        server_cpu: Duration::from_secs_f64(server_cpu.max(0.0)),
         duplicates: clock.duplicates.load(Ordering::Relaxed) as u64,
         elapsed: last.saturating_sub(Duration::from_micros(send_start as u64)),
         send_elapsed,
