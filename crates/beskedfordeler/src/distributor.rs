@@ -9,33 +9,28 @@
 //! Each message names its dueslag (`ErLeveretIHenholdTil`); a receiving system's flytbeskedtilfejlkoe (SF1460_B)
 //! moves it to the fejlkø at once (an attempt under way then records nothing: only pending deliveries are recorded).
 //! Only what the dueslag's system may see is queued, and it is checked again before each push against grants at
-//! most 20 ms old (`crate::visibility`): what it may not see is recorded as `filtered` with the reason, never
-//! delivered.
+//! most 20 ms old (`crate::visibility`, `crate::readings`): what it may not see is recorded as `filtered` with the
+//! reason, never delivered.
 //! The same loop runs the certificate expiry check (`crate::certificate_expiry`) every `certificate_check_seconds`.
 
 use crate::envelope::{FilterFields, filter_fields, modtag_besked_input};
-use crate::filter::Filter;
 use crate::lease::Lease;
-use crate::visibility::Grants;
-use snitflade_access::SystemInfo;
+use crate::readings::{Known, Readings};
 use snitflade_store::dueslag::{self, Delivery, Dueslag};
 use snitflade_store::retry::{Backoff, RepeatLog};
 use snitflade_store::{Store, StoreError, now_text, outbox, timestamp_text};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How old the grants a push is checked against may be (read when the dueslag's batch starts, and again once they
-/// are older): a closing stops a dueslag's pushes within this time. Reading them before every push cost a query
-/// per message, most of the pusher's database work.
-const GRANTS_FRESH_FOR: Duration = Duration::from_millis(20);
+use tokio::sync::watch;
 
 /// How delivery behaves (the `[beskedfordeler]` table of the config file). The doc comments of the fields are the
 /// configuration reference's descriptions.
 #[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeliveryConfig {
-    /// How often the outbox and the dueslag are looked at, in milliseconds.
+    /// How often the outbox and the dueslag are looked at when nothing calls for it sooner, in milliseconds. A
+    /// change this instance stores is routed and delivered at once (rounds at most every 10 ms); the interval bounds
+    /// how late changes other instances stored, and retries that have come due, are taken up.
     pub poll_ms: u64,
     /// The first retry's delay in milliseconds; each further retry doubles it, up to `backoff_max_ms`.
     pub backoff_base_ms: u64,
@@ -149,7 +144,17 @@ pub struct Distributor {
     client: Option<reqwest::Client>,
     config: DeliveryConfig,
     lease: Arc<Lease>,
+    /// What routing and delivery check against (`crate::readings`).
+    readings: Readings,
+    /// Changed after each routing step that queued deliveries ([`Distributor::routed`]).
+    routed: Arc<watch::Sender<u64>>,
 }
+
+/// The shortest time from the end of one round to the start of the next, when events were committed meanwhile.
+const ROUND_GAP: Duration = Duration::from_millis(10);
+
+/// Most events routed in one step; with more waiting, the next step follows at once.
+const ROUTE_BATCH: i64 = 1000;
 
 /// The outcome of one push attempt.
 enum Attempt {
@@ -166,6 +171,8 @@ impl Distributor {
             Duration::from_secs(config.lease_seconds),
         ));
         Self {
+            readings: Readings::new(store.clone()),
+            routed: Arc::new(watch::Sender::new(0)),
             store,
             client,
             config,
@@ -178,8 +185,21 @@ impl Distributor {
         self.lease.clone()
     }
 
-    /// Runs until `shutdown` completes. While a step fails (the database is away, say), the loop waits with
-    /// backoff instead of the poll interval, and each step's failure is logged when it starts, then now and then.
+    /// What routing and delivery check against, for the AMQP forwarder (shared: read once for both).
+    pub fn readings(&self) -> Readings {
+        self.readings.clone()
+    }
+
+    /// Changes after each step of this process's router that queued deliveries: the AMQP forwarder waits on it
+    /// rather than only on its poll interval.
+    pub fn routed(&self) -> watch::Receiver<u64> {
+        self.routed.subscribe()
+    }
+
+    /// Runs until `shutdown` completes. Each round routes new events and pushes; the next round starts when this
+    /// process's writer has committed events (at once: a change is routed and pushed as soon as it is stored), or
+    /// after the poll interval (for events other instances stored). While a step fails (the database is away, say),
+    /// the loop waits with backoff instead, and each step's failure is logged when it starts, then now and then.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let poll = Duration::from_millis(self.config.poll_ms.max(1));
@@ -193,8 +213,10 @@ impl Distributor {
         let route_log = RepeatLog::new("routing events to dueslag");
         let push_log = RepeatLog::new("pushing to dueslag");
         let expiry_log = RepeatLog::new("emitting certificate expiry events");
+        let mut committed = self.store.events_committed();
         loop {
             let mut failed = false;
+            let mut full = false;
             let mut note = |log: &RepeatLog, outcome: Result<(), StoreError>| match outcome {
                 Ok(()) => log.succeeded(),
                 Err(e) => {
@@ -220,7 +242,9 @@ impl Distributor {
                             crate::certificate_expiry::notify(&self.store).await.map(drop),
                         );
                     }
-                    note(&route_log, self.route().await.map(drop));
+                    let routed = self.route().await;
+                    full = routed.as_ref().is_ok_and(|n| *n as i64 >= ROUTE_BATCH);
+                    note(&route_log, routed.map(drop));
                     note(&push_log, self.push_all().await);
                 }
                 Ok(false) => lease_log.succeeded(), // another instance delivers
@@ -228,13 +252,22 @@ impl Distributor {
             }
             let wait = if failed {
                 backoff.next_wait().max(poll)
+            } else if full {
+                Duration::ZERO
             } else {
                 backoff.reset();
                 poll
             };
+            let ended = tokio::time::Instant::now();
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(wait) => {}
+                // Events committed since this round began (an error: the writer has stopped; the poll remains); the
+                // next round then starts ROUND_GAP after this one ended, so that a busy writer does not make each round
+                // carry a single event.
+                Ok(()) = committed.changed(), if !failed => {
+                    tokio::time::sleep_until(ended + ROUND_GAP.min(poll)).await;
+                }
             }
         }
         self.lease.release().await;
@@ -262,24 +295,24 @@ impl Distributor {
     pub async fn route(&self) -> Result<usize, StoreError> {
         let pool = self.store.pool();
         let from = dueslag::position(pool).await?;
-        let events = outbox::after(pool, from, 1000).await?;
+        let events = outbox::after(pool, from, ROUTE_BATCH).await?;
         let Some(last) = events.last().map(|e| e.seq) else {
             return Ok(0);
         };
-        let subscriptions: Vec<(String, Filter)> = dueslag::subscriptions(pool, None)
-            .await?
-            .into_iter()
-            .filter_map(|s| Some((s.dueslag_id, serde_json::from_value(s.filter).ok()?)))
-            .collect();
-        let cvrs = municipality_cvrs(&self.store).await?;
-        let receivers = dueslag_systems(&self.store).await?;
-        let grants = Grants::all(&self.store).await?;
+        let known = self.readings.read().await?;
+        let Known {
+            subscriptions,
+            cvrs,
+            receivers,
+            grants,
+            ..
+        } = &*known;
         // (dueslag, event, why it is filtered out: the receiving system lacks a grant).
         let mut queued: Vec<(String, i64, Option<String>)> = Vec::new();
         for e in &events {
             let fields = filter_fields(e, e.municipality.as_ref().and_then(|m| cvrs.get(m)).map(String::as_str));
             let mut targets: Vec<&str> = Vec::new();
-            for (dueslag_id, f) in &subscriptions {
+            for (dueslag_id, f) in subscriptions {
                 if targets.contains(&dueslag_id.as_str()) || !f.matches(&fields) {
                     continue;
                 }
@@ -297,6 +330,7 @@ impl Distributor {
         }
         let n = events.len();
         let filtered = queued.iter().filter(|q| q.2.is_some()).count();
+        let deliverable = queued.len() - filtered;
         self.store
             .write(move |c| {
                 let queued = queued.clone();
@@ -314,6 +348,9 @@ impl Distributor {
                 })
             })
             .await?;
+        if deliverable > 0 {
+            self.routed.send_modify(|v| *v = v.wrapping_add(1));
+        }
         metrics::counter!("snitflade_events_routed_total").increment(n as u64);
         metrics::counter!(FILTERED_METRIC).increment(filtered as u64);
         Ok(n)
@@ -358,37 +395,31 @@ impl Distributor {
             Some((head, _)) if head.next_attempt_at <= now_text() => {}
             _ => return Ok(()),
         }
-        let cvrs = municipality_cvrs(&self.store).await?;
-        let system = system_info(&self.store, &d.system_id).await?;
+        let mut known = self.readings.get().await?;
+        let system = known.receiver(d);
         let mut outcomes: Vec<(Delivery, Option<String>)> = Vec::with_capacity(batch.len());
         let mut filtered: Vec<(i64, String)> = Vec::new();
         let mut failure = None;
-        // Checked again before each push, against grants read at most GRANTS_FRESH_FOR ago: a closing stops what is
-        // not yet delivered within that time.
-        let mut grants: Option<(std::time::Instant, Grants)> = None;
+        // Checked again before each push, against grants read at most 20 ms ago (`readings`): a closing stops what
+        // is not yet delivered within that time.
         for (delivery, event) in batch {
-            if grants
-                .as_ref()
-                .is_none_or(|(read, _)| read.elapsed() >= GRANTS_FRESH_FOR)
-            {
-                let read = std::time::Instant::now();
-                match Grants::of_system(&self.store, &d.system_id).await {
-                    Ok(g) => grants = Some((read, g)),
+            if !known.is_fresh() {
+                match self.readings.get().await {
+                    Ok(k) => known = k,
                     Err(e) => {
                         failure = Some(e);
                         break;
                     }
                 }
             }
-            let (_, grants) = grants.as_ref().expect("read above");
-            if let Err(why) = grants.check(&system, &event) {
+            if let Err(why) = known.grants.check(&system, &event) {
                 filtered.push((delivery.seq, why));
                 continue;
             }
             let cvr = event
                 .municipality
                 .as_ref()
-                .and_then(|m| cvrs.get(m))
+                .and_then(|m| known.cvrs.get(m))
                 .map(String::as_str);
             let fields: FilterFields = filter_fields(&event, cvr);
             let body = modtag_besked_input(&event, &fields, &d.id, delivery.attempts + 1);
@@ -519,63 +550,24 @@ pub(crate) async fn record_filtered(store: &Store, id: &str, filtered: Vec<(i64,
     Ok(())
 }
 
-/// The part of a dueslag's batch its system may receive now; the rest is recorded as filtered.
+/// The part of a dueslag's batch its system may receive now (by `known`); the rest is recorded as filtered.
 pub(crate) async fn screen(
     store: &Store,
     d: &Dueslag,
+    known: &Known,
     batch: Vec<(Delivery, outbox::Event)>,
 ) -> Result<Vec<(Delivery, outbox::Event)>, StoreError> {
-    let system = system_info(store, &d.system_id).await?;
-    let grants = Grants::of_system(store, &d.system_id).await?;
+    let system = known.receiver(d);
     let mut filtered = Vec::new();
     let mut allowed = Vec::with_capacity(batch.len());
     for (delivery, event) in batch {
-        match grants.check(&system, &event) {
+        match known.grants.check(&system, &event) {
             Ok(()) => allowed.push((delivery, event)),
             Err(why) => filtered.push((delivery.seq, why)),
         }
     }
     record_filtered(store, &d.id, filtered).await?;
     Ok(allowed)
-}
-
-/// A system's id and name (its id alone if it is unknown, which the foreign key rules out).
-async fn system_info(store: &Store, id: &str) -> Result<SystemInfo, StoreError> {
-    let name = snitflade_store::access::systems(store.pool())
-        .await?
-        .into_iter()
-        .find(|s| s.id == id)
-        .map_or_else(|| id.to_owned(), |s| s.name);
-    Ok(SystemInfo {
-        id: id.to_owned(),
-        name,
-    })
-}
-
-/// Every dueslag's receiving system.
-async fn dueslag_systems(store: &Store) -> Result<HashMap<String, SystemInfo>, StoreError> {
-    let names: HashMap<String, String> = snitflade_store::access::systems(store.pool())
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
-    Ok(dueslag::all(store.pool())
-        .await?
-        .into_iter()
-        .map(|d| {
-            let name = names.get(&d.system_id).cloned().unwrap_or_else(|| d.system_id.clone());
-            (d.id, SystemInfo { id: d.system_id, name })
-        })
-        .collect())
-}
-
-/// Kommunekode → CVR of every municipality.
-pub(crate) async fn municipality_cvrs(store: &Store) -> Result<HashMap<String, String>, StoreError> {
-    Ok(snitflade_store::access::municipalities(store.pool())
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.cvr))
-        .collect())
 }
 
 /// Whether the event's `ObjektId` is on the værdiliste `list` (an unknown or passive list holds nothing).

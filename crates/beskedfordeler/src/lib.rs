@@ -11,6 +11,7 @@ pub mod dueslag;
 pub mod envelope;
 pub mod filter;
 pub mod lease;
+pub mod readings;
 pub mod received;
 pub mod tokens;
 pub mod visibility;

@@ -650,3 +650,21 @@ async fn a_receiver_hands_pushed_messages_back_to_the_fejlkoe_as_it_got_them() {
     assert!(out.status.success(), "{}", python::describe(&out));
     assert!(dead(seq).await, "the message zeep handed back is in the fejlkø");
 }
+
+/// A change is pushed as soon as it is stored: the router and pusher are woken by the writer's commit, so with a
+/// poll interval of 30 s the message arrives within seconds, not at the next poll.
+#[tokio::test]
+async fn a_change_is_pushed_when_it_is_stored_not_at_the_next_poll() {
+    let s = Server::start_with_config("[beskedfordeler]\npoll_ms = 30000\n").await;
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
+    let receiver = Receiver::start(&s.data_dir(), 0, Answer::Ok).await;
+    dueslag(&s, receiver.port, json!({"beskedtype": ["absence.created"]})).await;
+    s.register_sick_day("00000110", "2026-03-02").await;
+    wait_for(
+        "the push, within 10 s of the change (the poll interval is 30 s)",
+        Duration::from_secs(10),
+        || !receiver.bodies().is_empty(),
+    )
+    .await;
+    assert!(receiver.bodies()[0].contains("urn:oio:kmd:lpe:medarbejder:00000110"));
+}

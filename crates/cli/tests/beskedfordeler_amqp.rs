@@ -174,6 +174,11 @@ async fn amqp_server() -> Option<(std::fs::File, Server, Connection)> {
 
 /// [`amqp_server`] with more `[beskedfordeler]` settings.
 async fn amqp_server_with(beskedfordeler: &str) -> Option<(std::fs::File, Server, Connection)> {
+    amqp_server_configured(&format!("{CONFIG}{beskedfordeler}")).await
+}
+
+/// [`amqp_server`] with the config file `config`.
+async fn amqp_server_configured(config: &str) -> Option<(std::fs::File, Server, Connection)> {
     let Some(url) = test_amqp_url() else {
         eprintln!("SNITFLADE_TEST_AMQP_URL is not set: the RabbitMQ test needs it (.ci/run sets it)");
         return None;
@@ -182,7 +187,7 @@ async fn amqp_server_with(beskedfordeler: &str) -> Option<(std::fs::File, Server
     let url = url.as_str();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
-    std::fs::write(&cfg, format!("{CONFIG}{beskedfordeler}")).unwrap();
+    std::fs::write(&cfg, config).unwrap();
     let data = dir.path().join("data");
     let proc = spawn(
         &data,
@@ -636,4 +641,24 @@ async fn rabbitmq_comes_back_and_so_does_delivery() {
     assert!(body.contains("urn:oio:kmd:lpe:medarbejder:00000110"), "{body}");
     m.delivery.ack(BasicAckOptions::default()).await.unwrap();
     let _ = channel.queue_delete(absences.as_str().into(), Default::default()).await;
+}
+
+/// A change reaches its dueslag's queue as soon as it is stored: the router is woken by the commit and the forwarder
+/// by the router, so with a poll interval of 30 s the message is there within seconds, not at the next poll.
+#[tokio::test]
+async fn a_change_reaches_its_queue_when_it_is_stored_not_at_the_next_poll() {
+    let Some((_turn, s, conn)) = amqp_server_configured("[beskedfordeler]\npoll_ms = 30000\n").await else {
+        return;
+    };
+    s.admin.grant("dagtilbud", "beskedfordeler", "0340").await;
+    let (_, queue) = pull_dueslag(&s, json!({"beskedtype": ["absence.created"]})).await;
+    let registered = Instant::now();
+    s.register_sick_day("00000110", "2026-03-02").await;
+    let (channel, m) = next_message(&conn, &queue, Duration::from_secs(10))
+        .await
+        .expect("the change in its queue within 10 s of being stored (the poll interval is 30 s)");
+    assert!(registered.elapsed() < Duration::from_secs(10));
+    assert!(text(&m.delivery.data).contains("urn:oio:kmd:lpe:medarbejder:00000110"));
+    m.delivery.ack(BasicAckOptions::default()).await.unwrap();
+    let _ = channel.queue_delete(queue.as_str().into(), Default::default()).await;
 }

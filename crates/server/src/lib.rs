@@ -263,6 +263,8 @@ pub async fn serve(opts: ServeOptions, shutdown: impl Future<Output = ()> + Send
                 amqp_access.clone(),
                 opts.delivery.clone(),
                 distributor.lease(),
+                distributor.readings(),
+                distributor.routed(),
             )
             .map(|a| a.with_sts_tokens(Arc::new(sts_bus::BusTokens::new(sts.clone(), amqp_access.clone()))))
         })

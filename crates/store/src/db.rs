@@ -136,6 +136,11 @@ impl Store {
         self.engine
     }
 
+    /// Changes each time this process's writer has committed outbox events ([`Writer::events_committed`]).
+    pub fn events_committed(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.writer.events_committed()
+    }
+
     /// The read pool. Writes must go through [`Store::write`].
     pub fn pool(&self) -> &AnyPool {
         &self.pool

@@ -39,7 +39,7 @@ use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -188,6 +188,8 @@ const PING_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Msg>,
+    /// Changes each time a batch with outbox events has committed ([`Writer::events_committed`]).
+    committed: watch::Receiver<u64>,
 }
 
 impl Writer {
@@ -196,6 +198,7 @@ impl Writer {
     /// connection it opens a new one with `connect(false)`.
     pub async fn start(engine: Engine, connect: Connect) -> Result<Self> {
         let (tx, rx) = mpsc::channel(4096);
+        let (committed_tx, committed) = watch::channel(0);
         let (ready_tx, ready_rx) = oneshot::channel::<Result<()>>();
         std::thread::Builder::new()
             .name("snitflade-writer".into())
@@ -227,6 +230,7 @@ impl Writer {
                         backoff: Backoff::reconnect(),
                         log: RepeatLog::new("writing to the database"),
                         lost: String::new(),
+                        committed: committed_tx,
                     }
                     .run()
                     .await;
@@ -234,7 +238,14 @@ impl Writer {
             })
             .map_err(|e| StoreError::Corrupt(format!("starting the writer thread: {e}")))?;
         ready_rx.await.map_err(|_| StoreError::Closed)??;
-        Ok(Self { tx })
+        Ok(Self { tx, committed })
+    }
+
+    /// Changes each time a batch that inserted outbox events has committed in this process: what the event router
+    /// waits on, so that an event is routed as soon as it is stored rather than at the next poll. Other instances'
+    /// events are not seen here (they are found by polling).
+    pub fn events_committed(&self) -> watch::Receiver<u64> {
+        self.committed.clone()
     }
 
     pub async fn run<T, F>(&self, f: F) -> Result<T>
@@ -301,6 +312,8 @@ struct Task {
     log: RepeatLog,
     /// Why the connection was lost (for the answers while it is).
     lost: String,
+    /// Told when a batch with outbox events has committed.
+    committed: watch::Sender<u64>,
 }
 
 impl Task {
@@ -413,7 +426,12 @@ impl Task {
                 other => other,
             };
             match tried {
-                Tried::Committed(outcomes) => break Ok(outcomes),
+                Tried::Committed { outcomes, events } => {
+                    if events > 0 {
+                        self.committed.send_modify(|n| *n = n.wrapping_add(1));
+                    }
+                    break Ok(outcomes);
+                }
                 Tried::WriteFailed => unreachable!("an isolated attempt runs every write"),
                 Tried::Failed { error, committing } => {
                     let lost = is_lost(&error) || !alive(tx).await;
@@ -484,8 +502,8 @@ async fn alive(tx: &mut Tx) -> bool {
 
 /// The outcome of one try at a batch.
 enum Tried {
-    /// Committed; each write's own outcome.
-    Committed(Vec<Outcome>),
+    /// Committed; each write's own outcome, and how many outbox events the batch inserted.
+    Committed { outcomes: Vec<Outcome>, events: usize },
     /// A write failed (without isolation): rolled back, to be tried again with a savepoint per write.
     WriteFailed,
     /// The batch failed as a whole (rolled back unless the connection is lost); `committing` when it failed on
@@ -509,7 +527,7 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
     // another instance's writer (holding the turn) waits for while it waits for the turn itself.
     let turn_first = postgres && (isolated || batch.iter().any(|job| !job.independent));
     let mut committing = false;
-    let result: Result<Option<Vec<Outcome>>> = async {
+    let result: Result<Option<(Vec<Outcome>, usize)>> = async {
         if turn_first {
             // Only constants: one simple-query round trip.
             tx.execute(sqlx::AssertSqlSafe(format!(
@@ -547,6 +565,7 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
             outcomes.push(outcome);
         }
         let events = std::mem::take(&mut tx.events);
+        let inserted = events.len();
         if isolated {
             // Every write's rows are in; events failing now fail the batch.
             let mut tail = Tail::new(&tx.conn);
@@ -573,13 +592,13 @@ async fn attempt(tx: &mut Tx, begin: &'static str, batch: &[Job], isolated: bool
         }
         committing = true;
         tx.execute("COMMIT").await?;
-        Ok(Some(outcomes))
+        Ok(Some((outcomes, inserted)))
     }
     .await;
     tx.events.clear();
     tx.rows.clear();
     match result {
-        Ok(Some(outcomes)) => Tried::Committed(outcomes),
+        Ok(Some((outcomes, events))) => Tried::Committed { outcomes, events },
         Ok(None) => {
             let _ = tx.execute("ROLLBACK").await;
             Tried::WriteFailed

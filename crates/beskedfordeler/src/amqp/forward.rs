@@ -1,6 +1,6 @@
 //! SF1460_D: fills each active pull dueslag's queue (`queue_name`: its system and its UUID) from the database, in
-//! distribution order, with what the dueslag's system may see (checked just before publishing; the rest is recorded
-//! as filtered).
+//! distribution order, with what the dueslag's system may see (checked just before publishing, against grants at
+//! most 20 ms old; the rest is recorded as filtered).
 //! Each dueslag has its own confirm channel and is forwarded concurrently with the others. Messages are persistent
 //! and published with `mandatory`; only what RabbitMQ has confirmed is marked delivered, so a lost connection means
 //! at most a resend (readers dedupe on `BeskedId`). A failing channel (a queue re-declared with other arguments, say)
@@ -8,9 +8,10 @@
 
 use super::queue_name;
 use crate::DeliveryConfig;
-use crate::distributor::{municipality_cvrs, record_attempts, screen};
+use crate::distributor::{record_attempts, screen};
 use crate::envelope::{filter_fields, haendelsesbesked};
 use crate::lease::Lease;
+use crate::readings::Readings;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, PublisherConfirm};
@@ -21,6 +22,7 @@ use snitflade_store::{Store, StoreError, now_text};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 pub(super) struct Forwarder {
     store: Store,
@@ -29,6 +31,9 @@ pub(super) struct Forwarder {
     /// A confirm channel per dueslag, its queue declared.
     channels: HashMap<String, Channel>,
     lease: Arc<Lease>,
+    readings: Readings,
+    /// Changes when the router has queued deliveries.
+    routed: watch::Receiver<u64>,
 }
 
 /// How one dueslag's round went.
@@ -39,13 +44,22 @@ struct Round {
 }
 
 impl Forwarder {
-    pub(super) fn new(conn: Arc<Connection>, store: Store, config: DeliveryConfig, lease: Arc<Lease>) -> Self {
+    pub(super) fn new(
+        conn: Arc<Connection>,
+        store: Store,
+        config: DeliveryConfig,
+        lease: Arc<Lease>,
+        readings: Readings,
+        routed: watch::Receiver<u64>,
+    ) -> Self {
         Self {
             store,
             conn,
             config,
             channels: HashMap::new(),
             lease,
+            readings,
+            routed,
         }
     }
 
@@ -64,7 +78,12 @@ impl Forwarder {
                     log.succeeded();
                     backoff.reset();
                     if n == 0 {
-                        tokio::time::sleep(poll).await;
+                        // Until the router has queued deliveries in this process, or the poll interval has passed
+                        // (for what another instance routed, or a retry that has come due).
+                        tokio::select! {
+                            _ = tokio::time::sleep(poll) => {}
+                            Ok(()) = self.routed.changed() => {}
+                        }
                     }
                 }
                 Err(e) => {
@@ -86,7 +105,6 @@ impl Forwarder {
             .filter(|d| d.active && d.push_url.is_none())
             .collect();
         self.channels.retain(|id, _| targets.iter().any(|d| &d.id == id));
-        let mut cvrs: Option<Arc<HashMap<String, String>>> = None;
         let mut tasks = tokio::task::JoinSet::new();
         for d in targets {
             let batch = dueslag::pending_with_events(self.store.pool(), &d.id, self.config.batch as i64).await?;
@@ -94,8 +112,10 @@ impl Forwarder {
                 Some((head, _)) if head.next_attempt_at <= now_text() => {}
                 _ => continue,
             }
-            // Checked again just before delivery: a closing stops what is not yet delivered at once.
-            let batch = screen(&self.store, &d, batch).await?;
+            // Checked again just before delivery, against grants at most 20 ms old: a closing stops what is not yet
+            // delivered within that time.
+            let known = self.readings.get().await?;
+            let batch = screen(&self.store, &d, &known, batch).await?;
             if batch.is_empty() {
                 continue;
             }
@@ -106,10 +126,7 @@ impl Forwarder {
                     continue;
                 }
             };
-            let cvrs = match &cvrs {
-                Some(c) => c.clone(),
-                None => cvrs.insert(Arc::new(municipality_cvrs(&self.store).await?)).clone(),
-            };
+            let cvrs = known.cvrs.clone();
             let (store, config) = (self.store.clone(), self.config.clone());
             tasks.spawn(async move {
                 let round = forward(&store, &config, &channel, &d, batch, &cvrs).await;

@@ -19,6 +19,7 @@ pub use publish::{StatusKode, standard_retur};
 use crate::DeliveryConfig;
 use crate::distributor::QueueType;
 use crate::lease::Lease;
+use crate::readings::Readings;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::uri::AMQPUri;
@@ -28,6 +29,7 @@ use snitflade_store::Store;
 use snitflade_store::retry::{Backoff, RepeatLog};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// The error queue of `queue`: where a quorum queue puts a message delivered more than its delivery limit.
 pub fn error_queue(queue: &str) -> String {
@@ -76,6 +78,10 @@ pub struct Amqp {
     config: DeliveryConfig,
     /// Forwarding is delivery: only while this process holds the delivery lease.
     lease: Arc<Lease>,
+    /// What delivery checks against, shared with the router and the pusher (`Distributor::readings`).
+    readings: Readings,
+    /// Changes when the router has queued deliveries (`Distributor::routed`).
+    routed: watch::Receiver<u64>,
     status: AmqpStatus,
     log: RepeatLog,
 }
@@ -118,6 +124,8 @@ impl Amqp {
         access: AccessControl,
         config: DeliveryConfig,
         lease: Arc<Lease>,
+        readings: Readings,
+        routed: watch::Receiver<u64>,
     ) -> Result<Self, String> {
         let uri: AMQPUri = url
             .parse()
@@ -138,6 +146,8 @@ impl Amqp {
             sts: None,
             config,
             lease,
+            readings,
+            routed,
             status: AmqpStatus::default(),
             log: RepeatLog::new("the RabbitMQ connection"),
         })
@@ -224,6 +234,8 @@ impl Amqp {
             self.store.clone(),
             self.config.clone(),
             self.lease.clone(),
+            self.readings.clone(),
+            self.routed.clone(),
         );
         tracing::info!(exchange = AFSEND_EXCHANGE, queue, "connected to RabbitMQ");
         self.log.succeeded();
