@@ -26,7 +26,7 @@ use snitflade_domain::absence::Absence;
 use snitflade_domain::schedule::AbsencePeriod;
 use snitflade_domain::{Kommunekode, Pernr};
 
-use crate::employee_list::{FIRST_SYNTHETIC, fresh_demo_store, write_synthetic};
+use crate::employee_list::{FIRST_SYNTHETIC, fresh_demo_store, opened_after_kill, write_synthetic};
 use crate::message::{CONTENT_TYPE, SOAP_ACTION};
 use crate::report::{LatencySummary, new_histogram};
 use crate::{ServerProcess, mtls_client};
@@ -142,7 +142,7 @@ pub async fn prepare(cfg: &AbsenceConfig) -> Result<()> {
             // The first start creates the demo PKI in the dir and the demo data in the database.
             let mut server = ServerProcess::spawn_async(cfg.server_command()).await?;
             server.kill9()?;
-            snitflade_store::Store::open(url).await?
+            opened_after_kill(url).await?
         }
     };
     let soroe = Kommunekode::parse("0340")?;

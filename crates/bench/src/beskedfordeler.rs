@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 
 use crate::absence::set_request;
-use crate::employee_list::{FIRST_SYNTHETIC, fresh_demo_store, write_synthetic};
+use crate::employee_list::{FIRST_SYNTHETIC, fresh_demo_store, opened_after_kill, write_synthetic};
 use crate::message::{CONTENT_TYPE, SOAP_ACTION};
 use crate::report::{LatencySummary, new_histogram};
 use crate::{ServerProcess, admin_token, mtls_client};
@@ -186,7 +186,7 @@ pub async fn measure(cfg: &BeskedConfig) -> Result<BeskedReport> {
         Some(url) => {
             let mut server = ServerProcess::spawn_async(server_command(cfg, None)).await?;
             server.kill9()?;
-            snitflade_store::Store::open(url).await?
+            opened_after_kill(url).await?
         }
     };
     let mut written = 0;

@@ -1,5 +1,6 @@
 //! The delivery lease on every engine: of two instances on one database only one delivers; the other takes over
-//! at once when the holder releases it at shutdown, and after the lease has run out when the holder just stops.
+//! at once when the holder releases it at shutdown, and after the lease has run out when the holder just stops (or
+//! at once when its leases are forgotten, as the load driver does with a server it killed).
 
 use snitflade_beskedfordeler::lease::{DELIVERY, Lease};
 use snitflade_store::testing::TestDb;
@@ -33,6 +34,16 @@ async fn one_holder_at_a_time_on_every_engine() {
         assert!(!c.held().await.unwrap(), "not before it runs out");
         tokio::time::sleep(length + Duration::from_millis(200)).await;
         assert!(c.held().await.unwrap(), "taken after it ran out");
+
+        // A database whose server was killed: its leases forgotten, the next server takes them at once.
+        drop(c);
+        let forgotten = store
+            .write(|t| Box::pin(snitflade_store::leases::forget_all(t)))
+            .await
+            .unwrap();
+        assert_eq!(forgotten, 1, "the delivery lease was held");
+        let d = Lease::new(store.clone(), DELIVERY, length);
+        assert!(d.held().await.unwrap(), "a forgotten lease is taken at once");
 
         store.close().await;
         db.cleanup().await;
