@@ -29,8 +29,9 @@ use tokio::sync::watch;
 #[serde(default, deny_unknown_fields)]
 pub struct DeliveryConfig {
     /// How often the outbox and the dueslag are looked at when nothing calls for it sooner, in milliseconds. A
-    /// change this instance stores is routed and delivered at once (rounds at most every 10 ms); the interval bounds
-    /// how late changes other instances stored, and retries that have come due, are taken up.
+    /// change this instance stores is routed and delivered at once (in the next round, 10 ms after the last one
+    /// ended); the interval bounds how late changes other instances stored, and retries that have come due, are
+    /// taken up.
     pub poll_ms: u64,
     /// The first retry's delay in milliseconds; each further retry doubles it, up to `backoff_max_ms`.
     pub backoff_base_ms: u64,

@@ -74,14 +74,9 @@ pub struct Grants {
 }
 
 impl Grants {
-    /// Every system's grants (the router's check).
+    /// Every system's grants (the router's check, and delivery's through `crate::readings`).
     pub async fn all(store: &Store) -> Result<Self, StoreError> {
         Ok(Self::of(access::grants(store.pool()).await?))
-    }
-
-    /// One system's grants (the check before a delivery to its dueslag).
-    pub async fn of_system(store: &Store, system_id: &str) -> Result<Self, StoreError> {
-        Ok(Self::of(access::grants_of_system(store.pool(), system_id).await?))
     }
 
     fn of(records: Vec<access::GrantRecord>) -> Self {
